@@ -1,0 +1,287 @@
+//! The one error type of the kit, grouped by who is at fault.
+//!
+//! - [`Error::Service`]: the user pool answered and said no (`NotAuthorizedException`, …).
+//! - [`Error::Transport`]: no usable answer arrived (connection failed, timed out, aborted).
+//! - [`Error::Protocol`]: a peer's value was malformed or unsafe (bad hex, base64 or JSON, an SRP value
+//!   that would leak the password, a malformed token, an HTML page from a proxy).
+//! - [`Error::Misuse`]: the caller used the API wrongly.
+//!
+//! Every variant has a stable [`Error::code`] string, which is what the JavaScript `CognitoError.code`
+//! carries.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::fmt;
+
+/// Result with the kit's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong, grouped by who is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error.
+    Service(ServiceError),
+    /// The request did not get a usable answer.
+    Transport(TransportError),
+    /// A value from a peer (the service, a proxy, storage) is malformed or unsafe to use.
+    Protocol(ProtocolError),
+    /// The caller used the API wrongly.
+    Misuse(MisuseError),
+}
+
+impl Error {
+    /// A stable, machine-readable code: the service's exception name for [`Error::Service`]
+    /// (`NotAuthorizedException`, …), else one of the kit's own codes (`NetworkError`, `InvalidHex`, …).
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Service(e) => &e.code,
+            Error::Transport(e) => e.kind.code(),
+            Error::Protocol(e) => e.kind.code(),
+            Error::Misuse(e) => e.kind.code(),
+        }
+    }
+
+    /// Whether trying the same request again later may succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => e.retryable(),
+            Error::Transport(_) => true,
+            Error::Protocol(_) | Error::Misuse(_) => false,
+        }
+    }
+
+    pub(crate) fn protocol(
+        kind: ProtocolErrorKind,
+        field: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Error::Protocol(ProtocolError { kind, field: field.into(), detail: detail.into(), raw: None })
+    }
+
+    pub(crate) fn misuse(kind: MisuseErrorKind, message: impl Into<String>) -> Self {
+        Error::Misuse(MisuseError { kind, message: message.into() })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Service(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::Protocol(e) => e.fmt(f),
+            Error::Misuse(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Service(e) => Some(e),
+            Error::Transport(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            Error::Misuse(e) => Some(e),
+        }
+    }
+}
+
+/// The service's own error: its exception name, message and HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// The exception name, e.g. `NotAuthorizedException` (any `prefix#` and `:suffix` removed).
+    pub code: String,
+    /// The service's message, e.g. `Incorrect username or password.`
+    pub message: String,
+    /// The HTTP status of the reply.
+    pub status: u16,
+}
+
+impl ServiceError {
+    /// Throttling and server-side failures may succeed later; everything else is a final answer.
+    pub fn retryable(&self) -> bool {
+        self.status >= 500
+            || matches!(
+                self.code.as_str(),
+                "TooManyRequestsException"
+                    | "ThrottlingException"
+                    | "InternalErrorException"
+                    | "LimitExceededException"
+                    | "ServiceUnavailable"
+            )
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (HTTP {}): {}", self.code, self.status, self.message)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// Why no usable answer arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection failed (offline, DNS, CORS, connection reset).
+    Network,
+    /// No answer within the configured time.
+    Timeout,
+    /// The caller aborted the request.
+    Aborted,
+}
+
+impl TransportErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            TransportErrorKind::Network => "NetworkError",
+            TransportErrorKind::Timeout => "TimeoutError",
+            TransportErrorKind::Aborted => "AbortError",
+        }
+    }
+}
+
+/// The request did not get a usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What happened.
+    pub kind: TransportErrorKind,
+    /// Details from the platform (the `fetch` error's message).
+    pub message: String,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// What was wrong with a peer's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolErrorKind {
+    /// Not hexadecimal, empty, or too long.
+    InvalidHex,
+    /// Not base64 (or base64url).
+    InvalidBase64,
+    /// Not the JSON that was expected (includes an HTML page from a proxy).
+    InvalidJson,
+    /// A required field is absent.
+    MissingField,
+    /// An SRP value that must be rejected before any math (B ≡ 0 mod N, u = 0).
+    UnsafeSrpValue,
+    /// A JWT that is not three base64url segments of JSON.
+    MalformedToken,
+    /// The service asked for a challenge the current step cannot answer.
+    UnexpectedChallenge,
+    /// A reply that parses but makes no sense at this point.
+    UnexpectedResponse,
+}
+
+impl ProtocolErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            ProtocolErrorKind::InvalidHex => "InvalidHex",
+            ProtocolErrorKind::InvalidBase64 => "InvalidBase64",
+            ProtocolErrorKind::InvalidJson => "InvalidJson",
+            ProtocolErrorKind::MissingField => "MissingField",
+            ProtocolErrorKind::UnsafeSrpValue => "UnsafeSrpValue",
+            ProtocolErrorKind::MalformedToken => "MalformedToken",
+            ProtocolErrorKind::UnexpectedChallenge => "UnexpectedChallenge",
+            ProtocolErrorKind::UnexpectedResponse => "UnexpectedResponse",
+        }
+    }
+}
+
+/// A peer's value was malformed or unsafe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolError {
+    /// What was wrong.
+    pub kind: ProtocolErrorKind,
+    /// Which field (e.g. `SRP_B`, `ChallengeParameters.SALT`, `id_token.payload`).
+    pub field: Cow<'static, str>,
+    /// A human-readable detail; never contains a secret.
+    pub detail: String,
+    /// The raw reply body, when the error came from parsing one (kept for diagnosis).
+    pub raw: Option<String>,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} in {}: {}", self.kind.code(), self.field, self.detail)
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// How the caller misused the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MisuseErrorKind {
+    /// An argument is out of its domain (empty username, malformed pool id, …).
+    InvalidArgument,
+    /// The call does not fit the current state (no sign-in in progress, not signed in, …).
+    InvalidState,
+}
+
+impl MisuseErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            MisuseErrorKind::InvalidArgument => "InvalidArgument",
+            MisuseErrorKind::InvalidState => "InvalidState",
+        }
+    }
+}
+
+/// The caller used the API wrongly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MisuseError {
+    /// What kind of misuse.
+    pub kind: MisuseErrorKind,
+    /// What was wrong; never contains a secret.
+    pub message: String,
+}
+
+impl fmt::Display for MisuseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.message)
+    }
+}
+
+impl std::error::Error for MisuseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn codes_are_stable_and_group_by_fault() {
+        let service = Error::Service(ServiceError {
+            code: "NotAuthorizedException".into(),
+            message: "Incorrect username or password.".into(),
+            status: 400,
+        });
+        assert_eq!(service.code(), "NotAuthorizedException");
+        assert!(!service.retryable());
+        let throttled = Error::Service(ServiceError {
+            code: "TooManyRequestsException".into(),
+            message: String::new(),
+            status: 400,
+        });
+        assert!(throttled.retryable());
+        let hex = Error::protocol(ProtocolErrorKind::InvalidHex, "SRP_B", "not hex");
+        assert_eq!(hex.code(), "InvalidHex");
+        assert_eq!(hex.to_string(), "InvalidHex in SRP_B: not hex");
+        assert!(!hex.retryable());
+        let net = Error::Transport(TransportError { kind: TransportErrorKind::Network, message: "offline".into() });
+        assert_eq!(net.code(), "NetworkError");
+        assert!(net.retryable());
+        let misuse = Error::misuse(MisuseErrorKind::InvalidArgument, "empty username");
+        assert_eq!(misuse.code(), "InvalidArgument");
+        assert!(std::error::Error::source(&misuse).is_some());
+    }
+}

@@ -1,0 +1,31 @@
+//! # cognito-kit
+//!
+//! Every client-side part of signing in to an Amazon Cognito user pool, for browsers (as
+//! WebAssembly) and for Rust.
+//!
+//! The protocol core is sans-IO: nothing in [`srp`], [`encoding`], [`secret_hash`] or [`tokens`]
+//! calls the network, storage, the clock or a random generator. Time and randomness come in as
+//! arguments, so every formula is tested with fixed known-answer vectors, natively and in a browser.
+//!
+//! - [`srp`]: Cognito's SRP-6a for users and remembered devices, and the device verifier.
+//! - [`secret_hash`]: SECRET_HASH for app clients with a secret.
+//! - [`tokens`]: JWT decoding (no signature verification — see the module docs).
+//! - [`encoding`]: padHex, hex, base64/base64url, the SRP TIMESTAMP.
+//! - [`error`]: the one error type, grouped by who is at fault.
+//! - [`secret`]: redacted, zeroizing newtypes for passwords, tokens and keys.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+extern crate alloc;
+
+pub mod encoding;
+pub mod error;
+pub mod hash;
+pub mod secret;
+pub mod secret_hash;
+pub mod srp;
+pub mod tokens;
+
+pub use error::{Error, Result};
