@@ -34,13 +34,23 @@ pub fn hex_decode(text: &str, field: impl Into<Cow<'static, str>>) -> Result<Vec
     let field = field.into();
     let digits = text.as_bytes();
     if digits.len() % 2 != 0 {
-        return Err(Error::protocol(ProtocolErrorKind::InvalidHex, field, "odd number of hex digits"));
+        return Err(Error::protocol(
+            ProtocolErrorKind::InvalidHex,
+            field,
+            "odd number of hex digits",
+        ));
     }
     let mut out = Vec::with_capacity(digits.len() / 2);
     for pair in digits.chunks_exact(2) {
         match (hex_value(pair[0]), hex_value(pair[1])) {
             (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-            _ => return Err(Error::protocol(ProtocolErrorKind::InvalidHex, field, "not a hex digit")),
+            _ => {
+                return Err(Error::protocol(
+                    ProtocolErrorKind::InvalidHex,
+                    field,
+                    "not a hex digit",
+                ))
+            }
         }
     }
     Ok(out)
@@ -53,13 +63,21 @@ pub fn hex_integer(text: &str, field: impl Into<Cow<'static, str>>) -> Result<Ve
     let field = field.into();
     let digits = text.as_bytes();
     if digits.is_empty() {
-        return Err(Error::protocol(ProtocolErrorKind::InvalidHex, field, "empty"));
+        return Err(Error::protocol(
+            ProtocolErrorKind::InvalidHex,
+            field,
+            "empty",
+        ));
     }
     let mut out = Vec::with_capacity(digits.len() / 2 + 1);
     let mut rest = digits;
     if digits.len() % 2 == 1 {
         let Some(first) = hex_value(digits[0]) else {
-            return Err(Error::protocol(ProtocolErrorKind::InvalidHex, field, "not a hex digit"));
+            return Err(Error::protocol(
+                ProtocolErrorKind::InvalidHex,
+                field,
+                "not a hex digit",
+            ));
         };
         out.push(first);
         rest = &digits[1..];
@@ -67,7 +85,13 @@ pub fn hex_integer(text: &str, field: impl Into<Cow<'static, str>>) -> Result<Ve
     for pair in rest.chunks_exact(2) {
         match (hex_value(pair[0]), hex_value(pair[1])) {
             (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-            _ => return Err(Error::protocol(ProtocolErrorKind::InvalidHex, field, "not a hex digit")),
+            _ => {
+                return Err(Error::protocol(
+                    ProtocolErrorKind::InvalidHex,
+                    field,
+                    "not a hex digit",
+                ))
+            }
         }
     }
     let leading = out.iter().take_while(|&&b| b == 0).count();
@@ -79,7 +103,10 @@ pub fn hex_integer(text: &str, field: impl Into<Cow<'static, str>>) -> Result<Ve
 /// when the top bit is set (Java's `BigInteger.toByteArray` of a positive number). Zero is `[0]`.
 /// All SRP hashing of big numbers is over these bytes.
 pub fn pad_bytes(big_endian: &[u8]) -> Vec<u8> {
-    let start = big_endian.iter().position(|&b| b != 0).unwrap_or(big_endian.len());
+    let start = big_endian
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(big_endian.len());
     let digits = &big_endian[start..];
     let mut out = Vec::with_capacity(digits.len() + 1);
     if digits.first().map_or(true, |&b| b >= 0x80) {
@@ -112,7 +139,11 @@ const B64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 fn b64_encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         let symbols = chunk.len() + 1;
         for i in 0..4 {
@@ -127,7 +158,8 @@ fn b64_encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
 }
 
 fn b64_decode_with(text: &str, alphabet: &[u8; 64], field: Cow<'static, str>) -> Result<Vec<u8>> {
-    let bad = |detail: &str| Error::protocol(ProtocolErrorKind::InvalidBase64, field.clone(), detail);
+    let bad =
+        |detail: &str| Error::protocol(ProtocolErrorKind::InvalidBase64, field.clone(), detail);
     let symbols = text.trim_end_matches('=').as_bytes();
     let padding = text.len() - symbols.len();
     if padding > 2 || (padding > 0 && text.len() % 4 != 0) {
@@ -175,7 +207,9 @@ pub fn base64url_decode(text: &str, field: impl Into<Cow<'static, str>>) -> Resu
 }
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// A calendar date and time of day in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,32 +320,60 @@ mod tests {
     #[test]
     fn base64_known_answers() {
         // RFC 4648 §10.
-        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
         for (plain, encoded) in cases {
             assert_eq!(base64_encode(plain.as_bytes()), encoded);
             assert_eq!(base64_decode(encoded, "t").unwrap(), plain.as_bytes());
-            assert_eq!(base64_decode(encoded.trim_end_matches('='), "t").unwrap(), plain.as_bytes());
+            assert_eq!(
+                base64_decode(encoded.trim_end_matches('='), "t").unwrap(),
+                plain.as_bytes()
+            );
         }
         assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url_decode("-_8", "t").unwrap(), [0xfb, 0xff]);
-        assert_eq!(base64_decode("AAECAwQFBgcICQ==", "t").unwrap(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(
+            base64_decode("AAECAwQFBgcICQ==", "t").unwrap(),
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        );
     }
 
     #[test]
     fn base64_rejects_garbage() {
-        for bad in ["Zg===", "Z", "Zm9v!", "Zm 9v", "Zg=a", "=Zg=", "Zm9vY", "-_8="] {
-            assert_eq!(base64_decode(bad, "SECRET_BLOCK").unwrap_err().code(), "InvalidBase64", "{bad:?}");
+        for bad in [
+            "Zg===", "Z", "Zm9v!", "Zm 9v", "Zg=a", "=Zg=", "Zm9vY", "-_8=",
+        ] {
+            assert_eq!(
+                base64_decode(bad, "SECRET_BLOCK").unwrap_err().code(),
+                "InvalidBase64",
+                "{bad:?}"
+            );
         }
-        assert_eq!(base64url_decode("+/8", "t").unwrap_err().code(), "InvalidBase64");
+        assert_eq!(
+            base64url_decode("+/8", "t").unwrap_err().code(),
+            "InvalidBase64"
+        );
     }
 
     #[test]
     fn timestamp_worked_example() {
         // PROTOCOL.md: Sun Nov 22 04:03:33 UTC 2026.
-        assert_eq!(cognito_timestamp(1_795_320_213), "Sun Nov 22 04:03:33 UTC 2026");
+        assert_eq!(
+            cognito_timestamp(1_795_320_213),
+            "Sun Nov 22 04:03:33 UTC 2026"
+        );
         assert_eq!(cognito_timestamp(0), "Thu Jan 1 00:00:00 UTC 1970");
         assert_eq!(cognito_timestamp(-1), "Wed Dec 31 23:59:59 UTC 1969");
-        assert_eq!(cognito_timestamp(951_782_400), "Tue Feb 29 00:00:00 UTC 2000");
+        assert_eq!(
+            cognito_timestamp(951_782_400),
+            "Tue Feb 29 00:00:00 UTC 2000"
+        );
     }
 }

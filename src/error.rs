@@ -56,11 +56,19 @@ impl Error {
         field: impl Into<Cow<'static, str>>,
         detail: impl Into<String>,
     ) -> Self {
-        Error::Protocol(ProtocolError { kind, field: field.into(), detail: detail.into(), raw: None })
+        Error::Protocol(ProtocolError {
+            kind,
+            field: field.into(),
+            detail: detail.into(),
+            raw: None,
+        })
     }
 
     pub(crate) fn misuse(kind: MisuseErrorKind, message: impl Into<String>) -> Self {
-        Error::Misuse(MisuseError { kind, message: message.into() })
+        Error::Misuse(MisuseError {
+            kind,
+            message: message.into(),
+        })
     }
 }
 
@@ -277,7 +285,10 @@ mod tests {
         assert_eq!(hex.code(), "InvalidHex");
         assert_eq!(hex.to_string(), "InvalidHex in SRP_B: not hex");
         assert!(!hex.retryable());
-        let net = Error::Transport(TransportError { kind: TransportErrorKind::Network, message: "offline".into() });
+        let net = Error::Transport(TransportError {
+            kind: TransportErrorKind::Network,
+            message: "offline".into(),
+        });
         assert_eq!(net.code(), "NetworkError");
         assert!(net.retryable());
         let misuse = Error::misuse(MisuseErrorKind::InvalidArgument, "empty username");

@@ -87,9 +87,17 @@ mod tests {
         ];
         for (i, (key, data, mac)) in cases.iter().enumerate() {
             let key = hex_decode(key, "key").unwrap();
-            assert_eq!(hex_encode(&hmac_sha256(&key, &[data])), *mac, "RFC 4231 case {i}");
+            assert_eq!(
+                hex_encode(&hmac_sha256(&key, &[data])),
+                *mac,
+                "RFC 4231 case {i}"
+            );
             let (left, right) = data.split_at(data.len() / 2);
-            assert_eq!(hex_encode(&hmac_sha256(&key, &[left, right])), *mac, "split parts, case {i}");
+            assert_eq!(
+                hex_encode(&hmac_sha256(&key, &[left, right])),
+                *mac,
+                "split parts, case {i}"
+            );
         }
     }
 

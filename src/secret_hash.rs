@@ -13,7 +13,10 @@ use alloc::string::String;
 /// SECRET_HASH for `username` (in challenge answers: the challenge's `USERNAME`; for refresh: the
 /// user's `sub` or `cognito:username`) and `client_id`.
 pub fn secret_hash(client_secret: &ClientSecret, username: &str, client_id: &str) -> String {
-    let mac = hmac_sha256(client_secret.expose_secret().as_bytes(), &[username.as_bytes(), client_id.as_bytes()]);
+    let mac = hmac_sha256(
+        client_secret.expose_secret().as_bytes(),
+        &[username.as_bytes(), client_id.as_bytes()],
+    );
     base64_encode(&mac)
 }
 
@@ -24,6 +27,9 @@ mod tests {
     #[test]
     fn protocol_md_vector() {
         let secret = ClientSecret::new("secret");
-        assert_eq!(secret_hash(&secret, "alice", "clientid123"), "ECMUd7EnwpPi9HVORWg6aq0tZEcDp3ZUfDpkK6LhsMs=");
+        assert_eq!(
+            secret_hash(&secret, "alice", "clientid123"),
+            "ECMUd7EnwpPi9HVORWg6aq0tZEcDp3ZUfDpkK6LhsMs="
+        );
     }
 }

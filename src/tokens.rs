@@ -9,7 +9,7 @@
 use crate::encoding::base64url_decode;
 use crate::error::{Error, ProtocolErrorKind, Result};
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use serde_json::{Map, Value};
 
 /// What a Cognito token is for (`token_use`).
@@ -31,7 +31,10 @@ pub struct Jwt {
 impl core::fmt::Debug for Jwt {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Claims name the user but hold no credential; the token string itself is not kept.
-        f.debug_struct("Jwt").field("header", &self.header).field("claims", &self.claims).finish()
+        f.debug_struct("Jwt")
+            .field("header", &self.header)
+            .field("claims", &self.claims)
+            .finish()
     }
 }
 
@@ -40,7 +43,8 @@ fn malformed(field: &'static str, detail: impl Into<String>) -> Error {
 }
 
 fn json_object(segment: &str, field: &'static str) -> Result<Map<String, Value>> {
-    let bytes = base64url_decode(segment, field).map_err(|e| malformed(field, format!("not base64url ({e})")))?;
+    let bytes = base64url_decode(segment, field)
+        .map_err(|e| malformed(field, format!("not base64url ({e})")))?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(malformed(field, "not a JSON object")),
@@ -53,14 +57,19 @@ impl Jwt {
     /// base64url segments whose first two are JSON objects. The signature is NOT checked.
     pub fn decode(token: &str) -> Result<Jwt> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             let count = token.split('.').count();
-            return Err(malformed("token", format!("expected 3 dot-separated segments, found {count}")));
+            return Err(malformed(
+                "token",
+                format!("expected 3 dot-separated segments, found {count}"),
+            ));
         };
         let header = json_object(header, "token.header")?;
         let claims = json_object(payload, "token.payload")?;
-        base64url_decode(signature, "token.signature").map_err(|_| malformed("token.signature", "not base64url"))?;
+        base64url_decode(signature, "token.signature")
+            .map_err(|_| malformed("token.signature", "not base64url"))?;
         Ok(Jwt { header, claims })
     }
 
@@ -108,13 +117,14 @@ impl Jwt {
             None => Ok(None),
             Some(Value::String(s)) if s == "id" => Ok(Some(TokenUse::Id)),
             Some(Value::String(s)) if s == "access" => Ok(Some(TokenUse::Access)),
-            Some(other) => Err(malformed("token_use", format!("unexpected value {}", other.to_string()))),
+            Some(other) => Err(malformed("token_use", format!("unexpected value {other}"))),
         }
     }
 
     /// The user's name in the pool: `cognito:username` (ID tokens) or `username` (access tokens).
     pub fn username(&self) -> Option<&str> {
-        self.string_claim("cognito:username").or_else(|| self.string_claim("username"))
+        self.string_claim("cognito:username")
+            .or_else(|| self.string_claim("username"))
     }
 
     /// `sub`: the user's immutable id.
@@ -150,7 +160,11 @@ mod tests {
     use crate::encoding::base64url_encode;
 
     fn token(header: &str, payload: &str) -> String {
-        format!("{}.{}.c2ln", base64url_encode(header.as_bytes()), base64url_encode(payload.as_bytes()))
+        format!(
+            "{}.{}.c2ln",
+            base64url_encode(header.as_bytes()),
+            base64url_encode(payload.as_bytes())
+        )
     }
 
     #[test]
@@ -203,12 +217,24 @@ mod tests {
         let cases = [
             (String::new(), "segments"),
             ("a.b".to_string(), "segments"),
-            (format!("{good_header}.{good_payload}.sig.extra"), "segments"),
+            (
+                format!("{good_header}.{good_payload}.sig.extra"),
+                "segments",
+            ),
             (format!("{good_header}.{good_payload}"), "segments"),
             (format!("{good_header}.***.sig"), "base64url"),
-            (format!("{good_header}.{}.sig", base64url_encode(b"not json")), "not JSON"),
-            (format!("{good_header}.{}.sig", base64url_encode(b"[1,2]")), "not a JSON object"),
-            (format!("{}.{good_payload}.sig", base64url_encode(b"\xff\xfe")), "not JSON"),
+            (
+                format!("{good_header}.{}.sig", base64url_encode(b"not json")),
+                "not JSON",
+            ),
+            (
+                format!("{good_header}.{}.sig", base64url_encode(b"[1,2]")),
+                "not a JSON object",
+            ),
+            (
+                format!("{}.{good_payload}.sig", base64url_encode(b"\xff\xfe")),
+                "not JSON",
+            ),
             (format!("{good_header}.{good_payload}.s+g"), "base64url"),
         ];
         for (t, expect) in cases {
@@ -216,8 +242,15 @@ mod tests {
             assert_eq!(err.code(), "MalformedToken", "token {t:?}");
             assert!(err.to_string().contains(expect), "token {t:?}: {err}");
         }
-        let wrong_types = Jwt::decode(&token("{}", r#"{"exp":"soon","token_use":"refresh"}"#)).unwrap();
-        assert_eq!(wrong_types.expires_at().unwrap_err().code(), "MalformedToken");
-        assert_eq!(wrong_types.token_use().unwrap_err().code(), "MalformedToken");
+        let wrong_types =
+            Jwt::decode(&token("{}", r#"{"exp":"soon","token_use":"refresh"}"#)).unwrap();
+        assert_eq!(
+            wrong_types.expires_at().unwrap_err().code(),
+            "MalformedToken"
+        );
+        assert_eq!(
+            wrong_types.token_use().unwrap_err().code(),
+            "MalformedToken"
+        );
     }
 }

@@ -16,13 +16,18 @@ use std::collections::BTreeMap;
 
 fn cases(json: &str) -> Vec<Value> {
     let doc: Value = serde_json::from_str(json).expect("vector file is JSON");
-    let cases = doc["cases"].as_array().expect("vector file has cases").clone();
+    let cases = doc["cases"]
+        .as_array()
+        .expect("vector file has cases")
+        .clone();
     assert!(!cases.is_empty());
     cases
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("vector field {key} is a string"))
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("vector field {key} is a string"))
 }
 
 fn string_map(v: &Value) -> BTreeMap<String, String> {
@@ -59,7 +64,11 @@ fn challenge_of(inputs: &Value, user_id: Option<&str>, username: &str) -> Verifi
 #[test]
 fn user_srp_vectors_match_the_reference_client() {
     let all = cases(include_str!("vectors/srp_user.json"));
-    assert!(all.len() >= 100, "at least 100 user SRP cases, found {}", all.len());
+    assert!(
+        all.len() >= 100,
+        "at least 100 user SRP cases, found {}",
+        all.len()
+    );
     for case in &all {
         let label = s(case, "label");
         let inputs = &case["inputs"];
@@ -68,24 +77,48 @@ fn user_srp_vectors_match_the_reference_client() {
         let password = s(inputs, "password");
         let client = SrpClient::new(small_a(s(inputs, "a"))).expect("client");
         assert_eq!(client.srp_a(), s(case, "A"), "{label}: A");
-        assert_eq!(client.srp_a(), s(&case["authParameters"], "SRP_A"), "{label}: InitiateAuth SRP_A");
+        assert_eq!(
+            client.srp_a(),
+            s(&case["authParameters"], "SRP_A"),
+            "{label}: InitiateAuth SRP_A"
+        );
 
         let key = client
-            .derive_key(pool, user_id, password, s(inputs, "srpB"), s(inputs, "salt"))
+            .derive_key(
+                pool,
+                user_id,
+                password,
+                s(inputs, "srpB"),
+                s(inputs, "salt"),
+            )
             .unwrap_or_else(|e| panic!("{label}: derive_key failed: {e}"));
         assert_eq!(hex_encode(key.u()), s(case, "u"), "{label}: u");
         assert_eq!(hex_encode(key.expose_x()), s(case, "x"), "{label}: x");
-        assert_eq!(hex_encode(key.expose_premaster_secret()), s(case, "S"), "{label}: S");
-        assert_eq!(hex_encode(key.expose_key()), s(case, "key"), "{label}: HKDF key");
+        assert_eq!(
+            hex_encode(key.expose_premaster_secret()),
+            s(case, "S"),
+            "{label}: S"
+        );
+        assert_eq!(
+            hex_encode(key.expose_key()),
+            s(case, "key"),
+            "{label}: HKDF key"
+        );
 
         let timestamp = timestamp_of(inputs);
         assert_eq!(timestamp, s(case, "timestamp"), "{label}: TIMESTAMP");
         let block = base64_decode(s(inputs, "secretBlock"), "SECRET_BLOCK").expect("secret block");
-        assert_eq!(key.claim_signature(pool, user_id, &block, &timestamp), s(case, "signature"), "{label}: signature");
+        assert_eq!(
+            key.claim_signature(pool, user_id, &block, &timestamp),
+            s(case, "signature"),
+            "{label}: signature"
+        );
 
         // The whole answer, as the reference client put it on the wire.
         let challenge = challenge_of(inputs, Some(user_id), user_id);
-        let claim = client.answer_user_challenge(pool, password, &challenge, &timestamp).expect("claim");
+        let claim = client
+            .answer_user_challenge(pool, password, &challenge, &timestamp)
+            .expect("claim");
         assert_eq!(
             claim.challenge_responses(None, None),
             string_map(&case["challengeResponses"]),
@@ -106,15 +139,33 @@ fn device_srp_vectors_match_the_reference_client() {
         let username = s(inputs, "username");
         let client = SrpClient::new(small_a(s(inputs, "a"))).expect("client");
         assert_eq!(client.srp_a(), s(case, "A"), "{label}: A");
-        assert_eq!(client.srp_a(), s(&case["deviceSrpAuth"], "SRP_A"), "{label}: DEVICE_SRP_AUTH SRP_A");
+        assert_eq!(
+            client.srp_a(),
+            s(&case["deviceSrpAuth"], "SRP_A"),
+            "{label}: DEVICE_SRP_AUTH SRP_A"
+        );
 
         let key = client
-            .derive_key(group_key, device_key, s(inputs, "devicePassword"), s(inputs, "srpB"), s(inputs, "salt"))
+            .derive_key(
+                group_key,
+                device_key,
+                s(inputs, "devicePassword"),
+                s(inputs, "srpB"),
+                s(inputs, "salt"),
+            )
             .unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(hex_encode(key.u()), s(case, "u"), "{label}: u");
         assert_eq!(hex_encode(key.expose_x()), s(case, "x"), "{label}: x");
-        assert_eq!(hex_encode(key.expose_premaster_secret()), s(case, "S"), "{label}: S");
-        assert_eq!(hex_encode(key.expose_key()), s(case, "key"), "{label}: HKDF key");
+        assert_eq!(
+            hex_encode(key.expose_premaster_secret()),
+            s(case, "S"),
+            "{label}: S"
+        );
+        assert_eq!(
+            hex_encode(key.expose_key()),
+            s(case, "key"),
+            "{label}: HKDF key"
+        );
 
         let timestamp = timestamp_of(inputs);
         let challenge = challenge_of(inputs, None, username);
@@ -137,13 +188,32 @@ fn device_verifier_vectors_match_the_reference_client() {
     for case in &all {
         let label = s(case, "label");
         let inputs = &case["inputs"];
-        let password: [u8; 40] = hex_decode(s(inputs, "passwordBytes"), "p").unwrap().try_into().unwrap();
-        let salt: [u8; 16] = hex_decode(s(inputs, "saltBytes"), "s").unwrap().try_into().unwrap();
-        let v = DeviceVerifier::generate(s(inputs, "deviceGroupKey"), s(inputs, "deviceKey"), &password, &salt);
-        assert_eq!(v.password.expose_secret(), s(case, "randomPassword"), "{label}: random password");
+        let password: [u8; 40] = hex_decode(s(inputs, "passwordBytes"), "p")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let salt: [u8; 16] = hex_decode(s(inputs, "saltBytes"), "s")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let v = DeviceVerifier::generate(
+            s(inputs, "deviceGroupKey"),
+            s(inputs, "deviceKey"),
+            &password,
+            &salt,
+        );
+        assert_eq!(
+            v.password.expose_secret(),
+            s(case, "randomPassword"),
+            "{label}: random password"
+        );
         let config = &case["deviceSecretVerifierConfig"];
         assert_eq!(v.salt, s(config, "Salt"), "{label}: Salt");
-        assert_eq!(v.password_verifier, s(config, "PasswordVerifier"), "{label}: PasswordVerifier");
+        assert_eq!(
+            v.password_verifier,
+            s(config, "PasswordVerifier"),
+            "{label}: PasswordVerifier"
+        );
     }
 }
 

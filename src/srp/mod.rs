@@ -29,7 +29,7 @@ use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use modexp::{Modulus, U3072, BYTES};
+use modexp::{Modulus, BYTES, U3072};
 use std::sync::OnceLock;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -88,7 +88,7 @@ pub(crate) fn group() -> &'static Group {
         let k = sha256(&[&pad_bytes(&N_BYTES), &pad_bytes(&[2])]);
         let mut k_padded = [0u8; BYTES];
         k_padded[BYTES - 32..].copy_from_slice(&k);
-        let k_mont = modulus.to_mont(&U3072::from_be_array(&k_padded));
+        let k_mont = modulus.mont_in(&U3072::from_be_array(&k_padded));
         Group {
             modulus,
             k_mont,
@@ -109,7 +109,7 @@ impl Group {
 /// 2^e mod N as big-endian bytes (3072 bits).
 fn pow_g(exponent: &[u8]) -> U3072 {
     let g = group();
-    g.modulus.from_mont(&g.modulus.pow2_mont(exponent))
+    g.modulus.mont_out(&g.modulus.pow2_mont(exponent))
 }
 
 /// Parses a peer's big number (SRP_B) and reduces it mod N. Values of more than 6144 bits are refused.
@@ -129,7 +129,11 @@ fn reduce_peer_value(minimal_be: &[u8], field: &'static str) -> Result<U3072> {
 }
 
 fn too_long(field: &'static str) -> Error {
-    Error::protocol(ProtocolErrorKind::InvalidHex, field, "longer than 6144 bits")
+    Error::protocol(
+        ProtocolErrorKind::InvalidHex,
+        field,
+        "longer than 6144 bits",
+    )
 }
 
 /// The client's half of one SRP exchange: the secret `a` and the public `A = g^a mod N`.
@@ -145,7 +149,10 @@ pub struct SrpClient {
 
 impl core::fmt::Debug for SrpClient {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SrpClient").field("a", &"<redacted>").field("srp_a", &self.srp_a).finish()
+        f.debug_struct("SrpClient")
+            .field("a", &"<redacted>")
+            .field("srp_a", &self.srp_a)
+            .finish()
     }
 }
 
@@ -155,12 +162,19 @@ impl SrpClient {
     pub fn new(random: [u8; SMALL_A_BYTES]) -> Result<SrpClient> {
         let a = Zeroizing::new(random);
         if a.iter().all(|&b| b == 0) {
-            return Err(Error::misuse(MisuseErrorKind::InvalidArgument, "the SRP secret a must not be zero"));
+            return Err(Error::misuse(
+                MisuseErrorKind::InvalidArgument,
+                "the SRP secret a must not be zero",
+            ));
         }
         let a_value = pow_g(&a[..]);
         // A = 2^a mod N is never 0 mod N (N is prime); the check guards the arithmetic itself.
         if a_value.is_zero() {
-            return Err(Error::protocol(ProtocolErrorKind::UnsafeSrpValue, "SRP_A", "A mod N is zero"));
+            return Err(Error::protocol(
+                ProtocolErrorKind::UnsafeSrpValue,
+                "SRP_A",
+                "A mod N is zero",
+            ));
         }
         let a_public = a_value.to_be_bytes();
         let srp_a = hex_unpadded(&a_public);
@@ -187,7 +201,11 @@ impl SrpClient {
         let salt = hex_integer(salt, "SALT")?;
         let b_reduced = reduce_peer_value(&b, "SRP_B")?;
         if b_reduced.is_zero() {
-            return Err(Error::protocol(ProtocolErrorKind::UnsafeSrpValue, "SRP_B", "B mod N is zero"));
+            return Err(Error::protocol(
+                ProtocolErrorKind::UnsafeSrpValue,
+                "SRP_B",
+                "B mod N is zero",
+            ));
         }
         // u hashes B as the server sent it (not reduced), as the reference client does.
         let u = sha256(&[&pad_bytes(&self.a_public), &pad_bytes(&b)]);
@@ -195,19 +213,28 @@ impl SrpClient {
         self.derive_with(&b_reduced, &u, x)
     }
 
-    fn derive_with(&self, b_reduced: &U3072, u: &[u8; 32], x: Zeroizing<[u8; 32]>) -> Result<SrpKey> {
+    fn derive_with(
+        &self,
+        b_reduced: &U3072,
+        u: &[u8; 32],
+        x: Zeroizing<[u8; 32]>,
+    ) -> Result<SrpKey> {
         if u.iter().all(|&b| b == 0) {
-            return Err(Error::protocol(ProtocolErrorKind::UnsafeSrpValue, "SRP_B", "u = H(A, B) is zero"));
+            return Err(Error::protocol(
+                ProtocolErrorKind::UnsafeSrpValue,
+                "SRP_B",
+                "u = H(A, B) is zero",
+            ));
         }
         let g = group();
         let m = &g.modulus;
         // S = (B − k·g^x)^(a + u·x) mod N, all in Montgomery form.
-        let b_mont = m.to_mont(b_reduced);
+        let b_mont = m.mont_in(b_reduced);
         let gx_mont = m.pow2_mont(&x[..]);
         let kgx_mont = m.mul(&g.k_mont, &gx_mont);
         let base_mont = m.sub(&b_mont, &kgx_mont);
         let exponent = Zeroizing::new(modexp::mul_add_be(&self.a[..], u, &x[..]));
-        let s = m.from_mont(&m.pow_mont(&base_mont, &exponent));
+        let s = m.mont_out(&m.pow_mont(&base_mont, &exponent));
         let mut s_bytes = s.to_be_bytes();
         let s_pad = SecretBytes::new(pad_bytes(&s_bytes));
         s_bytes.zeroize();
@@ -231,8 +258,18 @@ fn first_16(bytes: &[u8; 32]) -> [u8; 16] {
 }
 
 /// x = H(padHex(salt) ‖ H(pool_name ‖ user_id ‖ ":" ‖ password)), as 32 big-endian bytes.
-fn password_exponent(pool_name: &str, user_id: &str, password: &str, salt_minimal: &[u8]) -> Zeroizing<[u8; 32]> {
-    let mut inner = sha256(&[pool_name.as_bytes(), user_id.as_bytes(), b":", password.as_bytes()]);
+fn password_exponent(
+    pool_name: &str,
+    user_id: &str,
+    password: &str,
+    salt_minimal: &[u8],
+) -> Zeroizing<[u8; 32]> {
+    let mut inner = sha256(&[
+        pool_name.as_bytes(),
+        user_id.as_bytes(),
+        b":",
+        password.as_bytes(),
+    ]);
     let x = Zeroizing::new(sha256(&[&pad_bytes(salt_minimal), &inner]));
     inner.zeroize();
     x
@@ -248,7 +285,9 @@ pub struct SrpKey {
 
 impl core::fmt::Debug for SrpKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SrpKey").field("u", &crate::encoding::hex_encode(&self.u)).finish_non_exhaustive()
+        f.debug_struct("SrpKey")
+            .field("u", &crate::encoding::hex_encode(&self.u))
+            .finish_non_exhaustive()
     }
 }
 
@@ -274,8 +313,22 @@ impl SrpKey {
     }
 
     /// PASSWORD_CLAIM_SIGNATURE = base64(HMAC(key, pool_name ‖ user_id ‖ secret_block ‖ timestamp)).
-    pub fn claim_signature(&self, pool_name: &str, user_id: &str, secret_block: &[u8], timestamp: &str) -> String {
-        let mac = hmac_sha256(&self.key[..], &[pool_name.as_bytes(), user_id.as_bytes(), secret_block, timestamp.as_bytes()]);
+    pub fn claim_signature(
+        &self,
+        pool_name: &str,
+        user_id: &str,
+        secret_block: &[u8],
+        timestamp: &str,
+    ) -> String {
+        let mac = hmac_sha256(
+            &self.key[..],
+            &[
+                pool_name.as_bytes(),
+                user_id.as_bytes(),
+                secret_block,
+                timestamp.as_bytes(),
+            ],
+        );
         base64_encode(&mac)
     }
 }
@@ -300,7 +353,11 @@ impl VerifierChallenge {
     pub fn from_parameters(get: impl Fn(&str) -> Option<String>) -> Result<VerifierChallenge> {
         let required = |name: &'static str| {
             get(name).ok_or_else(|| {
-                Error::protocol(ProtocolErrorKind::MissingField, Cow::Borrowed(name), "absent from ChallengeParameters")
+                Error::protocol(
+                    ProtocolErrorKind::MissingField,
+                    Cow::Borrowed(name),
+                    "absent from ChallengeParameters",
+                )
             })
         };
         Ok(VerifierChallenge {
@@ -328,10 +385,17 @@ pub struct PasswordClaim {
 
 impl PasswordClaim {
     /// The `ChallengeResponses` map, with `DEVICE_KEY` and `SECRET_HASH` where given.
-    pub fn challenge_responses(&self, device_key: Option<&str>, secret_hash: Option<&str>) -> BTreeMap<String, String> {
+    pub fn challenge_responses(
+        &self,
+        device_key: Option<&str>,
+        secret_hash: Option<&str>,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         out.insert("USERNAME".into(), self.username.clone());
-        out.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), self.secret_block.clone());
+        out.insert(
+            "PASSWORD_CLAIM_SECRET_BLOCK".into(),
+            self.secret_block.clone(),
+        );
         out.insert("TIMESTAMP".into(), self.timestamp.clone());
         out.insert("PASSWORD_CLAIM_SIGNATURE".into(), self.signature.clone());
         if let Some(key) = device_key {
@@ -359,7 +423,13 @@ impl SrpClient {
             .user_id_for_srp
             .as_deref()
             .or(challenge.username.as_deref())
-            .ok_or_else(|| Error::protocol(ProtocolErrorKind::MissingField, "USER_ID_FOR_SRP", "absent from ChallengeParameters"))?;
+            .ok_or_else(|| {
+                Error::protocol(
+                    ProtocolErrorKind::MissingField,
+                    "USER_ID_FOR_SRP",
+                    "absent from ChallengeParameters",
+                )
+            })?;
         self.answer(pool_name, user_id, password, challenge, timestamp)
     }
 
@@ -374,7 +444,13 @@ impl SrpClient {
         challenge: &VerifierChallenge,
         timestamp: &str,
     ) -> Result<PasswordClaim> {
-        let mut claim = self.answer(device_group_key, device_key, device_password.expose_secret(), challenge, timestamp)?;
+        let mut claim = self.answer(
+            device_group_key,
+            device_key,
+            device_password.expose_secret(),
+            challenge,
+            timestamp,
+        )?;
         if let Some(username) = &challenge.username {
             claim.username.clone_from(username);
         }
@@ -390,7 +466,13 @@ impl SrpClient {
         timestamp: &str,
     ) -> Result<PasswordClaim> {
         let secret_block = base64_decode(&challenge.secret_block, "SECRET_BLOCK")?;
-        let key = self.derive_key(pool_name, user_id, password, &challenge.srp_b, &challenge.salt)?;
+        let key = self.derive_key(
+            pool_name,
+            user_id,
+            password,
+            &challenge.srp_b,
+            &challenge.salt,
+        )?;
         Ok(PasswordClaim {
             username: user_id.into(),
             secret_block: challenge.secret_block.clone(),
@@ -422,7 +504,12 @@ impl DeviceVerifier {
         salt_random: &[u8; 16],
     ) -> DeviceVerifier {
         let password = DevicePassword::new(base64_encode(password_random));
-        let x = password_exponent(device_group_key, device_key, password.expose_secret(), salt_random);
+        let x = password_exponent(
+            device_group_key,
+            device_key,
+            password.expose_secret(),
+            salt_random,
+        );
         let verifier = pow_g(&x[..]).to_be_bytes();
         DeviceVerifier {
             password,
@@ -458,9 +545,25 @@ mod tests {
     #[test]
     fn protocol_md_worked_example() {
         let client = client_with_small_a(0x3039);
-        let key = client.derive_key("AbCdEf123", "alice", "Passw0rd!", "1234567", "abcdef0123456789").unwrap();
-        assert_eq!(hex_encode(key.expose_key()), "a8a8cd941a83e7f030492a63687f33a2");
-        let sig = key.claim_signature("AbCdEf123", "alice", &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "Sun Nov 22 04:03:33 UTC 2026");
+        let key = client
+            .derive_key(
+                "AbCdEf123",
+                "alice",
+                "Passw0rd!",
+                "1234567",
+                "abcdef0123456789",
+            )
+            .unwrap();
+        assert_eq!(
+            hex_encode(key.expose_key()),
+            "a8a8cd941a83e7f030492a63687f33a2"
+        );
+        let sig = key.claim_signature(
+            "AbCdEf123",
+            "alice",
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            "Sun Nov 22 04:03:33 UTC 2026",
+        );
         assert_eq!(sig, "rfditG4R+QsEYUtuhQwu+gT/LHAPoKrWSJoljhrkWbo=");
     }
 
@@ -477,7 +580,10 @@ mod tests {
 
     #[test]
     fn zero_a_is_refused() {
-        assert_eq!(SrpClient::new([0; SMALL_A_BYTES]).unwrap_err().code(), "InvalidArgument");
+        assert_eq!(
+            SrpClient::new([0; SMALL_A_BYTES]).unwrap_err().code(),
+            "InvalidArgument"
+        );
     }
 
     #[test]
@@ -489,6 +595,9 @@ mod tests {
         let key = client.derive_key("p", "u", "pw", "1234567", "ab").unwrap();
         let shown = alloc::format!("{key:?}");
         assert!(!shown.contains(&hex_encode(key.expose_key())), "{shown}");
-        assert!(!shown.contains(&pad_hex(key.expose_premaster_secret())), "{shown}");
+        assert!(
+            !shown.contains(&pad_hex(key.expose_premaster_secret())),
+            "{shown}"
+        );
     }
 }

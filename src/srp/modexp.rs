@@ -7,6 +7,9 @@
 //!
 //! Values that hold secrets (`a`, `x`, `S`, the window table) are zeroed when dropped.
 
+// Limb loops index several arrays at once; ranges read clearer than zipped iterators here.
+#![allow(clippy::needless_range_loop)]
+
 use zeroize::Zeroize;
 
 /// Number of 32-bit limbs in a 3072-bit number.
@@ -75,7 +78,9 @@ impl U3072 {
     fn sub_assign(&mut self, other: &U3072) -> u32 {
         let mut borrow = 0u64;
         for i in 0..LIMBS {
-            let d = u64::from(self.0[i]).wrapping_sub(u64::from(other.0[i])).wrapping_sub(borrow);
+            let d = u64::from(self.0[i])
+                .wrapping_sub(u64::from(other.0[i]))
+                .wrapping_sub(borrow);
             self.0[i] = d as u32;
             borrow = (d >> 63) & 1;
         }
@@ -126,7 +131,12 @@ impl Modulus {
         // R mod N = 2^3072 − N, since N < 2^3072 < 2N.
         let mut one = U3072::ZERO;
         one.sub_assign(&n);
-        let mut m = Modulus { n, n0_inv, one: one.clone(), r2: U3072::ZERO };
+        let mut m = Modulus {
+            n,
+            n0_inv,
+            one: one.clone(),
+            r2: U3072::ZERO,
+        };
         // R² mod N by doubling R mod N 3072 times.
         let mut r2 = one;
         for _ in 0..BYTES * 8 {
@@ -201,13 +211,13 @@ impl Modulus {
     }
 
     /// Into Montgomery form: x·R mod N, for any x < 2^3072.
-    pub(crate) fn to_mont(&self, x: &U3072) -> U3072 {
+    pub(crate) fn mont_in(&self, x: &U3072) -> U3072 {
         // mul needs its second operand below N; R² mod N is, and x may be anything below 2^3072.
         self.mul(x, &self.r2)
     }
 
     /// Out of Montgomery form: x·R⁻¹ mod N.
-    pub(crate) fn from_mont(&self, x: &U3072) -> U3072 {
+    pub(crate) fn mont_out(&self, x: &U3072) -> U3072 {
         let mut unit = U3072::ZERO;
         unit.0[0] = 1;
         self.mul(x, &unit)
@@ -303,4 +313,132 @@ pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> alloc::vec::Vec<u8> {
     let out = acc.iter().rev().map(|&v| v as u8).collect();
     acc.zeroize();
     out
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::srp::{N_BYTES, SMALL_A_BYTES};
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    fn modulus() -> Modulus {
+        Modulus::new(U3072::from_be_array(&N_BYTES))
+    }
+
+    fn n_big() -> BigUint {
+        BigUint::from_bytes_be(&N_BYTES)
+    }
+
+    fn big(x: &U3072) -> BigUint {
+        BigUint::from_bytes_be(&x.to_be_bytes())
+    }
+
+    fn u3072(x: &BigUint) -> U3072 {
+        U3072::from_be_bytes(&x.to_bytes_be()).expect("fits in 3072 bits")
+    }
+
+    /// Bases that matter: 0, 1, 2, N−1, N−2, and random values below N.
+    fn base_strategy() -> impl Strategy<Value = BigUint> {
+        prop_oneof![
+            Just(BigUint::from(0u8)),
+            Just(BigUint::from(1u8)),
+            Just(BigUint::from(2u8)),
+            Just(n_big() - 1u8),
+            Just(n_big() - 2u8),
+            proptest::collection::vec(any::<u8>(), 1..=BYTES)
+                .prop_map(|b| BigUint::from_bytes_be(&b) % n_big()),
+        ]
+    }
+
+    /// Exponents up to the S exponent's 129 bytes, with the all-zero and all-one edge shapes.
+    fn exponent_strategy() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(vec![0u8]),
+            Just(vec![1u8]),
+            Just(vec![0xff; SMALL_A_BYTES + 1]),
+            proptest::collection::vec(any::<u8>(), 0..=SMALL_A_BYTES + 1),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn pow_matches_num_bigint(base in base_strategy(), exponent in exponent_strategy()) {
+            let m = modulus();
+            let got = m.mont_out(&m.pow_mont(&m.mont_in(&u3072(&base)), &exponent));
+            let want = base.modpow(&BigUint::from_bytes_be(&exponent), &n_big());
+            prop_assert_eq!(big(&got), want);
+        }
+
+        #[test]
+        fn pow2_matches_num_bigint(exponent in exponent_strategy()) {
+            let m = modulus();
+            let got = m.mont_out(&m.pow2_mont(&exponent));
+            let want = BigUint::from(2u8).modpow(&BigUint::from_bytes_be(&exponent), &n_big());
+            prop_assert_eq!(big(&got), want);
+        }
+
+        #[test]
+        fn mul_add_sub_match_num_bigint(a in base_strategy(), b in base_strategy()) {
+            let m = modulus();
+            let n = n_big();
+            let (ua, ub) = (u3072(&a), u3072(&b));
+            let product = m.mont_out(&m.mul(&m.mont_in(&ua), &m.mont_in(&ub)));
+            prop_assert_eq!(big(&product), (&a * &b) % &n);
+            prop_assert_eq!(big(&m.add(&ua, &ub)), (&a + &b) % &n);
+            prop_assert_eq!(big(&m.sub(&ua, &ub)), (&a + &n - &b) % &n);
+        }
+
+        #[test]
+        fn wide_reduction_matches_num_bigint(bytes in proptest::collection::vec(any::<u8>(), 0..=2 * BYTES)) {
+            let m = modulus();
+            let value = BigUint::from_bytes_be(&bytes);
+            let mut padded = vec![0u8; 2 * BYTES - bytes.len()];
+            padded.extend_from_slice(&bytes);
+            let hi = U3072::from_be_bytes(&padded[..BYTES]).unwrap();
+            let lo = U3072::from_be_bytes(&padded[BYTES..]).unwrap();
+            prop_assert_eq!(big(&m.reduce_wide(&hi, &lo)), value % n_big());
+        }
+
+        #[test]
+        fn exponent_arithmetic_matches_num_bigint(
+            a in proptest::collection::vec(any::<u8>(), 0..=SMALL_A_BYTES),
+            u in proptest::collection::vec(any::<u8>(), 0..=32),
+            x in proptest::collection::vec(any::<u8>(), 0..=32),
+        ) {
+            let got = BigUint::from_bytes_be(&mul_add_be(&a, &u, &x));
+            let want = BigUint::from_bytes_be(&a) + BigUint::from_bytes_be(&u) * BigUint::from_bytes_be(&x);
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn byte_round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..=BYTES)) {
+            let v = U3072::from_be_bytes(&bytes).unwrap();
+            prop_assert_eq!(BigUint::from_bytes_be(&v.to_be_bytes()), BigUint::from_bytes_be(&bytes));
+        }
+    }
+
+    #[test]
+    fn too_wide_values_are_refused() {
+        assert!(U3072::from_be_bytes(&[1; BYTES + 1]).is_none());
+        let mut leading_zeros = vec![0u8; 10];
+        leading_zeros.extend_from_slice(&[0xff; BYTES]);
+        assert!(U3072::from_be_bytes(&leading_zeros).is_some());
+    }
+
+    #[test]
+    fn montgomery_constants() {
+        let m = modulus();
+        let n = n_big();
+        let r = BigUint::from(1u8) << (BYTES * 8);
+        assert_eq!(big(&m.one), &r % &n);
+        assert_eq!(big(&m.r2), (&r * &r) % &n);
+        assert_eq!(
+            m.n.0[0].wrapping_mul(m.n0_inv),
+            u32::MAX,
+            "n0_inv = -N^-1 mod 2^32"
+        );
+    }
 }
