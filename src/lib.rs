@@ -16,13 +16,17 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 extern crate alloc;
 
 pub mod encoding;
 pub mod error;
 pub mod hash;
+pub mod js;
 pub mod secret;
 pub mod secret_hash;
 pub mod srp;

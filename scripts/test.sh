@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test suite of the project and ends with one summary line.
+# Called by `make test` after scripts/setup.sh; exits non-zero when any suite fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+# This machine kind has 2 cores; give the browser runner room.
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-300}
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}
+
+mkdir -p test-output
+log=test-output/test.log
+: >"$log"
+failed_suites=()
+
+run() {
+  local name=$1
+  shift
+  printf '\n==== %s: %s\n' "$name" "$*" | tee -a "$log"
+  local start=$SECONDS
+  if "$@" 2>&1 | tee -a "$log"; then
+    printf '==== %s: ok (%ds)\n' "$name" $((SECONDS - start)) | tee -a "$log"
+  else
+    printf '==== %s: FAILED (%ds)\n' "$name" $((SECONDS - start)) | tee -a "$log"
+    failed_suites+=("$name")
+  fi
+}
+
+run "vectors reproduce from the reference library" node tests/vectors/generate.mjs --check
+run "lints (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
+run "lints (wasm32)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+run "native tests" cargo test --workspace
+run "browser tests (headless Chromium)" wasm-pack test --headless --chrome --mode no-install
+
+# One closing line over every runner's "test result:" lines.
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+  echo "failed suites: ${failed_suites[*]}"
+  [ "$failed" -gt 0 ] || failed=${#failed_suites[@]}
+  echo "make test: $passed passed, $failed failed"
+  exit 1
+fi
+echo "make test: $passed passed, $failed failed"

@@ -1,0 +1,175 @@
+//! The JavaScript facade (`#[wasm_bindgen]`): thin wrappers with camelCase names over the Rust API.
+//! Nothing here may panic: a panic in wasm kills the instance for every caller on the page.
+//! Errors reach JavaScript as `Error` objects with `name = "CognitoError"` and a stable `code`.
+
+// wasm-bindgen's generated glue contains `unsafe` blocks; this module holds no hand-written unsafe.
+#![allow(unsafe_code)]
+
+use crate::error::{Error, MisuseErrorKind};
+use crate::secret::{ClientSecret, DevicePassword};
+use crate::srp::{PasswordClaim, SrpClient, VerifierChallenge, SMALL_A_BYTES};
+use alloc::string::String;
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+/// Turns the kit's error into a JavaScript `Error` with `name`, `code`, `retryable` and, for the
+/// service's errors, `status`.
+pub(crate) fn to_js_error(error: &Error) -> JsValue {
+    let js = js_sys::Error::new(&alloc::format!("{error}"));
+    js.set_name("CognitoError");
+    let obj: &JsValue = js.as_ref();
+    // Reflect::set fails only on frozen or proxied objects; a fresh Error is neither.
+    let _ = Reflect::set(obj, &"code".into(), &error.code().into());
+    let _ = Reflect::set(obj, &"retryable".into(), &error.retryable().into());
+    if let Error::Service(s) = error {
+        let _ = Reflect::set(obj, &"status".into(), &s.status.into());
+    }
+    js.into()
+}
+
+fn js_err(error: Error) -> JsValue {
+    to_js_error(&error)
+}
+
+/// Fills `n` bytes from the platform's `crypto.getRandomValues` (windows, workers, Node >= 19).
+pub(crate) fn random_bytes(n: usize) -> Result<alloc::vec::Vec<u8>, Error> {
+    let no_crypto = || {
+        Error::misuse(
+            MisuseErrorKind::InvalidState,
+            "no crypto.getRandomValues on this platform",
+        )
+    };
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|_| no_crypto())?;
+    let get = Reflect::get(&crypto, &"getRandomValues".into()).map_err(|_| no_crypto())?;
+    let get: js_sys::Function = get.dyn_into().map_err(|_| no_crypto())?;
+    let array = Uint8Array::new_with_length(n as u32);
+    get.call1(&crypto, &array).map_err(|_| no_crypto())?;
+    Ok(array.to_vec())
+}
+
+/// The kit's version (the crate version).
+#[wasm_bindgen]
+pub fn version() -> String {
+    String::from(env!("CARGO_PKG_VERSION"))
+}
+
+/// SECRET_HASH = base64(HMAC-SHA256(clientSecret, username ‖ clientId)).
+#[wasm_bindgen(js_name = secretHash)]
+pub fn secret_hash(client_secret: String, username: &str, client_id: &str) -> String {
+    crate::secret_hash::secret_hash(&ClientSecret::new(client_secret), username, client_id)
+}
+
+/// The SRP claim TIMESTAMP for a time in seconds since the epoch (UTC, English, day not padded).
+#[wasm_bindgen(js_name = cognitoTimestamp)]
+pub fn cognito_timestamp(unix_seconds: f64) -> String {
+    // f64 → i64 saturates and maps NaN to 0: no panic for any JS number.
+    crate::encoding::cognito_timestamp(unix_seconds as i64)
+}
+
+fn now_timestamp() -> String {
+    crate::encoding::cognito_timestamp((js_sys::Date::now() / 1000.0) as i64)
+}
+
+fn challenge_from_js(parameters: &JsValue) -> Result<VerifierChallenge, Error> {
+    if !parameters.is_object() {
+        return Err(Error::misuse(
+            MisuseErrorKind::InvalidArgument,
+            "challengeParameters must be an object",
+        ));
+    }
+    VerifierChallenge::from_parameters(|name| {
+        Reflect::get(parameters, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    })
+}
+
+fn claim_to_js(claim: &PasswordClaim, device_key: Option<&str>) -> JsValue {
+    let out = Object::new();
+    for (k, v) in claim.challenge_responses(device_key, None) {
+        let _ = Reflect::set(&out, &k.into(), &v.into());
+    }
+    out.into()
+}
+
+/// One SRP exchange, client side (advanced use: custom flows and benchmarks; `CognitoAuth` does this
+/// for you). Create a fresh one per sign-in attempt.
+#[wasm_bindgen(js_name = SrpClient)]
+pub struct JsSrpClient {
+    inner: SrpClient,
+}
+
+#[wasm_bindgen(js_class = SrpClient)]
+impl JsSrpClient {
+    /// Draws a fresh secret `a` from `crypto.getRandomValues` (or takes `random`, 128 bytes, for tests)
+    /// and computes `A = g^a mod N`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(random: Option<Vec<u8>>) -> Result<JsSrpClient, JsValue> {
+        let bytes = match random {
+            Some(bytes) => bytes,
+            None => random_bytes(SMALL_A_BYTES).map_err(js_err)?,
+        };
+        let a: [u8; SMALL_A_BYTES] = bytes.try_into().map_err(|_| {
+            js_err(Error::misuse(
+                MisuseErrorKind::InvalidArgument,
+                "random must be exactly 128 bytes",
+            ))
+        })?;
+        Ok(JsSrpClient {
+            inner: SrpClient::new(a).map_err(js_err)?,
+        })
+    }
+
+    /// `SRP_A`: lowercase hex, no leading zeros.
+    #[wasm_bindgen(getter, js_name = srpA)]
+    pub fn srp_a(&self) -> String {
+        self.inner.srp_a().into()
+    }
+
+    /// Answers `PASSWORD_VERIFIER`: returns the `ChallengeResponses` object (USERNAME,
+    /// PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE). `poolName` is the part of
+    /// the pool id after `_`; `timestamp` defaults to now.
+    #[wasm_bindgen(js_name = answerPasswordVerifier)]
+    pub fn answer_password_verifier(
+        &self,
+        pool_name: &str,
+        password: String,
+        challenge_parameters: JsValue,
+        timestamp: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let password = crate::secret::Password::new(password);
+        let challenge = challenge_from_js(&challenge_parameters).map_err(js_err)?;
+        let timestamp = timestamp.unwrap_or_else(now_timestamp);
+        let claim = self
+            .inner
+            .answer_user_challenge(pool_name, password.expose_secret(), &challenge, &timestamp)
+            .map_err(js_err)?;
+        Ok(claim_to_js(&claim, None))
+    }
+
+    /// Answers `DEVICE_PASSWORD_VERIFIER` for a remembered device.
+    #[wasm_bindgen(js_name = answerDevicePasswordVerifier)]
+    pub fn answer_device_password_verifier(
+        &self,
+        device_group_key: &str,
+        device_key: &str,
+        device_password: String,
+        challenge_parameters: JsValue,
+        timestamp: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let password = DevicePassword::new(device_password);
+        let challenge = challenge_from_js(&challenge_parameters).map_err(js_err)?;
+        let timestamp = timestamp.unwrap_or_else(now_timestamp);
+        let claim = self
+            .inner
+            .answer_device_challenge(
+                device_group_key,
+                device_key,
+                &password,
+                &challenge,
+                &timestamp,
+            )
+            .map_err(js_err)?;
+        Ok(claim_to_js(&claim, Some(device_key)))
+    }
+}
