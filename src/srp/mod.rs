@@ -29,7 +29,7 @@ use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use modexp::{Modulus, BYTES, U3072};
+use modexp::{FixedBase, Modulus, Num, BYTES};
 use std::sync::OnceLock;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -71,27 +71,52 @@ pub const N_BYTES: [u8; BYTES] = n_bytes();
 /// Bytes of the random `a` the client draws for each SRP exchange.
 pub const SMALL_A_BYTES: usize = 128;
 
-/// The SRP group: N, g = 2 and k, with N's Montgomery constants.
+/// The SRP group: N, g = 2 and k, with N's Montgomery constants and comb tables for g.
 pub(crate) struct Group {
     modulus: Modulus,
     /// k in Montgomery form.
-    k_mont: U3072,
+    k_mont: Num,
+    /// g = 2 in Montgomery form.
+    g_mont: Num,
+    /// Comb for exponents of up to 256 bits (x).
+    comb_256: FixedBase,
+    /// Comb for exponents of up to 1024 bits (a).
+    comb_1024: FixedBase,
     #[cfg(test)]
     k: [u8; 32],
 }
 
-/// The group, computed once (a few thousand additions) and shared.
+/// The group, computed once and shared: N's constants, then g^(2^(64·j)) for j = 1..12 by 768
+/// squarings, from which the two comb tables are built.
 pub(crate) fn group() -> &'static Group {
     static GROUP: OnceLock<Group> = OnceLock::new();
     GROUP.get_or_init(|| {
-        let modulus = Modulus::new(U3072::from_be_array(&N_BYTES));
+        // The three conversions below take 384, 32 and 1 bytes, within from_be_bytes' 384-byte
+        // limit, so the fallbacks never apply (and `group_constants` would catch them).
+        let n = Num::from_be_bytes(&N_BYTES).unwrap_or(Num::ZERO);
+        let modulus = Modulus::new(n);
         let k = sha256(&[&pad_bytes(&N_BYTES), &pad_bytes(&[2])]);
-        let mut k_padded = [0u8; BYTES];
-        k_padded[BYTES - 32..].copy_from_slice(&k);
-        let k_mont = modulus.mont_in(&U3072::from_be_array(&k_padded));
+        let k_mont = modulus.mont_in(&Num::from_be_bytes(&k).unwrap_or(Num::ZERO));
+        let g_mont = modulus.mont_in(&Num::from_be_bytes(&[2]).unwrap_or(Num::ZERO));
+        // powers[j] = g^(2^(64·j)), j = 0..=12.
+        let mut powers = alloc::vec::Vec::with_capacity(13);
+        powers.push(g_mont.clone());
+        for j in 1..=12 {
+            let mut p = powers[j - 1].clone();
+            for _ in 0..64 {
+                p = modulus.square(&p);
+            }
+            powers.push(p);
+        }
+        let pick = |step: usize| -> [Num; 4] { core::array::from_fn(|j| powers[j * step].clone()) };
+        let comb_256 = FixedBase::from_powers(&modulus, &pick(1), 64);
+        let comb_1024 = FixedBase::from_powers(&modulus, &pick(4), 256);
         Group {
             modulus,
             k_mont,
+            g_mont,
+            comb_256,
+            comb_1024,
             #[cfg(test)]
             k,
         }
@@ -106,22 +131,33 @@ impl Group {
     }
 }
 
-/// 2^e mod N as big-endian bytes (3072 bits).
-fn pow_g(exponent: &[u8]) -> U3072 {
+impl Group {
+    /// g^e in Montgomery form: by comb for exponents of up to 256 or 1024 bits, else by windows.
+    fn pow_g_mont(&self, exponent: &[u8]) -> Num {
+        match exponent.len() {
+            0..=32 => self.comb_256.pow(&self.modulus, exponent),
+            33..=SMALL_A_BYTES => self.comb_1024.pow(&self.modulus, exponent),
+            _ => self.modulus.pow(&self.g_mont, exponent),
+        }
+    }
+}
+
+/// g^e mod N, fully reduced.
+fn pow_g(exponent: &[u8]) -> Num {
     let g = group();
-    g.modulus.mont_out(&g.modulus.pow2_mont(exponent))
+    g.modulus.mont_out(&g.pow_g_mont(exponent))
 }
 
 /// Parses a peer's big number (SRP_B) and reduces it mod N. Values of more than 6144 bits are refused.
-fn reduce_peer_value(minimal_be: &[u8], field: &'static str) -> Result<U3072> {
+fn reduce_peer_value(minimal_be: &[u8], field: &'static str) -> Result<Num> {
     let m = &group().modulus;
     if minimal_be.len() <= BYTES {
-        let v = U3072::from_be_bytes(minimal_be).ok_or_else(|| too_long(field))?;
+        let v = Num::from_be_bytes(minimal_be).ok_or_else(|| too_long(field))?;
         Ok(m.reduce(&v))
     } else if minimal_be.len() <= 2 * BYTES {
         let split = minimal_be.len() - BYTES;
-        let hi = U3072::from_be_bytes(&minimal_be[..split]).ok_or_else(|| too_long(field))?;
-        let lo = U3072::from_be_bytes(&minimal_be[split..]).ok_or_else(|| too_long(field))?;
+        let hi = Num::from_be_bytes(&minimal_be[..split]).ok_or_else(|| too_long(field))?;
+        let lo = Num::from_be_bytes(&minimal_be[split..]).ok_or_else(|| too_long(field))?;
         Ok(m.reduce_wide(&hi, &lo))
     } else {
         Err(too_long(field))
@@ -213,12 +249,7 @@ impl SrpClient {
         self.derive_with(&b_reduced, &u, x)
     }
 
-    fn derive_with(
-        &self,
-        b_reduced: &U3072,
-        u: &[u8; 32],
-        x: Zeroizing<[u8; 32]>,
-    ) -> Result<SrpKey> {
+    fn derive_with(&self, b_reduced: &Num, u: &[u8; 32], x: Zeroizing<[u8; 32]>) -> Result<SrpKey> {
         if u.iter().all(|&b| b == 0) {
             return Err(Error::protocol(
                 ProtocolErrorKind::UnsafeSrpValue,
@@ -228,13 +259,13 @@ impl SrpClient {
         }
         let g = group();
         let m = &g.modulus;
-        // S = (B − k·g^x)^(a + u·x) mod N, all in Montgomery form.
+        // S = (B − k·g^x)^(a + u·x) mod N, in Montgomery form. Products are only reduced below 2N;
+        // both terms are brought below N for the modular subtraction.
         let b_mont = m.mont_in(b_reduced);
-        let gx_mont = m.pow2_mont(&x[..]);
-        let kgx_mont = m.mul(&g.k_mont, &gx_mont);
-        let base_mont = m.sub(&b_mont, &kgx_mont);
+        let kgx_mont = m.mul(&g.k_mont, &g.pow_g_mont(&x[..]));
+        let base_mont = m.sub(&m.reduce_lazy(&b_mont), &m.reduce_lazy(&kgx_mont));
         let exponent = Zeroizing::new(modexp::mul_add_be(&self.a[..], u, &x[..]));
-        let s = m.mont_out(&m.pow_mont(&base_mont, &exponent));
+        let s = m.mont_out(&m.pow(&base_mont, &exponent));
         let mut s_bytes = s.to_be_bytes();
         let s_pad = SecretBytes::new(pad_bytes(&s_bytes));
         s_bytes.zeroize();
@@ -571,7 +602,7 @@ mod tests {
     fn zero_u_is_refused_before_any_math() {
         // u = H(padHex(A) ‖ padHex(B)) = 0 needs a SHA-256 preimage, so the check is driven directly.
         let client = client_with_small_a(7);
-        let b = U3072::from_be_bytes(&[5]).unwrap();
+        let b = Num::from_be_bytes(&[5]).unwrap();
         let x = Zeroizing::new([1u8; 32]);
         let err = client.derive_with(&b, &[0u8; 32], x).unwrap_err();
         assert_eq!(err.code(), "UnsafeSrpValue");

@@ -1,71 +1,94 @@
-//! Fixed-size 3072-bit arithmetic modulo the SRP group prime N, in Montgomery form.
+//! Fixed-size arithmetic modulo the 3072-bit SRP group prime N, in Montgomery form, tuned for
+//! WebAssembly.
 //!
-//! Limbs are 32 bits with 64-bit products, because WebAssembly has no 64×64→128 multiply. The
-//! exponentiations are written to take time that depends only on the exponent's length, not its bits:
-//! the window table is read with a masked scan, and the g = 2 path always computes the doubling and
-//! selects with a mask.
+//! Why it looks like this:
+//! - wasm has no 64×64→128 multiply, so limbs are 28 bits held in `u64`: a product is < 2^56 and a
+//!   whole column of up to 220 products (multiplication plus reduction) sums in a `u64` without
+//!   overflow. The inner loops are then a bare multiply-add with no carry chain (product scanning,
+//!   the "FIPS" Montgomery method), which is what a wasm engine runs fastest.
+//! - 110 limbs = 3080 bits, so R = 2^3080 > 4N: Montgomery products of inputs below 2N stay below 2N,
+//!   and no conditional subtraction is needed until a value leaves Montgomery form (Walter, 1999).
+//! - Squaring has its own routine (each cross product computed once and doubled).
+//! - g = 2 is a fixed base: a comb over four precomputed powers g^(2^(j·d)) turns a d·4-bit exponent
+//!   into d squarings and d multiplications instead of 4·d squarings.
 //!
-//! Values that hold secrets (`a`, `x`, `S`, the window table) are zeroed when dropped.
+//! Every routine takes time that depends only on the lengths of its inputs, not their values: no
+//! branch or index depends on a secret, and window tables are read by a masked scan of all entries.
+//! Values that hold secrets are zeroed when dropped.
 
-// Limb loops index several arrays at once; ranges read clearer than zipped iterators here.
+// Limb loops index several arrays at once; ranges read clearer than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
 
+use alloc::vec::Vec;
 use zeroize::Zeroize;
 
-/// Number of 32-bit limbs in a 3072-bit number.
-pub(crate) const LIMBS: usize = 96;
-/// Bytes in a 3072-bit number.
-pub(crate) const BYTES: usize = LIMBS * 4;
+/// Bits per limb.
+const LIMB_BITS: u32 = 28;
+const MASK: u64 = (1 << LIMB_BITS) - 1;
+const MASK32: u32 = (1 << LIMB_BITS) - 1;
+/// Limbs per number: 110 × 28 = 3080 bits.
+pub(crate) const LIMBS: usize = 110;
+/// Bytes of a 3072-bit number.
+pub(crate) const BYTES: usize = 384;
+/// Bits of R = 2^3080.
+const R_BITS: usize = LIMBS * LIMB_BITS as usize;
 
-/// A number below 2^3072, little-endian limbs. Zeroed on drop.
+/// A number below 2^3080 in 28-bit limbs, little-endian. Zeroed on drop.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct U3072(pub(crate) [u32; LIMBS]);
+pub(crate) struct Num(pub(crate) [u32; LIMBS]);
 
-impl Drop for U3072 {
+impl Drop for Num {
     fn drop(&mut self) {
         self.0.zeroize();
     }
 }
 
-impl core::fmt::Debug for U3072 {
+impl core::fmt::Debug for Num {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("U3072(<redacted>)")
+        f.write_str("Num(<redacted>)")
     }
 }
 
-impl U3072 {
-    pub(crate) const ZERO: U3072 = U3072([0; LIMBS]);
+impl Num {
+    pub(crate) const ZERO: Num = Num([0; LIMBS]);
+
+    fn small(v: u32) -> Num {
+        let mut out = Num::ZERO;
+        out.0[0] = v & MASK32;
+        out.0[1] = v >> LIMB_BITS;
+        out
+    }
 
     /// From big-endian bytes; `None` when the value needs more than 3072 bits.
-    pub(crate) fn from_be_bytes(bytes: &[u8]) -> Option<U3072> {
+    pub(crate) fn from_be_bytes(bytes: &[u8]) -> Option<Num> {
         let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
         let digits = &bytes[start..];
         if digits.len() > BYTES {
             return None;
         }
-        let mut out = U3072::ZERO;
+        let mut out = Num::ZERO;
         for (i, &b) in digits.iter().rev().enumerate() {
-            out.0[i / 4] |= u32::from(b) << (8 * (i % 4));
+            let bit = i * 8;
+            let (limb, shift) = (bit / LIMB_BITS as usize, bit as u32 % LIMB_BITS);
+            out.0[limb] |= (u32::from(b) << shift) & MASK32;
+            if shift > LIMB_BITS - 8 {
+                out.0[limb + 1] |= u32::from(b) >> (LIMB_BITS - shift);
+            }
         }
         Some(out)
     }
 
-    /// From exactly [`BYTES`] big-endian bytes.
-    pub(crate) fn from_be_array(bytes: &[u8; BYTES]) -> U3072 {
-        let mut out = U3072::ZERO;
-        for (i, limb) in out.0.iter_mut().enumerate() {
-            let at = BYTES - 4 * (i + 1);
-            *limb = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-        }
-        out
-    }
-
-    /// Big-endian bytes, always [`BYTES`] long.
+    /// Big-endian bytes of a value below 2^3072, always [`BYTES`] long (higher bits are dropped).
     pub(crate) fn to_be_bytes(&self) -> [u8; BYTES] {
         let mut out = [0u8; BYTES];
-        for (i, limb) in self.0.iter().enumerate() {
-            let at = BYTES - 4 * (i + 1);
-            out[at..at + 4].copy_from_slice(&limb.to_be_bytes());
+        for i in 0..BYTES {
+            let bit = i * 8;
+            let (limb, shift) = (bit / LIMB_BITS as usize, bit as u32 % LIMB_BITS);
+            let mut v = self.0[limb] >> shift;
+            if shift > LIMB_BITS - 8 {
+                v |= self.0[limb + 1] << (LIMB_BITS - shift);
+            }
+            out[BYTES - 1 - i] = v as u8;
         }
         out
     }
@@ -74,97 +97,98 @@ impl U3072 {
         self.0.iter().fold(0u32, |acc, &l| acc | l) == 0
     }
 
-    /// `self - other` in place; returns the borrow (1 when `other > self`).
-    fn sub_assign(&mut self, other: &U3072) -> u32 {
-        let mut borrow = 0u64;
+    /// `self − other`, in place; returns 1 when it wrapped (other > self).
+    fn sub_assign(&mut self, other: &Num) -> u32 {
+        let mut borrow = 0u32;
         for i in 0..LIMBS {
-            let d = u64::from(self.0[i])
-                .wrapping_sub(u64::from(other.0[i]))
-                .wrapping_sub(borrow);
-            self.0[i] = d as u32;
-            borrow = (d >> 63) & 1;
+            let d = self.0[i].wrapping_sub(other.0[i]).wrapping_sub(borrow);
+            self.0[i] = d & MASK32;
+            borrow = d >> 31;
         }
-        borrow as u32
+        borrow
     }
 
-    /// `self + other` in place; returns the carry.
-    fn add_assign(&mut self, other: &U3072) -> u32 {
-        let mut carry = 0u64;
+    /// `self + other`, in place; returns the carry out of the top limb.
+    fn add_assign(&mut self, other: &Num) -> u32 {
+        let mut carry = 0u32;
         for i in 0..LIMBS {
-            let s = u64::from(self.0[i]) + u64::from(other.0[i]) + carry;
-            self.0[i] = s as u32;
-            carry = s >> 32;
+            let s = self.0[i] + other.0[i] + carry;
+            self.0[i] = s & MASK32;
+            carry = s >> LIMB_BITS;
         }
-        carry as u32
+        carry
     }
 
-    /// `self = if mask == !0 { other } else { self }`, without branching on `mask`.
-    fn select_from(&mut self, other: &U3072, mask: u32) {
+    /// `self = other` where `mask` is all ones, unchanged where it is zero; no branch on `mask`.
+    fn select_from(&mut self, other: &Num, mask: u32) {
         for i in 0..LIMBS {
             self.0[i] ^= (self.0[i] ^ other.0[i]) & mask;
         }
     }
 }
 
-/// Arithmetic modulo an odd 3072-bit modulus whose top bit is set.
+/// Arithmetic modulo an odd modulus N with 2^3071 < N < 2^3072.
 pub(crate) struct Modulus {
-    n: U3072,
-    /// −N⁻¹ mod 2³².
-    n0_inv: u32,
-    /// R mod N, R = 2^3072: one in Montgomery form.
-    one: U3072,
-    /// R² mod N: converts into Montgomery form.
-    r2: U3072,
+    n: Num,
+    /// N's limbs in reverse order, so that every column of m·N is a dot product of two ascending slices.
+    n_rev: [u32; LIMBS],
+    /// −N⁻¹ mod 2^28.
+    n0_inv: u64,
+    /// R² mod N: multiplying by it enters Montgomery form.
+    r2: Num,
+    /// 2^3072·R mod N: Montgomery-multiplying by it shifts up by 3072 bits (for wide reductions).
+    shift_3072: Num,
 }
 
 impl Modulus {
-    /// Precomputes the Montgomery constants of `n`, which must be odd with its top bit set (the SRP
-    /// group prime is; a test checks it).
-    pub(crate) fn new(n: U3072) -> Modulus {
-        debug_assert!(n.0[0] & 1 == 1 && n.0[LIMBS - 1] >> 31 == 1);
-        // Newton iteration for N⁻¹ mod 2^32: each step doubles the correct low bits.
-        let mut inv: u32 = 1;
+    /// Precomputes the Montgomery constants of `n`, which must be odd with its top bit at 3071 (the
+    /// SRP group prime is; a test checks it).
+    pub(crate) fn new(n: Num) -> Modulus {
+        // Newton iteration for N⁻¹ mod 2^28: each step doubles the number of correct low bits.
+        let n0 = u64::from(n.0[0]);
+        let mut inv: u64 = 1;
         for _ in 0..5 {
-            inv = inv.wrapping_mul(2u32.wrapping_sub(n.0[0].wrapping_mul(inv)));
+            inv = inv.wrapping_mul(2u64.wrapping_sub(n0.wrapping_mul(inv))) & MASK;
         }
-        let n0_inv = inv.wrapping_neg();
-        // R mod N = 2^3072 − N, since N < 2^3072 < 2N.
-        let mut one = U3072::ZERO;
-        one.sub_assign(&n);
+        let n0_inv = inv.wrapping_neg() & MASK;
+        let mut n_rev = n.0;
+        n_rev.reverse();
         let mut m = Modulus {
             n,
+            n_rev,
             n0_inv,
-            one: one.clone(),
-            r2: U3072::ZERO,
+            r2: Num::ZERO,
+            shift_3072: Num::ZERO,
         };
-        // R² mod N by doubling R mod N 3072 times.
-        let mut r2 = one;
-        for _ in 0..BYTES * 8 {
-            r2 = m.add(&r2, &r2);
+        // 2^k mod N by doubling 1, for k = 2·3080 and k = 3072 + 3080.
+        let mut v = Num::small(1);
+        for k in 1..=2 * R_BITS {
+            v = m.add(&v, &v);
+            if k == BYTES * 8 + R_BITS {
+                m.shift_3072 = v.clone();
+            }
         }
-        m.r2 = r2;
+        m.r2 = v;
         m
     }
 
-    /// Reduces `t` (with an extra high bit `hi`) below N by one conditional subtraction; `t` must be < 2N.
-    fn reduce_once(&self, t: &mut U3072, hi: u32) {
+    /// Subtracts N once where `t` ≥ N; `t` must be < 2N.
+    fn reduce_once(&self, t: &mut Num) {
         let mut diff = t.clone();
         let borrow = diff.sub_assign(&self.n);
-        // Keep the difference when t ≥ N, i.e. when there was a high bit or no borrow.
-        let keep_diff = (hi | (borrow ^ 1)) & 1;
-        t.select_from(&diff, keep_diff.wrapping_neg());
+        t.select_from(&diff, borrow.wrapping_sub(1));
     }
 
     /// (a + b) mod N for a, b < N.
-    pub(crate) fn add(&self, a: &U3072, b: &U3072) -> U3072 {
+    pub(crate) fn add(&self, a: &Num, b: &Num) -> Num {
         let mut t = a.clone();
-        let carry = t.add_assign(b);
-        self.reduce_once(&mut t, carry);
+        t.add_assign(b);
+        self.reduce_once(&mut t);
         t
     }
 
     /// (a − b) mod N for a, b < N.
-    pub(crate) fn sub(&self, a: &U3072, b: &U3072) -> U3072 {
+    pub(crate) fn sub(&self, a: &Num, b: &Num) -> Num {
         let mut t = a.clone();
         let borrow = t.sub_assign(b);
         let mut wrapped = t.clone();
@@ -173,107 +197,137 @@ impl Modulus {
         t
     }
 
-    /// Montgomery product a·b·R⁻¹ mod N (CIOS). Needs a < 2^3072 and b < N; the result is < N.
-    pub(crate) fn mul(&self, a: &U3072, b: &U3072) -> U3072 {
-        let n = &self.n.0;
-        let mut t = [0u32; LIMBS + 2];
-        for &bi in b.0.iter() {
-            let bi = u64::from(bi);
-            let mut carry = 0u64;
-            for j in 0..LIMBS {
-                let s = u64::from(t[j]) + u64::from(a.0[j]) * bi + carry;
-                t[j] = s as u32;
-                carry = s >> 32;
-            }
-            let s = u64::from(t[LIMBS]) + carry;
-            t[LIMBS] = s as u32;
-            t[LIMBS + 1] = (s >> 32) as u32;
-
-            let m = u64::from(t[0].wrapping_mul(self.n0_inv));
-            let s = u64::from(t[0]) + m * u64::from(n[0]);
-            let mut carry = s >> 32;
-            for j in 1..LIMBS {
-                let s = u64::from(t[j]) + m * u64::from(n[j]) + carry;
-                t[j - 1] = s as u32;
-                carry = s >> 32;
-            }
-            let s = u64::from(t[LIMBS]) + carry;
-            t[LIMBS - 1] = s as u32;
-            t[LIMBS] = t[LIMBS + 1] + (s >> 32) as u32;
-            t[LIMBS + 1] = 0;
-        }
-        let mut out = U3072::ZERO;
-        out.0.copy_from_slice(&t[..LIMBS]);
-        let hi = t[LIMBS];
-        t.zeroize();
-        self.reduce_once(&mut out, hi);
+    /// Montgomery product a·b·R⁻¹ mod N, below 2N, for a·b < R·N (e.g. both below 2N).
+    pub(crate) fn mul(&self, a: &Num, b: &Num) -> Num {
+        let mut b_rev = b.0;
+        b_rev.reverse();
+        let out = self.redc(|k| {
+            // Column k of a·b: Σ a[i]·b[k−i] = a[lo..=hi] · b_rev[L−1−k+lo ..].
+            let (lo, hi) = column_range(k);
+            dot(
+                &a.0[lo..=hi],
+                &b_rev[LIMBS - 1 + lo - k..=LIMBS - 1 + hi - k],
+            )
+        });
+        b_rev.zeroize();
         out
     }
 
-    /// Into Montgomery form: x·R mod N, for any x < 2^3072.
-    pub(crate) fn mont_in(&self, x: &U3072) -> U3072 {
-        // mul needs its second operand below N; R² mod N is, and x may be anything below 2^3072.
+    /// Montgomery square a²·R⁻¹ mod N, below 2N, for a < 2N. Each cross product is computed once.
+    pub(crate) fn square(&self, a: &Num) -> Num {
+        let mut a_rev = a.0;
+        a_rev.reverse();
+        let out = self.redc(|k| {
+            // Column k of a²: pairs (i, k−i) with i < k−i counted twice, plus a[k/2]² for even k.
+            let (lo, hi) = column_range(k);
+            let length = hi - lo + 1;
+            let pairs = length / 2;
+            let cross = dot(
+                &a.0[lo..lo + pairs],
+                &a_rev[LIMBS - 1 - hi..LIMBS - 1 - hi + pairs],
+            );
+            let middle = if k % 2 == 0 {
+                u64::from(a.0[k / 2]) * u64::from(a.0[k / 2])
+            } else {
+                0
+            };
+            2 * cross + middle
+        });
+        a_rev.zeroize();
+        out
+    }
+
+    /// Montgomery reduction interleaved with a product whose column k is `column(k)` (product
+    /// scanning): returns (Σ column(k)·2^(28k))·R⁻¹ mod N, below 2N when the product is below R·N.
+    #[inline(always)]
+    fn redc(&self, column: impl Fn(usize) -> u64) -> Num {
+        let mut m = [0u32; LIMBS];
+        let mut out = Num::ZERO;
+        let mut acc: u64 = 0;
+        // Columns 0..LIMBS: add m[k]·N to cancel the low half, one limb at a time.
+        for k in 0..LIMBS {
+            acc += column(k);
+            // Σ m[i]·n[k−i] for i < k = m[0..k] · n_rev[L−1−k .. L−1].
+            acc += dot(&m[..k], &self.n_rev[LIMBS - 1 - k..LIMBS - 1]);
+            let mk = acc.wrapping_mul(self.n0_inv) & MASK;
+            m[k] = mk as u32;
+            acc += mk * u64::from(self.n.0[0]);
+            acc >>= LIMB_BITS;
+        }
+        // Columns LIMBS..2·LIMBS−1: the high half is the result.
+        for k in LIMBS..2 * LIMBS - 1 {
+            let lo = k + 1 - LIMBS;
+            acc += column(k);
+            acc += dot(&m[lo..], &self.n_rev[..LIMBS - lo]);
+            out.0[k - LIMBS] = (acc & MASK) as u32;
+            acc >>= LIMB_BITS;
+        }
+        out.0[LIMBS - 1] = acc as u32;
+        m.zeroize();
+        out
+    }
+
+    /// Into Montgomery form: x·R mod N (below 2N), for any x < 2^3080.
+    pub(crate) fn mont_in(&self, x: &Num) -> Num {
         self.mul(x, &self.r2)
     }
 
-    /// Out of Montgomery form: x·R⁻¹ mod N.
-    pub(crate) fn mont_out(&self, x: &U3072) -> U3072 {
-        let mut unit = U3072::ZERO;
-        unit.0[0] = 1;
-        self.mul(x, &unit)
-    }
-
-    /// x mod N for any x < 2^3072.
-    pub(crate) fn reduce(&self, x: &U3072) -> U3072 {
-        let mut t = x.clone();
-        self.reduce_once(&mut t, 0);
+    /// Out of Montgomery form, fully reduced: x·R⁻¹ mod N, below N.
+    pub(crate) fn mont_out(&self, x: &Num) -> Num {
+        let mut t = self.mul(x, &Num::small(1));
+        self.reduce_once(&mut t);
         t
     }
 
-    /// (hi·2^3072 + lo) mod N, for a number of up to 6144 bits split into two halves.
-    pub(crate) fn reduce_wide(&self, hi: &U3072, lo: &U3072) -> U3072 {
-        // mul(hi, R²) = hi·R mod N.
-        let hi_part = self.mul(hi, &self.r2);
+    /// A lazily reduced value (below 2N) brought below N, staying in the same form.
+    pub(crate) fn reduce_lazy(&self, x: &Num) -> Num {
+        let mut t = x.clone();
+        self.reduce_once(&mut t);
+        t
+    }
+
+    /// x mod N for x < 2^3072 (< 2N).
+    pub(crate) fn reduce(&self, x: &Num) -> Num {
+        let mut t = x.clone();
+        self.reduce_once(&mut t);
+        t
+    }
+
+    /// (hi·2^3072 + lo) mod N for hi, lo < 2^3072: a number of up to 6144 bits in two halves.
+    pub(crate) fn reduce_wide(&self, hi: &Num, lo: &Num) -> Num {
+        // mul(hi, 2^3072·R mod N) = hi·2^3072 mod N, below 2N.
+        let mut hi_part = self.mul(hi, &self.shift_3072);
+        self.reduce_once(&mut hi_part);
         self.add(&hi_part, &self.reduce(lo))
     }
 
-    /// 2^e mod N, in Montgomery form. `exponent` is big-endian. The g = 2 shortcut: square for every
-    /// bit and double (an addition) where the bit is set; the doubling is always computed and kept by
-    /// mask, so the time depends only on the exponent's length.
-    pub(crate) fn pow2_mont(&self, exponent: &[u8]) -> U3072 {
-        let mut acc = self.one.clone();
-        for &byte in exponent {
-            for bit in (0..8).rev() {
-                acc = self.mul(&acc, &acc);
-                let doubled = self.add(&acc, &acc);
-                let mask = (u32::from(byte >> bit) & 1).wrapping_neg();
-                acc.select_from(&doubled, mask);
-            }
-        }
-        acc
-    }
-
-    /// base^e mod N, with `base_mont` in Montgomery form and the result in Montgomery form.
-    /// A fixed 4-bit window; the table is read with a masked scan of all 16 entries.
-    pub(crate) fn pow_mont(&self, base_mont: &U3072, exponent: &[u8]) -> U3072 {
+    /// base^e mod N with `base_mont` (below 2N) and the result (below 2N) in Montgomery form.
+    /// Fixed 4-bit windows; the table is read by a masked scan of all 16 entries.
+    pub(crate) fn pow(&self, base_mont: &Num, exponent: &[u8]) -> Num {
         const WINDOW: usize = 4;
-        let mut table: [U3072; 1 << WINDOW] = core::array::from_fn(|_| U3072::ZERO);
-        table[0] = self.one.clone();
+        let one = self.mont_in(&Num::small(1));
+        let mut table: [Num; 1 << WINDOW] = core::array::from_fn(|_| Num::ZERO);
+        table[0] = one.clone();
         table[1] = base_mont.clone();
         for i in 2..table.len() {
-            table[i] = self.mul(&table[i - 1], base_mont);
+            table[i] = if i % 2 == 0 {
+                self.square(&table[i / 2])
+            } else {
+                self.mul(&table[i - 1], base_mont)
+            };
         }
-        let mut acc = self.one.clone();
-        let mut entry = U3072::ZERO;
+        let mut acc = one;
+        let mut entry = Num::ZERO;
+        let mut first = true;
         for &byte in exponent {
             for nibble in [byte >> 4, byte & 0x0f] {
-                for _ in 0..WINDOW {
-                    acc = self.mul(&acc, &acc);
+                if !first {
+                    for _ in 0..WINDOW {
+                        acc = self.square(&acc);
+                    }
                 }
-                for (i, candidate) in table.iter().enumerate() {
-                    let mask = u32::from(i as u8 == nibble).wrapping_neg();
-                    entry.select_from(candidate, mask);
-                }
+                first = false;
+                select(&table, usize::from(nibble), &mut entry);
                 acc = self.mul(&acc, &entry);
             }
         }
@@ -281,8 +335,132 @@ impl Modulus {
     }
 }
 
-/// Big-endian `a + b·c` for small operands (the SRP exponent a + u·x); no leading-zero trimming.
-pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> alloc::vec::Vec<u8> {
+/// The limbs i of column k of a product of two LIMBS-limb numbers: lo ≤ i ≤ hi with k − i in range.
+#[inline(always)]
+fn column_range(k: usize) -> (usize, usize) {
+    (k.saturating_sub(LIMBS - 1), k.min(LIMBS - 1))
+}
+
+/// Σ x[i]·y[i] over two slices of equal length, in a `u64` (the caller keeps the sum below 2^64).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn dot(x: &[u32], y: &[u32]) -> u64 {
+    dot_scalar(x, y)
+}
+
+#[inline(always)]
+pub(crate) fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
+    x.iter()
+        .zip(y)
+        .fold(0u64, |s, (&p, &q)| s + u64::from(p) * u64::from(q))
+}
+
+/// Σ x[i]·y[i] with wasm SIMD: `i64x2.extmul_{low,high}_i32x4_u` make four 32×32→64 products from
+/// two 128-bit loads, summed in two 64-bit lanes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn dot(x: &[u32], y: &[u32]) -> u64 {
+    use core::arch::wasm32::{
+        u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane,
+        u64x2_splat, v128, v128_load,
+    };
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (x_tail, y_tail) = (xs.remainder(), ys.remainder());
+    let mut lanes = u64x2_splat(0);
+    for (p, q) in xs.zip(ys) {
+        // SAFETY: each chunk is exactly four u32 = 16 readable bytes, and v128.load has no alignment
+        // requirement. (Building the vector from four scalars instead is safe but twice as slow.)
+        let (vp, vq) = unsafe {
+            (
+                v128_load(p.as_ptr().cast::<v128>()),
+                v128_load(q.as_ptr().cast::<v128>()),
+            )
+        };
+        lanes = u64x2_add(lanes, u64x2_extmul_low_u32x4(vp, vq));
+        lanes = u64x2_add(lanes, u64x2_extmul_high_u32x4(vp, vq));
+    }
+    u64x2_extract_lane::<0>(lanes) + u64x2_extract_lane::<1>(lanes) + dot_scalar(x_tail, y_tail)
+}
+
+/// `out = table[index]`, reading every entry so that the access pattern does not depend on `index`.
+fn select(table: &[Num], index: usize, out: &mut Num) {
+    for (i, candidate) in table.iter().enumerate() {
+        let mask = u32::from(i == index).wrapping_neg();
+        out.select_from(candidate, mask);
+    }
+}
+
+/// A fixed base with a comb table: g^e for exponents of up to 4·`span` bits in `span` squarings and
+/// `span` multiplications. Entry i of the table is Π_{j: bit j of i} g^(2^(j·span)), in Montgomery form.
+pub(crate) struct FixedBase {
+    span: usize,
+    table: [Num; 16],
+}
+
+impl FixedBase {
+    /// The comb table of `base_mont` for exponents of up to 4·`span` bits.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub(crate) fn new(m: &Modulus, base_mont: &Num, span: usize) -> FixedBase {
+        let mut powers: [Num; 4] = core::array::from_fn(|_| Num::ZERO);
+        powers[0] = base_mont.clone();
+        for j in 1..4 {
+            let mut p = powers[j - 1].clone();
+            for _ in 0..span {
+                p = m.square(&p);
+            }
+            powers[j] = p;
+        }
+        Self::from_powers(m, &powers, span)
+    }
+
+    /// The comb table from the four powers g^(2^(j·span)), j = 0..3, in Montgomery form.
+    pub(crate) fn from_powers(m: &Modulus, powers: &[Num; 4], span: usize) -> FixedBase {
+        let mut table: [Num; 16] = core::array::from_fn(|_| Num::ZERO);
+        table[0] = m.mont_in(&Num::small(1));
+        for i in 1..16usize {
+            let low = i & (i - 1); // i without its lowest set bit
+            let j = i.trailing_zeros() as usize;
+            table[i] = if low == 0 {
+                powers[j].clone()
+            } else {
+                m.mul(&table[low], &powers[j])
+            };
+        }
+        FixedBase { span, table }
+    }
+
+    /// g^e in Montgomery form (below 2N). `exponent` is big-endian and at most 4·span bits long.
+    pub(crate) fn pow(&self, m: &Modulus, exponent: &[u8]) -> Num {
+        debug_assert!(exponent.len() * 8 <= 4 * self.span);
+        let bit = |position: usize| -> usize {
+            let byte = exponent
+                .len()
+                .checked_sub(1 + position / 8)
+                .and_then(|i| exponent.get(i))
+                .copied()
+                .unwrap_or(0);
+            usize::from(byte >> (position % 8) & 1)
+        };
+        let mut acc = self.table[0].clone();
+        let mut entry = Num::ZERO;
+        for i in (0..self.span).rev() {
+            if i + 1 != self.span {
+                acc = m.square(&acc);
+            }
+            let index = bit(i)
+                | bit(i + self.span) << 1
+                | bit(i + 2 * self.span) << 2
+                | bit(i + 3 * self.span) << 3;
+            select(&self.table, index, &mut entry);
+            acc = m.mul(&acc, &entry);
+        }
+        acc
+    }
+}
+
+/// Big-endian `a + b·c` for small operands (the SRP exponent a + u·x).
+pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> Vec<u8> {
     let len = a.len().max(b.len() + c.len()) + 1;
     // Little-endian byte accumulators in u32 so that carries can be propagated afterwards.
     let mut acc = alloc::vec![0u32; len];
@@ -315,6 +493,42 @@ pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> alloc::vec::Vec<u8> {
     out
 }
 
+/// The SIMD dot product against the scalar one, inside the browser (`wasm-pack test`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn simd_dot_matches_scalar_for_every_length() {
+        let mut x = [0u32; LIMBS];
+        let mut y = [0u32; LIMBS];
+        let mut state = 0x9e37_79b9u32;
+        for i in 0..LIMBS {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            x[i] = state & MASK32;
+            y[i] = state.rotate_left(13) & MASK32;
+        }
+        let full = [MASK32; LIMBS];
+        for len in 0..=LIMBS {
+            for start in 0..4.min(LIMBS - len + 1) {
+                let r = start..start + len;
+                assert_eq!(
+                    dot(&x[r.clone()], &y[r.clone()]),
+                    dot_scalar(&x[r.clone()], &y[r.clone()]),
+                    "len {len}"
+                );
+                assert_eq!(
+                    dot(&full[r.clone()], &full[r.clone()]),
+                    dot_scalar(&full[r.clone()], &full[r]),
+                    "max limbs, len {len}"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -323,19 +537,26 @@ mod tests {
     use proptest::prelude::*;
 
     fn modulus() -> Modulus {
-        Modulus::new(U3072::from_be_array(&N_BYTES))
+        Modulus::new(Num::from_be_bytes(&N_BYTES).unwrap())
     }
 
     fn n_big() -> BigUint {
         BigUint::from_bytes_be(&N_BYTES)
     }
 
-    fn big(x: &U3072) -> BigUint {
-        BigUint::from_bytes_be(&x.to_be_bytes())
+    /// The value of a Num, limb by limb (works for values of up to 3080 bits).
+    fn big(x: &Num) -> BigUint {
+        x.0.iter()
+            .rev()
+            .fold(BigUint::from(0u8), |acc, &l| (acc << LIMB_BITS) + l)
     }
 
-    fn u3072(x: &BigUint) -> U3072 {
-        U3072::from_be_bytes(&x.to_bytes_be()).expect("fits in 3072 bits")
+    fn num(x: &BigUint) -> Num {
+        Num::from_be_bytes(&x.to_bytes_be()).expect("fits in 3072 bits")
+    }
+
+    fn r_big() -> BigUint {
+        BigUint::from(1u8) << R_BITS
     }
 
     /// Bases that matter: 0, 1, 2, N−1, N−2, and random values below N.
@@ -356,6 +577,7 @@ mod tests {
         prop_oneof![
             Just(vec![0u8]),
             Just(vec![1u8]),
+            Just(vec![]),
             Just(vec![0xff; SMALL_A_BYTES + 1]),
             proptest::collection::vec(any::<u8>(), 0..=SMALL_A_BYTES + 1),
         ]
@@ -367,28 +589,45 @@ mod tests {
         #[test]
         fn pow_matches_num_bigint(base in base_strategy(), exponent in exponent_strategy()) {
             let m = modulus();
-            let got = m.mont_out(&m.pow_mont(&m.mont_in(&u3072(&base)), &exponent));
+            let got = m.mont_out(&m.pow(&m.mont_in(&num(&base)), &exponent));
             let want = base.modpow(&BigUint::from_bytes_be(&exponent), &n_big());
             prop_assert_eq!(big(&got), want);
         }
 
         #[test]
-        fn pow2_matches_num_bigint(exponent in exponent_strategy()) {
+        fn comb_matches_num_bigint(exponent in proptest::collection::vec(any::<u8>(), 0..=32)) {
             let m = modulus();
-            let got = m.mont_out(&m.pow2_mont(&exponent));
+            let two = m.mont_in(&Num::small(2));
+            let comb = FixedBase::new(&m, &two, 64);
+            let got = m.mont_out(&comb.pow(&m, &exponent));
             let want = BigUint::from(2u8).modpow(&BigUint::from_bytes_be(&exponent), &n_big());
             prop_assert_eq!(big(&got), want);
         }
 
         #[test]
-        fn mul_add_sub_match_num_bigint(a in base_strategy(), b in base_strategy()) {
+        fn mul_square_add_sub_match_num_bigint(a in base_strategy(), b in base_strategy()) {
             let m = modulus();
             let n = n_big();
-            let (ua, ub) = (u3072(&a), u3072(&b));
+            let (ua, ub) = (num(&a), num(&b));
             let product = m.mont_out(&m.mul(&m.mont_in(&ua), &m.mont_in(&ub)));
             prop_assert_eq!(big(&product), (&a * &b) % &n);
+            let square = m.mont_out(&m.square(&m.mont_in(&ua)));
+            prop_assert_eq!(big(&square), (&a * &a) % &n);
             prop_assert_eq!(big(&m.add(&ua, &ub)), (&a + &b) % &n);
             prop_assert_eq!(big(&m.sub(&ua, &ub)), (&a + &n - &b) % &n);
+        }
+
+        /// Lazy reduction: inputs anywhere below 2N give outputs below 2N that are congruent.
+        #[test]
+        fn lazy_inputs_below_2n(a in base_strategy(), b in base_strategy()) {
+            let m = modulus();
+            let n = n_big();
+            let (a2, b2) = (&a + &n, &b + &n); // in [N, 2N)
+            let (x, y) = (m.mul(&num_wide(&a2), &num_wide(&b2)), m.square(&num_wide(&a2)));
+            let r_inv = r_big().modinv(&n).unwrap();
+            prop_assert!(big(&x) < &n * 2u8 && big(&y) < &n * 2u8);
+            prop_assert_eq!(big(&x) % &n, (&a * &b * &r_inv) % &n);
+            prop_assert_eq!(big(&y) % &n, (&a * &a * &r_inv) % &n);
         }
 
         #[test]
@@ -397,8 +636,8 @@ mod tests {
             let value = BigUint::from_bytes_be(&bytes);
             let mut padded = vec![0u8; 2 * BYTES - bytes.len()];
             padded.extend_from_slice(&bytes);
-            let hi = U3072::from_be_bytes(&padded[..BYTES]).unwrap();
-            let lo = U3072::from_be_bytes(&padded[BYTES..]).unwrap();
+            let hi = Num::from_be_bytes(&padded[..BYTES]).unwrap();
+            let lo = Num::from_be_bytes(&padded[BYTES..]).unwrap();
             prop_assert_eq!(big(&m.reduce_wide(&hi, &lo)), value % n_big());
         }
 
@@ -415,30 +654,56 @@ mod tests {
 
         #[test]
         fn byte_round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..=BYTES)) {
-            let v = U3072::from_be_bytes(&bytes).unwrap();
+            let v = Num::from_be_bytes(&bytes).unwrap();
+            prop_assert_eq!(big(&v), BigUint::from_bytes_be(&bytes));
             prop_assert_eq!(BigUint::from_bytes_be(&v.to_be_bytes()), BigUint::from_bytes_be(&bytes));
         }
     }
 
+    /// A Num from a value of up to 3080 bits (wider than `from_be_bytes` accepts).
+    fn num_wide(x: &BigUint) -> Num {
+        let mut out = Num::ZERO;
+        let mut v = x.clone();
+        for limb in out.0.iter_mut() {
+            *limb = (&v & BigUint::from(MASK)).try_into().unwrap();
+            v >>= LIMB_BITS;
+        }
+        assert_eq!(v, BigUint::from(0u8));
+        out
+    }
+
     #[test]
     fn too_wide_values_are_refused() {
-        assert!(U3072::from_be_bytes(&[1; BYTES + 1]).is_none());
+        assert!(Num::from_be_bytes(&[1; BYTES + 1]).is_none());
         let mut leading_zeros = vec![0u8; 10];
         leading_zeros.extend_from_slice(&[0xff; BYTES]);
-        assert!(U3072::from_be_bytes(&leading_zeros).is_some());
+        assert!(Num::from_be_bytes(&leading_zeros).is_some());
     }
 
     #[test]
     fn montgomery_constants() {
         let m = modulus();
         let n = n_big();
-        let r = BigUint::from(1u8) << (BYTES * 8);
-        assert_eq!(big(&m.one), &r % &n);
-        assert_eq!(big(&m.r2), (&r * &r) % &n);
-        assert_eq!(
-            m.n.0[0].wrapping_mul(m.n0_inv),
-            u32::MAX,
-            "n0_inv = -N^-1 mod 2^32"
+        assert!(
+            r_big() > &n * 4u8,
+            "R > 4N is what lets products skip the final subtraction"
         );
+        assert_eq!(big(&m.r2), (r_big() * r_big()) % &n);
+        assert_eq!(
+            big(&m.shift_3072),
+            ((BigUint::from(1u8) << (BYTES * 8)) * r_big()) % &n
+        );
+        assert_eq!(
+            (u64::from(m.n.0[0]) * m.n0_inv) & MASK,
+            MASK,
+            "n0_inv = -N^-1 mod 2^28"
+        );
+    }
+
+    #[test]
+    fn column_sums_cannot_overflow() {
+        // The largest column holds LIMBS products from a·b, LIMBS from m·N, and a carry below 2^36.
+        let worst = 2 * LIMBS as u128 * u128::from(MASK) * u128::from(MASK) + (1u128 << 36);
+        assert!(worst < 1u128 << 64);
     }
 }

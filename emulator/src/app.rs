@@ -1,0 +1,257 @@
+//! Shared server state: the database behind one lock, challenge sessions, the test clock and
+//! persistence to the `--state` file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use num_bigint::BigUint;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::Db;
+use crate::srp::ServerEphemeral;
+
+/// What a sign-in has achieved so far; carried from challenge to challenge.
+#[derive(Clone, Debug)]
+pub struct SignInContext {
+    /// Pool of the client.
+    pub pool_id: String,
+    /// Client that started the sign-in.
+    pub client_id: String,
+    /// Internal username.
+    pub username: String,
+    /// DEVICE_KEY the client presented.
+    pub device_key: Option<String>,
+    /// Device SRP succeeded.
+    pub device_verified: bool,
+    /// CUSTOM_AUTH flow.
+    pub custom_flow: bool,
+    /// Next built-in custom challenge to ask.
+    pub custom_index: usize,
+    /// Wrong custom answers so far.
+    pub wrong_answers: u32,
+    /// NEW_PASSWORD_REQUIRED answered.
+    pub new_password_done: bool,
+    /// MFA passed (or set up).
+    pub mfa_done: bool,
+}
+
+/// The challenge a session waits for, with the data needed to check the answer.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// PASSWORD_VERIFIER (user SRP); `fake` when the user does not exist and existence is hidden.
+    PasswordVerifier {
+        /// Server ephemeral values.
+        ephemeral: Box<ServerEphemeral>,
+        /// The user's verifier.
+        verifier: BigUint,
+        /// SRP user id (internal username).
+        user_id: String,
+        /// Secret block bytes.
+        secret_block: Vec<u8>,
+        /// No such user: always fail.
+        fake: bool,
+    },
+    /// DEVICE_SRP_AUTH: waiting for the device's SRP_A.
+    DeviceSrpAuth,
+    /// DEVICE_PASSWORD_VERIFIER.
+    DevicePasswordVerifier {
+        /// Server ephemeral values.
+        ephemeral: Box<ServerEphemeral>,
+        /// The device's verifier.
+        verifier: BigUint,
+        /// Device key (SRP user id).
+        device_key: String,
+        /// Device group key (SRP pool name).
+        group_key: String,
+        /// Secret block bytes.
+        secret_block: Vec<u8>,
+    },
+    /// NEW_PASSWORD_REQUIRED.
+    NewPasswordRequired,
+    /// SMS_MFA with the code sent.
+    SmsMfa {
+        /// Code delivered to the outbox.
+        code: String,
+        /// Wrong codes so far.
+        failed: u32,
+    },
+    /// SOFTWARE_TOKEN_MFA.
+    SoftwareTokenMfa {
+        /// Wrong codes so far.
+        failed: u32,
+    },
+    /// SELECT_MFA_TYPE among these challenge names.
+    SelectMfaType(Vec<String>),
+    /// MFA_SETUP: AssociateSoftwareToken / VerifySoftwareToken happen with this session.
+    MfaSetup {
+        /// Secret handed out by AssociateSoftwareToken.
+        secret: Option<String>,
+        /// VerifySoftwareToken succeeded.
+        verified: bool,
+    },
+    /// CUSTOM_CHALLENGE.
+    CustomChallenge,
+}
+
+impl Step {
+    /// The ChallengeName this step answers to.
+    pub fn challenge_name(&self) -> &'static str {
+        match self {
+            Step::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
+            Step::DeviceSrpAuth => "DEVICE_SRP_AUTH",
+            Step::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
+            Step::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+            Step::SmsMfa { .. } => "SMS_MFA",
+            Step::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
+            Step::SelectMfaType(_) => "SELECT_MFA_TYPE",
+            Step::MfaSetup { .. } => "MFA_SETUP",
+            Step::CustomChallenge => "CUSTOM_CHALLENGE",
+        }
+    }
+}
+
+/// One outstanding challenge.
+#[derive(Clone, Debug)]
+pub struct ChallengeSession {
+    /// Progress of the sign-in.
+    pub ctx: SignInContext,
+    /// Awaited answer.
+    pub step: Step,
+    /// Epoch seconds (emulator clock).
+    pub expires_at: i64,
+}
+
+/// Most challenge sessions held at once; beyond this the oldest expire early, bounding memory.
+const SESSION_LIMIT: usize = 100_000;
+
+/// The emulator's shared state.
+pub struct App {
+    db: Mutex<Db>,
+    sessions: Mutex<HashMap<String, ChallengeSession>>,
+    clock_offset: AtomicI64,
+    state_path: Option<PathBuf>,
+    base_url: RwLock<String>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means a panic elsewhere; the data is still consistent enough to serve.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Real wall-clock seconds.
+pub fn real_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl App {
+    /// A new state around `db`, persisting to `state_path` when given.
+    pub fn new(db: Db, state_path: Option<PathBuf>) -> Self {
+        Self {
+            db: Mutex::new(db),
+            sessions: Mutex::new(HashMap::new()),
+            clock_offset: AtomicI64::new(0),
+            state_path,
+            base_url: RwLock::new("http://127.0.0.1:9229".to_string()),
+        }
+    }
+
+    /// Sets `http://host:port`, the prefix of every token's `iss`.
+    pub fn set_base_url(&self, url: String) {
+        if let Ok(mut guard) = self.base_url.write() {
+            *guard = url;
+        }
+    }
+
+    /// The issuer of a pool's tokens: `http://{host}:{port}/{poolId}`.
+    pub fn issuer(&self, pool_id: &str) -> String {
+        let base = self
+            .base_url
+            .read()
+            .map(|b| b.clone())
+            .unwrap_or_default();
+        format!("{base}/{pool_id}")
+    }
+
+    /// Emulator time in epoch seconds (wall clock plus the test offset).
+    pub fn now(&self) -> i64 {
+        real_now() + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves the emulator clock forward (test hook).
+    pub fn advance_clock(&self, seconds: i64) -> i64 {
+        self.clock_offset.fetch_add(seconds, Ordering::Relaxed) + seconds
+    }
+
+    /// Runs a read-only operation on the database.
+    pub fn read<T>(&self, f: impl FnOnce(&Db) -> ApiResult<T>) -> ApiResult<T> {
+        let db = lock(&self.db);
+        f(&db)
+    }
+
+    /// Runs a mutating operation and persists the result, even when it failed: failures also
+    /// change state (attempt counters, consumed codes).
+    pub fn write<T>(&self, f: impl FnOnce(&mut Db) -> ApiResult<T>) -> ApiResult<T> {
+        let mut db = lock(&self.db);
+        let result = f(&mut db);
+        if let Err(error) = self.persist(&db) {
+            eprintln!("cognito-kit-emulator: could not save state: {error}");
+        }
+        result
+    }
+
+    /// Writes the state file atomically: a temporary file in the same directory, then rename.
+    fn persist(&self, db: &Db) -> Result<(), String> {
+        let Some(path) = &self.state_path else {
+            return Ok(());
+        };
+        let json = serde_json::to_vec(db).map_err(|e| e.to_string())?;
+        let mut temporary = path.clone().into_os_string();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        std::fs::write(&temporary, json).map_err(|e| e.to_string())?;
+        std::fs::rename(&temporary, path).map_err(|e| e.to_string())
+    }
+
+    /// Saves the state now (after start-up configuration).
+    pub fn save(&self) -> Result<(), String> {
+        let db = lock(&self.db);
+        self.persist(&db)
+    }
+
+    /// Stores a challenge session under `key` (a random Session string or a SECRET_BLOCK).
+    pub fn put_session(&self, key: String, session: ChallengeSession) {
+        let now = self.now();
+        let mut sessions = lock(&self.sessions);
+        if sessions.len() >= SESSION_LIMIT {
+            sessions.retain(|_, s| s.expires_at > now);
+            if sessions.len() >= SESSION_LIMIT {
+                if let Some(oldest) = sessions
+                    .iter()
+                    .min_by_key(|(_, s)| s.expires_at)
+                    .map(|(k, _)| k.clone())
+                {
+                    sessions.remove(&oldest);
+                }
+            }
+        }
+        sessions.insert(key, session);
+    }
+
+    /// Removes and returns a live session: every session is single-use.
+    pub fn take_session(&self, key: &str) -> ApiResult<ChallengeSession> {
+        let now = self.now();
+        let session = lock(&self.sessions)
+            .remove(key)
+            .ok_or_else(ApiError::invalid_session)?;
+        if session.expires_at <= now {
+            return Err(ApiError::invalid_session());
+        }
+        Ok(session)
+    }
+}

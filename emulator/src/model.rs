@@ -1,0 +1,751 @@
+//! The persisted data model: pools, app clients, users, devices, refresh tokens and the outbox.
+//!
+//! Pool settings use the service's PascalCase member names so `CreateUserPool`, the `--config`
+//! file, `DescribeUserPool` and the state file all share one shape.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::jwt::{PoolKey, StoredKey};
+
+/// User status values as the service spells them.
+pub mod status {
+    /// Signed up, not confirmed yet.
+    pub const UNCONFIRMED: &str = "UNCONFIRMED";
+    /// Normal state.
+    pub const CONFIRMED: &str = "CONFIRMED";
+    /// Created by an administrator with a temporary password.
+    pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
+    /// An administrator required a password reset.
+    pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+}
+
+/// `Policies.PasswordPolicy`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PasswordPolicy {
+    /// Minimum number of characters (6–99).
+    #[serde(default = "default_minimum_length")]
+    pub minimum_length: u32,
+    /// At least one A–Z.
+    #[serde(default)]
+    pub require_uppercase: bool,
+    /// At least one a–z.
+    #[serde(default)]
+    pub require_lowercase: bool,
+    /// At least one 0–9.
+    #[serde(default)]
+    pub require_numbers: bool,
+    /// At least one of the service's symbol set.
+    #[serde(default)]
+    pub require_symbols: bool,
+    /// Days a temporary password from AdminCreateUser stays usable.
+    #[serde(default = "default_temporary_days")]
+    pub temporary_password_validity_days: u32,
+}
+
+fn default_minimum_length() -> u32 {
+    8
+}
+
+fn default_temporary_days() -> u32 {
+    7
+}
+
+impl Default for PasswordPolicy {
+    /// The service's default policy when a pool is created without `Policies`.
+    fn default() -> Self {
+        Self {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            temporary_password_validity_days: 7,
+        }
+    }
+}
+
+/// `Policies`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Policies {
+    /// The password policy; absent means the service default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+/// `UsernameConfiguration`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsernameConfiguration {
+    /// Whether `Alice` and `alice` are different users.
+    #[serde(default)]
+    pub case_sensitive: bool,
+}
+
+/// `DeviceConfiguration`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeviceConfiguration {
+    /// MFA is required on a device the user has not remembered.
+    #[serde(default)]
+    pub challenge_required_on_new_device: bool,
+    /// Devices are remembered only when the user agrees (`UserConfirmationNecessary`).
+    #[serde(default)]
+    pub device_only_remembered_on_user_prompt: bool,
+}
+
+/// `AdminCreateUserConfig`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminCreateUserConfig {
+    /// Only administrators may create users (SignUp is refused).
+    #[serde(default)]
+    pub allow_admin_create_user_only: bool,
+    /// Legacy validity of temporary passwords, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_account_validity_days: Option<u32>,
+    /// Kept only to be echoed back by DescribeUserPool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_message_template: Option<Value>,
+}
+
+/// One `AccountRecoverySetting.RecoveryMechanisms` entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecoveryOption {
+    /// 1 is tried first.
+    pub priority: u32,
+    /// `verified_email`, `verified_phone_number` or `admin_only`.
+    pub name: String,
+}
+
+/// `AccountRecoverySetting`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountRecoverySetting {
+    /// The mechanisms in any order; sorted by priority when used.
+    #[serde(default)]
+    pub recovery_mechanisms: Vec<RecoveryOption>,
+}
+
+/// `{ "Enabled": bool }`, the shape of the software-token and email MFA configurations.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnabledFlag {
+    /// Whether the method is on.
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+/// Emulator extension: a built-in custom-auth challenge sequence standing in for Lambda triggers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CustomAuthConfig {
+    /// Challenges in order; each must be answered with its `Answer`.
+    #[serde(default)]
+    pub challenges: Vec<CustomChallenge>,
+    /// Wrong answers tolerated in one sign-in before it fails.
+    #[serde(default = "default_wrong_answers")]
+    pub max_wrong_answers: u32,
+}
+
+fn default_wrong_answers() -> u32 {
+    3
+}
+
+/// One built-in custom challenge.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CustomChallenge {
+    /// The expected `ANSWER`.
+    pub answer: String,
+    /// Public challenge parameters returned to the client (e.g. a question).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// A pool's settings, in the request shape of CreateUserPool.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PoolSettings {
+    /// Display name (`PoolName`), not the SRP pool name.
+    #[serde(default)]
+    pub pool_name: String,
+    /// Password policy holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Policies>,
+    /// `email` and/or `phone_number` used as the username (internal username becomes a UUID).
+    #[serde(default)]
+    pub username_attributes: Vec<String>,
+    /// `email`, `phone_number`, `preferred_username` usable as sign-in aliases once verified.
+    #[serde(default)]
+    pub alias_attributes: Vec<String>,
+    /// Case sensitivity of usernames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_configuration: Option<UsernameConfiguration>,
+    /// Schema additions/overrides (standard attributes marked Required, `custom:` attributes).
+    #[serde(default)]
+    pub schema: Vec<Value>,
+    /// Attributes verified with a code at sign-up (`email`, `phone_number`).
+    #[serde(default)]
+    pub auto_verified_attributes: Vec<String>,
+    /// `OFF`, `ON` or `OPTIONAL`.
+    #[serde(default = "default_mfa")]
+    pub mfa_configuration: String,
+    /// SMS MFA configuration (presence enables SMS MFA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_mfa_configuration: Option<Value>,
+    /// Whether TOTP MFA is available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_token_mfa_configuration: Option<EnabledFlag>,
+    /// Device tracking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_configuration: Option<DeviceConfiguration>,
+    /// Admin-only sign-up and temporary password validity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_create_user_config: Option<AdminCreateUserConfig>,
+    /// Password-reset channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_recovery_setting: Option<AccountRecoverySetting>,
+    /// `ACTIVE` blocks DeleteUserPool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<String>,
+    /// Echoed back only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_configuration: Option<Value>,
+    /// Echoed back only; its presence also makes SMS deliverable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_configuration: Option<Value>,
+    /// Echoed back only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pool_tags: Option<BTreeMap<String, String>>,
+    /// Emulator extension replacing the custom-auth Lambda triggers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_auth: Option<CustomAuthConfig>,
+}
+
+fn default_mfa() -> String {
+    "OFF".to_string()
+}
+
+/// `TokenValidityUnits`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TokenValidityUnits {
+    /// Unit of `AccessTokenValidity`.
+    pub access_token: String,
+    /// Unit of `IdTokenValidity`.
+    pub id_token: String,
+    /// Unit of `RefreshTokenValidity`.
+    pub refresh_token: String,
+}
+
+/// `RefreshTokenRotation`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RefreshTokenRotation {
+    /// `ENABLED` or `DISABLED`.
+    pub feature: String,
+    /// Seconds the replaced refresh token keeps working (0–60).
+    #[serde(default)]
+    pub retry_grace_period_seconds: i64,
+}
+
+/// An app client, serialized exactly as DescribeUserPoolClient returns it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AppClient {
+    /// Pool the client belongs to.
+    pub user_pool_id: String,
+    /// Public identifier.
+    pub client_id: String,
+    /// Display name.
+    pub client_name: String,
+    /// Present when the client was created with `GenerateSecret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// `ALLOW_*` flow names.
+    pub explicit_auth_flows: Vec<String>,
+    /// In `TokenValidityUnits.RefreshToken`.
+    pub refresh_token_validity: i64,
+    /// In `TokenValidityUnits.AccessToken`.
+    pub access_token_validity: i64,
+    /// In `TokenValidityUnits.IdToken`.
+    pub id_token_validity: i64,
+    /// Units for the three validities.
+    pub token_validity_units: TokenValidityUnits,
+    /// Attributes readable through GetUser / ID token; absent = all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_attributes: Option<Vec<String>>,
+    /// Attributes writable through UpdateUserAttributes / SignUp; absent = all mutable ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_attributes: Option<Vec<String>>,
+    /// `ENABLED` hides whether a user exists; `LEGACY` reveals it.
+    pub prevent_user_existence_errors: String,
+    /// Whether RevokeToken works for this client.
+    pub enable_token_revocation: bool,
+    /// Minutes a challenge session lives (3–15).
+    pub auth_session_validity: i64,
+    /// Refresh-token rotation for GetTokensFromRefreshToken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_rotation: Option<RefreshTokenRotation>,
+    /// Epoch seconds.
+    pub creation_date: f64,
+    /// Epoch seconds.
+    pub last_modified_date: f64,
+}
+
+fn unit_seconds(unit: &str) -> i64 {
+    match unit {
+        "seconds" => 1,
+        "minutes" => 60,
+        "hours" => 3600,
+        _ => 86_400,
+    }
+}
+
+impl AppClient {
+    /// Access token lifetime in seconds.
+    pub fn access_ttl(&self) -> i64 {
+        self.access_token_validity * unit_seconds(&self.token_validity_units.access_token)
+    }
+    /// ID token lifetime in seconds.
+    pub fn id_ttl(&self) -> i64 {
+        self.id_token_validity * unit_seconds(&self.token_validity_units.id_token)
+    }
+    /// Refresh token lifetime in seconds.
+    pub fn refresh_ttl(&self) -> i64 {
+        self.refresh_token_validity * unit_seconds(&self.token_validity_units.refresh_token)
+    }
+    /// Whether an `ALLOW_*` flow is enabled.
+    pub fn allows(&self, flow: &str) -> bool {
+        self.explicit_auth_flows.iter().any(|f| f == flow)
+    }
+    /// Whether GetTokensFromRefreshToken hands out a new refresh token.
+    pub fn rotates_refresh_tokens(&self) -> bool {
+        self.refresh_token_rotation
+            .as_ref()
+            .is_some_and(|r| r.feature == "ENABLED")
+    }
+    /// Whether errors must not reveal that a user exists.
+    pub fn hides_user_existence(&self) -> bool {
+        self.prevent_user_existence_errors == "ENABLED"
+    }
+}
+
+/// A one-time code waiting to be entered (sign-up, password reset, attribute verification).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingCode {
+    /// The six digits.
+    pub code: String,
+    /// Epoch seconds after which the code is refused with ExpiredCodeException.
+    pub expires_at: i64,
+    /// Wrong guesses so far; the code dies after a few.
+    pub failed_attempts: u32,
+}
+
+/// Where a user's stored password verifier lives.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordRecord {
+    /// Salt (hex of padHex bytes).
+    pub salt_hex: String,
+    /// v = g^x mod N (padHex).
+    pub verifier_hex: String,
+    /// Epoch seconds when set (temporary passwords expire from here).
+    pub set_at: i64,
+}
+
+/// A device the service handed out in NewDeviceMetadata.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    /// `{region}_{uuid}`.
+    pub device_key: String,
+    /// The device's SRP "pool name".
+    pub device_group_key: String,
+    /// Set by ConfirmDevice.
+    pub device_name: Option<String>,
+    /// Device SRP salt (hex) from ConfirmDevice.
+    pub salt_hex: Option<String>,
+    /// Device SRP verifier (hex) from ConfirmDevice.
+    pub verifier_hex: Option<String>,
+    /// `remembered` devices skip MFA.
+    pub remembered: bool,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+    /// Epoch seconds of the last sign-in with this device.
+    pub last_authenticated: i64,
+}
+
+impl Device {
+    /// Whether ConfirmDevice stored a verifier (only then DEVICE_SRP_AUTH is possible).
+    pub fn is_confirmed(&self) -> bool {
+        self.verifier_hex.is_some()
+    }
+}
+
+/// A user of a pool.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Internal username (a UUID for pools with UsernameAttributes).
+    pub username: String,
+    /// Immutable subject id.
+    pub sub: String,
+    /// Attributes other than `sub`.
+    pub attributes: BTreeMap<String, String>,
+    /// One of [`status`].
+    pub status: String,
+    /// Disabled users cannot sign in.
+    pub enabled: bool,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+    /// SRP verifier of the current password.
+    pub password: PasswordRecord,
+    /// Outstanding codes keyed by purpose (`signup`, `forgot`, `verify:email`, …).
+    #[serde(default)]
+    pub codes: BTreeMap<String, PendingCode>,
+    /// Verified TOTP secret (base32).
+    #[serde(default)]
+    pub totp_secret: Option<String>,
+    /// Secret from AssociateSoftwareToken not yet verified.
+    #[serde(default)]
+    pub pending_totp_secret: Option<String>,
+    /// SMS MFA enabled in the user's settings.
+    #[serde(default)]
+    pub sms_mfa_enabled: bool,
+    /// TOTP MFA enabled in the user's settings.
+    #[serde(default)]
+    pub software_token_mfa_enabled: bool,
+    /// `SMS_MFA` or `SOFTWARE_TOKEN_MFA`.
+    #[serde(default)]
+    pub preferred_mfa: Option<String>,
+    /// Devices by key.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Device>,
+    /// Consecutive failed password attempts.
+    #[serde(default)]
+    pub failed_sign_ins: u32,
+    /// Epoch seconds until which password attempts are refused.
+    #[serde(default)]
+    pub locked_until: i64,
+}
+
+impl User {
+    /// An attribute value.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        if name == "sub" {
+            return Some(&self.sub);
+        }
+        self.attributes.get(name).map(String::as_str)
+    }
+
+    /// Whether `<name>_verified` is `"true"`.
+    pub fn is_verified(&self, name: &str) -> bool {
+        self.attributes
+            .get(&format!("{name}_verified"))
+            .is_some_and(|v| v == "true")
+    }
+
+    /// `[{"Name","Value"}]` including `sub`, optionally filtered by a client's ReadAttributes.
+    pub fn attribute_list(&self, readable: Option<&[String]>) -> Vec<Value> {
+        let allowed = |name: &str| readable.is_none_or(|list| list.iter().any(|a| a == name));
+        let mut list = vec![serde_json::json!({ "Name": "sub", "Value": self.sub })];
+        for (name, value) in &self.attributes {
+            if allowed(name) {
+                list.push(serde_json::json!({ "Name": name, "Value": value }));
+            }
+        }
+        list
+    }
+
+    /// `UserMFASettingList` entries.
+    pub fn mfa_setting_list(&self) -> Vec<String> {
+        let mut list = Vec::new();
+        if self.sms_mfa_enabled {
+            list.push("SMS_MFA".to_string());
+        }
+        if self.software_token_mfa_enabled {
+            list.push("SOFTWARE_TOKEN_MFA".to_string());
+        }
+        list
+    }
+}
+
+/// One sign-in's lineage: every token refreshed from it shares `origin_jti`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Origin {
+    /// Internal username.
+    pub username: String,
+    /// Client that signed in.
+    pub client_id: String,
+    /// Device used, if any.
+    pub device_key: Option<String>,
+    /// Epoch seconds of the password/MFA sign-in.
+    pub auth_time: i64,
+    /// Epoch seconds when the lineage's refresh token expires.
+    pub expires_at: i64,
+    /// Set by RevokeToken / GlobalSignOut: access and refresh tokens of the lineage stop working.
+    pub revoked: bool,
+}
+
+/// A refresh token, stored by its SHA-256 so the state file holds no usable token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRecord {
+    /// Lineage.
+    pub origin_jti: String,
+    /// Epoch seconds.
+    pub expires_at: i64,
+    /// When rotation replaced this token; it works until the grace period has passed.
+    pub superseded_at: Option<i64>,
+}
+
+/// A message the real service would have sent by email or SMS (the test outbox).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    /// Epoch seconds.
+    pub created: i64,
+    /// Internal username of the recipient.
+    pub username: String,
+    /// Email address or phone number.
+    pub destination: String,
+    /// `EMAIL` or `SMS`.
+    pub delivery_medium: String,
+    /// `SIGN_UP`, `FORGOT_PASSWORD`, `VERIFY_ATTRIBUTE`, `SMS_MFA`, `INVITATION`, …
+    pub kind: String,
+    /// The code (or temporary password for INVITATION).
+    pub code: String,
+    /// Attribute the code verifies, when relevant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_name: Option<String>,
+}
+
+/// A user pool with everything in it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pool {
+    /// `{region}_{suffix}`.
+    pub id: String,
+    /// Epoch seconds.
+    pub created: f64,
+    /// Epoch seconds.
+    pub last_modified: f64,
+    /// Settings in the service's shape.
+    pub settings: PoolSettings,
+    /// RS256 signing key, persisted so tokens survive restarts.
+    pub signing_key: StoredKey,
+    /// App clients by id.
+    pub clients: BTreeMap<String, AppClient>,
+    /// Users by internal username.
+    pub users: BTreeMap<String, User>,
+    /// Sign-in lineages by origin_jti.
+    #[serde(default)]
+    pub origins: BTreeMap<String, Origin>,
+    /// Refresh tokens by SHA-256 hex.
+    #[serde(default)]
+    pub refresh_tokens: BTreeMap<String, RefreshRecord>,
+    /// Messages "sent", oldest first.
+    #[serde(default)]
+    pub outbox: Vec<OutboxMessage>,
+    #[serde(skip)]
+    loaded_key: OnceLock<Arc<PoolKey>>,
+}
+
+/// Outbox entries kept per pool; older ones are dropped.
+const OUTBOX_LIMIT: usize = 1000;
+
+impl Pool {
+    /// A new pool with a fresh signing key.
+    pub fn new(id: String, settings: PoolSettings, now: i64) -> ApiResult<Self> {
+        let (key, stored) = PoolKey::generate()?;
+        let pool = Self {
+            id,
+            created: now as f64,
+            last_modified: now as f64,
+            settings,
+            signing_key: stored,
+            clients: BTreeMap::new(),
+            users: BTreeMap::new(),
+            origins: BTreeMap::new(),
+            refresh_tokens: BTreeMap::new(),
+            outbox: Vec::new(),
+            loaded_key: OnceLock::new(),
+        };
+        let _ = pool.loaded_key.set(Arc::new(key));
+        Ok(pool)
+    }
+
+    /// The SRP "pool name": the part of the id after `_`.
+    pub fn srp_name(&self) -> &str {
+        self.id.split_once('_').map_or(self.id.as_str(), |(_, name)| name)
+    }
+
+    /// The region: the part of the id before `_`.
+    pub fn region(&self) -> &str {
+        self.id.split_once('_').map_or("us-east-1", |(region, _)| region)
+    }
+
+    /// The signing key, parsed once.
+    pub fn key(&self) -> ApiResult<Arc<PoolKey>> {
+        if let Some(key) = self.loaded_key.get() {
+            return Ok(key.clone());
+        }
+        let key = Arc::new(PoolKey::load(&self.signing_key)?);
+        let _ = self.loaded_key.set(key.clone());
+        Ok(key)
+    }
+
+    /// The effective password policy.
+    pub fn password_policy(&self) -> PasswordPolicy {
+        self.settings
+            .policies
+            .as_ref()
+            .and_then(|p| p.password_policy.clone())
+            .unwrap_or_default()
+    }
+
+    /// Usernames compare case-sensitively unless the pool says otherwise.
+    pub fn case_sensitive(&self) -> bool {
+        self.settings
+            .username_configuration
+            .as_ref()
+            .is_none_or(|c| c.case_sensitive)
+    }
+
+    /// Whether `email` or `phone_number` is the username.
+    pub fn uses_username_attributes(&self) -> bool {
+        !self.settings.username_attributes.is_empty()
+    }
+
+    /// Finds a user by what someone typed: the internal username, or an email / phone number for
+    /// UsernameAttributes pools, or a verified alias for AliasAttributes pools.
+    pub fn find_username(&self, typed: &str) -> Option<String> {
+        if self.users.contains_key(typed) {
+            return Some(typed.to_string());
+        }
+        let folded = typed.to_lowercase();
+        if !self.case_sensitive() {
+            if let Some(user) = self.users.values().find(|u| u.username.to_lowercase() == folded) {
+                return Some(user.username.clone());
+            }
+        }
+        for attribute in &self.settings.username_attributes {
+            if let Some(user) = self.users.values().find(|u| {
+                u.attributes
+                    .get(attribute)
+                    .is_some_and(|v| attribute_value_eq(attribute, v, typed))
+            }) {
+                return Some(user.username.clone());
+            }
+        }
+        for alias in &self.settings.alias_attributes {
+            if let Some(user) = self.users.values().find(|u| {
+                u.attributes
+                    .get(alias)
+                    .is_some_and(|v| attribute_value_eq(alias, v, typed))
+                    && (alias == "preferred_username" || u.is_verified(alias))
+            }) {
+                return Some(user.username.clone());
+            }
+        }
+        None
+    }
+
+    /// Records a message the service would have delivered.
+    pub fn send(&mut self, message: OutboxMessage) {
+        self.outbox.push(message);
+        if self.outbox.len() > OUTBOX_LIMIT {
+            let excess = self.outbox.len() - OUTBOX_LIMIT;
+            self.outbox.drain(..excess);
+        }
+    }
+
+    /// Whether SMS MFA can be used in this pool.
+    pub fn sms_mfa_available(&self) -> bool {
+        self.settings.sms_mfa_configuration.is_some() || self.settings.sms_configuration.is_some()
+    }
+
+    /// Whether TOTP MFA can be used in this pool.
+    pub fn totp_mfa_available(&self) -> bool {
+        self.settings
+            .software_token_mfa_configuration
+            .as_ref()
+            .is_some_and(|c| c.enabled)
+    }
+
+    /// A user by internal username, or UserNotFoundException.
+    pub fn user(&self, username: &str) -> ApiResult<&User> {
+        self.users.get(username).ok_or_else(ApiError::user_not_found)
+    }
+
+    /// A mutable user by internal username, or UserNotFoundException.
+    pub fn user_mut(&mut self, username: &str) -> ApiResult<&mut User> {
+        self.users
+            .get_mut(username)
+            .ok_or_else(ApiError::user_not_found)
+    }
+}
+
+/// Emails compare case-insensitively; other identifiers exactly.
+fn attribute_value_eq(attribute: &str, stored: &str, typed: &str) -> bool {
+    if attribute == "email" {
+        stored.eq_ignore_ascii_case(typed)
+    } else {
+        stored == typed
+    }
+}
+
+/// Everything the emulator persists.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Db {
+    /// Pools by id.
+    pub pools: BTreeMap<String, Pool>,
+}
+
+impl Db {
+    /// The pool id that owns a client id.
+    pub fn pool_id_of_client(&self, client_id: &str) -> Option<String> {
+        self.pools
+            .values()
+            .find(|pool| pool.clients.contains_key(client_id))
+            .map(|pool| pool.id.clone())
+    }
+
+    /// A pool by id, or the service's ResourceNotFoundException.
+    pub fn pool(&self, pool_id: &str) -> ApiResult<&Pool> {
+        self.pools.get(pool_id).ok_or_else(|| pool_not_found(pool_id))
+    }
+
+    /// A mutable pool by id.
+    pub fn pool_mut(&mut self, pool_id: &str) -> ApiResult<&mut Pool> {
+        self.pools
+            .get_mut(pool_id)
+            .ok_or_else(|| pool_not_found(pool_id))
+    }
+}
+
+/// The service's error for an unknown pool.
+pub fn pool_not_found(pool_id: &str) -> ApiError {
+    ApiError::resource_not_found(format!("User pool {pool_id} does not exist."))
+}
+
+/// The service's error for an unknown client id.
+pub fn client_not_found() -> ApiError {
+    ApiError::resource_not_found("User pool client does not exist.")
+}

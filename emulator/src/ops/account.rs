@@ -1,0 +1,473 @@
+//! Self-service account operations: sign-up, confirmation, password reset and change, profile
+//! attributes, deletion and global sign-out.
+
+use serde_json::{json, Value};
+
+use super::admin::{apply_attribute_changes, insert_new_user, revoke_all, set_password};
+use super::common::{self, LONG_CODE_TTL, RESET_CODE_TTL};
+use super::mfa;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{status, AppClient, Pool};
+use crate::params::Params;
+use crate::srp;
+
+fn unknown_user_for_client() -> ApiError {
+    ApiError::new(
+        "UserNotFoundException",
+        "Username/client id combination not found.",
+    )
+}
+
+fn unauthorized_attribute() -> ApiError {
+    ApiError::not_authorized("A client attempted to write unauthorized attribute")
+}
+
+/// Refuses attributes a client may not write (verification flags, sub, WriteAttributes).
+fn check_writable(client: &AppClient, attributes: &[(String, String)]) -> ApiResult<()> {
+    for (name, _) in attributes {
+        if name.ends_with("_verified") || name == "sub" {
+            return Err(unauthorized_attribute());
+        }
+        if let Some(list) = &client.write_attributes {
+            if !list.iter().any(|allowed| allowed == name) {
+                return Err(unauthorized_attribute());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The auto-verified attribute a sign-up code goes to, if any.
+fn sign_up_channel(pool: &Pool, username: &str) -> Option<String> {
+    let user = pool.users.get(username)?;
+    ["email", "phone_number"]
+        .into_iter()
+        .find(|attribute| {
+            pool.settings
+                .auto_verified_attributes
+                .iter()
+                .any(|a| a == attribute)
+                && user.attributes.contains_key(*attribute)
+        })
+        .map(String::from)
+}
+
+/// Resolves the pool id and a copy of the client for a client id.
+fn client_of(app: &App, client_id: &str) -> ApiResult<(String, AppClient)> {
+    app.read(|db| {
+        let (pool, client) = common::client(db, client_id)?;
+        Ok((pool.id.clone(), client.clone()))
+    })
+}
+
+/// SignUp.
+pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let client_id = params.req_str("ClientId")?;
+    let typed = params.req_str("Username")?;
+    let password = params.req_str("Password")?;
+    let secret_hash = params.opt_str("SecretHash")?;
+    let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
+    let now = app.now();
+    let (pool_id, client) = client_of(app, client_id)?;
+    common::check_secret_hash(&client, secret_hash, &[typed])?;
+    check_writable(&client, &attributes)?;
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        if pool
+            .settings
+            .admin_create_user_config
+            .as_ref()
+            .is_some_and(|c| c.allow_admin_create_user_only)
+        {
+            return Err(ApiError::not_authorized(
+                "SignUp is not permitted for this user pool",
+            ));
+        }
+        common::check_password(&pool.password_policy(), password)?;
+        for required in common::required_attributes(pool) {
+            let given = attributes.iter().any(|(name, _)| *name == required);
+            let from_username = pool.settings.username_attributes.contains(&required);
+            if !given && !from_username && required != "sub" {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Attributes did not conform to the schema: {required}: The attribute is required"
+                )));
+            }
+        }
+        let username = insert_new_user(pool, typed, password, &attributes, status::UNCONFIRMED, now)?;
+        let mut out = json!({ "UserConfirmed": false, "UserSub": pool.user(&username)?.sub });
+        if let Some(channel) = sign_up_channel(pool, &username) {
+            out["CodeDeliveryDetails"] =
+                common::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
+        }
+        Ok(out)
+    })
+}
+
+/// Finds the user of a public call by the name typed, checking SECRET_HASH.
+fn public_user(
+    pool: &Pool,
+    client: &AppClient,
+    typed: &str,
+    secret_hash: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let found = pool.find_username(typed);
+    let mut candidates = vec![typed];
+    if let Some(found) = &found {
+        candidates.push(found);
+    }
+    common::check_secret_hash(client, secret_hash, &candidates)?;
+    Ok(found)
+}
+
+/// ConfirmSignUp.
+pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let client_id = params.req_str("ClientId")?;
+    let typed = params.req_str("Username")?;
+    let code = params.req_str("ConfirmationCode")?;
+    let secret_hash = params.opt_str("SecretHash")?;
+    let now = app.now();
+    let (pool_id, client) = client_of(app, client_id)?;
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
+            return Err(if client.hides_user_existence() {
+                ApiError::code_mismatch()
+            } else {
+                unknown_user_for_client()
+            });
+        };
+        let channel = sign_up_channel(pool, &username);
+        let user = pool.user_mut(&username)?;
+        if user.status != status::UNCONFIRMED {
+            return Err(ApiError::not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status
+            )));
+        }
+        common::check_code(user, "signup", code, now)?;
+        user.status = status::CONFIRMED.to_string();
+        if let Some(channel) = channel {
+            user.attributes
+                .insert(format!("{channel}_verified"), "true".to_string());
+        }
+        user.last_modified = now;
+        Ok(json!({}))
+    })
+}
+
+/// ResendConfirmationCode.
+pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let client_id = params.req_str("ClientId")?;
+    let typed = params.req_str("Username")?;
+    let secret_hash = params.opt_str("SecretHash")?;
+    let now = app.now();
+    let (pool_id, client) = client_of(app, client_id)?;
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
+            return Err(unknown_user_for_client());
+        };
+        if pool.user(&username)?.status != status::UNCONFIRMED {
+            return Err(ApiError::invalid_parameter("User is already confirmed."));
+        }
+        let channel = sign_up_channel(pool, &username).ok_or_else(|| {
+            ApiError::invalid_parameter("No auto-verified email or phone number to send a code to.")
+        })?;
+        let details =
+            common::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
+        Ok(json!({ "CodeDeliveryDetails": details }))
+    })
+}
+
+/// ForgotPassword: sends a reset code over the first usable recovery mechanism.
+pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let client_id = params.req_str("ClientId")?;
+    let typed = params.req_str("Username")?;
+    let secret_hash = params.opt_str("SecretHash")?;
+    let now = app.now();
+    let (pool_id, client) = client_of(app, client_id)?;
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
+            if client.hides_user_existence() {
+                // Pretend a code went out, as the service does.
+                return Ok(json!({ "CodeDeliveryDetails": {
+                    "Destination": common::mask_destination("EMAIL", typed),
+                    "DeliveryMedium": "EMAIL",
+                    "AttributeName": "email",
+                }}));
+            }
+            return Err(unknown_user_for_client());
+        };
+        let user = pool.user(&username)?;
+        if user.status == status::FORCE_CHANGE_PASSWORD {
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
+        let mut mechanisms = pool
+            .settings
+            .account_recovery_setting
+            .as_ref()
+            .map(|s| s.recovery_mechanisms.clone())
+            .unwrap_or_default();
+        mechanisms.sort_by_key(|m| m.priority);
+        let names: Vec<String> = if mechanisms.is_empty() {
+            vec!["verified_email".into(), "verified_phone_number".into()]
+        } else {
+            mechanisms.into_iter().map(|m| m.name).collect()
+        };
+        let mut channel = None;
+        for name in &names {
+            match name.as_str() {
+                "admin_only" => {
+                    return Err(ApiError::not_authorized(
+                        "User password cannot be reset in the current state.",
+                    ))
+                }
+                "verified_email" if user.is_verified("email") => {
+                    channel = Some("email");
+                    break;
+                }
+                "verified_phone_number" if user.is_verified("phone_number") => {
+                    channel = Some("phone_number");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let channel = channel.ok_or_else(|| {
+            ApiError::invalid_parameter(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            )
+        })?;
+        let details = common::send_code(
+            pool,
+            &username,
+            "forgot",
+            "FORGOT_PASSWORD",
+            channel,
+            RESET_CODE_TTL,
+            now,
+        )?;
+        Ok(json!({ "CodeDeliveryDetails": details }))
+    })
+}
+
+/// ConfirmForgotPassword.
+pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let client_id = params.req_str("ClientId")?;
+    let typed = params.req_str("Username")?;
+    let code = params.req_str("ConfirmationCode")?;
+    let password = params.req_str("Password")?;
+    let secret_hash = params.opt_str("SecretHash")?;
+    let now = app.now();
+    let (pool_id, client) = client_of(app, client_id)?;
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
+            return Err(if client.hides_user_existence() {
+                ApiError::code_mismatch()
+            } else {
+                unknown_user_for_client()
+            });
+        };
+        common::check_password(&pool.password_policy(), password)?;
+        common::check_code(pool.user_mut(&username)?, "forgot", code, now)?;
+        set_password(pool, &username, password, now)?;
+        let user = pool.user_mut(&username)?;
+        if user.status == status::RESET_REQUIRED {
+            user.status = status::CONFIRMED.to_string();
+        }
+        Ok(json!({}))
+    })
+}
+
+/// GetUser.
+pub fn get_user(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    app.read(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool(&caller.pool_id)?;
+        let readable = pool
+            .clients
+            .get(&caller.client_id)
+            .and_then(|c| c.read_attributes.clone());
+        let user = pool.user(&caller.username)?;
+        let mut out = json!({
+            "Username": user.username,
+            "UserAttributes": user.attribute_list(readable.as_deref()),
+        });
+        mfa::add_mfa_settings(user, &mut out);
+        Ok(out)
+    })
+}
+
+/// UpdateUserAttributes: changed email/phone become unverified and get a code.
+pub fn update_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let changes = params
+        .opt_attributes("UserAttributes")?
+        .ok_or_else(|| ApiError::missing_member("UserAttributes"))?;
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        if let Some(client) = pool.clients.get(&caller.client_id) {
+            check_writable(client, &changes)?;
+        }
+        let pending = apply_attribute_changes(pool, &caller.username, &changes, now)?;
+        let mut deliveries = Vec::new();
+        for attribute in pending {
+            let purpose = format!("verify:{attribute}");
+            deliveries.push(common::send_code(
+                pool,
+                &caller.username,
+                &purpose,
+                "VERIFY_ATTRIBUTE",
+                &attribute,
+                LONG_CODE_TTL,
+                now,
+            )?);
+        }
+        Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
+    })
+}
+
+/// GetUserAttributeVerificationCode.
+pub fn get_user_attribute_verification_code(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let attribute = params.req_str("AttributeName")?;
+    if attribute != "email" && attribute != "phone_number" {
+        return Err(ApiError::invalid_parameter(format!(
+            "Cannot verify attribute {attribute}: only email and phone_number can be verified."
+        )));
+    }
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let purpose = format!("verify:{attribute}");
+        let details = common::send_code(
+            pool,
+            &caller.username,
+            &purpose,
+            "VERIFY_ATTRIBUTE",
+            attribute,
+            LONG_CODE_TTL,
+            now,
+        )?;
+        Ok(json!({ "CodeDeliveryDetails": details }))
+    })
+}
+
+/// VerifyUserAttribute.
+pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let attribute = params.req_str("AttributeName")?;
+    let code = params.req_str("Code")?;
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        common::check_code(user, &format!("verify:{attribute}"), code, now)?;
+        user.attributes
+            .insert(format!("{attribute}_verified"), "true".to_string());
+        user.last_modified = now;
+        Ok(json!({}))
+    })
+}
+
+/// DeleteUserAttributes.
+pub fn delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let names = params
+        .opt_str_list("UserAttributeNames")?
+        .ok_or_else(|| ApiError::missing_member("UserAttributeNames"))?;
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let required = common::required_attributes(pool);
+        let username_attributes = pool.settings.username_attributes.clone();
+        for name in &names {
+            if name == "sub" || required.contains(name) || username_attributes.contains(name) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Cannot delete required or username attribute {name}"
+                )));
+            }
+        }
+        let user = pool.user_mut(&caller.username)?;
+        for name in &names {
+            user.attributes.remove(name);
+            user.attributes.remove(&format!("{name}_verified"));
+        }
+        user.last_modified = now;
+        Ok(json!({}))
+    })
+}
+
+/// DeleteUser.
+pub fn delete_user(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        revoke_all(pool, &caller.username);
+        pool.users.remove(&caller.username);
+        Ok(json!({}))
+    })
+}
+
+/// ChangePassword: the previous password is checked like a sign-in (and counts for lockout).
+pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let previous = params.req_str("PreviousPassword")?;
+    let proposed = params.req_str("ProposedPassword")?;
+    let now = app.now();
+    let (caller, srp_name, salt_hex, verifier_hex) = app.read(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool(&caller.pool_id)?;
+        let user = pool.user(&caller.username)?;
+        common::check_lockout(user, now)?;
+        common::check_password(&pool.password_policy(), proposed)?;
+        let record = user.password.clone();
+        Ok((caller, pool.srp_name().to_string(), record.salt_hex, record.verifier_hex))
+    })?;
+    let matches =
+        srp::password_matches(&srp_name, &caller.username, previous, &salt_hex, &verifier_hex);
+    app.write(|db| {
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let user = pool.user_mut(&caller.username)?;
+        if !matches {
+            common::record_failed_password(user, now);
+            return Err(ApiError::bad_credentials());
+        }
+        set_password(pool, &caller.username, proposed, now)?;
+        Ok(json!({}))
+    })
+}
+
+/// GlobalSignOut: every token lineage of the user is revoked.
+pub fn global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        revoke_all(db.pool_mut(&caller.pool_id)?, &caller.username);
+        Ok(json!({}))
+    })
+}

@@ -1,0 +1,1161 @@
+//! Administrative (SigV4-signed) operations: pools, app clients, users as an administrator.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::common::{self, date, STANDARD_ATTRIBUTES};
+use super::mfa;
+use crate::app::App;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{
+    pool_not_found, status, AppClient, PasswordRecord, Pool, PoolSettings, RefreshTokenRotation,
+    TokenValidityUnits, User,
+};
+use crate::params::Params;
+use crate::srp;
+
+const ALL_FLOWS: &[&str] = &[
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_AUTH",
+];
+
+/// Parses and validates CreateUserPool-shaped settings.
+pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
+    let settings: PoolSettings = serde_json::from_value(body.clone())
+        .map_err(|e| ApiError::serialization(format!("Invalid user pool settings: {e}")))?;
+    if settings.pool_name.is_empty() {
+        return Err(ApiError::missing_member("PoolName"));
+    }
+    if !["OFF", "ON", "OPTIONAL"].contains(&settings.mfa_configuration.as_str()) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]",
+            settings.mfa_configuration
+        )));
+    }
+    if !settings.username_attributes.is_empty() && !settings.alias_attributes.is_empty() {
+        return Err(ApiError::invalid_parameter(
+            "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
+        ));
+    }
+    for attribute in &settings.username_attributes {
+        if attribute != "email" && attribute != "phone_number" {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid username attribute {attribute}"
+            )));
+        }
+    }
+    for attribute in &settings.alias_attributes {
+        if !["email", "phone_number", "preferred_username"].contains(&attribute.as_str()) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid alias attribute {attribute}"
+            )));
+        }
+    }
+    if let Some(policy) = settings.policies.as_ref().and_then(|p| p.password_policy.as_ref()) {
+        if !(6..=99).contains(&policy.minimum_length) {
+            return Err(ApiError::invalid_parameter(
+                "Password policy MinimumLength must be between 6 and 99.",
+            ));
+        }
+    }
+    Ok(settings)
+}
+
+/// Builds a pool (generating its RSA key) from settings; `fixed_id` comes from `--config`.
+pub fn build_pool(settings: PoolSettings, fixed_id: Option<&str>, now: i64) -> ApiResult<Pool> {
+    let id = match fixed_id {
+        Some(id) => {
+            let valid = id.split_once('_').is_some_and(|(region, suffix)| {
+                !region.is_empty()
+                    && !suffix.is_empty()
+                    && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+            if !valid {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Pool id {id} must look like region_Suffix (letters and digits after '_')"
+                )));
+            }
+            id.to_string()
+        }
+        None => format!("us-east-1_{}", crypto::random_string(crypto::MIXED_ALNUM, 9)),
+    };
+    Pool::new(id, settings, now)
+}
+
+fn schema_attributes(pool: &Pool) -> Vec<Value> {
+    let required = common::required_attributes(pool);
+    let mut list: Vec<Value> = STANDARD_ATTRIBUTES
+        .iter()
+        .map(|name| {
+            let data_type = match *name {
+                "email_verified" | "phone_number_verified" => "Boolean",
+                "updated_at" => "Number",
+                _ => "String",
+            };
+            let mut entry = json!({
+                "Name": name,
+                "AttributeDataType": data_type,
+                "DeveloperOnlyAttribute": false,
+                "Mutable": *name != "sub",
+                "Required": *name == "sub" || required.iter().any(|r| r == name),
+            });
+            if data_type == "String" {
+                entry["StringAttributeConstraints"] = json!({
+                    "MinLength": if *name == "sub" { "1" } else { "0" },
+                    "MaxLength": "2048",
+                });
+            }
+            entry
+        })
+        .collect();
+    for custom in &pool.settings.schema {
+        let Some(name) = custom.get("Name").and_then(Value::as_str) else {
+            continue;
+        };
+        if STANDARD_ATTRIBUTES.contains(&name) {
+            continue;
+        }
+        let mut entry = custom.clone();
+        if !name.starts_with("custom:") && !name.starts_with("dev:") {
+            entry["Name"] = json!(format!("custom:{name}"));
+        }
+        list.push(entry);
+    }
+    list
+}
+
+/// The `UserPool` member of DescribeUserPool / CreateUserPool.
+fn describe(pool: &Pool) -> Value {
+    let settings = &pool.settings;
+    let mut out = Map::new();
+    out.insert("Id".into(), json!(pool.id));
+    out.insert("Name".into(), json!(settings.pool_name));
+    out.insert(
+        "Arn".into(),
+        json!(format!(
+            "arn:aws:cognito-idp:{}:123456789012:userpool/{}",
+            pool.region(),
+            pool.id
+        )),
+    );
+    let policy = pool.password_policy();
+    out.insert(
+        "Policies".into(),
+        json!({
+            "PasswordPolicy": policy,
+            "SignInPolicy": { "AllowedFirstAuthFactors": ["PASSWORD"] },
+        }),
+    );
+    out.insert(
+        "DeletionProtection".into(),
+        json!(settings.deletion_protection.as_deref().unwrap_or("INACTIVE")),
+    );
+    out.insert("LambdaConfig".into(), json!({}));
+    out.insert("LastModifiedDate".into(), json!(pool.last_modified));
+    out.insert("CreationDate".into(), json!(pool.created));
+    out.insert("SchemaAttributes".into(), json!(schema_attributes(pool)));
+    if !settings.auto_verified_attributes.is_empty() {
+        out.insert(
+            "AutoVerifiedAttributes".into(),
+            json!(settings.auto_verified_attributes),
+        );
+    }
+    if !settings.username_attributes.is_empty() {
+        out.insert("UsernameAttributes".into(), json!(settings.username_attributes));
+    }
+    if !settings.alias_attributes.is_empty() {
+        out.insert("AliasAttributes".into(), json!(settings.alias_attributes));
+    }
+    out.insert(
+        "VerificationMessageTemplate".into(),
+        json!({ "DefaultEmailOption": "CONFIRM_WITH_CODE" }),
+    );
+    out.insert(
+        "UserAttributeUpdateSettings".into(),
+        json!({ "AttributesRequireVerificationBeforeUpdate": [] }),
+    );
+    out.insert("MfaConfiguration".into(), json!(settings.mfa_configuration));
+    if let Some(device) = &settings.device_configuration {
+        out.insert("DeviceConfiguration".into(), json!(device));
+    }
+    out.insert("EstimatedNumberOfUsers".into(), json!(pool.users.len()));
+    out.insert(
+        "EmailConfiguration".into(),
+        settings
+            .email_configuration
+            .clone()
+            .unwrap_or_else(|| json!({ "EmailSendingAccount": "COGNITO_DEFAULT" })),
+    );
+    if let Some(sms) = &settings.sms_configuration {
+        out.insert("SmsConfiguration".into(), sms.clone());
+    }
+    if let Some(tags) = &settings.user_pool_tags {
+        out.insert("UserPoolTags".into(), json!(tags));
+    }
+    let admin = settings.admin_create_user_config.clone().unwrap_or_default();
+    let mut admin_json = json!({
+        "AllowAdminCreateUserOnly": admin.allow_admin_create_user_only,
+        "UnusedAccountValidityDays": admin.unused_account_validity_days.unwrap_or(policy.temporary_password_validity_days),
+    });
+    if let Some(template) = admin.invite_message_template {
+        admin_json["InviteMessageTemplate"] = template;
+    }
+    out.insert("AdminCreateUserConfig".into(), admin_json);
+    out.insert(
+        "UsernameConfiguration".into(),
+        json!({ "CaseSensitive": pool.case_sensitive() }),
+    );
+    if let Some(recovery) = &settings.account_recovery_setting {
+        out.insert("AccountRecoverySetting".into(), json!(recovery));
+    }
+    out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
+    Value::Object(out)
+}
+
+/// CreateUserPool.
+pub fn create_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
+    let settings = parse_pool_settings(body)?;
+    // Key generation is slow: do it before taking the lock.
+    let pool = build_pool(settings, None, app.now())?;
+    app.write(|db| {
+        let out = describe(&pool);
+        db.pools.insert(pool.id.clone(), pool);
+        Ok(json!({ "UserPool": out }))
+    })
+}
+
+/// DescribeUserPool.
+pub fn describe_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.read(|db| Ok(json!({ "UserPool": describe(db.pool(pool_id)?) })))
+}
+
+/// UpdateUserPool. Like the service, settings left out of the request return to their defaults;
+/// the name, username/alias attributes, username configuration and schema are immutable.
+pub fn update_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?.to_string();
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(&pool_id)?;
+        let mut request = body.clone();
+        request["PoolName"] = json!(pool.settings.pool_name);
+        let mut updated = parse_pool_settings(&request)?;
+        let old = &pool.settings;
+        updated.pool_name = old.pool_name.clone();
+        updated.username_attributes = old.username_attributes.clone();
+        updated.alias_attributes = old.alias_attributes.clone();
+        updated.username_configuration = old.username_configuration.clone();
+        updated.schema = old.schema.clone();
+        if updated.software_token_mfa_configuration.is_none() {
+            updated.software_token_mfa_configuration = old.software_token_mfa_configuration.clone();
+        }
+        if updated.sms_mfa_configuration.is_none() {
+            updated.sms_mfa_configuration = old.sms_mfa_configuration.clone();
+        }
+        if updated.custom_auth.is_none() {
+            updated.custom_auth = old.custom_auth.clone();
+        }
+        pool.settings = updated;
+        pool.last_modified = now as f64;
+        Ok(json!({}))
+    })
+}
+
+/// DeleteUserPool (refused while DeletionProtection is ACTIVE).
+pub fn delete_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.write(|db| {
+        let pool = db.pool(pool_id)?;
+        if pool.settings.deletion_protection.as_deref() == Some("ACTIVE") {
+            return Err(ApiError::invalid_parameter(
+                "The user pool cannot be deleted because deletion protection is activated.",
+            ));
+        }
+        db.pools.remove(pool_id);
+        Ok(json!({}))
+    })
+}
+
+fn page_start(token: Option<&str>) -> ApiResult<usize> {
+    match token {
+        None => Ok(0),
+        Some(token) => token
+            .parse()
+            .map_err(|_| ApiError::invalid_parameter("Invalid pagination token")),
+    }
+}
+
+/// ListUserPools.
+pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let max = params
+        .opt_i64("MaxResults")?
+        .ok_or_else(|| ApiError::missing_member("MaxResults"))?;
+    if !(1..=60).contains(&max) {
+        return Err(ApiError::invalid_parameter(
+            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60",
+        ));
+    }
+    let start = page_start(params.opt_str("NextToken")?)?;
+    app.read(|db| {
+        let all: Vec<&Pool> = db.pools.values().collect();
+        let page: Vec<Value> = all
+            .iter()
+            .skip(start)
+            .take(max as usize)
+            .map(|pool| {
+                json!({
+                    "Id": pool.id,
+                    "Name": pool.settings.pool_name,
+                    "LambdaConfig": {},
+                    "LastModifiedDate": pool.last_modified,
+                    "CreationDate": pool.created,
+                })
+            })
+            .collect();
+        let mut out = json!({ "UserPools": page });
+        if start + (max as usize) < all.len() {
+            out["NextToken"] = json!((start + max as usize).to_string());
+        }
+        Ok(out)
+    })
+}
+
+fn seconds_per(unit: &str) -> ApiResult<i64> {
+    match unit {
+        "seconds" => Ok(1),
+        "minutes" => Ok(60),
+        "hours" => Ok(3600),
+        "days" => Ok(86_400),
+        other => Err(ApiError::invalid_parameter(format!(
+            "Invalid token validity unit {other}"
+        ))),
+    }
+}
+
+/// Resolves one token validity: (value, unit), defaulting to `default_seconds`.
+fn validity(
+    value: Option<i64>,
+    unit: Option<&str>,
+    fallback_unit: &str,
+    default_seconds: i64,
+    range: (i64, i64),
+    what: &str,
+) -> ApiResult<(i64, String)> {
+    let (value, unit) = match (value, unit) {
+        (Some(value), Some(unit)) => (value, unit.to_string()),
+        (Some(value), None) => (value, fallback_unit.to_string()),
+        (None, Some(unit)) => (default_seconds / seconds_per(unit)?.max(1), unit.to_string()),
+        (None, None) => {
+            let unit = if default_seconds % 86_400 == 0 && default_seconds >= 86_400 {
+                "days"
+            } else {
+                "minutes"
+            };
+            (default_seconds / seconds_per(unit)?, unit.to_string())
+        }
+    };
+    let seconds = value.saturating_mul(seconds_per(&unit)?);
+    if seconds < range.0 || seconds > range.1 {
+        return Err(ApiError::invalid_parameter(format!(
+            "{what} must be between {} and {} seconds.",
+            range.0, range.1
+        )));
+    }
+    Ok((value, unit))
+}
+
+/// Builds an app client from CreateUserPoolClient-shaped parameters. `fixed_id` and
+/// `fixed_secret` come from `--config` so demos can use stable ids.
+pub fn build_client(
+    pool_id: &str,
+    params: &Params<'_>,
+    fixed_id: Option<&str>,
+    fixed_secret: Option<&str>,
+    now: i64,
+) -> ApiResult<AppClient> {
+    let client_name = params.req_str("ClientName")?.to_string();
+    let generate_secret = params.opt_bool("GenerateSecret")?.unwrap_or(false);
+    let mut flows = Vec::new();
+    match params.opt_str_list("ExplicitAuthFlows")? {
+        None => {
+            flows.extend(
+                ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+                    .map(String::from),
+            );
+        }
+        Some(requested) => {
+            for flow in requested {
+                let canonical = match flow.as_str() {
+                    "ADMIN_NO_SRP_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH".to_string(),
+                    "CUSTOM_AUTH_FLOW_ONLY" => "ALLOW_CUSTOM_AUTH".to_string(),
+                    "USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH".to_string(),
+                    other if ALL_FLOWS.contains(&other) => other.to_string(),
+                    other => {
+                        return Err(ApiError::invalid_parameter(format!(
+                            "1 validation error detected: Value '[{other}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
+                        )))
+                    }
+                };
+                if !flows.contains(&canonical) {
+                    flows.push(canonical);
+                }
+            }
+            // The service always allows refresh for clients that use the ALLOW_ names.
+            if !flows.iter().any(|f| f == "ALLOW_REFRESH_TOKEN_AUTH") {
+                flows.push("ALLOW_REFRESH_TOKEN_AUTH".to_string());
+            }
+        }
+    }
+    let units = params.opt_object("TokenValidityUnits")?;
+    let unit = |name: &str| -> ApiResult<Option<String>> {
+        Ok(match &units {
+            Some(units) => units.opt_str(name)?.map(String::from),
+            None => None,
+        })
+    };
+    let (access_value, access_unit) = validity(
+        params.opt_i64("AccessTokenValidity")?,
+        unit("AccessToken")?.as_deref(),
+        "hours",
+        3600,
+        (300, 86_400),
+        "AccessTokenValidity",
+    )?;
+    let (id_value, id_unit) = validity(
+        params.opt_i64("IdTokenValidity")?,
+        unit("IdToken")?.as_deref(),
+        "hours",
+        3600,
+        (300, 86_400),
+        "IdTokenValidity",
+    )?;
+    let (refresh_value, refresh_unit) = validity(
+        params.opt_i64("RefreshTokenValidity")?,
+        unit("RefreshToken")?.as_deref(),
+        "days",
+        30 * 86_400,
+        (3600, 3650 * 86_400),
+        "RefreshTokenValidity",
+    )?;
+    let prevent = params
+        .opt_str("PreventUserExistenceErrors")?
+        .unwrap_or("LEGACY")
+        .to_string();
+    if prevent != "LEGACY" && prevent != "ENABLED" {
+        return Err(ApiError::invalid_parameter(
+            "PreventUserExistenceErrors must be LEGACY or ENABLED.",
+        ));
+    }
+    let auth_session_validity = params.opt_i64("AuthSessionValidity")?.unwrap_or(3);
+    if !(3..=15).contains(&auth_session_validity) {
+        return Err(ApiError::invalid_parameter(
+            "AuthSessionValidity must be between 3 and 15 minutes.",
+        ));
+    }
+    let rotation = match params.opt_object("RefreshTokenRotation")? {
+        None => None,
+        Some(rotation) => {
+            let feature = rotation.req_str("Feature")?.to_string();
+            if feature != "ENABLED" && feature != "DISABLED" {
+                return Err(ApiError::invalid_parameter(
+                    "RefreshTokenRotation.Feature must be ENABLED or DISABLED.",
+                ));
+            }
+            let grace = rotation.opt_i64("RetryGracePeriodSeconds")?.unwrap_or(0);
+            if !(0..=60).contains(&grace) {
+                return Err(ApiError::invalid_parameter(
+                    "RetryGracePeriodSeconds must be between 0 and 60.",
+                ));
+            }
+            Some(RefreshTokenRotation {
+                feature,
+                retry_grace_period_seconds: grace,
+            })
+        }
+    };
+    let client_secret = match fixed_secret {
+        Some(secret) => Some(secret.to_string()),
+        None if generate_secret => Some(crypto::random_string(crypto::LOWER_ALNUM, 52)),
+        None => None,
+    };
+    Ok(AppClient {
+        user_pool_id: pool_id.to_string(),
+        client_id: fixed_id
+            .map(String::from)
+            .unwrap_or_else(|| crypto::random_string(crypto::LOWER_ALNUM, 26)),
+        client_name,
+        client_secret,
+        explicit_auth_flows: flows,
+        refresh_token_validity: refresh_value,
+        access_token_validity: access_value,
+        id_token_validity: id_value,
+        token_validity_units: TokenValidityUnits {
+            access_token: access_unit,
+            id_token: id_unit,
+            refresh_token: refresh_unit,
+        },
+        read_attributes: params.opt_str_list("ReadAttributes")?,
+        write_attributes: params.opt_str_list("WriteAttributes")?,
+        prevent_user_existence_errors: prevent,
+        enable_token_revocation: params.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
+        auth_session_validity,
+        refresh_token_rotation: rotation,
+        creation_date: now as f64,
+        last_modified_date: now as f64,
+    })
+}
+
+/// CreateUserPoolClient.
+pub fn create_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let client = build_client(pool_id, &params, None, None, now)?;
+        let out = json!({ "UserPoolClient": client });
+        pool.clients.insert(client.client_id.clone(), client);
+        Ok(out)
+    })
+}
+
+fn pool_client<'a>(pool: &'a Pool, client_id: &str) -> ApiResult<&'a AppClient> {
+    pool.clients.get(client_id).ok_or_else(|| {
+        ApiError::resource_not_found(format!("User pool client {client_id} does not exist."))
+    })
+}
+
+/// DescribeUserPoolClient.
+pub fn describe_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let client_id = params.req_str("ClientId")?;
+    app.read(|db| {
+        let client = pool_client(db.pool(pool_id)?, client_id)?;
+        Ok(json!({ "UserPoolClient": client }))
+    })
+}
+
+/// DeleteUserPoolClient.
+pub fn delete_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let client_id = params.req_str("ClientId")?;
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        pool_client(pool, client_id)?;
+        pool.clients.remove(client_id);
+        Ok(json!({}))
+    })
+}
+
+/// ListUserPoolClients.
+pub fn list_user_pool_clients(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.read(|db| {
+        let clients: Vec<Value> = db
+            .pool(pool_id)?
+            .clients
+            .values()
+            .map(|c| json!({ "ClientId": c.client_id, "UserPoolId": c.user_pool_id, "ClientName": c.client_name }))
+            .collect();
+        Ok(json!({ "UserPoolClients": clients }))
+    })
+}
+
+/// The `UserType` shape of AdminCreateUser / ListUsers.
+pub fn user_type(user: &User) -> Value {
+    json!({
+        "Username": user.username,
+        "Attributes": user.attribute_list(None),
+        "UserCreateDate": date(user.created),
+        "UserLastModifiedDate": date(user.last_modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    })
+}
+
+/// Creates a user record in `pool` (AdminCreateUser, SignUp and `--config` share this).
+/// Returns the internal username.
+pub fn insert_new_user(
+    pool: &mut Pool,
+    typed_username: &str,
+    password: &str,
+    attributes: &[(String, String)],
+    user_status: &str,
+    now: i64,
+) -> ApiResult<String> {
+    common::check_attribute_names(pool, attributes)?;
+    let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
+    let sub = uuid::Uuid::new_v4().to_string();
+    let username = if pool.uses_username_attributes() {
+        let as_email = pool.settings.username_attributes.iter().any(|a| a == "email")
+            && common::looks_like_email(typed_username);
+        let as_phone = pool.settings.username_attributes.iter().any(|a| a == "phone_number")
+            && common::looks_like_phone(typed_username);
+        let attribute = if as_email {
+            "email"
+        } else if as_phone {
+            "phone_number"
+        } else {
+            let expected = pool.settings.username_attributes.join(" or ");
+            return Err(ApiError::invalid_parameter(format!(
+                "Username should be either an email or a phone number. Expected: {expected}."
+            )));
+        };
+        let taken = pool.users.values().any(|u| {
+            u.attributes.get(attribute).is_some_and(|v| {
+                if attribute == "email" {
+                    v.eq_ignore_ascii_case(typed_username)
+                } else {
+                    v == typed_username
+                }
+            })
+        });
+        if taken {
+            let what = if attribute == "email" { "email" } else { "phone_number" };
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                format!("An account with the given {what} already exists."),
+            ));
+        }
+        attribute_map.insert(attribute.to_string(), typed_username.to_string());
+        sub.clone()
+    } else {
+        if typed_username.chars().any(char::is_whitespace) || typed_username.len() > 128 {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+            ));
+        }
+        if pool.find_username(typed_username).is_some_and(|found| {
+            found == typed_username
+                || (!pool.case_sensitive() && found.to_lowercase() == typed_username.to_lowercase())
+        }) {
+            return Err(ApiError::new("UsernameExistsException", "User already exists"));
+        }
+        typed_username.to_string()
+    };
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), &username, password);
+    let user = User {
+        username: username.clone(),
+        sub,
+        attributes: attribute_map,
+        status: user_status.to_string(),
+        enabled: true,
+        created: now,
+        last_modified: now,
+        password: PasswordRecord {
+            salt_hex,
+            verifier_hex,
+            set_at: now,
+        },
+        codes: BTreeMap::new(),
+        totp_secret: None,
+        pending_totp_secret: None,
+        sms_mfa_enabled: false,
+        software_token_mfa_enabled: false,
+        preferred_mfa: None,
+        devices: BTreeMap::new(),
+        failed_sign_ins: 0,
+        locked_until: 0,
+    };
+    pool.users.insert(username.clone(), user);
+    Ok(username)
+}
+
+/// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
+/// accepts) to the internal username.
+fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
+    pool.find_username(typed).ok_or_else(ApiError::user_not_found)
+}
+
+/// Sets a user's password verifier.
+pub fn set_password(pool: &mut Pool, username: &str, password: &str, now: i64) -> ApiResult<()> {
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, password);
+    let user = pool.user_mut(username)?;
+    user.password = PasswordRecord {
+        salt_hex,
+        verifier_hex,
+        set_at: now,
+    };
+    user.last_modified = now;
+    common::record_good_password(user);
+    Ok(())
+}
+
+fn send_invitation(pool: &mut Pool, username: &str, password: &str, mediums: &[String], now: i64) {
+    let Ok(user) = pool.user(username) else {
+        return;
+    };
+    let mut messages = Vec::new();
+    for medium in mediums {
+        let attribute = if medium == "SMS" { "phone_number" } else { "email" };
+        if let Some(destination) = user.attributes.get(attribute) {
+            messages.push(crate::model::OutboxMessage {
+                created: now,
+                username: username.to_string(),
+                destination: destination.clone(),
+                delivery_medium: medium.clone(),
+                kind: "INVITATION".to_string(),
+                code: password.to_string(),
+                attribute_name: Some(attribute.to_string()),
+            });
+        }
+    }
+    for message in messages {
+        pool.send(message);
+    }
+}
+
+/// AdminCreateUser: the user starts in FORCE_CHANGE_PASSWORD with a temporary password.
+pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
+    let temporary = params.opt_str("TemporaryPassword")?;
+    let action = params.opt_str("MessageAction")?;
+    let mediums = params
+        .opt_str_list("DesiredDeliveryMediums")?
+        .unwrap_or_else(|| vec!["EMAIL".to_string()]);
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let policy = pool.password_policy();
+        let password = match temporary {
+            Some(password) => {
+                common::check_password(&policy, password)?;
+                password.to_string()
+            }
+            None => common::generate_temporary_password(&policy),
+        };
+        let username = if action == Some("RESEND") {
+            let username = admin_user(pool, typed)?;
+            if pool.user(&username)?.status != status::FORCE_CHANGE_PASSWORD {
+                return Err(ApiError::new(
+                    "UnsupportedUserStateException",
+                    "Resend not possible. User has already been confirmed.",
+                ));
+            }
+            set_password(pool, &username, &password, now)?;
+            username
+        } else {
+            insert_new_user(
+                pool,
+                typed,
+                &password,
+                &attributes,
+                status::FORCE_CHANGE_PASSWORD,
+                now,
+            )?
+        };
+        if action != Some("SUPPRESS") {
+            send_invitation(pool, &username, &password, &mediums, now);
+        }
+        Ok(json!({ "User": user_type(pool.user(&username)?) }))
+    })
+}
+
+/// AdminSetUserPassword: permanent → CONFIRMED, otherwise FORCE_CHANGE_PASSWORD.
+pub fn admin_set_user_password(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let password = params.req_str("Password")?;
+    let permanent = params.opt_bool("Permanent")?.unwrap_or(false);
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        common::check_password(&pool.password_policy(), password)?;
+        set_password(pool, &username, password, now)?;
+        let user = pool.user_mut(&username)?;
+        user.status = if permanent {
+            status::CONFIRMED
+        } else {
+            status::FORCE_CHANGE_PASSWORD
+        }
+        .to_string();
+        Ok(json!({}))
+    })
+}
+
+/// AdminConfirmSignUp.
+pub fn admin_confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        let user = pool.user_mut(&username)?;
+        if user.status != status::UNCONFIRMED {
+            return Err(ApiError::not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status
+            )));
+        }
+        user.status = status::CONFIRMED.to_string();
+        user.codes.remove("signup");
+        user.last_modified = now;
+        Ok(json!({}))
+    })
+}
+
+/// AdminGetUser.
+pub fn admin_get_user(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let user = pool.user(&admin_user(pool, typed)?)?;
+        let mut out = json!({
+            "Username": user.username,
+            "UserAttributes": user.attribute_list(None),
+            "UserCreateDate": date(user.created),
+            "UserLastModifiedDate": date(user.last_modified),
+            "Enabled": user.enabled,
+            "UserStatus": user.status,
+        });
+        mfa::add_mfa_settings(user, &mut out);
+        Ok(out)
+    })
+}
+
+/// Revokes every sign-in lineage of a user (GlobalSignOut, AdminUserGlobalSignOut, deletion).
+pub fn revoke_all(pool: &mut Pool, username: &str) {
+    for origin in pool.origins.values_mut() {
+        if origin.username == username {
+            origin.revoked = true;
+        }
+    }
+}
+
+/// AdminDeleteUser.
+pub fn admin_delete_user(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        revoke_all(pool, &username);
+        pool.users.remove(&username);
+        Ok(json!({}))
+    })
+}
+
+/// Applies attribute changes: a changed email/phone loses its verified flag unless the caller
+/// sets it; returns the attributes that now need verification.
+pub fn apply_attribute_changes(
+    pool: &mut Pool,
+    username: &str,
+    changes: &[(String, String)],
+    now: i64,
+) -> ApiResult<Vec<String>> {
+    common::check_attribute_names(pool, changes)?;
+    for (name, value) in changes {
+        if (name == "email" || name == "phone_number")
+            && (pool.uses_username_attributes() || pool.settings.alias_attributes.contains(name))
+        {
+            let taken = pool.users.values().any(|other| {
+                other.username != username
+                    && other.attributes.get(name).is_some_and(|v| v.eq_ignore_ascii_case(value))
+            });
+            if taken {
+                return Err(ApiError::new(
+                    "AliasExistsException",
+                    format!("An account with the given {name} already exists."),
+                ));
+            }
+        }
+    }
+    let user = pool.user_mut(username)?;
+    let mut needs_verification = Vec::new();
+    for (name, value) in changes {
+        let changed = user.attributes.get(name) != Some(value);
+        user.attributes.insert(name.clone(), value.clone());
+        if (name == "email" || name == "phone_number") && changed {
+            let flag = format!("{name}_verified");
+            let explicitly_set = changes.iter().any(|(n, _)| *n == flag);
+            if !explicitly_set {
+                user.attributes.insert(flag, "false".to_string());
+                needs_verification.push(name.clone());
+            }
+        }
+    }
+    user.last_modified = now;
+    Ok(needs_verification)
+}
+
+/// AdminUpdateUserAttributes.
+pub fn admin_update_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let changes = params
+        .opt_attributes("UserAttributes")?
+        .ok_or_else(|| ApiError::missing_member("UserAttributes"))?;
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        let pending = apply_attribute_changes(pool, &username, &changes, now)?;
+        for attribute in pending {
+            if pool.settings.auto_verified_attributes.contains(&attribute) {
+                common::send_code(
+                    pool,
+                    &username,
+                    &format!("verify:{attribute}"),
+                    "VERIFY_ATTRIBUTE",
+                    &attribute,
+                    common::LONG_CODE_TTL,
+                    now,
+                )?;
+            }
+        }
+        Ok(json!({}))
+    })
+}
+
+/// AdminSetUserMFAPreference.
+pub fn admin_set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        mfa::apply_mfa_preference(pool.user_mut(&username)?, &params)?;
+        Ok(json!({}))
+    })
+}
+
+fn set_enabled(app: &App, body: &Value, enabled: bool) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        let user = pool.user_mut(&username)?;
+        user.enabled = enabled;
+        user.last_modified = now;
+        Ok(json!({}))
+    })
+}
+
+/// AdminDisableUser.
+pub fn admin_disable_user(app: &App, body: &Value) -> ApiResult<Value> {
+    set_enabled(app, body, false)
+}
+
+/// AdminEnableUser.
+pub fn admin_enable_user(app: &App, body: &Value) -> ApiResult<Value> {
+    set_enabled(app, body, true)
+}
+
+/// AdminResetUserPassword: RESET_REQUIRED and a reset code.
+pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        let user = pool.user_mut(&username)?;
+        user.status = status::RESET_REQUIRED.to_string();
+        let attribute = if user.attributes.contains_key("email") {
+            "email"
+        } else {
+            "phone_number"
+        };
+        if pool.user(&username)?.attributes.contains_key(attribute) {
+            common::send_code(
+                pool,
+                &username,
+                "forgot",
+                "FORGOT_PASSWORD",
+                attribute,
+                common::RESET_CODE_TTL,
+                now,
+            )?;
+        }
+        Ok(json!({}))
+    })
+}
+
+/// AdminUserGlobalSignOut.
+pub fn admin_user_global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let typed = params.req_str("Username")?;
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let username = admin_user(pool, typed)?;
+        revoke_all(pool, &username);
+        Ok(json!({}))
+    })
+}
+
+/// SetUserPoolMfaConfig.
+pub fn set_user_pool_mfa_config(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let mode = params.opt_str("MfaConfiguration")?.map(String::from);
+    let sms = params.raw("SmsMfaConfiguration").cloned();
+    let totp = match params.raw("SoftwareTokenMfaConfiguration") {
+        None => None,
+        Some(value) => Some(
+            serde_json::from_value::<crate::model::EnabledFlag>(value.clone()).map_err(|e| {
+                ApiError::serialization(format!("Invalid SoftwareTokenMfaConfiguration: {e}"))
+            })?,
+        ),
+    };
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        if let Some(mode) = mode {
+            if !["OFF", "ON", "OPTIONAL"].contains(&mode.as_str()) {
+                return Err(ApiError::invalid_parameter(
+                    "MfaConfiguration must be OFF, ON or OPTIONAL.",
+                ));
+            }
+            pool.settings.mfa_configuration = mode;
+        }
+        if let Some(sms) = sms {
+            pool.settings.sms_mfa_configuration = Some(sms);
+        }
+        if let Some(totp) = totp {
+            pool.settings.software_token_mfa_configuration = Some(totp);
+        }
+        if pool.settings.mfa_configuration != "OFF"
+            && !pool.sms_mfa_available()
+            && !pool.totp_mfa_available()
+        {
+            return Err(ApiError::invalid_parameter(
+                "At least one MFA method must be enabled when MFA is ON or OPTIONAL.",
+            ));
+        }
+        pool.last_modified = now as f64;
+        Ok(mfa_config(pool))
+    })
+}
+
+fn mfa_config(pool: &Pool) -> Value {
+    let mut out = json!({
+        "MfaConfiguration": pool.settings.mfa_configuration,
+        "SoftwareTokenMfaConfiguration": { "Enabled": pool.totp_mfa_available() },
+    });
+    if let Some(sms) = &pool.settings.sms_mfa_configuration {
+        out["SmsMfaConfiguration"] = sms.clone();
+    }
+    out
+}
+
+/// GetUserPoolMfaConfig.
+pub fn get_user_pool_mfa_config(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.read(|db| Ok(mfa_config(db.pool(pool_id)?)))
+}
+
+/// A parsed `ListUsers` filter: `attribute = "value"` or `attribute ^= "value"`.
+struct Filter {
+    attribute: String,
+    value: String,
+    prefix: bool,
+}
+
+fn parse_filter(text: &str) -> ApiResult<Filter> {
+    let invalid = || ApiError::invalid_parameter("Error while parsing filter.");
+    let (attribute, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
+        (a, r, true)
+    } else if let Some((a, r)) = text.split_once('=') {
+        (a, r, false)
+    } else {
+        return Err(invalid());
+    };
+    let attribute = attribute.trim().trim_matches('"').to_string();
+    let value = rest
+        .trim()
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .ok_or_else(invalid)?
+        .to_string();
+    Ok(Filter {
+        attribute,
+        value,
+        prefix,
+    })
+}
+
+fn filter_matches(filter: &Filter, user: &User) -> bool {
+    let candidate = match filter.attribute.as_str() {
+        "username" => Some(user.username.as_str()),
+        "cognito:user_status" | "status" => Some(user.status.as_str()),
+        other => user.attr(other),
+    };
+    candidate.is_some_and(|value| {
+        if filter.prefix {
+            value.starts_with(&filter.value)
+        } else {
+            value == filter.value
+        }
+    })
+}
+
+/// ListUsers with Filter, Limit and PaginationToken.
+pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let limit = params.opt_i64("Limit")?.unwrap_or(60);
+    if !(1..=60).contains(&limit) {
+        return Err(ApiError::invalid_parameter(
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+        ));
+    }
+    let filter = params.opt_str("Filter")?.map(parse_filter).transpose()?;
+    let wanted = params.opt_str_list("AttributesToGet")?;
+    let start = page_start(params.opt_str("PaginationToken")?)?;
+    app.read(|db| {
+        let pool = db.pools.get(pool_id).ok_or_else(|| pool_not_found(pool_id))?;
+        let matching: Vec<&User> = pool
+            .users
+            .values()
+            .filter(|u| filter.as_ref().is_none_or(|f| filter_matches(f, u)))
+            .collect();
+        let users: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(limit as usize)
+            .map(|user| {
+                let mut entry = user_type(user);
+                if let Some(wanted) = &wanted {
+                    entry["Attributes"] = json!(user.attribute_list(Some(wanted)));
+                }
+                entry
+            })
+            .collect();
+        let mut out = json!({ "Users": users });
+        if start + (limit as usize) < matching.len() {
+            out["PaginationToken"] = json!((start + limit as usize).to_string());
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,1172 @@
+//! Sign-in: InitiateAuth, RespondToAuthChallenge, token issuance, refresh and revocation.
+
+use std::collections::BTreeMap;
+
+use num_bigint::BigUint;
+use serde_json::{json, Map, Value};
+
+use super::common;
+use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{status, AppClient, Device, Db, Origin, Pool, RefreshRecord, User};
+use crate::params::Params;
+use crate::srp;
+
+/// How far a client's TIMESTAMP may be from the server clock.
+const TIMESTAMP_TOLERANCE: i64 = 300;
+/// Size of the opaque SECRET_BLOCK (the real one is an encrypted blob of similar size).
+const SECRET_BLOCK_BYTES: usize = 96;
+/// Scope of access tokens from the user-pool API.
+const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+fn missing(name: &str) -> ApiError {
+    ApiError::invalid_parameter(format!("Missing required parameter {name}"))
+}
+
+fn new_session_id() -> String {
+    crypto::b64(&crypto::random_bytes(96))
+}
+
+/// Registers a challenge and renders the service's challenge response.
+fn challenge(
+    app: &App,
+    ctx: SignInContext,
+    step: Step,
+    ttl: i64,
+    parameters: Map<String, Value>,
+) -> Value {
+    let session_id = new_session_id();
+    let name = step.challenge_name();
+    app.put_session(
+        session_id.clone(),
+        ChallengeSession {
+            ctx,
+            step,
+            expires_at: app.now() + ttl,
+        },
+    );
+    json!({ "ChallengeName": name, "Session": session_id, "ChallengeParameters": parameters })
+}
+
+/// What InitiateAuth learned before any expensive math.
+struct Begin {
+    pool_id: String,
+    client: AppClient,
+    typed: String,
+    user: Option<User>,
+    srp_name: String,
+}
+
+fn begin(
+    app: &App,
+    client_id: &str,
+    auth: &BTreeMap<String, String>,
+    allow: &str,
+    flow_name: &str,
+) -> ApiResult<Begin> {
+    app.read(|db| {
+        let (pool, client) = common::client(db, client_id)?;
+        if !client.allows(allow) {
+            return Err(ApiError::invalid_parameter(format!(
+                "{flow_name} flow not enabled for this client"
+            )));
+        }
+        let typed = auth.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let found = pool.find_username(typed);
+        let mut candidates = vec![typed.as_str()];
+        if let Some(found) = &found {
+            candidates.push(found);
+        }
+        common::check_secret_hash(client, auth.get("SECRET_HASH").map(String::as_str), &candidates)?;
+        Ok(Begin {
+            pool_id: pool.id.clone(),
+            client: client.clone(),
+            typed: typed.clone(),
+            user: found.and_then(|name| pool.users.get(&name).cloned()),
+            srp_name: pool.srp_name().to_string(),
+        })
+    })
+}
+
+fn context(begin: &Begin, username: &str, device_key: Option<&String>) -> SignInContext {
+    SignInContext {
+        pool_id: begin.pool_id.clone(),
+        client_id: begin.client.client_id.clone(),
+        username: username.to_string(),
+        device_key: device_key.cloned(),
+        device_verified: false,
+        custom_flow: false,
+        custom_index: 0,
+        wrong_answers: 0,
+        new_password_done: false,
+        mfa_done: false,
+    }
+}
+
+/// InitiateAuth.
+pub fn initiate_auth(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let flow = params.req_str("AuthFlow")?;
+    let client_id = params.req_str("ClientId")?;
+    let auth = params.opt_str_map("AuthParameters")?;
+    match flow {
+        "USER_SRP_AUTH" => srp_start(app, client_id, &auth, false),
+        "USER_PASSWORD_AUTH" => password_auth(app, client_id, &auth),
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_auth(app, client_id, &auth),
+        "CUSTOM_AUTH" => {
+            let configured = app.read(|db| {
+                let (pool, _) = common::client(db, client_id)?;
+                Ok(pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()))
+            })?;
+            if !configured {
+                return Err(ApiError::invalid_parameter(
+                    "Custom auth lambda trigger is not configured for the user pool.",
+                ));
+            }
+            if auth.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
+                srp_start(app, client_id, &auth, true)
+            } else {
+                custom_start(app, client_id, &auth)
+            }
+        }
+        "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "USER_AUTH" => Err(
+            ApiError::invalid_parameter(format!("Initiate Auth method {flow} not supported.")),
+        ),
+        other => Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
+        ))),
+    }
+}
+
+/// USER_SRP_AUTH (and CUSTOM_AUTH starting with SRP_A): answers PASSWORD_VERIFIER.
+fn srp_start(
+    app: &App,
+    client_id: &str,
+    auth: &BTreeMap<String, String>,
+    custom: bool,
+) -> ApiResult<Value> {
+    let (allow, name) = if custom {
+        ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH")
+    } else {
+        ("ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")
+    };
+    let begin = begin(app, client_id, auth, allow, name)?;
+    let srp_a = auth.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+    let (user_id, verifier, salt_hex, fake) = match &begin.user {
+        Some(user) => {
+            let verifier = srp::parse_hex(&user.password.verifier_hex)
+                .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
+            (user.username.clone(), verifier, user.password.salt_hex.clone(), false)
+        }
+        None if begin.client.hides_user_existence() => {
+            // Answer like for a real user so the reply does not reveal that none exists.
+            let salt = crypto::hex(&crypto::random_bytes(16));
+            let verifier = BigUint::from_bytes_be(&crypto::random_bytes(384)) % &*srp::N;
+            (begin.typed.clone(), verifier, salt, true)
+        }
+        None => return Err(ApiError::user_not_found()),
+    };
+    let ephemeral = srp::start(srp_a, &verifier)
+        .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
+    let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
+    let secret_block_b64 = crypto::b64(&secret_block);
+    let mut ctx = context(&begin, &user_id, auth.get("DEVICE_KEY"));
+    ctx.custom_flow = custom;
+    let server_public_hex = ephemeral.server_public.to_str_radix(16);
+    app.put_session(
+        secret_block_b64.clone(),
+        ChallengeSession {
+            ctx,
+            step: Step::PasswordVerifier {
+                ephemeral: Box::new(ephemeral),
+                verifier,
+                user_id: user_id.clone(),
+                secret_block,
+                fake,
+            },
+            expires_at: app.now() + begin.client.auth_session_validity * 60,
+        },
+    );
+    let _ = &begin.srp_name;
+    Ok(json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": salt_hex,
+            "SECRET_BLOCK": secret_block_b64,
+            "SRP_B": server_public_hex,
+            "USERNAME": user_id,
+            "USER_ID_FOR_SRP": user_id,
+        },
+    }))
+}
+
+/// USER_PASSWORD_AUTH: the password travels in clear and is checked against the verifier.
+fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
+    let begin = begin(app, client_id, auth, "ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")?;
+    let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+    let Some(user) = &begin.user else {
+        return Err(if begin.client.hides_user_existence() {
+            ApiError::bad_credentials()
+        } else {
+            ApiError::user_not_found()
+        });
+    };
+    // The modpow runs outside the database lock.
+    let matches = srp::password_matches(
+        &begin.srp_name,
+        &user.username,
+        password,
+        &user.password.salt_hex,
+        &user.password.verifier_hex,
+    );
+    let ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(&begin.pool_id)?;
+        let user = pool.user_mut(&ctx.username)?;
+        common::check_lockout(user, now)?;
+        if !matches {
+            common::record_failed_password(user, now);
+            return Err(ApiError::bad_credentials());
+        }
+        common::record_good_password(user);
+        next_step(app, db, ctx, now)
+    })
+}
+
+/// CUSTOM_AUTH without SRP: the first built-in custom challenge.
+fn custom_start(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
+    let begin = begin(app, client_id, auth, "ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH")?;
+    let Some(user) = &begin.user else {
+        return Err(if begin.client.hides_user_existence() {
+            ApiError::bad_credentials()
+        } else {
+            ApiError::user_not_found()
+        });
+    };
+    let mut ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
+    ctx.custom_flow = true;
+    let now = app.now();
+    app.write(|db| next_step(app, db, ctx, now))
+}
+
+/// Decides what a sign-in needs next once a factor succeeded: a new password, a custom
+/// challenge, device SRP, MFA — or tokens.
+fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Value> {
+    let pool = db.pool_mut(&ctx.pool_id)?;
+    let client = pool
+        .clients
+        .get(&ctx.client_id)
+        .cloned()
+        .ok_or_else(ApiError::invalid_session)?;
+    let ttl = client.auth_session_validity * 60;
+    let user = pool.user(&ctx.username)?.clone();
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    match user.status.as_str() {
+        status::UNCONFIRMED => {
+            return Err(ApiError::new("UserNotConfirmedException", "User is not confirmed."))
+        }
+        status::RESET_REQUIRED => {
+            return Err(ApiError::new(
+                "PasswordResetRequiredException",
+                "Password reset required for the user",
+            ))
+        }
+        _ => {}
+    }
+    if user.status == status::FORCE_CHANGE_PASSWORD && !ctx.new_password_done {
+        let days = pool
+            .settings
+            .admin_create_user_config
+            .as_ref()
+            .and_then(|c| c.unused_account_validity_days)
+            .unwrap_or(pool.password_policy().temporary_password_validity_days);
+        if now - user.password.set_at > i64::from(days) * 86_400 {
+            return Err(ApiError::not_authorized(
+                "Temporary password has expired and must be reset by an administrator.",
+            ));
+        }
+        let required: Vec<String> = common::required_attributes(pool)
+            .into_iter()
+            .filter(|name| user.attr(name).is_none())
+            .map(|name| format!("userAttributes.{name}"))
+            .collect();
+        let mut parameters = Map::new();
+        parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        parameters.insert("requiredAttributes".into(), json!(json!(required).to_string()));
+        parameters.insert(
+            "userAttributes".into(),
+            json!(json!(user.attributes).to_string()),
+        );
+        return Ok(challenge(app, ctx, Step::NewPasswordRequired, ttl, parameters));
+    }
+    if ctx.custom_flow {
+        let challenges = pool
+            .settings
+            .custom_auth
+            .as_ref()
+            .map(|c| c.challenges.clone())
+            .unwrap_or_default();
+        if let Some(next) = challenges.get(ctx.custom_index) {
+            let mut parameters = Map::new();
+            parameters.insert("USERNAME".into(), json!(user.username));
+            for (name, value) in &next.parameters {
+                parameters.insert(name.clone(), json!(value));
+            }
+            return Ok(challenge(app, ctx, Step::CustomChallenge, ttl, parameters));
+        }
+    }
+    if let (Some(device_key), false, false) =
+        (ctx.device_key.clone(), ctx.device_verified, ctx.custom_flow)
+    {
+        match user.devices.get(&device_key) {
+            None => return Err(ApiError::resource_not_found("Device does not exist.")),
+            Some(device) if device.is_confirmed() => {
+                return Ok(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new()));
+            }
+            Some(_) => {}
+        }
+    }
+    if !ctx.mfa_done && !ctx.custom_flow {
+        let remembered = ctx.device_verified
+            && ctx
+                .device_key
+                .as_ref()
+                .and_then(|key| user.devices.get(key))
+                .is_some_and(|device| device.remembered);
+        if !remembered {
+            if let Some(reply) = mfa_challenge(app, pool, &user, &ctx, ttl, now)? {
+                return Ok(reply);
+            }
+        }
+    }
+    ctx.mfa_done = true;
+    sign_in_success(app, pool, &client, &ctx, now)
+}
+
+/// Picks the MFA challenge the pool and user settings call for, if any.
+fn mfa_challenge(
+    app: &App,
+    pool: &mut Pool,
+    user: &User,
+    ctx: &SignInContext,
+    ttl: i64,
+    now: i64,
+) -> ApiResult<Option<Value>> {
+    let mode = pool.settings.mfa_configuration.clone();
+    if mode == "OFF" {
+        return Ok(None);
+    }
+    let has_phone = user.attributes.contains_key("phone_number");
+    let mut methods = Vec::new();
+    if pool.sms_mfa_available() && user.sms_mfa_enabled && has_phone {
+        methods.push("SMS_MFA".to_string());
+    }
+    if pool.totp_mfa_available() && user.software_token_mfa_enabled && user.totp_secret.is_some()
+    {
+        methods.push("SOFTWARE_TOKEN_MFA".to_string());
+    }
+    let chosen = match methods.len() {
+        0 if mode == "ON" => {
+            if pool.sms_mfa_available() && has_phone {
+                "SMS_MFA".to_string()
+            } else {
+                let mut parameters = Map::new();
+                let can_setup = if pool.totp_mfa_available() {
+                    json!(["SOFTWARE_TOKEN_MFA"]).to_string()
+                } else {
+                    json!(["SMS_MFA"]).to_string()
+                };
+                parameters.insert("MFAS_CAN_SETUP".into(), json!(can_setup));
+                let step = Step::MfaSetup {
+                    secret: None,
+                    verified: false,
+                };
+                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+            }
+        }
+        0 => return Ok(None),
+        1 => methods[0].clone(),
+        _ => match &user.preferred_mfa {
+            Some(preferred) if methods.contains(preferred) => preferred.clone(),
+            _ => {
+                let mut parameters = Map::new();
+                parameters.insert("MFAS_CAN_CHOOSE".into(), json!(json!(methods).to_string()));
+                let step = Step::SelectMfaType(methods);
+                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+            }
+        },
+    };
+    issue_mfa(app, pool, user, ctx, &chosen, ttl, now).map(Some)
+}
+
+/// Sends the SMS code (to the outbox) or asks for the TOTP code.
+fn issue_mfa(
+    app: &App,
+    pool: &mut Pool,
+    user: &User,
+    ctx: &SignInContext,
+    method: &str,
+    ttl: i64,
+    now: i64,
+) -> ApiResult<Value> {
+    if method == "SMS_MFA" {
+        let phone = user
+            .attributes
+            .get("phone_number")
+            .cloned()
+            .ok_or_else(|| ApiError::invalid_parameter("User has no phone number."))?;
+        let code = crypto::random_code();
+        pool.send(crate::model::OutboxMessage {
+            created: now,
+            username: user.username.clone(),
+            destination: phone.clone(),
+            delivery_medium: "SMS".to_string(),
+            kind: "SMS_MFA".to_string(),
+            code: code.clone(),
+            attribute_name: Some("phone_number".to_string()),
+        });
+        let mut parameters = Map::new();
+        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
+        parameters.insert(
+            "CODE_DELIVERY_DESTINATION".into(),
+            json!(common::mask_destination("SMS", &phone)),
+        );
+        Ok(challenge(
+            app,
+            ctx.clone(),
+            Step::SmsMfa { code, failed: 0 },
+            ttl,
+            parameters,
+        ))
+    } else {
+        Ok(challenge(
+            app,
+            ctx.clone(),
+            Step::SoftwareTokenMfa { failed: 0 },
+            ttl,
+            Map::new(),
+        ))
+    }
+}
+
+fn hash_token(token: &str) -> String {
+    crypto::hex(&crypto::sha256(token.as_bytes()))
+}
+
+/// Signs an ID and an access token for one lineage.
+#[allow(clippy::too_many_arguments)]
+fn mint(
+    app: &App,
+    pool: &Pool,
+    client: &AppClient,
+    user: &User,
+    origin_jti: &str,
+    device_key: Option<&str>,
+    auth_time: i64,
+    now: i64,
+) -> ApiResult<(String, String)> {
+    let key = pool.key()?;
+    let issuer = app.issuer(&pool.id);
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let mut id_claims = Map::new();
+    id_claims.insert("sub".into(), json!(user.sub));
+    for (name, value) in &user.attributes {
+        let readable = client
+            .read_attributes
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == name));
+        if !readable {
+            continue;
+        }
+        if name.ends_with("_verified") {
+            id_claims.insert(name.clone(), json!(common::truthy(value)));
+        } else {
+            id_claims.insert(name.clone(), json!(value));
+        }
+    }
+    id_claims.insert("iss".into(), json!(issuer));
+    id_claims.insert("cognito:username".into(), json!(user.username));
+    id_claims.insert("origin_jti".into(), json!(origin_jti));
+    id_claims.insert("aud".into(), json!(client.client_id));
+    id_claims.insert("event_id".into(), json!(event_id));
+    id_claims.insert("token_use".into(), json!("id"));
+    id_claims.insert("auth_time".into(), json!(auth_time));
+    id_claims.insert("exp".into(), json!(now + client.id_ttl()));
+    id_claims.insert("iat".into(), json!(now));
+    id_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+
+    let mut access_claims = Map::new();
+    access_claims.insert("sub".into(), json!(user.sub));
+    if let Some(device_key) = device_key {
+        access_claims.insert("device_key".into(), json!(device_key));
+    }
+    access_claims.insert("iss".into(), json!(issuer));
+    access_claims.insert("client_id".into(), json!(client.client_id));
+    access_claims.insert("origin_jti".into(), json!(origin_jti));
+    access_claims.insert("event_id".into(), json!(event_id));
+    access_claims.insert("token_use".into(), json!("access"));
+    access_claims.insert("scope".into(), json!(ACCESS_SCOPE));
+    access_claims.insert("auth_time".into(), json!(auth_time));
+    access_claims.insert("exp".into(), json!(now + client.access_ttl()));
+    access_claims.insert("iat".into(), json!(now));
+    access_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    access_claims.insert("username".into(), json!(user.username));
+
+    Ok((
+        key.sign(&Value::Object(access_claims)),
+        key.sign(&Value::Object(id_claims)),
+    ))
+}
+
+/// Stores a new refresh token for a lineage and returns it.
+fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> String {
+    let token = format!(
+        "{}.{}",
+        crypto::b64url(&crypto::random_bytes(48)),
+        crypto::b64url(&crypto::random_bytes(48))
+    );
+    pool.refresh_tokens.insert(
+        hash_token(&token),
+        RefreshRecord {
+            origin_jti: origin_jti.to_string(),
+            expires_at,
+            superseded_at: None,
+        },
+    );
+    token
+}
+
+/// Drops expired lineages and refresh tokens so the state does not grow forever.
+fn prune(pool: &mut Pool, now: i64) {
+    pool.refresh_tokens.retain(|_, record| record.expires_at > now);
+    pool.origins.retain(|_, origin| origin.expires_at > now);
+}
+
+/// Issues tokens at the end of a sign-in, with NewDeviceMetadata when devices are tracked.
+fn sign_in_success(
+    app: &App,
+    pool: &mut Pool,
+    client: &AppClient,
+    ctx: &SignInContext,
+    now: i64,
+) -> ApiResult<Value> {
+    prune(pool, now);
+    let region = pool.region().to_string();
+    let tracks_devices = pool.settings.device_configuration.is_some();
+    let user = pool.user_mut(&ctx.username)?;
+    let mut new_device = None;
+    let device_key = match &ctx.device_key {
+        Some(key) => {
+            if let Some(device) = user.devices.get_mut(key) {
+                device.last_authenticated = now;
+                Some(key.clone())
+            } else {
+                None
+            }
+        }
+        None if tracks_devices => {
+            let device_key = format!("{region}_{}", uuid::Uuid::new_v4());
+            let group_key = format!("-{}", crypto::random_string(crypto::MIXED_ALNUM, 9));
+            user.devices.insert(
+                device_key.clone(),
+                Device {
+                    device_key: device_key.clone(),
+                    device_group_key: group_key.clone(),
+                    device_name: None,
+                    salt_hex: None,
+                    verifier_hex: None,
+                    remembered: false,
+                    created: now,
+                    last_modified: now,
+                    last_authenticated: now,
+                },
+            );
+            new_device = Some((device_key.clone(), group_key));
+            Some(device_key)
+        }
+        None => None,
+    };
+    let origin_jti = uuid::Uuid::new_v4().to_string();
+    let refresh_expires = now + client.refresh_ttl();
+    pool.origins.insert(
+        origin_jti.clone(),
+        Origin {
+            username: ctx.username.clone(),
+            client_id: client.client_id.clone(),
+            device_key: device_key.clone(),
+            auth_time: now,
+            expires_at: refresh_expires,
+            revoked: false,
+        },
+    );
+    let refresh_token = new_refresh_token(pool, &origin_jti, refresh_expires);
+    let user = pool.user(&ctx.username)?;
+    let (access, id) = mint(
+        app,
+        pool,
+        client,
+        user,
+        &origin_jti,
+        device_key.as_deref(),
+        now,
+        now,
+    )?;
+    let mut result = json!({
+        "AccessToken": access,
+        "ExpiresIn": client.access_ttl(),
+        "TokenType": "Bearer",
+        "RefreshToken": refresh_token,
+        "IdToken": id,
+    });
+    if let Some((device_key, group_key)) = new_device {
+        result["NewDeviceMetadata"] = json!({ "DeviceKey": device_key, "DeviceGroupKey": group_key });
+    }
+    Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+}
+
+/// Finds a usable refresh token of `client`: (hash, lineage id, lineage).
+fn find_refresh(
+    pool: &Pool,
+    client: &AppClient,
+    token: &str,
+    now: i64,
+) -> ApiResult<(String, String, Origin)> {
+    let invalid = || ApiError::not_authorized("Invalid Refresh Token");
+    let hash = hash_token(token);
+    let record = pool.refresh_tokens.get(&hash).ok_or_else(invalid)?;
+    let origin = pool.origins.get(&record.origin_jti).ok_or_else(invalid)?;
+    if origin.client_id != client.client_id {
+        return Err(invalid());
+    }
+    if origin.revoked {
+        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
+    }
+    if record.expires_at <= now {
+        return Err(ApiError::not_authorized("Refresh Token has expired"));
+    }
+    if let Some(superseded) = record.superseded_at {
+        let grace = client
+            .refresh_token_rotation
+            .as_ref()
+            .map_or(0, |r| r.retry_grace_period_seconds);
+        if now > superseded + grace {
+            return Err(invalid());
+        }
+    }
+    let user = pool
+        .users
+        .get(&origin.username)
+        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    Ok((hash, record.origin_jti.clone(), origin.clone()))
+}
+
+/// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
+fn refresh_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
+    let token = auth.get("REFRESH_TOKEN").ok_or_else(|| missing("REFRESH_TOKEN"))?;
+    let now = app.now();
+    app.read(|db| {
+        let (pool, client) = common::client(db, client_id)?;
+        if !client.allows("ALLOW_REFRESH_TOKEN_AUTH") {
+            return Err(ApiError::invalid_parameter(
+                "REFRESH_TOKEN_AUTH flow not enabled for this client",
+            ));
+        }
+        let (_, origin_jti, origin) = find_refresh(pool, client, token, now)?;
+        let user = pool.user(&origin.username)?;
+        let mut candidates = vec![user.username.as_str(), user.sub.as_str()];
+        if let Some(typed) = auth.get("USERNAME") {
+            candidates.push(typed);
+        }
+        common::check_secret_hash(client, auth.get("SECRET_HASH").map(String::as_str), &candidates)?;
+        let (access, id) = mint(
+            app,
+            pool,
+            client,
+            user,
+            &origin_jti,
+            origin.device_key.as_deref(),
+            origin.auth_time,
+            now,
+        )?;
+        Ok(json!({
+            "AuthenticationResult": {
+                "AccessToken": access,
+                "ExpiresIn": client.access_ttl(),
+                "TokenType": "Bearer",
+                "IdToken": id,
+            },
+            "ChallengeParameters": {},
+        }))
+    })
+}
+
+/// GetTokensFromRefreshToken: like REFRESH_TOKEN_AUTH, plus a new refresh token when the client
+/// rotates them (the old one keeps working for the grace period).
+pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("RefreshToken")?;
+    let client_id = params.req_str("ClientId")?;
+    let client_secret = params.opt_str("ClientSecret")?;
+    let now = app.now();
+    app.write(|db| {
+        let pool_id = common::client(db, client_id)?.0.id.clone();
+        let pool = db.pool_mut(&pool_id)?;
+        let client = pool
+            .clients
+            .get(client_id)
+            .cloned()
+            .ok_or_else(crate::model::client_not_found)?;
+        common::check_client_secret(&client, client_secret)?;
+        let (hash, origin_jti, origin) = find_refresh(pool, &client, token, now)?;
+        let mut result = Map::new();
+        if client.rotates_refresh_tokens() {
+            if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
+                record.superseded_at.get_or_insert(now);
+            }
+            let expires = now + client.refresh_ttl();
+            if let Some(origin) = pool.origins.get_mut(&origin_jti) {
+                origin.expires_at = origin.expires_at.max(expires);
+            }
+            let fresh = new_refresh_token(pool, &origin_jti, expires);
+            result.insert("RefreshToken".into(), json!(fresh));
+        }
+        let user = pool.user(&origin.username)?;
+        let (access, id) = mint(
+            app,
+            pool,
+            &client,
+            user,
+            &origin_jti,
+            origin.device_key.as_deref(),
+            origin.auth_time,
+            now,
+        )?;
+        result.insert("AccessToken".into(), json!(access));
+        result.insert("ExpiresIn".into(), json!(client.access_ttl()));
+        result.insert("TokenType".into(), json!("Bearer"));
+        result.insert("IdToken".into(), json!(id));
+        Ok(json!({ "AuthenticationResult": result }))
+    })
+}
+
+/// RevokeToken: ends the refresh token's lineage (its access tokens stop working too).
+pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("Token")?;
+    let client_id = params.req_str("ClientId")?;
+    let client_secret = params.opt_str("ClientSecret")?;
+    app.write(|db| {
+        let pool_id = common::client(db, client_id)?.0.id.clone();
+        let pool = db.pool_mut(&pool_id)?;
+        let client = pool
+            .clients
+            .get(client_id)
+            .cloned()
+            .ok_or_else(crate::model::client_not_found)?;
+        common::check_client_secret(&client, client_secret)?;
+        if !client.enable_token_revocation {
+            return Err(ApiError::new(
+                "UnsupportedOperationException",
+                "Token revocation is not enabled for this client.",
+            ));
+        }
+        if token.split('.').count() == 3 {
+            return Err(ApiError::new(
+                "UnsupportedTokenTypeException",
+                "Only refresh tokens can be revoked.",
+            ));
+        }
+        let Some(record) = pool.refresh_tokens.get(&hash_token(token)).cloned() else {
+            // Unknown or already purged tokens: revocation is idempotent.
+            return Ok(json!({}));
+        };
+        if let Some(origin) = pool.origins.get_mut(&record.origin_jti) {
+            if origin.client_id != client_id {
+                return Err(ApiError::not_authorized("Invalid Refresh Token"));
+            }
+            origin.revoked = true;
+        }
+        Ok(json!({}))
+    })
+}
+
+/// RespondToAuthChallenge.
+pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let name = params.req_str("ChallengeName")?;
+    let client_id = params.req_str("ClientId")?;
+    let responses = params.opt_str_map("ChallengeResponses")?;
+    let session_param = params.opt_str("Session")?;
+    let key = match name {
+        "PASSWORD_VERIFIER" | "DEVICE_PASSWORD_VERIFIER" => responses
+            .get("PASSWORD_CLAIM_SECRET_BLOCK")
+            .map(String::as_str)
+            .ok_or_else(|| missing("PASSWORD_CLAIM_SECRET_BLOCK"))?,
+        _ => session_param.ok_or_else(|| missing("Session"))?,
+    }
+    .to_string();
+    let session = app.take_session(&key)?;
+    if session.ctx.client_id != client_id {
+        return Err(ApiError::invalid_session());
+    }
+    if session.step.challenge_name() != name {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid challenge name {name}; the session expects {}",
+            session.step.challenge_name()
+        )));
+    }
+    app.read(|db| {
+        let (_, client) = common::client(db, client_id)?;
+        let mut candidates = vec![session.ctx.username.as_str()];
+        if let Some(typed) = responses.get("USERNAME") {
+            candidates.push(typed);
+        }
+        common::check_secret_hash(
+            client,
+            responses.get("SECRET_HASH").map(String::as_str),
+            &candidates,
+        )
+    })?;
+    let now = app.now();
+    let ChallengeSession {
+        mut ctx,
+        step,
+        expires_at,
+    } = session;
+    match step {
+        Step::PasswordVerifier {
+            ephemeral,
+            verifier,
+            user_id,
+            secret_block,
+            fake,
+        } => {
+            if fake {
+                return Err(ApiError::bad_credentials());
+            }
+            let srp_name = app.read(|db| Ok(db.pool(&ctx.pool_id)?.srp_name().to_string()))?;
+            let locked = app.read(|db| {
+                let user = db.pool(&ctx.pool_id)?.user(&ctx.username)?;
+                Ok(common::check_lockout(user, now))
+            })?;
+            locked?;
+            let valid = proof_is_valid(
+                &responses,
+                &ephemeral,
+                &verifier,
+                &srp_name,
+                &user_id,
+                &secret_block,
+                now,
+            );
+            if let Some(device_key) = responses.get("DEVICE_KEY") {
+                ctx.device_key = Some(device_key.clone());
+            }
+            app.write(|db| {
+                let user = db.pool_mut(&ctx.pool_id)?.user_mut(&ctx.username)?;
+                if !valid {
+                    common::record_failed_password(user, now);
+                    return Err(ApiError::bad_credentials());
+                }
+                common::record_good_password(user);
+                next_step(app, db, ctx, now)
+            })
+        }
+        Step::DeviceSrpAuth => device_srp_auth(app, ctx, &responses),
+        Step::DevicePasswordVerifier {
+            ephemeral,
+            verifier,
+            device_key,
+            group_key,
+            secret_block,
+        } => {
+            let valid = proof_is_valid(
+                &responses,
+                &ephemeral,
+                &verifier,
+                &group_key,
+                &device_key,
+                &secret_block,
+                now,
+            );
+            if !valid {
+                return Err(ApiError::bad_credentials());
+            }
+            ctx.device_verified = true;
+            app.write(|db| next_step(app, db, ctx, now))
+        }
+        Step::NewPasswordRequired => {
+            let result = app.write(|db| {
+                let new_password = responses
+                    .get("NEW_PASSWORD")
+                    .ok_or_else(|| missing("NEW_PASSWORD"))?;
+                let pool = db.pool_mut(&ctx.pool_id)?;
+                common::check_password(&pool.password_policy(), new_password)?;
+                let changes: Vec<(String, String)> = responses
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        name.strip_prefix("userAttributes.")
+                            .map(|attr| (attr.to_string(), value.clone()))
+                    })
+                    .collect();
+                if changes.iter().any(|(name, _)| name.ends_with("_verified")) {
+                    return Err(ApiError::not_authorized(
+                        "A client attempted to write unauthorized attribute",
+                    ));
+                }
+                common::check_attribute_names(pool, &changes)?;
+                let user = pool.user(&ctx.username)?;
+                for required in common::required_attributes(pool) {
+                    if user.attr(&required).is_none() && !changes.iter().any(|(n, _)| *n == required) {
+                        return Err(ApiError::invalid_parameter(format!(
+                            "Invalid attributes given, {required} is missing"
+                        )));
+                    }
+                }
+                super::admin::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
+                super::admin::set_password(pool, &ctx.username, new_password, now)?;
+                pool.user_mut(&ctx.username)?.status = status::CONFIRMED.to_string();
+                let mut next = ctx.clone();
+                next.new_password_done = true;
+                next_step(app, db, next, now)
+            });
+            if matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException")
+            {
+                // Let the user correct the new password within the same session.
+                app.put_session(
+                    key,
+                    ChallengeSession {
+                        ctx,
+                        step: Step::NewPasswordRequired,
+                        expires_at,
+                    },
+                );
+            }
+            result
+        }
+        Step::SmsMfa { code, failed } => {
+            let given = responses
+                .get("SMS_MFA_CODE")
+                .ok_or_else(|| missing("SMS_MFA_CODE"))?;
+            if !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
+                retry_or_fail(app, key, ctx, Step::SmsMfa { code, failed: failed + 1 }, expires_at, failed + 1);
+                return Err(ApiError::new("CodeMismatchException", "Invalid code received for user"));
+            }
+            ctx.mfa_done = true;
+            app.write(|db| next_step(app, db, ctx, now))
+        }
+        Step::SoftwareTokenMfa { failed } => {
+            let given = responses
+                .get("SOFTWARE_TOKEN_MFA_CODE")
+                .ok_or_else(|| missing("SOFTWARE_TOKEN_MFA_CODE"))?;
+            let secret = app.read(|db| {
+                Ok(db.pool(&ctx.pool_id)?.user(&ctx.username)?.totp_secret.clone())
+            })?;
+            let valid = secret.is_some_and(|s| crypto::totp_matches(&s, given, now));
+            if !valid {
+                let step = Step::SoftwareTokenMfa { failed: failed + 1 };
+                retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
+                return Err(ApiError::new("CodeMismatchException", "Invalid code received for user"));
+            }
+            ctx.mfa_done = true;
+            app.write(|db| next_step(app, db, ctx, now))
+        }
+        Step::SelectMfaType(options) => {
+            let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
+            if !options.contains(answer) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid MFA type {answer}"
+                )));
+            }
+            app.write(|db| {
+                let pool = db.pool_mut(&ctx.pool_id)?;
+                let ttl = pool
+                    .clients
+                    .get(&ctx.client_id)
+                    .map_or(180, |c| c.auth_session_validity * 60);
+                let user = pool.user(&ctx.username)?.clone();
+                issue_mfa(app, pool, &user, &ctx, answer, ttl, now)
+            })
+        }
+        Step::MfaSetup { secret, verified } => {
+            let Some(secret) = secret.filter(|_| verified) else {
+                return Err(ApiError::invalid_parameter(
+                    "Software token MFA has not been verified for this session.",
+                ));
+            };
+            ctx.mfa_done = true;
+            app.write(|db| {
+                let user = db.pool_mut(&ctx.pool_id)?.user_mut(&ctx.username)?;
+                user.totp_secret = Some(secret);
+                user.pending_totp_secret = None;
+                user.software_token_mfa_enabled = true;
+                user.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".to_string());
+                next_step(app, db, ctx, now)
+            })
+        }
+        Step::CustomChallenge => {
+            let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
+            app.write(|db| {
+                let pool = db.pool(&ctx.pool_id)?;
+                let config = pool.settings.custom_auth.clone().unwrap_or_default();
+                let expected = config
+                    .challenges
+                    .get(ctx.custom_index)
+                    .map(|c| c.answer.clone())
+                    .unwrap_or_default();
+                if crypto::ct_eq(expected.as_bytes(), answer.as_bytes()) {
+                    ctx.custom_index += 1;
+                } else {
+                    ctx.wrong_answers += 1;
+                    if ctx.wrong_answers >= config.max_wrong_answers {
+                        return Err(ApiError::bad_credentials());
+                    }
+                }
+                next_step(app, db, ctx, now)
+            })
+        }
+    }
+}
+
+/// Puts an MFA session back after a wrong code, unless too many codes were wrong.
+fn retry_or_fail(
+    app: &App,
+    key: String,
+    ctx: SignInContext,
+    step: Step,
+    expires_at: i64,
+    failed: u32,
+) {
+    if failed < 3 {
+        app.put_session(
+            key,
+            ChallengeSession {
+                ctx,
+                step,
+                expires_at,
+            },
+        );
+    }
+}
+
+/// Checks PASSWORD_CLAIM_SIGNATURE and TIMESTAMP of a (device) password verifier answer.
+fn proof_is_valid(
+    responses: &BTreeMap<String, String>,
+    ephemeral: &srp::ServerEphemeral,
+    verifier: &BigUint,
+    pool_name: &str,
+    user_id: &str,
+    secret_block: &[u8],
+    now: i64,
+) -> bool {
+    let (Some(timestamp), Some(signature)) = (
+        responses.get("TIMESTAMP"),
+        responses.get("PASSWORD_CLAIM_SIGNATURE"),
+    ) else {
+        return false;
+    };
+    let Some(sent_at) = crypto::parse_srp_timestamp(timestamp) else {
+        return false;
+    };
+    // The TIMESTAMP comes from the client's real clock, so it is checked against the real clock
+    // as well as the emulator's (which tests may have moved forward).
+    let skew = (sent_at - now).abs().min((sent_at - real_now()).abs());
+    if skew > TIMESTAMP_TOLERANCE {
+        return false;
+    }
+    let Some(provided) = crypto::b64_decode(signature) else {
+        return false;
+    };
+    let Some(key) = srp::session_key(ephemeral, verifier) else {
+        return false;
+    };
+    let expected = srp::expected_signature(&key, pool_name, user_id, secret_block, timestamp);
+    crypto::ct_eq(&expected, &provided)
+}
+
+/// DEVICE_SRP_AUTH: the device's SRP_A arrives; answer DEVICE_PASSWORD_VERIFIER.
+fn device_srp_auth(
+    app: &App,
+    ctx: SignInContext,
+    responses: &BTreeMap<String, String>,
+) -> ApiResult<Value> {
+    let srp_a = responses.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+    let device_key = responses
+        .get("DEVICE_KEY")
+        .ok_or_else(|| missing("DEVICE_KEY"))?;
+    if ctx.device_key.as_ref() != Some(device_key) {
+        return Err(ApiError::resource_not_found("Device does not exist."));
+    }
+    let (device, ttl) = app.read(|db| {
+        let pool = db.pool(&ctx.pool_id)?;
+        let device = pool
+            .user(&ctx.username)?
+            .devices
+            .get(device_key)
+            .cloned()
+            .ok_or_else(|| ApiError::resource_not_found("Device does not exist."))?;
+        let ttl = pool
+            .clients
+            .get(&ctx.client_id)
+            .map_or(180, |c| c.auth_session_validity * 60);
+        Ok((device, ttl))
+    })?;
+    let (Some(salt_hex), Some(verifier_hex)) = (&device.salt_hex, &device.verifier_hex) else {
+        return Err(ApiError::resource_not_found("Device does not exist."));
+    };
+    let verifier = srp::parse_hex(verifier_hex)
+        .ok_or_else(|| ApiError::internal("stored device verifier is corrupt"))?;
+    let ephemeral = srp::start(srp_a, &verifier)
+        .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
+    let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
+    let secret_block_b64 = crypto::b64(&secret_block);
+    let username = ctx.username.clone();
+    let server_public_hex = ephemeral.server_public.to_str_radix(16);
+    app.put_session(
+        secret_block_b64.clone(),
+        ChallengeSession {
+            ctx,
+            step: Step::DevicePasswordVerifier {
+                ephemeral: Box::new(ephemeral),
+                verifier,
+                device_key: device.device_key.clone(),
+                group_key: device.device_group_key.clone(),
+                secret_block,
+            },
+            expires_at: app.now() + ttl,
+        },
+    );
+    Ok(json!({
+        "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SRP_B": server_public_hex,
+            "SALT": salt_hex,
+            "SECRET_BLOCK": secret_block_b64,
+            "USERNAME": username,
+            "DEVICE_KEY": device.device_key,
+        },
+    }))
+}
+
+/// MFA_SETUP helpers for AssociateSoftwareToken / VerifySoftwareToken called with a Session.
+pub fn take_setup_session(app: &App, session_id: &str) -> ApiResult<ChallengeSession> {
+    let session = app.take_session(session_id)?;
+    if !matches!(session.step, Step::MfaSetup { .. }) {
+        return Err(ApiError::invalid_session());
+    }
+    Ok(session)
+}
+
+/// Stores an MFA_SETUP session under a fresh id and returns the id.
+pub fn put_setup_session(app: &App, session: ChallengeSession) -> String {
+    let id = new_session_id();
+    app.put_session(id.clone(), session);
+    id
+}

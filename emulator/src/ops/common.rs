@@ -1,0 +1,379 @@
+//! Rules shared by many operations: client lookup, SECRET_HASH, password policy, codes, access
+//! tokens, attribute schema and code delivery.
+
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::jwt;
+use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+
+/// Wrong guesses a code survives before it is discarded.
+pub const CODE_ATTEMPTS: u32 = 5;
+/// Sign-up and attribute verification codes live 24 hours.
+pub const LONG_CODE_TTL: i64 = 24 * 3600;
+/// Password reset codes live one hour.
+pub const RESET_CODE_TTL: i64 = 3600;
+/// Consecutive wrong passwords before temporary lockouts start.
+pub const LOCKOUT_THRESHOLD: u32 = 5;
+/// Longest lockout, in seconds.
+pub const MAX_LOCKOUT: i64 = 900;
+
+/// Symbols the service accepts for `RequireSymbols`.
+const PASSWORD_SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
+
+/// Standard attributes every pool has.
+pub const STANDARD_ATTRIBUTES: &[&str] = &[
+    "sub",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+];
+
+/// Finds the pool and client for a client id.
+pub fn client<'a>(db: &'a Db, client_id: &str) -> ApiResult<(&'a Pool, &'a AppClient)> {
+    let pool_id = db.pool_id_of_client(client_id).ok_or_else(|| {
+        ApiError::resource_not_found(format!("User pool client {client_id} does not exist."))
+    })?;
+    let pool = db.pool(&pool_id)?;
+    let client = pool.clients.get(client_id).ok_or_else(|| {
+        ApiError::resource_not_found(format!("User pool client {client_id} does not exist."))
+    })?;
+    Ok((pool, client))
+}
+
+/// Checks SECRET_HASH for clients with a secret. Any of `usernames` may be the hashed one (what
+/// the user typed, or the internal username), since the service accepts both.
+pub fn check_secret_hash(
+    client: &AppClient,
+    provided: Option<&str>,
+    usernames: &[&str],
+) -> ApiResult<()> {
+    let Some(secret) = &client.client_secret else {
+        return Ok(());
+    };
+    let Some(provided) = provided else {
+        return Err(ApiError::not_authorized(format!(
+            "Client {} is configured for secret but secret was not received",
+            client.client_id
+        )));
+    };
+    let mut matched = false;
+    for username in usernames {
+        let expected = crypto::secret_hash(secret, username, &client.client_id);
+        matched |= crypto::ct_eq(expected.as_bytes(), provided.as_bytes());
+    }
+    if matched {
+        Ok(())
+    } else {
+        Err(ApiError::not_authorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.client_id
+        )))
+    }
+}
+
+/// Checks a client secret sent as-is (GetTokensFromRefreshToken, RevokeToken).
+pub fn check_client_secret(client: &AppClient, provided: Option<&str>) -> ApiResult<()> {
+    match (&client.client_secret, provided) {
+        (None, _) => Ok(()),
+        (Some(secret), Some(provided)) if crypto::ct_eq(secret.as_bytes(), provided.as_bytes()) => {
+            Ok(())
+        }
+        (Some(_), _) => Err(ApiError::not_authorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.client_id
+        ))),
+    }
+}
+
+/// Applies the pool's password policy with the service's messages.
+pub fn check_password(policy: &PasswordPolicy, password: &str) -> ApiResult<()> {
+    let fail = |why: &str| {
+        Err(ApiError::new(
+            "InvalidPasswordException",
+            format!("Password did not conform with policy: {why}"),
+        ))
+    };
+    if password.chars().count() < policy.minimum_length as usize {
+        return fail("Password not long enough");
+    }
+    if password.chars().count() > 256 {
+        return fail("Password is too long");
+    }
+    if policy.require_uppercase && !password.chars().any(|c| c.is_ascii_uppercase()) {
+        return fail("Password must have uppercase characters");
+    }
+    if policy.require_lowercase && !password.chars().any(|c| c.is_ascii_lowercase()) {
+        return fail("Password must have lowercase characters");
+    }
+    if policy.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
+        return fail("Password must have numeric characters");
+    }
+    if policy.require_symbols && !password.chars().any(|c| PASSWORD_SYMBOLS.contains(c)) {
+        return fail("Password must have symbol characters");
+    }
+    Ok(())
+}
+
+/// A temporary password that satisfies any policy.
+pub fn generate_temporary_password(policy: &PasswordPolicy) -> String {
+    let length = (policy.minimum_length as usize).max(12);
+    let mut password = crypto::random_string(crypto::MIXED_ALNUM, length - 4);
+    password.push_str("Aa1!");
+    password
+}
+
+/// Masks a destination the way CodeDeliveryDetails does (`a***@e***`, `+*******1234`).
+pub fn mask_destination(medium: &str, destination: &str) -> String {
+    if medium == "EMAIL" {
+        let (local, domain) = destination.split_once('@').unwrap_or((destination, ""));
+        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        format!("{}***@{}***", first(local), first(domain))
+    } else {
+        let digits: String = destination.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("+*******{digits}")
+    }
+}
+
+/// Sends a code for `attribute` (`email` or `phone_number`) and returns CodeDeliveryDetails.
+#[allow(clippy::too_many_arguments)]
+pub fn send_code(
+    pool: &mut Pool,
+    username: &str,
+    purpose: &str,
+    kind: &str,
+    attribute: &str,
+    ttl: i64,
+    now: i64,
+) -> ApiResult<Value> {
+    let user = pool.user_mut(username)?;
+    let destination = user
+        .attributes
+        .get(attribute)
+        .cloned()
+        .ok_or_else(|| ApiError::invalid_parameter(format!("User has no {attribute}.")))?;
+    let code = crypto::random_code();
+    user.codes.insert(
+        purpose.to_string(),
+        PendingCode {
+            code: code.clone(),
+            expires_at: now + ttl,
+            failed_attempts: 0,
+        },
+    );
+    let medium = if attribute == "phone_number" { "SMS" } else { "EMAIL" };
+    pool.send(OutboxMessage {
+        created: now,
+        username: username.to_string(),
+        destination: destination.clone(),
+        delivery_medium: medium.to_string(),
+        kind: kind.to_string(),
+        code,
+        attribute_name: Some(attribute.to_string()),
+    });
+    Ok(json!({
+        "Destination": mask_destination(medium, &destination),
+        "DeliveryMedium": medium,
+        "AttributeName": attribute,
+    }))
+}
+
+/// Checks and consumes a code. Wrong guesses count; after a few the code is gone.
+pub fn check_code(user: &mut User, purpose: &str, code: &str, now: i64) -> ApiResult<()> {
+    let Some(pending) = user.codes.get_mut(purpose) else {
+        return Err(ApiError::expired_code());
+    };
+    if pending.expires_at <= now {
+        user.codes.remove(purpose);
+        return Err(ApiError::expired_code());
+    }
+    if crypto::ct_eq(pending.code.as_bytes(), code.trim().as_bytes()) {
+        user.codes.remove(purpose);
+        return Ok(());
+    }
+    pending.failed_attempts += 1;
+    if pending.failed_attempts >= CODE_ATTEMPTS {
+        user.codes.remove(purpose);
+        return Err(ApiError::new(
+            "LimitExceededException",
+            "Attempt limit exceeded, please try after some time.",
+        ));
+    }
+    Err(ApiError::code_mismatch())
+}
+
+/// Refuses password attempts during a lockout.
+pub fn check_lockout(user: &User, now: i64) -> ApiResult<()> {
+    if user.locked_until > now {
+        return Err(ApiError::not_authorized("Password attempts exceeded"));
+    }
+    Ok(())
+}
+
+/// Records a wrong password; from the threshold on, each failure locks for a doubling time.
+pub fn record_failed_password(user: &mut User, now: i64) {
+    user.failed_sign_ins += 1;
+    if user.failed_sign_ins >= LOCKOUT_THRESHOLD {
+        let exponent = (user.failed_sign_ins - LOCKOUT_THRESHOLD).min(10);
+        user.locked_until = now + (1i64 << exponent).min(MAX_LOCKOUT);
+    }
+}
+
+/// Clears the failure counter after a correct password.
+pub fn record_good_password(user: &mut User) {
+    user.failed_sign_ins = 0;
+    user.locked_until = 0;
+}
+
+/// The caller identified by an access token: (pool id, internal username).
+pub struct Caller {
+    /// Pool that issued the token.
+    pub pool_id: String,
+    /// Internal username.
+    pub username: String,
+    /// Client that the token was issued to.
+    pub client_id: String,
+}
+
+/// Validates an access token the way the service does: signature, type, expiry, revocation.
+pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
+    let invalid = || ApiError::not_authorized("Invalid Access Token");
+    let claims = jwt::peek_claims(token).ok_or_else(invalid)?;
+    let issuer = claims.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
+    let pool_id = issuer.rsplit('/').next().ok_or_else(invalid)?;
+    let pool = db.pools.get(pool_id).ok_or_else(invalid)?;
+    let claims = pool.key()?.verify(token).ok_or_else(invalid)?;
+    if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+        return Err(invalid());
+    }
+    let expires = claims.get("exp").and_then(Value::as_i64).ok_or_else(invalid)?;
+    if expires <= app.now() {
+        return Err(ApiError::not_authorized("Access Token has expired"));
+    }
+    let origin_jti = claims
+        .get("origin_jti")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
+    match pool.origins.get(origin_jti) {
+        Some(origin) if !origin.revoked => {}
+        _ => return Err(ApiError::not_authorized("Access Token has been revoked")),
+    }
+    let username = claims
+        .get("username")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
+    if !pool.users.contains_key(username) {
+        return Err(ApiError::user_not_found());
+    }
+    let client_id = claims
+        .get("client_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Ok(Caller {
+        pool_id: pool.id.clone(),
+        username: username.to_string(),
+        client_id: client_id.to_string(),
+    })
+}
+
+/// Declared custom attribute names (`custom:x`) of a pool.
+fn custom_attributes(pool: &Pool) -> Vec<String> {
+    pool.settings
+        .schema
+        .iter()
+        .filter_map(|entry| entry.get("Name").and_then(Value::as_str))
+        .filter(|name| !STANDARD_ATTRIBUTES.contains(name))
+        .map(|name| {
+            if name.starts_with("custom:") || name.starts_with("dev:") {
+                name.to_string()
+            } else {
+                format!("custom:{name}")
+            }
+        })
+        .collect()
+}
+
+/// Standard attributes the pool's schema marks Required.
+pub fn required_attributes(pool: &Pool) -> Vec<String> {
+    pool.settings
+        .schema
+        .iter()
+        .filter(|entry| entry.get("Required").and_then(Value::as_bool) == Some(true))
+        .filter_map(|entry| entry.get("Name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Checks attribute names against the schema, like the service's "did not conform" errors.
+pub fn check_attribute_names(pool: &Pool, attributes: &[(String, String)]) -> ApiResult<()> {
+    let custom = custom_attributes(pool);
+    for (name, value) in attributes {
+        if name == "sub" {
+            return Err(ApiError::invalid_parameter(
+                "Attributes did not conform to the schema: sub: Attribute cannot be updated.",
+            ));
+        }
+        if !STANDARD_ATTRIBUTES.contains(&name.as_str()) && !custom.contains(name) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Attributes did not conform to the schema: Type for attribute {{{name}}} could not be determined"
+            )));
+        }
+        if value.len() > 2048 {
+            return Err(ApiError::invalid_parameter(format!(
+                "Attributes did not conform to the schema: {name}: String must be no longer than 2048 characters"
+            )));
+        }
+        if name == "email" && !looks_like_email(value) {
+            return Err(ApiError::invalid_parameter("Invalid email address format."));
+        }
+        if name == "phone_number" && !looks_like_phone(value) {
+            return Err(ApiError::invalid_parameter("Invalid phone number format."));
+        }
+    }
+    Ok(())
+}
+
+/// A loose email check (the service's own is loose too).
+pub fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !text.contains(' ')
+        }
+        None => false,
+    }
+}
+
+/// E.164: `+` and 8–15 digits.
+pub fn looks_like_phone(text: &str) -> bool {
+    text.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Epoch seconds as the JSON number the service uses for dates.
+pub fn date(seconds: i64) -> Value {
+    json!(seconds as f64)
+}
+
+/// Whether a value of an `*_verified` attribute means true.
+pub fn truthy(value: &str) -> bool {
+    value.eq_ignore_ascii_case("true")
+}

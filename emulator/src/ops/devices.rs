@@ -1,0 +1,158 @@
+//! Remembered devices: ConfirmDevice, GetDevice, ListDevices, ForgetDevice, UpdateDeviceStatus.
+
+use serde_json::{json, Value};
+
+use super::common::{self, date};
+use crate::app::App;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::model::Device;
+use crate::params::Params;
+use crate::srp;
+
+fn device_not_found() -> ApiError {
+    ApiError::resource_not_found("Device does not exist.")
+}
+
+/// The service's `DeviceType`.
+fn device_type(device: &Device) -> Value {
+    let mut attributes = vec![
+        json!({ "Name": "device_status", "Value": "valid" }),
+        json!({
+            "Name": "dev:device_remembered_status",
+            "Value": if device.remembered { "remembered" } else { "not_remembered" },
+        }),
+        json!({ "Name": "last_ip_used", "Value": "127.0.0.1" }),
+    ];
+    if let Some(name) = &device.device_name {
+        attributes.push(json!({ "Name": "device_name", "Value": name }));
+    }
+    json!({
+        "DeviceKey": device.device_key,
+        "DeviceAttributes": attributes,
+        "DeviceCreateDate": date(device.created),
+        "DeviceLastModifiedDate": date(device.last_modified),
+        "DeviceLastAuthenticatedDate": date(device.last_authenticated),
+    })
+}
+
+/// ConfirmDevice: stores the device's SRP salt and verifier.
+pub fn confirm_device(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let device_key = params.req_str("DeviceKey")?;
+    let name = params.opt_str("DeviceName")?.map(String::from);
+    let config = params
+        .opt_object("DeviceSecretVerifierConfig")?
+        .ok_or_else(|| ApiError::missing_member("DeviceSecretVerifierConfig"))?;
+    let salt = crypto::b64_decode(config.req_str("Salt")?)
+        .filter(|bytes| !bytes.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("DeviceSecretVerifierConfig.Salt is not base64."))?;
+    let verifier = crypto::b64_decode(config.req_str("PasswordVerifier")?)
+        .filter(|bytes| !bytes.is_empty() && bytes.len() <= 512)
+        .ok_or_else(|| {
+            ApiError::invalid_parameter("DeviceSecretVerifierConfig.PasswordVerifier is not base64.")
+        })?;
+    let verifier_number = num_bigint::BigUint::from_bytes_be(&verifier);
+    if num_traits::Zero::is_zero(&(&verifier_number % &*srp::N)) {
+        return Err(ApiError::invalid_parameter("Invalid device verifier."));
+    }
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let prompt_only = pool
+            .settings
+            .device_configuration
+            .as_ref()
+            .is_some_and(|c| c.device_only_remembered_on_user_prompt);
+        let user = pool.user_mut(&caller.username)?;
+        let device = user.devices.get_mut(device_key).ok_or_else(device_not_found)?;
+        device.salt_hex = Some(crypto::hex(&salt));
+        device.verifier_hex = Some(srp::pad_hex(&verifier_number));
+        device.device_name = name;
+        device.remembered = !prompt_only;
+        device.last_modified = now;
+        Ok(json!({ "UserConfirmationNecessary": prompt_only }))
+    })
+}
+
+/// GetDevice.
+pub fn get_device(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let device_key = params.req_str("DeviceKey")?;
+    app.read(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool(&caller.pool_id)?.user(&caller.username)?;
+        let device = user.devices.get(device_key).ok_or_else(device_not_found)?;
+        Ok(json!({ "Device": device_type(device) }))
+    })
+}
+
+/// ListDevices: the devices the user confirmed.
+pub fn list_devices(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let limit = params.opt_i64("Limit")?.unwrap_or(60).clamp(1, 60) as usize;
+    let start: usize = match params.opt_str("PaginationToken")? {
+        None => 0,
+        Some(token) => token
+            .parse()
+            .map_err(|_| ApiError::invalid_parameter("Invalid pagination token"))?,
+    };
+    app.read(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool(&caller.pool_id)?.user(&caller.username)?;
+        let confirmed: Vec<&Device> = user.devices.values().filter(|d| d.is_confirmed()).collect();
+        let page: Vec<Value> = confirmed
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|d| device_type(d))
+            .collect();
+        let mut out = json!({ "Devices": page });
+        if start + limit < confirmed.len() {
+            out["PaginationToken"] = json!((start + limit).to_string());
+        }
+        Ok(out)
+    })
+}
+
+/// ForgetDevice.
+pub fn forget_device(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let device_key = params.req_str("DeviceKey")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        user.devices.remove(device_key).ok_or_else(device_not_found)?;
+        Ok(json!({}))
+    })
+}
+
+/// UpdateDeviceStatus: `remembered` or `not_remembered`.
+pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    let device_key = params.req_str("DeviceKey")?;
+    let remembered = match params.opt_str("DeviceRememberedStatus")? {
+        Some("remembered") => true,
+        Some("not_remembered") | None => false,
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{other}' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]"
+            )))
+        }
+    };
+    let now = app.now();
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        let device = user.devices.get_mut(device_key).ok_or_else(device_not_found)?;
+        device.remembered = remembered;
+        device.last_modified = now;
+        Ok(json!({}))
+    })
+}

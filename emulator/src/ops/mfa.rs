@@ -1,0 +1,145 @@
+//! TOTP association/verification and MFA preferences.
+
+use serde_json::{json, Value};
+
+use super::{auth, common};
+use crate::app::{App, Step};
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::model::User;
+use crate::params::Params;
+
+/// Adds `UserMFASettingList` / `PreferredMfaSetting` to a GetUser-shaped reply.
+pub fn add_mfa_settings(user: &User, out: &mut Value) {
+    let list = user.mfa_setting_list();
+    if !list.is_empty() {
+        out["UserMFASettingList"] = json!(list);
+    }
+    if let Some(preferred) = &user.preferred_mfa {
+        out["PreferredMfaSetting"] = json!(preferred);
+    }
+}
+
+/// Applies `SMSMfaSettings` / `SoftwareTokenMfaSettings` of (Admin)SetUserMFAPreference.
+pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<()> {
+    if let Some(settings) = params.opt_object("SoftwareTokenMfaSettings")? {
+        let enabled = settings.opt_bool("Enabled")?;
+        let preferred = settings.opt_bool("PreferredMfa")?;
+        if (enabled == Some(true) || preferred == Some(true)) && user.totp_secret.is_none() {
+            return Err(ApiError::invalid_parameter(
+                "User has not verified software token mfa",
+            ));
+        }
+        if let Some(enabled) = enabled {
+            user.software_token_mfa_enabled = enabled;
+        }
+        set_preferred(user, "SOFTWARE_TOKEN_MFA", preferred, user.software_token_mfa_enabled);
+    }
+    if let Some(settings) = params.opt_object("SMSMfaSettings")? {
+        let enabled = settings.opt_bool("Enabled")?;
+        let preferred = settings.opt_bool("PreferredMfa")?;
+        if let Some(enabled) = enabled {
+            user.sms_mfa_enabled = enabled;
+        }
+        set_preferred(user, "SMS_MFA", preferred, user.sms_mfa_enabled);
+    }
+    Ok(())
+}
+
+fn set_preferred(user: &mut User, method: &str, preferred: Option<bool>, enabled: bool) {
+    let is_current = user.preferred_mfa.as_deref() == Some(method);
+    if preferred == Some(true) && enabled {
+        user.preferred_mfa = Some(method.to_string());
+    } else if is_current && (preferred == Some(false) || !enabled) {
+        user.preferred_mfa = None;
+    }
+}
+
+/// AssociateSoftwareToken, with an access token or an MFA_SETUP session.
+pub fn associate_software_token(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let secret = crypto::base32_encode(&crypto::random_bytes(20));
+    if let Some(session_id) = params.opt_str("Session")? {
+        let mut session = auth::take_setup_session(app, session_id)?;
+        session.step = Step::MfaSetup {
+            secret: Some(secret.clone()),
+            verified: false,
+        };
+        let next = auth::put_setup_session(app, session);
+        return Ok(json!({ "SecretCode": secret, "Session": next }));
+    }
+    let token = params.req_str("AccessToken")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        user.pending_totp_secret = Some(secret.clone());
+        Ok(json!({ "SecretCode": secret }))
+    })
+}
+
+fn totp_mismatch() -> ApiError {
+    ApiError::new(
+        "EnableSoftwareTokenMFAException",
+        "Code mismatch and fail enable Software Token MFA",
+    )
+}
+
+/// VerifySoftwareToken. With an access token the secret becomes the user's verified TOTP secret
+/// (SetUserMFAPreference then turns it on); with a session the MFA_SETUP challenge may complete.
+pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let code = params.req_str("UserCode")?;
+    let now = app.now();
+    if let Some(session_id) = params.opt_str("Session")? {
+        let mut session = auth::take_setup_session(app, session_id)?;
+        let Step::MfaSetup {
+            secret: Some(secret),
+            ..
+        } = &session.step
+        else {
+            return Err(ApiError::invalid_parameter(
+                "Call AssociateSoftwareToken with this session first.",
+            ));
+        };
+        if !crypto::totp_matches(secret, code, now) {
+            // The session stays usable for another try.
+            let retry = auth::put_setup_session(app, session);
+            let _ = retry;
+            return Err(totp_mismatch());
+        }
+        session.step = Step::MfaSetup {
+            secret: Some(secret.clone()),
+            verified: true,
+        };
+        let next = auth::put_setup_session(app, session);
+        return Ok(json!({ "Status": "SUCCESS", "Session": next }));
+    }
+    let token = params.req_str("AccessToken")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        let Some(secret) = user.pending_totp_secret.clone() else {
+            return Err(ApiError::invalid_parameter(
+                "Call AssociateSoftwareToken before VerifySoftwareToken.",
+            ));
+        };
+        if !crypto::totp_matches(&secret, code, now) {
+            return Err(totp_mismatch());
+        }
+        user.totp_secret = Some(secret);
+        user.pending_totp_secret = None;
+        Ok(json!({ "Status": "SUCCESS" }))
+    })
+}
+
+/// SetUserMFAPreference.
+pub fn set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let token = params.req_str("AccessToken")?;
+    app.write(|db| {
+        let caller = common::authenticate(app, db, token)?;
+        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        apply_mfa_preference(user, &params)?;
+        Ok(json!({}))
+    })
+}

@@ -1,0 +1,108 @@
+//! The Cognito operations, dispatched by `X-Amz-Target`.
+
+mod account;
+mod admin;
+mod auth;
+mod common;
+mod devices;
+mod mfa;
+
+use serde_json::Value;
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+
+/// The service prefix of every `X-Amz-Target`.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+type Handler = fn(&App, &Value) -> ApiResult<Value>;
+
+/// Operations that need IAM (SigV4) credentials.
+const ADMIN: bool = true;
+/// Operations a browser may call without credentials.
+const PUBLIC: bool = false;
+
+const OPERATIONS: &[(&str, bool, Handler)] = &[
+    ("CreateUserPool", ADMIN, admin::create_user_pool),
+    ("DescribeUserPool", ADMIN, admin::describe_user_pool),
+    ("UpdateUserPool", ADMIN, admin::update_user_pool),
+    ("DeleteUserPool", ADMIN, admin::delete_user_pool),
+    ("ListUserPools", ADMIN, admin::list_user_pools),
+    ("CreateUserPoolClient", ADMIN, admin::create_user_pool_client),
+    ("DescribeUserPoolClient", ADMIN, admin::describe_user_pool_client),
+    ("DeleteUserPoolClient", ADMIN, admin::delete_user_pool_client),
+    ("ListUserPoolClients", ADMIN, admin::list_user_pool_clients),
+    ("AdminCreateUser", ADMIN, admin::admin_create_user),
+    ("AdminSetUserPassword", ADMIN, admin::admin_set_user_password),
+    ("AdminConfirmSignUp", ADMIN, admin::admin_confirm_sign_up),
+    ("AdminGetUser", ADMIN, admin::admin_get_user),
+    ("AdminDeleteUser", ADMIN, admin::admin_delete_user),
+    ("AdminUpdateUserAttributes", ADMIN, admin::admin_update_user_attributes),
+    ("AdminSetUserMFAPreference", ADMIN, admin::admin_set_user_mfa_preference),
+    ("AdminDisableUser", ADMIN, admin::admin_disable_user),
+    ("AdminEnableUser", ADMIN, admin::admin_enable_user),
+    ("AdminResetUserPassword", ADMIN, admin::admin_reset_user_password),
+    ("AdminUserGlobalSignOut", ADMIN, admin::admin_user_global_sign_out),
+    ("SetUserPoolMfaConfig", ADMIN, admin::set_user_pool_mfa_config),
+    ("GetUserPoolMfaConfig", ADMIN, admin::get_user_pool_mfa_config),
+    ("ListUsers", ADMIN, admin::list_users),
+    ("SignUp", PUBLIC, account::sign_up),
+    ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
+    ("ResendConfirmationCode", PUBLIC, account::resend_confirmation_code),
+    ("ForgotPassword", PUBLIC, account::forgot_password),
+    ("ConfirmForgotPassword", PUBLIC, account::confirm_forgot_password),
+    ("GetUser", PUBLIC, account::get_user),
+    ("UpdateUserAttributes", PUBLIC, account::update_user_attributes),
+    ("GetUserAttributeVerificationCode", PUBLIC, account::get_user_attribute_verification_code),
+    ("VerifyUserAttribute", PUBLIC, account::verify_user_attribute),
+    ("DeleteUserAttributes", PUBLIC, account::delete_user_attributes),
+    ("DeleteUser", PUBLIC, account::delete_user),
+    ("ChangePassword", PUBLIC, account::change_password),
+    ("GlobalSignOut", PUBLIC, account::global_sign_out),
+    ("InitiateAuth", PUBLIC, auth::initiate_auth),
+    ("RespondToAuthChallenge", PUBLIC, auth::respond_to_auth_challenge),
+    ("GetTokensFromRefreshToken", PUBLIC, auth::get_tokens_from_refresh_token),
+    ("RevokeToken", PUBLIC, auth::revoke_token),
+    ("AssociateSoftwareToken", PUBLIC, mfa::associate_software_token),
+    ("VerifySoftwareToken", PUBLIC, mfa::verify_software_token),
+    ("SetUserMFAPreference", PUBLIC, mfa::set_user_mfa_preference),
+    ("ConfirmDevice", PUBLIC, devices::confirm_device),
+    ("GetDevice", PUBLIC, devices::get_device),
+    ("ListDevices", PUBLIC, devices::list_devices),
+    ("ForgetDevice", PUBLIC, devices::forget_device),
+    ("UpdateDeviceStatus", PUBLIC, devices::update_device_status),
+];
+
+/// Runs one API call. `signed` tells whether the request carried a SigV4 `Authorization` header.
+pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> ApiResult<Value> {
+    let operation = target
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .ok_or_else(|| ApiError::new("UnknownOperationException", "Unknown operation"))?;
+    let (_, needs_signature, handler) = OPERATIONS
+        .iter()
+        .find(|(name, _, _)| *name == operation)
+        .ok_or_else(|| {
+            ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown operation {operation}"),
+            )
+        })?;
+    if *needs_signature && !signed {
+        return Err(ApiError::new(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ));
+    }
+    let request: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}")))?
+    };
+    handler(app, &request)
+}
+
+/// Names of every implemented operation (for the README and tests).
+pub fn operation_names() -> impl Iterator<Item = &'static str> {
+    OPERATIONS.iter().map(|(name, _, _)| *name)
+}
