@@ -1,6 +1,6 @@
 # The two commands of the README work on a fresh machine: each runs scripts/setup.sh first, which
 # installs what is missing and skips what is already there.
-.PHONY: demo test setup vectors pkg fmt
+.PHONY: demo test setup vectors pkg bench fmt
 
 demo: setup
 	scripts/demo.sh
@@ -19,6 +19,13 @@ vectors:
 pkg:
 	scripts/setup.sh rust
 	scripts/build-pkg.sh
+
+# SRP speed in headless Chromium against the JS libraries, native Rust time, bundle sizes.
+# A benchmark, not a test: it prints figures and fails only when a correctness check fails.
+bench: setup
+	scripts/build-pkg.sh
+	node bench/run.mjs
+	node bench/size.mjs
 
 fmt:
 	cargo fmt --all

@@ -67,7 +67,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Decodes hex (either case, even length); `None` otherwise.
 pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16);
@@ -272,6 +272,7 @@ pub fn parse_srp_timestamp(text: &str) -> Option<i64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -35,6 +35,12 @@ pub struct PoolKey {
     private: RsaPrivateKey,
 }
 
+impl std::fmt::Debug for PoolKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolKey").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
 impl PoolKey {
     /// Generates a fresh RSA-2048 key (slow: tenths of a second even optimized).
     pub fn generate() -> ApiResult<(Self, StoredKey)> {

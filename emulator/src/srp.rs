@@ -47,7 +47,7 @@ pub static K: LazyLock<BigUint> = LazyLock::new(|| {
 /// `BigInteger.toByteArray` form, which the reference client hashes).
 pub fn pad_hex(n: &BigUint) -> String {
     let mut digits = n.to_str_radix(16);
-    if digits.len() % 2 == 1 {
+    if !digits.len().is_multiple_of(2) {
         digits.insert(0, '0');
     }
     if matches!(digits.as_bytes().first(), Some(b'8'..=b'9' | b'a'..=b'f')) {

@@ -106,3 +106,13 @@ pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> A
 pub fn operation_names() -> impl Iterator<Item = &'static str> {
     OPERATIONS.iter().map(|(name, _, _)| *name)
 }
+
+/// Builders the `--config` loader shares with the API, so both apply the same validation.
+pub mod config_support {
+    pub use super::admin::{build_client, build_pool, insert_new_user, parse_pool_settings};
+}
+
+/// Validation helpers shared with the `--config` loader.
+pub mod common_support {
+    pub use super::common::check_password;
+}

@@ -1,0 +1,101 @@
+// `make bench`: builds the benchmark page, serves it on loopback, runs it in headless Chromium and
+// prints medians, ranges and ratios; then the native Rust time and the bundle sizes.
+import { createServer } from 'node:http';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tools = join(root, 'tools/node_modules');
+const require = createRequire(join(root, 'tools/package.json'));
+const { chromium } = require('playwright-core');
+const { build } = require('esbuild');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+const srp = join(tools, '@aws-amplify/auth/dist/esm/providers/cognito/utils/srp');
+
+const out = join(root, 'target/bench');
+await mkdir(out, { recursive: true });
+await build({
+  entryPoints: [join(root, 'bench/page.mjs')],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  minify: true,
+  outfile: join(out, 'bench.js'),
+  nodePaths: [tools],
+  // Amplify does not export its SRP helper; the benchmark reaches into its files directly.
+  alias: {
+    'amplify-srp': join(srp, 'index.mjs'),
+    'amplify-srp-helper': join(srp, 'AuthenticationHelper/AuthenticationHelper.mjs'),
+    'amplify-srp-calculate': join(srp, 'calculate/index.mjs'),
+    'amplify-srp-biginteger': join(srp, 'BigInteger/BigInteger.mjs'),
+  },
+  define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+});
+await writeFile(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="/bench.js"></script>');
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  const file = path.startsWith('/pkg/') ? join(root, path) : join(out, path === '/' ? 'index.html' : path);
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/?rounds=${rounds}`;
+
+// Playwright gives the browser a fresh, empty profile of its own.
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+let result;
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  result = await page.evaluate(() => window.__bench, { timeout: 0 });
+} finally {
+  await browser.close();
+  server.close();
+}
+if (!result.ok) {
+  console.error(result.error);
+  process.exit(1);
+}
+
+const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
+const fmt = (v) => v.toFixed(v < 10 ? 2 : 1);
+const rows = {};
+for (const [name, s] of Object.entries(result.samples)) {
+  const full = s.a.map((x, i) => x + s.key[i]);
+  rows[name] = { a: median(s.a), key: median(s.key), full: median(full), min: Math.min(...full), max: Math.max(...full) };
+}
+console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? result.userAgent}, ${result.rounds} interleaved rounds (+2 warm-up), medians in ms`);
+console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms`);
+console.log('implementation               check  phase A  phase key     full   full min–max');
+for (const [name, r] of Object.entries(rows)) {
+  console.log(`${name.padEnd(28)} ${(result.checks[name] ? 'ok' : 'FAIL').padEnd(5)} ${fmt(r.a).padStart(8)} ${fmt(r.key).padStart(10)} ${fmt(r.full).padStart(8)}   ${fmt(r.min)}–${fmt(r.max)}`);
+}
+const kit = rows['cognito-kit'];
+console.log('\nratios (other ÷ cognito-kit; higher is better for the kit):');
+for (const [name, r] of Object.entries(rows)) {
+  if (name === 'cognito-kit') continue;
+  console.log(`  vs ${name.padEnd(28)} full ${(r.full / kit.full).toFixed(1)}×   phase key ${(r.key / kit.key).toFixed(1)}×   phase A ${(r.a / kit.a).toFixed(1)}×`);
+}
+
+console.log('\nnative Rust (same code, this machine):');
+execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'native_srp', '--', '30'], { cwd: root, stdio: 'inherit' });
+if (Object.values(result.checks).some((ok) => !ok)) {
+  console.error('a correctness check failed: see the table');
+  process.exit(1);
+}

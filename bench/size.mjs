@@ -1,0 +1,69 @@
+// Bundle sizes of what a browser downloads for sign-in + session: the kit's package (wasm + JS) and
+// the same job done with amazon-cognito-identity-js and with Amplify v6 Auth, each bundled by esbuild
+// (minified ESM for browsers). Prints raw, gzip -9 and brotli (quality 11) bytes.
+import { createRequire } from 'node:module';
+import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'tools/package.json'));
+const { build } = require('esbuild');
+const out = join(root, 'target/bench/size');
+mkdirSync(out, { recursive: true });
+
+const sizes = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+// The same job for each library: sign in with SRP, then read the session (refreshing if needed).
+const apps = {
+  'amazon-cognito-identity-js': `
+    import { CognitoUserPool, CognitoUser, AuthenticationDetails } from 'amazon-cognito-identity-js';
+    const pool = new CognitoUserPool({ UserPoolId: 'us-east-1_AbCdEf123', ClientId: 'client' });
+    export function signIn(Username, Password) {
+      const user = new CognitoUser({ Username, Pool: pool });
+      return new Promise((onSuccess, onFailure) =>
+        user.authenticateUser(new AuthenticationDetails({ Username, Password }), { onSuccess, onFailure }));
+    }
+    export function session() {
+      const user = pool.getCurrentUser();
+      return new Promise((resolve, reject) => user.getSession((e, s) => (e ? reject(e) : resolve(s))));
+    }`,
+  'amplify-v6 (aws-amplify/auth)': `
+    import { Amplify } from 'aws-amplify';
+    import { signIn, fetchAuthSession } from 'aws-amplify/auth';
+    Amplify.configure({ Auth: { Cognito: { userPoolId: 'us-east-1_AbCdEf123', userPoolClientId: 'client' } } });
+    export { signIn, fetchAuthSession };`,
+};
+
+const rows = [];
+const pkgDir = join(root, 'pkg');
+if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
+  const wasm = readFileSync(join(pkgDir, 'cognito_kit_bg.wasm'));
+  const js = readFileSync(join(pkgDir, 'cognito_kit.js'));
+  const minified = await build({ entryPoints: [join(pkgDir, 'cognito_kit.js')], bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent' });
+  const jsMin = Buffer.from(minified.outputFiles[0].contents);
+  const w = sizes(wasm), j = sizes(jsMin);
+  rows.push(['cognito-kit (wasm + JS glue, minified)', { raw: w.raw + j.raw, gzip: w.gzip + j.gzip, brotli: w.brotli + j.brotli }]);
+  rows.push(['  of which wasm', w]);
+  rows.push(['  of which JS glue (unminified ' + js.length + ' B)', j]);
+} else {
+  console.log('(pkg/ not built: run make pkg for the kit\'s line)');
+}
+for (const [name, source] of Object.entries(apps)) {
+  const file = join(out, `${name.replace(/\W+/g, '_')}.mjs`);
+  writeFileSync(file, source);
+  const result = await build({
+    entryPoints: [file], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false,
+    nodePaths: [join(root, 'tools/node_modules')], define: { global: 'globalThis' }, logLevel: 'silent',
+  });
+  rows.push([name, sizes(Buffer.from(result.outputFiles[0].contents))]);
+}
+console.log('bundle sizes for sign-in + session (bytes)        raw      gzip -9    brotli');
+for (const [name, s] of rows) {
+  console.log(`${name.padEnd(44)} ${String(s.raw).padStart(9)} ${String(s.gzip).padStart(10)} ${String(s.brotli).padStart(9)}`);
+}
