@@ -47,7 +47,8 @@ impl Error {
         match self {
             Error::Service(e) => e.retryable(),
             Error::Transport(_) => true,
-            Error::Protocol(_) | Error::Misuse(_) => false,
+            Error::Protocol(e) => e.retryable(),
+            Error::Misuse(_) => false,
         }
     }
 
@@ -60,6 +61,7 @@ impl Error {
             kind,
             field: field.into(),
             detail: detail.into(),
+            status: None,
             raw: None,
         })
     }
@@ -175,8 +177,10 @@ pub enum ProtocolErrorKind {
     InvalidHex,
     /// Not base64 (or base64url).
     InvalidBase64,
-    /// Not the JSON that was expected (includes an HTML page from a proxy).
+    /// JSON, but not of the expected shape (a field missing or of the wrong type).
     InvalidJson,
+    /// A reply whose body is not JSON at all: typically an HTML page from a proxy or gateway.
+    NotJson,
     /// A required field is absent.
     MissingField,
     /// An SRP value that must be rejected before any math (B ≡ 0 mod N, u = 0).
@@ -195,6 +199,7 @@ impl ProtocolErrorKind {
             ProtocolErrorKind::InvalidHex => "InvalidHex",
             ProtocolErrorKind::InvalidBase64 => "InvalidBase64",
             ProtocolErrorKind::InvalidJson => "InvalidJson",
+            ProtocolErrorKind::NotJson => "NotJsonReply",
             ProtocolErrorKind::MissingField => "MissingField",
             ProtocolErrorKind::UnsafeSrpValue => "UnsafeSrpValue",
             ProtocolErrorKind::MalformedToken => "MalformedToken",
@@ -205,7 +210,7 @@ impl ProtocolErrorKind {
 }
 
 /// A peer's value was malformed or unsafe.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProtocolError {
     /// What was wrong.
     pub kind: ProtocolErrorKind,
@@ -213,8 +218,36 @@ pub struct ProtocolError {
     pub field: Cow<'static, str>,
     /// A human-readable detail; never contains a secret.
     pub detail: String,
-    /// The raw reply body, when the error came from parsing one (kept for diagnosis).
+    /// The HTTP status, when the error came from a reply.
+    pub status: Option<u16>,
+    /// The start of the raw reply body, kept for diagnosis. It may hold tokens when a successful
+    /// reply failed to parse, so `Debug` shows only its length.
     pub raw: Option<String>,
+}
+
+impl ProtocolError {
+    /// A gateway's or proxy's error page (non-JSON with a 5xx or 429 status) may go away on retry.
+    pub fn retryable(&self) -> bool {
+        self.kind == ProtocolErrorKind::NotJson && self.status.is_some_and(|s| s >= 500 || s == 429)
+    }
+}
+
+impl fmt::Debug for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProtocolError")
+            .field("kind", &self.kind)
+            .field("field", &self.field)
+            .field("detail", &self.detail)
+            .field("status", &self.status)
+            .field(
+                "raw",
+                &self
+                    .raw
+                    .as_ref()
+                    .map(|r| alloc::format!("<{} bytes>", r.len())),
+            )
+            .finish()
+    }
 }
 
 impl fmt::Display for ProtocolError {

@@ -23,6 +23,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod encoding;
 pub mod error;
 pub mod hash;

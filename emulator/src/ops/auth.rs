@@ -324,7 +324,9 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
     {
         match user.devices.get(&device_key) {
             None => return Err(ApiError::resource_not_found("Device does not exist.")),
-            Some(device) if device.is_confirmed() => {
+            // Like the service, only a remembered device stands in for MFA via device SRP; a
+            // confirmed but not remembered one just gets attached to the tokens.
+            Some(device) if device.is_confirmed() && device.remembered => {
                 return Ok(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new()));
             }
             Some(_) => {}

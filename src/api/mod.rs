@@ -1,0 +1,332 @@
+//! The user pool's public JSON API, sans-IO: for each operation a request type that builds the
+//! exact body, and a reply type that parses it. [`parse_reply`] turns an HTTP status, the
+//! `x-amzn-errortype` header and the body into a typed result or the kit's [`Error`].
+//!
+//! Nothing here performs I/O; [`crate::transport`] sends what [`ApiRequest`] describes.
+
+pub mod operations;
+
+use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, ServiceError};
+use alloc::format;
+use alloc::string::String;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// `Content-Type` of every request.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// Prefix of the `X-Amz-Target` header.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// How much of an unparsable body an error keeps.
+const RAW_KEEP: usize = 512;
+
+/// One request to the user pool's JSON API.
+pub struct ApiRequest {
+    /// The operation, e.g. `InitiateAuth`.
+    pub operation: &'static str,
+    /// The JSON body. It may hold passwords and tokens, so it is zeroed on drop.
+    pub body: Zeroizing<String>,
+}
+
+impl core::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("operation", &self.operation)
+            .field("body", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ApiRequest {
+    /// Serializes `body` as the request of `operation`.
+    pub fn new<B: Serialize + ?Sized>(operation: &'static str, body: &B) -> Result<ApiRequest> {
+        let json = serde_json::to_string(body).map_err(|e| {
+            Error::misuse(
+                crate::error::MisuseErrorKind::InvalidArgument,
+                format!("{operation} request: {e}"),
+            )
+        })?;
+        Ok(ApiRequest {
+            operation,
+            body: Zeroizing::new(json),
+        })
+    }
+
+    /// The `X-Amz-Target` header value.
+    pub fn target(&self) -> String {
+        format!("{TARGET_PREFIX}{}", self.operation)
+    }
+}
+
+/// The service endpoint of a user pool: `https://cognito-idp.{region}.amazonaws.com/`, with the
+/// region taken from the pool id (`us-east-1_AbC…`), and `amazonaws.com.cn` for China regions.
+pub fn endpoint_for_pool(user_pool_id: &str) -> Result<String> {
+    let (region, name) = split_pool_id(user_pool_id)?;
+    let _ = name;
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Ok(format!("https://cognito-idp.{region}.{domain}/"))
+}
+
+/// Splits `region_name` and checks both parts: the region is lowercase letters, digits and `-`; the
+/// name is letters and digits.
+pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
+    let bad = || {
+        Error::misuse(
+            crate::error::MisuseErrorKind::InvalidArgument,
+            format!("userPoolId {user_pool_id:?} is not of the form region_name (e.g. us-east-1_AbCdEf123)"),
+        )
+    };
+    let (region, name) = user_pool_id.split_once('_').ok_or_else(bad)?;
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric());
+    if region_ok && name_ok {
+        Ok((region, name))
+    } else {
+        Err(bad())
+    }
+}
+
+/// Strips the decorations the service may put around an error code: anything up to `#` and
+/// anything after `:` (e.g. `aws.protocoljson#NotAuthorizedException:http://…`).
+pub fn clean_error_code(raw: &str) -> &str {
+    let after_hash = raw.rsplit_once('#').map_or(raw, |(_, rest)| rest);
+    after_hash
+        .split_once(':')
+        .map_or(after_hash, |(code, _)| code)
+        .trim()
+}
+
+fn raw_start(body: &[u8]) -> String {
+    let end = body.len().min(RAW_KEEP);
+    String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
+fn reply_error(
+    kind: ProtocolErrorKind,
+    field: &'static str,
+    detail: String,
+    status: u16,
+    body: &[u8],
+) -> Error {
+    Error::Protocol(ProtocolError {
+        kind,
+        field: field.into(),
+        detail,
+        status: Some(status),
+        raw: Some(raw_start(body)),
+    })
+}
+
+/// Parses a reply of the JSON API: a 2xx body into `T` (an empty body reads as `{}`), anything else
+/// into [`Error::Service`] with the code from `x-amzn-errortype`, `__type` or `code`. A body that is
+/// not JSON (a proxy's HTML page) is [`ProtocolErrorKind::NotJson`].
+pub fn parse_reply<T: DeserializeOwned>(
+    status: u16,
+    error_type_header: Option<&str>,
+    body: &[u8],
+) -> Result<T> {
+    let body_or_empty: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    if (200..300).contains(&status) {
+        return serde_json::from_slice::<T>(body_or_empty).map_err(|e| {
+            let kind = if e.is_syntax() || e.is_eof() {
+                ProtocolErrorKind::NotJson
+            } else {
+                ProtocolErrorKind::InvalidJson
+            };
+            // A successful reply can hold tokens: keep no part of it.
+            Error::Protocol(ProtocolError {
+                kind,
+                field: "reply body".into(),
+                detail: format!("HTTP {status}: {e}"),
+                status: Some(status),
+                raw: None,
+            })
+        });
+    }
+    let value: serde_json::Value = match serde_json::from_slice(body_or_empty) {
+        Ok(v) => v,
+        Err(_) => {
+            return Err(reply_error(
+                ProtocolErrorKind::NotJson,
+                "reply body",
+                format!("HTTP {status} with a body that is not JSON"),
+                status,
+                body,
+            ))
+        }
+    };
+    let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+    let code = error_type_header
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| text("__type"))
+        .or_else(|| text("code"))
+        .map(clean_error_code)
+        .filter(|c| !c.is_empty());
+    let message = text("message")
+        .or_else(|| text("Message"))
+        .unwrap_or_default();
+    match code {
+        Some(code) => Err(Error::Service(ServiceError {
+            code: code.into(),
+            message: message.into(),
+            status,
+        })),
+        None => Err(reply_error(
+            ProtocolErrorKind::UnexpectedResponse,
+            "reply body",
+            format!("HTTP {status} without an error code"),
+            status,
+            body,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "PascalCase")]
+    struct Reply {
+        #[serde(default)]
+        session: Option<String>,
+    }
+
+    #[test]
+    fn endpoints_follow_the_region() {
+        assert_eq!(
+            endpoint_for_pool("us-east-1_AbC123").unwrap(),
+            "https://cognito-idp.us-east-1.amazonaws.com/"
+        );
+        assert_eq!(
+            endpoint_for_pool("cn-north-1_AbC123").unwrap(),
+            "https://cognito-idp.cn-north-1.amazonaws.com.cn/"
+        );
+        for bad in [
+            "",
+            "us-east-1",
+            "_abc",
+            "us-east-1_",
+            "US-EAST-1_abc",
+            "us east_abc",
+            "us-east-1_a-b",
+            "../x_y",
+        ] {
+            assert_eq!(
+                endpoint_for_pool(bad).unwrap_err().code(),
+                "InvalidArgument",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_codes_are_cleaned() {
+        assert_eq!(
+            clean_error_code("NotAuthorizedException"),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            clean_error_code("aws.protocoljson#NotAuthorizedException"),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            clean_error_code("NotAuthorizedException:http://internal.amazon.com/"),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            clean_error_code("a#b#UserNotFoundException:x:y"),
+            "UserNotFoundException"
+        );
+    }
+
+    #[test]
+    fn success_replies_parse() {
+        let r: Reply = parse_reply(200, None, br#"{"Session":"s1"}"#).unwrap();
+        assert_eq!(r.session.as_deref(), Some("s1"));
+        let empty: Reply = parse_reply(200, None, b"").unwrap();
+        assert_eq!(empty.session, None);
+    }
+
+    #[test]
+    fn service_errors_from_header_type_or_code() {
+        let e = parse_reply::<Reply>(
+            400,
+            None,
+            br#"{"__type":"NotAuthorizedException","message":"Incorrect username or password."}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "NotAuthorizedException");
+        assert!(!e.retryable());
+        match &e {
+            Error::Service(s) => {
+                assert_eq!(s.message, "Incorrect username or password.");
+                assert_eq!(s.status, 400);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = parse_reply::<Reply>(
+            400,
+            Some("aws#CodeMismatchException:x"),
+            br#"{"__type":"Other"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "CodeMismatchException", "the header wins");
+        let e = parse_reply::<Reply>(
+            400,
+            None,
+            br#"{"code":"UserNotFoundException","Message":"m"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "UserNotFoundException");
+        let e = parse_reply::<Reply>(429, None, br#"{"__type":"TooManyRequestsException"}"#)
+            .unwrap_err();
+        assert!(e.retryable());
+        let e =
+            parse_reply::<Reply>(500, None, br#"{"__type":"InternalErrorException"}"#).unwrap_err();
+        assert!(e.retryable());
+    }
+
+    #[test]
+    fn an_html_page_from_a_proxy_is_a_distinct_error() {
+        let page = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
+        let e = parse_reply::<Reply>(502, None, page).unwrap_err();
+        assert_eq!(e.code(), "NotJsonReply");
+        assert!(e.retryable(), "a gateway error page may pass");
+        match &e {
+            Error::Protocol(p) => {
+                assert_eq!(p.status, Some(502));
+                assert!(p.raw.as_deref().unwrap().contains("502 Bad Gateway"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = parse_reply::<Reply>(403, None, b"<html>forbidden</html>").unwrap_err();
+        assert_eq!(e.code(), "NotJsonReply");
+        assert!(!e.retryable());
+        let e = parse_reply::<Reply>(200, None, b"<html>captive portal</html>").unwrap_err();
+        assert_eq!(e.code(), "NotJsonReply");
+        let e = parse_reply::<Reply>(400, None, br#"{"no":"code"}"#).unwrap_err();
+        assert_eq!(e.code(), "UnexpectedResponse");
+    }
+
+    #[test]
+    fn a_successful_reply_that_fails_to_parse_keeps_no_tokens() {
+        let body = br#"{"Session": 5, "AuthenticationResult": {"AccessToken": "eyJsecret"}}"#;
+        let e = parse_reply::<Reply>(200, None, body).unwrap_err();
+        assert_eq!(e.code(), "InvalidJson");
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("eyJsecret"), "{shown}");
+    }
+}

@@ -1,0 +1,774 @@
+//! Request and reply types of every public (unsigned) user-pool operation the kit calls.
+//!
+//! Requests borrow their strings and serialize to the exact PascalCase body the service expects;
+//! optional fields are left out rather than sent as `null`. Replies accept unknown fields, so a newer
+//! service reply still parses.
+
+use super::{parse_reply, ApiRequest};
+use crate::error::Result;
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are.
+pub type StringMap = BTreeMap<String, String>;
+
+/// One user pool operation: its name, its request body (the implementing type) and its reply.
+pub trait Operation: Serialize {
+    /// The operation's name, e.g. `InitiateAuth` (the `X-Amz-Target` suffix).
+    const NAME: &'static str;
+    /// What a successful reply parses into.
+    type Reply: for<'de> Deserialize<'de>;
+
+    /// The request to send.
+    fn request(&self) -> Result<ApiRequest> {
+        ApiRequest::new(Self::NAME, self)
+    }
+
+    /// Parses the reply to this operation (see [`parse_reply`]).
+    fn parse(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Result<Self::Reply> {
+        parse_reply::<Self::Reply>(status, error_type_header, body)
+    }
+}
+
+macro_rules! operation {
+    ($request:ident, $reply:ty) => {
+        impl Operation for $request<'_> {
+            const NAME: &'static str = stringify!($request);
+            type Reply = $reply;
+        }
+    };
+}
+
+/// A reply with no fields the kit reads.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct Empty {}
+
+/// `{ "Name": …, "Value": … }`, as user and device attributes are sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeType {
+    /// Attribute name, e.g. `email` or `custom:team`.
+    pub name: String,
+    /// Attribute value (absent for some device attributes).
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Where the service sent a code.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeDeliveryDetails {
+    /// Masked destination, e.g. `a***@e***.com`.
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// `EMAIL` or `SMS`.
+    #[serde(default)]
+    pub delivery_medium: Option<String>,
+    /// The attribute the code verifies, e.g. `email`.
+    #[serde(default)]
+    pub attribute_name: Option<String>,
+}
+
+/// Tokens and device metadata from a finished sign-in or a refresh.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthenticationResult {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The ID token (absent for some refresh replies of the service, never for sign-in).
+    #[serde(default)]
+    pub id_token: Option<IdToken>,
+    /// A refresh token: always after sign-in; after a refresh only when the client rotates them.
+    #[serde(default)]
+    pub refresh_token: Option<RefreshToken>,
+    /// Seconds until the access token expires.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+    /// `Bearer`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// A new device to remember, when device tracking is on.
+    #[serde(default)]
+    pub new_device_metadata: Option<NewDeviceMetadata>,
+}
+
+/// The device the service just created for this sign-in.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct NewDeviceMetadata {
+    /// The device key.
+    pub device_key: String,
+    /// The device group key (the SRP "pool name" of the device).
+    pub device_group_key: String,
+}
+
+/// The reply of `InitiateAuth` and `RespondToAuthChallenge`: either tokens or the next challenge.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthReply {
+    /// The next challenge, when there is one.
+    #[serde(default)]
+    pub challenge_name: Option<String>,
+    /// The session to send with the answer (single use, about 3 minutes).
+    #[serde(default)]
+    pub session: Option<String>,
+    /// The challenge's parameters.
+    #[serde(default)]
+    pub challenge_parameters: StringMap,
+    /// Tokens, when sign-in is complete.
+    #[serde(default)]
+    pub authentication_result: Option<AuthenticationResult>,
+    /// For choice-based sign-in (`USER_AUTH`): the challenges the user may pick.
+    #[serde(default)]
+    pub available_challenges: Vec<String>,
+}
+
+/// `InitiateAuth`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InitiateAuth<'a> {
+    /// `USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, `CUSTOM_AUTH`, `USER_AUTH`.
+    pub auth_flow: &'a str,
+    /// The app client id.
+    pub client_id: &'a str,
+    /// The flow's parameters (USERNAME, SRP_A, PASSWORD, REFRESH_TOKEN, SECRET_HASH, DEVICE_KEY, …).
+    pub auth_parameters: StringMap,
+    /// Passed to the pool's Lambda triggers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<&'a StringMap>,
+}
+operation!(InitiateAuth, AuthReply);
+
+/// `RespondToAuthChallenge`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RespondToAuthChallenge<'a> {
+    /// The challenge being answered.
+    pub challenge_name: &'a str,
+    /// The app client id.
+    pub client_id: &'a str,
+    /// The answer (USERNAME, the challenge's answer keys, SECRET_HASH, DEVICE_KEY, …).
+    pub challenge_responses: StringMap,
+    /// The session of the challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<&'a str>,
+    /// Passed to the pool's Lambda triggers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<&'a StringMap>,
+}
+operation!(RespondToAuthChallenge, AuthReply);
+
+/// The reply of `GetTokensFromRefreshToken`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TokensReply {
+    /// The new tokens (and a new refresh token when the client rotates them).
+    pub authentication_result: AuthenticationResult,
+}
+
+/// `GetTokensFromRefreshToken` (refresh with rotation support).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetTokensFromRefreshToken<'a> {
+    /// The refresh token.
+    pub refresh_token: &'a str,
+    /// The app client id.
+    pub client_id: &'a str,
+    /// The client secret itself (this operation takes it, not a SECRET_HASH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
+    /// The remembered device's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<&'a str>,
+}
+operation!(GetTokensFromRefreshToken, TokensReply);
+
+/// `RevokeToken`: revokes a refresh token and the tokens issued from it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RevokeToken<'a> {
+    /// The refresh token.
+    pub token: &'a str,
+    /// The app client id.
+    pub client_id: &'a str,
+    /// The client secret, for clients that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
+}
+operation!(RevokeToken, Empty);
+
+/// `GlobalSignOut`: signs the user out of every device.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalSignOut<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(GlobalSignOut, Empty);
+
+/// The reply of `SignUp`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUpReply {
+    /// Whether the user is already confirmed (no code needed).
+    pub user_confirmed: bool,
+    /// The new user's `sub`.
+    #[serde(default)]
+    pub user_sub: Option<String>,
+    /// Where the confirmation code went.
+    #[serde(default)]
+    pub code_delivery_details: Option<CodeDeliveryDetails>,
+    /// A session for signing in right after confirmation (pools with choice-based sign-in).
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// `SignUp`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUp<'a> {
+    /// The app client id.
+    pub client_id: &'a str,
+    /// SECRET_HASH, for clients with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<&'a str>,
+    /// The username (or email/phone, per the pool's username attributes).
+    pub username: &'a str,
+    /// The password.
+    pub password: &'a str,
+    /// The user's attributes.
+    pub user_attributes: &'a [AttributeType],
+    /// Passed to the pool's Lambda triggers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<&'a StringMap>,
+}
+operation!(SignUp, SignUpReply);
+
+/// The reply of `ConfirmSignUp`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmSignUpReply {
+    /// A session for signing in right away (pools with choice-based sign-in).
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// `ConfirmSignUp`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmSignUp<'a> {
+    /// The app client id.
+    pub client_id: &'a str,
+    /// SECRET_HASH, for clients with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<&'a str>,
+    /// The username.
+    pub username: &'a str,
+    /// The code the user received.
+    pub confirmation_code: &'a str,
+    /// Move an email/phone alias from another user to this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force_alias_creation: Option<bool>,
+    /// The session from `SignUp`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<&'a str>,
+}
+operation!(ConfirmSignUp, ConfirmSignUpReply);
+
+/// A reply that says where a code went.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeDeliveryReply {
+    /// Where the code went.
+    #[serde(default)]
+    pub code_delivery_details: Option<CodeDeliveryDetails>,
+}
+
+/// `ResendConfirmationCode`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResendConfirmationCode<'a> {
+    /// The app client id.
+    pub client_id: &'a str,
+    /// SECRET_HASH, for clients with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<&'a str>,
+    /// The username.
+    pub username: &'a str,
+}
+operation!(ResendConfirmationCode, CodeDeliveryReply);
+
+/// `ForgotPassword`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ForgotPassword<'a> {
+    /// The app client id.
+    pub client_id: &'a str,
+    /// SECRET_HASH, for clients with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<&'a str>,
+    /// The username.
+    pub username: &'a str,
+}
+operation!(ForgotPassword, CodeDeliveryReply);
+
+/// `ConfirmForgotPassword`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmForgotPassword<'a> {
+    /// The app client id.
+    pub client_id: &'a str,
+    /// SECRET_HASH, for clients with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<&'a str>,
+    /// The username.
+    pub username: &'a str,
+    /// The code the user received.
+    pub confirmation_code: &'a str,
+    /// The new password.
+    pub password: &'a str,
+}
+operation!(ConfirmForgotPassword, Empty);
+
+/// `ChangePassword`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangePassword<'a> {
+    /// The current password.
+    pub previous_password: &'a str,
+    /// The new password.
+    pub proposed_password: &'a str,
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(ChangePassword, Empty);
+
+/// The reply of `GetUser`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUserReply {
+    /// The username.
+    pub username: String,
+    /// The user's attributes.
+    #[serde(default)]
+    pub user_attributes: Vec<AttributeType>,
+    /// The preferred MFA method (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
+    #[serde(default)]
+    pub preferred_mfa_setting: Option<String>,
+    /// The enabled MFA methods.
+    #[serde(default, rename = "UserMFASettingList")]
+    pub user_mfa_setting_list: Vec<String>,
+}
+
+/// `GetUser`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUser<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(GetUser, GetUserReply);
+
+/// The reply of `UpdateUserAttributes`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateUserAttributesReply {
+    /// Where verification codes for changed email/phone went.
+    #[serde(default)]
+    pub code_delivery_details_list: Vec<CodeDeliveryDetails>,
+}
+
+/// `UpdateUserAttributes`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateUserAttributes<'a> {
+    /// The attributes to set.
+    pub user_attributes: &'a [AttributeType],
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(UpdateUserAttributes, UpdateUserAttributesReply);
+
+/// `VerifyUserAttribute`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyUserAttribute<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// `email` or `phone_number`.
+    pub attribute_name: &'a str,
+    /// The code the user received.
+    pub code: &'a str,
+}
+operation!(VerifyUserAttribute, Empty);
+
+/// `GetUserAttributeVerificationCode`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUserAttributeVerificationCode<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// `email` or `phone_number`.
+    pub attribute_name: &'a str,
+}
+operation!(GetUserAttributeVerificationCode, CodeDeliveryReply);
+
+/// `DeleteUserAttributes`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteUserAttributes<'a> {
+    /// The attribute names to delete.
+    pub user_attribute_names: &'a [&'a str],
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(DeleteUserAttributes, Empty);
+
+/// `DeleteUser`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteUser<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+}
+operation!(DeleteUser, Empty);
+
+/// The reply of `AssociateSoftwareToken`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssociateSoftwareTokenReply {
+    /// The TOTP secret (base32) to put in an authenticator app.
+    pub secret_code: String,
+    /// The next session, during the MFA_SETUP challenge.
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// `AssociateSoftwareToken`: with an access token (signed in) or a session (MFA_SETUP).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssociateSoftwareToken<'a> {
+    /// The access token, when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'a str>,
+    /// The MFA_SETUP challenge's session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<&'a str>,
+}
+operation!(AssociateSoftwareToken, AssociateSoftwareTokenReply);
+
+/// The reply of `VerifySoftwareToken`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifySoftwareTokenReply {
+    /// `SUCCESS` or `ERROR`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The next session, during the MFA_SETUP challenge.
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// `VerifySoftwareToken`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifySoftwareToken<'a> {
+    /// The access token, when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'a str>,
+    /// The MFA_SETUP challenge's session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<&'a str>,
+    /// The 6-digit code from the authenticator.
+    pub user_code: &'a str,
+    /// A name for the authenticator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_device_name: Option<&'a str>,
+}
+operation!(VerifySoftwareToken, VerifySoftwareTokenReply);
+
+/// Whether an MFA method is enabled and preferred.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct MfaSettings {
+    /// Enabled for the user.
+    pub enabled: bool,
+    /// The user's preferred method.
+    pub preferred_mfa: bool,
+}
+
+/// `SetUserMFAPreference`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SetUserMfaPreference<'a> {
+    /// SMS.
+    #[serde(rename = "SMSMfaSettings", skip_serializing_if = "Option::is_none")]
+    pub sms_mfa_settings: Option<MfaSettings>,
+    /// TOTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software_token_mfa_settings: Option<MfaSettings>,
+    /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_mfa_settings: Option<MfaSettings>,
+    /// The access token.
+    pub access_token: &'a str,
+}
+
+impl Operation for SetUserMfaPreference<'_> {
+    const NAME: &'static str = "SetUserMFAPreference";
+    type Reply = Empty;
+}
+
+/// `DeviceSecretVerifierConfig` of `ConfirmDevice`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeviceSecretVerifierConfig<'a> {
+    /// base64 of padHex(g^x mod N).
+    pub password_verifier: &'a str,
+    /// base64 of the salt's padHex bytes.
+    pub salt: &'a str,
+}
+
+/// The reply of `ConfirmDevice`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmDeviceReply {
+    /// Whether `UpdateDeviceStatus(remembered)` is needed to remember the device.
+    #[serde(default)]
+    pub user_confirmation_necessary: bool,
+}
+
+/// `ConfirmDevice`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmDevice<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// The new device's key.
+    pub device_key: &'a str,
+    /// The device's SRP verifier.
+    pub device_secret_verifier_config: DeviceSecretVerifierConfig<'a>,
+    /// A name for the device (e.g. the browser).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<&'a str>,
+}
+operation!(ConfirmDevice, ConfirmDeviceReply);
+
+/// `UpdateDeviceStatus`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateDeviceStatus<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// The device's key.
+    pub device_key: &'a str,
+    /// `remembered` or `not_remembered`.
+    pub device_remembered_status: &'a str,
+}
+operation!(UpdateDeviceStatus, Empty);
+
+/// `ForgetDevice`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ForgetDevice<'a> {
+    /// The access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'a str>,
+    /// The device's key.
+    pub device_key: &'a str,
+}
+operation!(ForgetDevice, Empty);
+
+/// A device as `ListDevices` and `GetDevice` describe it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeviceType {
+    /// The device key.
+    pub device_key: String,
+    /// Its attributes (`device_name`, `device_status`, …).
+    #[serde(default)]
+    pub device_attributes: Vec<AttributeType>,
+    /// Seconds since the epoch.
+    #[serde(default)]
+    pub device_create_date: Option<f64>,
+    /// Seconds since the epoch.
+    #[serde(default)]
+    pub device_last_modified_date: Option<f64>,
+    /// Seconds since the epoch.
+    #[serde(default)]
+    pub device_last_authenticated_date: Option<f64>,
+}
+
+/// The reply of `ListDevices`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListDevicesReply {
+    /// The devices.
+    #[serde(default)]
+    pub devices: Vec<DeviceType>,
+    /// Where the next page starts.
+    #[serde(default)]
+    pub pagination_token: Option<String>,
+}
+
+/// `ListDevices`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListDevices<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// At most this many (the service's maximum is 60).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The previous page's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<&'a str>,
+}
+operation!(ListDevices, ListDevicesReply);
+
+/// The reply of `GetDevice`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetDeviceReply {
+    /// The device.
+    pub device: DeviceType,
+}
+
+/// `GetDevice`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetDevice<'a> {
+    /// The device's key.
+    pub device_key: &'a str,
+    /// The access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'a str>,
+}
+operation!(GetDevice, GetDeviceReply);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body<O: Operation>(op: &O) -> serde_json::Value {
+        let req = op.request().unwrap();
+        assert_eq!(req.operation, O::NAME);
+        assert_eq!(
+            req.target(),
+            format!("AWSCognitoIdentityProviderService.{}", O::NAME)
+        );
+        serde_json::from_str(&req.body).unwrap()
+    }
+
+    #[test]
+    fn request_bodies_are_exact() {
+        let mut params = StringMap::new();
+        params.insert("USERNAME".into(), "alice".into());
+        params.insert("SRP_A".into(), "abc".into());
+        assert_eq!(
+            body(&InitiateAuth {
+                auth_flow: "USER_SRP_AUTH",
+                client_id: "c1",
+                auth_parameters: params,
+                client_metadata: None
+            }),
+            json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": "c1", "AuthParameters": {"USERNAME": "alice", "SRP_A": "abc"}})
+        );
+        let attrs = [AttributeType {
+            name: "email".into(),
+            value: "a@example.com".into(),
+        }];
+        assert_eq!(
+            body(&SignUp {
+                client_id: "c1",
+                secret_hash: Some("h"),
+                username: "alice",
+                password: "pw",
+                user_attributes: &attrs,
+                client_metadata: None
+            }),
+            json!({"ClientId": "c1", "SecretHash": "h", "Username": "alice", "Password": "pw",
+                   "UserAttributes": [{"Name": "email", "Value": "a@example.com"}]})
+        );
+        assert_eq!(
+            body(&SetUserMfaPreference {
+                sms_mfa_settings: None,
+                software_token_mfa_settings: Some(MfaSettings {
+                    enabled: true,
+                    preferred_mfa: true
+                }),
+                email_mfa_settings: None,
+                access_token: "at",
+            }),
+            json!({"SoftwareTokenMfaSettings": {"Enabled": true, "PreferredMfa": true}, "AccessToken": "at"})
+        );
+        assert_eq!(SetUserMfaPreference::NAME, "SetUserMFAPreference");
+        assert_eq!(
+            body(&ConfirmDevice {
+                access_token: "at",
+                device_key: "dk",
+                device_secret_verifier_config: DeviceSecretVerifierConfig {
+                    password_verifier: "pv",
+                    salt: "s"
+                },
+                device_name: Some("Chrome"),
+            }),
+            json!({"AccessToken": "at", "DeviceKey": "dk", "DeviceSecretVerifierConfig": {"PasswordVerifier": "pv", "Salt": "s"}, "DeviceName": "Chrome"})
+        );
+        assert_eq!(
+            body(&GetTokensFromRefreshToken {
+                refresh_token: "rt",
+                client_id: "c1",
+                client_secret: None,
+                device_key: Some("dk")
+            }),
+            json!({"RefreshToken": "rt", "ClientId": "c1", "DeviceKey": "dk"})
+        );
+        assert_eq!(
+            body(&DeleteUserAttributes {
+                user_attribute_names: &["nickname"],
+                access_token: "at"
+            }),
+            json!({"UserAttributeNames": ["nickname"], "AccessToken": "at"})
+        );
+    }
+
+    #[test]
+    fn request_debug_hides_the_body() {
+        let req = ChangePassword {
+            previous_password: "old-secret",
+            proposed_password: "new-secret",
+            access_token: "at",
+        }
+        .request()
+        .unwrap();
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn auth_replies_parse_both_shapes() {
+        let challenge = InitiateAuth::parse(200, None, br#"{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{"SRP_B":"ab","SALT":"cd","SECRET_BLOCK":"AAAA","USER_ID_FOR_SRP":"u1"},"Session":null}"#).unwrap();
+        assert_eq!(
+            challenge.challenge_name.as_deref(),
+            Some("PASSWORD_VERIFIER")
+        );
+        assert_eq!(challenge.challenge_parameters["USER_ID_FOR_SRP"], "u1");
+        assert!(challenge.authentication_result.is_none());
+        let done = RespondToAuthChallenge::parse(200, None, br#"{"AuthenticationResult":{"AccessToken":"a.b.c","IdToken":"d.e.f","RefreshToken":"r","ExpiresIn":3600,"TokenType":"Bearer","NewDeviceMetadata":{"DeviceKey":"dk","DeviceGroupKey":"gk"}},"ChallengeParameters":{},"Unknown":1}"#).unwrap();
+        let result = done.authentication_result.unwrap();
+        assert_eq!(result.access_token.expose_secret(), "a.b.c");
+        assert_eq!(result.expires_in, Some(3600));
+        assert_eq!(result.new_device_metadata.unwrap().device_group_key, "gk");
+        let shown = format!("{:?}", result.refresh_token);
+        assert!(!shown.contains("\"r\""), "{shown}");
+        let missing =
+            GetTokensFromRefreshToken::parse(200, None, br#"{"AuthenticationResult":{}}"#)
+                .unwrap_err();
+        assert_eq!(missing.code(), "InvalidJson");
+    }
+}
