@@ -26,6 +26,7 @@ extern crate alloc;
 pub mod api;
 pub mod encoding;
 pub mod error;
+pub mod flow;
 pub mod hash;
 pub mod js;
 pub mod secret;

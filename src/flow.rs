@@ -1,0 +1,562 @@
+//! The sign-in state machine, pure: what a reply of `InitiateAuth`/`RespondToAuthChallenge` asks for
+//! next, and the exact `ChallengeResponses` that answer it. No I/O, clock or randomness here: the
+//! client sends the requests and supplies time and random bytes.
+//!
+//! Each challenge is a variant holding only its own data. A challenge the kit does not know is a
+//! typed [`ProtocolErrorKind::UnexpectedChallenge`] error, never a panic.
+
+use crate::api::operations::{AuthReply, AuthenticationResult, StringMap};
+use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
+use crate::srp::VerifierChallenge;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Prefix of the attribute keys of `NEW_PASSWORD_REQUIRED`.
+pub const USER_ATTRIBUTES_PREFIX: &str = "userAttributes.";
+
+/// Where a code was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeDestination {
+    /// Masked destination, e.g. `+*******1234`.
+    pub destination: Option<String>,
+    /// `SMS` or `EMAIL`.
+    pub medium: Option<String>,
+}
+
+/// What the service asks for next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Challenge {
+    /// SRP proof of the password (answered by the kit, not the user).
+    PasswordVerifier(VerifierChallenge),
+    /// Start device SRP (answered by the kit with the stored device).
+    DeviceSrpAuth,
+    /// SRP proof of the device's password (answered by the kit).
+    DevicePasswordVerifier(VerifierChallenge),
+    /// A code sent by SMS (MFA).
+    SmsMfa(CodeDestination),
+    /// A code from the authenticator app.
+    SoftwareTokenMfa,
+    /// A code sent by email (MFA or passwordless).
+    EmailOtp(CodeDestination),
+    /// A code sent by SMS (passwordless).
+    SmsOtp(CodeDestination),
+    /// The user picks an MFA method among these (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
+    SelectMfaType(Vec<String>),
+    /// The user must set up MFA; these methods may be set up.
+    MfaSetup(Vec<String>),
+    /// The user must choose a new password and give the listed attributes.
+    NewPasswordRequired {
+        /// Attribute names (without the `userAttributes.` prefix) that must be given.
+        required_attributes: Vec<String>,
+        /// The user's current attributes, as the service reports them.
+        user_attributes: StringMap,
+    },
+    /// A custom challenge of the pool's Lambda triggers.
+    CustomChallenge(StringMap),
+    /// Choice-based sign-in: the user picks one of these first factors.
+    SelectChallenge(Vec<String>),
+    /// Passkey: `CREDENTIAL_REQUEST_OPTIONS` for `navigator.credentials.get`.
+    WebAuthn(String),
+}
+
+impl Challenge {
+    /// The service's name of this challenge.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Challenge::PasswordVerifier(_) => "PASSWORD_VERIFIER",
+            Challenge::DeviceSrpAuth => "DEVICE_SRP_AUTH",
+            Challenge::DevicePasswordVerifier(_) => "DEVICE_PASSWORD_VERIFIER",
+            Challenge::SmsMfa(_) => "SMS_MFA",
+            Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Challenge::EmailOtp(_) => "EMAIL_OTP",
+            Challenge::SmsOtp(_) => "SMS_OTP",
+            Challenge::SelectMfaType(_) => "SELECT_MFA_TYPE",
+            Challenge::MfaSetup(_) => "MFA_SETUP",
+            Challenge::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
+            Challenge::CustomChallenge(_) => "CUSTOM_CHALLENGE",
+            Challenge::SelectChallenge(_) => "SELECT_CHALLENGE",
+            Challenge::WebAuthn(_) => "WEB_AUTHN",
+        }
+    }
+
+    /// Whether the kit answers this challenge itself (SRP and device steps).
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Challenge::PasswordVerifier(_)
+                | Challenge::DeviceSrpAuth
+                | Challenge::DevicePasswordVerifier(_)
+        )
+    }
+}
+
+/// Where a sign-in stands after a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Signed in.
+    SignedIn(AuthenticationResult),
+    /// A challenge to answer, with its session and the username answers must carry.
+    Challenge {
+        /// The challenge.
+        challenge: Challenge,
+        /// The challenge's session (single use).
+        session: Option<String>,
+        /// `USERNAME` for the answer: the challenge's own, else the one signing in.
+        username: String,
+    },
+}
+
+fn unexpected(detail: String) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::UnexpectedChallenge,
+        "ChallengeName",
+        detail,
+    )
+}
+
+/// A JSON array of strings inside a challenge parameter (e.g. `MFAS_CAN_CHOOSE`). Absent is empty.
+fn json_list(params: &StringMap, key: &'static str) -> Result<Vec<String>> {
+    match params.get(key) {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str::<Vec<String>>(text).map_err(|e| {
+            Error::protocol(
+                ProtocolErrorKind::InvalidJson,
+                key,
+                format!("expected a JSON array of strings: {e}"),
+            )
+        }),
+    }
+}
+
+fn destination(params: &StringMap) -> CodeDestination {
+    CodeDestination {
+        destination: params.get("CODE_DELIVERY_DESTINATION").cloned(),
+        medium: params.get("CODE_DELIVERY_DELIVERY_MEDIUM").cloned(),
+    }
+}
+
+/// Reads a reply of `InitiateAuth` or `RespondToAuthChallenge`. `username` is the name signing in,
+/// used when the challenge does not name one.
+pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
+    if let Some(result) = reply.authentication_result {
+        return Ok(Outcome::SignedIn(result));
+    }
+    let Some(name) = reply.challenge_name else {
+        return Err(Error::protocol(
+            ProtocolErrorKind::UnexpectedResponse,
+            "reply",
+            "neither AuthenticationResult nor ChallengeName",
+        ));
+    };
+    let params = reply.challenge_parameters;
+    let verifier = || VerifierChallenge::from_parameters(|k| params.get(k).cloned());
+    let challenge = match name.as_str() {
+        "PASSWORD_VERIFIER" => Challenge::PasswordVerifier(verifier()?),
+        "DEVICE_SRP_AUTH" => Challenge::DeviceSrpAuth,
+        "DEVICE_PASSWORD_VERIFIER" => Challenge::DevicePasswordVerifier(verifier()?),
+        "SMS_MFA" => Challenge::SmsMfa(destination(&params)),
+        "SOFTWARE_TOKEN_MFA" => Challenge::SoftwareTokenMfa,
+        "EMAIL_OTP" => Challenge::EmailOtp(destination(&params)),
+        "SMS_OTP" => Challenge::SmsOtp(destination(&params)),
+        "SELECT_MFA_TYPE" => Challenge::SelectMfaType(json_list(&params, "MFAS_CAN_CHOOSE")?),
+        "MFA_SETUP" => Challenge::MfaSetup(json_list(&params, "MFAS_CAN_SETUP")?),
+        "NEW_PASSWORD_REQUIRED" => {
+            let required = json_list(&params, "requiredAttributes")?
+                .into_iter()
+                .map(|a| {
+                    a.strip_prefix(USER_ATTRIBUTES_PREFIX)
+                        .map_or(a.clone(), ToString::to_string)
+                })
+                .collect();
+            let user_attributes = match params.get("userAttributes") {
+                None => StringMap::new(),
+                Some(text) => {
+                    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                        Error::protocol(
+                            ProtocolErrorKind::InvalidJson,
+                            "userAttributes",
+                            format!("{e}"),
+                        )
+                    })?;
+                    value
+                        .as_object()
+                        .map(|o| {
+                            o.iter()
+                                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+            };
+            Challenge::NewPasswordRequired {
+                required_attributes: required,
+                user_attributes,
+            }
+        }
+        "CUSTOM_CHALLENGE" => Challenge::CustomChallenge(params.clone()),
+        "SELECT_CHALLENGE" => Challenge::SelectChallenge(reply.available_challenges.clone()),
+        "WEB_AUTHN" => Challenge::WebAuthn(
+            params
+                .get("CREDENTIAL_REQUEST_OPTIONS")
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        other => return Err(unexpected(format!("the kit cannot answer {other:?}"))),
+    };
+    let username = params
+        .get("USERNAME")
+        .cloned()
+        .unwrap_or_else(|| username.to_string());
+    Ok(Outcome::Challenge {
+        challenge,
+        session: reply.session,
+        username,
+    })
+}
+
+/// What the user gives to answer a user-facing challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserAnswer {
+    /// An SMS, email or authenticator code.
+    Code(String),
+    /// The chosen MFA method or first factor (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`,
+    /// `PASSWORD`, `PASSWORD_SRP`, …).
+    Choice(String),
+    /// A new password and the required attributes (names without the `userAttributes.` prefix).
+    NewPassword {
+        /// The new password.
+        password: String,
+        /// Attribute values.
+        attributes: StringMap,
+    },
+    /// The answer to a custom challenge.
+    Custom(String),
+    /// A passkey assertion (the JSON of the `PublicKeyCredential`).
+    Credential(String),
+}
+
+/// The `ChallengeResponses` for a user-facing challenge: `USERNAME`, the challenge's answer key(s)
+/// and `SECRET_HASH` when given. Refuses an answer of the wrong kind for the challenge.
+pub fn user_answer(
+    challenge: &Challenge,
+    username: &str,
+    answer: UserAnswer,
+    secret_hash: Option<&str>,
+) -> Result<StringMap> {
+    let mut out = StringMap::new();
+    out.insert("USERNAME".into(), username.into());
+    let wrong = || {
+        Error::misuse(
+            MisuseErrorKind::InvalidArgument,
+            format!(
+                "this answer does not fit the {} challenge",
+                challenge.name()
+            ),
+        )
+    };
+    match (challenge, answer) {
+        (Challenge::SmsMfa(_), UserAnswer::Code(code)) => out.insert("SMS_MFA_CODE".into(), code),
+        (Challenge::SoftwareTokenMfa, UserAnswer::Code(code)) => {
+            out.insert("SOFTWARE_TOKEN_MFA_CODE".into(), code)
+        }
+        (Challenge::EmailOtp(_), UserAnswer::Code(code)) => {
+            out.insert("EMAIL_OTP_CODE".into(), code)
+        }
+        (Challenge::SmsOtp(_), UserAnswer::Code(code)) => out.insert("SMS_OTP_CODE".into(), code),
+        (Challenge::SelectMfaType(options), UserAnswer::Choice(choice)) => {
+            if !options.is_empty() && !options.contains(&choice) {
+                return Err(Error::misuse(
+                    MisuseErrorKind::InvalidArgument,
+                    format!("{choice:?} is not one of the offered MFA types {options:?}"),
+                ));
+            }
+            out.insert("ANSWER".into(), choice)
+        }
+        (Challenge::SelectChallenge(_), UserAnswer::Choice(choice)) => {
+            out.insert("ANSWER".into(), choice)
+        }
+        (
+            Challenge::NewPasswordRequired {
+                required_attributes,
+                ..
+            },
+            UserAnswer::NewPassword {
+                password,
+                attributes,
+            },
+        ) => {
+            let missing: Vec<&String> = required_attributes
+                .iter()
+                .filter(|a| !attributes.contains_key(*a))
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::misuse(
+                    MisuseErrorKind::InvalidArgument,
+                    format!("the new-password challenge requires the attributes {missing:?}"),
+                ));
+            }
+            for (name, value) in attributes {
+                out.insert(format!("{USER_ATTRIBUTES_PREFIX}{name}"), value);
+            }
+            out.insert("NEW_PASSWORD".into(), password)
+        }
+        (Challenge::CustomChallenge(_), UserAnswer::Custom(text)) => {
+            out.insert("ANSWER".into(), text)
+        }
+        (Challenge::WebAuthn(_), UserAnswer::Credential(json)) => {
+            out.insert("CREDENTIAL".into(), json)
+        }
+        _ => return Err(wrong()),
+    };
+    if let Some(hash) = secret_hash {
+        out.insert("SECRET_HASH".into(), hash.into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(name: &str, params: &[(&str, &str)]) -> AuthReply {
+        AuthReply {
+            challenge_name: Some(name.into()),
+            session: Some("sess".into()),
+            challenge_parameters: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..AuthReply::default()
+        }
+    }
+
+    fn challenge_of(r: AuthReply) -> (Challenge, Option<String>, String) {
+        match interpret(r, "typed-name").unwrap() {
+            Outcome::Challenge {
+                challenge,
+                session,
+                username,
+            } => (challenge, session, username),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_known_challenge_is_interpreted() {
+        let (c, s, u) = challenge_of(reply(
+            "SMS_MFA",
+            &[
+                ("CODE_DELIVERY_DESTINATION", "+***12"),
+                ("CODE_DELIVERY_DELIVERY_MEDIUM", "SMS"),
+                ("USERNAME", "sub-1"),
+            ],
+        ));
+        assert_eq!(
+            c,
+            Challenge::SmsMfa(CodeDestination {
+                destination: Some("+***12".into()),
+                medium: Some("SMS".into())
+            })
+        );
+        assert_eq!((s.as_deref(), u.as_str()), (Some("sess"), "sub-1"));
+        let (c, _, u) = challenge_of(reply("SOFTWARE_TOKEN_MFA", &[]));
+        assert_eq!((c, u.as_str()), (Challenge::SoftwareTokenMfa, "typed-name"));
+        let (c, _, _) = challenge_of(reply(
+            "SELECT_MFA_TYPE",
+            &[("MFAS_CAN_CHOOSE", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)],
+        ));
+        assert_eq!(
+            c,
+            Challenge::SelectMfaType(vec!["SMS_MFA".into(), "SOFTWARE_TOKEN_MFA".into()])
+        );
+        let (c, _, _) = challenge_of(reply(
+            "MFA_SETUP",
+            &[("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA"]"#)],
+        ));
+        assert_eq!(c, Challenge::MfaSetup(vec!["SOFTWARE_TOKEN_MFA".into()]));
+        let (c, _, _) = challenge_of(reply(
+            "NEW_PASSWORD_REQUIRED",
+            &[
+                (
+                    "requiredAttributes",
+                    r#"["userAttributes.name","userAttributes.family_name"]"#,
+                ),
+                (
+                    "userAttributes",
+                    r#"{"email":"a@example.com","email_verified":"true"}"#,
+                ),
+            ],
+        ));
+        match c {
+            Challenge::NewPasswordRequired {
+                required_attributes,
+                user_attributes,
+            } => {
+                assert_eq!(
+                    required_attributes,
+                    vec!["name".to_string(), "family_name".to_string()]
+                );
+                assert_eq!(user_attributes["email"], "a@example.com");
+            }
+            other => panic!("{other:?}"),
+        }
+        let (c, _, _) = challenge_of(reply(
+            "PASSWORD_VERIFIER",
+            &[
+                ("SRP_B", "ab"),
+                ("SALT", "cd"),
+                ("SECRET_BLOCK", "AAAA"),
+                ("USER_ID_FOR_SRP", "u"),
+            ],
+        ));
+        assert!(c.is_internal());
+        assert_eq!(c.name(), "PASSWORD_VERIFIER");
+        let (c, _, _) = challenge_of(reply("CUSTOM_CHALLENGE", &[("question", "2+2?")]));
+        assert_eq!(
+            c,
+            Challenge::CustomChallenge([("question".to_string(), "2+2?".to_string())].into())
+        );
+        let mut select = reply("SELECT_CHALLENGE", &[]);
+        select.available_challenges = vec!["PASSWORD_SRP".into(), "EMAIL_OTP".into()];
+        assert_eq!(
+            challenge_of(select).0,
+            Challenge::SelectChallenge(vec!["PASSWORD_SRP".into(), "EMAIL_OTP".into()])
+        );
+    }
+
+    #[test]
+    fn unknown_and_malformed_challenges_are_typed_errors() {
+        assert_eq!(
+            interpret(reply("BRAND_NEW_CHALLENGE", &[]), "u")
+                .unwrap_err()
+                .code(),
+            "UnexpectedChallenge"
+        );
+        assert_eq!(
+            interpret(reply("PASSWORD_VERIFIER", &[("SALT", "ab")]), "u")
+                .unwrap_err()
+                .code(),
+            "MissingField"
+        );
+        assert_eq!(
+            interpret(
+                reply("SELECT_MFA_TYPE", &[("MFAS_CAN_CHOOSE", "SMS_MFA")]),
+                "u"
+            )
+            .unwrap_err()
+            .code(),
+            "InvalidJson"
+        );
+        assert_eq!(
+            interpret(
+                reply("NEW_PASSWORD_REQUIRED", &[("userAttributes", "{")]),
+                "u"
+            )
+            .unwrap_err()
+            .code(),
+            "InvalidJson"
+        );
+        assert_eq!(
+            interpret(AuthReply::default(), "u").unwrap_err().code(),
+            "UnexpectedResponse"
+        );
+    }
+
+    #[test]
+    fn answers_carry_username_key_and_secret_hash() {
+        let sms = Challenge::SmsMfa(CodeDestination::default());
+        let a = user_answer(
+            &sms,
+            "sub-1",
+            UserAnswer::Code("123456".into()),
+            Some("hash"),
+        )
+        .unwrap();
+        assert_eq!(
+            a,
+            [
+                ("USERNAME", "sub-1"),
+                ("SMS_MFA_CODE", "123456"),
+                ("SECRET_HASH", "hash")
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        );
+        let totp = user_answer(
+            &Challenge::SoftwareTokenMfa,
+            "u",
+            UserAnswer::Code("000111".into()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(totp["SOFTWARE_TOKEN_MFA_CODE"], "000111");
+        assert!(!totp.contains_key("SECRET_HASH"));
+        let np = Challenge::NewPasswordRequired {
+            required_attributes: vec!["name".into()],
+            user_attributes: StringMap::new(),
+        };
+        let attrs: StringMap = [("name".to_string(), "Alice".to_string())].into();
+        let a = user_answer(
+            &np,
+            "u",
+            UserAnswer::NewPassword {
+                password: "N3w!pass".into(),
+                attributes: attrs,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(a["NEW_PASSWORD"], "N3w!pass");
+        assert_eq!(a["userAttributes.name"], "Alice");
+        let missing = user_answer(
+            &np,
+            "u",
+            UserAnswer::NewPassword {
+                password: "p".into(),
+                attributes: StringMap::new(),
+            },
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(missing.code(), "InvalidArgument");
+        assert!(missing.to_string().contains("name"));
+        let select = Challenge::SelectMfaType(vec!["SOFTWARE_TOKEN_MFA".into()]);
+        assert_eq!(
+            user_answer(
+                &select,
+                "u",
+                UserAnswer::Choice("SOFTWARE_TOKEN_MFA".into()),
+                None
+            )
+            .unwrap()["ANSWER"],
+            "SOFTWARE_TOKEN_MFA"
+        );
+        assert_eq!(
+            user_answer(&select, "u", UserAnswer::Choice("SMS_MFA".into()), None)
+                .unwrap_err()
+                .code(),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            user_answer(&sms, "u", UserAnswer::Choice("x".into()), None)
+                .unwrap_err()
+                .code(),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            user_answer(
+                &Challenge::DeviceSrpAuth,
+                "u",
+                UserAnswer::Code("1".into()),
+                None
+            )
+            .unwrap_err()
+            .code(),
+            "InvalidArgument"
+        );
+    }
+}
