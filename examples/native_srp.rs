@@ -21,14 +21,14 @@ fn main() {
         username: None,
     };
     let warm = Instant::now();
-    let _ = SrpClient::new([7; SMALL_A_BYTES]);
+    let _ = SrpClient::new(&[7; SMALL_A_BYTES]);
     let init_ms = warm.elapsed().as_secs_f64() * 1e3;
     let (mut phase_a, mut phase_key) = (Vec::new(), Vec::new());
     for i in 0..iterations {
         let mut a = [0x5a; SMALL_A_BYTES];
         a[0] = i as u8 | 1;
         let t0 = Instant::now();
-        let client = SrpClient::new(a).expect("client");
+        let client = SrpClient::new(&a).expect("client");
         let t1 = Instant::now();
         let claim = client.answer_user_challenge(
             "AbCdEf123",

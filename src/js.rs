@@ -11,6 +11,7 @@ use crate::srp::{PasswordClaim, SrpClient, VerifierChallenge, SMALL_A_BYTES};
 use alloc::string::String;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 /// Turns the kit's error into a JavaScript `Error` with `name`, `code`, `retryable` and, for the
 /// service's errors, `status`.
@@ -31,8 +32,9 @@ fn js_err(error: Error) -> JsValue {
     to_js_error(&error)
 }
 
-/// Fills `n` bytes from the platform's `crypto.getRandomValues` (windows, workers, Node >= 19).
-pub(crate) fn random_bytes(n: usize) -> Result<alloc::vec::Vec<u8>, Error> {
+/// Fills `buffer` from the platform's `crypto.getRandomValues` (windows, workers, Node >= 19); the
+/// JavaScript copy is overwritten before it is released.
+pub(crate) fn fill_random(buffer: &mut [u8]) -> Result<(), Error> {
     let no_crypto = || {
         Error::misuse(
             MisuseErrorKind::InvalidState,
@@ -42,9 +44,14 @@ pub(crate) fn random_bytes(n: usize) -> Result<alloc::vec::Vec<u8>, Error> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|_| no_crypto())?;
     let get = Reflect::get(&crypto, &"getRandomValues".into()).map_err(|_| no_crypto())?;
     let get: js_sys::Function = get.dyn_into().map_err(|_| no_crypto())?;
-    let array = Uint8Array::new_with_length(n as u32);
-    get.call1(&crypto, &array).map_err(|_| no_crypto())?;
-    Ok(array.to_vec())
+    // getRandomValues fills at most 65536 bytes per call.
+    for chunk in buffer.chunks_mut(65_536) {
+        let array = Uint8Array::new_with_length(chunk.len() as u32);
+        get.call1(&crypto, &array).map_err(|_| no_crypto())?;
+        array.copy_to(chunk);
+        array.fill(0, 0, chunk.len() as u32);
+    }
+    Ok(())
 }
 
 /// The kit's version (the crate version).
@@ -105,18 +112,19 @@ impl JsSrpClient {
     /// and computes `A = g^a mod N`.
     #[wasm_bindgen(constructor)]
     pub fn new(random: Option<Vec<u8>>) -> Result<JsSrpClient, JsValue> {
-        let bytes = match random {
-            Some(bytes) => bytes,
-            None => random_bytes(SMALL_A_BYTES).map_err(js_err)?,
-        };
-        let a: [u8; SMALL_A_BYTES] = bytes.try_into().map_err(|_| {
-            js_err(Error::misuse(
-                MisuseErrorKind::InvalidArgument,
-                "random must be exactly 128 bytes",
-            ))
-        })?;
+        let mut a = Zeroizing::new([0u8; SMALL_A_BYTES]);
+        match random.map(Zeroizing::new) {
+            Some(bytes) if bytes.len() == SMALL_A_BYTES => a.copy_from_slice(&bytes),
+            Some(_) => {
+                return Err(js_err(Error::misuse(
+                    MisuseErrorKind::InvalidArgument,
+                    "random must be exactly 128 bytes",
+                )))
+            }
+            None => fill_random(&mut a[..]).map_err(js_err)?,
+        }
         Ok(JsSrpClient {
-            inner: SrpClient::new(a).map_err(js_err)?,
+            inner: SrpClient::new(&a).map_err(js_err)?,
         })
     }
 

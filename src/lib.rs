@@ -33,5 +33,6 @@ pub mod secret;
 pub mod secret_hash;
 pub mod srp;
 pub mod tokens;
+pub mod transport;
 
 pub use error::{Error, Result};

@@ -16,7 +16,7 @@ const VALID_SALT: &str = "abcdef0123456789";
 fn client() -> SrpClient {
     let mut a = [0x5au8; SMALL_A_BYTES];
     a[0] = 0x01;
-    SrpClient::new(a).expect("client")
+    SrpClient::new(&a).expect("client")
 }
 
 fn derive_err(srp_b: &str, salt: &str) -> cognito_kit::Error {
@@ -190,10 +190,10 @@ fn fresh_clients_differ_and_never_share_a() {
     let mut a2 = [7u8; SMALL_A_BYTES];
     a1[5] = 1;
     a2[5] = 2;
-    let (c1, c2) = (SrpClient::new(a1).unwrap(), SrpClient::new(a2).unwrap());
+    let (c1, c2) = (SrpClient::new(&a1).unwrap(), SrpClient::new(&a2).unwrap());
     assert_ne!(c1.srp_a(), c2.srp_a());
     assert_eq!(
-        SrpClient::new([0; SMALL_A_BYTES]).unwrap_err().code(),
+        SrpClient::new(&[0; SMALL_A_BYTES]).unwrap_err().code(),
         "InvalidArgument"
     );
 }

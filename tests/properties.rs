@@ -130,7 +130,7 @@ proptest! {
         password in ".{0,20}",
     ) {
         use cognito_kit::srp::{SrpClient, VerifierChallenge};
-        let client = SrpClient::new([0x42; 128]).unwrap();
+        let client = SrpClient::new(&[0x42; 128]).unwrap();
         let params = [("SRP_B", srp_b), ("SALT", salt), ("SECRET_BLOCK", block), ("USER_ID_FOR_SRP", user)];
         let challenge = VerifierChallenge::from_parameters(|k| {
             params.iter().find(|(name, _)| *name == k).map(|(_, v)| v.clone())

@@ -176,7 +176,7 @@ impl Modulus {
     fn reduce_once(&self, t: &mut Num) {
         let mut diff = t.clone();
         let borrow = diff.sub_assign(&self.n);
-        t.select_from(&diff, borrow.wrapping_sub(1));
+        t.select_from(&diff, core::hint::black_box(borrow.wrapping_sub(1)));
     }
 
     /// (a + b) mod N for a, b < N.
@@ -193,7 +193,7 @@ impl Modulus {
         let borrow = t.sub_assign(b);
         let mut wrapped = t.clone();
         wrapped.add_assign(&self.n);
-        t.select_from(&wrapped, borrow.wrapping_neg());
+        t.select_from(&wrapped, core::hint::black_box(borrow.wrapping_neg()));
         t
     }
 
@@ -386,7 +386,8 @@ fn dot(x: &[u32], y: &[u32]) -> u64 {
 /// `out = table[index]`, reading every entry so that the access pattern does not depend on `index`.
 fn select(table: &[Num], index: usize, out: &mut Num) {
     for (i, candidate) in table.iter().enumerate() {
-        let mask = u32::from(i == index).wrapping_neg();
+        // black_box keeps the optimizer from turning the mask back into a branch or a direct load.
+        let mask = core::hint::black_box(u32::from(i == index).wrapping_neg());
         out.select_from(candidate, mask);
     }
 }
@@ -474,12 +475,11 @@ pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> Vec<u8> {
             acc[i + j] = s & 0xff;
             carry = s >> 8;
         }
-        let mut k = i + c.len();
-        while carry != 0 {
-            let s = acc[k] + carry;
-            acc[k] = s & 0xff;
+        // Propagate over the whole remaining range, so the time does not depend on the values.
+        for slot in acc[i + c.len()..].iter_mut() {
+            let s = *slot + carry;
+            *slot = s & 0xff;
             carry = s >> 8;
-            k += 1;
         }
     }
     let mut carry = 0u32;
@@ -698,6 +698,25 @@ mod tests {
             MASK,
             "n0_inv = -N^-1 mod 2^28"
         );
+    }
+
+    /// The largest values the routines may see: every limb at its maximum below 2^3080 is not
+    /// allowed (inputs must be below 2N), so use 2N − 1 and N − 1, whose limbs are nearly all full.
+    #[test]
+    fn extreme_inputs_match_num_bigint() {
+        let m = modulus();
+        let n = n_big();
+        let r_inv = r_big().modinv(&n).unwrap();
+        for a in [&n * 2u8 - 1u8, &n - 1u8, n.clone()] {
+            for b in [&n * 2u8 - 1u8, &n - 1u8, BigUint::from(1u8)] {
+                let x = m.mul(&num_wide(&a), &num_wide(&b));
+                assert!(big(&x) < &n * 2u8);
+                assert_eq!(big(&x) % &n, (&a * &b * &r_inv) % &n);
+            }
+            let y = m.square(&num_wide(&a));
+            assert!(big(&y) < &n * 2u8);
+            assert_eq!(big(&y) % &n, (&a * &a * &r_inv) % &n);
+        }
     }
 
     #[test]

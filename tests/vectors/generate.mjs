@@ -491,6 +491,37 @@ const header = (what) => ({
   }
   cases.push(protocolExample);
   for (let i = 0; i < 120; i++) cases.push(await srpCase(srpInputs(rng, i, 'user'), 'user', `user-srp-${i}`));
+  // Hashes that start with a zero byte: padHex of u and x then loses that byte (and may gain a 00
+  // for the next one). The inputs are searched for here; the outputs still come from the library.
+  const sha = (...parts) => createHash('sha256').update(Buffer.concat(parts)).digest();
+  const padBytes = (hexInt) => Buffer.from(helper.padHex(new BigInteger(hexInt, 16)), 'hex');
+  // Even k: the byte after the zero is below 0x80, so padHex is one byte shorter than the hash; odd
+  // k: it is 0x80 or more, so padHex puts a 00 back.
+  const wanted = (hash, k) => hash[0] === 0 && (k % 2 === 0 ? hash[1] < 0x80 : hash[1] >= 0x80);
+  for (let k = 0; k < 3; k++) {
+    const c = srpInputs(rng, 200 + k, 'user');
+    const inner = sha(Buffer.from(`${c.poolName}${c.userIdForSrp}:${c.password}`, 'utf8'));
+    do c.salt = rng.bytes(16).toString('hex');
+    while (!wanted(sha(padBytes(c.salt), inner), k));
+    cases.push(await srpCase(c, 'user', `x-leading-zero-${k}`));
+  }
+  for (let k = 0; k < 3; k++) {
+    const c = srpInputs(rng, 300 + k, 'user');
+    let A;
+    g.modPow(new BigInteger(c.a, 16), N, (err, value) => {
+      if (err) throw err;
+      A = value;
+    });
+    const base = new BigInteger(c.srpB, 16).mod(N);
+    for (let j = 0; ; j++) {
+      const candidate = base.add(N.multiply(new BigInteger(j.toString(16), 16)));
+      if (wanted(sha(Buffer.from(helper.padHex(A), 'hex'), Buffer.from(helper.padHex(candidate), 'hex')), k)) {
+        c.srpB = candidate.toString(16);
+        break;
+      }
+    }
+    cases.push(await srpCase(c, 'user', `u-leading-zero-${k}`));
+  }
   files['srp_user.json'] = { ...header(`amazon-cognito-identity-js ${pkgVersion}`), cases };
 }
 {

@@ -1,0 +1,234 @@
+//! The seam between the kit and the platform: sending a request, the clock, random bytes, waiting.
+//!
+//! [`Runtime`] is what the client needs from its platform. [`FetchRuntime`] is the real one for
+//! WebAssembly: it calls the *global* `fetch` (so it works in windows, workers and Node >= 18), the
+//! global `crypto.getRandomValues`, `Date.now` and `setTimeout`. Tests use their own runtime that
+//! answers from a script and checks exact requests.
+
+use crate::api::ApiRequest;
+use crate::error::Result;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::future::Future;
+
+/// What came back from the service: the status, the `x-amzn-errortype` header and the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `x-amzn-errortype` header, when present.
+    pub error_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// What the client needs from its platform.
+pub trait Runtime {
+    /// POSTs `request` to `endpoint` with the service's headers and returns the reply, or a
+    /// transport error (network failure, timeout, abort).
+    fn send(&self, endpoint: &str, request: &ApiRequest)
+        -> impl Future<Output = Result<HttpReply>>;
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> f64;
+    /// Fills `buffer` from a cryptographically secure generator.
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<()>;
+    /// Waits `millis` milliseconds.
+    fn sleep(&self, millis: u32) -> impl Future<Output = ()>;
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use fetch::FetchRuntime;
+
+#[cfg(target_arch = "wasm32")]
+mod fetch {
+    use super::{HttpReply, Runtime};
+    use crate::api::{ApiRequest, CONTENT_TYPE};
+    use crate::error::{Error, MisuseErrorKind, Result, TransportError, TransportErrorKind};
+    use alloc::format;
+    use alloc::string::{String, ToString};
+    use core::cell::Cell;
+    use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    /// The browser/worker/Node runtime: global `fetch`, `crypto`, `Date` and `setTimeout`.
+    #[derive(Debug, Clone)]
+    pub struct FetchRuntime {
+        /// Abort a request after this many milliseconds (0: never).
+        pub timeout_millis: u32,
+        /// `X-Amz-User-Agent` to send.
+        pub user_agent: String,
+    }
+
+    impl Default for FetchRuntime {
+        fn default() -> Self {
+            FetchRuntime {
+                timeout_millis: 30_000,
+                user_agent: format!("cognito-kit/{}", env!("CARGO_PKG_VERSION")),
+            }
+        }
+    }
+
+    fn global_fn(name: &str) -> Result<Function> {
+        Reflect::get(&js_sys::global(), &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| {
+                Error::misuse(
+                    MisuseErrorKind::InvalidState,
+                    format!("this platform has no global {name}()"),
+                )
+            })
+    }
+
+    fn set(target: &JsValue, key: &str, value: &JsValue) {
+        // Setting a property of a fresh plain object cannot fail.
+        let _ = Reflect::set(target, &key.into(), value);
+    }
+
+    fn transport(kind: TransportErrorKind, err: &JsValue) -> Error {
+        let message = Reflect::get(err, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| {
+                err.as_string()
+                    .unwrap_or_else(|| "fetch failed".to_string())
+            });
+        Error::Transport(TransportError { kind, message })
+    }
+
+    impl Runtime for FetchRuntime {
+        async fn send(&self, endpoint: &str, request: &ApiRequest) -> Result<HttpReply> {
+            let fetch = global_fn("fetch")?;
+            let headers = Object::new();
+            set(&headers, "content-type", &CONTENT_TYPE.into());
+            set(&headers, "x-amz-target", &request.target().into());
+            set(
+                &headers,
+                "x-amz-user-agent",
+                &self.user_agent.as_str().into(),
+            );
+            set(&headers, "cache-control", &"no-store".into());
+            let init = Object::new();
+            set(&init, "method", &"POST".into());
+            set(&init, "headers", &headers);
+            set(&init, "body", &request.body.as_str().into());
+            set(&init, "cache", &"no-store".into());
+            set(&init, "credentials", &"omit".into());
+
+            // A timeout aborts through an AbortController; `timed_out` tells it from other aborts.
+            let timed_out = alloc::rc::Rc::new(Cell::new(false));
+            let mut timer = None;
+            if self.timeout_millis > 0 {
+                if let (Ok(ctor), Ok(set_timeout)) = (
+                    Reflect::get(&js_sys::global(), &"AbortController".into())
+                        .and_then(|c| c.dyn_into::<Function>()),
+                    global_fn("setTimeout"),
+                ) {
+                    if let Ok(controller) = Reflect::construct(&ctor, &js_sys::Array::new()) {
+                        if let Ok(signal) = Reflect::get(&controller, &"signal".into()) {
+                            set(&init, "signal", &signal);
+                            let flag = timed_out.clone();
+                            let abort = Closure::once_into_js(move || {
+                                flag.set(true);
+                                if let Ok(f) = Reflect::get(&controller, &"abort".into())
+                                    .and_then(|f| f.dyn_into::<Function>())
+                                {
+                                    let _ = f.call0(&controller);
+                                }
+                            });
+                            timer = set_timeout
+                                .call2(&JsValue::NULL, &abort, &self.timeout_millis.into())
+                                .ok();
+                        }
+                    }
+                }
+            }
+            let clear = || {
+                if let (Some(id), Ok(clear)) = (&timer, global_fn("clearTimeout")) {
+                    let _ = clear.call1(&JsValue::NULL, id);
+                }
+            };
+
+            let promise = fetch
+                .call2(&JsValue::NULL, &endpoint.into(), &init)
+                .map_err(|e| {
+                    clear();
+                    transport(TransportErrorKind::Network, &e)
+                })?;
+            let response = match JsFuture::from(Promise::from(promise)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    clear();
+                    let aborted = Reflect::get(&e, &"name".into())
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .as_deref()
+                        == Some("AbortError");
+                    let kind = match (aborted, timed_out.get()) {
+                        (true, true) => TransportErrorKind::Timeout,
+                        (true, false) => TransportErrorKind::Aborted,
+                        _ => TransportErrorKind::Network,
+                    };
+                    return Err(transport(kind, &e));
+                }
+            };
+            let status = Reflect::get(&response, &"status".into())
+                .ok()
+                .and_then(|s| s.as_f64())
+                .unwrap_or(0.0) as u16;
+            let error_type = Reflect::get(&response, &"headers".into())
+                .ok()
+                .and_then(|h| {
+                    let get = Reflect::get(&h, &"get".into())
+                        .ok()?
+                        .dyn_into::<Function>()
+                        .ok()?;
+                    get.call1(&h, &"x-amzn-errortype".into()).ok()
+                })
+                .and_then(|v| v.as_string());
+            let body_promise = Reflect::get(&response, &"arrayBuffer".into())
+                .and_then(|f| f.dyn_into::<Function>())
+                .and_then(|f| f.call0(&response));
+            let body = match body_promise {
+                Ok(p) => JsFuture::from(Promise::from(p)).await,
+                Err(e) => Err(e),
+            };
+            clear();
+            let body = body.map_err(|e| {
+                // The connection dropped while the body was arriving.
+                let kind = if timed_out.get() {
+                    TransportErrorKind::Timeout
+                } else {
+                    TransportErrorKind::Network
+                };
+                transport(kind, &e)
+            })?;
+            Ok(HttpReply {
+                status,
+                error_type,
+                body: Uint8Array::new(&body).to_vec(),
+            })
+        }
+
+        fn now_millis(&self) -> f64 {
+            js_sys::Date::now()
+        }
+
+        fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
+            crate::js::fill_random(buffer)
+        }
+
+        async fn sleep(&self, millis: u32) {
+            let promise = Promise::new(&mut |resolve, _reject| {
+                if let Ok(set_timeout) = global_fn("setTimeout") {
+                    let _ = set_timeout.call2(&JsValue::NULL, &resolve, &millis.into());
+                } else {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            });
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
