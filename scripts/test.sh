@@ -32,10 +32,19 @@ run "lints (native)" cargo clippy --workspace --all-targets --quiet -- -D warnin
 run "lints (wasm32)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 run "native tests" cargo test --workspace
 run "browser tests (headless Chromium)" wasm-pack test --headless --chrome --mode no-install
+run "the kit's wasm package against the emulator (Node)" \
+  sh -c 'scripts/build-pkg.sh >/dev/null && cargo build --quiet -p cognito-kit-emulator && node --test tests/node/'
+run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \
+  sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs'
 
-# One closing line over every runner's "test result:" lines.
-passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
-failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+# One closing line over every runner's counts: cargo's "test result:" lines and node's "# pass N" /
+# "# fail N" lines.
+cargo_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+cargo_failed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
+node_passed=$(grep -E '^# pass [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')
+node_failed=$(grep -E '^# fail [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')
+passed=$((cargo_passed + node_passed))
+failed=$((cargo_failed + node_failed))
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then
   echo "failed suites: ${failed_suites[*]}"

@@ -1,7 +1,7 @@
 // Interop suite: the emulator driven ONLY by third-party clients (AWS SDK v3,
 // amazon-cognito-identity-js, aws-jwt-verify) installed in /work/main/tools/node_modules.
 // Run from /work/main:  node emulator/interop/interop.mjs
-// EMULATOR_BIN overrides the binary (default emulator/target/debug/cognito-kit-emulator).
+// EMULATOR_BIN overrides the binary (default: the workspace's target/debug/cognito-kit-emulator).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -41,7 +41,7 @@ const {
 const { JwtRsaVerifier } = require('aws-jwt-verify');
 
 const emulatorBin = process.env.EMULATOR_BIN
-  || fileURLToPath(new URL('../target/debug/cognito-kit-emulator', import.meta.url));
+  || fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
 
 let emulator;
 let endpoint;

@@ -138,7 +138,9 @@ pub struct App {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock only means a panic elsewhere; the data is still consistent enough to serve.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Real wall-clock seconds.
@@ -170,11 +172,7 @@ impl App {
 
     /// The issuer of a pool's tokens: `http://{host}:{port}/{poolId}`.
     pub fn issuer(&self, pool_id: &str) -> String {
-        let base = self
-            .base_url
-            .read()
-            .map(|b| b.clone())
-            .unwrap_or_default();
+        let base = self.base_url.read().map(|b| b.clone()).unwrap_or_default();
         format!("{base}/{pool_id}")
     }
 

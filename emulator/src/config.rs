@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::crypto;
 use crate::error::ApiError;
 use crate::model::{status, Db};
-use crate::ops::config_support::{build_client, build_pool, insert_new_user, parse_pool_settings};
 use crate::ops::common_support::check_password;
+use crate::ops::config_support::{build_client, build_pool, insert_new_user, parse_pool_settings};
 use crate::params::Params;
 
 fn context(what: &str, error: ApiError) -> String {
@@ -47,7 +47,9 @@ pub fn apply(db: &mut Db, config: &Value, now: i64) -> Result<(), String> {
             for (client_index, client_value) in clients.iter().enumerate() {
                 let where_ = format!("{where_}.Clients[{client_index}]");
                 let params = Params::new(client_value).map_err(|e| context(&where_, e))?;
-                let fixed_id = params.opt_str("ClientId").map_err(|e| context(&where_, e))?;
+                let fixed_id = params
+                    .opt_str("ClientId")
+                    .map_err(|e| context(&where_, e))?;
                 let fixed_secret = params
                     .opt_str("ClientSecret")
                     .map_err(|e| context(&where_, e))?;

@@ -76,7 +76,12 @@ async fn cors(request: Request, next: Next) -> Response {
     response
 }
 
-fn json_response(status: StatusCode, content_type: &'static str, body: &Value, request_id: &str) -> Response {
+fn json_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &Value,
+    request_id: &str,
+) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -120,10 +125,9 @@ async fn api(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Res
         .map(String::from);
     let signed = is_sigv4_signed(&headers);
     // The work (SRP math, RSA signatures, file writes) is CPU/IO bound: keep it off the reactor.
-    let outcome = tokio::task::spawn_blocking(move || {
-        ops::dispatch(&app, target.as_deref(), &bytes, signed)
-    })
-    .await;
+    let outcome =
+        tokio::task::spawn_blocking(move || ops::dispatch(&app, target.as_deref(), &bytes, signed))
+            .await;
     match outcome {
         Ok(Ok(value)) => json_response(StatusCode::OK, AMZ_JSON, &value, &request_id),
         Ok(Err(error)) => error_response(&error, &request_id),
@@ -165,7 +169,10 @@ async fn jwks(State(app): State<Arc<App>>, Path(pool_id): Path<String>) -> Respo
 }
 
 /// `GET /{poolId}/.well-known/openid-configuration`.
-async fn openid_configuration(State(app): State<Arc<App>>, Path(pool_id): Path<String>) -> Response {
+async fn openid_configuration(
+    State(app): State<Arc<App>>,
+    Path(pool_id): Path<String>,
+) -> Response {
     let exists = app.read(|db| db.pool(&pool_id).map(|_| ())).is_ok();
     if !exists {
         return pool_missing(&pool_id);
@@ -189,7 +196,10 @@ async fn openid_configuration(State(app): State<Arc<App>>, Path(pool_id): Path<S
 }
 
 /// `GET /_emulator/outbox?poolId=&username=`: messages the service would have sent, newest first.
-async fn outbox(State(app): State<Arc<App>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn outbox(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let Some(pool_id) = query.get("poolId") else {
         return error_response(&ApiError::missing_member("poolId"), "-");
     };

@@ -592,12 +592,16 @@ impl Pool {
 
     /// The SRP "pool name": the part of the id after `_`.
     pub fn srp_name(&self) -> &str {
-        self.id.split_once('_').map_or(self.id.as_str(), |(_, name)| name)
+        self.id
+            .split_once('_')
+            .map_or(self.id.as_str(), |(_, name)| name)
     }
 
     /// The region: the part of the id before `_`.
     pub fn region(&self) -> &str {
-        self.id.split_once('_').map_or("us-east-1", |(region, _)| region)
+        self.id
+            .split_once('_')
+            .map_or("us-east-1", |(region, _)| region)
     }
 
     /// The signing key, parsed once.
@@ -640,7 +644,11 @@ impl Pool {
         }
         let folded = typed.to_lowercase();
         if !self.case_sensitive() {
-            if let Some(user) = self.users.values().find(|u| u.username.to_lowercase() == folded) {
+            if let Some(user) = self
+                .users
+                .values()
+                .find(|u| u.username.to_lowercase() == folded)
+            {
                 return Some(user.username.clone());
             }
         }
@@ -690,7 +698,9 @@ impl Pool {
 
     /// A user by internal username, or UserNotFoundException.
     pub fn user(&self, username: &str) -> ApiResult<&User> {
-        self.users.get(username).ok_or_else(ApiError::user_not_found)
+        self.users
+            .get(username)
+            .ok_or_else(ApiError::user_not_found)
     }
 
     /// A mutable user by internal username, or UserNotFoundException.
@@ -729,7 +739,9 @@ impl Db {
 
     /// A pool by id, or the service's ResourceNotFoundException.
     pub fn pool(&self, pool_id: &str) -> ApiResult<&Pool> {
-        self.pools.get(pool_id).ok_or_else(|| pool_not_found(pool_id))
+        self.pools
+            .get(pool_id)
+            .ok_or_else(|| pool_not_found(pool_id))
     }
 
     /// A mutable pool by id.

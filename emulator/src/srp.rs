@@ -30,9 +30,8 @@ const N_HEX: &str = concat!(
 );
 
 /// The RFC 3526 3072-bit MODP prime.
-pub static N: LazyLock<BigUint> = LazyLock::new(|| {
-    BigUint::parse_bytes(N_HEX.as_bytes(), 16).unwrap_or_else(BigUint::zero)
-});
+pub static N: LazyLock<BigUint> =
+    LazyLock::new(|| BigUint::parse_bytes(N_HEX.as_bytes(), 16).unwrap_or_else(BigUint::zero));
 
 /// The generator, 2.
 pub static G: LazyLock<BigUint> = LazyLock::new(|| BigUint::from(2u32));
@@ -196,6 +195,9 @@ mod tests {
         assert_eq!(pad_hex(&BigUint::from(0x0fu32)), "0f");
         assert_eq!(pad_hex(&BigUint::from(0x80u32)), "0080");
         assert_eq!(pad_hex(&BigUint::from(0x123u32)), "0123");
-        assert_eq!(hex(&pad_bytes(&BigUint::from(0xabcdu32))), pad_hex(&BigUint::from(0xabcdu32)));
+        assert_eq!(
+            hex(&pad_bytes(&BigUint::from(0xabcdu32))),
+            pad_hex(&BigUint::from(0xabcdu32))
+        );
     }
 }

@@ -177,8 +177,15 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
         let channel = sign_up_channel(pool, &username).ok_or_else(|| {
             ApiError::invalid_parameter("No auto-verified email or phone number to send a code to.")
         })?;
-        let details =
-            common::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
+        let details = common::send_code(
+            pool,
+            &username,
+            "signup",
+            "SIGN_UP",
+            &channel,
+            LONG_CODE_TTL,
+            now,
+        )?;
         Ok(json!({ "CodeDeliveryDetails": details }))
     })
 }
@@ -445,10 +452,20 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         common::check_lockout(user, now)?;
         common::check_password(&pool.password_policy(), proposed)?;
         let record = user.password.clone();
-        Ok((caller, pool.srp_name().to_string(), record.salt_hex, record.verifier_hex))
+        Ok((
+            caller,
+            pool.srp_name().to_string(),
+            record.salt_hex,
+            record.verifier_hex,
+        ))
     })?;
-    let matches =
-        srp::password_matches(&srp_name, &caller.username, previous, &salt_hex, &verifier_hex);
+    let matches = srp::password_matches(
+        &srp_name,
+        &caller.username,
+        previous,
+        &salt_hex,
+        &verifier_hex,
+    );
     app.write(|db| {
         let pool = db.pool_mut(&caller.pool_id)?;
         let user = pool.user_mut(&caller.username)?;

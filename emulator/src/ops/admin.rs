@@ -57,7 +57,11 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
             )));
         }
     }
-    if let Some(policy) = settings.policies.as_ref().and_then(|p| p.password_policy.as_ref()) {
+    if let Some(policy) = settings
+        .policies
+        .as_ref()
+        .and_then(|p| p.password_policy.as_ref())
+    {
         if !(6..=99).contains(&policy.minimum_length) {
             return Err(ApiError::invalid_parameter(
                 "Password policy MinimumLength must be between 6 and 99.",
@@ -83,7 +87,10 @@ pub fn build_pool(settings: PoolSettings, fixed_id: Option<&str>, now: i64) -> A
             }
             id.to_string()
         }
-        None => format!("us-east-1_{}", crypto::random_string(crypto::MIXED_ALNUM, 9)),
+        None => format!(
+            "us-east-1_{}",
+            crypto::random_string(crypto::MIXED_ALNUM, 9)
+        ),
     };
     Pool::new(id, settings, now)
 }
@@ -154,7 +161,10 @@ fn describe(pool: &Pool) -> Value {
     );
     out.insert(
         "DeletionProtection".into(),
-        json!(settings.deletion_protection.as_deref().unwrap_or("INACTIVE")),
+        json!(settings
+            .deletion_protection
+            .as_deref()
+            .unwrap_or("INACTIVE")),
     );
     out.insert("LambdaConfig".into(), json!({}));
     out.insert("LastModifiedDate".into(), json!(pool.last_modified));
@@ -167,7 +177,10 @@ fn describe(pool: &Pool) -> Value {
         );
     }
     if !settings.username_attributes.is_empty() {
-        out.insert("UsernameAttributes".into(), json!(settings.username_attributes));
+        out.insert(
+            "UsernameAttributes".into(),
+            json!(settings.username_attributes),
+        );
     }
     if !settings.alias_attributes.is_empty() {
         out.insert("AliasAttributes".into(), json!(settings.alias_attributes));
@@ -198,7 +211,10 @@ fn describe(pool: &Pool) -> Value {
     if let Some(tags) = &settings.user_pool_tags {
         out.insert("UserPoolTags".into(), json!(tags));
     }
-    let admin = settings.admin_create_user_config.clone().unwrap_or_default();
+    let admin = settings
+        .admin_create_user_config
+        .clone()
+        .unwrap_or_default();
     let mut admin_json = json!({
         "AllowAdminCreateUserOnly": admin.allow_admin_create_user_only,
         "UnusedAccountValidityDays": admin.unused_account_validity_days.unwrap_or(policy.temporary_password_validity_days),
@@ -354,7 +370,10 @@ fn validity(
     let (value, unit) = match (value, unit) {
         (Some(value), Some(unit)) => (value, unit.to_string()),
         (Some(value), None) => (value, fallback_unit.to_string()),
-        (None, Some(unit)) => (default_seconds / seconds_per(unit)?.max(1), unit.to_string()),
+        (None, Some(unit)) => (
+            default_seconds / seconds_per(unit)?.max(1),
+            unit.to_string(),
+        ),
         (None, None) => {
             let unit = if default_seconds % 86_400 == 0 && default_seconds >= 86_400 {
                 "days"
@@ -389,8 +408,12 @@ pub fn build_client(
     match params.opt_str_list("ExplicitAuthFlows")? {
         None => {
             flows.extend(
-                ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-                    .map(String::from),
+                [
+                    "ALLOW_USER_SRP_AUTH",
+                    "ALLOW_CUSTOM_AUTH",
+                    "ALLOW_REFRESH_TOKEN_AUTH",
+                ]
+                .map(String::from),
             );
         }
         Some(requested) => {
@@ -600,9 +623,17 @@ pub fn insert_new_user(
     let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
     let sub = uuid::Uuid::new_v4().to_string();
     let username = if pool.uses_username_attributes() {
-        let as_email = pool.settings.username_attributes.iter().any(|a| a == "email")
+        let as_email = pool
+            .settings
+            .username_attributes
+            .iter()
+            .any(|a| a == "email")
             && common::looks_like_email(typed_username);
-        let as_phone = pool.settings.username_attributes.iter().any(|a| a == "phone_number")
+        let as_phone = pool
+            .settings
+            .username_attributes
+            .iter()
+            .any(|a| a == "phone_number")
             && common::looks_like_phone(typed_username);
         let attribute = if as_email {
             "email"
@@ -624,7 +655,11 @@ pub fn insert_new_user(
             })
         });
         if taken {
-            let what = if attribute == "email" { "email" } else { "phone_number" };
+            let what = if attribute == "email" {
+                "email"
+            } else {
+                "phone_number"
+            };
             return Err(ApiError::new(
                 "UsernameExistsException",
                 format!("An account with the given {what} already exists."),
@@ -642,7 +677,10 @@ pub fn insert_new_user(
             found == typed_username
                 || (!pool.case_sensitive() && found.to_lowercase() == typed_username.to_lowercase())
         }) {
-            return Err(ApiError::new("UsernameExistsException", "User already exists"));
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                "User already exists",
+            ));
         }
         typed_username.to_string()
     };
@@ -677,7 +715,8 @@ pub fn insert_new_user(
 /// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
 /// accepts) to the internal username.
 fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
-    pool.find_username(typed).ok_or_else(ApiError::user_not_found)
+    pool.find_username(typed)
+        .ok_or_else(ApiError::user_not_found)
 }
 
 /// Sets a user's password verifier.
@@ -700,7 +739,11 @@ fn send_invitation(pool: &mut Pool, username: &str, password: &str, mediums: &[S
     };
     let mut messages = Vec::new();
     for medium in mediums {
-        let attribute = if medium == "SMS" { "phone_number" } else { "email" };
+        let attribute = if medium == "SMS" {
+            "phone_number"
+        } else {
+            "email"
+        };
         if let Some(destination) = user.attributes.get(attribute) {
             messages.push(crate::model::OutboxMessage {
                 created: now,
@@ -873,7 +916,10 @@ pub fn apply_attribute_changes(
         {
             let taken = pool.users.values().any(|other| {
                 other.username != username
-                    && other.attributes.get(name).is_some_and(|v| v.eq_ignore_ascii_case(value))
+                    && other
+                        .attributes
+                        .get(name)
+                        .is_some_and(|v| v.eq_ignore_ascii_case(value))
             });
             if taken {
                 return Err(ApiError::new(
@@ -1134,7 +1180,10 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
     let wanted = params.opt_str_list("AttributesToGet")?;
     let start = page_start(params.opt_str("PaginationToken")?)?;
     app.read(|db| {
-        let pool = db.pools.get(pool_id).ok_or_else(|| pool_not_found(pool_id))?;
+        let pool = db
+            .pools
+            .get(pool_id)
+            .ok_or_else(|| pool_not_found(pool_id))?;
         let matching: Vec<&User> = pool
             .users
             .values()

@@ -9,7 +9,7 @@ use super::common;
 use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{status, AppClient, Device, Db, Origin, Pool, RefreshRecord, User};
+use crate::model::{status, AppClient, Db, Device, Origin, Pool, RefreshRecord, User};
 use crate::params::Params;
 use crate::srp;
 
@@ -78,7 +78,11 @@ fn begin(
         if let Some(found) = &found {
             candidates.push(found);
         }
-        common::check_secret_hash(client, auth.get("SECRET_HASH").map(String::as_str), &candidates)?;
+        common::check_secret_hash(
+            client,
+            auth.get("SECRET_HASH").map(String::as_str),
+            &candidates,
+        )?;
         Ok(Begin {
             pool_id: pool.id.clone(),
             client: client.clone(),
@@ -157,7 +161,12 @@ fn srp_start(
         Some(user) => {
             let verifier = srp::parse_hex(&user.password.verifier_hex)
                 .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
-            (user.username.clone(), verifier, user.password.salt_hex.clone(), false)
+            (
+                user.username.clone(),
+                verifier,
+                user.password.salt_hex.clone(),
+                false,
+            )
         }
         None if begin.client.hides_user_existence() => {
             // Answer like for a real user so the reply does not reveal that none exists.
@@ -203,7 +212,13 @@ fn srp_start(
 
 /// USER_PASSWORD_AUTH: the password travels in clear and is checked against the verifier.
 fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
-    let begin = begin(app, client_id, auth, "ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")?;
+    let begin = begin(
+        app,
+        client_id,
+        auth,
+        "ALLOW_USER_PASSWORD_AUTH",
+        "USER_PASSWORD_AUTH",
+    )?;
     let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
     let Some(user) = &begin.user else {
         return Err(if begin.client.hides_user_existence() {
@@ -267,7 +282,10 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
     }
     match user.status.as_str() {
         status::UNCONFIRMED => {
-            return Err(ApiError::new("UserNotConfirmedException", "User is not confirmed."))
+            return Err(ApiError::new(
+                "UserNotConfirmedException",
+                "User is not confirmed.",
+            ))
         }
         status::RESET_REQUIRED => {
             return Err(ApiError::new(
@@ -296,12 +314,21 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             .collect();
         let mut parameters = Map::new();
         parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-        parameters.insert("requiredAttributes".into(), json!(json!(required).to_string()));
+        parameters.insert(
+            "requiredAttributes".into(),
+            json!(json!(required).to_string()),
+        );
         parameters.insert(
             "userAttributes".into(),
             json!(json!(user.attributes).to_string()),
         );
-        return Ok(challenge(app, ctx, Step::NewPasswordRequired, ttl, parameters));
+        return Ok(challenge(
+            app,
+            ctx,
+            Step::NewPasswordRequired,
+            ttl,
+            parameters,
+        ));
     }
     if ctx.custom_flow {
         let challenges = pool
@@ -367,8 +394,7 @@ fn mfa_challenge(
     if pool.sms_mfa_available() && user.sms_mfa_enabled && has_phone {
         methods.push("SMS_MFA".to_string());
     }
-    if pool.totp_mfa_available() && user.software_token_mfa_enabled && user.totp_secret.is_some()
-    {
+    if pool.totp_mfa_available() && user.software_token_mfa_enabled && user.totp_secret.is_some() {
         methods.push("SOFTWARE_TOKEN_MFA".to_string());
     }
     let chosen = match methods.len() {
@@ -544,7 +570,8 @@ fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> Stri
 
 /// Drops expired lineages and refresh tokens so the state does not grow forever.
 fn prune(pool: &mut Pool, now: i64) {
-    pool.refresh_tokens.retain(|_, record| record.expires_at > now);
+    pool.refresh_tokens
+        .retain(|_, record| record.expires_at > now);
     pool.origins.retain(|_, origin| origin.expires_at > now);
 }
 
@@ -625,7 +652,8 @@ fn sign_in_success(
         "IdToken": id,
     });
     if let Some((device_key, group_key)) = new_device {
-        result["NewDeviceMetadata"] = json!({ "DeviceKey": device_key, "DeviceGroupKey": group_key });
+        result["NewDeviceMetadata"] =
+            json!({ "DeviceKey": device_key, "DeviceGroupKey": group_key });
     }
     Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
 }
@@ -671,7 +699,9 @@ fn find_refresh(
 
 /// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
 fn refresh_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
-    let token = auth.get("REFRESH_TOKEN").ok_or_else(|| missing("REFRESH_TOKEN"))?;
+    let token = auth
+        .get("REFRESH_TOKEN")
+        .ok_or_else(|| missing("REFRESH_TOKEN"))?;
     let now = app.now();
     app.read(|db| {
         let (pool, client) = common::client(db, client_id)?;
@@ -686,7 +716,11 @@ fn refresh_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> 
         if let Some(typed) = auth.get("USERNAME") {
             candidates.push(typed);
         }
-        common::check_secret_hash(client, auth.get("SECRET_HASH").map(String::as_str), &candidates)?;
+        common::check_secret_hash(
+            client,
+            auth.get("SECRET_HASH").map(String::as_str),
+            &candidates,
+        )?;
         let (access, id) = mint(
             app,
             pool,
@@ -926,7 +960,9 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 common::check_attribute_names(pool, &changes)?;
                 let user = pool.user(&ctx.username)?;
                 for required in common::required_attributes(pool) {
-                    if user.attr(&required).is_none() && !changes.iter().any(|(n, _)| *n == required) {
+                    if user.attr(&required).is_none()
+                        && !changes.iter().any(|(n, _)| *n == required)
+                    {
                         return Err(ApiError::invalid_parameter(format!(
                             "Invalid attributes given, {required} is missing"
                         )));
@@ -958,8 +994,21 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 .get("SMS_MFA_CODE")
                 .ok_or_else(|| missing("SMS_MFA_CODE"))?;
             if !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
-                retry_or_fail(app, key, ctx, Step::SmsMfa { code, failed: failed + 1 }, expires_at, failed + 1);
-                return Err(ApiError::new("CodeMismatchException", "Invalid code received for user"));
+                retry_or_fail(
+                    app,
+                    key,
+                    ctx,
+                    Step::SmsMfa {
+                        code,
+                        failed: failed + 1,
+                    },
+                    expires_at,
+                    failed + 1,
+                );
+                return Err(ApiError::new(
+                    "CodeMismatchException",
+                    "Invalid code received for user",
+                ));
             }
             ctx.mfa_done = true;
             app.write(|db| next_step(app, db, ctx, now))
@@ -969,13 +1018,20 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 .get("SOFTWARE_TOKEN_MFA_CODE")
                 .ok_or_else(|| missing("SOFTWARE_TOKEN_MFA_CODE"))?;
             let secret = app.read(|db| {
-                Ok(db.pool(&ctx.pool_id)?.user(&ctx.username)?.totp_secret.clone())
+                Ok(db
+                    .pool(&ctx.pool_id)?
+                    .user(&ctx.username)?
+                    .totp_secret
+                    .clone())
             })?;
             let valid = secret.is_some_and(|s| crypto::totp_matches(&s, given, now));
             if !valid {
                 let step = Step::SoftwareTokenMfa { failed: failed + 1 };
                 retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
-                return Err(ApiError::new("CodeMismatchException", "Invalid code received for user"));
+                return Err(ApiError::new(
+                    "CodeMismatchException",
+                    "Invalid code received for user",
+                ));
             }
             ctx.mfa_done = true;
             app.write(|db| next_step(app, db, ctx, now))

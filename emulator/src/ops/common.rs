@@ -148,7 +148,14 @@ pub fn mask_destination(medium: &str, destination: &str) -> String {
         let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
         format!("{}***@{}***", first(local), first(domain))
     } else {
-        let digits: String = destination.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let digits: String = destination
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("+*******{digits}")
     }
 }
@@ -179,7 +186,11 @@ pub fn send_code(
             failed_attempts: 0,
         },
     );
-    let medium = if attribute == "phone_number" { "SMS" } else { "EMAIL" };
+    let medium = if attribute == "phone_number" {
+        "SMS"
+    } else {
+        "EMAIL"
+    };
     pool.send(OutboxMessage {
         created: now,
         username: username.to_string(),
@@ -257,14 +268,20 @@ pub struct Caller {
 pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
     let invalid = || ApiError::not_authorized("Invalid Access Token");
     let claims = jwt::peek_claims(token).ok_or_else(invalid)?;
-    let issuer = claims.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
+    let issuer = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
     let pool_id = issuer.rsplit('/').next().ok_or_else(invalid)?;
     let pool = db.pools.get(pool_id).ok_or_else(invalid)?;
     let claims = pool.key()?.verify(token).ok_or_else(invalid)?;
     if claims.get("token_use").and_then(Value::as_str) != Some("access") {
         return Err(invalid());
     }
-    let expires = claims.get("exp").and_then(Value::as_i64).ok_or_else(invalid)?;
+    let expires = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(invalid)?;
     if expires <= app.now() {
         return Err(ApiError::not_authorized("Access Token has expired"));
     }
@@ -355,7 +372,10 @@ pub fn check_attribute_names(pool: &Pool, attributes: &[(String, String)]) -> Ap
 pub fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !text.contains(' ')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !text.contains(' ')
         }
         None => false,
     }

@@ -47,11 +47,15 @@ pub fn confirm_device(app: &App, body: &Value) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::missing_member("DeviceSecretVerifierConfig"))?;
     let salt = crypto::b64_decode(config.req_str("Salt")?)
         .filter(|bytes| !bytes.is_empty())
-        .ok_or_else(|| ApiError::invalid_parameter("DeviceSecretVerifierConfig.Salt is not base64."))?;
+        .ok_or_else(|| {
+            ApiError::invalid_parameter("DeviceSecretVerifierConfig.Salt is not base64.")
+        })?;
     let verifier = crypto::b64_decode(config.req_str("PasswordVerifier")?)
         .filter(|bytes| !bytes.is_empty() && bytes.len() <= 512)
         .ok_or_else(|| {
-            ApiError::invalid_parameter("DeviceSecretVerifierConfig.PasswordVerifier is not base64.")
+            ApiError::invalid_parameter(
+                "DeviceSecretVerifierConfig.PasswordVerifier is not base64.",
+            )
         })?;
     let verifier_number = num_bigint::BigUint::from_bytes_be(&verifier);
     if num_traits::Zero::is_zero(&(&verifier_number % &*srp::N)) {
@@ -67,7 +71,10 @@ pub fn confirm_device(app: &App, body: &Value) -> ApiResult<Value> {
             .as_ref()
             .is_some_and(|c| c.device_only_remembered_on_user_prompt);
         let user = pool.user_mut(&caller.username)?;
-        let device = user.devices.get_mut(device_key).ok_or_else(device_not_found)?;
+        let device = user
+            .devices
+            .get_mut(device_key)
+            .ok_or_else(device_not_found)?;
         device.salt_hex = Some(crypto::hex(&salt));
         device.verifier_hex = Some(srp::pad_hex(&verifier_number));
         device.device_name = name;
@@ -127,7 +134,9 @@ pub fn forget_device(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
-        user.devices.remove(device_key).ok_or_else(device_not_found)?;
+        user.devices
+            .remove(device_key)
+            .ok_or_else(device_not_found)?;
         Ok(json!({}))
     })
 }
@@ -150,7 +159,10 @@ pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
-        let device = user.devices.get_mut(device_key).ok_or_else(device_not_found)?;
+        let device = user
+            .devices
+            .get_mut(device_key)
+            .ok_or_else(device_not_found)?;
         device.remembered = remembered;
         device.last_modified = now;
         Ok(json!({}))

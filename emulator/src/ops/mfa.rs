@@ -33,7 +33,12 @@ pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<(
         if let Some(enabled) = enabled {
             user.software_token_mfa_enabled = enabled;
         }
-        set_preferred(user, "SOFTWARE_TOKEN_MFA", preferred, user.software_token_mfa_enabled);
+        set_preferred(
+            user,
+            "SOFTWARE_TOKEN_MFA",
+            preferred,
+            user.software_token_mfa_enabled,
+        );
     }
     if let Some(settings) = params.opt_object("SMSMfaSettings")? {
         let enabled = settings.opt_bool("Enabled")?;

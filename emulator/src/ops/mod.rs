@@ -28,42 +28,118 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
     ("UpdateUserPool", ADMIN, admin::update_user_pool),
     ("DeleteUserPool", ADMIN, admin::delete_user_pool),
     ("ListUserPools", ADMIN, admin::list_user_pools),
-    ("CreateUserPoolClient", ADMIN, admin::create_user_pool_client),
-    ("DescribeUserPoolClient", ADMIN, admin::describe_user_pool_client),
-    ("DeleteUserPoolClient", ADMIN, admin::delete_user_pool_client),
+    (
+        "CreateUserPoolClient",
+        ADMIN,
+        admin::create_user_pool_client,
+    ),
+    (
+        "DescribeUserPoolClient",
+        ADMIN,
+        admin::describe_user_pool_client,
+    ),
+    (
+        "DeleteUserPoolClient",
+        ADMIN,
+        admin::delete_user_pool_client,
+    ),
     ("ListUserPoolClients", ADMIN, admin::list_user_pool_clients),
     ("AdminCreateUser", ADMIN, admin::admin_create_user),
-    ("AdminSetUserPassword", ADMIN, admin::admin_set_user_password),
+    (
+        "AdminSetUserPassword",
+        ADMIN,
+        admin::admin_set_user_password,
+    ),
     ("AdminConfirmSignUp", ADMIN, admin::admin_confirm_sign_up),
     ("AdminGetUser", ADMIN, admin::admin_get_user),
     ("AdminDeleteUser", ADMIN, admin::admin_delete_user),
-    ("AdminUpdateUserAttributes", ADMIN, admin::admin_update_user_attributes),
-    ("AdminSetUserMFAPreference", ADMIN, admin::admin_set_user_mfa_preference),
+    (
+        "AdminUpdateUserAttributes",
+        ADMIN,
+        admin::admin_update_user_attributes,
+    ),
+    (
+        "AdminSetUserMFAPreference",
+        ADMIN,
+        admin::admin_set_user_mfa_preference,
+    ),
     ("AdminDisableUser", ADMIN, admin::admin_disable_user),
     ("AdminEnableUser", ADMIN, admin::admin_enable_user),
-    ("AdminResetUserPassword", ADMIN, admin::admin_reset_user_password),
-    ("AdminUserGlobalSignOut", ADMIN, admin::admin_user_global_sign_out),
-    ("SetUserPoolMfaConfig", ADMIN, admin::set_user_pool_mfa_config),
-    ("GetUserPoolMfaConfig", ADMIN, admin::get_user_pool_mfa_config),
+    (
+        "AdminResetUserPassword",
+        ADMIN,
+        admin::admin_reset_user_password,
+    ),
+    (
+        "AdminUserGlobalSignOut",
+        ADMIN,
+        admin::admin_user_global_sign_out,
+    ),
+    (
+        "SetUserPoolMfaConfig",
+        ADMIN,
+        admin::set_user_pool_mfa_config,
+    ),
+    (
+        "GetUserPoolMfaConfig",
+        ADMIN,
+        admin::get_user_pool_mfa_config,
+    ),
     ("ListUsers", ADMIN, admin::list_users),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
-    ("ResendConfirmationCode", PUBLIC, account::resend_confirmation_code),
+    (
+        "ResendConfirmationCode",
+        PUBLIC,
+        account::resend_confirmation_code,
+    ),
     ("ForgotPassword", PUBLIC, account::forgot_password),
-    ("ConfirmForgotPassword", PUBLIC, account::confirm_forgot_password),
+    (
+        "ConfirmForgotPassword",
+        PUBLIC,
+        account::confirm_forgot_password,
+    ),
     ("GetUser", PUBLIC, account::get_user),
-    ("UpdateUserAttributes", PUBLIC, account::update_user_attributes),
-    ("GetUserAttributeVerificationCode", PUBLIC, account::get_user_attribute_verification_code),
-    ("VerifyUserAttribute", PUBLIC, account::verify_user_attribute),
-    ("DeleteUserAttributes", PUBLIC, account::delete_user_attributes),
+    (
+        "UpdateUserAttributes",
+        PUBLIC,
+        account::update_user_attributes,
+    ),
+    (
+        "GetUserAttributeVerificationCode",
+        PUBLIC,
+        account::get_user_attribute_verification_code,
+    ),
+    (
+        "VerifyUserAttribute",
+        PUBLIC,
+        account::verify_user_attribute,
+    ),
+    (
+        "DeleteUserAttributes",
+        PUBLIC,
+        account::delete_user_attributes,
+    ),
     ("DeleteUser", PUBLIC, account::delete_user),
     ("ChangePassword", PUBLIC, account::change_password),
     ("GlobalSignOut", PUBLIC, account::global_sign_out),
     ("InitiateAuth", PUBLIC, auth::initiate_auth),
-    ("RespondToAuthChallenge", PUBLIC, auth::respond_to_auth_challenge),
-    ("GetTokensFromRefreshToken", PUBLIC, auth::get_tokens_from_refresh_token),
+    (
+        "RespondToAuthChallenge",
+        PUBLIC,
+        auth::respond_to_auth_challenge,
+    ),
+    (
+        "GetTokensFromRefreshToken",
+        PUBLIC,
+        auth::get_tokens_from_refresh_token,
+    ),
     ("RevokeToken", PUBLIC, auth::revoke_token),
-    ("AssociateSoftwareToken", PUBLIC, mfa::associate_software_token),
+    (
+        "AssociateSoftwareToken",
+        PUBLIC,
+        mfa::associate_software_token,
+    ),
     ("VerifySoftwareToken", PUBLIC, mfa::verify_software_token),
     ("SetUserMFAPreference", PUBLIC, mfa::set_user_mfa_preference),
     ("ConfirmDevice", PUBLIC, devices::confirm_device),
@@ -82,11 +158,11 @@ pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> A
         .iter()
         .find(|(name, _, _)| *name == operation)
         .ok_or_else(|| {
-            ApiError::new(
-                "UnknownOperationException",
-                format!("Unknown operation {operation}"),
-            )
-        })?;
+        ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation {operation}"),
+        )
+    })?;
     if *needs_signature && !signed {
         return Err(ApiError::new(
             "MissingAuthenticationTokenException",

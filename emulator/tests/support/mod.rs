@@ -30,9 +30,18 @@ impl Reply {
 }
 
 /// Sends one request with `Connection: close` and reads the whole response.
-pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -42,26 +51,46 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
     let _ = stream.write_all(body).await;
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("response head");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect::<HashMap<_, _>>();
     let mut body = raw[split + 4..].to_vec();
-    if headers.get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else { return out };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
+        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
         if size == 0 {
             return out;
         }
@@ -71,23 +100,46 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 /// Calls an operation; `signed` adds a fake SigV4 Authorization header.
-pub async fn call_raw(server: &RunningServer, operation: &str, body: &Value, signed: bool) -> Reply {
+pub async fn call_raw(
+    server: &RunningServer,
+    operation: &str,
+    body: &Value,
+    signed: bool,
+) -> Reply {
     let target = format!("AWSCognitoIdentityProviderService.{operation}");
-    let mut headers = vec![("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target.as_str())];
+    let mut headers = vec![
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", target.as_str()),
+    ];
     let auth = "AWS4-HMAC-SHA256 Credential=AKIDEMULATOR/20261122/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00";
     if signed {
         headers.push(("Authorization", auth));
     }
-    request(server.addr, "POST", "/", &headers, body.to_string().as_bytes()).await
+    request(
+        server.addr,
+        "POST",
+        "/",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+    .await
 }
 
 /// A public call: Ok(body) on 200, Err((__type, message)) otherwise.
-pub async fn call(server: &RunningServer, operation: &str, body: Value) -> Result<Value, (String, String)> {
+pub async fn call(
+    server: &RunningServer,
+    operation: &str,
+    body: Value,
+) -> Result<Value, (String, String)> {
     into_result(call_raw(server, operation, &body, false).await)
 }
 
 /// An admin call (signed).
-pub async fn admin(server: &RunningServer, operation: &str, body: Value) -> Result<Value, (String, String)> {
+pub async fn admin(
+    server: &RunningServer,
+    operation: &str,
+    body: Value,
+) -> Result<Value, (String, String)> {
     into_result(call_raw(server, operation, &body, true).await)
 }
 
@@ -97,20 +149,38 @@ fn into_result(reply: Reply) -> Result<Value, (String, String)> {
         Ok(body)
     } else {
         assert_eq!(reply.status, 400, "client errors are HTTP 400: {body}");
-        assert_eq!(reply.headers.get("x-amzn-errortype").map(String::as_str), body["__type"].as_str());
-        Err((body["__type"].as_str().unwrap_or_default().to_string(), body["message"].as_str().unwrap_or_default().to_string()))
+        assert_eq!(
+            reply.headers.get("x-amzn-errortype").map(String::as_str),
+            body["__type"].as_str()
+        );
+        Err((
+            body["__type"].as_str().unwrap_or_default().to_string(),
+            body["message"].as_str().unwrap_or_default().to_string(),
+        ))
     }
 }
 
 /// Starts an emulator with an inline config.
 pub async fn start_with(config: Value) -> RunningServer {
-    start(Options { config: Some(config), ..Options::default() }).await.expect("emulator starts")
+    start(Options {
+        config: Some(config),
+        ..Options::default()
+    })
+    .await
+    .expect("emulator starts")
 }
 
 /// Moves the emulator clock forward.
 pub async fn advance(server: &RunningServer, seconds: i64) {
     let body = json!({ "advanceSeconds": seconds }).to_string();
-    let reply = request(server.addr, "POST", "/_emulator/clock", &[("Content-Type", "application/json")], body.as_bytes()).await;
+    let reply = request(
+        server.addr,
+        "POST",
+        "/_emulator/clock",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!(reply.status, 200);
 }
 
@@ -159,7 +229,14 @@ pub fn x_value(pool_name: &str, user: &str, password: &str, salt: &BigUint) -> B
 }
 
 /// Client-side HKDF key for (a, B, salt) — the formula from the client's point of view.
-pub fn client_key(pool_name: &str, user: &str, password: &str, a: &BigUint, b_pub: &BigUint, salt: &BigUint) -> Vec<u8> {
+pub fn client_key(
+    pool_name: &str,
+    user: &str,
+    password: &str,
+    a: &BigUint,
+    b_pub: &BigUint,
+    salt: &BigUint,
+) -> Vec<u8> {
     let n = n();
     let g = BigUint::from(2u32);
     let k = BigUint::from_bytes_be(&h(&[&java_bytes(&n), &java_bytes(&g)]));
@@ -173,9 +250,21 @@ pub fn client_key(pool_name: &str, user: &str, password: &str, a: &BigUint, b_pu
     hmac(&prk, b"Caldera Derived Key\x01")[..16].to_vec()
 }
 
-pub fn signature(key: &[u8], pool_name: &str, user: &str, secret_block_b64: &str, timestamp: &str) -> String {
+pub fn signature(
+    key: &[u8],
+    pool_name: &str,
+    user: &str,
+    secret_block_b64: &str,
+    timestamp: &str,
+) -> String {
     let block = STANDARD.decode(secret_block_b64).unwrap();
-    let message = [pool_name.as_bytes(), user.as_bytes(), &block, timestamp.as_bytes()].concat();
+    let message = [
+        pool_name.as_bytes(),
+        user.as_bytes(),
+        &block,
+        timestamp.as_bytes(),
+    ]
+    .concat();
     STANDARD.encode(hmac(key, &message))
 }
 
@@ -186,26 +275,63 @@ pub fn timestamp(unix: i64, pad_day: bool) -> String {
     // Walk years and months: slow but obviously right.
     let (mut year, mut rest) = (1970i64, days);
     loop {
-        let len = if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 { 366 } else { 365 };
-        if rest < len { break; }
+        let len = if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+            366
+        } else {
+            365
+        };
+        if rest < len {
+            break;
+        }
         rest -= len;
         year += 1;
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let lengths = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let lengths = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     let mut month = 0;
     while rest >= lengths[month] {
         rest -= lengths[month];
         month += 1;
     }
-    let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let names = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    let day = if pad_day { format!("{:02}", rest + 1) } else { (rest + 1).to_string() };
-    format!("{} {} {} {:02}:{:02}:{:02} UTC {}", weekdays[days.rem_euclid(7) as usize], names[month], day, secs / 3600, secs / 60 % 60, secs % 60, year)
+    let day = if pad_day {
+        format!("{:02}", rest + 1)
+    } else {
+        (rest + 1).to_string()
+    };
+    format!(
+        "{} {} {} {:02}:{:02}:{:02} UTC {}",
+        weekdays[days.rem_euclid(7) as usize],
+        names[month],
+        day,
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        year
+    )
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub fn random_a() -> BigUint {
@@ -214,14 +340,30 @@ pub fn random_a() -> BigUint {
 }
 
 /// Runs USER_SRP_AUTH up to the PASSWORD_VERIFIER answer; returns the service's reply to it.
-pub async fn srp_sign_in(server: &RunningServer, pool_id: &str, client_id: &str, username: &str, password: &str, extra: Value) -> Result<Value, (String, String)> {
-    let (challenge, responses) = srp_prepare(server, pool_id, client_id, username, password, extra, false).await?;
+pub async fn srp_sign_in(
+    server: &RunningServer,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    extra: Value,
+) -> Result<Value, (String, String)> {
+    let (challenge, responses) =
+        srp_prepare(server, pool_id, client_id, username, password, extra, false).await?;
     let _ = challenge;
     call(server, "RespondToAuthChallenge", responses).await
 }
 
 /// Returns (challenge reply, the RespondToAuthChallenge body to send).
-pub async fn srp_prepare(server: &RunningServer, pool_id: &str, client_id: &str, username: &str, password: &str, extra: Value, pad_day: bool) -> Result<(Value, Value), (String, String)> {
+pub async fn srp_prepare(
+    server: &RunningServer,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    extra: Value,
+    pad_day: bool,
+) -> Result<(Value, Value), (String, String)> {
     let pool_name = pool_id.split_once('_').unwrap().1;
     let a = random_a();
     let a_pub = BigUint::from(2u32).modpow(&a, &n());
@@ -231,7 +373,12 @@ pub async fn srp_prepare(server: &RunningServer, pool_id: &str, client_id: &str,
             auth[k] = v;
         }
     }
-    let challenge = call(server, "InitiateAuth", json!({ "AuthFlow": "USER_SRP_AUTH", "ClientId": client_id, "AuthParameters": auth })).await?;
+    let challenge = call(
+        server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_SRP_AUTH", "ClientId": client_id, "AuthParameters": auth }),
+    )
+    .await?;
     assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");
     let p = &challenge["ChallengeParameters"];
     let user_id = p["USER_ID_FOR_SRP"].as_str().unwrap();
@@ -274,7 +421,10 @@ pub fn totp(secret_b32: &str, unix: i64) -> String {
 }
 
 pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    STANDARD.encode(hmac(secret.as_bytes(), format!("{username}{client_id}").as_bytes()))
+    STANDARD.encode(hmac(
+        secret.as_bytes(),
+        format!("{username}{client_id}").as_bytes(),
+    ))
 }
 
 /// A standard test pool: username pool, lenient-but-real policy, two clients.
