@@ -1,5 +1,8 @@
 // Load benchmark (not a test): N concurrent SRP sign-ins against one emulator on loopback.
-// Run from /work/main:  node emulator/bench/load.mjs [--users 50] [--rounds 3] [--timeout 120]
+// Run from the repository root:  node emulator/bench/load.mjs [--users 50] [--rounds 3] [--timeout 120] [--client kit|reference]
+// The client: `kit` (default, needs pkg/ from `make pkg`) spends ~10 ms of SRP per sign-in, so the
+// figures measure the emulator; `reference` (amazon-cognito-identity-js) spends ~200 ms of it on this
+// process's single thread, so they mostly measure the client.
 // Uses the release binary when built (EMULATOR_BIN overrides), else the debug one.
 // Prints throughput, latency p50/p90/p99 and the error count (which must be zero).
 import { spawn } from 'node:child_process';
@@ -18,6 +21,8 @@ const arg = (name, fallback) => {
 const users = Math.min(arg('users', 50), 500);
 const rounds = Math.min(arg('rounds', 3), 20);
 const timeoutSeconds = Math.min(arg('timeout', 120), 600);
+const clientIndex = process.argv.indexOf('--client');
+const clientKind = clientIndex > 0 ? process.argv[clientIndex + 1] : 'kit';
 
 const release = fileURLToPath(new URL('../../target/release/cognito-kit-emulator', import.meta.url));
 const debug = fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
@@ -41,12 +46,22 @@ try {
   }
   sdk.destroy();
   const pool = new CognitoUserPool({ UserPoolId: UserPool.Id, ClientId: UserPoolClient.ClientId, endpoint: `${endpoint}/` });
-  const signIn = (username) => new Promise((resolve, reject) => {
+  const referenceSignIn = (username) => new Promise((resolve, reject) => {
     new CognitoUser({ Username: username, Pool: pool }).authenticateUser(
       new AuthenticationDetails({ Username: username, Password: 'Passw0rd!' }),
       { onSuccess: resolve, onFailure: reject },
     );
   });
+  let signIn = referenceSignIn;
+  if (clientKind === 'kit') {
+    const { loadKit } = await import('../../tests/node/emulator.mjs');
+    const { kitSignIn } = await import('../../scripts/kit-signin.mjs');
+    const kit = await loadKit();
+    signIn = async (username) => {
+      const done = await kitSignIn(kit, { endpoint: `${endpoint}/`, poolId: UserPool.Id, clientId: UserPoolClient.ClientId, username, password: 'Passw0rd!' });
+      if (!done.AuthenticationResult) throw new Error(`no tokens: ${done.ChallengeName}`);
+    };
+  }
 
   const latencies = [];
   let errors = 0;
@@ -60,7 +75,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(0) : 'n/a';
-  console.log(`emulator: ${bin}`);
+  console.log(`emulator: ${bin}; client: ${clientKind === 'kit' ? 'cognito-kit (wasm)' : 'amazon-cognito-identity-js'}`);
   console.log(`sign-ins: ${latencies.length} ok, ${errors} errors (${users} users x ${rounds} rounds, all concurrent)`);
   console.log(`throughput: ${(latencies.length / seconds).toFixed(1)} sign-ins/s over ${seconds.toFixed(1)} s`);
   console.log(`latency ms: p50 ${pct(0.5)}  p90 ${pct(0.9)}  p99 ${pct(0.99)}`);
