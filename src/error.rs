@@ -264,8 +264,10 @@ impl std::error::Error for ProtocolError {}
 pub enum MisuseErrorKind {
     /// An argument is out of its domain (empty username, malformed pool id, …).
     InvalidArgument,
-    /// The call does not fit the current state (no sign-in in progress, not signed in, …).
+    /// The call does not fit the current state (no sign-in in progress, …).
     InvalidState,
+    /// The call needs a signed-in user and there is none (or the session has ended).
+    NotSignedIn,
 }
 
 impl MisuseErrorKind {
@@ -273,6 +275,7 @@ impl MisuseErrorKind {
         match self {
             MisuseErrorKind::InvalidArgument => "InvalidArgument",
             MisuseErrorKind::InvalidState => "InvalidState",
+            MisuseErrorKind::NotSignedIn => "NotSignedIn",
         }
     }
 }

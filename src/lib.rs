@@ -24,6 +24,7 @@
 extern crate alloc;
 
 pub mod api;
+pub mod client;
 pub mod encoding;
 pub mod error;
 pub mod flow;
@@ -32,6 +33,7 @@ pub mod js;
 pub mod secret;
 pub mod secret_hash;
 pub mod srp;
+pub mod storage;
 pub mod tokens;
 pub mod transport;
 

@@ -1,0 +1,120 @@
+//! Where tokens and remembered devices live: a small async key-value interface with adapters.
+//!
+//! Keys are namespaced `cognito-kit.{userPoolId}.{clientId}.…`, so several pools, clients and users
+//! can share one storage. Values are written whole (one JSON record per user), so a failure never
+//! leaves half a session behind.
+
+use crate::error::Result;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use core::cell::RefCell;
+use core::future::Future;
+
+/// An async key-value store (Web Storage, memory, or an app's own).
+pub trait Storage {
+    /// The value under `key`, if any.
+    fn get(&self, key: &str) -> impl Future<Output = Result<Option<String>>>;
+    /// Stores `value` under `key`.
+    fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<()>>;
+    /// Removes `key`.
+    fn remove(&self, key: &str) -> impl Future<Output = Result<()>>;
+}
+
+/// Storage in memory: the default where no Web Storage exists (Node, some private modes), and for
+/// tests. Lost when the page or process ends.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    items: RefCell<BTreeMap<String, String>>,
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every key currently stored (for tests and diagnostics).
+    pub fn keys(&self) -> alloc::vec::Vec<String> {
+        self.items.borrow().keys().cloned().collect()
+    }
+}
+
+impl Storage for MemoryStorage {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.items.borrow().get(key).cloned())
+    }
+
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.items.borrow_mut().insert(key.into(), value.into());
+        Ok(())
+    }
+
+    async fn remove(&self, key: &str) -> Result<()> {
+        self.items.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// The keys of one pool client's records.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// Keys for `user_pool_id` and `client_id`.
+    pub fn new(user_pool_id: &str, client_id: &str) -> Self {
+        Keys {
+            prefix: format!("cognito-kit.{user_pool_id}.{client_id}"),
+        }
+    }
+
+    /// The name of the user who signed in last.
+    pub fn last_user(&self) -> String {
+        format!("{}.lastAuthUser", self.prefix)
+    }
+
+    /// A user's tokens (one JSON record).
+    pub fn tokens(&self, username: &str) -> String {
+        format!("{}.{username}.tokens", self.prefix)
+    }
+
+    /// A user's remembered device (one JSON record).
+    pub fn device(&self, username: &str) -> String {
+        format!("{}.{username}.device", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_namespaced_by_pool_and_client() {
+        let a = Keys::new("us-east-1_A", "c1");
+        let b = Keys::new("us-east-1_B", "c1");
+        assert_eq!(a.tokens("alice"), "cognito-kit.us-east-1_A.c1.alice.tokens");
+        assert_ne!(a.tokens("alice"), b.tokens("alice"));
+        assert_ne!(a.tokens("alice"), a.device("alice"));
+        assert_eq!(a.last_user(), "cognito-kit.us-east-1_A.c1.lastAuthUser");
+    }
+
+    #[test]
+    fn memory_storage_round_trip() {
+        let s = MemoryStorage::new();
+        complete_in_one_poll(async {
+            s.set("k", "v").await.unwrap();
+            assert_eq!(s.get("k").await.unwrap().as_deref(), Some("v"));
+            s.remove("k").await.unwrap();
+            assert_eq!(s.get("k").await.unwrap(), None);
+        });
+    }
+
+    /// MemoryStorage never awaits anything, so one poll completes it.
+    fn complete_in_one_poll(f: impl Future<Output = ()>) {
+        let mut f = core::pin::pin!(f);
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        assert!(f.as_mut().poll(&mut cx).is_ready());
+    }
+}

@@ -1,0 +1,579 @@
+//! The async client driven through a scripted runtime that checks every request it receives:
+//! exact operations and bodies, SECRET_HASH, challenge sessions, device handling, refresh rules.
+#![cfg(not(target_arch = "wasm32"))]
+
+use cognito_kit::api::ApiRequest;
+use cognito_kit::client::{AuthFlow, CognitoAuth, Config, Event, NextStep};
+use cognito_kit::encoding::base64url_encode;
+use cognito_kit::error::{Error, Result, TransportError, TransportErrorKind};
+use cognito_kit::flow::UserAnswer;
+use cognito_kit::secret::ClientSecret;
+use cognito_kit::storage::{MemoryStorage, Storage};
+use cognito_kit::transport::{HttpReply, Runtime};
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+/// One expected request and the reply to give.
+struct Step {
+    operation: &'static str,
+    reply: std::result::Result<(u16, String), TransportErrorKind>,
+}
+
+#[derive(Default)]
+struct Script {
+    steps: RefCell<VecDeque<Step>>,
+    sent: RefCell<Vec<(String, Value)>>,
+    now_millis: Cell<f64>,
+    random: RefCell<VecDeque<u8>>,
+    counter: Cell<u8>,
+}
+
+#[derive(Clone, Default)]
+struct Mock(Rc<Script>);
+
+impl Mock {
+    fn expect(&self, operation: &'static str, status: u16, body: Value) {
+        self.0.steps.borrow_mut().push_back(Step {
+            operation,
+            reply: Ok((status, body.to_string())),
+        });
+    }
+    fn expect_raw(&self, operation: &'static str, status: u16, body: &str) {
+        self.0.steps.borrow_mut().push_back(Step {
+            operation,
+            reply: Ok((status, body.into())),
+        });
+    }
+    fn expect_failure(&self, operation: &'static str, kind: TransportErrorKind) {
+        self.0.steps.borrow_mut().push_back(Step {
+            operation,
+            reply: Err(kind),
+        });
+    }
+    fn sent(&self) -> Vec<(String, Value)> {
+        self.0.sent.borrow().clone()
+    }
+    fn body(&self, index: usize) -> Value {
+        self.sent()[index].1.clone()
+    }
+    fn done(&self) {
+        assert!(
+            self.0.steps.borrow().is_empty(),
+            "unused scripted replies remain"
+        );
+    }
+}
+
+/// Returns Pending once, so that concurrent callers interleave at every request.
+struct YieldOnce(bool);
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+impl Runtime for Mock {
+    async fn send(&self, endpoint: &str, request: &ApiRequest) -> Result<HttpReply> {
+        assert_eq!(endpoint, "http://emulator.test/");
+        assert_eq!(
+            request.target(),
+            format!("AWSCognitoIdentityProviderService.{}", request.operation)
+        );
+        self.0.sent.borrow_mut().push((
+            request.operation.to_string(),
+            serde_json::from_str(&request.body).unwrap(),
+        ));
+        YieldOnce(false).await;
+        let step = self
+            .0
+            .steps
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request {}", request.operation));
+        assert_eq!(request.operation, step.operation, "request order");
+        match step.reply {
+            Ok((status, body)) => Ok(HttpReply {
+                status,
+                error_type: None,
+                body: body.into_bytes(),
+            }),
+            Err(kind) => Err(Error::Transport(TransportError {
+                kind,
+                message: "scripted".into(),
+            })),
+        }
+    }
+    fn now_millis(&self) -> f64 {
+        self.0.now_millis.get()
+    }
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
+        for b in buffer.iter_mut() {
+            *b = self.0.random.borrow_mut().pop_front().unwrap_or_else(|| {
+                self.0.counter.set(self.0.counter.get().wrapping_add(37));
+                self.0.counter.get() | 1
+            });
+        }
+        Ok(())
+    }
+    async fn sleep(&self, _millis: u32) {}
+}
+
+fn jwt(claims: Value) -> String {
+    format!(
+        "{}.{}.c2ln",
+        base64url_encode(br#"{"alg":"RS256","kid":"k"}"#),
+        base64url_encode(claims.to_string().as_bytes())
+    )
+}
+
+fn tokens(iat: i64, lifetime: i64, refresh: Option<&str>) -> Value {
+    let mut result = json!({
+        "AccessToken": jwt(json!({"sub": "sub-1", "username": "u-1", "token_use": "access", "iat": iat, "exp": iat + lifetime})),
+        "IdToken": jwt(json!({"sub": "sub-1", "cognito:username": "u-1", "email": "alice@example.com", "token_use": "id", "iat": iat, "exp": iat + lifetime})),
+        "ExpiresIn": lifetime,
+        "TokenType": "Bearer",
+    });
+    if let Some(r) = refresh {
+        result["RefreshToken"] = json!(r);
+    }
+    json!({"AuthenticationResult": result, "ChallengeParameters": {}})
+}
+
+fn vector() -> Value {
+    let doc: Value = serde_json::from_str(include_str!("vectors/srp_user.json")).unwrap();
+    doc["cases"][10].clone()
+}
+
+fn client(mock: &Mock, pool_name: &str, secret: Option<&str>) -> CognitoAuth<Mock, MemoryStorage> {
+    let mut config = Config::new(format!("us-east-1_{pool_name}"), "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    config.client_secret = secret.map(ClientSecret::new);
+    CognitoAuth::new(config, mock.clone(), MemoryStorage::new()).unwrap()
+}
+
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    futures::executor::block_on(f)
+}
+
+/// Starts an SRP sign-in whose random `a` and clock are the vector's, so the answer is known.
+fn srp_sign_in_to_verifier(mock: &Mock, v: &Value) {
+    let a = hex::decode(v["inputs"]["a"].as_str().unwrap());
+    mock.0.random.borrow_mut().extend(a);
+    mock.0
+        .now_millis
+        .set(v["inputs"]["nowMillis"].as_f64().unwrap());
+    let i = &v["inputs"];
+    mock.expect(
+        "InitiateAuth",
+        200,
+        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s-1", "ChallengeParameters": {
+            "SRP_B": i["srpB"], "SALT": i["salt"], "SECRET_BLOCK": i["secretBlock"],
+            "USER_ID_FOR_SRP": i["userIdForSrp"], "USERNAME": i["userIdForSrp"]}}),
+    );
+}
+
+mod hex {
+    pub fn decode(s: &str) -> Vec<u8> {
+        cognito_kit::encoding::hex_decode(s, "hex").unwrap()
+    }
+}
+
+#[test]
+fn srp_sign_in_sends_exactly_what_the_reference_client_sends() {
+    let v = vector();
+    let mock = Mock::default();
+    let auth = client(&mock, v["inputs"]["poolName"].as_str().unwrap(), None);
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = events.clone();
+    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    srp_sign_in_to_verifier(&mock, &v);
+    let now = (v["inputs"]["nowMillis"].as_f64().unwrap() / 1000.0) as i64;
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        tokens(now, 3600, Some("refresh-1")),
+    );
+
+    let out = block_on(auth.sign_in(
+        "typed@example.com",
+        Some(v["inputs"]["password"].as_str().unwrap()),
+        AuthFlow::UserSrp,
+    ))
+    .unwrap();
+    assert!(out.is_signed_in);
+    assert_eq!(out.next_step, NextStep::Done);
+    assert_eq!(
+        mock.body(0),
+        json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": "client123", "AuthParameters": {"USERNAME": "typed@example.com", "SRP_A": v["A"]}})
+    );
+    let respond = mock.body(1);
+    assert_eq!(respond["ChallengeName"], "PASSWORD_VERIFIER");
+    assert_eq!(respond["Session"], "s-1");
+    assert_eq!(
+        respond["ChallengeResponses"], v["challengeResponses"],
+        "the reference client's answer, byte for byte"
+    );
+    assert_eq!(*events.borrow(), vec![Event::SignedIn]);
+
+    // The session is served from storage, without a request.
+    let session = block_on(auth.get_session()).unwrap();
+    assert_eq!(session.username, "u-1");
+    assert_eq!(mock.sent().len(), 2);
+    mock.done();
+}
+
+#[test]
+fn a_secret_client_sends_secret_hash_for_the_right_username() {
+    let v = vector();
+    let mock = Mock::default();
+    let auth = client(
+        &mock,
+        v["inputs"]["poolName"].as_str().unwrap(),
+        Some("s3cr3t"),
+    );
+    srp_sign_in_to_verifier(&mock, &v);
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        tokens(1_795_000_000, 3600, Some("r")),
+    );
+    block_on(auth.sign_in(
+        "typed@example.com",
+        Some(v["inputs"]["password"].as_str().unwrap()),
+        AuthFlow::UserSrp,
+    ))
+    .unwrap();
+    let hash = |user: &str| {
+        cognito_kit::secret_hash::secret_hash(&ClientSecret::new("s3cr3t"), user, "client123")
+    };
+    assert_eq!(
+        mock.body(0)["AuthParameters"]["SECRET_HASH"],
+        hash("typed@example.com")
+    );
+    let user_id = v["inputs"]["userIdForSrp"].as_str().unwrap();
+    assert_eq!(
+        mock.body(1)["ChallengeResponses"]["SECRET_HASH"],
+        hash(user_id),
+        "answers hash the challenge's USERNAME"
+    );
+}
+
+#[test]
+fn totp_mfa_wrong_code_can_be_retried_then_signs_in() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    mock.expect("InitiateAuth", 200, json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "m-1", "ChallengeParameters": {"USERNAME": "u-1"}}));
+    let out = block_on(auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword)).unwrap();
+    assert_eq!(
+        mock.body(0)["AuthParameters"],
+        json!({"USERNAME": "alice", "PASSWORD": "pw"})
+    );
+    assert_eq!(
+        out,
+        cognito_kit::client::SignInOutput {
+            is_signed_in: false,
+            next_step: NextStep::ConfirmSignInWithTotpCode
+        }
+    );
+
+    mock.expect(
+        "RespondToAuthChallenge",
+        400,
+        json!({"__type": "CodeMismatchException", "message": "Invalid code received for user"}),
+    );
+    let err = block_on(auth.confirm_sign_in(UserAnswer::Code("000000".into()))).unwrap_err();
+    assert_eq!(err.code(), "CodeMismatchException");
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        tokens(1_795_000_000, 3600, Some("r")),
+    );
+    let out = block_on(auth.confirm_sign_in(UserAnswer::Code("123456".into()))).unwrap();
+    assert!(out.is_signed_in);
+    assert_eq!(
+        mock.body(2)["ChallengeResponses"],
+        json!({"USERNAME": "u-1", "SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    );
+    assert_eq!(mock.body(2)["Session"], "m-1");
+    // Nothing is waiting any more.
+    assert_eq!(
+        block_on(auth.confirm_sign_in(UserAnswer::Code("1".into())))
+            .unwrap_err()
+            .code(),
+        "InvalidState"
+    );
+}
+
+fn signed_in(mock: &Mock, auth: &CognitoAuth<Mock, MemoryStorage>, iat: i64, lifetime: i64) {
+    mock.expect(
+        "InitiateAuth",
+        200,
+        tokens(iat, lifetime, Some("refresh-1")),
+    );
+    mock.0.now_millis.set(iat as f64 * 1000.0);
+    block_on(auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword)).unwrap();
+}
+
+#[test]
+fn two_concurrent_get_session_calls_make_one_refresh() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.0.now_millis.set(1_003_590.0 * 1000.0); // within the 60 s margin
+    mock.expect("InitiateAuth", 200, tokens(1_003_590, 3600, None));
+    let (a, b) = block_on(async { futures::join!(auth.get_session(), auth.get_session()) });
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.access_token, b.access_token);
+    let refreshes: Vec<_> = mock
+        .sent()
+        .into_iter()
+        .filter(|(_, body)| body["AuthFlow"] == "REFRESH_TOKEN_AUTH")
+        .collect();
+    assert_eq!(refreshes.len(), 1, "one refresh for two callers");
+    assert_eq!(
+        refreshes[0].1["AuthParameters"],
+        json!({"REFRESH_TOKEN": "refresh-1"})
+    );
+    // The reply had no refresh token: the old one is kept for the next refresh.
+    mock.0.now_millis.set(1_007_200.0 * 1000.0);
+    mock.expect("InitiateAuth", 200, tokens(1_007_200, 3600, None));
+    block_on(auth.get_session()).unwrap();
+    assert_eq!(
+        mock.sent().last().unwrap().1["AuthParameters"]["REFRESH_TOKEN"],
+        "refresh-1"
+    );
+    mock.done();
+}
+
+#[test]
+fn a_transient_refresh_failure_keeps_the_tokens_and_an_authoritative_one_clears_them() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = events.clone();
+    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.0.now_millis.set(1_004_000.0 * 1000.0);
+
+    mock.expect_failure("InitiateAuth", TransportErrorKind::Network);
+    let err = block_on(auth.get_session()).unwrap_err();
+    assert_eq!(err.code(), "NetworkError");
+    assert!(err.retryable());
+    mock.expect_raw("InitiateAuth", 502, "<html><h1>502 Bad Gateway</h1></html>");
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotJsonReply"
+    );
+    mock.expect(
+        "InitiateAuth",
+        500,
+        json!({"__type": "InternalErrorException", "message": "oops"}),
+    );
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "InternalErrorException"
+    );
+
+    // Still signed in: the next refresh uses the same refresh token and succeeds.
+    mock.expect(
+        "InitiateAuth",
+        400,
+        json!({"__type": "NotAuthorizedException", "message": "Refresh Token has been revoked"}),
+    );
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotAuthorizedException"
+    );
+    let refresh_tokens: Vec<_> = mock
+        .sent()
+        .iter()
+        .skip(1)
+        .map(|(_, b)| b["AuthParameters"]["REFRESH_TOKEN"].clone())
+        .collect();
+    assert!(refresh_tokens.iter().all(|t| t == "refresh-1"));
+    // The revoked refresh token ends the session.
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    let ev = events.borrow();
+    assert_eq!(ev.first(), Some(&Event::SignedIn));
+    assert_eq!(ev.last(), Some(&Event::SignedOut));
+    assert_eq!(
+        ev.iter()
+            .filter(|e| matches!(e, Event::TokenRefreshFailure(_)))
+            .count(),
+        4
+    );
+    mock.done();
+}
+
+#[test]
+fn rotation_uses_get_tokens_from_refresh_token_and_keeps_the_new_token() {
+    let mock = Mock::default();
+    let mut config = Config::new("us-east-1_Pool", "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    config.refresh_token_rotation = true;
+    config.client_secret = Some(ClientSecret::new("sec"));
+    let auth = CognitoAuth::new(config, mock.clone(), MemoryStorage::new()).unwrap();
+    signed_in(&mock, &auth, 2_000_000, 600);
+    mock.0.now_millis.set(2_000_590.0 * 1000.0);
+    mock.expect(
+        "GetTokensFromRefreshToken",
+        200,
+        tokens(2_000_590, 600, Some("refresh-2")),
+    );
+    block_on(auth.get_session()).unwrap();
+    assert_eq!(
+        mock.body(1),
+        json!({"RefreshToken": "refresh-1", "ClientId": "client123", "ClientSecret": "sec"})
+    );
+    mock.0.now_millis.set(2_001_200.0 * 1000.0);
+    mock.expect(
+        "GetTokensFromRefreshToken",
+        200,
+        tokens(2_001_200, 600, Some("refresh-3")),
+    );
+    block_on(auth.get_session()).unwrap();
+    assert_eq!(
+        mock.body(2)["RefreshToken"],
+        "refresh-2",
+        "the rotated token replaced the old one"
+    );
+}
+
+#[test]
+fn a_device_forgotten_by_the_service_is_dropped_and_sign_in_restarts_without_it() {
+    let v = vector();
+    let mock = Mock::default();
+    let pool = v["inputs"]["poolName"].as_str().unwrap();
+    let storage = MemoryStorage::new();
+    let device_key = format!("cognito-kit.us-east-1_{pool}.client123.typed@example.com.device");
+    block_on(storage.set(&device_key, r#"{"device_key":"dk-1","device_group_key":"gk","device_password":"cGFzcw==","remembered":true}"#)).unwrap();
+    let mut config = Config::new(format!("us-east-1_{pool}"), "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    let auth = CognitoAuth::new(config, mock.clone(), storage).unwrap();
+
+    srp_sign_in_to_verifier(&mock, &v);
+    mock.expect(
+        "RespondToAuthChallenge",
+        400,
+        json!({"__type": "ResourceNotFoundException", "message": "Device does not exist."}),
+    );
+    mock.expect(
+        "InitiateAuth",
+        200,
+        json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s-2", "ChallengeParameters": {}}),
+    );
+    let out = block_on(auth.sign_in(
+        "typed@example.com",
+        Some(v["inputs"]["password"].as_str().unwrap()),
+        AuthFlow::UserSrp,
+    ))
+    .unwrap();
+    assert_eq!(out.next_step, NextStep::ConfirmSignInWithTotpCode);
+    assert_eq!(mock.body(0)["AuthParameters"]["DEVICE_KEY"], "dk-1");
+    assert_eq!(mock.body(1)["ChallengeResponses"]["DEVICE_KEY"], "dk-1");
+    let restart = mock.body(2);
+    assert!(
+        restart["AuthParameters"].get("DEVICE_KEY").is_none(),
+        "restarted without the device"
+    );
+    assert_ne!(
+        restart["AuthParameters"]["SRP_A"],
+        mock.body(0)["AuthParameters"]["SRP_A"],
+        "a fresh a, never reused"
+    );
+    mock.done();
+}
+
+#[test]
+fn unexpected_replies_are_typed_errors() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    mock.expect(
+        "InitiateAuth",
+        200,
+        json!({"ChallengeName": "SOMETHING_NEW", "Session": "s"}),
+    );
+    assert_eq!(
+        block_on(auth.sign_in("a", Some("p"), AuthFlow::UserPassword))
+            .unwrap_err()
+            .code(),
+        "UnexpectedChallenge"
+    );
+    mock.expect_raw("InitiateAuth", 200, "<html>captive portal</html>");
+    assert_eq!(
+        block_on(auth.sign_in("a", Some("p"), AuthFlow::UserPassword))
+            .unwrap_err()
+            .code(),
+        "NotJsonReply"
+    );
+    mock.expect(
+        "InitiateAuth",
+        400,
+        json!({"__type": "UserNotConfirmedException", "message": "User is not confirmed."}),
+    );
+    assert_eq!(
+        block_on(auth.sign_in("a", Some("p"), AuthFlow::UserPassword))
+            .unwrap()
+            .next_step,
+        NextStep::ConfirmSignUp
+    );
+    assert_eq!(
+        block_on(auth.sign_in("", Some("p"), AuthFlow::UserSrp))
+            .unwrap_err()
+            .code(),
+        "InvalidArgument"
+    );
+    assert_eq!(
+        block_on(auth.sign_in("a", None, AuthFlow::UserSrp))
+            .unwrap_err()
+            .code(),
+        "InvalidArgument"
+    );
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    mock.done();
+}
+
+#[test]
+fn sign_out_revokes_and_clears_and_global_sign_out_failure_keeps_tokens() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.expect_failure("GlobalSignOut", TransportErrorKind::Network);
+    assert_eq!(
+        block_on(auth.sign_out(true)).unwrap_err().code(),
+        "NetworkError"
+    );
+    assert!(
+        block_on(auth.get_session()).is_ok(),
+        "tokens kept for a retry"
+    );
+    mock.expect("RevokeToken", 200, json!({}));
+    block_on(auth.sign_out(false)).unwrap();
+    assert_eq!(
+        mock.sent().last().unwrap().1,
+        json!({"Token": "refresh-1", "ClientId": "client123"})
+    );
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    mock.done();
+}
