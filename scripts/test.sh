@@ -31,7 +31,29 @@ run "vectors reproduce from the reference library" node tests/vectors/generate.m
 run "lints (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 run "lints (wasm32)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 run "native tests" cargo test --workspace
-run "browser tests (headless Chromium)" wasm-pack test --headless --chrome --mode no-install
+# The browser tests include end-to-end flows against a real emulator on a fixed loopback port (the
+# URL is compiled into the test binary, so a fixed port keeps rebuilds away).
+e2e_port=${COGNITO_KIT_E2E_PORT:-9230}
+export COGNITO_KIT_EMULATOR_URL="http://127.0.0.1:$e2e_port/"
+emulator_pid=
+start_emulator() {
+  cargo build --quiet -p cognito-kit-emulator || return 1
+  target/debug/cognito-kit-emulator --host 127.0.0.1 --port "$e2e_port" --config emulator/examples/pools.json \
+    >test-output/emulator.log 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "listening on" test-output/emulator.log 2>/dev/null && return 0
+    kill -0 "$emulator_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the emulator did not start (port $e2e_port busy?):"; cat test-output/emulator.log
+  return 1
+}
+trap '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null' EXIT
+browser_tests() {
+  start_emulator && wasm-pack test --headless --chrome --mode no-install
+}
+run "browser tests (headless Chromium, end to end against the emulator)" browser_tests
 run "the kit's wasm package against the emulator (Node)" \
   sh -c 'scripts/build-pkg.sh >/dev/null && cargo build --quiet -p cognito-kit-emulator && node --test tests/node/'
 run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \

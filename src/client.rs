@@ -703,6 +703,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         Ok(SignInOutput::step(step))
     }
 
+    /// The challenge a sign-in is waiting on, if any.
+    pub fn pending_challenge(&self) -> Option<Challenge> {
+        self.pending.borrow().as_ref().map(|p| p.challenge.clone())
+    }
+
     /// Answers the step `sign_in` (or a previous `confirm_sign_in`) returned. A wrong code keeps the
     /// sign-in open for another try; other failures end it.
     pub async fn confirm_sign_in(&self, answer: UserAnswer) -> Result<SignInOutput> {

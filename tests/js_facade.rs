@@ -78,7 +78,11 @@ fn errors_are_typed_js_errors() {
             .answer_password_verifier("P", "pw".into(), input, None)
             .unwrap_err();
         assert!(err.is_instance_of::<js_sys::Error>());
-        assert_eq!(get(&err, "name").as_string().unwrap(), "CognitoError");
+        assert_eq!(
+            get(&err, "name").as_string().unwrap(),
+            code,
+            "name is the code, as for service errors"
+        );
         assert_eq!(get(&err, "code").as_string().unwrap(), code);
         assert_eq!(get(&err, "retryable").as_bool(), Some(false));
     }

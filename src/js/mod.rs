@@ -1,6 +1,6 @@
 //! The JavaScript facade (`#[wasm_bindgen]`): thin wrappers with camelCase names over the Rust API.
 //! Nothing here may panic: a panic in wasm kills the instance for every caller on the page.
-//! Errors reach JavaScript as `Error` objects with `name = "CognitoError"` and a stable `code`.
+//! Errors reach JavaScript as `CognitoError` objects (see `to_js_error`) with a stable `code`.
 
 // wasm-bindgen's generated glue contains `unsafe` blocks; this module holds no hand-written unsafe.
 #![allow(unsafe_code)]
@@ -13,19 +13,43 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-/// Turns the kit's error into a JavaScript `Error` with `name`, `code`, `retryable` and, for the
-/// service's errors, `status`.
+#[cfg(target_arch = "wasm32")]
+pub mod auth;
+#[cfg(target_arch = "wasm32")]
+pub mod storage;
+
+std::thread_local! {
+    static ERROR_CLASS: core::cell::RefCell<Option<js_sys::Function>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Registers the package's `CognitoError` class (a subclass of `Error`), so that every error the
+/// kit throws is an instance of it. The package's entry module calls this once.
+#[wasm_bindgen(js_name = __setErrorClass)]
+pub fn set_error_class(class: js_sys::Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// Turns the kit's error into a JavaScript error (a `CognitoError` once registered) with `name` and
+/// `code` = the service's exception name or the kit's code, `retryable`, and `status` for the
+/// service's errors.
 pub(crate) fn to_js_error(error: &Error) -> JsValue {
-    let js = js_sys::Error::new(&alloc::format!("{error}"));
-    js.set_name("CognitoError");
-    let obj: &JsValue = js.as_ref();
+    let message = alloc::format!("{error}");
+    let constructed = ERROR_CLASS.with(|c| {
+        c.borrow().as_ref().and_then(|class| {
+            let args = js_sys::Array::of1(&message.as_str().into());
+            Reflect::construct(class, &args).ok()
+        })
+    });
+    let js: JsValue = constructed.unwrap_or_else(|| js_sys::Error::new(&message).into());
+    let obj: &JsValue = &js;
+    let _ = Reflect::set(obj, &"name".into(), &error.code().into());
     // Reflect::set fails only on frozen or proxied objects; a fresh Error is neither.
     let _ = Reflect::set(obj, &"code".into(), &error.code().into());
     let _ = Reflect::set(obj, &"retryable".into(), &error.retryable().into());
     if let Error::Service(s) = error {
         let _ = Reflect::set(obj, &"status".into(), &s.status.into());
     }
-    js.into()
+    js
 }
 
 fn js_err(error: Error) -> JsValue {
