@@ -890,22 +890,37 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         if !self.needs_refresh(&record)? {
             return Self::session_of(&record);
         }
-        self.refresh_shared().await
+        self.refresh_shared(false).await
     }
 
     /// Refreshes now, whatever the expiry (shared with any refresh already running).
     pub async fn refresh_session(&self) -> Result<Session> {
-        self.refresh_shared().await
+        self.refresh_shared(true).await
     }
 
-    async fn refresh_shared(&self) -> Result<Session> {
+    async fn refresh_shared(&self, force: bool) -> Result<Session> {
         let running = self.flight.borrow().clone();
         if let Some(flight) = running {
             return WaitFlight(flight).await;
         }
         let flight = Rc::new(RefCell::new(Flight::default()));
         *self.flight.borrow_mut() = Some(flight.clone());
-        let result = self.refresh_once().await;
+        // Across tabs: one refresh at a time per pool client; a tab that waited first looks whether
+        // another one already stored fresh tokens.
+        let lock = format!(
+            "cognito-kit.refresh.{}.{}",
+            self.config.user_pool_id, self.config.client_id
+        );
+        let result = self
+            .runtime
+            .exclusive(&lock, async {
+                let record = self.load_record().await?;
+                if !force && !self.needs_refresh(&record)? {
+                    return Self::session_of(&record);
+                }
+                self.refresh_once().await
+            })
+            .await;
         let wakers = {
             let mut f = flight.borrow_mut();
             f.result = Some(result.clone());

@@ -34,6 +34,13 @@ pub trait Runtime {
     fn fill_random(&self, buffer: &mut [u8]) -> Result<()>;
     /// Waits `millis` milliseconds.
     fn sleep(&self, millis: u32) -> impl Future<Output = ()>;
+    /// Runs `work` while holding the exclusive lock `name`, shared by every page of the origin where
+    /// the platform has one (the Web Locks API), so that tabs take turns. Without such a lock it
+    /// simply runs `work`.
+    fn exclusive<T>(&self, name: &str, work: impl Future<Output = T>) -> impl Future<Output = T> {
+        let _ = name;
+        work
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -218,6 +225,44 @@ mod fetch {
 
         fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
             crate::js::fill_random(buffer)
+        }
+
+        async fn exclusive<T>(&self, name: &str, work: impl core::future::Future<Output = T>) -> T {
+            // navigator.locks.request(name, callback): the callback runs when the lock is granted and
+            // the lock is held until the promise it returns settles. `granted` tells us when to start;
+            // `release` is resolved once our work is done.
+            let locks = Reflect::get(&js_sys::global(), &"navigator".into())
+                .ok()
+                .filter(|n| n.is_object())
+                .and_then(|n| Reflect::get(&n, &"locks".into()).ok())
+                .filter(|l| l.is_object());
+            let request = locks
+                .as_ref()
+                .and_then(|l| Reflect::get(l, &"request".into()).ok())
+                .and_then(|f| f.dyn_into::<Function>().ok());
+            let (Some(locks), Some(request)) = (locks, request) else {
+                return work.await;
+            };
+            let release_slot: alloc::rc::Rc<Cell<Option<Function>>> =
+                alloc::rc::Rc::new(Cell::new(None));
+            let mut granted_resolve: Option<Function> = None;
+            let granted = Promise::new(&mut |resolve, _| granted_resolve = Some(resolve));
+            let slot = release_slot.clone();
+            let on_grant = Closure::once_into_js(move || -> JsValue {
+                if let Some(r) = granted_resolve {
+                    let _ = r.call0(&JsValue::NULL);
+                }
+                Promise::new(&mut |resolve, _| slot.set(Some(resolve))).into()
+            });
+            let held = request.call2(&locks, &name.into(), &on_grant);
+            if held.is_err() || JsFuture::from(granted).await.is_err() {
+                return work.await;
+            }
+            let result = work.await;
+            if let Some(release) = release_slot.take() {
+                let _ = release.call0(&JsValue::NULL);
+            }
+            result
         }
 
         async fn sleep(&self, millis: u32) {

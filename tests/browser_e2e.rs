@@ -26,17 +26,20 @@ const CLIENT_SECRET: &str = "demosecret00000000000000000000000000000000000000000
 fn emulator() -> String {
     match option_env!("COGNITO_KIT_EMULATOR_URL") {
         Some(url) => url.to_string(),
-        None => panic!("build with COGNITO_KIT_EMULATOR_URL set (make test starts the emulator and sets it)"),
+        None => panic!(
+            "build with COGNITO_KIT_EMULATOR_URL set (make test starts the emulator and sets it)"
+        ),
     }
 }
 
-/// FetchRuntime that records each request (operation and challenge name) and can be pointed at a
-/// dead address to play "the service is unreachable".
+/// FetchRuntime that records each request (operation and challenge name), can be pointed at a
+/// dead address to play "the service is unreachable", and can move its clock forward.
 #[derive(Clone, Default)]
 struct Recording {
     inner: FetchRuntime,
     log: Rc<RefCell<Vec<String>>>,
     down: Rc<RefCell<bool>>,
+    clock_offset_millis: Rc<RefCell<f64>>,
 }
 
 impl Runtime for Recording {
@@ -59,13 +62,16 @@ impl Runtime for Recording {
         self.inner.send(target, request).await
     }
     fn now_millis(&self) -> f64 {
-        self.inner.now_millis()
+        self.inner.now_millis() + *self.clock_offset_millis.borrow()
     }
     fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
         self.inner.fill_random(buffer)
     }
     async fn sleep(&self, millis: u32) {
         self.inner.sleep(millis).await
+    }
+    async fn exclusive<T>(&self, name: &str, work: impl std::future::Future<Output = T>) -> T {
+        self.inner.exclusive(name, work).await
     }
 }
 
@@ -454,4 +460,49 @@ async fn tokens_persist_in_local_storage_namespaced_by_pool_and_client() {
         )
         .unwrap()
         .is_null());
+}
+
+#[wasm_bindgen_test]
+async fn tokens_refresh_when_the_clock_passes_their_expiry_and_two_tabs_share_one_refresh() {
+    let mut config = Config::new(POOL, PUBLIC_CLIENT);
+    config.endpoint = Some(emulator());
+    config.refresh_token_rotation = true;
+    // Two clients on the same localStorage and one lock namespace: two tabs of one origin.
+    let tab_a = Recording::default();
+    let tab_b = Recording {
+        log: tab_a.log.clone(),
+        clock_offset_millis: tab_a.clock_offset_millis.clone(),
+        ..Recording::default()
+    };
+    let local = || JsStorage::from_option(&"local".into()).unwrap();
+    let a = CognitoAuth::new(config.clone(), tab_a.clone(), local()).unwrap();
+    let b = CognitoAuth::new(config, tab_b, local()).unwrap();
+    a.sign_in("alice@example.com", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    let first = b
+        .get_session()
+        .await
+        .expect("the other tab sees the session");
+    assert_eq!(
+        tab_a.count("GetTokensFromRefreshToken"),
+        0,
+        "fresh tokens need no refresh"
+    );
+
+    // 59 minutes 50 seconds later the hour-long access token is within the refresh margin.
+    *tab_a.clock_offset_millis.borrow_mut() = 3_590_000.0;
+    let (x, y) = futures::join!(a.get_session(), b.get_session());
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_ne!(x.access_token, first.access_token, "refreshed");
+    assert_eq!(
+        x.access_token, y.access_token,
+        "both tabs hold the same new tokens"
+    );
+    assert_eq!(
+        tab_a.count("GetTokensFromRefreshToken"),
+        1,
+        "one refresh across the two tabs"
+    );
+    a.sign_out(false).await.unwrap();
 }
