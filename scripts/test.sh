@@ -47,11 +47,18 @@ start_emulator() {
     sleep 0.1
   done
   echo "the emulator did not start (port $e2e_port busy?):"; cat test-output/emulator.log
+  kill "$emulator_pid" 2>/dev/null
   return 1
 }
-trap '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null' EXIT
+# `run` executes each suite in a pipeline's subshell, so the emulator is stopped right here, not by
+# a trap of this shell (which would never see its pid).
 browser_tests() {
-  start_emulator && wasm-pack test --headless --chrome --mode no-install
+  start_emulator || return 1
+  wasm-pack test --headless --chrome --mode no-install
+  local status=$?
+  kill "$emulator_pid" 2>/dev/null
+  wait "$emulator_pid" 2>/dev/null
+  return $status
 }
 run "browser tests (headless Chromium, end to end against the emulator)" browser_tests
 run "the kit's wasm package against the emulator (Node)" \

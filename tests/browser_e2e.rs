@@ -106,6 +106,37 @@ async fn outbox_code(username: &str) -> String {
         .to_string()
 }
 
+/// Moves the emulator's clock forward (its test hook), to expire sessions and codes.
+async fn advance_emulator_clock(seconds: u32) {
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let init = js_sys::Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    Reflect::set(
+        &init,
+        &"body".into(),
+        &format!("{{\"advanceSeconds\":{seconds}}}").into(),
+    )
+    .unwrap();
+    let url = format!("{}_emulator/clock", emulator());
+    let response = JsFuture::from(Promise::from(
+        fetch
+            .call2(&wasm_bindgen::JsValue::NULL, &url.into(), &init)
+            .unwrap(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        Reflect::get(&response, &"status".into()).unwrap().as_f64(),
+        Some(200.0)
+    );
+}
+
 /// GET through the global fetch (only for the emulator's test hooks).
 async fn web_sys_fetch(url: &str) -> String {
     use js_sys::{Function, Promise, Reflect};
@@ -133,8 +164,11 @@ async fn web_sys_fetch(url: &str) -> String {
         .unwrap()
 }
 
-/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at the browser's current time.
-fn totp(secret_base32: &str) -> String {
+/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at the emulator's current time (tests
+/// move its clock, and it checks codes against it).
+async fn totp(secret_base32: &str) -> String {
+    let clock: serde_json::Value = serde_json::from_str(&web_sys_fetch(&format!("{}_emulator/clock", emulator())).await).unwrap();
+    let now = clock["now"].as_f64().expect("the emulator's clock");
     use hmac::{Hmac, Mac};
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let (mut bits, mut value, mut key) = (0u32, 0u32, Vec::new());
@@ -150,7 +184,7 @@ fn totp(secret_base32: &str) -> String {
             key.push((value >> bits) as u8);
         }
     }
-    let counter = (js_sys::Date::now() / 1000.0 / 30.0) as u64;
+    let counter = (now / 30.0) as u64;
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
     mac.update(&counter.to_be_bytes());
     let h = mac.finalize().into_bytes();
@@ -217,7 +251,7 @@ async fn totp_mfa_wrong_then_right_code() {
         .await
         .unwrap();
     assert_eq!(out.next_step, NextStep::ConfirmSignInWithTotpCode);
-    let right = totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    let right = totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -505,4 +539,101 @@ async fn tokens_refresh_when_the_clock_passes_their_expiry_and_two_tabs_share_on
         "one refresh across the two tabs"
     );
     a.sign_out(false).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn custom_challenge_with_and_without_srp() {
+    let auth = client(PUBLIC_CLIENT, None);
+    let out = auth
+        .sign_in("alice@example.com", None, AuthFlow::CustomWithoutSrp)
+        .await
+        .unwrap();
+    match out.next_step {
+        NextStep::ConfirmSignInWithCustomChallenge(params) => assert_eq!(
+            params.get("question").map(String::as_str),
+            Some("What is six times seven?")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let done = auth
+        .confirm_sign_in(UserAnswer::Custom("42".into()))
+        .await
+        .unwrap();
+    assert!(done.is_signed_in);
+    auth.sign_out(false).await.unwrap();
+
+    // With SRP first: the password is proven, then the custom challenge.
+    let runtime_log = auth.runtime().log.clone();
+    let out = auth
+        .sign_in(
+            "alice@example.com",
+            Some("Passw0rd!"),
+            AuthFlow::CustomWithSrp,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(out.next_step, NextStep::ConfirmSignInWithCustomChallenge(_)),
+        "{out:?}"
+    );
+    assert!(runtime_log
+        .borrow()
+        .iter()
+        .any(|e| e == "RespondToAuthChallenge:PASSWORD_VERIFIER"));
+    assert!(
+        auth.confirm_sign_in(UserAnswer::Custom("42".into()))
+            .await
+            .unwrap()
+            .is_signed_in
+    );
+    // A wrong password never reaches the custom challenge.
+    auth.sign_out(false).await.unwrap();
+    let err = auth
+        .sign_in("alice@example.com", Some("wrong"), AuthFlow::CustomWithSrp)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "NotAuthorizedException");
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_challenge_session_ends_the_sign_in_and_an_expired_code_is_refused() {
+    let auth = client(PUBLIC_CLIENT, None);
+    let out = auth
+        .sign_in("carol@example.com", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    assert_eq!(out.next_step, NextStep::ConfirmSignInWithTotpCode);
+    advance_emulator_clock(200).await; // challenge sessions live 3 minutes
+    let err = auth
+        .confirm_sign_in(UserAnswer::Code(totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "NotAuthorizedException");
+    assert!(err.to_string().contains("session is expired"), "{err}");
+    assert_eq!(
+        auth.confirm_sign_in(UserAnswer::Code("123456".into()))
+            .await
+            .unwrap_err()
+            .code(),
+        "InvalidState",
+        "the sign-in is over"
+    );
+
+    let email = format!("exp-{}@example.com", js_sys::Math::random().to_bits());
+    auth.sign_up(
+        &email,
+        "Str0ngPassw0rd",
+        &[("email".to_string(), email.clone())],
+    )
+    .await
+    .unwrap();
+    let code = outbox_code(&email).await;
+    advance_emulator_clock(25 * 3600).await; // sign-up codes live 24 hours
+    assert_eq!(
+        auth.confirm_sign_up(&email, &code)
+            .await
+            .unwrap_err()
+            .code(),
+        "ExpiredCodeException"
+    );
 }
