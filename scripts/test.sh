@@ -38,7 +38,7 @@ export COGNITO_KIT_EMULATOR_URL="http://127.0.0.1:$e2e_port/"
 emulator_pid=
 start_emulator() {
   cargo build --quiet -p cognito-kit-emulator || return 1
-  target/debug/cognito-kit-emulator --host 127.0.0.1 --port "$e2e_port" --config emulator/examples/pools.json \
+  target/debug/cognito-kit-emulator --host 127.0.0.1 --port "$e2e_port" --config tests/e2e-pools.json \
     >test-output/emulator.log 2>&1 &
   emulator_pid=$!
   for _ in $(seq 1 300); do

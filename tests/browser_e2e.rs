@@ -1,6 +1,7 @@
 //! The client end to end inside headless Chromium, against the emulator that `make test` starts
-//! (its URL comes in as COGNITO_KIT_EMULATOR_URL at build time), with the demo pool of
-//! emulator/examples/pools.json. Real fetch, real SRP on both sides.
+//! (its URL comes in as COGNITO_KIT_EMULATOR_URL at build time), with tests/e2e-pools.json: the demo
+//! pool of emulator/examples/pools.json plus a pool that requires MFA. Real fetch, real SRP on both
+//! sides.
 #![cfg(target_arch = "wasm32")]
 
 use cognito_kit::api::operations as op;
@@ -167,7 +168,9 @@ async fn web_sys_fetch(url: &str) -> String {
 /// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at the emulator's current time (tests
 /// move its clock, and it checks codes against it).
 async fn totp(secret_base32: &str) -> String {
-    let clock: serde_json::Value = serde_json::from_str(&web_sys_fetch(&format!("{}_emulator/clock", emulator())).await).unwrap();
+    let clock: serde_json::Value =
+        serde_json::from_str(&web_sys_fetch(&format!("{}_emulator/clock", emulator())).await)
+            .unwrap();
     let now = clock["now"].as_f64().expect("the emulator's clock");
     use hmac::{Hmac, Mac};
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -605,7 +608,9 @@ async fn an_expired_challenge_session_ends_the_sign_in_and_an_expired_code_is_re
     assert_eq!(out.next_step, NextStep::ConfirmSignInWithTotpCode);
     advance_emulator_clock(200).await; // challenge sessions live 3 minutes
     let err = auth
-        .confirm_sign_in(UserAnswer::Code(totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await))
+        .confirm_sign_in(UserAnswer::Code(
+            totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await,
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "NotAuthorizedException");
@@ -635,5 +640,130 @@ async fn an_expired_challenge_session_ends_the_sign_in_and_an_expired_code_is_re
             .unwrap_err()
             .code(),
         "ExpiredCodeException"
+    );
+}
+
+const MFA_POOL: &str = "us-east-1_MfaPool01";
+const MFA_CLIENT: &str = "mfapublicclient00000000001";
+
+fn mfa_client() -> CognitoAuth<Recording, MemoryStorage> {
+    let mut config = Config::new(MFA_POOL, MFA_CLIENT);
+    config.endpoint = Some(emulator());
+    CognitoAuth::new(config, Recording::default(), MemoryStorage::new()).unwrap()
+}
+
+async fn sms_code(username: &str) -> String {
+    let url = format!(
+        "{}_emulator/outbox?poolId={MFA_POOL}&username={username}",
+        emulator()
+    );
+    let list: serde_json::Value = serde_json::from_str(&web_sys_fetch(&url).await).unwrap();
+    assert_eq!(list[0]["kind"], "SMS_MFA");
+    list[0]["code"].as_str().unwrap().to_string()
+}
+
+#[wasm_bindgen_test]
+async fn sms_mfa_with_the_code_from_the_outbox() {
+    let auth = mfa_client();
+    let out = auth
+        .sign_in("sms-only", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    match &out.next_step {
+        NextStep::ConfirmSignInWithSmsCode(d) => assert_eq!(d.medium.as_deref(), Some("SMS")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        auth.confirm_sign_in(UserAnswer::Code("000000".into()))
+            .await
+            .unwrap_err()
+            .code(),
+        "CodeMismatchException"
+    );
+    assert!(
+        auth.confirm_sign_in(UserAnswer::Code(sms_code("sms-only").await))
+            .await
+            .unwrap()
+            .is_signed_in
+    );
+}
+
+#[wasm_bindgen_test]
+async fn select_mfa_type_then_totp() {
+    let auth = mfa_client();
+    let out = auth
+        .sign_in("chooser", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    match &out.next_step {
+        NextStep::ContinueSignInWithMfaSelection(options) => {
+            assert!(
+                options.contains(&"SOFTWARE_TOKEN_MFA".to_string())
+                    && options.contains(&"SMS_MFA".to_string()),
+                "{options:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let next = auth
+        .confirm_sign_in(UserAnswer::Choice("SOFTWARE_TOKEN_MFA".into()))
+        .await
+        .unwrap();
+    assert_eq!(next.next_step, NextStep::ConfirmSignInWithTotpCode);
+    assert!(
+        auth.confirm_sign_in(UserAnswer::Code(
+            totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await
+        ))
+        .await
+        .unwrap()
+        .is_signed_in
+    );
+}
+
+#[wasm_bindgen_test]
+async fn mfa_setup_inside_sign_in_then_sign_in_with_the_new_authenticator() {
+    let auth = mfa_client();
+    let out = auth
+        .sign_in("setup-me", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    let (secret, uri) = match out.next_step {
+        NextStep::ContinueSignInWithTotpSetup {
+            shared_secret,
+            setup_uri,
+        } => (shared_secret, setup_uri),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        uri.starts_with("otpauth://totp/MfaPool01:setup-me?secret="),
+        "{uri}"
+    );
+    assert_eq!(
+        auth.confirm_sign_in(UserAnswer::Code("000000".into()))
+            .await
+            .unwrap_err()
+            .code(),
+        "EnableSoftwareTokenMFAException"
+    );
+    assert!(
+        auth.confirm_sign_in(UserAnswer::Code(totp(&secret).await))
+            .await
+            .unwrap()
+            .is_signed_in,
+        "a wrong code can be retried"
+    );
+    auth.sign_out(false).await.unwrap();
+    let again = auth
+        .sign_in("setup-me", Some("Passw0rd!"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    assert_eq!(again.next_step, NextStep::ConfirmSignInWithTotpCode);
+    // The code of the current window was used for the setup: take the next one.
+    advance_emulator_clock(30).await;
+    assert!(
+        auth.confirm_sign_in(UserAnswer::Code(totp(&secret).await))
+            .await
+            .unwrap()
+            .is_signed_in
     );
 }
