@@ -34,6 +34,11 @@ pub struct SignInContext {
     pub wrong_answers: u32,
     /// NEW_PASSWORD_REQUIRED answered.
     pub new_password_done: bool,
+    /// The user's password was proven in this sign-in (SRP proof or USER_PASSWORD_AUTH).
+    pub password_verified: bool,
+    /// The user's password verifier when the sign-in started; a password set or reset since then
+    /// invalidates the sign-in.
+    pub password_stamp: String,
     /// MFA passed (or set up).
     pub mfa_done: bool,
 }
@@ -91,6 +96,8 @@ pub enum Step {
         secret: Option<String>,
         /// VerifySoftwareToken succeeded.
         verified: bool,
+        /// Wrong VerifySoftwareToken codes so far.
+        failed: u32,
     },
     /// CUSTOM_CHALLENGE.
     CustomChallenge,
@@ -124,6 +131,9 @@ pub struct ChallengeSession {
     pub expires_at: i64,
 }
 
+/// Furthest the test clock may be moved forward in total (100 years).
+pub const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
+
 /// Most challenge sessions held at once; beyond this the oldest expire early, bounding memory.
 const SESSION_LIMIT: usize = 100_000;
 
@@ -131,6 +141,8 @@ const SESSION_LIMIT: usize = 100_000;
 pub struct App {
     db: Mutex<Db>,
     sessions: Mutex<HashMap<String, ChallengeSession>>,
+    /// Failure counters of unknown users hidden by PreventUserExistenceErrors (not persisted).
+    fake_lockouts: Mutex<HashMap<String, (u32, i64)>>,
     clock_offset: AtomicI64,
     state_path: Option<PathBuf>,
     base_url: RwLock<String>,
@@ -141,6 +153,28 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Creates (or truncates) `path` readable and writable by the owner only, writes `bytes` and
+/// flushes them to disk.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // A file left by an older version may have wider permissions: narrow them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Real wall-clock seconds.
@@ -157,6 +191,7 @@ impl App {
         Self {
             db: Mutex::new(db),
             sessions: Mutex::new(HashMap::new()),
+            fake_lockouts: Mutex::new(HashMap::new()),
             clock_offset: AtomicI64::new(0),
             state_path,
             base_url: RwLock::new("http://127.0.0.1:9229".to_string()),
@@ -178,12 +213,20 @@ impl App {
 
     /// Emulator time in epoch seconds (wall clock plus the test offset).
     pub fn now(&self) -> i64 {
-        real_now() + self.clock_offset.load(Ordering::Relaxed)
+        real_now().saturating_add(self.clock_offset.load(Ordering::Relaxed))
     }
 
-    /// Moves the emulator clock forward (test hook).
-    pub fn advance_clock(&self, seconds: i64) -> i64 {
-        self.clock_offset.fetch_add(seconds, Ordering::Relaxed) + seconds
+    /// Moves the emulator clock forward (test hook). The total offset is capped at
+    /// [`MAX_CLOCK_OFFSET`] so time arithmetic can never overflow; `None` when it would pass it.
+    pub fn advance_clock(&self, seconds: i64) -> Option<i64> {
+        self.clock_offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                offset
+                    .checked_add(seconds)
+                    .filter(|total| (0..=MAX_CLOCK_OFFSET).contains(total))
+            })
+            .ok()
+            .map(|previous| previous.saturating_add(seconds))
     }
 
     /// Runs a read-only operation on the database.
@@ -203,7 +246,8 @@ impl App {
         result
     }
 
-    /// Writes the state file atomically: a temporary file in the same directory, then rename.
+    /// Writes the state file atomically: a temporary file in the same directory (owner-only
+    /// permissions: it holds private keys and client secrets), flushed to disk, then renamed.
     fn persist(&self, db: &Db) -> Result<(), String> {
         let Some(path) = &self.state_path else {
             return Ok(());
@@ -212,14 +256,36 @@ impl App {
         let mut temporary = path.clone().into_os_string();
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, json).map_err(|e| e.to_string())?;
-        std::fs::rename(&temporary, path).map_err(|e| e.to_string())
+        write_private(&temporary, &json).map_err(|e| e.to_string())?;
+        std::fs::rename(&temporary, path).map_err(|e| e.to_string())?;
+        // Make the rename itself durable.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(dir) = std::fs::File::open(dir) {
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(())
     }
 
     /// Saves the state now (after start-up configuration).
     pub fn save(&self) -> Result<(), String> {
         let db = lock(&self.db);
         self.persist(&db)
+    }
+
+    /// Runs `f` on the (failures, locked-until) pair of a hidden unknown user.
+    pub fn with_fake_lockout<T>(&self, key: &str, f: impl FnOnce(&mut u32, &mut i64) -> T) -> T {
+        let now = self.now();
+        let mut table = lock(&self.fake_lockouts);
+        if table.len() >= SESSION_LIMIT && !table.contains_key(key) {
+            // Bound memory: forget entries that are not locked right now.
+            table.retain(|_, (_, until)| *until > now);
+            if table.len() >= SESSION_LIMIT {
+                table.clear();
+            }
+        }
+        let entry = table.entry(key.to_string()).or_insert((0, 0));
+        f(&mut entry.0, &mut entry.1)
     }
 
     /// Stores a challenge session under `key` (a random Session string or a SECRET_BLOCK).

@@ -140,6 +140,9 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for c in text.chars().filter(|c| *c != '=' && !c.is_whitespace()) {
+        if !c.is_ascii() {
+            return None;
+        }
         let upper = c.to_ascii_uppercase() as u8;
         let value = BASE32_ALPHABET.iter().position(|d| *d == upper)? as u32;
         buffer = (buffer << 5) | value;

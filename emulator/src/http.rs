@@ -28,14 +28,23 @@ const AMZ_JSON: &str = "application/x-amz-json-1.1";
 /// Builds the router around shared state.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", post(api).get(index))
-        .route("/{pool_id}/.well-known/jwks.json", get(jwks))
+        .route("/", post(api).get(index).fallback(method_not_allowed))
+        .route(
+            "/{pool_id}/.well-known/jwks.json",
+            get(jwks).fallback(method_not_allowed),
+        )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
-            get(openid_configuration),
+            get(openid_configuration).fallback(method_not_allowed),
         )
-        .route("/_emulator/outbox", get(outbox))
-        .route("/_emulator/clock", get(clock).post(advance_clock))
+        .route(
+            "/_emulator/outbox",
+            get(outbox).fallback(method_not_allowed),
+        )
+        .route(
+            "/_emulator/clock",
+            get(clock).post(advance_clock).fallback(method_not_allowed),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn(cors))
         .with_state(app)
@@ -258,9 +267,18 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
     };
     match seconds {
         Ok(seconds) if (0..=10 * 365 * 86_400).contains(&seconds) => {
-            let offset = app.advance_clock(seconds);
-            let body = json!({ "now": app.now(), "offsetSeconds": offset });
-            json_response(StatusCode::OK, "application/json", &body, "-")
+            match app.advance_clock(seconds) {
+                Some(offset) => {
+                    let body = json!({ "now": app.now(), "offsetSeconds": offset });
+                    json_response(StatusCode::OK, "application/json", &body, "-")
+                }
+                None => error_response(
+                    &ApiError::invalid_parameter(
+                        "The emulator clock cannot be moved more than 100 years ahead",
+                    ),
+                    "-",
+                ),
+            }
         }
         Ok(_) => error_response(
             &ApiError::invalid_parameter("advanceSeconds must be between 0 and 10 years"),
@@ -268,6 +286,17 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
         ),
         Err(error) => error_response(&error, "-"),
     }
+}
+
+/// A known route called with a method it does not serve: 405 in the service's error shape.
+async fn method_not_allowed(method: Method) -> Response {
+    let error = ApiError::new(
+        "UnknownOperationException",
+        format!("Method {method} is not allowed on this route"),
+    );
+    let mut response = error_response(&error, "-");
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
 }
 
 async fn not_found() -> Response {

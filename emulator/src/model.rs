@@ -92,7 +92,8 @@ pub struct UsernameConfiguration {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceConfiguration {
-    /// MFA is required on a device the user has not remembered.
+    /// MFA is required on a device the user has not remembered; only then does a remembered
+    /// (device-SRP-verified) device stand in for MFA. When false, MFA is asked on every sign-in.
     #[serde(default)]
     pub challenge_required_on_new_device: bool,
     /// Devices are remembered only when the user agrees (`UserConfirmationNecessary`).
@@ -141,6 +142,15 @@ pub struct EnabledFlag {
     /// Whether the method is on.
     #[serde(default)]
     pub enabled: bool,
+}
+
+/// `UserAttributeUpdateSettings`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserAttributeUpdateSettings {
+    /// `email` and/or `phone_number`: a new value replaces the old one only once verified.
+    #[serde(default)]
+    pub attributes_require_verification_before_update: Vec<String>,
 }
 
 /// Emulator extension: a built-in custom-auth challenge sequence standing in for Lambda triggers.
@@ -213,6 +223,9 @@ pub struct PoolSettings {
     /// Password-reset channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_recovery_setting: Option<AccountRecoverySetting>,
+    /// Attributes whose new value must be verified before it replaces the old one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_attribute_update_settings: Option<UserAttributeUpdateSettings>,
     /// `ACTIVE` blocks DeleteUserPool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<String>,
@@ -228,6 +241,17 @@ pub struct PoolSettings {
     /// Emulator extension replacing the custom-auth Lambda triggers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_auth: Option<CustomAuthConfig>,
+}
+
+impl PoolSettings {
+    /// `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate` (empty if unset).
+    pub fn attributes_require_verification(&self) -> &[String] {
+        self.user_attribute_update_settings
+            .as_ref()
+            .map_or(&[], |s| {
+                s.attributes_require_verification_before_update.as_slice()
+            })
+    }
 }
 
 fn default_mfa() -> String {
@@ -435,6 +459,10 @@ pub struct User {
     /// Devices by key.
     #[serde(default)]
     pub devices: BTreeMap<String, Device>,
+    /// New values of attributes that need verification before they replace the current ones
+    /// (`UserAttributeUpdateSettings`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_attributes: BTreeMap<String, String>,
     /// Consecutive failed password attempts.
     #[serde(default)]
     pub failed_sign_ins: u32,
@@ -562,8 +590,16 @@ pub struct Pool {
     /// Messages "sent", oldest first.
     #[serde(default)]
     pub outbox: Vec<OutboxMessage>,
+    /// Hex key deriving the stable fake SALT / USER_ID_FOR_SRP of unknown users when a client
+    /// hides user existence (so repeated attempts look like a real user's).
+    #[serde(default = "random_secret_hex")]
+    pub existence_secret: String,
     #[serde(skip)]
     loaded_key: OnceLock<Arc<PoolKey>>,
+}
+
+fn random_secret_hex() -> String {
+    crate::crypto::hex(&crate::crypto::random_bytes(32))
 }
 
 /// Outbox entries kept per pool; older ones are dropped.
@@ -584,6 +620,7 @@ impl Pool {
             origins: BTreeMap::new(),
             refresh_tokens: BTreeMap::new(),
             outbox: Vec::new(),
+            existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
         };
         let _ = pool.loaded_key.set(Arc::new(key));
@@ -686,6 +723,19 @@ impl Pool {
     /// Whether SMS MFA can be used in this pool.
     pub fn sms_mfa_available(&self) -> bool {
         self.settings.sms_mfa_configuration.is_some() || self.settings.sms_configuration.is_some()
+    }
+
+    /// Whether a verified remembered device stands in for MFA (`ChallengeRequiredOnNewDevice`).
+    pub fn device_replaces_mfa(&self) -> bool {
+        self.settings
+            .device_configuration
+            .as_ref()
+            .is_some_and(|c| c.challenge_required_on_new_device)
+    }
+
+    /// Attributes listed in `AttributesRequireVerificationBeforeUpdate`.
+    pub fn attributes_requiring_verification(&self) -> &[String] {
+        self.settings.attributes_require_verification()
     }
 
     /// Whether TOTP MFA can be used in this pool.

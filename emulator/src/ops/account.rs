@@ -169,6 +169,10 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
         let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
+            if client.hides_user_existence() {
+                // Pretend a code went out, as for a real unconfirmed user.
+                return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
+            }
             return Err(unknown_user_for_client());
         };
         if pool.user(&username)?.status != status::UNCONFIRMED {
@@ -203,11 +207,7 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
         let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
             if client.hides_user_existence() {
                 // Pretend a code went out, as the service does.
-                return Ok(json!({ "CodeDeliveryDetails": {
-                    "Destination": common::mask_destination("EMAIL", typed),
-                    "DeliveryMedium": "EMAIL",
-                    "AttributeName": "email",
-                }}));
+                return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
             }
             return Err(unknown_user_for_client());
         };
@@ -224,11 +224,15 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
             .map(|s| s.recovery_mechanisms.clone())
             .unwrap_or_default();
         mechanisms.sort_by_key(|m| m.priority);
-        let names: Vec<String> = if mechanisms.is_empty() {
-            vec!["verified_email".into(), "verified_phone_number".into()]
+        // Without AccountRecoverySetting the service uses its legacy order: SMS before email.
+        // With the setting, SMS does not qualify for a user who has SMS MFA enabled.
+        let legacy = mechanisms.is_empty();
+        let names: Vec<String> = if legacy {
+            vec!["verified_phone_number".into(), "verified_email".into()]
         } else {
             mechanisms.into_iter().map(|m| m.name).collect()
         };
+        let sms_allowed = legacy || !user.sms_mfa_enabled;
         let mut channel = None;
         for name in &names {
             match name.as_str() {
@@ -241,7 +245,7 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
                     channel = Some("email");
                     break;
                 }
-                "verified_phone_number" if user.is_verified("phone_number") => {
+                "verified_phone_number" if sms_allowed && user.is_verified("phone_number") => {
                     channel = Some("phone_number");
                     break;
                 }
@@ -386,8 +390,22 @@ pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
     let now = app.now();
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
-        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let pending = pool
+            .user(&caller.username)?
+            .pending_attributes
+            .get(attribute)
+            .cloned();
+        if let Some(value) = &pending {
+            // The new value must still be free when it finally replaces the old one.
+            super::admin::check_alias_free(pool, &caller.username, attribute, value)?;
+        }
+        let user = pool.user_mut(&caller.username)?;
         common::check_code(user, &format!("verify:{attribute}"), code, now)?;
+        if let Some(value) = pending {
+            user.pending_attributes.remove(attribute);
+            user.attributes.insert(attribute.to_string(), value);
+        }
         user.attributes
             .insert(format!("{attribute}_verified"), "true".to_string());
         user.last_modified = now;
@@ -459,6 +477,8 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
             record.verifier_hex,
         ))
     })?;
+    // The modpow runs outside the lock; its result only counts if, under the write lock, the
+    // account is not locked and the password it was checked against is still the current one.
     let matches = srp::password_matches(
         &srp_name,
         &caller.username,
@@ -467,9 +487,12 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         &verifier_hex,
     );
     app.write(|db| {
+        // The token may have been revoked (or the user disabled) meanwhile.
+        common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
         let user = pool.user_mut(&caller.username)?;
-        if !matches {
+        common::check_lockout(user, now)?;
+        if !matches || user.password.verifier_hex != verifier_hex {
             common::record_failed_password(user, now);
             return Err(ApiError::bad_credentials());
         }

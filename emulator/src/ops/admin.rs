@@ -57,6 +57,18 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
             )));
         }
     }
+    for attribute in settings.attributes_require_verification() {
+        if attribute != "email" && attribute != "phone_number" {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '[{attribute}]' at 'userAttributeUpdateSettings.attributesRequireVerificationBeforeUpdate' failed to satisfy constraint: Member must satisfy enum value set: [phone_number, email]"
+            )));
+        }
+        if !settings.auto_verified_attributes.contains(attribute) {
+            return Err(ApiError::invalid_parameter(
+                "The attributes in AttributesRequireVerificationBeforeUpdate must also be in AutoVerifiedAttributes.",
+            ));
+        }
+    }
     if let Some(policy) = settings
         .policies
         .as_ref()
@@ -128,13 +140,67 @@ fn schema_attributes(pool: &Pool) -> Vec<Value> {
         if STANDARD_ATTRIBUTES.contains(&name) {
             continue;
         }
-        let mut entry = custom.clone();
-        if !name.starts_with("custom:") && !name.starts_with("dev:") {
-            entry["Name"] = json!(format!("custom:{name}"));
-        }
-        list.push(entry);
+        list.push(custom_schema_entry(name, custom));
     }
     list
+}
+
+/// A custom attribute as DescribeUserPool shows it: every member present, constraints included.
+fn custom_schema_entry(name: &str, declared: &Value) -> Value {
+    let flag = |key: &str, default: bool| {
+        declared
+            .get(key)
+            .and_then(Value::as_bool)
+            .unwrap_or(default)
+    };
+    let data_type = declared
+        .get("AttributeDataType")
+        .and_then(Value::as_str)
+        .unwrap_or("String");
+    let developer_only = flag("DeveloperOnlyAttribute", false);
+    let full_name = if name.starts_with("custom:") || name.starts_with("dev:") {
+        name.to_string()
+    } else if developer_only {
+        format!("dev:custom:{name}")
+    } else {
+        format!("custom:{name}")
+    };
+    let mut entry = json!({
+        "Name": full_name,
+        "AttributeDataType": data_type,
+        "DeveloperOnlyAttribute": developer_only,
+        "Mutable": flag("Mutable", true),
+        "Required": flag("Required", false),
+    });
+    // The service reports constraint values as strings.
+    let constraints = |key: &str| -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(Value::Object(given)) = declared.get(key) {
+            for (member, value) in given {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                out.insert(member.clone(), json!(text));
+            }
+        }
+        Value::Object(out)
+    };
+    match data_type {
+        "String" => {
+            let mut c = constraints("StringAttributeConstraints");
+            if c.get("MinLength").is_none() {
+                c["MinLength"] = json!("0");
+            }
+            if c.get("MaxLength").is_none() {
+                c["MaxLength"] = json!("2048");
+            }
+            entry["StringAttributeConstraints"] = c;
+        }
+        "Number" => entry["NumberAttributeConstraints"] = constraints("NumberAttributeConstraints"),
+        _ => {}
+    }
+    entry
 }
 
 /// The `UserPool` member of DescribeUserPool / CreateUserPool.
@@ -191,7 +257,7 @@ fn describe(pool: &Pool) -> Value {
     );
     out.insert(
         "UserAttributeUpdateSettings".into(),
-        json!({ "AttributesRequireVerificationBeforeUpdate": [] }),
+        json!({ "AttributesRequireVerificationBeforeUpdate": settings.attributes_require_verification() }),
     );
     out.insert("MfaConfiguration".into(), json!(settings.mfa_configuration));
     if let Some(device) = &settings.device_configuration {
@@ -301,15 +367,6 @@ pub fn delete_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-fn page_start(token: Option<&str>) -> ApiResult<usize> {
-    match token {
-        None => Ok(0),
-        Some(token) => token
-            .parse()
-            .map_err(|_| ApiError::invalid_parameter("Invalid pagination token")),
-    }
-}
-
 /// ListUserPools.
 pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
@@ -321,13 +378,15 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
             "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60",
         ));
     }
-    let start = page_start(params.opt_str("NextToken")?)?;
+    let limit = usize::try_from(max).unwrap_or(60);
+    let token = params.opt_str("NextToken")?;
     app.read(|db| {
         let all: Vec<&Pool> = db.pools.values().collect();
+        let (range, next) = common::page(token, limit, all.len())?;
         let page: Vec<Value> = all
+            .get(range)
+            .unwrap_or(&[])
             .iter()
-            .skip(start)
-            .take(max as usize)
             .map(|pool| {
                 json!({
                     "Id": pool.id,
@@ -339,8 +398,8 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
             })
             .collect();
         let mut out = json!({ "UserPools": page });
-        if start + (max as usize) < all.len() {
-            out["NextToken"] = json!((start + max as usize).to_string());
+        if let Some(next) = next {
+            out["NextToken"] = json!(next);
         }
         Ok(out)
     })
@@ -705,6 +764,7 @@ pub fn insert_new_user(
         software_token_mfa_enabled: false,
         preferred_mfa: None,
         devices: BTreeMap::new(),
+        pending_attributes: BTreeMap::new(),
         failed_sign_ins: 0,
         locked_until: 0,
     };
@@ -901,8 +961,35 @@ pub fn admin_delete_user(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
+/// Refuses an email / phone number another user already signs in with (UsernameAttributes or
+/// AliasAttributes pools).
+pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) -> ApiResult<()> {
+    if (name == "email" || name == "phone_number")
+        && (pool.uses_username_attributes()
+            || pool.settings.alias_attributes.iter().any(|a| a == name))
+    {
+        let taken = pool.users.values().any(|other| {
+            other.username != username
+                && other
+                    .attributes
+                    .get(name)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        });
+        if taken {
+            return Err(ApiError::new(
+                "AliasExistsException",
+                format!("An account with the given {name} already exists."),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Applies attribute changes: a changed email/phone loses its verified flag unless the caller
-/// sets it; returns the attributes that now need verification.
+/// sets it; returns the attributes that now need verification. With
+/// `AttributesRequireVerificationBeforeUpdate`, a new value for a verified email/phone waits in
+/// `pending_attributes` (the old, verified value stays) until VerifyUserAttribute confirms it —
+/// unless the same call sets `<name>_verified` to true.
 pub fn apply_attribute_changes(
     pool: &mut Pool,
     username: &str,
@@ -911,28 +998,30 @@ pub fn apply_attribute_changes(
 ) -> ApiResult<Vec<String>> {
     common::check_attribute_names(pool, changes)?;
     for (name, value) in changes {
-        if (name == "email" || name == "phone_number")
-            && (pool.uses_username_attributes() || pool.settings.alias_attributes.contains(name))
-        {
-            let taken = pool.users.values().any(|other| {
-                other.username != username
-                    && other
-                        .attributes
-                        .get(name)
-                        .is_some_and(|v| v.eq_ignore_ascii_case(value))
-            });
-            if taken {
-                return Err(ApiError::new(
-                    "AliasExistsException",
-                    format!("An account with the given {name} already exists."),
-                ));
-            }
-        }
+        check_alias_free(pool, username, name, value)?;
     }
+    let require_verification = pool.attributes_requiring_verification().to_vec();
     let user = pool.user_mut(username)?;
     let mut needs_verification = Vec::new();
     for (name, value) in changes {
         let changed = user.attributes.get(name) != Some(value);
+        if name == "email" || name == "phone_number" {
+            let flag = format!("{name}_verified");
+            let verified_in_call = changes.iter().any(|(n, v)| *n == flag && common::truthy(v));
+            if !changed {
+                // Setting the current value again drops a pending change.
+                user.pending_attributes.remove(name);
+            } else if require_verification.contains(name)
+                && user.is_verified(name)
+                && !verified_in_call
+            {
+                user.pending_attributes.insert(name.clone(), value.clone());
+                needs_verification.push(name.clone());
+                continue;
+            } else {
+                user.pending_attributes.remove(name);
+            }
+        }
         user.attributes.insert(name.clone(), value.clone());
         if (name == "email" || name == "phone_number") && changed {
             let flag = format!("{name}_verified");
@@ -1001,6 +1090,11 @@ fn set_enabled(app: &App, body: &Value, enabled: bool) -> ApiResult<Value> {
         let user = pool.user_mut(&username)?;
         user.enabled = enabled;
         user.last_modified = now;
+        if !enabled {
+            // Like the service, disabling a user revokes every token it holds; enabling it
+            // again does not bring them back.
+            revoke_all(pool, &username);
+        }
         Ok(json!({}))
     })
 }
@@ -1178,7 +1272,8 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
     }
     let filter = params.opt_str("Filter")?.map(parse_filter).transpose()?;
     let wanted = params.opt_str_list("AttributesToGet")?;
-    let start = page_start(params.opt_str("PaginationToken")?)?;
+    let token = params.opt_str("PaginationToken")?;
+    let limit = usize::try_from(limit).unwrap_or(60);
     app.read(|db| {
         let pool = db
             .pools
@@ -1189,10 +1284,11 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             .values()
             .filter(|u| filter.as_ref().is_none_or(|f| filter_matches(f, u)))
             .collect();
+        let (range, next) = common::page(token, limit, matching.len())?;
         let users: Vec<Value> = matching
+            .get(range)
+            .unwrap_or(&[])
             .iter()
-            .skip(start)
-            .take(limit as usize)
             .map(|user| {
                 let mut entry = user_type(user);
                 if let Some(wanted) = &wanted {
@@ -1202,8 +1298,8 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             })
             .collect();
         let mut out = json!({ "Users": users });
-        if start + (limit as usize) < matching.len() {
-            out["PaginationToken"] = json!((start + limit as usize).to_string());
+        if let Some(next) = next {
+            out["PaginationToken"] = json!(next);
         }
         Ok(out)
     })

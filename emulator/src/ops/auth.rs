@@ -53,9 +53,10 @@ fn challenge(
 struct Begin {
     pool_id: String,
     client: AppClient,
-    typed: String,
     user: Option<User>,
     srp_name: String,
+    /// Stand-in for an unknown user when the client hides user existence.
+    fake: Option<common::FakeUser>,
 }
 
 fn begin(
@@ -83,12 +84,18 @@ fn begin(
             auth.get("SECRET_HASH").map(String::as_str),
             &candidates,
         )?;
+        let user = found.and_then(|name| pool.users.get(&name).cloned());
+        let fake = if user.is_none() && client.hides_user_existence() {
+            Some(common::fake_user(pool, typed))
+        } else {
+            None
+        };
         Ok(Begin {
             pool_id: pool.id.clone(),
             client: client.clone(),
-            typed: typed.clone(),
-            user: found.and_then(|name| pool.users.get(&name).cloned()),
+            user,
             srp_name: pool.srp_name().to_string(),
+            fake,
         })
     })
 }
@@ -105,6 +112,12 @@ fn context(begin: &Begin, username: &str, device_key: Option<&String>) -> SignIn
         wrong_answers: 0,
         new_password_done: false,
         mfa_done: false,
+        password_verified: false,
+        password_stamp: begin
+            .user
+            .as_ref()
+            .map(|u| u.password.verifier_hex.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -157,25 +170,25 @@ fn srp_start(
     };
     let begin = begin(app, client_id, auth, allow, name)?;
     let srp_a = auth.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
-    let (user_id, verifier, salt_hex, fake) = match &begin.user {
-        Some(user) => {
-            let verifier = srp::parse_hex(&user.password.verifier_hex)
-                .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
-            (
-                user.username.clone(),
-                verifier,
-                user.password.salt_hex.clone(),
-                false,
-            )
-        }
-        None if begin.client.hides_user_existence() => {
-            // Answer like for a real user so the reply does not reveal that none exists.
-            let salt = crypto::hex(&crypto::random_bytes(16));
-            let verifier = BigUint::from_bytes_be(&crypto::random_bytes(384)) % &*srp::N;
-            (begin.typed.clone(), verifier, salt, true)
-        }
-        None => return Err(ApiError::user_not_found()),
+    let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
+        (Some(user), _) => (
+            user.username.clone(),
+            user.password.verifier_hex.clone(),
+            user.password.salt_hex.clone(),
+            false,
+        ),
+        // Answer like for a real user (stable salt and user id) so the reply does not reveal
+        // that none exists.
+        (None, Some(fake)) => (
+            fake.user_id.clone(),
+            fake.verifier_hex.clone(),
+            fake.salt_hex.clone(),
+            true,
+        ),
+        (None, None) => return Err(ApiError::user_not_found()),
     };
+    let verifier = srp::parse_hex(&verifier_hex)
+        .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
     let ephemeral = srp::start(srp_a, &verifier)
         .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
     let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
@@ -197,7 +210,6 @@ fn srp_start(
             expires_at: app.now() + begin.client.auth_session_validity * 60,
         },
     );
-    let _ = &begin.srp_name;
     Ok(json!({
         "ChallengeName": "PASSWORD_VERIFIER",
         "ChallengeParameters": {
@@ -221,11 +233,23 @@ fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) ->
     )?;
     let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
     let Some(user) = &begin.user else {
-        return Err(if begin.client.hides_user_existence() {
-            ApiError::bad_credentials()
-        } else {
-            ApiError::user_not_found()
-        });
+        let Some(fake) = &begin.fake else {
+            return Err(ApiError::user_not_found());
+        };
+        // Same work as for a real user, so timing does not tell either.
+        let _ = srp::password_matches(
+            &begin.srp_name,
+            &fake.user_id,
+            password,
+            &fake.salt_hex,
+            &fake.verifier_hex,
+        );
+        return Err(common::fake_user_failure(
+            app,
+            &begin.pool_id,
+            &fake.user_id,
+            app.now(),
+        ));
     };
     // The modpow runs outside the database lock.
     let matches = srp::password_matches(
@@ -241,11 +265,14 @@ fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) ->
         let pool = db.pool_mut(&begin.pool_id)?;
         let user = pool.user_mut(&ctx.username)?;
         common::check_lockout(user, now)?;
-        if !matches {
+        // The password may have changed while the verifier was computed outside the lock.
+        if !matches || user.password.verifier_hex != ctx.password_stamp {
             common::record_failed_password(user, now);
             return Err(ApiError::bad_credentials());
         }
         common::record_good_password(user);
+        let mut ctx = ctx;
+        ctx.password_verified = true;
         next_step(app, db, ctx, now)
     })
 }
@@ -295,14 +322,21 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
         }
         _ => {}
     }
-    if user.status == status::FORCE_CHANGE_PASSWORD && !ctx.new_password_done {
+    // A password set or reset since this sign-in proved the old one ends the sign-in.
+    if ctx.password_verified && user.password.verifier_hex != ctx.password_stamp {
+        return Err(ApiError::bad_credentials());
+    }
+    let must_change_password =
+        user.status == status::FORCE_CHANGE_PASSWORD && !ctx.new_password_done;
+    // NEW_PASSWORD_REQUIRED only once the temporary password was proven in this sign-in.
+    if must_change_password && ctx.password_verified {
         let days = pool
             .settings
             .admin_create_user_config
             .as_ref()
             .and_then(|c| c.unused_account_validity_days)
             .unwrap_or(pool.password_policy().temporary_password_validity_days);
-        if now - user.password.set_at > i64::from(days) * 86_400 {
+        if now.saturating_sub(user.password.set_at) > i64::from(days) * 86_400 {
             return Err(ApiError::not_authorized(
                 "Temporary password has expired and must be reset by an administrator.",
             ));
@@ -346,6 +380,11 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             return Ok(challenge(app, ctx, Step::CustomChallenge, ttl, parameters));
         }
     }
+    if must_change_password {
+        // CUSTOM_AUTH without SRP: the custom challenges passed, but nobody proved the
+        // temporary password, so it cannot be replaced (and no tokens without a new password).
+        return Err(ApiError::bad_credentials());
+    }
     if let (Some(device_key), false, false) =
         (ctx.device_key.clone(), ctx.device_verified, ctx.custom_flow)
     {
@@ -360,7 +399,10 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
         }
     }
     if !ctx.mfa_done && !ctx.custom_flow {
-        let remembered = ctx.device_verified
+        // A remembered device stands in for MFA only with ChallengeRequiredOnNewDevice; without
+        // it, device SRP may still run but MFA follows.
+        let remembered = pool.device_replaces_mfa()
+            && ctx.device_verified
             && ctx
                 .device_key
                 .as_ref()
@@ -412,6 +454,7 @@ fn mfa_challenge(
                 let step = Step::MfaSetup {
                     secret: None,
                     verified: false,
+                    failed: 0,
                 };
                 return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
             }
@@ -672,6 +715,13 @@ fn find_refresh(
     if origin.client_id != client.client_id {
         return Err(invalid());
     }
+    let user = pool
+        .users
+        .get(&origin.username)
+        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
     if origin.revoked {
         return Err(ApiError::not_authorized("Refresh Token has been revoked"));
     }
@@ -686,13 +736,6 @@ fn find_refresh(
         if now > superseded + grace {
             return Err(invalid());
         }
-    }
-    let user = pool
-        .users
-        .get(&origin.username)
-        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
     }
     Ok((hash, record.origin_jti.clone(), origin.clone()))
 }
@@ -884,10 +927,25 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             secret_block,
             fake,
         } => {
-            if fake {
-                return Err(ApiError::bad_credentials());
-            }
             let srp_name = app.read(|db| Ok(db.pool(&ctx.pool_id)?.srp_name().to_string()))?;
+            if fake {
+                // No such user: do the same SRP work as for a real one, then fail the same way.
+                let _ = proof_is_valid(
+                    &responses,
+                    &ephemeral,
+                    &verifier,
+                    &srp_name,
+                    &user_id,
+                    &secret_block,
+                    now,
+                );
+                return Err(common::fake_user_failure(
+                    app,
+                    &ctx.pool_id,
+                    &ctx.username,
+                    now,
+                ));
+            }
             let locked = app.read(|db| {
                 let user = db.pool(&ctx.pool_id)?.user(&ctx.username)?;
                 Ok(common::check_lockout(user, now))
@@ -907,11 +965,17 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             }
             app.write(|db| {
                 let user = db.pool_mut(&ctx.pool_id)?.user_mut(&ctx.username)?;
-                if !valid {
+                // Checked again under the write lock: concurrent guesses cannot pass a lockout
+                // that started meanwhile.
+                common::check_lockout(user, now)?;
+                // The proof was made against the verifier captured at InitiateAuth; a password
+                // set or reset since then invalidates it.
+                if !valid || user.password.verifier_hex != ctx.password_stamp {
                     common::record_failed_password(user, now);
                     return Err(ApiError::bad_credentials());
                 }
                 common::record_good_password(user);
+                ctx.password_verified = true;
                 next_step(app, db, ctx, now)
             })
         }
@@ -939,11 +1003,19 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             app.write(|db| next_step(app, db, ctx, now))
         }
         Step::NewPasswordRequired => {
+            if !ctx.password_verified {
+                // Never reachable without a proven password; refuse rather than trust the session.
+                return Err(ApiError::bad_credentials());
+            }
             let result = app.write(|db| {
                 let new_password = responses
                     .get("NEW_PASSWORD")
                     .ok_or_else(|| missing("NEW_PASSWORD"))?;
                 let pool = db.pool_mut(&ctx.pool_id)?;
+                if pool.user(&ctx.username)?.password.verifier_hex != ctx.password_stamp {
+                    // The temporary password was replaced since it was proven.
+                    return Err(ApiError::bad_credentials());
+                }
                 common::check_password(&pool.password_policy(), new_password)?;
                 let changes: Vec<(String, String)> = responses
                     .iter()
@@ -970,9 +1042,12 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 }
                 super::admin::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
                 super::admin::set_password(pool, &ctx.username, new_password, now)?;
-                pool.user_mut(&ctx.username)?.status = status::CONFIRMED.to_string();
+                let user = pool.user_mut(&ctx.username)?;
+                user.status = status::CONFIRMED.to_string();
+                let stamp = user.password.verifier_hex.clone();
                 let mut next = ctx.clone();
                 next.new_password_done = true;
+                next.password_stamp = stamp;
                 next_step(app, db, next, now)
             });
             if matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException")
@@ -1053,7 +1128,9 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 issue_mfa(app, pool, &user, &ctx, answer, ttl, now)
             })
         }
-        Step::MfaSetup { secret, verified } => {
+        Step::MfaSetup {
+            secret, verified, ..
+        } => {
             let Some(secret) = secret.filter(|_| verified) else {
                 return Err(ApiError::invalid_parameter(
                     "Software token MFA has not been verified for this session.",
@@ -1082,7 +1159,7 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 if crypto::ct_eq(expected.as_bytes(), answer.as_bytes()) {
                     ctx.custom_index += 1;
                 } else {
-                    ctx.wrong_answers += 1;
+                    ctx.wrong_answers = ctx.wrong_answers.saturating_add(1);
                     if ctx.wrong_answers >= config.max_wrong_answers {
                         return Err(ApiError::bad_credentials());
                     }
@@ -1220,6 +1297,11 @@ pub fn take_setup_session(app: &App, session_id: &str) -> ApiResult<ChallengeSes
         return Err(ApiError::invalid_session());
     }
     Ok(session)
+}
+
+/// Puts an MFA_SETUP session back under the id it was taken with (for a retry).
+pub fn restore_setup_session(app: &App, session_id: &str, session: ChallengeSession) {
+    app.put_session(session_id.to_string(), session);
 }
 
 /// Stores an MFA_SETUP session under a fresh id and returns the id.

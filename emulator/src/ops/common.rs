@@ -8,6 +8,7 @@ use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
 use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+use crate::srp;
 
 /// Wrong guesses a code survives before it is discarded.
 pub const CODE_ATTEMPTS: u32 = 5;
@@ -172,9 +173,14 @@ pub fn send_code(
     now: i64,
 ) -> ApiResult<Value> {
     let user = pool.user_mut(username)?;
-    let destination = user
-        .attributes
-        .get(attribute)
+    // A value waiting for verification (UserAttributeUpdateSettings) gets the code, not the old one.
+    let pending = if kind == "VERIFY_ATTRIBUTE" {
+        user.pending_attributes.get(attribute)
+    } else {
+        None
+    };
+    let destination = pending
+        .or_else(|| user.attributes.get(attribute))
         .cloned()
         .ok_or_else(|| ApiError::invalid_parameter(format!("User has no {attribute}.")))?;
     let code = crypto::random_code();
@@ -241,10 +247,34 @@ pub fn check_lockout(user: &User, now: i64) -> ApiResult<()> {
 
 /// Records a wrong password; from the threshold on, each failure locks for a doubling time.
 pub fn record_failed_password(user: &mut User, now: i64) {
-    user.failed_sign_ins += 1;
-    if user.failed_sign_ins >= LOCKOUT_THRESHOLD {
-        let exponent = (user.failed_sign_ins - LOCKOUT_THRESHOLD).min(10);
-        user.locked_until = now + (1i64 << exponent).min(MAX_LOCKOUT);
+    record_failure(&mut user.failed_sign_ins, &mut user.locked_until, now);
+}
+
+/// One more failure on a (failures, locked-until) pair; shared with the fake users of clients
+/// that hide user existence, so they lock out like real ones.
+pub fn record_failure(failures: &mut u32, locked_until: &mut i64, now: i64) {
+    *failures = failures.saturating_add(1);
+    if *failures >= LOCKOUT_THRESHOLD {
+        let exponent = (*failures - LOCKOUT_THRESHOLD).min(10);
+        *locked_until = now.saturating_add((1i64 << exponent).min(MAX_LOCKOUT));
+    }
+}
+
+/// Lockout bookkeeping for unknown users hidden by PreventUserExistenceErrors: checks the lockout
+/// and, when not locked, records one more wrong password. The answer is what a real user with a
+/// wrong password would get.
+pub fn fake_user_failure(app: &App, pool_id: &str, user_id: &str, now: i64) -> ApiError {
+    let locked = app.with_fake_lockout(&format!("{pool_id}/{user_id}"), |failures, until| {
+        if *until > now {
+            return true;
+        }
+        record_failure(failures, until, now);
+        false
+    });
+    if locked {
+        ApiError::not_authorized("Password attempts exceeded")
+    } else {
+        ApiError::bad_credentials()
     }
 }
 
@@ -285,6 +315,18 @@ pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
     if expires <= app.now() {
         return Err(ApiError::not_authorized("Access Token has expired"));
     }
+    let username = claims
+        .get("username")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(ApiError::user_not_found)?;
+    // AdminDisableUser also revokes the tokens; the disabled state is reported first.
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
     let origin_jti = claims
         .get("origin_jti")
         .and_then(Value::as_str)
@@ -292,13 +334,6 @@ pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
     match pool.origins.get(origin_jti) {
         Some(origin) if !origin.revoked => {}
         _ => return Err(ApiError::not_authorized("Access Token has been revoked")),
-    }
-    let username = claims
-        .get("username")
-        .and_then(Value::as_str)
-        .ok_or_else(invalid)?;
-    if !pool.users.contains_key(username) {
-        return Err(ApiError::user_not_found());
     }
     let client_id = claims
         .get("client_id")
@@ -308,6 +343,92 @@ pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
         pool_id: pool.id.clone(),
         username: username.to_string(),
         client_id: client_id.to_string(),
+    })
+}
+
+/// One page of a list of `len` items: the range to return and the next PaginationToken.
+/// `token` is the previous page's token (a decimal offset); anything else — not a number, or an
+/// offset past the end of the list — is refused with InvalidParameterException. No arithmetic
+/// on the offset can overflow.
+pub fn page(
+    token: Option<&str>,
+    limit: usize,
+    len: usize,
+) -> ApiResult<(std::ops::Range<usize>, Option<String>)> {
+    let invalid = || ApiError::invalid_parameter("Invalid pagination token");
+    let start = match token {
+        None => 0,
+        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.parse::<usize>().map_err(|_| invalid())?
+        }
+        Some(_) => return Err(invalid()),
+    };
+    if start > len {
+        return Err(invalid());
+    }
+    let end = start.saturating_add(limit).min(len);
+    let next = (end < len).then(|| end.to_string());
+    Ok((start..end, next))
+}
+
+/// What an unknown user looks like when a client hides user existence: a stable SRP salt,
+/// USER_ID_FOR_SRP and verifier derived from the pool's secret and the typed name, so repeated
+/// attempts answer like a real user's would.
+pub struct FakeUser {
+    /// USER_ID_FOR_SRP: UUID-shaped in UsernameAttributes pools (like real users there).
+    pub user_id: String,
+    /// SALT (hex, same shape as a real one).
+    pub salt_hex: String,
+    /// A verifier no password matches (in practice).
+    pub verifier_hex: String,
+}
+
+/// Derives the [`FakeUser`] for `typed` in `pool`.
+pub fn fake_user(pool: &Pool, typed: &str) -> FakeUser {
+    let canonical = if !pool.case_sensitive() || looks_like_email(typed) {
+        typed.to_lowercase()
+    } else {
+        typed.to_string()
+    };
+    let key = crypto::hex_decode(&pool.existence_secret)
+        .unwrap_or_else(|| pool.existence_secret.as_bytes().to_vec());
+    let derive =
+        |label: &str| crypto::hmac_sha256(&key, format!("{label}\u{0}{canonical}").as_bytes());
+    let salt_bytes = derive("salt");
+    let salt = num_bigint::BigUint::from_bytes_be(&salt_bytes[..16]);
+    let user_id = if pool.uses_username_attributes() {
+        let id_bytes = derive("user-id");
+        let mut random = [0u8; 16];
+        random.copy_from_slice(&id_bytes[..16]);
+        uuid::Builder::from_random_bytes(random)
+            .into_uuid()
+            .to_string()
+    } else {
+        typed.to_string()
+    };
+    let mut wide = Vec::with_capacity(384);
+    for counter in 0u8..12 {
+        wide.extend_from_slice(&derive(&format!("verifier{counter}")));
+    }
+    let verifier = num_bigint::BigUint::from_bytes_be(&wide) % &*srp::N;
+    FakeUser {
+        user_id,
+        salt_hex: crypto::hex(&srp::pad_bytes(&salt)),
+        verifier_hex: srp::pad_hex(&verifier),
+    }
+}
+
+/// The CodeDeliveryDetails a hidden unknown user gets, shaped like a real delivery.
+pub fn fake_delivery(typed: &str) -> Value {
+    let (medium, attribute) = if looks_like_phone(typed) {
+        ("SMS", "phone_number")
+    } else {
+        ("EMAIL", "email")
+    };
+    json!({
+        "Destination": mask_destination(medium, typed),
+        "DeliveryMedium": medium,
+        "AttributeName": attribute,
     })
 }
 

@@ -101,26 +101,22 @@ pub fn get_device(app: &App, body: &Value) -> ApiResult<Value> {
 pub fn list_devices(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let token = params.req_str("AccessToken")?;
-    let limit = params.opt_i64("Limit")?.unwrap_or(60).clamp(1, 60) as usize;
-    let start: usize = match params.opt_str("PaginationToken")? {
-        None => 0,
-        Some(token) => token
-            .parse()
-            .map_err(|_| ApiError::invalid_parameter("Invalid pagination token"))?,
-    };
+    let limit = usize::try_from(params.opt_i64("Limit")?.unwrap_or(60).clamp(1, 60)).unwrap_or(60);
+    let pagination = params.opt_str("PaginationToken")?;
     app.read(|db| {
         let caller = common::authenticate(app, db, token)?;
         let user = db.pool(&caller.pool_id)?.user(&caller.username)?;
         let confirmed: Vec<&Device> = user.devices.values().filter(|d| d.is_confirmed()).collect();
+        let (range, next) = common::page(pagination, limit, confirmed.len())?;
         let page: Vec<Value> = confirmed
+            .get(range)
+            .unwrap_or(&[])
             .iter()
-            .skip(start)
-            .take(limit)
             .map(|d| device_type(d))
             .collect();
         let mut out = json!({ "Devices": page });
-        if start + limit < confirmed.len() {
-            out["PaginationToken"] = json!((start + limit).to_string());
+        if let Some(next) = next {
+            out["PaginationToken"] = json!(next);
         }
         Ok(out)
     })

@@ -66,9 +66,15 @@ pub fn associate_software_token(app: &App, body: &Value) -> ApiResult<Value> {
     let secret = crypto::base32_encode(&crypto::random_bytes(20));
     if let Some(session_id) = params.opt_str("Session")? {
         let mut session = auth::take_setup_session(app, session_id)?;
+        // Wrong codes count across re-association, so a new secret does not buy new guesses.
+        let failed = match session.step {
+            Step::MfaSetup { failed, .. } => failed,
+            _ => 0,
+        };
         session.step = Step::MfaSetup {
             secret: Some(secret.clone()),
             verified: false,
+            failed,
         };
         let next = auth::put_setup_session(app, session);
         return Ok(json!({ "SecretCode": secret, "Session": next }));
@@ -81,6 +87,9 @@ pub fn associate_software_token(app: &App, body: &Value) -> ApiResult<Value> {
         Ok(json!({ "SecretCode": secret }))
     })
 }
+
+/// Wrong VerifySoftwareToken codes one MFA_SETUP sign-in survives.
+const MAX_SETUP_CODE_FAILURES: u32 = 5;
 
 fn totp_mismatch() -> ApiError {
     ApiError::new(
@@ -97,24 +106,38 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
     let now = app.now();
     if let Some(session_id) = params.opt_str("Session")? {
         let mut session = auth::take_setup_session(app, session_id)?;
-        let Step::MfaSetup {
-            secret: Some(secret),
-            ..
-        } = &session.step
-        else {
-            return Err(ApiError::invalid_parameter(
-                "Call AssociateSoftwareToken with this session first.",
-            ));
+        let (secret, failed) = match &session.step {
+            Step::MfaSetup {
+                secret: Some(secret),
+                failed,
+                ..
+            } => (secret.clone(), *failed),
+            _ => {
+                // Keep the sign-in alive: AssociateSoftwareToken may still follow.
+                auth::restore_setup_session(app, session_id, session);
+                return Err(ApiError::invalid_parameter(
+                    "Call AssociateSoftwareToken with this session first.",
+                ));
+            }
         };
-        if !crypto::totp_matches(secret, code, now) {
-            // The session stays usable for another try.
-            let retry = auth::put_setup_session(app, session);
-            let _ = retry;
+        if !crypto::totp_matches(&secret, code, now) {
+            // Like the service, a wrong code does not end the sign-in: the same session may be
+            // used again, up to a few wrong codes.
+            let failed = failed.saturating_add(1);
+            if failed < MAX_SETUP_CODE_FAILURES {
+                session.step = Step::MfaSetup {
+                    secret: Some(secret),
+                    verified: false,
+                    failed,
+                };
+                auth::restore_setup_session(app, session_id, session);
+            }
             return Err(totp_mismatch());
         }
         session.step = Step::MfaSetup {
-            secret: Some(secret.clone()),
+            secret: Some(secret),
             verified: true,
+            failed,
         };
         let next = auth::put_setup_session(app, session);
         return Ok(json!({ "Status": "SUCCESS", "Session": next }));
