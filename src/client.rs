@@ -1353,6 +1353,30 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         Ok(())
     }
 
+    /// One of the user's devices (this one when `device_key` is `None`).
+    pub async fn get_device(&self, device_key: Option<&str>) -> Result<op::DeviceType> {
+        let record = self.load_record().await?;
+        let token = self.access_token().await?;
+        let key = match device_key {
+            Some(k) => k.to_string(),
+            None => {
+                let local = self
+                    .load_json::<DeviceRecord>(&self.keys.device(&record.signed_in_as))
+                    .await?;
+                local
+                    .map(|d| d.device_key)
+                    .ok_or_else(|| invalid_state("no device is kept here"))?
+            }
+        };
+        Ok(self
+            .call_idempotent(&op::GetDevice {
+                device_key: &key,
+                access_token: Some(token.expose_secret()),
+            })
+            .await?
+            .device)
+    }
+
     /// The user's devices.
     pub async fn list_devices(&self) -> Result<Vec<op::DeviceType>> {
         let token = self.access_token().await?;

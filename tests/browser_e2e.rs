@@ -767,3 +767,66 @@ async fn mfa_setup_inside_sign_in_then_sign_in_with_the_new_authenticator() {
             .is_signed_in
     );
 }
+
+#[wasm_bindgen_test]
+async fn attributes_update_verify_and_delete() {
+    let auth = client(PUBLIC_CLIENT, None);
+    let email = format!("attr-{}@example.com", js_sys::Math::random().to_bits());
+    auth.sign_up(
+        &email,
+        "Str0ngPassw0rd",
+        &[("email".to_string(), email.clone())],
+    )
+    .await
+    .unwrap();
+    auth.confirm_sign_up(&email, &outbox_code(&email).await)
+        .await
+        .unwrap();
+    auth.sign_in(&email, Some("Str0ngPassw0rd"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    auth.update_user_attributes(&[
+        ("name".to_string(), "Ada".to_string()),
+        ("custom:plan".to_string(), "pro".to_string()),
+    ])
+    .await
+    .unwrap();
+    let attrs = |user: &op::GetUserReply, name: &str| {
+        user.user_attributes
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.clone())
+    };
+    let user = auth.get_user().await.unwrap();
+    assert_eq!(attrs(&user, "name").as_deref(), Some("Ada"));
+    auth.send_user_attribute_verification_code("email")
+        .await
+        .unwrap();
+    assert_eq!(
+        auth.verify_user_attribute("email", "000000")
+            .await
+            .unwrap_err()
+            .code(),
+        "CodeMismatchException"
+    );
+    auth.verify_user_attribute("email", &outbox_code(&email).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        attrs(&auth.get_user().await.unwrap(), "email_verified").as_deref(),
+        Some("true")
+    );
+    auth.delete_user_attributes(&["name"]).await.unwrap();
+    assert_eq!(attrs(&auth.get_user().await.unwrap(), "name"), None);
+    auth.change_password("Str0ngPassw0rd", "Ch4ngedPassw0rd")
+        .await
+        .unwrap();
+    assert_eq!(
+        auth.change_password("Str0ngPassw0rd", "Other0Passw0rd")
+            .await
+            .unwrap_err()
+            .code(),
+        "NotAuthorizedException"
+    );
+    auth.delete_user().await.unwrap();
+}

@@ -577,3 +577,46 @@ fn sign_out_revokes_and_clears_and_global_sign_out_failure_keeps_tokens() {
     );
     mock.done();
 }
+
+#[test]
+fn reads_are_retried_with_backoff_but_sign_in_never_is() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.expect_failure("GetUser", TransportErrorKind::Network);
+    mock.expect(
+        "GetUser",
+        500,
+        json!({"__type": "InternalErrorException", "message": "x"}),
+    );
+    mock.expect(
+        "GetUser",
+        200,
+        json!({"Username": "u-1", "UserAttributes": [{"Name": "email", "Value": "a@example.com"}]}),
+    );
+    let user = block_on(auth.get_user()).unwrap();
+    assert_eq!(user.username, "u-1");
+    assert_eq!(
+        mock.sent().iter().filter(|(op, _)| op == "GetUser").count(),
+        3
+    );
+    // A third failure is reported, not retried forever.
+    for _ in 0..3 {
+        mock.expect_failure("GetUser", TransportErrorKind::Network);
+    }
+    assert_eq!(
+        block_on(auth.get_user()).unwrap_err().code(),
+        "NetworkError"
+    );
+    // A sign-in that meets a network failure is not replayed.
+    mock.expect("RevokeToken", 200, json!({}));
+    block_on(auth.sign_out(false)).unwrap();
+    mock.expect_failure("InitiateAuth", TransportErrorKind::Network);
+    assert_eq!(
+        block_on(auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword))
+            .unwrap_err()
+            .code(),
+        "NetworkError"
+    );
+    mock.done();
+}

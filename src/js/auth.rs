@@ -211,6 +211,38 @@ fn session_result(s: &Session) -> JsValue {
     ])
 }
 
+fn device_result(d: &crate::api::operations::DeviceType) -> JsValue {
+    let date = |d: Option<f64>| {
+        d.map_or(JsValue::UNDEFINED, |s| {
+            js_sys::Date::new(&(s * 1000.0).into()).into()
+        })
+    };
+    let attributes = Object::new();
+    for a in &d.device_attributes {
+        let _ = Reflect::set(
+            &attributes,
+            &a.name.as_str().into(),
+            &a.value.as_str().into(),
+        );
+    }
+    let name = d
+        .device_attributes
+        .iter()
+        .find(|a| a.name == "device_name")
+        .map(|a| a.value.as_str());
+    object(&[
+        ("id", d.device_key.as_str().into()),
+        ("name", name.map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("attributes", attributes.into()),
+        ("createDate", date(d.device_create_date)),
+        ("lastModifiedDate", date(d.device_last_modified_date)),
+        (
+            "lastAuthenticatedDate",
+            date(d.device_last_authenticated_date),
+        ),
+    ])
+}
+
 fn flow_of(name: Option<String>) -> Result<AuthFlow> {
     match name.as_deref() {
         None | Some("USER_SRP_AUTH") => Ok(AuthFlow::UserSrp),
@@ -688,6 +720,19 @@ impl JsCognitoAuth {
                 })
                 .collect::<Array>()
                 .into())
+        })
+    }
+
+    /// `getDevice({ deviceKey? })`: this device when no key is given.
+    #[wasm_bindgen(js_name = getDevice)]
+    pub fn get_device(&self, input: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            Ok(device_result(
+                &inner
+                    .get_device(opt_str(&input, "deviceKey").as_deref())
+                    .await?,
+            ))
         })
     }
 
