@@ -830,3 +830,75 @@ async fn attributes_update_verify_and_delete() {
     );
     auth.delete_user().await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn new_password_required_then_signed_in_with_the_new_password() {
+    let auth = client(PUBLIC_CLIENT, None);
+    let out = auth
+        .sign_in("bob@example.com", Some("TempPassw0rd"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    assert_eq!(
+        out.next_step,
+        NextStep::ConfirmSignInWithNewPasswordRequired(vec![])
+    );
+    let weak = UserAnswer::NewPassword {
+        password: "weak".into(),
+        attributes: Default::default(),
+    };
+    assert_eq!(
+        auth.confirm_sign_in(weak).await.unwrap_err().code(),
+        "InvalidPasswordException"
+    );
+    // The weak password ended that sign-in; start again.
+    auth.sign_in("bob@example.com", Some("TempPassw0rd"), AuthFlow::UserSrp)
+        .await
+        .unwrap();
+    let strong = UserAnswer::NewPassword {
+        password: "BrandN3wPass".into(),
+        attributes: Default::default(),
+    };
+    assert!(auth.confirm_sign_in(strong).await.unwrap().is_signed_in);
+    auth.sign_out(false).await.unwrap();
+    assert!(
+        auth.sign_in("bob@example.com", Some("BrandN3wPass"), AuthFlow::UserSrp)
+            .await
+            .unwrap()
+            .is_signed_in
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_secret_client_through_sign_up_reset_refresh_and_sign_out() {
+    let auth = client(SECRET_CLIENT, Some(CLIENT_SECRET));
+    let email = format!("secret-{}@example.com", js_sys::Math::random().to_bits());
+    auth.sign_up(
+        &email,
+        "Str0ngPassw0rd",
+        &[("email".to_string(), email.clone())],
+    )
+    .await
+    .unwrap();
+    auth.resend_sign_up_code(&email).await.unwrap();
+    auth.confirm_sign_up(&email, &outbox_code(&email).await)
+        .await
+        .unwrap();
+    auth.forgot_password(&email).await.unwrap();
+    auth.confirm_forgot_password(&email, &outbox_code(&email).await, "N3wPassw0rd!")
+        .await
+        .unwrap();
+    assert!(
+        auth.sign_in(&email, Some("N3wPassw0rd!"), AuthFlow::UserSrp)
+            .await
+            .unwrap()
+            .is_signed_in
+    );
+    auth.refresh_session().await.unwrap();
+    auth.sign_out(false).await.unwrap();
+    // The same calls without the secret are refused by the pool.
+    let no_secret = client(SECRET_CLIENT, None);
+    assert_eq!(
+        no_secret.forgot_password(&email).await.unwrap_err().code(),
+        "NotAuthorizedException"
+    );
+}

@@ -3,6 +3,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { startEmulator, loadKit } from './emulator.mjs';
 
 const poolId = 'us-east-1_DemoPool1';
@@ -108,4 +109,18 @@ test('sign up, confirm with the emailed code, set up TOTP, and sign in with it',
   // The previous TOTP code may not be reused in the same window: use the next one.
   assert.equal((await a.confirmSignIn({ challengeResponse: totp(sharedSecret, Date.now() + 30000) })).isSignedIn, true);
   await a.deleteUser();
+});
+
+test('a server that never answers is a TimeoutError after timeoutMs', async () => {
+  const silent = createServer(() => {});
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const a = new kit.CognitoAuth({ userPoolId: poolId, clientId, endpoint: `http://127.0.0.1:${silent.address().port}/`, storage: 'memory', timeoutMs: 300 });
+    const started = Date.now();
+    await assert.rejects(a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }), (e) => e.code === 'TimeoutError' && e.retryable === true);
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    silent.closeAllConnections?.();
+    silent.close();
+  }
 });
