@@ -864,6 +864,14 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .ok_or_else(not_signed_in)
     }
 
+    /// Removes the user's tokens and the current-user marker, then says so. A remembered device stays.
+    async fn end_session(&self, username: &str) -> Result<()> {
+        self.storage.remove(&self.keys.tokens(username)).await?;
+        self.storage.remove(&self.keys.last_user()).await?;
+        self.emit(Event::SignedOut);
+        Ok(())
+    }
+
     fn session_of(record: &TokenRecord) -> Result<Session> {
         let access = Jwt::decode(record.access_token.expose_secret())?;
         Ok(Session {
@@ -984,12 +992,8 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 // Only the service's own "this refresh token is no longer valid" ends the session;
                 // a network failure, a timeout or a 5xx keeps every stored token.
                 if matches!(&e, Error::Service(s) if s.code == "NotAuthorizedException") {
-                    self.storage
-                        .remove(&self.keys.tokens(&record.username))
-                        .await?;
-                    self.storage.remove(&self.keys.last_user()).await?;
                     self.emit(Event::TokenRefreshFailure(e.clone()));
-                    self.emit(Event::SignedOut);
+                    self.end_session(&record.username).await?;
                 } else {
                     self.emit(Event::TokenRefreshFailure(e.clone()));
                 }
@@ -1049,12 +1053,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             // tokens are kept so that it can be retried.
             outcome?;
         }
-        self.storage
-            .remove(&self.keys.tokens(&record.username))
-            .await?;
-        self.storage.remove(&self.keys.last_user()).await?;
-        self.emit(Event::SignedOut);
-        Ok(())
+        self.end_session(&record.username).await
     }
 
     async fn access_token(&self) -> Result<AccessToken> {
@@ -1243,12 +1242,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             access_token: token.expose_secret(),
         })
         .await?;
-        self.storage
-            .remove(&self.keys.tokens(&record.username))
-            .await?;
-        self.storage.remove(&self.keys.last_user()).await?;
-        self.emit(Event::SignedOut);
-        Ok(())
+        self.end_session(&record.username).await
     }
 
     // ---------------------------------------------------------------- MFA
