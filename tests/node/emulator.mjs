@@ -24,10 +24,7 @@ export async function startEmulator({ config = join(root, 'emulator/examples/poo
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-/** Loads the kit's wasm package (pkg/, target web) into this Node process. */
+/** Loads the kit's package (pkg/, built by `make pkg`) through its Node entry, as an app would. */
 export async function loadKit() {
-  const { readFileSync } = await import('node:fs');
-  const kit = await import(join(root, 'pkg/cognito_kit.js'));
-  kit.initSync({ module: readFileSync(join(root, 'pkg/cognito_kit_bg.wasm')) });
-  return kit;
+  return import(join(root, 'pkg/node.js'));
 }

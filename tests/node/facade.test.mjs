@@ -10,11 +10,10 @@ const poolId = 'us-east-1_DemoPool1';
 const clientId = 'demopublicclient0000000001';
 let emulator;
 let kit;
-// What the package entry does: every error becomes an instance of CognitoError.
-class CognitoError extends Error {}
+let CognitoError;
 before(async () => {
   [emulator, kit] = await Promise.all([startEmulator(), loadKit()]);
-  kit.__setErrorClass(CognitoError);
+  ({ CognitoError } = kit);
 });
 after(() => emulator?.stop());
 

@@ -1,0 +1,15 @@
+// Entry for Node >= 18: reads the WebAssembly from disk (Node's fetch cannot load file: URLs) and
+// provides crypto.getRandomValues where the global is missing (Node 18).
+import { readFileSync } from 'node:fs';
+import { webcrypto } from 'node:crypto';
+import { initSync, __setErrorClass } from './cognito_kit.js';
+import { CognitoError } from './errors.js';
+
+if (typeof globalThis.crypto?.getRandomValues !== 'function') {
+  Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true });
+}
+initSync({ module: readFileSync(new URL('./cognito_kit_bg.wasm', import.meta.url)) });
+__setErrorClass(CognitoError);
+
+export { CognitoAuth, SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { CognitoError };

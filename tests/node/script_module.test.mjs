@@ -1,0 +1,70 @@
+// The package's browser entry (pkg/index.js) from a plain <script type="module"> page in headless
+// Chromium, served on loopback: no bundler, no manual init; signs in against the emulator.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from './emulator.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const { chromium } = createRequire(join(root, 'tools/package.json'))('playwright-core');
+let emulator;
+let server;
+let browser;
+
+const page = (endpoint) => `<!doctype html><meta charset="utf-8"><title>plain module</title>
+<script type="module">
+  import { CognitoAuth, CognitoError } from '/pkg/index.js';
+  const auth = new CognitoAuth({ userPoolId: 'us-east-1_DemoPool1', clientId: 'demopublicclient0000000001', endpoint: ${JSON.stringify(endpoint)}, storage: 'session' });
+  const result = {};
+  try { await auth.signIn({ username: 'alice@example.com', password: 'wrong' }); }
+  catch (e) { result.wrong = { isCognitoError: e instanceof CognitoError, code: e.code }; }
+  result.signIn = await auth.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  result.email = (await auth.getSession()).idTokenClaims.email;
+  result.inSessionStorage = Object.keys(sessionStorage).some((k) => k.startsWith('cognito-kit.us-east-1_DemoPool1.'));
+  window.__result = result;
+</script>`;
+
+before(async () => {
+  emulator = await startEmulator();
+  server = createServer(async (req, res) => {
+    const path = normalize(new URL(req.url, 'http://x').pathname);
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(page(emulator.url));
+      return;
+    }
+    try {
+      const body = await readFile(join(root, path));
+      const type = { '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(path)] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+  emulator?.stop();
+});
+
+test('a plain <script type="module"> imports the package and signs in', async () => {
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  const result = await tab.waitForFunction(() => window.__result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result.wrong, { isCognitoError: true, code: 'NotAuthorizedException' });
+  assert.deepEqual(result.signIn, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+  assert.equal(result.email, 'alice@example.com');
+  assert.equal(result.inSessionStorage, true);
+});
