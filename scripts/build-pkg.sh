@@ -5,10 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack --log-level warn build --release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack >/dev/null
+# Size: binaryen's wasm-opt from npm (tools/node_modules). Debian's binaryen 108 silently breaks
+# wasm-bindgen 0.2.13x output, so it is never used. Features are read from the module itself.
+wasm_opt=tools/node_modules/.bin/wasm-opt
+if [ -x "$wasm_opt" ]; then
+  "$wasm_opt" -Oz --strip-debug --strip-producers pkg/cognito_kit_bg.wasm -o pkg/cognito_kit_bg.wasm.opt
+  mv pkg/cognito_kit_bg.wasm.opt pkg/cognito_kit_bg.wasm
+else
+  echo "build-pkg: $wasm_opt is missing (run scripts/setup.sh node); the wasm is not size-optimized" >&2
+fi
 if [ -n "$(ls -A pkg-template 2>/dev/null)" ]; then
   cp -R pkg-template/. pkg/
 fi
 echo "built pkg/:"
-for f in pkg/*.wasm pkg/*.js; do
+for f in pkg/*.wasm pkg/cognito_kit.js; do
   printf '  %-28s %8d bytes raw, %7d gzip -9\n' "$f" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
 done

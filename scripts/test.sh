@@ -63,6 +63,14 @@ browser_tests() {
 run "browser tests (headless Chromium, end to end against the emulator)" browser_tests
 run "the kit's wasm package against the emulator (Node)" \
   sh -c 'scripts/build-pkg.sh >/dev/null && cargo build --quiet -p cognito-kit-emulator && node --test tests/node/'
+# The built package (pkg/, made by the previous suite): packaging linters and a strict type check.
+package_checks() {
+  tools/node_modules/.bin/publint --strict pkg &&
+    (cd pkg && ../tools/node_modules/.bin/attw --pack . --profile esm-only) &&
+    tools/node_modules/.bin/tsc -p tests/types &&
+    echo "package checks: publint, attw (esm-only) and tsc --strict passed"
+}
+run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \
   sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs'
 
