@@ -1,10 +1,91 @@
 export { CognitoAuth, SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export type {
+  AuthEvent,
+  AuthFlowType,
+  AuthSession,
+  ChangePasswordInput,
+  CodeDeliveryDetails,
+  CognitoAuthOptions,
+  ConfirmForgotPasswordInput,
+  ConfirmSignInInput,
+  ConfirmSignUpInput,
+  ConfirmSignUpOutput,
+  DeleteUserAttributesInput,
+  Device,
+  DeviceKeyInput,
+  MfaPreference,
+  MfaType,
+  ResetPasswordOutput,
+  SetMfaPreferenceInput,
+  SetUpTotpInput,
+  SignInInput,
+  SignInOutput,
+  SignInStep,
+  SignOutInput,
+  SignUpInput,
+  SignUpOutput,
+  StorageOption,
+  TotpSetupDetails,
+  UpdateUserAttributesInput,
+  User,
+  UserAttributeKeyInput,
+  UsernameInput,
+  VerifyTotpSetupInput,
+  VerifyUserAttributeInput,
+} from './cognito_kit.js';
+
+/** The kit's own error codes. */
+export type KitErrorCode =
+  | 'NetworkError'
+  | 'TimeoutError'
+  | 'AbortError'
+  | 'NotJsonReply'
+  | 'InvalidJson'
+  | 'InvalidHex'
+  | 'InvalidBase64'
+  | 'MissingField'
+  | 'UnsafeSrpValue'
+  | 'MalformedToken'
+  | 'UnexpectedChallenge'
+  | 'UnexpectedResponse'
+  | 'InvalidArgument'
+  | 'InvalidState'
+  | 'NotSignedIn';
+
+/** Exception names the user pool returns to the operations the kit calls. */
+export type ServiceErrorCode =
+  | 'AliasExistsException'
+  | 'CodeDeliveryFailureException'
+  | 'CodeMismatchException'
+  | 'EnableSoftwareTokenMFAException'
+  | 'ExpiredCodeException'
+  | 'ForbiddenException'
+  | 'InternalErrorException'
+  | 'InvalidParameterException'
+  | 'InvalidPasswordException'
+  | 'InvalidUserPoolConfigurationException'
+  | 'LimitExceededException'
+  | 'NotAuthorizedException'
+  | 'PasswordHistoryPolicyViolationException'
+  | 'PasswordResetRequiredException'
+  | 'ResourceNotFoundException'
+  | 'SoftwareTokenMFANotFoundException'
+  | 'TooManyFailedAttemptsException'
+  | 'TooManyRequestsException'
+  | 'UnexpectedLambdaException'
+  | 'UserLambdaValidationException'
+  | 'UserNotConfirmedException'
+  | 'UserNotFoundException'
+  | 'UsernameExistsException';
+
+/** A known code, or another exception name the service may add. */
+export type CognitoErrorCode = KitErrorCode | ServiceErrorCode | (string & {});
 
 /** Every error cognito-kit throws. */
 export declare class CognitoError extends Error {
   /** The service's exception name or one of the kit's own codes; equal to `name`. */
-  readonly code: string;
-  /** Whether trying again later may succeed. */
+  readonly code: CognitoErrorCode;
+  /** Whether trying again later may succeed (network failures, timeouts, throttling, 5xx). */
   readonly retryable: boolean;
   /** The HTTP status, for the service's errors. */
   readonly status?: number;

@@ -19,6 +19,106 @@ use wasm_bindgen::prelude::*;
 
 type Inner = CognitoAuth<FetchRuntime, JsStorage>;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Where tokens are kept: Web Storage, memory, or your own object (sync or async). */
+export type StorageOption =
+  | 'local'
+  | 'session'
+  | 'memory'
+  | {
+      getItem(key: string): string | null | Promise<string | null>;
+      setItem(key: string, value: string): void | Promise<void>;
+      removeItem(key: string): void | Promise<void>;
+    };
+export interface CognitoAuthOptions {
+  /** e.g. `us-east-1_AbCdEf123`. */
+  userPoolId: string;
+  clientId: string;
+  /** Only for app clients with a secret; anything shipped to a browser is visible to its users. */
+  clientSecret?: string;
+  /** Overrides `https://cognito-idp.{region}.amazonaws.com/` (a proxy, the local emulator). */
+  endpoint?: string;
+  /** Default `'local'`, falling back to memory where Web Storage is missing. */
+  storage?: StorageOption;
+  /** The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken. */
+  refreshTokenRotation?: boolean;
+  /** Name given to a remembered device. */
+  deviceName?: string;
+  /** Abort a request after this many milliseconds (default 30000; 0 = never). */
+  timeoutMs?: number;
+  /** Refresh when a token expires within this many seconds (default 60). */
+  refreshMarginSeconds?: number;
+}
+export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP';
+export interface SignInInput { username: string; password?: string; authFlow?: AuthFlowType }
+export interface CodeDeliveryDetails { destination?: string; deliveryMedium?: string; attributeName?: string }
+export type MfaType = 'SMS' | 'TOTP' | 'EMAIL';
+export type SignInStep =
+  | { signInStep: 'DONE' }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE'; codeDeliveryDetails: CodeDeliveryDetails }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'; codeDeliveryDetails: CodeDeliveryDetails }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION'; allowedMFATypes: MfaType[] }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP'; totpSetupDetails: TotpSetupDetails }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED'; missingAttributes: string[] }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE'; additionalInfo: Record<string, string> }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION'; availableChallenges: string[] }
+  | { signInStep: 'CONFIRM_SIGN_UP' }
+  | { signInStep: 'RESET_PASSWORD' };
+export interface SignInOutput { isSignedIn: boolean; nextStep: SignInStep }
+export interface ConfirmSignInInput {
+  /** The code, the chosen MFA type (`'TOTP'`, `'SMS'`, `'EMAIL'`), the new password, or the custom answer. */
+  challengeResponse: string;
+  /** With a new password: the attributes the pool requires. */
+  userAttributes?: Record<string, string>;
+}
+export interface AuthSession {
+  username: string;
+  idToken: string;
+  accessToken: string;
+  /** When the access token expires, in seconds since the epoch (the service's clock). */
+  expiresAt: number;
+  /** The ID token's claims, decoded but NOT verified. */
+  idTokenClaims: Record<string, unknown>;
+}
+export interface SignOutInput { global?: boolean }
+export interface SignUpInput { username: string; password: string; userAttributes?: Record<string, string> }
+export interface SignUpOutput {
+  isSignUpComplete: boolean;
+  userId?: string;
+  nextStep: { signUpStep: 'DONE' | 'CONFIRM_SIGN_UP'; codeDeliveryDetails?: CodeDeliveryDetails };
+}
+export interface ConfirmSignUpInput { username: string; confirmationCode: string }
+export interface ConfirmSignUpOutput { isSignUpComplete: true; nextStep: { signUpStep: 'DONE' } }
+export interface UsernameInput { username: string }
+export interface ResetPasswordOutput {
+  nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE'; codeDeliveryDetails?: CodeDeliveryDetails };
+}
+export interface ConfirmForgotPasswordInput { username: string; confirmationCode: string; newPassword: string }
+export interface ChangePasswordInput { oldPassword: string; newPassword: string }
+export interface User { username: string; attributes: Record<string, string>; preferredMfa?: MfaType; enabledMfa: MfaType[] }
+export interface UpdateUserAttributesInput { userAttributes: Record<string, string> }
+export interface VerifyUserAttributeInput { userAttributeKey: string; confirmationCode: string }
+export interface UserAttributeKeyInput { userAttributeKey: string }
+export interface DeleteUserAttributesInput { userAttributeKeys: string[] }
+export interface SetUpTotpInput { issuer?: string }
+export interface TotpSetupDetails { sharedSecret: string; setupUri: string }
+export interface VerifyTotpSetupInput { code: string; friendlyDeviceName?: string }
+export type MfaPreference = 'ENABLED' | 'DISABLED' | 'PREFERRED' | 'NOT_PREFERRED';
+export interface SetMfaPreferenceInput { totp?: MfaPreference; sms?: MfaPreference; email?: MfaPreference }
+export interface DeviceKeyInput { deviceKey?: string }
+export interface Device {
+  id: string;
+  name?: string;
+  attributes: Record<string, string>;
+  createDate?: Date;
+  lastModifiedDate?: Date;
+  lastAuthenticatedDate?: Date;
+}
+export type AuthEvent = 'signedIn' | 'signedOut' | 'tokenRefresh' | 'tokenRefreshFailure';
+"#;
+
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
@@ -295,7 +395,9 @@ impl JsCognitoAuth {
     /// `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?,
     /// refreshTokenRotation?, deviceName?, timeoutMs?, refreshMarginSeconds? })`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> core::result::Result<JsCognitoAuth, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "CognitoAuthOptions")] options: JsValue,
+    ) -> core::result::Result<JsCognitoAuth, JsValue> {
         let build = || -> Result<JsCognitoAuth> {
             let mut config = Config::new(
                 req_str(&options, "userPoolId")?,
@@ -323,8 +425,11 @@ impl JsCognitoAuth {
     }
 
     /// `signIn({ username, password?, authFlow? })` → `{ isSignedIn, nextStep }`.
-    #[wasm_bindgen(js_name = signIn)]
-    pub fn sign_in(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = signIn, unchecked_return_type = "Promise<SignInOutput>")]
+    pub fn sign_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SignInInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let username = req_str(&input, "username")?;
@@ -337,8 +442,11 @@ impl JsCognitoAuth {
     }
 
     /// `confirmSignIn({ challengeResponse, userAttributes? })` → `{ isSignedIn, nextStep }`.
-    #[wasm_bindgen(js_name = confirmSignIn)]
-    pub fn confirm_sign_in(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = confirmSignIn, unchecked_return_type = "Promise<SignInOutput>")]
+    pub fn confirm_sign_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConfirmSignInInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let response = req_str(&input, "challengeResponse")?;
@@ -369,15 +477,18 @@ impl JsCognitoAuth {
 
     /// `getSession()` → `{ username, idToken, accessToken, expiresAt, idTokenClaims }`, refreshed
     /// first when needed (one refresh for concurrent callers).
-    #[wasm_bindgen(js_name = getSession)]
+    #[wasm_bindgen(js_name = getSession, unchecked_return_type = "Promise<AuthSession>")]
     pub fn get_session(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move { Ok(session_result(&inner.get_session().await?)) })
     }
 
     /// `signOut({ global? })`.
-    #[wasm_bindgen(js_name = signOut)]
-    pub fn sign_out(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = signOut, unchecked_return_type = "Promise<void>")]
+    pub fn sign_out(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SignOutInput | undefined")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -389,8 +500,11 @@ impl JsCognitoAuth {
 
     /// `signUp({ username, password, userAttributes? })` →
     /// `{ isSignUpComplete, userId, nextStep: { signUpStep, codeDeliveryDetails } }`.
-    #[wasm_bindgen(js_name = signUp)]
-    pub fn sign_up(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = signUp, unchecked_return_type = "Promise<SignUpOutput>")]
+    pub fn sign_up(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SignUpInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let reply = inner
@@ -429,8 +543,11 @@ impl JsCognitoAuth {
     }
 
     /// `confirmSignUp({ username, confirmationCode })`.
-    #[wasm_bindgen(js_name = confirmSignUp)]
-    pub fn confirm_sign_up(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = confirmSignUp, unchecked_return_type = "Promise<ConfirmSignUpOutput>")]
+    pub fn confirm_sign_up(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConfirmSignUpInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -447,8 +564,11 @@ impl JsCognitoAuth {
     }
 
     /// `resendSignUpCode({ username })` → code delivery details.
-    #[wasm_bindgen(js_name = resendSignUpCode)]
-    pub fn resend_sign_up_code(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = resendSignUpCode, unchecked_return_type = "Promise<CodeDeliveryDetails | undefined>")]
+    pub fn resend_sign_up_code(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UsernameInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             Ok(delivery(
@@ -461,8 +581,11 @@ impl JsCognitoAuth {
     }
 
     /// `forgotPassword({ username })` → `{ nextStep: { resetPasswordStep, codeDeliveryDetails } }`.
-    #[wasm_bindgen(js_name = forgotPassword)]
-    pub fn forgot_password(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = forgotPassword, unchecked_return_type = "Promise<ResetPasswordOutput>")]
+    pub fn forgot_password(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UsernameInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let details = inner.forgot_password(&req_str(&input, "username")?).await?;
@@ -480,8 +603,11 @@ impl JsCognitoAuth {
     }
 
     /// `confirmForgotPassword({ username, confirmationCode, newPassword })`.
-    #[wasm_bindgen(js_name = confirmForgotPassword)]
-    pub fn confirm_forgot_password(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = confirmForgotPassword, unchecked_return_type = "Promise<void>")]
+    pub fn confirm_forgot_password(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConfirmForgotPasswordInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -496,8 +622,11 @@ impl JsCognitoAuth {
     }
 
     /// `changePassword({ oldPassword, newPassword })`.
-    #[wasm_bindgen(js_name = changePassword)]
-    pub fn change_password(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = changePassword, unchecked_return_type = "Promise<void>")]
+    pub fn change_password(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChangePasswordInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -511,7 +640,7 @@ impl JsCognitoAuth {
     }
 
     /// `getUser()` → `{ username, attributes, preferredMfa, enabledMfa }`.
-    #[wasm_bindgen(js_name = getUser)]
+    #[wasm_bindgen(js_name = getUser, unchecked_return_type = "Promise<User>")]
     pub fn get_user(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -545,8 +674,11 @@ impl JsCognitoAuth {
     }
 
     /// `updateUserAttributes({ userAttributes })` → code deliveries for changed email/phone.
-    #[wasm_bindgen(js_name = updateUserAttributes)]
-    pub fn update_user_attributes(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = updateUserAttributes, unchecked_return_type = "Promise<CodeDeliveryDetails[]>")]
+    pub fn update_user_attributes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpdateUserAttributesInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let deliveries = inner
@@ -561,8 +693,11 @@ impl JsCognitoAuth {
     }
 
     /// `verifyUserAttribute({ userAttributeKey, confirmationCode })`.
-    #[wasm_bindgen(js_name = verifyUserAttribute)]
-    pub fn verify_user_attribute(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = verifyUserAttribute, unchecked_return_type = "Promise<void>")]
+    pub fn verify_user_attribute(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VerifyUserAttributeInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -576,8 +711,11 @@ impl JsCognitoAuth {
     }
 
     /// `sendUserAttributeVerificationCode({ userAttributeKey })`.
-    #[wasm_bindgen(js_name = sendUserAttributeVerificationCode)]
-    pub fn send_user_attribute_verification_code(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = sendUserAttributeVerificationCode, unchecked_return_type = "Promise<CodeDeliveryDetails | undefined>")]
+    pub fn send_user_attribute_verification_code(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UserAttributeKeyInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             Ok(delivery(
@@ -590,8 +728,11 @@ impl JsCognitoAuth {
     }
 
     /// `deleteUserAttributes({ userAttributeKeys })`.
-    #[wasm_bindgen(js_name = deleteUserAttributes)]
-    pub fn delete_user_attributes(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = deleteUserAttributes, unchecked_return_type = "Promise<void>")]
+    pub fn delete_user_attributes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DeleteUserAttributesInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let keys: Vec<String> = Array::from(&get(&input, "userAttributeKeys"))
@@ -605,7 +746,7 @@ impl JsCognitoAuth {
     }
 
     /// `deleteUser()`.
-    #[wasm_bindgen(js_name = deleteUser)]
+    #[wasm_bindgen(js_name = deleteUser, unchecked_return_type = "Promise<void>")]
     pub fn delete_user(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -615,8 +756,11 @@ impl JsCognitoAuth {
     }
 
     /// `setUpTotp({ issuer? })` → `{ sharedSecret, setupUri }`.
-    #[wasm_bindgen(js_name = setUpTotp)]
-    pub fn set_up_totp(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = setUpTotp, unchecked_return_type = "Promise<TotpSetupDetails>")]
+    pub fn set_up_totp(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SetUpTotpInput | undefined")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let (secret, uri) = inner
@@ -630,8 +774,11 @@ impl JsCognitoAuth {
     }
 
     /// `verifyTotpSetup({ code, friendlyDeviceName? })`.
-    #[wasm_bindgen(js_name = verifyTotpSetup)]
-    pub fn verify_totp_setup(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = verifyTotpSetup, unchecked_return_type = "Promise<void>")]
+    pub fn verify_totp_setup(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VerifyTotpSetupInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -645,8 +792,11 @@ impl JsCognitoAuth {
     }
 
     /// `setMfaPreference({ totp?, sms?, email? })`, each `ENABLED | DISABLED | PREFERRED | NOT_PREFERRED`.
-    #[wasm_bindgen(js_name = setMfaPreference)]
-    pub fn set_mfa_preference(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = setMfaPreference, unchecked_return_type = "Promise<void>")]
+    pub fn set_mfa_preference(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SetMfaPreferenceInput")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let totp = mfa_setting(opt_str(&input, "totp"))?;
@@ -658,7 +808,7 @@ impl JsCognitoAuth {
     }
 
     /// `rememberDevice()`: later sign-ins from this device use device SRP.
-    #[wasm_bindgen(js_name = rememberDevice)]
+    #[wasm_bindgen(js_name = rememberDevice, unchecked_return_type = "Promise<void>")]
     pub fn remember_device(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -668,8 +818,11 @@ impl JsCognitoAuth {
     }
 
     /// `forgetDevice({ deviceKey? })`: this device when no key is given.
-    #[wasm_bindgen(js_name = forgetDevice)]
-    pub fn forget_device(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = forgetDevice, unchecked_return_type = "Promise<void>")]
+    pub fn forget_device(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DeviceKeyInput | undefined")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner
@@ -680,7 +833,7 @@ impl JsCognitoAuth {
     }
 
     /// `listDevices()` → `[{ id, name, attributes, createDate, lastModifiedDate, lastAuthenticatedDate }]`.
-    #[wasm_bindgen(js_name = listDevices)]
+    #[wasm_bindgen(js_name = listDevices, unchecked_return_type = "Promise<Device[]>")]
     pub fn list_devices(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -724,8 +877,11 @@ impl JsCognitoAuth {
     }
 
     /// `getDevice({ deviceKey? })`: this device when no key is given.
-    #[wasm_bindgen(js_name = getDevice)]
-    pub fn get_device(&self, input: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = getDevice, unchecked_return_type = "Promise<Device>")]
+    pub fn get_device(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DeviceKeyInput | undefined")] input: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             Ok(device_result(
@@ -738,7 +894,12 @@ impl JsCognitoAuth {
 
     /// `on(event, listener)` with event `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`;
     /// returns a function that unsubscribes.
-    pub fn on(&self, event: &str, listener: Function) -> core::result::Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AuthEvent")] event: &str,
+        #[wasm_bindgen(unchecked_param_type = "(error?: Error) => void")] listener: Function,
+    ) -> core::result::Result<JsValue, JsValue> {
         let wanted = match event {
             "signedIn" | "signedOut" | "tokenRefresh" | "tokenRefreshFailure" => event.to_string(),
             other => {

@@ -161,11 +161,12 @@ impl JsSrpClient {
     /// Answers `PASSWORD_VERIFIER`: returns the `ChallengeResponses` object (USERNAME,
     /// PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE). `poolName` is the part of
     /// the pool id after `_`; `timestamp` defaults to now.
-    #[wasm_bindgen(js_name = answerPasswordVerifier)]
+    #[wasm_bindgen(js_name = answerPasswordVerifier, unchecked_return_type = "Record<string, string>")]
     pub fn answer_password_verifier(
         &self,
         pool_name: &str,
         password: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")]
         challenge_parameters: JsValue,
         timestamp: Option<String>,
     ) -> Result<JsValue, JsValue> {
@@ -180,12 +181,13 @@ impl JsSrpClient {
     }
 
     /// Answers `DEVICE_PASSWORD_VERIFIER` for a remembered device.
-    #[wasm_bindgen(js_name = answerDevicePasswordVerifier)]
+    #[wasm_bindgen(js_name = answerDevicePasswordVerifier, unchecked_return_type = "Record<string, string>")]
     pub fn answer_device_password_verifier(
         &self,
         device_group_key: &str,
         device_key: &str,
         device_password: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")]
         challenge_parameters: JsValue,
         timestamp: Option<String>,
     ) -> Result<JsValue, JsValue> {

@@ -1,24 +1,71 @@
 // Compiled with `tsc --strict --noEmit` against the built package's declarations (make test).
-// It fails when an export disappears or changes shape. (Per-method input/result types are still
-// loose: see the npm-package issue.)
-import { CognitoAuth, CognitoError, SrpClient, secretHash, cognitoTimestamp, version } from 'cognito-kit';
+// The @ts-expect-error lines fail the build if the types ever become loose (`any`).
+import {
+  CognitoAuth,
+  CognitoError,
+  SrpClient,
+  secretHash,
+  cognitoTimestamp,
+  version,
+  type AuthSession,
+  type CognitoErrorCode,
+  type SignInOutput,
+  type StorageOption,
+} from 'cognito-kit';
+
+const memory: StorageOption = 'memory';
+const custom: StorageOption = {
+  getItem: async (k: string) => (k ? null : null),
+  setItem: (_k: string, _v: string) => undefined,
+  removeItem: async (_k: string) => undefined,
+};
 
 export async function example(): Promise<string> {
-  const auth: CognitoAuth = new CognitoAuth({ userPoolId: 'us-east-1_AbC123', clientId: 'c' });
+  const auth = new CognitoAuth({ userPoolId: 'us-east-1_AbC123', clientId: 'c', storage: custom, timeoutMs: 5000 });
+  // @ts-expect-error storage must be one of the known names or an object
+  new CognitoAuth({ userPoolId: 'p', clientId: 'c', storage: 'disk' });
+  // @ts-expect-error clientId is required
+  new CognitoAuth({ userPoolId: 'p' });
+
+  let out: SignInOutput;
   try {
-    await auth.signIn({ username: 'alice', password: 'pw' });
+    out = await auth.signIn({ username: 'alice', password: 'pw', authFlow: 'USER_SRP_AUTH' });
   } catch (e: unknown) {
     if (e instanceof CognitoError) {
-      const code: string = e.code;
-      const retryable: boolean = e.retryable;
-      const status: number | undefined = e.status;
-      return `${code} ${retryable} ${status ?? ''}`;
+      const code: CognitoErrorCode = e.code;
+      if (code === 'NotAuthorizedException' || code === 'NetworkError') return `${code} ${e.retryable} ${e.status ?? ''}`;
     }
+    throw e;
   }
+  // @ts-expect-error unknown auth flow
+  await auth.signIn({ username: 'a', authFlow: 'MAGIC' });
+
+  switch (out.nextStep.signInStep) {
+    case 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP':
+      return out.nextStep.totpSetupDetails.setupUri;
+    case 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION':
+      await auth.confirmSignIn({ challengeResponse: out.nextStep.allowedMFATypes[0] ?? 'TOTP' });
+      break;
+    case 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED':
+      await auth.confirmSignIn({ challengeResponse: 'N3w!', userAttributes: Object.fromEntries(out.nextStep.missingAttributes.map((a) => [a, 'x'])) });
+      break;
+    default:
+      break;
+  }
+  const session: AuthSession = await auth.getSession();
+  const expires: number = session.expiresAt;
+  // @ts-expect-error expiresAt is a number
+  const wrong: string = session.expiresAt;
+  await auth.setMfaPreference({ totp: 'PREFERRED' });
+  // @ts-expect-error not an MFA preference
+  await auth.setMfaPreference({ totp: 'ALWAYS' });
+  const devices = await auth.listDevices();
+  const first: string | undefined = devices[0]?.id;
+  const off: () => void = auth.on('tokenRefreshFailure', (error) => console.warn(error?.message));
+  off();
+  // @ts-expect-error unknown event
+  auth.on('loggedIn', () => undefined);
   const srp = new SrpClient();
-  const a: string = srp.srpA;
-  const hash: string = secretHash('secret', 'alice', 'client');
-  const ts: string = cognitoTimestamp(Date.now() / 1000);
-  const unsubscribe: unknown = auth.on('signedIn', () => undefined);
-  return `${a}${hash}${ts}${version()}${String(unsubscribe)}`;
+  const answer: Record<string, string> = srp.answerPasswordVerifier('Pool', 'pw', { SRP_B: 'ab', SALT: 'cd', SECRET_BLOCK: 'AAAA', USER_ID_FOR_SRP: 'u' });
+  return [memory, expires, wrong, first, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
 }
