@@ -1,5 +1,5 @@
-// The package bundled into an app by esbuild and by Vite, each loaded in headless Chromium from a
-// loopback server and signing in to the emulator.
+// The package bundled into an app by esbuild, Vite, webpack 5 and Rollup, each loaded in headless
+// Chromium from a loopback server and signing in to the emulator.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -92,5 +92,40 @@ test('Vite builds an app with the package that signs in', async () => {
     configFile: false,
     build: { outDir: dist, emptyOutDir: true, target: 'es2022' },
   });
+  check(await serveAndRun(dist));
+});
+
+test('webpack 5 bundles the package into an app that signs in', async () => {
+  const webpack = require('webpack');
+  const dist = join(out, 'webpack');
+  const stats = await new Promise((resolve, reject) =>
+    webpack(
+      {
+        mode: 'production',
+        context: join(out, 'app'),
+        entry: './app.js',
+        output: { path: dist, filename: 'app.js', module: true, chunkFormat: 'module', publicPath: 'auto' },
+        experiments: { outputModule: true, topLevelAwait: true },
+        target: 'web',
+        performance: { hints: false },
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    ),
+  );
+  assert.equal(stats.hasErrors(), false, stats.toString('errors-only'));
+  await writeFile(join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>');
+  check(await serveAndRun(dist));
+});
+
+test('Rollup bundles the package into an app that signs in', async () => {
+  const { rollup } = require('rollup');
+  const { nodeResolve } = require('@rollup/plugin-node-resolve');
+  const dist = join(out, 'rollup');
+  const bundle = await rollup({ input: join(out, 'app/app.js'), plugins: [nodeResolve({ browser: true })], logLevel: 'silent' });
+  await bundle.write({ dir: dist, format: 'es' });
+  await bundle.close();
+  // Like esbuild, Rollup keeps `new URL('./cognito_kit_bg.wasm', import.meta.url)`: ship the wasm beside it.
+  await cp(join(out, 'app/node_modules/cognito-kit/cognito_kit_bg.wasm'), join(dist, 'cognito_kit_bg.wasm'));
+  await writeFile(join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>');
   check(await serveAndRun(dist));
 });
