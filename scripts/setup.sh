@@ -57,7 +57,10 @@ setup_node() {
     step "npm tools: present"
   else
     step "installing npm tools into tools/node_modules"
-    (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install` against the committed lock, not `npm ci`: the registry reachable here answers 404
+    # for some optional platform packages (rollup's), which npm install skips but npm ci reports as a
+    # lock mismatch. Top-level versions are pinned exactly in tools/package.json.
+    (cd tools && npm install --no-audit --no-fund --loglevel=error)
     touch tools/node_modules/.setup-stamp
   fi
 }
