@@ -19,8 +19,8 @@ fn password_auth(client: &str, username: &str, password: &str) -> Value {
         "AuthParameters": { "USERNAME": username, "PASSWORD": password } })
 }
 
-/// InitiateAuth with SRP_A for any flow (USER_SRP_AUTH or CUSTOM_AUTH + CHALLENGE_NAME SRP_A) and
-/// the PASSWORD_VERIFIER answer to it: (challenge, answer body).
+/// InitiateAuth with SRP_A for USER_SRP_AUTH or CUSTOM_AUTH (with CHALLENGE_NAME SRP_A) in this
+/// file's pool, and the PASSWORD_VERIFIER answer to it: (challenge, answer body).
 async fn srp_answer(
     server: &RunningServer,
     flow: &str,
@@ -28,38 +28,15 @@ async fn srp_answer(
     username: &str,
     password: &str,
 ) -> Result<(Value, Value), (String, String)> {
-    let pool_name = POOL.split_once('_').unwrap().1;
-    let a = random_a();
-    let a_pub = BigUint::from(2u32).modpow(&a, &n());
-    let mut auth = json!({ "USERNAME": username, "SRP_A": a_pub.to_str_radix(16) });
-    if flow == "CUSTOM_AUTH" {
-        auth["CHALLENGE_NAME"] = json!("SRP_A");
-    }
-    let challenge = call(
-        server,
-        "InitiateAuth",
-        json!({ "AuthFlow": flow, "ClientId": client_id, "AuthParameters": auth }),
+    let extra = if flow == "CUSTOM_AUTH" {
+        json!({ "CHALLENGE_NAME": "SRP_A" })
+    } else {
+        json!({})
+    };
+    srp_prepare_flow(
+        server, POOL, flow, client_id, username, password, extra, false,
     )
-    .await?;
-    assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");
-    let p = &challenge["ChallengeParameters"];
-    let user_id = p["USER_ID_FOR_SRP"].as_str().unwrap();
-    let b_pub = BigUint::parse_bytes(p["SRP_B"].as_str().unwrap().as_bytes(), 16).unwrap();
-    let salt = BigUint::parse_bytes(p["SALT"].as_str().unwrap().as_bytes(), 16).unwrap();
-    let key = client_key(pool_name, user_id, password, &a, &b_pub, &salt);
-    let ts = timestamp(now(), false);
-    let block = p["SECRET_BLOCK"].as_str().unwrap();
-    let answer = json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ClientId": client_id,
-        "ChallengeResponses": {
-            "USERNAME": user_id,
-            "PASSWORD_CLAIM_SECRET_BLOCK": block,
-            "TIMESTAMP": ts,
-            "PASSWORD_CLAIM_SIGNATURE": signature(&key, pool_name, user_id, block, &ts),
-        },
-    });
-    Ok((challenge, answer))
+    .await
 }
 
 // ------------------------------------------------------------------------------------ defect 1

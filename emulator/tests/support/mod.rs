@@ -354,10 +354,36 @@ pub async fn srp_sign_in(
     call(server, "RespondToAuthChallenge", responses).await
 }
 
-/// Returns (challenge reply, the RespondToAuthChallenge body to send).
+/// Returns (challenge reply, the RespondToAuthChallenge body to send), for USER_SRP_AUTH.
 pub async fn srp_prepare(
     server: &RunningServer,
     pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    extra: Value,
+    pad_day: bool,
+) -> Result<(Value, Value), (String, String)> {
+    srp_prepare_flow(
+        server,
+        pool_id,
+        "USER_SRP_AUTH",
+        client_id,
+        username,
+        password,
+        extra,
+        pad_day,
+    )
+    .await
+}
+
+/// InitiateAuth with SRP_A in `flow` (USER_SRP_AUTH, or CUSTOM_AUTH with `CHALLENGE_NAME: SRP_A` in
+/// `extra`) and the PASSWORD_VERIFIER answer to it: (challenge reply, answer body).
+#[allow(clippy::too_many_arguments)]
+pub async fn srp_prepare_flow(
+    server: &RunningServer,
+    pool_id: &str,
+    flow: &str,
     client_id: &str,
     username: &str,
     password: &str,
@@ -376,7 +402,7 @@ pub async fn srp_prepare(
     let challenge = call(
         server,
         "InitiateAuth",
-        json!({ "AuthFlow": "USER_SRP_AUTH", "ClientId": client_id, "AuthParameters": auth }),
+        json!({ "AuthFlow": flow, "ClientId": client_id, "AuthParameters": auth }),
     )
     .await?;
     assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");
