@@ -838,41 +838,7 @@ impl JsCognitoAuth {
         let inner = self.inner.clone();
         promise(async move {
             let devices = inner.list_devices().await?;
-            let date = |d: Option<f64>| {
-                d.map_or(JsValue::UNDEFINED, |s| {
-                    js_sys::Date::new(&(s * 1000.0).into()).into()
-                })
-            };
-            Ok(devices
-                .iter()
-                .map(|d| {
-                    let attributes = Object::new();
-                    for a in &d.device_attributes {
-                        let _ = Reflect::set(
-                            &attributes,
-                            &a.name.as_str().into(),
-                            &a.value.as_str().into(),
-                        );
-                    }
-                    let name = d
-                        .device_attributes
-                        .iter()
-                        .find(|a| a.name == "device_name")
-                        .map(|a| a.value.as_str());
-                    object(&[
-                        ("id", d.device_key.as_str().into()),
-                        ("name", name.map_or(JsValue::UNDEFINED, JsValue::from)),
-                        ("attributes", attributes.into()),
-                        ("createDate", date(d.device_create_date)),
-                        ("lastModifiedDate", date(d.device_last_modified_date)),
-                        (
-                            "lastAuthenticatedDate",
-                            date(d.device_last_authenticated_date),
-                        ),
-                    ])
-                })
-                .collect::<Array>()
-                .into())
+            Ok(devices.iter().map(device_result).collect::<Array>().into())
         })
     }
 
