@@ -1,0 +1,118 @@
+// Builds the hosted-UI pages into a folder a static host can serve, and serves it on loopback.
+//
+//   node scripts/www.mjs [--out target/www] [--endpoint URL] [--describe] [--serve] [--host 127.0.0.1] [--port 8080]
+//
+// The folder holds www/ and the npm package (pkg/, built by `make pkg`) under cognito-kit/. With
+// --endpoint, config.json's endpoint is replaced (the emulator's URL); with --describe, user-pool.json
+// is written from DescribeUserPool on that endpoint — the same JSON `aws cognito-idp describe-user-pool`
+// prints — so the pages follow the pool's real rules.
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildWww({ out = join(root, 'target/www'), endpoint, describe = false, config: overrides = {} } = {}) {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await cp(join(root, 'www'), out, { recursive: true, filter: (src) => !src.endsWith('.md') });
+  await cp(join(root, 'pkg'), join(out, 'cognito-kit'), { recursive: true, filter: (src) => !src.endsWith('.gitignore') });
+  const config = { ...JSON.parse(await readFile(join(root, 'www/config.json'), 'utf8')), ...overrides };
+  if (endpoint) config.endpoint = endpoint;
+  await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (describe) {
+    const description = await describeUserPool(config.endpoint, config.userPoolId);
+    await writeFile(join(out, config.userPoolDescription ?? 'user-pool.json'), `${JSON.stringify(description, null, 2)}\n`);
+  }
+  return { out, config };
+}
+
+/** DescribeUserPool, as the AWS CLI sends it (the emulator checks the SigV4 header's shape only). */
+export async function describeUserPool(endpoint, userPoolId) {
+  const reply = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.DescribeUserPool',
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify({ UserPoolId: userPoolId }),
+  });
+  const body = await reply.json();
+  if (!reply.ok) throw new Error(`DescribeUserPool: ${body.__type ?? reply.status}: ${body.message ?? ''}`);
+  return body;
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `dir` statically with the headers the pages are meant to run under: a strict Content
+ * Security Policy (scripts and wasm from this origin only, requests only to the user pool's
+ * endpoint), no referrer, no caching.
+ */
+export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint } = {}) {
+  const connect = ["'self'", endpoint ? new URL(endpoint).origin : 'https://*.amazonaws.com'].join(' ');
+  const csp = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+  const server = createServer(async (req, res) => {
+    let path;
+    try {
+      path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (path.endsWith('/')) path += 'index.html';
+    const file = join(dir, path);
+    if (!file.startsWith(dir + sep) || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file');
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': csp,
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  return { url: `http://${host}:${address.port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const out = join(root, option('out', 'target/www'));
+  const { config } = await buildWww({ out, endpoint: option('endpoint'), describe: args.includes('--describe') });
+  if (args.includes('--serve')) {
+    const server = await serveWww(out, { host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint });
+    console.log(`pages: serving ${out} at ${server.url}`);
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close().then(() => process.exit(0)));
+  } else {
+    console.log(`pages: built ${out}`);
+  }
+}

@@ -1,0 +1,301 @@
+// The hosted-UI pages (www/), built as `make demo` builds them and served with their real headers
+// (CSP included), driven in headless Chromium by clicking and typing like a user, against the
+// emulator's demo pool. Screenshots of every page go to test-output/pages/ (git-ignored).
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from './emulator.mjs';
+import { buildWww, serveWww } from '../../scripts/www.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(join(root, 'tools/package.json'));
+const { chromium } = require('playwright-core');
+const jsQR = require('jsqr');
+const shots = join(root, 'test-output/pages');
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+
+let emulator;
+let server;
+let browser;
+
+before(async () => {
+  emulator = await startEmulator();
+  const { out } = await buildWww({ out: join(root, 'target/www-test'), endpoint: emulator.url, describe: true });
+  server = await serveWww(out, { endpoint: emulator.url });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  emulator?.stop();
+});
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+async function newTab(context, problems) {
+  const tab = await context.newPage();
+  tab.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // The service's 400s for wrong codes and passwords are expected; Chromium reports each on the
+  // console, so those are checked by status below instead of by message.
+  tab.on('console', (m) => {
+    if ((m.type() === 'error' || m.type() === 'warning') && !m.text().startsWith('Failed to load resource')) problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  tab.on('response', (r) => {
+    if (r.status() >= 400 && !(r.status() === 400 && r.request().method() === 'POST' && new URL(r.url()).origin === new URL(emulator.url).origin)) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  return tab;
+}
+
+const visible = (tab, name) => tab.locator(`[data-view="${name}"]:not([hidden])`);
+let shot = 0;
+const screenshot = (tab, name) => tab.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+
+async function outboxCode(tab, destination, kind) {
+  const panel = tab.locator('[data-outbox] details');
+  if (!(await panel.evaluate((d) => d.open))) await tab.locator('[data-outbox] summary').click();
+  const item = tab.locator('[data-outbox-list] li', { hasText: destination }).filter({ hasText: kind }).first();
+  await item.waitFor({ timeout: 10000 });
+  const code = (await item.locator('.code').textContent()).trim();
+  await tab.locator('[data-outbox] summary').click();
+  return code;
+}
+
+/** Every visible form control has a label, and every form has an alert region for errors. */
+async function assertAccessible(tab) {
+  const unlabeled = await tab.evaluate(() =>
+    [...document.querySelectorAll('input, button')]
+      .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+      .filter((el) => (el.tagName === 'INPUT' ? el.labels.length === 0 : !el.textContent.trim() && !el.getAttribute('aria-label')))
+      .map((el) => el.id || el.name || el.outerHTML.slice(0, 60)),
+  );
+  assert.deepEqual(unlabeled, [], 'controls without a label');
+  const formsWithoutAlert = await tab.evaluate(() => [...document.querySelectorAll('form')].filter((f) => !f.querySelector('[role=alert]')).length);
+  assert.equal(formsWithoutAlert, 0);
+}
+
+async function signIn(tab, username, password, { remember = false } = {}) {
+  const form = visible(tab, 'signin');
+  await form.waitFor();
+  await form.getByLabel('Email').fill(username);
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  if (remember) await form.getByLabel('Remember this device').check();
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered device, and resets the password', async () => {
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  const tab = await newTab(context, problems);
+  const email = `dana.${Date.now()}@example.com`;
+  const password = 'Corr3ctHorse';
+  const newPassword = 'Batt3ryStaple';
+
+  // The sign-in page, branded from config.json, with the pool's rules read from DescribeUserPool.
+  await tab.goto(server.url);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await tab.locator('.brand-name').textContent(), 'cognito-kit demo');
+  assert.match(await tab.title(), /Sign in · cognito-kit demo/);
+  await assertAccessible(tab);
+  await screenshot(tab, 'sign-in');
+
+  // Sign up: email is the username, the password hints follow the pool's policy as the user types.
+  await tab.getByRole('link', { name: 'Create an account' }).click();
+  await visible(tab, 'signup').waitFor();
+  await visible(tab, 'signup').getByLabel('Email').fill(email);
+  const hints = tab.locator('#signup-password-rules li');
+  assert.deepEqual(await hints.allTextContents(), ['•At least 8 characters (not yet)', '•A lowercase letter (not yet)', '•An uppercase letter (not yet)', '•A number (not yet)']);
+  await visible(tab, 'signup').getByLabel('Password', { exact: true }).fill('short1');
+  assert.equal(await tab.locator('#signup-password-rules li.met').count(), 2);
+  await visible(tab, 'signup').getByLabel('Password', { exact: true }).fill(password);
+  assert.equal(await tab.locator('#signup-password-rules li.met').count(), 4);
+  await assertAccessible(tab);
+  await screenshot(tab, 'sign-up');
+  await tab.getByRole('button', { name: 'Create account' }).click();
+
+  // Confirm with the code from the demo outbox.
+  await visible(tab, 'confirm').waitFor();
+  assert.match(await visible(tab, 'confirm').locator('[data-notice]').textContent(), /We sent a confirmation code to d\*\*\*@e\*\*\* by email/);
+  assert.equal(await tab.locator('#confirm-username').inputValue(), email);
+  await tab.getByLabel('Confirmation code').fill('000000');
+  await tab.getByRole('button', { name: 'Confirm' }).click();
+  await visible(tab, 'confirm').locator('[data-error]', { hasText: 'That code is not right' }).waitFor();
+  const signUpCode = await outboxCode(tab, email, 'Sign-up code');
+  await screenshot(tab, 'confirm-sign-up');
+  await tab.getByLabel('Confirmation code').fill(signUpCode);
+  await tab.getByRole('button', { name: 'Confirm' }).click();
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'Your account is confirmed' }).waitFor();
+
+  // Sign in: redirected to the app, which reads the session the pages stored on this origin.
+  await signIn(tab, email, password);
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+  await screenshot(tab, 'app');
+  const stored = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cognito-kit.us-east-1_DemoPool1.demopublicclient0000000001.')));
+  assert.ok(stored.length > 0, 'tokens are in localStorage under the kit namespace');
+
+  // The account page: attributes, then TOTP setup with a QR code made in the page.
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  await visible(tab, 'account').waitFor();
+  await tab.locator('[data-attributes] dd', { hasText: email }).first().waitFor();
+  assert.equal(await tab.locator('[data-mfa-status]').textContent(), 'Off.');
+  await screenshot(tab, 'account');
+  await tab.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await visible(tab, 'totp-setup').waitFor();
+  const secret = (await tab.locator('[data-totp-secret]').textContent()).replace(/\s/g, '');
+  assert.match(secret, /^[A-Z2-7]{16,}$/);
+  // The QR code decodes (by an independent reader) to the otpauth URI with the shown secret.
+  const pixels = await tab.locator('[data-qr] svg').evaluate(async (svg) => {
+    const image = new Image();
+    image.src = `data:image/svg+xml,${encodeURIComponent(svg.outerHTML)}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 400;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(image, 0, 0, 400, 400);
+    return Array.from(ctx.getImageData(0, 0, 400, 400).data);
+  });
+  const decoded = jsQR(Uint8ClampedArray.from(pixels), 400, 400);
+  assert.ok(decoded, 'the QR code is readable');
+  assert.match(decoded.data, new RegExp(`^otpauth://totp/.*\\?secret=${secret}&issuer=cognito-kit(%20|\\+)demo`));
+  await screenshot(tab, 'totp-setup');
+  await tab.getByLabel('Code from the app').fill(totp(secret));
+  await tab.getByRole('button', { name: 'Turn on' }).click();
+  await visible(tab, 'account').locator('[data-notice]', { hasText: 'The authenticator app is on' }).waitFor();
+  await tab.locator('[data-mfa-status]', { hasText: 'On: a code from your authenticator app (preferred).' }).waitFor();
+  assert.equal(await tab.getByRole('button', { name: 'Set up an authenticator app' }).isVisible(), false);
+  assert.equal(await tab.getByRole('button', { name: 'Turn off the authenticator app' }).isVisible(), true);
+
+  // Sign out, then sign in with the TOTP code (a wrong one first) and remember this device.
+  await tab.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out.' }).waitFor();
+  assert.equal(await tab.evaluate(() => Object.keys(localStorage).filter((k) => /\.(idToken|accessToken|refreshToken)$/.test(k)).length), 0);
+  await signIn(tab, email, password, { remember: true });
+  await visible(tab, 'mfa').waitFor();
+  assert.equal(await tab.locator('[data-mfa-hint]').textContent(), 'Enter the code from your authenticator app.');
+  const right = totp(secret);
+  await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(String((Number(right) + 1) % 1_000_000).padStart(6, '0'));
+  await tab.getByRole('button', { name: 'Verify' }).click();
+  await visible(tab, 'mfa').locator('[data-error]', { hasText: 'That code is not right' }).waitFor();
+  await screenshot(tab, 'mfa-code');
+  await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(totp(secret));
+  await tab.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as' }).waitFor();
+
+  // The device is listed as this one and remembered.
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  const device = tab.locator('[data-devices] li', { hasText: '(this device)' });
+  await device.waitFor();
+  assert.match(await device.textContent(), /remembered/);
+  await screenshot(tab, 'account-with-device');
+
+  // Signed out, the remembered device signs in without the second factor.
+  await tab.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await signIn(tab, email, password);
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+  await tab.waitForURL(/index\.html/);
+
+  // Forgot password: a code from the outbox and a new password.
+  await visible(tab, 'signin').waitFor();
+  await tab.getByRole('link', { name: 'Forgot your password?' }).click();
+  await visible(tab, 'forgot').waitFor();
+  await visible(tab, 'forgot').getByLabel('Email').fill(email);
+  await screenshot(tab, 'forgot-password');
+  await tab.getByRole('button', { name: 'Send code' }).click();
+  await visible(tab, 'reset').waitFor();
+  const resetCode = await outboxCode(tab, email, 'Password reset code');
+  await visible(tab, 'reset').getByLabel('Code', { exact: true }).fill(resetCode);
+  await visible(tab, 'reset').getByLabel('New password').fill(newPassword);
+  await screenshot(tab, 'reset-password');
+  await tab.getByRole('button', { name: 'Reset password' }).click();
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'Your password is changed' }).waitFor();
+
+  // The old password now fails with a clear error, announced to screen readers — keyboard only.
+  await tab.locator('#signin-username').focus();
+  await tab.keyboard.press('Control+A');
+  await tab.keyboard.type(email);
+  await tab.keyboard.press('Tab');
+  await tab.keyboard.type(password);
+  await tab.keyboard.press('Enter');
+  const error = visible(tab, 'signin').locator('[role=alert]', { hasText: 'Incorrect username or password.' });
+  await error.waitFor();
+  await screenshot(tab, 'wrong-password');
+  await tab.locator('#signin-password').focus();
+  await tab.keyboard.type(newPassword);
+  await tab.keyboard.press('Enter');
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+
+  // Nothing secret in any URL the pages visited, and no script error or CSP violation.
+  assert.doesNotMatch(tab.url(), /code|token|password/i);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the pages say clearly when the service cannot be reached, and keep the user on the form', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.route(`${emulator.url}`, (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body>Bad Gateway</body></html>' })
+      : route.continue(),
+  );
+  await tab.goto(server.url);
+  await signIn(tab, 'alice@example.com', 'Passw0rd!');
+  await visible(tab, 'signin').locator('[role=alert]', { hasText: 'The sign-in service gave an unexpected answer' }).waitFor();
+  await tab.unroute(`${emulator.url}`);
+  await signIn(tab, 'alice@example.com', 'Passw0rd!');
+  await tab.waitForURL(/app\.html$/);
+  assert.deepEqual(problems.filter((p) => !/^HTTP 502 /.test(p)), []);
+  await context.close();
+});
+
+test('a first sign-in with a temporary password sets a new one on the pages', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.goto(server.url);
+  await signIn(tab, 'bob@example.com', 'TempPassw0rd');
+  await visible(tab, 'new-password').waitFor();
+  await screenshot(tab, 'new-password-required');
+  await visible(tab, 'new-password').getByLabel('New password').fill('N3wBobPassword');
+  assert.equal(await tab.locator('#new-password-rules li.met').count(), 4);
+  await tab.getByRole('button', { name: 'Set password and sign in' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as bob@example.com.' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('redirect_uri is only followed when the configuration allows it', async () => {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  await tab.goto(`${server.url}?redirect_uri=${encodeURIComponent('https://evil.example/steal')}`);
+  await signIn(tab, 'alice@example.com', 'Passw0rd!');
+  // Not an allowed URI: the pages stay on this origin and show the account.
+  await visible(tab, 'account').waitFor();
+  assert.ok(tab.url().startsWith(server.url));
+  await context.close();
+});

@@ -1,0 +1,35 @@
+// The "app" the sign-in pages redirect to. It picks the tokens up the way any app on the same origin
+// does: a CognitoAuth with the same pool, client and storage, then getSession() (which refreshes the
+// tokens when they are about to expire). The tokens themselves are never shown or logged.
+import { applyBranding, createAuth, loadConfig } from './config.js';
+
+const $ = (selector) => document.querySelector(selector);
+
+const config = await loadConfig();
+applyBranding(config);
+const auth = createAuth(config);
+try {
+  const session = await auth.getSession();
+  const claims = session.idTokenClaims;
+  $('[data-status]').textContent = `Signed in as ${claims.email ?? session.username}.`;
+  const list = $('[data-claims]');
+  const expires = new Date(session.expiresAt * 1000).toLocaleTimeString();
+  for (const [name, value] of [['User id (sub)', claims.sub], ['Access token valid until', expires], ['To call your API', 'send the access token as "Authorization: Bearer …"']]) {
+    const dt = document.createElement('dt');
+    const dd = document.createElement('dd');
+    dt.textContent = name;
+    dd.textContent = String(value);
+    list.append(dt, dd);
+  }
+  list.hidden = false;
+  $('[data-account]').hidden = false;
+  $('[data-signout]').hidden = false;
+  $('[data-signout]').addEventListener('click', async () => {
+    await auth.signOut().catch(() => {});
+    location.assign('index.html');
+  });
+} catch (error) {
+  $('[data-status]').textContent = error.code === 'NotSignedIn' ? 'You are not signed in.' : `The session could not be read (${error.code ?? 'error'}).`;
+  $('[data-signin]').hidden = false;
+}
+document.documentElement.dataset.ready = 'true';

@@ -1,0 +1,103 @@
+// Reads config.json (and the pool description it names), applies the branding, and creates the
+// CognitoAuth client. Shared by the sign-in pages and the example app.
+import { CognitoAuth } from './cognito-kit/index.js';
+
+async function fetchJson(url) {
+  const reply = await fetch(url, { cache: 'no-store' });
+  if (!reply.ok) throw new Error(`${url}: HTTP ${reply.status}`);
+  return reply.json();
+}
+
+/**
+ * The pool's rules, from the JSON that `aws cognito-idp describe-user-pool` prints (`{"UserPool": …}`
+ * or the object inside it). Anything missing falls back to what every pool accepts.
+ */
+export function poolRules(description) {
+  const pool = description?.UserPool ?? description ?? {};
+  const policy = pool.Policies?.PasswordPolicy ?? {};
+  const schema = pool.SchemaAttributes ?? pool.Schema ?? [];
+  const usernameAttributes = pool.UsernameAttributes ?? [];
+  return {
+    name: pool.Name ?? pool.PoolName,
+    usernameAttributes,
+    passwordPolicy: {
+      minimumLength: policy.MinimumLength ?? 8,
+      requireUppercase: policy.RequireUppercase ?? false,
+      requireLowercase: policy.RequireLowercase ?? false,
+      requireNumbers: policy.RequireNumbers ?? false,
+      requireSymbols: policy.RequireSymbols ?? false,
+    },
+    // Attributes a sign-up must carry, except the one typed as the username (and `sub`, which the
+    // service assigns: describe-user-pool lists it as required).
+    requiredAttributes: schema
+      .filter((a) => a.Required && a.Name !== 'sub' && !a.DeveloperOnlyAttribute && !usernameAttributes.includes(a.Name))
+      .map((a) => a.Name),
+    mfa: pool.MfaConfiguration ?? 'OPTIONAL',
+    // Without a description the pages offer TOTP and let the service say whether the pool allows it.
+    totp: pool.MfaConfiguration !== 'OFF' && pool.SoftwareTokenMfaConfiguration?.Enabled !== false,
+    deviceTracking: pool.DeviceConfiguration
+      ? { askUser: pool.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt ?? false }
+      : null,
+    described: Object.keys(pool).length > 0,
+  };
+}
+
+/** Loads config.json beside the pages. */
+export async function loadConfig() {
+  const config = await fetchJson(new URL('config.json', import.meta.url));
+  let description = config.userPool ?? null;
+  if (!description && config.userPoolDescription) {
+    description = await fetchJson(new URL(config.userPoolDescription, import.meta.url)).catch(() => null);
+  }
+  config.rules = poolRules(description);
+  config.branding ??= {};
+  return config;
+}
+
+/** Sets the page title, name, logo and the CSS variables the configuration brands. */
+export function applyBranding(config) {
+  const { branding } = config;
+  const name = branding.name ?? config.rules.name ?? 'Sign in';
+  for (const [key, value] of Object.entries(branding.colors ?? {})) {
+    if (key.startsWith('--') && typeof value === 'string') document.documentElement.style.setProperty(key, value);
+  }
+  for (const el of document.querySelectorAll('[data-brand-name]')) el.textContent = name;
+  const logo = document.querySelector('[data-brand-logo]');
+  if (logo && branding.logo) {
+    logo.src = new URL(branding.logo, import.meta.url).href;
+    logo.hidden = false;
+  }
+  return name;
+}
+
+/** The client of the configured app client; tokens go to the configured storage. */
+export function createAuth(config) {
+  return new CognitoAuth({
+    userPoolId: config.userPoolId,
+    clientId: config.clientId,
+    endpoint: config.endpoint || undefined,
+    storage: config.storage ?? 'local',
+    refreshTokenRotation: config.refreshTokenRotation ?? false,
+    deviceName: config.deviceName ?? deviceName(),
+  });
+}
+
+function deviceName() {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+/**
+ * Where to go after sign-in: the configured redirect URI, or one of `allowedRedirectUris` asked for
+ * with `?redirect_uri=`. Only same-origin targets are used: that is where the tokens are readable.
+ */
+export function redirectTarget(config, search = location.search) {
+  const asked = new URLSearchParams(search).get('redirect_uri');
+  const allowed = [config.redirectUri, ...(config.allowedRedirectUris ?? [])].filter(Boolean);
+  const resolve = (uri) => new URL(uri, new URL('.', import.meta.url));
+  const candidates = asked ? allowed.filter((uri) => resolve(uri).href === resolve(asked).href) : allowed.slice(0, 1);
+  const target = candidates.length ? resolve(candidates[0]) : null;
+  return target && target.origin === location.origin ? target.href : null;
+}
