@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# `make demo`: starts the local user pool (the emulator) with the demo pool and shows the kit signing in
-# to it, then keeps the emulator running until Ctrl-C. (The hosted-UI pages come with issue "pages".)
+# `make demo`: the local user pool (the emulator, with the demo pool) and the hosted-UI pages (www/,
+# built on the npm package) on loopback, until Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 port=${DEMO_PORT:-9229}
+www_port=${DEMO_WWW_PORT:-8080}
+for p in "$port" "$www_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "demo: port $p on 127.0.0.1 is in use; stop what uses it or set DEMO_PORT / DEMO_WWW_PORT" >&2
+    exit 1
+  fi
+done
 scripts/build-pkg.sh
 cargo build --quiet --release -p cognito-kit-emulator
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 target/release/cognito-kit-emulator --host 127.0.0.1 --port "$port" --config emulator/examples/pools.json &
-emulator=$!
-trap 'kill $emulator 2>/dev/null' EXIT INT TERM
+pids+=($!)
 url="http://127.0.0.1:$port/"
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -26,13 +36,26 @@ printf 'alice, right password:   '; signin demopublicclient0000000001 alice@exam
 printf 'alice, wrong password:   '; signin demopublicclient0000000001 alice@example.com 'wrong'
 printf 'carol (TOTP MFA on):     '; signin demopublicclient0000000001 carol@example.com 'Passw0rd!'
 printf 'secret client + hash:    '; signin demosecretclient0000000002 alice@example.com 'Passw0rd!' demosecret0000000000000000000000000000000000000000001
+
+# The pages, with the pool's rules read from the emulator's DescribeUserPool.
+node scripts/www.mjs --out target/www --endpoint "$url" --describe --serve --host 127.0.0.1 --port "$www_port" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$www_port") 2>/dev/null && break
+  sleep 0.1
+done
 cat <<MSG
 
-The emulator keeps running at $url with the demo pool of emulator/examples/pools.json
-(users alice@example.com / Passw0rd!, bob@example.com (must change password), carol@example.com (TOTP)).
-Point any Cognito client at it, e.g.
+================================================================================
+  Open the sign-in pages:  http://127.0.0.1:$www_port/
+================================================================================
+Create an account (the confirmation code appears in the pages' "Demo outbox" panel), sign in, set
+up an authenticator app from the account page, sign out and in again. Or use the demo users:
+alice@example.com / Passw0rd!, bob@example.com / TempPassw0rd (must choose a new password),
+carol@example.com / Passw0rd! (TOTP, secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP).
+
+The user pool (emulator) listens at $url — point any Cognito client at it, e.g.
   node scripts/kit-signin.mjs $url us-east-1_DemoPool1 demopublicclient0000000001 alice@example.com 'Passw0rd!'
-Codes it "sends" (sign-up, reset, MFA): ${url}_emulator/outbox?poolId=us-east-1_DemoPool1
-Press Ctrl-C to stop.
+Press Ctrl-C to stop both.
 MSG
-wait $emulator
+wait -n "${pids[@]}"
