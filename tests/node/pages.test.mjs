@@ -4,7 +4,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,18 +15,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
 const { chromium } = require('playwright-core');
 const jsQR = require('jsqr');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const shots = join(root, 'test-output/pages');
 rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 
 let emulator;
 let server;
+let mfaServer;
 let browser;
 
 before(async () => {
-  emulator = await startEmulator();
+  // The demo pool, plus a pool that requires MFA (tests/e2e-pools.json).
+  emulator = await startEmulator({ config: join(root, 'tests/e2e-pools.json') });
   const { out } = await buildWww({ out: join(root, 'target/www-test'), endpoint: emulator.url, describe: true });
   server = await serveWww(out, { endpoint: emulator.url });
+  const mfa = await buildWww({
+    out: join(root, 'target/www-test-mfa'),
+    endpoint: emulator.url,
+    describe: true,
+    config: { userPoolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001', refreshTokenRotation: false, branding: { name: 'MFA pool' } },
+  });
+  mfaServer = await serveWww(mfa.out, { endpoint: emulator.url });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -35,6 +45,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await mfaServer?.close();
   emulator?.stop();
 });
 
@@ -90,12 +101,20 @@ async function assertAccessible(tab) {
   assert.deepEqual(unlabeled, [], 'controls without a label');
   const formsWithoutAlert = await tab.evaluate(() => [...document.querySelectorAll('form')].filter((f) => !f.querySelector('[role=alert]')).length);
   assert.equal(formsWithoutAlert, 0);
+  // axe-core's WCAG 2.1 A/AA rules on what is on screen (evaluated over the DevTools protocol, which
+  // the pages' CSP does not govern).
+  if (!(await tab.evaluate(() => 'axe' in window))) await tab.evaluate(axeSource);
+  const violations = await tab.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], 'axe-core violations');
 }
 
-async function signIn(tab, username, password, { remember = false } = {}) {
+async function signIn(tab, username, password, { remember = false, label = 'Email' } = {}) {
   const form = visible(tab, 'signin');
   await form.waitFor();
-  await form.getByLabel('Email').fill(username);
+  await form.getByLabel(label).fill(username);
   await form.getByLabel('Password', { exact: true }).fill(password);
   if (remember) await form.getByLabel('Remember this device').check();
   await form.getByRole('button', { name: 'Sign in' }).click();
@@ -157,6 +176,8 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   await visible(tab, 'account').waitFor();
   await tab.locator('[data-attributes] dd', { hasText: email }).first().waitFor();
   assert.equal(await tab.locator('[data-mfa-status]').textContent(), 'Off.');
+  await tab.locator('[data-devices] li').first().waitFor();
+  await assertAccessible(tab);
   await screenshot(tab, 'account');
   await tab.getByRole('button', { name: 'Set up an authenticator app' }).click();
   await visible(tab, 'totp-setup').waitFor();
@@ -176,6 +197,7 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   const decoded = jsQR(Uint8ClampedArray.from(pixels), 400, 400);
   assert.ok(decoded, 'the QR code is readable');
   assert.match(decoded.data, new RegExp(`^otpauth://totp/.*\\?secret=${secret}&issuer=cognito-kit(%20|\\+)demo`));
+  await assertAccessible(tab);
   await screenshot(tab, 'totp-setup');
   await tab.getByLabel('Code from the app').fill(totp(secret));
   await tab.getByRole('button', { name: 'Turn on' }).click();
@@ -240,6 +262,7 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   await tab.keyboard.press('Enter');
   const error = visible(tab, 'signin').locator('[role=alert]', { hasText: 'Incorrect username or password.' });
   await error.waitFor();
+  await assertAccessible(tab);
   await screenshot(tab, 'wrong-password');
   await tab.locator('#signin-password').focus();
   await tab.keyboard.type(newPassword);
@@ -297,5 +320,54 @@ test('redirect_uri is only followed when the configuration allows it', async () 
   // Not an allowed URI: the pages stay on this origin and show the account.
   await visible(tab, 'account').waitFor();
   assert.ok(tab.url().startsWith(server.url));
+  await context.close();
+});
+
+test('a pool that requires MFA: TOTP set up inside sign-in, and a choice of factor with an SMS code', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+
+  // No MFA yet: the sign-in itself asks for an authenticator app.
+  await tab.goto(mfaServer.url);
+  await signIn(tab, 'setup-me', 'Passw0rd!', { label: 'Username' });
+  await visible(tab, 'totp-setup').waitFor();
+  const secret = (await tab.locator('[data-totp-secret]').textContent()).replace(/\s/g, '');
+  await tab.getByLabel('Code from the app').fill(totp(secret));
+  await screenshot(tab, 'totp-setup-during-sign-in');
+  await tab.getByRole('button', { name: 'Turn on' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as setup-me.' }).waitFor();
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+
+  // SMS and TOTP both on: the user chooses, then types the code the pool texted.
+  await signIn(tab, 'chooser', 'Passw0rd!', { label: 'Username' });
+  await visible(tab, 'select-mfa').waitFor();
+  await assertAccessible(tab);
+  await screenshot(tab, 'select-mfa');
+  await tab.getByLabel('Text message (SMS)').check();
+  await tab.getByRole('button', { name: 'Continue' }).click();
+  await visible(tab, 'mfa').waitFor();
+  assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to \+\*+0101\. Enter it below\.$/);
+  const reply = await fetch(`${emulator.url}/_emulator/outbox?poolId=us-east-1_MfaPool01&username=chooser`).then((r) => r.json());
+  await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(reply[0].code);
+  await tab.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as chooser.' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone-sized screen the pages fit the width', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const tab = await context.newPage();
+  await tab.goto(server.url);
+  for (const name of ['signin', 'signup', 'forgot']) {
+    await tab.evaluate((n) => (location.hash = n), name);
+    await visible(tab, name).waitFor();
+    const { scroll, width } = await tab.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    assert.ok(scroll <= width, `${name}: content ${scroll}px wide in a ${width}px screen`);
+    await screenshot(tab, `phone-${name}`);
+  }
   await context.close();
 });
