@@ -1,45 +1,12 @@
 // Reads config.json (and the pool description it names), applies the branding, and creates the
 // CognitoAuth client. Shared by the sign-in pages and the example app.
 import { CognitoAuth } from './cognito-kit/index.js';
+import { poolRules } from './rules.js';
 
 async function fetchJson(url) {
   const reply = await fetch(url, { cache: 'no-store' });
   if (!reply.ok) throw new Error(`${url}: HTTP ${reply.status}`);
   return reply.json();
-}
-
-/**
- * The pool's rules, from the JSON that `aws cognito-idp describe-user-pool` prints (`{"UserPool": …}`
- * or the object inside it). Anything missing falls back to what every pool accepts.
- */
-export function poolRules(description) {
-  const pool = description?.UserPool ?? description ?? {};
-  const policy = pool.Policies?.PasswordPolicy ?? {};
-  const schema = pool.SchemaAttributes ?? pool.Schema ?? [];
-  const usernameAttributes = pool.UsernameAttributes ?? [];
-  return {
-    name: pool.Name ?? pool.PoolName,
-    usernameAttributes,
-    passwordPolicy: {
-      minimumLength: policy.MinimumLength ?? 8,
-      requireUppercase: policy.RequireUppercase ?? false,
-      requireLowercase: policy.RequireLowercase ?? false,
-      requireNumbers: policy.RequireNumbers ?? false,
-      requireSymbols: policy.RequireSymbols ?? false,
-    },
-    // Attributes a sign-up must carry, except the one typed as the username (and `sub`, which the
-    // service assigns: describe-user-pool lists it as required).
-    requiredAttributes: schema
-      .filter((a) => a.Required && a.Name !== 'sub' && !a.DeveloperOnlyAttribute && !usernameAttributes.includes(a.Name))
-      .map((a) => a.Name),
-    mfa: pool.MfaConfiguration ?? 'OPTIONAL',
-    // Without a description the pages offer TOTP and let the service say whether the pool allows it.
-    totp: pool.MfaConfiguration !== 'OFF' && pool.SoftwareTokenMfaConfiguration?.Enabled !== false,
-    deviceTracking: pool.DeviceConfiguration
-      ? { askUser: pool.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt ?? false }
-      : null,
-    described: Object.keys(pool).length > 0,
-  };
 }
 
 /** Loads config.json beside the pages. */

@@ -3,6 +3,7 @@
 import { CognitoError } from './cognito-kit/index.js';
 import { applyBranding, createAuth, loadConfig, redirectTarget } from './config.js';
 import { qrSvg } from './qr.js';
+import { passwordRules } from './rules.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -166,18 +167,8 @@ function rememberUsername(username) {
 // ---------------------------------------------------------------------------------------------
 // Password policy hints, live as the user types.
 
-function passwordRules() {
-  const p = config.rules.passwordPolicy;
-  const rules = [[`At least ${p.minimumLength} characters`, (v) => [...v].length >= p.minimumLength]];
-  if (p.requireLowercase) rules.push(['A lowercase letter', (v) => /[a-z]/.test(v)]);
-  if (p.requireUppercase) rules.push(['An uppercase letter', (v) => /[A-Z]/.test(v)]);
-  if (p.requireNumbers) rules.push(['A number', (v) => /[0-9]/.test(v)]);
-  if (p.requireSymbols) rules.push(['A symbol such as ! or $', (v) => /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/.test(v)]);
-  return rules;
-}
-
 function setUpPasswordHints() {
-  const rules = passwordRules();
+  const rules = passwordRules(config.rules.passwordPolicy);
   for (const list of $$('[data-rules-for]')) {
     const input = document.getElementById(list.dataset.rulesFor);
     list.replaceChildren(

@@ -34,7 +34,7 @@ before(async () => {
     out: join(root, 'target/www-test-mfa'),
     endpoint: emulator.url,
     describe: true,
-    config: { userPoolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001', refreshTokenRotation: false, branding: { name: 'MFA pool' } },
+    config: { userPoolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001', refreshTokenRotation: false, branding: { name: 'MFA pool', colors: { '--ck-accent': '#7a1fbf' } } },
   });
   mfaServer = await serveWww(mfa.out, { endpoint: emulator.url });
   browser = await chromium.launch({
@@ -369,5 +369,85 @@ test('on a phone-sized screen the pages fit the width', async () => {
     assert.ok(scroll <= width, `${name}: content ${scroll}px wide in a ${width}px screen`);
     await screenshot(tab, `phone-${name}`);
   }
+  await context.close();
+});
+
+/** A confirmed user of the demo pool, made through the API (SignUp, then AdminConfirmSignUp). */
+async function confirmedUser(email, password) {
+  const call = async (target, body, admin = false) => {
+    const reply = await fetch(emulator.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
+        ...(admin ? { authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0' } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    assert.equal(reply.status, 200, `${target}: ${await reply.clone().text()}`);
+  };
+  await call('SignUp', { ClientId: 'demopublicclient0000000001', Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] });
+  await call('AdminConfirmSignUp', { UserPoolId: 'us-east-1_DemoPool1', Username: email }, true);
+}
+
+test('the account page: change password, forget this device, sign out everywhere', async () => {
+  const problems = [];
+  const email = `erin.${Date.now()}@example.com`;
+  await confirmedUser(email, 'Fir5tPassword');
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.goto(`${server.url}#account`);
+  // Not signed in: the account page sends the user to sign in.
+  await visible(tab, 'signin').waitFor();
+  await signIn(tab, email, 'Fir5tPassword', { remember: true });
+  await tab.waitForURL(/app\.html$/);
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  const account = visible(tab, 'account');
+  await account.waitFor();
+  assert.equal(await tab.evaluate(() => document.activeElement.id), 'account-title', 'focus starts at the heading');
+
+  // A wrong current password is refused in words; the right one changes it.
+  await account.getByLabel('Current password').fill('not-my-password');
+  await account.getByLabel('New password').fill('Sec0ndPassword');
+  await account.getByRole('button', { name: 'Change password' }).click();
+  await account.locator('[data-form="change-password"] [role=alert]', { hasText: 'Your current password is not right.' }).waitFor();
+  await account.getByLabel('Current password').fill('Fir5tPassword');
+  await account.getByRole('button', { name: 'Change password' }).click();
+  await account.locator('[data-notice]', { hasText: 'Your password is changed.' }).waitFor();
+  assert.equal(await account.getByLabel('Current password').inputValue(), '', 'password fields are cleared');
+
+  // Forget this (remembered) device: it leaves the list.
+  const device = tab.locator('[data-devices] li', { hasText: '(this device)' });
+  await device.waitFor();
+  await device.getByRole('button', { name: /^Forget / }).click();
+  await account.locator('[data-notice]', { hasText: 'is forgotten' }).waitFor();
+  await tab.locator('[data-devices] li', { hasText: 'No remembered devices.' }).waitFor();
+
+  // A second tab shares the session (same storage); signing out everywhere revokes it for both.
+  const other = await newTab(context, problems);
+  await other.goto(`${server.url}app.html`);
+  await other.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+  await account.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out on every device.' }).waitFor();
+  await other.reload();
+  await other.locator('[data-status]', { hasText: 'You are not signed in.' }).waitFor();
+  // The new password works; the old one does not.
+  await signIn(tab, email, 'Fir5tPassword');
+  await visible(tab, 'signin').locator('[role=alert]', { hasText: 'Incorrect username or password.' }).waitFor();
+  await signIn(tab, email, 'Sec0ndPassword');
+  await tab.waitForURL(/app\.html$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('branding from config.json: name, title and colours', async () => {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  await tab.goto(mfaServer.url);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await tab.locator('.brand-name').textContent(), 'MFA pool');
+  assert.match(await tab.title(), /· MFA pool$/);
+  const background = await visible(tab, 'signin').getByRole('button', { name: 'Sign in' }).evaluate((b) => getComputedStyle(b).backgroundColor);
+  assert.equal(background, 'rgb(122, 31, 191)');
   await context.close();
 });

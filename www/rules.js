@@ -1,0 +1,46 @@
+// The pool's rules as the pages need them. No imports, so it is tested directly in Node.
+
+/**
+ * The pool's rules, from the JSON that `aws cognito-idp describe-user-pool` prints (`{"UserPool": …}`
+ * or the object inside it). Anything missing falls back to what every pool accepts.
+ */
+export function poolRules(description) {
+  const pool = description?.UserPool ?? description ?? {};
+  const policy = pool.Policies?.PasswordPolicy ?? {};
+  const schema = pool.SchemaAttributes ?? pool.Schema ?? [];
+  const usernameAttributes = pool.UsernameAttributes ?? [];
+  return {
+    name: pool.Name ?? pool.PoolName,
+    usernameAttributes,
+    passwordPolicy: {
+      minimumLength: policy.MinimumLength ?? 8,
+      requireUppercase: policy.RequireUppercase ?? false,
+      requireLowercase: policy.RequireLowercase ?? false,
+      requireNumbers: policy.RequireNumbers ?? false,
+      requireSymbols: policy.RequireSymbols ?? false,
+    },
+    // Attributes a sign-up must carry, except the one typed as the username (and `sub`, which the
+    // service assigns: describe-user-pool lists it as required).
+    requiredAttributes: schema
+      .filter((a) => a.Required && a.Name !== 'sub' && !a.DeveloperOnlyAttribute && !usernameAttributes.includes(a.Name))
+      .map((a) => a.Name),
+    mfa: pool.MfaConfiguration ?? 'OPTIONAL',
+    // Without a description the pages offer TOTP and let the service say whether the pool allows it.
+    totp: pool.MfaConfiguration !== 'OFF' && pool.SoftwareTokenMfaConfiguration?.Enabled !== false,
+    deviceTracking: pool.DeviceConfiguration
+      ? { askUser: pool.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt ?? false }
+      : null,
+    described: Object.keys(pool).length > 0,
+  };
+}
+
+/** The password-policy rules as [description, test] pairs, in the order the hints show them. */
+export function passwordRules(policy) {
+  const rules = [[`At least ${policy.minimumLength} characters`, (v) => [...v].length >= policy.minimumLength]];
+  if (policy.requireLowercase) rules.push(['A lowercase letter', (v) => /[a-z]/.test(v)]);
+  if (policy.requireUppercase) rules.push(['An uppercase letter', (v) => /[A-Z]/.test(v)]);
+  if (policy.requireNumbers) rules.push(['A number', (v) => /[0-9]/.test(v)]);
+  // The service's symbol set: ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - and space.
+  if (policy.requireSymbols) rules.push(['A symbol such as ! or $', (v) => /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/.test(v)]);
+  return rules;
+}
