@@ -28,21 +28,27 @@ export async function buildWww({ out = join(root, 'target/www'), endpoint, descr
   return { out, config };
 }
 
-/** DescribeUserPool, as the AWS CLI sends it (the emulator checks the SigV4 header's shape only). */
-export async function describeUserPool(endpoint, userPoolId) {
+/**
+ * One user-pool API call. `admin` adds the Authorization header an IAM-signed call (the AWS CLI) has;
+ * the emulator checks its shape only, so this is for the emulator alone.
+ */
+export async function callUserPool(endpoint, target, body, { admin = false } = {}) {
   const reply = await fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.DescribeUserPool',
-      authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
+      ...(admin ? { authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0' } : {}),
     },
-    body: JSON.stringify({ UserPoolId: userPoolId }),
+    body: JSON.stringify(body),
   });
-  const body = await reply.json();
-  if (!reply.ok) throw new Error(`DescribeUserPool: ${body.__type ?? reply.status}: ${body.message ?? ''}`);
-  return body;
+  const result = await reply.json();
+  if (!reply.ok) throw new Error(`${target}: ${result.__type ?? reply.status}: ${result.message ?? ''}`);
+  return result;
 }
+
+/** DescribeUserPool: the JSON `aws cognito-idp describe-user-pool` prints. */
+export const describeUserPool = (endpoint, userPoolId) => callUserPool(endpoint, 'DescribeUserPool', { UserPoolId: userPoolId }, { admin: true });
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from './emulator.mjs';
-import { buildWww, serveWww } from '../../scripts/www.mjs';
+import { buildWww, callUserPool, serveWww } from '../../scripts/www.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
@@ -374,20 +374,8 @@ test('on a phone-sized screen the pages fit the width', async () => {
 
 /** A confirmed user of the demo pool, made through the API (SignUp, then AdminConfirmSignUp). */
 async function confirmedUser(email, password) {
-  const call = async (target, body, admin = false) => {
-    const reply = await fetch(emulator.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
-        ...(admin ? { authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0' } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    assert.equal(reply.status, 200, `${target}: ${await reply.clone().text()}`);
-  };
-  await call('SignUp', { ClientId: 'demopublicclient0000000001', Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] });
-  await call('AdminConfirmSignUp', { UserPoolId: 'us-east-1_DemoPool1', Username: email }, true);
+  await callUserPool(emulator.url, 'SignUp', { ClientId: 'demopublicclient0000000001', Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] });
+  await callUserPool(emulator.url, 'AdminConfirmSignUp', { UserPoolId: 'us-east-1_DemoPool1', Username: email }, { admin: true });
 }
 
 test('the account page: change password, forget this device, sign out everywhere', async () => {
