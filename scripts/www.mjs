@@ -6,16 +6,53 @@
 // --endpoint, config.json's endpoint is replaced (the emulator's URL); with --describe, user-pool.json
 // is written from DescribeUserPool on that endpoint — the same JSON `aws cognito-idp describe-user-pool`
 // prints — so the pages follow the pool's real rules.
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function buildWww({ out = join(root, 'target/www'), endpoint, describe = false, config: overrides = {} } = {}) {
-  await rm(out, { recursive: true, force: true });
+const MARKER = '.cognito-kit-pages';
+
+/** Empties `out` for a build, refusing any folder that is not an earlier build or a new one. */
+async function prepareOut(out) {
+  const within = (parent, child) => {
+    const r = relative(parent, child);
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  };
+  if (within(out, root)) throw new Error(`refusing to build the pages into ${out}: it is (or holds) the project`);
+  if (within(join(root, 'www'), out) || within(join(root, 'pkg'), out)) throw new Error(`refusing to build the pages into ${out}: it is inside a source folder`);
+  const existing = await readdir(out).catch(() => null);
+  if (existing && existing.length > 0) {
+    const marked = await access(join(out, MARKER)).then(() => true, () => false);
+    if (!marked) throw new Error(`refusing to empty ${out}: it is not an earlier build of the pages (no ${MARKER})`);
+    await rm(out, { recursive: true, force: true });
+  }
   await mkdir(out, { recursive: true });
+  await writeFile(join(out, MARKER), 'built by scripts/www.mjs; emptied by the next build\n');
+}
+
+/**
+ * Only what the pages read from a pool description. The full description names Lambda, KMS and SNS
+ * ARNs (with the account id), message templates and user counts: none of it belongs on a web page.
+ */
+export function trimDescription(description) {
+  const pool = description?.UserPool ?? description ?? {};
+  const keep = {
+    Name: pool.Name,
+    Policies: pool.Policies?.PasswordPolicy ? { PasswordPolicy: pool.Policies.PasswordPolicy } : undefined,
+    SchemaAttributes: (pool.SchemaAttributes ?? []).map(({ Name, Required, DeveloperOnlyAttribute }) => ({ Name, Required, DeveloperOnlyAttribute })),
+    UsernameAttributes: pool.UsernameAttributes,
+    MfaConfiguration: pool.MfaConfiguration,
+    DeviceConfiguration: pool.DeviceConfiguration,
+  };
+  return { UserPool: JSON.parse(JSON.stringify(keep)) };
+}
+
+export async function buildWww({ out = join(root, 'target/www'), endpoint, describe = false, config: overrides = {} } = {}) {
+  out = resolve(out);
+  await prepareOut(out);
   await cp(join(root, 'www'), out, { recursive: true, filter: (src) => !src.endsWith('.md') });
   await cp(join(root, 'pkg'), join(out, 'cognito-kit'), { recursive: true, filter: (src) => !src.endsWith('.gitignore') });
   const config = { ...JSON.parse(await readFile(join(root, 'www/config.json'), 'utf8')), ...overrides };
@@ -23,7 +60,8 @@ export async function buildWww({ out = join(root, 'target/www'), endpoint, descr
   await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (describe) {
     const description = await describeUserPool(config.endpoint, config.userPoolId);
-    await writeFile(join(out, config.userPoolDescription ?? 'user-pool.json'), `${JSON.stringify(description, null, 2)}\n`);
+    const trimmed = trimDescription(description);
+    await writeFile(join(out, config.userPoolDescription ?? 'user-pool.json'), `${JSON.stringify(trimmed, null, 2)}\n`);
   }
   return { out, config };
 }
@@ -66,8 +104,11 @@ const TYPES = {
  * Security Policy (scripts and wasm from this origin only, requests only to the user pool's
  * endpoint), no referrer, no caching.
  */
-export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint } = {}) {
-  const connect = ["'self'", endpoint ? new URL(endpoint).origin : 'https://*.amazonaws.com'].join(' ');
+export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint, userPoolId = '' } = {}) {
+  dir = resolve(dir);
+  // The user pool's endpoint: the configured one, or the region's (from the pool id).
+  const service = endpoint ? new URL(endpoint).origin : `https://cognito-idp.${userPoolId.split('_')[0] || 'us-east-1'}.amazonaws.com`;
+  const connect = ["'self'", service].join(' ');
   const csp = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
   const server = createServer(async (req, res) => {
     let path;
@@ -112,10 +153,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : fallback;
   };
-  const out = join(root, option('out', 'target/www'));
+  const out = resolve(option('out', join(root, 'target/www')));
   const { config } = await buildWww({ out, endpoint: option('endpoint'), describe: args.includes('--describe') });
   if (args.includes('--serve')) {
-    const server = await serveWww(out, { host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint });
+    const server = await serveWww(out, { host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint, userPoolId: config.userPoolId });
     console.log(`pages: serving ${out} at ${server.url}`);
     for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close().then(() => process.exit(0)));
   } else {

@@ -17,6 +17,7 @@ export async function loadConfig() {
     description = await fetchJson(new URL(config.userPoolDescription, import.meta.url)).catch(() => null);
   }
   config.rules = poolRules(description);
+  if (typeof config.totp === 'boolean') config.rules.totp = config.totp;
   config.branding ??= {};
   return config;
 }
@@ -63,8 +64,15 @@ function deviceName() {
 export function redirectTarget(config, search = location.search) {
   const asked = new URLSearchParams(search).get('redirect_uri');
   const allowed = [config.redirectUri, ...(config.allowedRedirectUris ?? [])].filter(Boolean);
-  const resolve = (uri) => new URL(uri, new URL('.', import.meta.url));
-  const candidates = asked ? allowed.filter((uri) => resolve(uri).href === resolve(asked).href) : allowed.slice(0, 1);
+  const resolve = (uri) => {
+    try {
+      return new URL(uri, new URL('.', import.meta.url));
+    } catch {
+      return null;
+    }
+  };
+  const wanted = asked ? resolve(asked) : null;
+  const candidates = asked ? allowed.filter((uri) => wanted && resolve(uri)?.href === wanted.href) : allowed.slice(0, 1);
   const target = candidates.length ? resolve(candidates[0]) : null;
   return target && target.origin === location.origin ? target.href : null;
 }

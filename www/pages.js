@@ -14,9 +14,13 @@ let auth;
 let brandName;
 /** The sign-in in progress: which views may be shown without starting over. */
 let pending = null;
+/** The view on screen. */
+let current = null;
 /** Where the TOTP setup view came from: 'signin' (MFA_SETUP challenge) or 'account'. */
 let totpOrigin = null;
 const SIGN_IN_STEPS = ['mfa', 'select-mfa', 'totp-setup', 'new-password', 'custom'];
+// Views that open on their heading (instructions or many forms) rather than their first field.
+const HEADING_FIRST = ['account', 'totp-setup'];
 // The username typed last (not secret), so confirm/reset can be prefilled after a reload.
 const REMEMBERED_USERNAME = 'cognito-kit-pages.username';
 
@@ -31,7 +35,8 @@ function describeError(error, context) {
       if (/attempts exceeded/i.test(message)) return 'Too many failed attempts. Wait a while and try again.';
       if (/session/i.test(message)) return 'This step took too long. Please start again.';
       if (context === 'signin') return 'Incorrect username or password.';
-      if (context === 'change-password') return 'Your current password is not right.';
+      if (context === 'change-password' && /incorrect/i.test(message)) return 'Your current password is not right.';
+      if (/token/i.test(message)) return 'Your session has ended. Please sign in again.';
       return message || 'You are not allowed to do that.';
     case 'UserNotFoundException':
       return context === 'signin' ? 'Incorrect username or password.' : 'We could not find an account with that username.';
@@ -95,26 +100,45 @@ function notice(name, text) {
 
 function show(name, { focus = true } = {}) {
   if (SIGN_IN_STEPS.includes(name) && !(pending && pending.allowed.includes(name))) name = 'signin';
-  for (const section of $$('[data-view]')) section.hidden = section.dataset.view !== name;
-  for (const section of $$('[data-view]')) if (section.hidden) showError(section, null);
+  current = name;
+  for (const section of $$('[data-view]')) {
+    section.hidden = section.dataset.view !== name;
+    if (section.hidden) leave(section);
+  }
   if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
   document.title = `${$('h1', view(name)).textContent} · ${brandName}`;
   if (focus) {
-    // Forms start at their first empty field; the account page (many forms) at its heading.
-    const first = name === 'account' ? null : $('input:not([type=hidden]):not([disabled])', view(name));
+    const first = HEADING_FIRST.includes(name) ? null : $('input:not([type=hidden]):not([disabled])', view(name));
     (first && !first.value ? first : $('h1', view(name))).focus();
   }
   onShow[name]?.();
 }
 
-function route() {
-  const name = location.hash.slice(1) || 'signin';
-  show(view(name) ? name : 'signin');
+/** A view left behind keeps no message, password, code or TOTP secret. */
+function leave(section) {
+  showError(section, null);
+  notice(section.dataset.view, '');
+  for (const input of $$('input[type=password], input[autocomplete=one-time-code], #custom-answer', section)) input.value = '';
+  for (const input of $$('input[type=password]', section)) input.dispatchEvent(new Event('input'));
+  if (section.dataset.view === 'totp-setup') {
+    $('[data-qr]').replaceChildren();
+    $('[data-totp-secret]').textContent = '';
+    delete $('[data-totp-secret]').dataset.secret;
+  }
 }
 
+/** The browser moved through history (or a link changed the hash). Unknown hashes change nothing. */
+function route() {
+  const name = location.hash.slice(1) || 'signin';
+  if (view(name)) show(name);
+  else if (current) history.replaceState(null, '', `#${current}`);
+  else show('signin');
+}
+
+/** Shows a view now, as a new history entry, so that messages set next land on a visible view. */
 function go(name) {
-  if (location.hash === `#${name}`) show(name);
-  else location.hash = name;
+  if (location.hash !== `#${name}`) history.pushState(null, '', `#${name}`);
+  show(name);
 }
 
 /** Runs a form's action with its button disabled and its error box cleared; shows failures. */
@@ -128,16 +152,19 @@ function onSubmit(name, action, context = name) {
       missing.focus();
       return;
     }
+    let failure = null;
     await busy(form, async () => {
       showError(form, null);
       try {
         await action(Object.fromEntries(new FormData(form)), form);
       } catch (error) {
-        showError(form, error, context);
-        const field = $('input:not([type=checkbox])', form);
-        if (field && form.isConnected && !form.closest('[hidden]')) $('[data-error]', form).scrollIntoView?.({ block: 'nearest' });
+        failure = error;
       }
     });
+    if (!failure || form.closest('[hidden]')) return;
+    if (context === 'account' && (await sessionEnded(failure))) return;
+    showError(form, failure, context === 'account' ? name : context);
+    $('[data-error]', form).scrollIntoView?.({ block: 'nearest' });
   });
 }
 
@@ -155,13 +182,33 @@ async function busy(root, action) {
 
 const labelOf = (input) => $(`label[for="${input.id}"]`)?.textContent.trim() ?? input.name;
 
-function rememberUsername(username) {
+/**
+ * Keeps the username for the next steps: `fields` (the next step's username inputs) get it for
+ * sure, empty username fields elsewhere as a convenience.
+ */
+function rememberUsername(username, ...fields) {
   try {
     sessionStorage.setItem(REMEMBERED_USERNAME, username);
   } catch {
     // Storage may be unavailable (private modes); prefilling is only a convenience.
   }
+  for (const id of fields) document.getElementById(id).value = username;
   for (const input of $$('input[name=username]')) if (!input.value) input.value = username;
+}
+
+/**
+ * After a failure on a signed-in page: when the session is over (revoked elsewhere, expired refresh
+ * token), drop the stored tokens and send the user to sign in. Returns whether it did.
+ */
+async function sessionEnded(error) {
+  const code = error?.code;
+  const over = code === 'NotSignedIn' || (code === 'NotAuthorizedException' && /token|session/i.test(String(error.message)));
+  if (!over) return false;
+  await auth.signOut().catch(() => {});
+  clearAccount();
+  go('signin');
+  notice('signin', 'Your session has ended. Please sign in again.');
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,15 +264,15 @@ const ATTRIBUTE_LABELS = {
   picture: ['Picture URL', 'url', 'photo'],
 };
 
-function attributeField(name, prefix) {
+function attributeField(name, prefix, { optionalNote = '' } = {}) {
   const [label, type, autocomplete] = ATTRIBUTE_LABELS[name] ?? [name.replace(/^custom:/, '').replace(/_/g, ' '), 'text', 'off'];
   const id = `${prefix}-attr-${name.replace(/[^a-z0-9_-]/gi, '-')}`;
   const wrap = document.createElement('div');
   wrap.innerHTML = '<label></label><input required>';
   const [labelEl, input] = wrap.children;
   labelEl.htmlFor = id;
-  labelEl.textContent = label[0].toUpperCase() + label.slice(1);
-  Object.assign(input, { id, name: `attr:${name}`, type, autocomplete });
+  labelEl.textContent = label[0].toUpperCase() + label.slice(1) + optionalNote;
+  Object.assign(input, { id, name: `attr:${name}`, type, autocomplete, required: !optionalNote });
   return wrap;
 }
 
@@ -234,7 +281,19 @@ function setUpUsernameFields() {
   const label = attrs.length === 1 && attrs[0] === 'email' ? 'Email' : attrs.length === 1 ? 'Phone number' : attrs.length ? 'Email or phone number' : 'Username';
   for (const el of $$('[data-username-label]')) el.textContent = label;
   if (attrs.length === 1 && attrs[0] === 'email') for (const input of $$('input[name=username]')) input.type = 'email';
-  $('[data-required-attributes]').replaceChildren(...config.rules.requiredAttributes.map((name) => attributeField(name, 'signup')));
+  // With email and phone both accepted as usernames, a required one of them is asked for only when
+  // the username is not already it.
+  const other = { email: ' (if your username is a phone number)', phone_number: ' (if your username is an email)' };
+  $('[data-required-attributes]').replaceChildren(
+    ...config.rules.requiredAttributes.map((name) =>
+      attributeField(name, 'signup', { optionalNote: attrs.includes(name) ? (other[name] ?? '') : '' }),
+    ),
+  );
+}
+
+/** Whether a typed username is a value of this username attribute. */
+function usernameIs(name, username) {
+  return name === 'email' ? username.includes('@') : name === 'phone_number' ? /^\+[0-9]+$/.test(username) : false;
 }
 
 function attributesFrom(values) {
@@ -298,15 +357,16 @@ async function continueSignIn(output) {
     }
     case 'CONFIRM_SIGN_UP':
       pending = null;
+      rememberUsername($('#signin-username').value.trim(), 'confirm-username');
       go('confirm');
       notice('confirm', 'Your account is not confirmed yet. Enter the code we sent you, or ask for a new one.');
       return;
     case 'RESET_PASSWORD':
       pending = null;
+      rememberUsername($('#signin-username').value.trim(), 'forgot-username');
       go('forgot');
       return;
     default:
-      pending = null;
       throw new Error('This sign-in needs a step these pages do not support yet.');
   }
 }
@@ -314,6 +374,17 @@ async function continueSignIn(output) {
 function enterStep(name) {
   pending.allowed = [name];
   go(name);
+}
+
+/**
+ * Sends an answer to the current sign-in step. If the user started over (or went elsewhere) while
+ * it was in flight, the reply is ignored.
+ */
+async function answer(input) {
+  const attempt = pending;
+  if (!attempt) throw Object.assign(new Error('This sign-in is no longer in progress. Please start again.'), { code: 'InvalidState' });
+  const output = await auth.confirmSignIn(input);
+  if (pending === attempt) await continueSignIn(output);
 }
 
 async function finishSignIn() {
@@ -327,8 +398,10 @@ async function finishSignIn() {
     }
   }
   const target = redirectTarget(config);
-  if (target) location.assign(target);
-  else go('account');
+  if (target) {
+    for (const section of $$('[data-view]')) leave(section);
+    location.assign(target);
+  } else go('account');
 }
 
 function setUpSignIn() {
@@ -340,17 +413,22 @@ function setUpSignIn() {
     async ({ username, password, remember: rememberBox }) => {
       username = username.trim();
       rememberUsername(username);
-      pending = { allowed: [], remember: rememberBox === 'on' };
+      const attempt = { allowed: [], remember: rememberBox === 'on' };
+      pending = attempt;
       try {
-        await continueSignIn(await auth.signIn({ username, password }));
+        const output = await auth.signIn({ username, password });
+        if (pending === attempt) await continueSignIn(output);
       } catch (error) {
+        if (pending !== attempt) return;
         pending = null;
         if (error?.code === 'UserNotConfirmedException') {
+          rememberUsername(username, 'confirm-username');
           go('confirm');
           notice('confirm', 'Confirm your account first: enter the code we sent you, or ask for a new one.');
           return;
         }
         if (error?.code === 'PasswordResetRequiredException') {
+          rememberUsername(username, 'forgot-username');
           go('forgot');
           showError(view('forgot'), 'You need to reset your password before signing in.');
           return;
@@ -361,12 +439,10 @@ function setUpSignIn() {
       }
     },
   );
-  onSubmit('mfa', async ({ code }) => continueSignIn(await auth.confirmSignIn({ challengeResponse: code.trim() })), 'code');
-  onSubmit('select-mfa', async ({ mfaType }) => continueSignIn(await auth.confirmSignIn({ challengeResponse: mfaType })));
-  onSubmit('new-password', async (values) =>
-    continueSignIn(await auth.confirmSignIn({ challengeResponse: values.password, userAttributes: attributesFrom(values) })),
-  );
-  onSubmit('custom', async ({ answer }) => continueSignIn(await auth.confirmSignIn({ challengeResponse: answer })));
+  onSubmit('mfa', ({ code }) => answer({ challengeResponse: code.trim() }), 'code');
+  onSubmit('select-mfa', ({ mfaType }) => answer({ challengeResponse: mfaType }));
+  onSubmit('new-password', (values) => answer({ challengeResponse: values.password, userAttributes: attributesFrom(values) }));
+  onSubmit('custom', (values) => answer({ challengeResponse: values.answer }));
   for (const link of $$('[data-restart]')) {
     link.addEventListener('click', () => {
       if (link.hasAttribute('data-totp-cancel') && totpOrigin === 'account') {
@@ -408,7 +484,7 @@ function setUpTotp() {
     'totp-setup',
     async ({ code }) => {
       if (totpOrigin === 'signin') {
-        await continueSignIn(await auth.confirmSignIn({ challengeResponse: code.trim() }));
+        await answer({ challengeResponse: code.trim() });
         return;
       }
       await auth.verifyTotpSetup({ code: code.trim(), friendlyDeviceName: brandName });
@@ -418,7 +494,7 @@ function setUpTotp() {
       go('account');
       notice('account', 'The authenticator app is on. You will be asked for a code when you sign in.');
     },
-    'code',
+    'account',
   );
   $('[data-totp-start]').addEventListener('click', (event) =>
     busy(event.target.parentElement, async () => {
@@ -430,7 +506,7 @@ function setUpTotp() {
         showTotpSetup(details);
         go('totp-setup');
       } catch (error) {
-        showError(view('account'), error);
+        if (!(await sessionEnded(error))) showError(view('account'), error);
       }
     }),
   );
@@ -441,7 +517,7 @@ function setUpTotp() {
         notice('account', 'The authenticator app is off.');
         await refreshAccount();
       } catch (error) {
-        showError(view('account'), error);
+        if (!(await sessionEnded(error))) showError(view('account'), error);
       }
     }),
   );
@@ -454,12 +530,15 @@ function setUpAccountRecovery() {
   onSubmit('signup', async (values) => {
     const username = values.username.trim();
     const attributes = attributesFrom(values);
-    for (const name of config.rules.usernameAttributes) {
-      const looksLike = name === 'email' ? username.includes('@') : name === 'phone_number' ? username.startsWith('+') : false;
-      if (looksLike) attributes[name] = username;
+    for (const name of config.rules.usernameAttributes) if (usernameIs(name, username)) attributes[name] = username;
+    const missing = config.rules.requiredAttributes.find((name) => !attributes[name]);
+    if (missing) {
+      const input = document.getElementById(`signup-attr-${missing.replace(/[^a-z0-9_-]/gi, '-')}`);
+      input?.focus();
+      throw new Error(`Enter your ${(input ? labelOf(input) : missing).replace(/ \(.*\)$/, '').toLowerCase()} as well: this service needs it.`);
     }
     const output = await auth.signUp({ username, password: values.password, userAttributes: attributes });
-    rememberUsername(username);
+    rememberUsername(username, 'confirm-username', 'signin-username');
     $('#signup-password').value = '';
     if (output.nextStep.signUpStep === 'DONE') {
       go('signin');
@@ -497,7 +576,7 @@ function setUpAccountRecovery() {
   onSubmit('forgot', async ({ username }) => {
     username = username.trim();
     const output = await auth.forgotPassword({ username });
-    rememberUsername(username);
+    rememberUsername(username, 'reset-username');
     go('reset');
     notice('reset', deliveryText(output.nextStep.codeDeliveryDetails, 'a code'));
   }, 'forgot');
@@ -526,12 +605,12 @@ async function refreshAccount() {
     await auth.getSession();
     user = await auth.getUser();
   } catch (error) {
-    if (error?.code === 'NotSignedIn' || error?.code === 'NotAuthorizedException') {
+    if (error?.code === 'NotSignedIn') {
+      clearAccount();
       go('signin');
-      notice('signin', error.code === 'NotSignedIn' ? '' : describeError(error));
       return;
     }
-    showError(section, error);
+    if (!(await sessionEnded(error))) showError(section, error);
     return;
   }
   const target = redirectTarget(config);
@@ -588,7 +667,7 @@ async function refreshDevices() {
       $('.device-name', item).textContent = name + (device.id === current ? ' (this device)' : '');
       $('.device-meta', item).textContent = [remembered === 'remembered' ? 'remembered' : remembered === 'not_remembered' ? 'not remembered' : '', seen].filter(Boolean).join(', ');
       const button = $('button', item);
-      button.setAttribute('aria-label', `Forget ${name}`);
+      button.setAttribute('aria-label', `Forget ${$('.device-name', item).textContent}${seen ? `, ${seen}` : ''}`);
       button.addEventListener('click', () =>
         busy(item, async () => {
           try {
@@ -596,7 +675,7 @@ async function refreshDevices() {
             notice('account', `${name} is forgotten: it will be asked for every step again.`);
             await refreshDevices();
           } catch (error) {
-            showError(view('account'), error);
+            if (!(await sessionEnded(error))) showError(view('account'), error);
           }
         }),
       );
@@ -605,25 +684,41 @@ async function refreshDevices() {
   );
 }
 
+/** Forgets what the account page showed, so the next user of this tab never sees it. */
+function clearAccount() {
+  const section = view('account');
+  for (const el of $$('[data-attributes], [data-devices]', section)) el.replaceChildren();
+  $('[data-mfa-status]', section).textContent = '';
+}
+
 function setUpAccount() {
-  onSubmit('change-password', async ({ old, password }) => {
-    await auth.changePassword({ oldPassword: old, newPassword: password });
-    $('#change-old').value = '';
-    $('#change-new').value = '';
-    $('#change-new').dispatchEvent(new Event('input'));
-    notice('account', 'Your password is changed.');
-  });
+  onSubmit(
+    'change-password',
+    async ({ old, password }) => {
+      await auth.changePassword({ oldPassword: old, newPassword: password });
+      $('#change-old').value = '';
+      $('#change-new').value = '';
+      $('#change-new').dispatchEvent(new Event('input'));
+      notice('account', 'Your password is changed.');
+    },
+    'account',
+  );
   const signOut = (global) => (event) =>
     busy(event.target.parentElement, async () => {
+      showError(view('account'), null);
       try {
         await auth.signOut({ global });
       } catch (error) {
-        // A global sign-out that fails still signs this tab out; say what happened elsewhere.
-        if (global) notice('signin', `Signed out here. ${describeError(error)}`);
+        // Only a global sign-out reports failures, and then the session is kept for a retry:
+        // say so, rather than pretend this tab is signed out.
+        if (!(await sessionEnded(error))) {
+          showError(view('account'), `You are still signed in, here and elsewhere. ${describeError(error)}`);
+        }
+        return;
       }
+      clearAccount();
       go('signin');
-      if (!global) notice('signin', 'You are signed out.');
-      else if (!$('[data-notice]', view('signin')).textContent) notice('signin', 'You are signed out on every device.');
+      notice('signin', global ? 'You are signed out on every device.' : 'You are signed out.');
     });
   $('[data-signout]').addEventListener('click', signOut(false));
   $('[data-signout-global]').addEventListener('click', signOut(true));
@@ -648,10 +743,15 @@ function setUpOutbox() {
   const url = new URL('_emulator/outbox', config.endpoint);
   url.searchParams.set('poolId', config.userPoolId);
   let timer = null;
+  let shown = '';
   const load = async () => {
     try {
       const reply = await fetch(url, { cache: 'no-store' });
       const messages = await reply.json();
+      // Rebuilt only when something new arrived: the list is a live region.
+      const seen = JSON.stringify(messages.slice(0, 10));
+      if (seen === shown) return;
+      shown = seen;
       list.replaceChildren(
         ...messages.slice(0, 10).map((m) => {
           const item = document.createElement('li');
@@ -664,6 +764,7 @@ function setUpOutbox() {
       );
       if (!messages.length) list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'Nothing sent yet.' }));
     } catch {
+      shown = '';
       list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'The outbox is not reachable.' }));
     }
   };
@@ -713,6 +814,11 @@ async function main() {
   }
   $('[data-loading]').hidden = true;
   window.addEventListener('hashchange', route);
+  // The skip link moves focus to the view's heading without touching the hash (the router's).
+  $('.skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    $('h1', view(current ?? 'signin'))?.focus();
+  });
   // Already signed in: straight to the account page (or the app), unless another page was asked for.
   if (!location.hash || location.hash === '#signin') {
     const signedIn = await auth.getSession().then(() => true, () => false);

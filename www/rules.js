@@ -19,13 +19,15 @@ export function poolRules(description) {
       requireNumbers: policy.RequireNumbers ?? false,
       requireSymbols: policy.RequireSymbols ?? false,
     },
-    // Attributes a sign-up must carry, except the one typed as the username (and `sub`, which the
-    // service assigns: describe-user-pool lists it as required).
+    // Attributes a sign-up must carry, except the one typed as the username when it is the only
+    // kind of username (and `sub`, which the service assigns: describe-user-pool lists it as required).
     requiredAttributes: schema
-      .filter((a) => a.Required && a.Name !== 'sub' && !a.DeveloperOnlyAttribute && !usernameAttributes.includes(a.Name))
+      .filter((a) => a.Required && a.Name !== 'sub' && !a.DeveloperOnlyAttribute)
+      .filter((a) => !(usernameAttributes.length === 1 && usernameAttributes[0] === a.Name))
       .map((a) => a.Name),
     mfa: pool.MfaConfiguration ?? 'OPTIONAL',
-    // Without a description the pages offer TOTP and let the service say whether the pool allows it.
+    // describe-user-pool does not say whether TOTP is enabled (get-user-pool-mfa-config does, as
+    // SoftwareTokenMfaConfiguration, read here when merged in); config.json's "totp" overrides.
     totp: pool.MfaConfiguration !== 'OFF' && pool.SoftwareTokenMfaConfiguration?.Enabled !== false,
     deviceTracking: pool.DeviceConfiguration
       ? { askUser: pool.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt ?? false }

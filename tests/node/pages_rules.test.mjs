@@ -37,7 +37,8 @@ test('a describe-user-pool description gives the pages its rules', () => {
     name: 'example-corp',
     usernameAttributes: ['phone_number', 'email'],
     passwordPolicy: { minimumLength: 12, requireUppercase: true, requireLowercase: true, requireNumbers: false, requireSymbols: true },
-    requiredAttributes: ['name', 'custom:tenant'],
+    // email is required and a username kind, but so is phone_number: a phone sign-up still needs it.
+    requiredAttributes: ['name', 'email', 'custom:tenant'],
     mfa: 'ON',
     totp: true,
     deviceTracking: { askUser: true },
@@ -58,6 +59,8 @@ test('without a description the pages ask only for what every pool accepts', () 
     described: false,
   });
   assert.equal(poolRules({ UserPool: { MfaConfiguration: 'OFF' } }).totp, false);
+  const emailOnly = { UsernameAttributes: ['email'], SchemaAttributes: [{ Name: 'email', Required: true }, { Name: 'name', Required: true }] };
+  assert.deepEqual(poolRules(emailOnly).requiredAttributes, ['name'], 'the only kind of username is typed as the username');
 });
 
 test('password hints follow the policy, with the service symbol set', () => {
