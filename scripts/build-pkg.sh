@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the release wasm (built for size) with its wasm-bindgen glue,
-# plus the files of pkg-template/.
+# Builds the npm package into pkg/: the wasm of the wasm-release profile (built for size, see
+# Cargo.toml) with its wasm-bindgen glue, plus the files of pkg-template/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-wasm-pack --log-level warn build --release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack >/dev/null
+wasm-pack --log-level warn build --profile wasm-release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack >/dev/null
 # Size: binaryen's wasm-opt from npm (tools/node_modules). Debian's binaryen 108 silently breaks
 # wasm-bindgen 0.2.13x output, so it is never used. Features are read from the module itself.
 wasm_opt=tools/node_modules/.bin/wasm-opt
