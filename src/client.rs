@@ -9,6 +9,7 @@
 
 use crate::api::operations as op;
 use crate::api::operations::{AuthReply, AuthenticationResult, Operation, StringMap};
+use crate::api::ApiRequest;
 use crate::api::{endpoint_for_pool, split_pool_id};
 use crate::encoding::cognito_timestamp;
 use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
@@ -18,7 +19,7 @@ use crate::secret_hash::secret_hash;
 use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
 use crate::storage::{Keys, Storage};
 use crate::tokens::{clock_drift, Jwt};
-use crate::transport::Runtime;
+use crate::transport::{HttpReply, Runtime};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::rc::Rc;
@@ -366,9 +367,17 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Sends one operation and parses its reply. Never retried: used for anything that changes state
     /// or consumes a challenge session.
     pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
-        let request = operation.request()?;
-        let reply = self.runtime.send(&self.endpoint, &request).await?;
+        let reply = self.exchange(operation.request()).await?;
         O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
+    }
+
+    /// Sends one request. Boxed and not generic over the operation, so that every operation's
+    /// future holds a pointer to this one state machine instead of a copy of it (wasm size).
+    fn exchange(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move { self.runtime.send(&self.endpoint, &request?).await })
     }
 
     /// Sends a read-only operation, retrying network failures, throttling and 5xx up to twice with

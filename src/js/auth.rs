@@ -166,7 +166,16 @@ fn string_pairs(obj: &JsValue) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every method's future goes through this one non-generic path: `future_to_promise` and its task
+/// machinery exist once instead of once per method.
 fn promise(future: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    settle(Box::pin(future))
+}
+
+#[inline(never)]
+fn settle(
+    future: core::pin::Pin<alloc::boxed::Box<dyn Future<Output = Result<JsValue>>>>,
+) -> Promise {
     wasm_bindgen_futures::future_to_promise(
         async move { future.await.map_err(|e| to_js_error(&e)) },
     )

@@ -561,7 +561,6 @@ mod modexp_wasm_tests {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
