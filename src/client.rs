@@ -14,6 +14,7 @@ use crate::api::{endpoint_for_pool, split_pool_id};
 use crate::encoding::cognito_timestamp;
 use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
 use crate::flow::{interpret, user_answer, Challenge, CodeDestination, Outcome, UserAnswer};
+use crate::json::{self, Fields, FromJson, Json, ShapeError};
 use crate::secret::{AccessToken, ClientSecret, DevicePassword, IdToken, Password, RefreshToken};
 use crate::secret_hash::secret_hash;
 use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
@@ -29,7 +30,7 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// How a client is set up.
@@ -158,7 +159,7 @@ pub enum Event {
     TokenRefreshFailure(Error),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct TokenRecord {
     /// `cognito:username`.
     username: String,
@@ -172,12 +173,42 @@ struct TokenRecord {
     clock_drift: i64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct DeviceRecord {
     device_key: String,
     device_group_key: String,
     device_password: DevicePassword,
     remembered: bool,
+}
+
+// The records are stored as JSON with these (snake_case) member names.
+impl FromJson for TokenRecord {
+    fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
+        let mut f = Fields::of(value)?;
+        Ok(TokenRecord {
+            username: f.str("username")?,
+            signed_in_as: f.str("signed_in_as")?,
+            id_token: IdToken::new(f.str("id_token")?),
+            access_token: AccessToken::new(f.str("access_token")?),
+            refresh_token: f.opt_str("refresh_token")?.map(RefreshToken::new),
+            clock_drift: f.opt_i64("clock_drift")?.ok_or(ShapeError {
+                field: "clock_drift".into(),
+                expected: "an integer",
+            })?,
+        })
+    }
+}
+
+impl FromJson for DeviceRecord {
+    fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
+        let mut f = Fields::of(value)?;
+        Ok(DeviceRecord {
+            device_key: f.str("device_key")?,
+            device_group_key: f.str("device_group_key")?,
+            device_password: DevicePassword::new(f.str("device_password")?),
+            remembered: f.req_bool("remembered")?,
+        })
+    }
 }
 
 /// A sign-in waiting for the user.
@@ -404,11 +435,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         }
     }
 
-    async fn load_json<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+    async fn load_json<T: FromJson>(&self, key: &str) -> Result<Option<T>> {
         match self.storage.get(key).await? {
             None => Ok(None),
             // A record that no longer parses (an older format, tampering) counts as absent.
-            Some(text) => Ok(serde_json::from_str(&Zeroizing::new(text)).ok()),
+            Some(text) => Ok(json::parse(Zeroizing::new(text).as_bytes())
+                .ok()
+                .and_then(|v| T::from_json(v).ok())),
         }
     }
 

@@ -6,11 +6,12 @@
 
 use super::{parse_reply, ApiRequest};
 use crate::error::Result;
+use crate::json::{Fields, FromJson, Json, ShapeError};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are.
 pub type StringMap = BTreeMap<String, String>;
@@ -20,7 +21,7 @@ pub trait Operation: Serialize {
     /// The operation's name, e.g. `InitiateAuth` (the `X-Amz-Target` suffix).
     const NAME: &'static str;
     /// What a successful reply parses into.
-    type Reply: for<'de> Deserialize<'de>;
+    type Reply: FromJson;
 
     /// The request to send.
     fn request(&self) -> Result<ApiRequest> {
@@ -43,61 +44,49 @@ macro_rules! operation {
 }
 
 /// A reply with no fields the kit reads.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Empty {}
 
 /// `{ "Name": …, "Value": … }`, as user and device attributes are sent.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeType {
     /// Attribute name, e.g. `email` or `custom:team`.
     pub name: String,
     /// Attribute value (absent for some device attributes).
-    #[serde(default)]
     pub value: String,
 }
 
 /// Where the service sent a code.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDeliveryDetails {
     /// Masked destination, e.g. `a***@e***.com`.
-    #[serde(default)]
     pub destination: Option<String>,
     /// `EMAIL` or `SMS`.
-    #[serde(default)]
     pub delivery_medium: Option<String>,
     /// The attribute the code verifies, e.g. `email`.
-    #[serde(default)]
     pub attribute_name: Option<String>,
 }
 
 /// Tokens and device metadata from a finished sign-in or a refresh.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticationResult {
     /// The access token.
     pub access_token: AccessToken,
     /// The ID token (absent for some refresh replies of the service, never for sign-in).
-    #[serde(default)]
     pub id_token: Option<IdToken>,
     /// A refresh token: always after sign-in; after a refresh only when the client rotates them.
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
     /// Seconds until the access token expires.
-    #[serde(default)]
     pub expires_in: Option<i64>,
     /// `Bearer`.
-    #[serde(default)]
     pub token_type: Option<String>,
     /// A new device to remember, when device tracking is on.
-    #[serde(default)]
     pub new_device_metadata: Option<NewDeviceMetadata>,
 }
 
 /// The device the service just created for this sign-in.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDeviceMetadata {
     /// The device key.
     pub device_key: String,
@@ -106,23 +95,17 @@ pub struct NewDeviceMetadata {
 }
 
 /// The reply of `InitiateAuth` and `RespondToAuthChallenge`: either tokens or the next challenge.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthReply {
     /// The next challenge, when there is one.
-    #[serde(default)]
     pub challenge_name: Option<String>,
     /// The session to send with the answer (single use, about 3 minutes).
-    #[serde(default)]
     pub session: Option<String>,
     /// The challenge's parameters.
-    #[serde(default)]
     pub challenge_parameters: StringMap,
     /// Tokens, when sign-in is complete.
-    #[serde(default)]
     pub authentication_result: Option<AuthenticationResult>,
     /// For choice-based sign-in (`USER_AUTH`): the challenges the user may pick.
-    #[serde(default)]
     pub available_challenges: Vec<String>,
 }
 
@@ -162,8 +145,7 @@ pub struct RespondToAuthChallenge<'a> {
 operation!(RespondToAuthChallenge, AuthReply);
 
 /// The reply of `GetTokensFromRefreshToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokensReply {
     /// The new tokens (and a new refresh token when the client rotates them).
     pub authentication_result: AuthenticationResult,
@@ -210,19 +192,15 @@ pub struct GlobalSignOut<'a> {
 operation!(GlobalSignOut, Empty);
 
 /// The reply of `SignUp`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignUpReply {
     /// Whether the user is already confirmed (no code needed).
     pub user_confirmed: bool,
     /// The new user's `sub`.
-    #[serde(default)]
     pub user_sub: Option<String>,
     /// Where the confirmation code went.
-    #[serde(default)]
     pub code_delivery_details: Option<CodeDeliveryDetails>,
     /// A session for signing in right after confirmation (pools with choice-based sign-in).
-    #[serde(default)]
     pub session: Option<String>,
 }
 
@@ -248,11 +226,9 @@ pub struct SignUp<'a> {
 operation!(SignUp, SignUpReply);
 
 /// The reply of `ConfirmSignUp`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfirmSignUpReply {
     /// A session for signing in right away (pools with choice-based sign-in).
-    #[serde(default)]
     pub session: Option<String>,
 }
 
@@ -279,11 +255,9 @@ pub struct ConfirmSignUp<'a> {
 operation!(ConfirmSignUp, ConfirmSignUpReply);
 
 /// A reply that says where a code went.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeDeliveryReply {
     /// Where the code went.
-    #[serde(default)]
     pub code_delivery_details: Option<CodeDeliveryDetails>,
 }
 
@@ -347,19 +321,15 @@ pub struct ChangePassword<'a> {
 operation!(ChangePassword, Empty);
 
 /// The reply of `GetUser`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetUserReply {
     /// The username.
     pub username: String,
     /// The user's attributes.
-    #[serde(default)]
     pub user_attributes: Vec<AttributeType>,
     /// The preferred MFA method (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
-    #[serde(default)]
     pub preferred_mfa_setting: Option<String>,
     /// The enabled MFA methods.
-    #[serde(default, rename = "UserMFASettingList")]
     pub user_mfa_setting_list: Vec<String>,
 }
 
@@ -373,11 +343,9 @@ pub struct GetUser<'a> {
 operation!(GetUser, GetUserReply);
 
 /// The reply of `UpdateUserAttributes`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateUserAttributesReply {
     /// Where verification codes for changed email/phone went.
-    #[serde(default)]
     pub code_delivery_details_list: Vec<CodeDeliveryDetails>,
 }
 
@@ -437,13 +405,11 @@ pub struct DeleteUser<'a> {
 operation!(DeleteUser, Empty);
 
 /// The reply of `AssociateSoftwareToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssociateSoftwareTokenReply {
     /// The TOTP secret (base32) to put in an authenticator app.
     pub secret_code: String,
     /// The next session, during the MFA_SETUP challenge.
-    #[serde(default)]
     pub session: Option<String>,
 }
 
@@ -461,14 +427,11 @@ pub struct AssociateSoftwareToken<'a> {
 operation!(AssociateSoftwareToken, AssociateSoftwareTokenReply);
 
 /// The reply of `VerifySoftwareToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifySoftwareTokenReply {
     /// `SUCCESS` or `ERROR`.
-    #[serde(default)]
     pub status: Option<String>,
     /// The next session, during the MFA_SETUP challenge.
-    #[serde(default)]
     pub session: Option<String>,
 }
 
@@ -533,11 +496,9 @@ pub struct DeviceSecretVerifierConfig<'a> {
 }
 
 /// The reply of `ConfirmDevice`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfirmDeviceReply {
     /// Whether `UpdateDeviceStatus(remembered)` is needed to remember the device.
-    #[serde(default)]
     pub user_confirmation_necessary: bool,
 }
 
@@ -583,34 +544,26 @@ pub struct ForgetDevice<'a> {
 operation!(ForgetDevice, Empty);
 
 /// A device as `ListDevices` and `GetDevice` describe it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeviceType {
     /// The device key.
     pub device_key: String,
     /// Its attributes (`device_name`, `device_status`, …).
-    #[serde(default)]
     pub device_attributes: Vec<AttributeType>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_create_date: Option<f64>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_last_modified_date: Option<f64>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_last_authenticated_date: Option<f64>,
 }
 
 /// The reply of `ListDevices`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDevicesReply {
     /// The devices.
-    #[serde(default)]
     pub devices: Vec<DeviceType>,
     /// Where the next page starts.
-    #[serde(default)]
     pub pagination_token: Option<String>,
 }
 
@@ -630,8 +583,7 @@ pub struct ListDevices<'a> {
 operation!(ListDevices, ListDevicesReply);
 
 /// The reply of `GetDevice`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetDeviceReply {
     /// The device.
     pub device: DeviceType,
@@ -648,6 +600,194 @@ pub struct GetDevice<'a> {
     pub access_token: Option<&'a str>,
 }
 operation!(GetDevice, GetDeviceReply);
+
+// ---------------------------------------------------------------- reading the replies
+// Member names are the service's (PascalCase); absent or null optional members read as None or
+// empty, and unknown members are ignored, so a newer service reply still parses.
+
+type Read<T> = core::result::Result<T, ShapeError>;
+
+impl FromJson for Empty {
+    fn from_json(value: Json) -> Read<Self> {
+        Fields::of(value)?;
+        Ok(Empty {})
+    }
+}
+
+impl FromJson for AttributeType {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AttributeType {
+            name: f.str("Name")?,
+            value: f.opt_str("Value")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for CodeDeliveryDetails {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(CodeDeliveryDetails {
+            destination: f.opt_str("Destination")?,
+            delivery_medium: f.opt_str("DeliveryMedium")?,
+            attribute_name: f.opt_str("AttributeName")?,
+        })
+    }
+}
+
+impl FromJson for AuthenticationResult {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AuthenticationResult {
+            access_token: AccessToken::new(f.str("AccessToken")?),
+            id_token: f.opt_str("IdToken")?.map(IdToken::new),
+            refresh_token: f.opt_str("RefreshToken")?.map(RefreshToken::new),
+            expires_in: f.opt_i64("ExpiresIn")?,
+            token_type: f.opt_str("TokenType")?,
+            new_device_metadata: f.opt("NewDeviceMetadata")?,
+        })
+    }
+}
+
+impl FromJson for NewDeviceMetadata {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(NewDeviceMetadata {
+            device_key: f.str("DeviceKey")?,
+            device_group_key: f.str("DeviceGroupKey")?,
+        })
+    }
+}
+
+impl FromJson for AuthReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AuthReply {
+            challenge_name: f.opt_str("ChallengeName")?,
+            session: f.opt_str("Session")?,
+            challenge_parameters: f.string_map("ChallengeParameters")?,
+            authentication_result: f.opt("AuthenticationResult")?,
+            available_challenges: f.list("AvailableChallenges")?,
+        })
+    }
+}
+
+impl FromJson for TokensReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(TokensReply {
+            authentication_result: Fields::of(value)?.req("AuthenticationResult")?,
+        })
+    }
+}
+
+impl FromJson for SignUpReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(SignUpReply {
+            user_confirmed: f.req_bool("UserConfirmed")?,
+            user_sub: f.opt_str("UserSub")?,
+            code_delivery_details: f.opt("CodeDeliveryDetails")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for ConfirmSignUpReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(ConfirmSignUpReply {
+            session: Fields::of(value)?.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for CodeDeliveryReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(CodeDeliveryReply {
+            code_delivery_details: Fields::of(value)?.opt("CodeDeliveryDetails")?,
+        })
+    }
+}
+
+impl FromJson for GetUserReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(GetUserReply {
+            username: f.str("Username")?,
+            user_attributes: f.list("UserAttributes")?,
+            preferred_mfa_setting: f.opt_str("PreferredMfaSetting")?,
+            user_mfa_setting_list: f.list("UserMFASettingList")?,
+        })
+    }
+}
+
+impl FromJson for UpdateUserAttributesReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(UpdateUserAttributesReply {
+            code_delivery_details_list: Fields::of(value)?.list("CodeDeliveryDetailsList")?,
+        })
+    }
+}
+
+impl FromJson for AssociateSoftwareTokenReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AssociateSoftwareTokenReply {
+            secret_code: f.str("SecretCode")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for VerifySoftwareTokenReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(VerifySoftwareTokenReply {
+            status: f.opt_str("Status")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for ConfirmDeviceReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(ConfirmDeviceReply {
+            user_confirmation_necessary: Fields::of(value)?
+                .opt_bool("UserConfirmationNecessary")?
+                .unwrap_or(false),
+        })
+    }
+}
+
+impl FromJson for DeviceType {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(DeviceType {
+            device_key: f.str("DeviceKey")?,
+            device_attributes: f.list("DeviceAttributes")?,
+            device_create_date: f.opt_f64("DeviceCreateDate")?,
+            device_last_modified_date: f.opt_f64("DeviceLastModifiedDate")?,
+            device_last_authenticated_date: f.opt_f64("DeviceLastAuthenticatedDate")?,
+        })
+    }
+}
+
+impl FromJson for ListDevicesReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(ListDevicesReply {
+            devices: f.list("Devices")?,
+            pagination_token: f.opt_str("PaginationToken")?,
+        })
+    }
+}
+
+impl FromJson for GetDeviceReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(GetDeviceReply {
+            device: Fields::of(value)?.req("Device")?,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {

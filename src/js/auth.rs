@@ -308,7 +308,11 @@ fn sign_in_result(out: SignInOutput) -> JsValue {
 fn session_result(s: &Session) -> JsValue {
     let claims = crate::tokens::Jwt::decode(s.id_token.expose_secret())
         .ok()
-        .and_then(|jwt| serde_json::to_string(jwt.claims()).ok())
+        .map(|jwt| {
+            let mut text = String::new();
+            jwt.claims().write(&mut text);
+            text
+        })
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED);
     object(&[
