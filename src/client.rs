@@ -14,7 +14,7 @@ use crate::api::{endpoint_for_pool, split_pool_id};
 use crate::encoding::cognito_timestamp;
 use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
 use crate::flow::{interpret, user_answer, Challenge, CodeDestination, Outcome, UserAnswer};
-use crate::json::{self, Fields, FromJson, Json, ShapeError};
+use crate::json::{self, Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
 use crate::secret::{AccessToken, ClientSecret, DevicePassword, IdToken, Password, RefreshToken};
 use crate::secret_hash::secret_hash;
 use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
@@ -30,7 +30,6 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// How a client is set up.
@@ -159,7 +158,6 @@ pub enum Event {
     TokenRefreshFailure(Error),
 }
 
-#[derive(Serialize)]
 struct TokenRecord {
     /// `cognito:username`.
     username: String,
@@ -173,7 +171,6 @@ struct TokenRecord {
     clock_drift: i64,
 }
 
-#[derive(Serialize)]
 struct DeviceRecord {
     device_key: String,
     device_group_key: String,
@@ -182,6 +179,29 @@ struct DeviceRecord {
 }
 
 // The records are stored as JSON with these (snake_case) member names.
+impl WriteJson for TokenRecord {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("username", &self.username);
+        w.str("signed_in_as", &self.signed_in_as);
+        w.str("id_token", self.id_token.expose_secret());
+        w.str("access_token", self.access_token.expose_secret());
+        w.opt_str(
+            "refresh_token",
+            self.refresh_token.as_ref().map(RefreshToken::expose_secret),
+        );
+        w.number("clock_drift", self.clock_drift);
+    }
+}
+
+impl WriteJson for DeviceRecord {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("device_key", &self.device_key);
+        w.str("device_group_key", &self.device_group_key);
+        w.str("device_password", self.device_password.expose_secret());
+        w.bool("remembered", self.remembered);
+    }
+}
+
 impl FromJson for TokenRecord {
     fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
         let mut f = Fields::of(value)?;
@@ -445,11 +465,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         }
     }
 
-    async fn save_json<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let text = Zeroizing::new(
-            serde_json::to_string(value)
-                .map_err(|e| Error::misuse(MisuseErrorKind::InvalidState, format!("{e}")))?,
-        );
+    async fn save_json(&self, key: &str, value: &dyn WriteJson) -> Result<()> {
+        let mut w = ObjectWriter::new();
+        value.write_json(&mut w);
+        let text = Zeroizing::new(w.finish());
         self.storage.set(key, &text).await
     }
 

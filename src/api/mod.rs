@@ -7,10 +7,9 @@
 pub mod operations;
 
 use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, ServiceError};
-use crate::json::{self, FromJson, Json};
+use crate::json::{self, FromJson, Json, ObjectWriter, WriteJson};
 use alloc::format;
 use alloc::string::String;
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// `Content-Type` of every request.
@@ -38,17 +37,13 @@ impl core::fmt::Debug for ApiRequest {
 }
 
 impl ApiRequest {
-    /// Serializes `body` as the request of `operation`.
-    pub fn new<B: Serialize + ?Sized>(operation: &'static str, body: &B) -> Result<ApiRequest> {
-        let json = serde_json::to_string(body).map_err(|e| {
-            Error::misuse(
-                crate::error::MisuseErrorKind::InvalidArgument,
-                format!("{operation} request: {e}"),
-            )
-        })?;
+    /// Writes `body` as the request of `operation`. Never fails; the `Result` is kept for callers.
+    pub fn new(operation: &'static str, body: &dyn WriteJson) -> Result<ApiRequest> {
+        let mut w = ObjectWriter::new();
+        body.write_json(&mut w);
         Ok(ApiRequest {
             operation,
-            body: Zeroizing::new(json),
+            body: Zeroizing::new(w.finish()),
         })
     }
 

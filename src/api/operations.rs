@@ -6,18 +6,17 @@
 
 use super::{parse_reply, ApiRequest};
 use crate::error::Result;
-use crate::json::{Fields, FromJson, Json, ShapeError};
+use crate::json::{Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::Serialize;
 
 /// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are.
 pub type StringMap = BTreeMap<String, String>;
 
 /// One user pool operation: its name, its request body (the implementing type) and its reply.
-pub trait Operation: Serialize {
+pub trait Operation: WriteJson + Sized {
     /// The operation's name, e.g. `InitiateAuth` (the `X-Amz-Target` suffix).
     const NAME: &'static str;
     /// What a successful reply parses into.
@@ -48,8 +47,7 @@ macro_rules! operation {
 pub struct Empty {}
 
 /// `{ "Name": …, "Value": … }`, as user and device attributes are sent.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeType {
     /// Attribute name, e.g. `email` or `custom:team`.
     pub name: String,
@@ -110,8 +108,7 @@ pub struct AuthReply {
 }
 
 /// `InitiateAuth`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct InitiateAuth<'a> {
     /// `USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, `CUSTOM_AUTH`, `USER_AUTH`.
     pub auth_flow: &'a str,
@@ -120,14 +117,12 @@ pub struct InitiateAuth<'a> {
     /// The flow's parameters (USERNAME, SRP_A, PASSWORD, REFRESH_TOKEN, SECRET_HASH, DEVICE_KEY, …).
     pub auth_parameters: StringMap,
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(InitiateAuth, AuthReply);
 
 /// `RespondToAuthChallenge`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct RespondToAuthChallenge<'a> {
     /// The challenge being answered.
     pub challenge_name: &'a str,
@@ -136,10 +131,8 @@ pub struct RespondToAuthChallenge<'a> {
     /// The answer (USERNAME, the challenge's answer keys, SECRET_HASH, DEVICE_KEY, …).
     pub challenge_responses: StringMap,
     /// The session of the challenge.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(RespondToAuthChallenge, AuthReply);
@@ -152,39 +145,33 @@ pub struct TokensReply {
 }
 
 /// `GetTokensFromRefreshToken` (refresh with rotation support).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetTokensFromRefreshToken<'a> {
     /// The refresh token.
     pub refresh_token: &'a str,
     /// The app client id.
     pub client_id: &'a str,
     /// The client secret itself (this operation takes it, not a SECRET_HASH).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
     /// The remembered device's key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_key: Option<&'a str>,
 }
 operation!(GetTokensFromRefreshToken, TokensReply);
 
 /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct RevokeToken<'a> {
     /// The refresh token.
     pub token: &'a str,
     /// The app client id.
     pub client_id: &'a str,
     /// The client secret, for clients that have one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
 }
 operation!(RevokeToken, Empty);
 
 /// `GlobalSignOut`: signs the user out of every device.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GlobalSignOut<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -205,13 +192,11 @@ pub struct SignUpReply {
 }
 
 /// `SignUp`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct SignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username (or email/phone, per the pool's username attributes).
     pub username: &'a str,
@@ -220,7 +205,6 @@ pub struct SignUp<'a> {
     /// The user's attributes.
     pub user_attributes: &'a [AttributeType],
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(SignUp, SignUpReply);
@@ -233,23 +217,19 @@ pub struct ConfirmSignUpReply {
 }
 
 /// `ConfirmSignUp`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmSignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
     /// The code the user received.
     pub confirmation_code: &'a str,
     /// Move an email/phone alias from another user to this one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_alias_creation: Option<bool>,
     /// The session from `SignUp`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
 }
 operation!(ConfirmSignUp, ConfirmSignUpReply);
@@ -262,13 +242,11 @@ pub struct CodeDeliveryReply {
 }
 
 /// `ResendConfirmationCode`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ResendConfirmationCode<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -276,13 +254,11 @@ pub struct ResendConfirmationCode<'a> {
 operation!(ResendConfirmationCode, CodeDeliveryReply);
 
 /// `ForgotPassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -290,13 +266,11 @@ pub struct ForgotPassword<'a> {
 operation!(ForgotPassword, CodeDeliveryReply);
 
 /// `ConfirmForgotPassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -308,8 +282,7 @@ pub struct ConfirmForgotPassword<'a> {
 operation!(ConfirmForgotPassword, Empty);
 
 /// `ChangePassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ChangePassword<'a> {
     /// The current password.
     pub previous_password: &'a str,
@@ -334,8 +307,7 @@ pub struct GetUserReply {
 }
 
 /// `GetUser`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -350,8 +322,7 @@ pub struct UpdateUserAttributesReply {
 }
 
 /// `UpdateUserAttributes`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct UpdateUserAttributes<'a> {
     /// The attributes to set.
     pub user_attributes: &'a [AttributeType],
@@ -361,8 +332,7 @@ pub struct UpdateUserAttributes<'a> {
 operation!(UpdateUserAttributes, UpdateUserAttributesReply);
 
 /// `VerifyUserAttribute`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct VerifyUserAttribute<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -374,8 +344,7 @@ pub struct VerifyUserAttribute<'a> {
 operation!(VerifyUserAttribute, Empty);
 
 /// `GetUserAttributeVerificationCode`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetUserAttributeVerificationCode<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -385,8 +354,7 @@ pub struct GetUserAttributeVerificationCode<'a> {
 operation!(GetUserAttributeVerificationCode, CodeDeliveryReply);
 
 /// `DeleteUserAttributes`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeleteUserAttributes<'a> {
     /// The attribute names to delete.
     pub user_attribute_names: &'a [&'a str],
@@ -396,8 +364,7 @@ pub struct DeleteUserAttributes<'a> {
 operation!(DeleteUserAttributes, Empty);
 
 /// `DeleteUser`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeleteUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -414,14 +381,11 @@ pub struct AssociateSoftwareTokenReply {
 }
 
 /// `AssociateSoftwareToken`: with an access token (signed in) or a session (MFA_SETUP).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct AssociateSoftwareToken<'a> {
     /// The access token, when signed in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The MFA_SETUP challenge's session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
 }
 operation!(AssociateSoftwareToken, AssociateSoftwareTokenReply);
@@ -436,26 +400,21 @@ pub struct VerifySoftwareTokenReply {
 }
 
 /// `VerifySoftwareToken`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct VerifySoftwareToken<'a> {
     /// The access token, when signed in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The MFA_SETUP challenge's session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
     /// The 6-digit code from the authenticator.
     pub user_code: &'a str,
     /// A name for the authenticator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_device_name: Option<&'a str>,
 }
 operation!(VerifySoftwareToken, VerifySoftwareTokenReply);
 
 /// Whether an MFA method is enabled and preferred.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MfaSettings {
     /// Enabled for the user.
     pub enabled: bool,
@@ -464,17 +423,13 @@ pub struct MfaSettings {
 }
 
 /// `SetUserMFAPreference`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct SetUserMfaPreference<'a> {
     /// SMS.
-    #[serde(rename = "SMSMfaSettings", skip_serializing_if = "Option::is_none")]
     pub sms_mfa_settings: Option<MfaSettings>,
     /// TOTP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub software_token_mfa_settings: Option<MfaSettings>,
     /// Email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_mfa_settings: Option<MfaSettings>,
     /// The access token.
     pub access_token: &'a str,
@@ -486,8 +441,7 @@ impl Operation for SetUserMfaPreference<'_> {
 }
 
 /// `DeviceSecretVerifierConfig` of `ConfirmDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeviceSecretVerifierConfig<'a> {
     /// base64 of padHex(g^x mod N).
     pub password_verifier: &'a str,
@@ -503,8 +457,7 @@ pub struct ConfirmDeviceReply {
 }
 
 /// `ConfirmDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmDevice<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -513,14 +466,12 @@ pub struct ConfirmDevice<'a> {
     /// The device's SRP verifier.
     pub device_secret_verifier_config: DeviceSecretVerifierConfig<'a>,
     /// A name for the device (e.g. the browser).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_name: Option<&'a str>,
 }
 operation!(ConfirmDevice, ConfirmDeviceReply);
 
 /// `UpdateDeviceStatus`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct UpdateDeviceStatus<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -532,11 +483,9 @@ pub struct UpdateDeviceStatus<'a> {
 operation!(UpdateDeviceStatus, Empty);
 
 /// `ForgetDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ForgetDevice<'a> {
     /// The access token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The device's key.
     pub device_key: &'a str,
@@ -568,16 +517,13 @@ pub struct ListDevicesReply {
 }
 
 /// `ListDevices`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ListDevices<'a> {
     /// The access token.
     pub access_token: &'a str,
     /// At most this many (the service's maximum is 60).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The previous page's token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination_token: Option<&'a str>,
 }
 operation!(ListDevices, ListDevicesReply);
@@ -590,16 +536,263 @@ pub struct GetDeviceReply {
 }
 
 /// `GetDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetDevice<'a> {
     /// The device's key.
     pub device_key: &'a str,
     /// The access token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
 }
 operation!(GetDevice, GetDeviceReply);
+
+// ---------------------------------------------------------------- writing the requests
+// Members in the order of the fields; an absent optional member is left out, never sent as null.
+
+impl WriteJson for AttributeType {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("Name", &self.name);
+        w.str("Value", &self.value);
+    }
+}
+
+impl WriteJson for InitiateAuth<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AuthFlow", self.auth_flow);
+        w.str("ClientId", self.client_id);
+        w.map("AuthParameters", &self.auth_parameters);
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for RespondToAuthChallenge<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ChallengeName", self.challenge_name);
+        w.str("ClientId", self.client_id);
+        w.map("ChallengeResponses", &self.challenge_responses);
+        w.opt_str("Session", self.session);
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for GetTokensFromRefreshToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("RefreshToken", self.refresh_token);
+        w.str("ClientId", self.client_id);
+        w.opt_str("ClientSecret", self.client_secret);
+        w.opt_str("DeviceKey", self.device_key);
+    }
+}
+
+impl WriteJson for RevokeToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("Token", self.token);
+        w.str("ClientId", self.client_id);
+        w.opt_str("ClientSecret", self.client_secret);
+    }
+}
+
+impl WriteJson for GlobalSignOut<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for SignUp<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("Password", self.password);
+        w.array("UserAttributes", self.user_attributes.len(), &mut |i, w| {
+            self.user_attributes[i].write_json(w)
+        });
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for ConfirmSignUp<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("ConfirmationCode", self.confirmation_code);
+        if let Some(v) = self.force_alias_creation {
+            w.bool("ForceAliasCreation", v);
+        }
+        w.opt_str("Session", self.session);
+    }
+}
+
+impl WriteJson for ResendConfirmationCode<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+    }
+}
+
+impl WriteJson for ForgotPassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+    }
+}
+
+impl WriteJson for ConfirmForgotPassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("ConfirmationCode", self.confirmation_code);
+        w.str("Password", self.password);
+    }
+}
+
+impl WriteJson for ChangePassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("PreviousPassword", self.previous_password);
+        w.str("ProposedPassword", self.proposed_password);
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for GetUser<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for UpdateUserAttributes<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.array("UserAttributes", self.user_attributes.len(), &mut |i, w| {
+            self.user_attributes[i].write_json(w)
+        });
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for VerifyUserAttribute<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("AttributeName", self.attribute_name);
+        w.str("Code", self.code);
+    }
+}
+
+impl WriteJson for GetUserAttributeVerificationCode<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("AttributeName", self.attribute_name);
+    }
+}
+
+impl WriteJson for DeleteUserAttributes<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.strs("UserAttributeNames", self.user_attribute_names);
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for DeleteUser<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for AssociateSoftwareToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.opt_str("Session", self.session);
+    }
+}
+
+impl WriteJson for VerifySoftwareToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.opt_str("Session", self.session);
+        w.str("UserCode", self.user_code);
+        w.opt_str("FriendlyDeviceName", self.friendly_device_name);
+    }
+}
+
+impl WriteJson for MfaSettings {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.bool("Enabled", self.enabled);
+        w.bool("PreferredMfa", self.preferred_mfa);
+    }
+}
+
+impl WriteJson for SetUserMfaPreference<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        if let Some(v) = &self.sms_mfa_settings {
+            w.object("SMSMfaSettings", &mut |w| v.write_json(w));
+        }
+        if let Some(v) = &self.software_token_mfa_settings {
+            w.object("SoftwareTokenMfaSettings", &mut |w| v.write_json(w));
+        }
+        if let Some(v) = &self.email_mfa_settings {
+            w.object("EmailMfaSettings", &mut |w| v.write_json(w));
+        }
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for DeviceSecretVerifierConfig<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("PasswordVerifier", self.password_verifier);
+        w.str("Salt", self.salt);
+    }
+}
+
+impl WriteJson for ConfirmDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+        w.object("DeviceSecretVerifierConfig", &mut |w| {
+            self.device_secret_verifier_config.write_json(w)
+        });
+        w.opt_str("DeviceName", self.device_name);
+    }
+}
+
+impl WriteJson for UpdateDeviceStatus<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+        w.str("DeviceRememberedStatus", self.device_remembered_status);
+    }
+}
+
+impl WriteJson for ForgetDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+    }
+}
+
+impl WriteJson for ListDevices<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        if let Some(v) = self.limit {
+            w.number("Limit", i64::from(v));
+        }
+        w.opt_str("PaginationToken", self.pagination_token);
+    }
+}
+
+impl WriteJson for GetDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("DeviceKey", self.device_key);
+        w.opt_str("AccessToken", self.access_token);
+    }
+}
 
 // ---------------------------------------------------------------- reading the replies
 // Member names are the service's (PascalCase); absent or null optional members read as None or
