@@ -286,10 +286,12 @@ fn invalid_state(message: &str) -> Error {
 }
 
 fn map(items: &[(&str, &str)]) -> StringMap {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    // Filled by insert: BTreeMap's FromIterator brings a sort routine into the wasm.
+    let mut map = StringMap::new();
+    for (k, v) in items {
+        map.insert(k.to_string(), v.to_string());
+    }
+    map
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
@@ -587,7 +589,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     fn is_forgotten_device(error: &Error) -> bool {
-        matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException" && s.message.to_ascii_lowercase().contains("device"))
+        // A byte-window compare rather than str::contains, whose substring searcher (and the panic
+        // path of str slicing it brings) is several KB of wasm.
+        matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException"
+            && s.message.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"device")))
     }
 
     /// Follows replies until the user must act or sign-in completes. The kit answers the SRP and
@@ -717,7 +722,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                     return Err(Error::protocol(
                         crate::error::ProtocolErrorKind::UnexpectedChallenge,
                         "MFAS_CAN_SETUP",
-                        format!("the kit can set up an authenticator app, not {options:?}"),
+                        format!(
+                            "the kit can set up an authenticator app, not {}",
+                            crate::error::quoted_list(options)
+                        ),
                     ));
                 }
                 let associated = self

@@ -186,13 +186,7 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                 None => StringMap::new(),
                 Some(text) => match crate::json::parse(text.as_bytes()) {
                     // Only the string-valued attributes; a non-object reads as none.
-                    Ok(crate::json::Json::Object(members)) => members
-                        .into_iter()
-                        .filter_map(|(k, v)| match v {
-                            crate::json::Json::String(s) => Some((k, s)),
-                            _ => None,
-                        })
-                        .collect(),
+                    Ok(crate::json::Json::Object(members)) => crate::json::string_members(members),
                     Ok(_) => StringMap::new(),
                     Err(e) => {
                         return Err(Error::protocol(
@@ -216,7 +210,12 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                 .cloned()
                 .unwrap_or_default(),
         ),
-        other => return Err(unexpected(format!("the kit cannot answer {other:?}"))),
+        other => {
+            return Err(unexpected(format!(
+                "the kit cannot answer {}",
+                crate::error::quoted(other)
+            )))
+        }
     };
     let username = params
         .get("USERNAME")
@@ -283,7 +282,11 @@ pub fn user_answer(
             if !options.is_empty() && !options.contains(&choice) {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("{choice:?} is not one of the offered MFA types {options:?}"),
+                    format!(
+                        "{} is not one of the offered MFA types {}",
+                        crate::error::quoted(&choice),
+                        crate::error::quoted_list(options)
+                    ),
                 ));
             }
             out.insert("ANSWER".into(), choice)
@@ -308,7 +311,10 @@ pub fn user_answer(
             if !missing.is_empty() {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("the new-password challenge requires the attributes {missing:?}"),
+                    format!(
+                        "the new-password challenge requires the attributes {}",
+                        crate::error::quoted_list(&missing)
+                    ),
                 ));
             }
             for (name, value) in attributes {

@@ -660,16 +660,31 @@ fn nested(key: &str, inner: ShapeError) -> ShapeError {
 
 /// An object whose members are all strings, as a map (a later duplicate wins).
 pub fn string_map(value: Json) -> Result<BTreeMap<String, String>, ShapeError> {
-    match value {
-        Json::Object(members) => members
-            .into_iter()
-            .map(|(k, v)| match v {
-                Json::String(s) => Ok((k, s)),
-                _ => Err(shape(&k, "a string")),
-            })
-            .collect(),
-        _ => Err(shape("(value)", "an object of strings")),
+    let Json::Object(members) = value else {
+        return Err(shape("(value)", "an object of strings"));
+    };
+    let mut map = BTreeMap::new();
+    for (k, v) in members {
+        match v {
+            Json::String(s) => map.insert(k, s),
+            _ => return Err(shape(&k, "a string")),
+        };
     }
+    Ok(map)
+}
+
+/// The string members of `members` (others are skipped), as a map (a later duplicate wins).
+///
+/// Maps here are filled by `insert`, never `collect`: `BTreeMap`'s `FromIterator` brings a sort
+/// routine of several KB into the wasm.
+pub fn string_members(members: Vec<(String, Json)>) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (k, v) in members {
+        if let Json::String(s) = v {
+            map.insert(k, s);
+        }
+    }
+    map
 }
 
 impl FromJson for String {

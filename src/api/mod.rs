@@ -72,7 +72,10 @@ pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
     let bad = || {
         Error::misuse(
             crate::error::MisuseErrorKind::InvalidArgument,
-            format!("userPoolId {user_pool_id:?} is not of the form region_name (e.g. us-east-1_AbCdEf123)"),
+            format!(
+                "userPoolId {} is not of the form region_name (e.g. us-east-1_AbCdEf123)",
+                crate::error::quoted(user_pool_id)
+            ),
         )
     };
     let (region, name) = user_pool_id.split_once('_').ok_or_else(bad)?;

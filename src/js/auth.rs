@@ -364,7 +364,7 @@ fn flow_of(name: Option<String>) -> Result<AuthFlow> {
         Some("CUSTOM_WITHOUT_SRP") | Some("CUSTOM_AUTH") => Ok(AuthFlow::CustomWithoutSrp),
         Some(other) => Err(Error::misuse(
             MisuseErrorKind::InvalidArgument,
-            format!("unknown authFlow {other:?}"),
+            format!("unknown authFlow {}", crate::error::quoted(other)),
         )),
     }
 }
@@ -391,7 +391,7 @@ fn mfa_setting(value: Option<String>) -> Result<Option<MfaSettings>> {
         Some(other) => {
             return Err(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
-                format!("unknown MFA setting {other:?}"),
+                format!("unknown MFA setting {}", crate::error::quoted(other)),
             ))
         }
     })
@@ -476,9 +476,14 @@ impl JsCognitoAuth {
                 Some(Challenge::SelectChallenge(_)) => UserAnswer::Choice(response),
                 Some(Challenge::NewPasswordRequired { .. }) => UserAnswer::NewPassword {
                     password: response,
-                    attributes: string_pairs(&get(&input, "userAttributes"))
-                        .into_iter()
-                        .collect(),
+                    attributes: {
+                        // Filled by insert: BTreeMap's FromIterator brings a sort routine.
+                        let mut map = crate::api::operations::StringMap::new();
+                        for (k, v) in string_pairs(&get(&input, "userAttributes")) {
+                            map.insert(k, v);
+                        }
+                        map
+                    },
                 },
                 Some(Challenge::CustomChallenge(_)) => UserAnswer::Custom(response),
                 Some(Challenge::WebAuthn(_)) => UserAnswer::Credential(response),
@@ -884,7 +889,7 @@ impl JsCognitoAuth {
             other => {
                 return Err(to_js_error(&Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("unknown event {other:?}"),
+                    format!("unknown event {}", crate::error::quoted(other)),
                 )))
             }
         };
