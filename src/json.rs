@@ -59,14 +59,14 @@ impl Json {
         if let Ok(v) = text.parse::<i64>() {
             return Some(v);
         }
-        let f = text.parse::<f64>().ok()?;
+        let f = number_value(text)?;
         (f.is_finite() && f.abs() < 1e15).then_some(f as i64)
     }
 
     /// The value as an `f64`.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
-            Json::Number(text) => text.parse::<f64>().ok(),
+            Json::Number(text) => number_value(text),
             _ => None,
         }
     }
@@ -103,6 +103,20 @@ impl Json {
             }
         }
     }
+}
+
+/// The value of a number's text (already checked against the JSON grammar). In the browser, the
+/// engine's own `parseFloat` (correctly rounded, like `str::parse`) keeps core's float parser and its
+/// tables out of the wasm.
+#[cfg(target_arch = "wasm32")]
+fn number_value(text: &str) -> Option<f64> {
+    let v = js_sys::Number::parse_float(text);
+    (!v.is_nan()).then_some(v)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn number_value(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok()
 }
 
 /// Appends `s` as a JSON string: `"`, `\` and control characters escaped.
@@ -693,6 +707,37 @@ impl FromJson for String {
             Json::String(s) => Ok(s),
             _ => Err(shape("(value)", "a string")),
         }
+    }
+}
+
+/// In the browser numbers are read by the engine's `parseFloat`: the same values as `str::parse`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn numbers_read_like_str_parse() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "1.5",
+            "-2.5e3",
+            "1.700000000123E9",
+            "1726147200.123",
+            "0.1",
+            "123456789012345678901234567890",
+            "4.9e-324",
+            "1e400",
+            "2.2250738585072011e-308",
+        ] {
+            let ours = parse(text.as_bytes()).unwrap().as_f64().unwrap();
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(ours.to_bits(), expected.to_bits(), "{text}");
+        }
+        assert_eq!(parse(b"1.7e9").unwrap().as_i64(), Some(1_700_000_000));
     }
 }
 
