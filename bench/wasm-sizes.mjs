@@ -8,6 +8,7 @@
 // segments (default 2) of the demangled name, generics kept off the grouping key; `--top` lists the
 // largest single functions; `--grep` keeps only functions whose demangled name matches.
 import { readFileSync } from 'node:fs';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +46,7 @@ const str = () => {
 
 let importedFunctions = 0;
 const bodySizes = [];
+const bodies = [];
 const names = new Map();
 const sectionSizes = new Map();
 while (pos < bytes.length) {
@@ -65,6 +67,7 @@ while (pos < bytes.length) {
     for (let n = u32(); n > 0; n--) {
       const len = u32();
       bodySizes.push(len);
+      bodies.push(bytes.subarray(pos, pos + len));
       pos += len;
     }
   } else if (id === 0) {
@@ -130,24 +133,29 @@ const groupKey = (full) => {
 
 const functions = bodySizes.map((size, i) => {
   const raw = names.get(i + importedFunctions) ?? `func${i + importedFunctions}`;
-  return { size, name: demangle(raw).replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '') };
+  return { size, body: bodies[i], name: demangle(raw).replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '') };
 }).filter((f) => !grep || new RegExp(grep).test(f.name));
 
 const total = functions.reduce((a, f) => a + f.size, 0);
 const groups = new Map();
 for (const f of functions) {
   const key = groupKey(f.name);
-  const g = groups.get(key) ?? { size: 0, count: 0 };
+  const g = groups.get(key) ?? { size: 0, count: 0, bodies: [] };
   g.size += f.size;
   g.count++;
+  g.bodies.push(f.body);
   groups.set(key, g);
 }
 const kb = (n) => (n / 1024).toFixed(1).padStart(7);
 console.log(`${file}: ${bytes.length} bytes, ${functions.length} functions, code ${total} bytes`);
 for (const [k, v] of [...sectionSizes].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`  ${k.padEnd(24)} ${v}`);
-console.log(`\ngroups (depth ${depth})                                              KB  functions`);
+// Brotli of a group's bodies alone: a rough measure of how much unique content it adds (repeated
+// code compresses away, which raw sizes do not show).
+const brotli = (parts) =>
+  brotliCompressSync(Buffer.concat(parts), { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).length;
+console.log(`\ngroups (depth ${depth})                                              KB  functions  brotli KB`);
 for (const [k, v] of [...groups].sort((a, b) => b[1].size - a[1].size).slice(0, 40)) {
-  console.log(`${k.slice(0, 64).padEnd(64)} ${kb(v.size)} ${String(v.count).padStart(6)}`);
+  console.log(`${k.slice(0, 64).padEnd(64)} ${kb(v.size)} ${String(v.count).padStart(6)} ${kb(brotli(v.bodies))}`);
 }
 console.log(`\nlargest functions                                                     KB`);
 for (const f of [...functions].sort((a, b) => b.size - a.size).slice(0, top)) {
