@@ -436,25 +436,46 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Sends a read-only operation, retrying network failures, throttling and 5xx up to twice with
     /// jittered exponential backoff.
     pub async fn call_idempotent<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
-        let mut attempt = 0u32;
-        loop {
-            match self.call(operation).await {
-                Err(e)
-                    if e.retryable()
-                        && attempt < 2
-                        && !matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted) =>
-                {
-                    let mut jitter = [0u8; 1];
-                    let _ = self.runtime.fill_random(&mut jitter);
-                    let base = 200u32 << attempt;
-                    self.runtime
-                        .sleep(base / 2 + base * u32::from(jitter[0]) / 255)
-                        .await;
-                    attempt += 1;
+        let reply = self.exchange_idempotent(operation.request()).await?;
+        O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
+    }
+
+    /// The retry loop of [`CognitoAuth::call_idempotent`], boxed and not generic over the operation
+    /// (one copy in the wasm). A reply is retried when the error it stands for is retryable; a 2xx
+    /// reply is final whatever its body.
+    fn exchange_idempotent(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move {
+            let request = request?;
+            let mut attempt = 0u32;
+            loop {
+                let outcome = self.runtime.send(&self.endpoint, &request).await;
+                let retry = match &outcome {
+                    Ok(reply) => crate::api::reply_failure(
+                        reply.status,
+                        reply.error_type.as_deref(),
+                        &reply.body,
+                    )
+                    .is_some_and(|e| e.retryable()),
+                    Err(e) => {
+                        e.retryable()
+                            && !matches!(e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted)
+                    }
+                };
+                if !retry || attempt >= 2 {
+                    return outcome;
                 }
-                other => return other,
+                let mut jitter = [0u8; 1];
+                let _ = self.runtime.fill_random(&mut jitter);
+                let base = 200u32 << attempt;
+                self.runtime
+                    .sleep(base / 2 + base * u32::from(jitter[0]) / 255)
+                    .await;
+                attempt += 1;
             }
-        }
+        })
     }
 
     async fn load_json<T: FromJson>(&self, key: &str) -> Result<Option<T>> {

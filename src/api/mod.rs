@@ -143,6 +143,16 @@ pub fn parse_reply<T: FromJson>(
     })
 }
 
+/// The error a reply stands for: `None` for any 2xx reply (whatever its body), else what
+/// [`parse_reply`] would return.
+pub fn reply_failure(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Option<Error> {
+    if (200..300).contains(&status) {
+        None
+    } else {
+        parse_body(status, error_type_header, body).err()
+    }
+}
+
 /// The JSON of a 2xx reply, or the error any other reply stands for. Not generic: one copy serves
 /// every operation.
 fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Result<Json> {
