@@ -306,7 +306,7 @@ pub fn user_answer(
         ) => {
             let missing: Vec<&String> = required_attributes
                 .iter()
-                .filter(|a| !attributes.contains_key(*a))
+                .filter(|a| !attributes.contains_key(a))
                 .collect();
             if !missing.is_empty() {
                 return Err(Error::misuse(

@@ -9,7 +9,7 @@
 //! surrogates refused), numbers checked against the grammar and kept as their text, nesting limited
 //! to [`MAX_DEPTH`] so that no input can exhaust the stack. It never panics, whatever the input.
 
-use alloc::collections::BTreeMap;
+use crate::api::operations::StringMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -204,7 +204,7 @@ impl ObjectWriter {
     }
 
     /// An object of strings.
-    pub fn map(&mut self, key: &str, map: &BTreeMap<String, String>) {
+    pub fn map(&mut self, key: &str, map: &StringMap) {
         self.object(key, &mut |w| {
             for (k, v) in map {
                 w.str(k, v);
@@ -652,9 +652,9 @@ impl Fields {
     }
 
     /// An object of strings (absent is empty).
-    pub fn string_map(&mut self, key: &str) -> Result<BTreeMap<String, String>, ShapeError> {
+    pub fn string_map(&mut self, key: &str) -> Result<StringMap, ShapeError> {
         match self.take(key)? {
-            None => Ok(BTreeMap::new()),
+            None => Ok(StringMap::new()),
             Some(v) => string_map(v).map_err(|e| nested(key, e)),
         }
     }
@@ -673,11 +673,11 @@ fn nested(key: &str, inner: ShapeError) -> ShapeError {
 }
 
 /// An object whose members are all strings, as a map (a later duplicate wins).
-pub fn string_map(value: Json) -> Result<BTreeMap<String, String>, ShapeError> {
+pub fn string_map(value: Json) -> Result<StringMap, ShapeError> {
     let Json::Object(members) = value else {
         return Err(shape("(value)", "an object of strings"));
     };
-    let mut map = BTreeMap::new();
+    let mut map = StringMap::new();
     for (k, v) in members {
         match v {
             Json::String(s) => map.insert(k, s),
@@ -688,11 +688,8 @@ pub fn string_map(value: Json) -> Result<BTreeMap<String, String>, ShapeError> {
 }
 
 /// The string members of `members` (others are skipped), as a map (a later duplicate wins).
-///
-/// Maps here are filled by `insert`, never `collect`: `BTreeMap`'s `FromIterator` brings a sort
-/// routine of several KB into the wasm.
-pub fn string_members(members: Vec<(String, Json)>) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
+pub fn string_members(members: Vec<(String, Json)>) -> StringMap {
+    let mut map = StringMap::new();
     for (k, v) in members {
         if let Json::String(s) = v {
             map.insert(k, s);
@@ -831,7 +828,10 @@ mod tests {
         assert_eq!(f.opt_str("N").unwrap(), None);
         assert_eq!(f.opt_str("Missing").unwrap(), None);
         assert!(f.str("Missing").is_err());
-        assert_eq!(f.string_map("M").unwrap()["x"], "1");
+        assert_eq!(
+            f.string_map("M").unwrap().get("x").map(String::as_str),
+            Some("1")
+        );
         assert!(f.take("D").is_err(), "a duplicate member is refused");
         struct K(String);
         impl FromJson for K {
@@ -858,7 +858,7 @@ mod tests {
 
     #[test]
     fn object_writer_writes_every_kind_of_member() {
-        let mut map = BTreeMap::new();
+        let mut map = StringMap::new();
         map.insert("B".to_string(), "2".to_string());
         map.insert("A".to_string(), "1\"".to_string());
         let mut w = ObjectWriter::new();
@@ -919,7 +919,7 @@ mod tests {
         #[test]
         fn written_objects_agree_with_serde_json(pairs in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..6)) {
             let mut w = ObjectWriter::new();
-            w.map("M", &pairs);
+            w.map("M", &pairs.clone().into_iter().collect());
             let theirs: serde_json::Value = serde_json::from_str(&w.finish()).unwrap();
             let expected: serde_json::Map<String, serde_json::Value> = pairs
                 .iter()

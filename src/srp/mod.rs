@@ -21,12 +21,12 @@
 
 use cognito_kit_modexp as modexp;
 
+use crate::api::operations::StringMap;
 use crate::encoding::{base64_decode, base64_encode, hex_integer, hex_unpadded, pad_bytes};
 use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
 use crate::hash::{hmac_sha256, sha256};
 use crate::secret::{DevicePassword, SecretBytes};
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use modexp::{FixedBase, Modulus, Num, BYTES};
@@ -387,8 +387,8 @@ impl PasswordClaim {
         &self,
         device_key: Option<&str>,
         secret_hash: Option<&str>,
-    ) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    ) -> StringMap {
+        let mut out = StringMap::new();
         out.insert("USERNAME".into(), self.username.clone());
         out.insert(
             "PASSWORD_CLAIM_SECRET_BLOCK".into(),
