@@ -1,12 +1,16 @@
 // Where the code of a wasm module goes: reads the code section and the "name" section of a module
-// built with names (the un-optimized release wasm that cargo writes, before wasm-bindgen), demangles
-// the Rust names and sums body sizes per group. A steering tool for size work, not a test.
+// built with names, demangles the Rust names and sums body sizes per group, with the brotli size of
+// each group's bodies alone. A steering tool for size work, not a test.
 //
 //   node bench/wasm-sizes.mjs [file.wasm] [--depth N] [--top N] [--grep REGEX]
 //
-// Default file: target/wasm32-unknown-unknown/release/cognito_kit.wasm. Groups are the first N path
-// segments (default 2) of the demangled name, generics kept off the grouping key; `--top` lists the
-// largest single functions; `--grep` keeps only functions whose demangled name matches.
+// Default file: target/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm (what cargo writes for
+// `scripts/build-pkg.sh`, before wasm-bindgen and wasm-opt). To see the shipped code by name instead:
+//   wasm-bindgen --keep-debug --target web --out-dir /tmp/named <that file>
+//   tools/node_modules/.bin/wasm-opt -Oz -g /tmp/named/cognito_kit_bg.wasm -o /tmp/named/opt.wasm
+// Groups are the first N path segments (default 2) of the demangled name, generics kept off the
+// grouping key; `--top` lists the largest single functions; `--grep` keeps only functions whose
+// demangled name matches.
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -24,7 +28,7 @@ const option = (name, fallback) => {
 const depth = Number(option('--depth', '2'));
 const top = Number(option('--top', '25'));
 const grep = option('--grep', null);
-const file = args[0] ?? join(root, 'target/wasm32-unknown-unknown/release/cognito_kit.wasm');
+const file = args[0] ?? join(root, 'target/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm');
 const bytes = readFileSync(file);
 
 let pos = 8;
