@@ -9,16 +9,18 @@
 
 use crate::api::operations as op;
 use crate::api::operations::{AuthReply, AuthenticationResult, Operation, StringMap};
+use crate::api::ApiRequest;
 use crate::api::{endpoint_for_pool, split_pool_id};
 use crate::encoding::cognito_timestamp;
 use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
 use crate::flow::{interpret, user_answer, Challenge, CodeDestination, Outcome, UserAnswer};
+use crate::json::{self, Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
 use crate::secret::{AccessToken, ClientSecret, DevicePassword, IdToken, Password, RefreshToken};
 use crate::secret_hash::secret_hash;
 use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
 use crate::storage::{Keys, Storage};
 use crate::tokens::{clock_drift, Jwt};
-use crate::transport::Runtime;
+use crate::transport::{HttpReply, Runtime};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::rc::Rc;
@@ -28,7 +30,6 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// How a client is set up.
@@ -157,7 +158,6 @@ pub enum Event {
     TokenRefreshFailure(Error),
 }
 
-#[derive(Serialize, Deserialize)]
 struct TokenRecord {
     /// `cognito:username`.
     username: String,
@@ -171,12 +171,64 @@ struct TokenRecord {
     clock_drift: i64,
 }
 
-#[derive(Serialize, Deserialize)]
 struct DeviceRecord {
     device_key: String,
     device_group_key: String,
     device_password: DevicePassword,
     remembered: bool,
+}
+
+// The records are stored as JSON with these (snake_case) member names.
+impl WriteJson for TokenRecord {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("username", &self.username);
+        w.str("signed_in_as", &self.signed_in_as);
+        w.str("id_token", self.id_token.expose_secret());
+        w.str("access_token", self.access_token.expose_secret());
+        w.opt_str(
+            "refresh_token",
+            self.refresh_token.as_ref().map(RefreshToken::expose_secret),
+        );
+        w.number("clock_drift", self.clock_drift);
+    }
+}
+
+impl WriteJson for DeviceRecord {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("device_key", &self.device_key);
+        w.str("device_group_key", &self.device_group_key);
+        w.str("device_password", self.device_password.expose_secret());
+        w.bool("remembered", self.remembered);
+    }
+}
+
+impl FromJson for TokenRecord {
+    fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
+        let mut f = Fields::of(value)?;
+        Ok(TokenRecord {
+            username: f.str("username")?,
+            signed_in_as: f.str("signed_in_as")?,
+            id_token: IdToken::new(f.str("id_token")?),
+            access_token: AccessToken::new(f.str("access_token")?),
+            refresh_token: f.opt_str("refresh_token")?.map(RefreshToken::new),
+            clock_drift: f.opt_i64("clock_drift")?.ok_or(ShapeError {
+                field: "clock_drift".into(),
+                expected: "an integer",
+            })?,
+        })
+    }
+}
+
+impl FromJson for DeviceRecord {
+    fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
+        let mut f = Fields::of(value)?;
+        Ok(DeviceRecord {
+            device_key: f.str("device_key")?,
+            device_group_key: f.str("device_group_key")?,
+            device_password: DevicePassword::new(f.str("device_password")?),
+            remembered: f.req_bool("remembered")?,
+        })
+    }
 }
 
 /// A sign-in waiting for the user.
@@ -234,10 +286,12 @@ fn invalid_state(message: &str) -> Error {
 }
 
 fn map(items: &[(&str, &str)]) -> StringMap {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    // Filled by insert: BTreeMap's FromIterator brings a sort routine into the wasm.
+    let mut map = StringMap::new();
+    for (k, v) in items {
+        map.insert(k.to_string(), v.to_string());
+    }
+    map
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
@@ -366,48 +420,78 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Sends one operation and parses its reply. Never retried: used for anything that changes state
     /// or consumes a challenge session.
     pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
-        let request = operation.request()?;
-        let reply = self.runtime.send(&self.endpoint, &request).await?;
+        let reply = self.exchange(operation.request()).await?;
         O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
+    }
+
+    /// Sends one request. Boxed and not generic over the operation, so that every operation's
+    /// future holds a pointer to this one state machine instead of a copy of it (wasm size).
+    fn exchange(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move { self.runtime.send(&self.endpoint, &request?).await })
     }
 
     /// Sends a read-only operation, retrying network failures, throttling and 5xx up to twice with
     /// jittered exponential backoff.
     pub async fn call_idempotent<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
-        let mut attempt = 0u32;
-        loop {
-            match self.call(operation).await {
-                Err(e)
-                    if e.retryable()
-                        && attempt < 2
-                        && !matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted) =>
-                {
-                    let mut jitter = [0u8; 1];
-                    let _ = self.runtime.fill_random(&mut jitter);
-                    let base = 200u32 << attempt;
-                    self.runtime
-                        .sleep(base / 2 + base * u32::from(jitter[0]) / 255)
-                        .await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        let reply = self.exchange_idempotent(operation.request()).await?;
+        O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
     }
 
-    async fn load_json<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+    /// The retry loop of [`CognitoAuth::call_idempotent`], boxed and not generic over the operation
+    /// (one copy in the wasm). A reply is retried when the error it stands for is retryable; a 2xx
+    /// reply is final whatever its body.
+    fn exchange_idempotent(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move {
+            let request = request?;
+            let mut attempt = 0u32;
+            loop {
+                let outcome = self.runtime.send(&self.endpoint, &request).await;
+                let retry = match &outcome {
+                    Ok(reply) => crate::api::reply_failure(
+                        reply.status,
+                        reply.error_type.as_deref(),
+                        &reply.body,
+                    )
+                    .is_some_and(|e| e.retryable()),
+                    Err(e) => {
+                        e.retryable()
+                            && !matches!(e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted)
+                    }
+                };
+                if !retry || attempt >= 2 {
+                    return outcome;
+                }
+                let mut jitter = [0u8; 1];
+                let _ = self.runtime.fill_random(&mut jitter);
+                let base = 200u32 << attempt;
+                self.runtime
+                    .sleep(base / 2 + base * u32::from(jitter[0]) / 255)
+                    .await;
+                attempt += 1;
+            }
+        })
+    }
+
+    async fn load_json<T: FromJson>(&self, key: &str) -> Result<Option<T>> {
         match self.storage.get(key).await? {
             None => Ok(None),
             // A record that no longer parses (an older format, tampering) counts as absent.
-            Some(text) => Ok(serde_json::from_str(&Zeroizing::new(text)).ok()),
+            Some(text) => Ok(json::parse(Zeroizing::new(text).as_bytes())
+                .ok()
+                .and_then(|v| T::from_json(v).ok())),
         }
     }
 
-    async fn save_json<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let text = Zeroizing::new(
-            serde_json::to_string(value)
-                .map_err(|e| Error::misuse(MisuseErrorKind::InvalidState, format!("{e}")))?,
-        );
+    async fn save_json(&self, key: &str, value: &dyn WriteJson) -> Result<()> {
+        let mut w = ObjectWriter::new();
+        value.write_json(&mut w);
+        let text = Zeroizing::new(w.finish());
         self.storage.set(key, &text).await
     }
 
@@ -526,7 +610,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     fn is_forgotten_device(error: &Error) -> bool {
-        matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException" && s.message.to_ascii_lowercase().contains("device"))
+        // A byte-window compare rather than str::contains, whose substring searcher (and the panic
+        // path of str slicing it brings) is several KB of wasm.
+        matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException"
+            && s.message.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"device")))
     }
 
     /// Follows replies until the user must act or sign-in completes. The kit answers the SRP and
@@ -656,7 +743,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                     return Err(Error::protocol(
                         crate::error::ProtocolErrorKind::UnexpectedChallenge,
                         "MFAS_CAN_SETUP",
-                        format!("the kit can set up an authenticator app, not {options:?}"),
+                        format!(
+                            "the kit can set up an authenticator app, not {}",
+                            crate::error::quoted_list(options)
+                        ),
                     ));
                 }
                 let associated = self

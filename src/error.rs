@@ -225,6 +225,29 @@ pub struct ProtocolError {
     pub raw: Option<String>,
 }
 
+/// `"text"` for error messages. Debug formatting (`{:?}`) would quote it too, but its escaping brings
+/// the Unicode tables of `char::escape_debug` into the wasm.
+pub(crate) fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
+    out
+}
+
+/// `["a", "b"]` for error messages (see [`quoted`]).
+pub(crate) fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&quoted(item.as_ref()));
+    }
+    out.push(']');
+    out
+}
+
 impl ProtocolError {
     /// A gateway's or proxy's error page (non-JSON with a 5xx or 429 status) may go away on retry.
     pub fn retryable(&self) -> bool {

@@ -116,17 +116,29 @@ fn unexpected(detail: String) -> Error {
     )
 }
 
+fn not_a_list(key: &'static str, why: &str) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::InvalidJson,
+        key,
+        format!("expected a JSON array of strings: {why}"),
+    )
+}
+
 /// A JSON array of strings inside a challenge parameter (e.g. `MFAS_CAN_CHOOSE`). Absent is empty.
 fn json_list(params: &StringMap, key: &'static str) -> Result<Vec<String>> {
     match params.get(key) {
         None => Ok(Vec::new()),
-        Some(text) => serde_json::from_str::<Vec<String>>(text).map_err(|e| {
-            Error::protocol(
-                ProtocolErrorKind::InvalidJson,
-                key,
-                format!("expected a JSON array of strings: {e}"),
-            )
-        }),
+        Some(text) => match crate::json::parse(text.as_bytes()) {
+            Ok(crate::json::Json::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    crate::json::Json::String(s) => Ok(s),
+                    _ => Err(not_a_list(key, "an item is not a string")),
+                })
+                .collect(),
+            Ok(_) => Err(not_a_list(key, "not an array")),
+            Err(e) => Err(not_a_list(key, &format!("{e}"))),
+        },
     }
 }
 
@@ -172,23 +184,18 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                 .collect();
             let user_attributes = match params.get("userAttributes") {
                 None => StringMap::new(),
-                Some(text) => {
-                    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-                        Error::protocol(
+                Some(text) => match crate::json::parse(text.as_bytes()) {
+                    // Only the string-valued attributes; a non-object reads as none.
+                    Ok(crate::json::Json::Object(members)) => crate::json::string_members(members),
+                    Ok(_) => StringMap::new(),
+                    Err(e) => {
+                        return Err(Error::protocol(
                             ProtocolErrorKind::InvalidJson,
                             "userAttributes",
                             format!("{e}"),
-                        )
-                    })?;
-                    value
-                        .as_object()
-                        .map(|o| {
-                            o.iter()
-                                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                }
+                        ))
+                    }
+                },
             };
             Challenge::NewPasswordRequired {
                 required_attributes: required,
@@ -203,7 +210,12 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                 .cloned()
                 .unwrap_or_default(),
         ),
-        other => return Err(unexpected(format!("the kit cannot answer {other:?}"))),
+        other => {
+            return Err(unexpected(format!(
+                "the kit cannot answer {}",
+                crate::error::quoted(other)
+            )))
+        }
     };
     let username = params
         .get("USERNAME")
@@ -270,7 +282,11 @@ pub fn user_answer(
             if !options.is_empty() && !options.contains(&choice) {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("{choice:?} is not one of the offered MFA types {options:?}"),
+                    format!(
+                        "{} is not one of the offered MFA types {}",
+                        crate::error::quoted(&choice),
+                        crate::error::quoted_list(options)
+                    ),
                 ));
             }
             out.insert("ANSWER".into(), choice)
@@ -290,12 +306,15 @@ pub fn user_answer(
         ) => {
             let missing: Vec<&String> = required_attributes
                 .iter()
-                .filter(|a| !attributes.contains_key(*a))
+                .filter(|a| !attributes.contains_key(a))
                 .collect();
             if !missing.is_empty() {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("the new-password challenge requires the attributes {missing:?}"),
+                    format!(
+                        "the new-password challenge requires the attributes {}",
+                        crate::error::quoted_list(&missing)
+                    ),
                 ));
             }
             for (name, value) in attributes {

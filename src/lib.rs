@@ -30,6 +30,7 @@ pub mod error;
 pub mod flow;
 pub mod hash;
 pub mod js;
+pub mod json;
 pub mod secret;
 pub mod secret_hash;
 pub mod srp;

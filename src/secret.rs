@@ -9,8 +9,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
+        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
         pub struct $name(String);
 
         impl $name {

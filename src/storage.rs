@@ -5,9 +5,9 @@
 //! leaves half a session behind.
 
 use crate::error::Result;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::future::Future;
 
@@ -25,7 +25,8 @@ pub trait Storage {
 /// tests. Lost when the page or process ends.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    items: RefCell<BTreeMap<String, String>>,
+    // A few records at most: a list, not a BTreeMap, whose removal code is several KB of wasm.
+    items: RefCell<Vec<(String, String)>>,
 }
 
 impl MemoryStorage {
@@ -35,23 +36,34 @@ impl MemoryStorage {
     }
 
     /// Every key currently stored (for tests and diagnostics).
-    pub fn keys(&self) -> alloc::vec::Vec<String> {
-        self.items.borrow().keys().cloned().collect()
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.items.borrow().iter().map(|(k, _)| k.clone()).collect();
+        keys.sort_unstable();
+        keys
     }
 }
 
 impl Storage for MemoryStorage {
     async fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.items.borrow().get(key).cloned())
+        Ok(self
+            .items
+            .borrow()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.items.borrow_mut().insert(key.into(), value.into());
+        let mut items = self.items.borrow_mut();
+        match items.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.into(),
+            None => items.push((key.into(), value.into())),
+        }
         Ok(())
     }
 
     async fn remove(&self, key: &str) -> Result<()> {
-        self.items.borrow_mut().remove(key);
+        self.items.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }

@@ -8,9 +8,9 @@
 
 use crate::encoding::base64url_decode;
 use crate::error::{Error, ProtocolErrorKind, Result};
+use crate::json::{self, Json};
 use alloc::format;
 use alloc::string::String;
-use serde_json::{Map, Value};
 
 /// What a Cognito token is for (`token_use`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,10 @@ pub enum TokenUse {
 /// A decoded (not verified) JWT.
 #[derive(Clone, PartialEq)]
 pub struct Jwt {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    /// Always a JSON object.
+    header: Json,
+    /// Always a JSON object.
+    claims: Json,
 }
 
 impl core::fmt::Debug for Jwt {
@@ -42,11 +44,11 @@ fn malformed(field: &'static str, detail: impl Into<String>) -> Error {
     Error::protocol(ProtocolErrorKind::MalformedToken, field, detail)
 }
 
-fn json_object(segment: &str, field: &'static str) -> Result<Map<String, Value>> {
+fn json_object(segment: &str, field: &'static str) -> Result<Json> {
     let bytes = base64url_decode(segment, field)
         .map_err(|e| malformed(field, format!("not base64url ({e})")))?;
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
+    match json::parse(&bytes) {
+        Ok(object @ Json::Object(_)) => Ok(object),
         Ok(_) => Err(malformed(field, "not a JSON object")),
         Err(e) => Err(malformed(field, format!("not JSON: {e}"))),
     }
@@ -74,29 +76,28 @@ impl Jwt {
     }
 
     /// The header (`alg`, `kid`, …).
-    pub fn header(&self) -> &Map<String, Value> {
+    pub fn header(&self) -> &Json {
         &self.header
     }
 
     /// All claims.
-    pub fn claims(&self) -> &Map<String, Value> {
+    pub fn claims(&self) -> &Json {
         &self.claims
     }
 
     /// A string claim; `None` when absent or not a string.
     pub fn string_claim(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
+        self.claims.get(name).and_then(Json::as_str)
     }
 
     /// A numeric-date claim (seconds since the epoch). Absent is `Ok(None)`; a non-number is an error.
     pub fn time_claim(&self, name: &'static str) -> Result<Option<i64>> {
         match self.claims.get(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
-                (Some(v), _) => Ok(Some(v)),
-                (None, Some(f)) if f.is_finite() && f.abs() < 1e15 => Ok(Some(f as i64)),
-                _ => Err(malformed(name, "not a usable number")),
-            },
+            Some(n @ Json::Number(_)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| malformed(name, "not a usable number")),
             Some(_) => Err(malformed(name, "not a number")),
         }
     }
@@ -115,9 +116,13 @@ impl Jwt {
     pub fn token_use(&self) -> Result<Option<TokenUse>> {
         match self.claims.get("token_use") {
             None => Ok(None),
-            Some(Value::String(s)) if s == "id" => Ok(Some(TokenUse::Id)),
-            Some(Value::String(s)) if s == "access" => Ok(Some(TokenUse::Access)),
-            Some(other) => Err(malformed("token_use", format!("unexpected value {other}"))),
+            Some(Json::String(s)) if s == "id" => Ok(Some(TokenUse::Id)),
+            Some(Json::String(s)) if s == "access" => Ok(Some(TokenUse::Access)),
+            Some(other) => {
+                let mut shown = String::from("unexpected value ");
+                other.write(&mut shown);
+                Err(malformed("token_use", shown))
+            }
         }
     }
 
@@ -174,7 +179,10 @@ mod tests {
             r#"{"sub":"1b2c","cognito:username":"alice","token_use":"id","exp":1700003600,"iat":1700000000,"email":"a@example.com"}"#,
         );
         let jwt = Jwt::decode(&t).unwrap();
-        assert_eq!(jwt.header()["alg"], "RS256");
+        assert_eq!(
+            jwt.header().get("alg").and_then(Json::as_str),
+            Some("RS256")
+        );
         assert_eq!(jwt.username(), Some("alice"));
         assert_eq!(jwt.subject(), Some("1b2c"));
         assert_eq!(jwt.token_use().unwrap(), Some(TokenUse::Id));

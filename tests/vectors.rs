@@ -30,7 +30,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("vector field {key} is a string"))
 }
 
-fn string_map(v: &Value) -> BTreeMap<String, String> {
+fn string_map(v: &Value) -> cognito_kit::api::operations::StringMap {
     v.as_object()
         .expect("object")
         .iter()

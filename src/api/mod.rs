@@ -7,10 +7,9 @@
 pub mod operations;
 
 use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, ServiceError};
+use crate::json::{self, FromJson, Json, ObjectWriter, WriteJson};
 use alloc::format;
 use alloc::string::String;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// `Content-Type` of every request.
@@ -38,17 +37,13 @@ impl core::fmt::Debug for ApiRequest {
 }
 
 impl ApiRequest {
-    /// Serializes `body` as the request of `operation`.
-    pub fn new<B: Serialize + ?Sized>(operation: &'static str, body: &B) -> Result<ApiRequest> {
-        let json = serde_json::to_string(body).map_err(|e| {
-            Error::misuse(
-                crate::error::MisuseErrorKind::InvalidArgument,
-                format!("{operation} request: {e}"),
-            )
-        })?;
+    /// Writes `body` as the request of `operation`. Never fails; the `Result` is kept for callers.
+    pub fn new(operation: &'static str, body: &dyn WriteJson) -> Result<ApiRequest> {
+        let mut w = ObjectWriter::new();
+        body.write_json(&mut w);
         Ok(ApiRequest {
             operation,
-            body: Zeroizing::new(json),
+            body: Zeroizing::new(w.finish()),
         })
     }
 
@@ -77,7 +72,10 @@ pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
     let bad = || {
         Error::misuse(
             crate::error::MisuseErrorKind::InvalidArgument,
-            format!("userPoolId {user_pool_id:?} is not of the form region_name (e.g. us-east-1_AbCdEf123)"),
+            format!(
+                "userPoolId {} is not of the form region_name (e.g. us-east-1_AbCdEf123)",
+                crate::error::quoted(user_pool_id)
+            ),
         )
     };
     let (region, name) = user_pool_id.split_once('_').ok_or_else(bad)?;
@@ -127,26 +125,46 @@ fn reply_error(
 /// Parses a reply of the JSON API: a 2xx body into `T` (an empty body reads as `{}`), anything else
 /// into [`Error::Service`] with the code from `x-amzn-errortype`, `__type` or `code`. A body that is
 /// not JSON (a proxy's HTML page) is [`ProtocolErrorKind::NotJson`].
-pub fn parse_reply<T: DeserializeOwned>(
+pub fn parse_reply<T: FromJson>(
     status: u16,
     error_type_header: Option<&str>,
     body: &[u8],
 ) -> Result<T> {
+    let value = parse_body(status, error_type_header, body)?;
+    T::from_json(value).map_err(|e| {
+        // A successful reply can hold tokens: keep no part of it (the error names the member only).
+        Error::Protocol(ProtocolError {
+            kind: ProtocolErrorKind::InvalidJson,
+            field: "reply body".into(),
+            detail: format!("HTTP {status}: {e}"),
+            status: Some(status),
+            raw: None,
+        })
+    })
+}
+
+/// The error a reply stands for: `None` for any 2xx reply (whatever its body), else what
+/// [`parse_reply`] would return.
+pub fn reply_failure(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Option<Error> {
+    if (200..300).contains(&status) {
+        None
+    } else {
+        parse_body(status, error_type_header, body).err()
+    }
+}
+
+/// The JSON of a 2xx reply, or the error any other reply stands for. Not generic: one copy serves
+/// every operation.
+fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Result<Json> {
     let body_or_empty: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
     if (200..300).contains(&status) {
-        return serde_json::from_slice::<T>(body_or_empty).map_err(|e| {
-            let kind = if e.is_syntax() || e.is_eof() {
-                ProtocolErrorKind::NotJson
-            } else {
-                ProtocolErrorKind::InvalidJson
-            };
-            // A successful reply can hold tokens: keep no part of it.
+        return json::parse(body_or_empty).map_err(|e| {
             Error::Protocol(ProtocolError {
-                kind,
+                kind: ProtocolErrorKind::NotJson,
                 field: "reply body".into(),
                 detail: format!("HTTP {status}: {e}"),
                 status: Some(status),
@@ -154,7 +172,7 @@ pub fn parse_reply<T: DeserializeOwned>(
             })
         });
     }
-    let value: serde_json::Value = match serde_json::from_slice(body_or_empty) {
+    let value = match json::parse(body_or_empty) {
         Ok(v) => v,
         Err(_) => {
             return Err(reply_error(
@@ -166,7 +184,7 @@ pub fn parse_reply<T: DeserializeOwned>(
             ))
         }
     };
-    let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+    let text = |key: &str| value.get(key).and_then(Json::as_str);
     let code = error_type_header
         .filter(|h| !h.trim().is_empty())
         .or_else(|| text("__type"))
@@ -195,13 +213,19 @@ pub fn parse_reply<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
+    use crate::json::{Fields, ShapeError};
 
-    #[derive(Debug, Deserialize, PartialEq)]
-    #[serde(rename_all = "PascalCase")]
+    #[derive(Debug, PartialEq)]
     struct Reply {
-        #[serde(default)]
         session: Option<String>,
+    }
+
+    impl FromJson for Reply {
+        fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
+            Ok(Reply {
+                session: Fields::of(value)?.opt_str("Session")?,
+            })
+        }
     }
 
     #[test]

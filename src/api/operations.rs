@@ -6,21 +6,125 @@
 
 use super::{parse_reply, ApiRequest};
 use crate::error::Result;
+use crate::json::{Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
 
-/// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are.
-pub type StringMap = BTreeMap<String, String>;
+/// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are: each key once,
+/// iterated in sorted order (as a `BTreeMap` would be). A sorted list: these maps hold a handful of
+/// entries, and `BTreeMap`'s node code is several KB of wasm.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StringMap(Vec<(String, String)>);
+
+impl StringMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        StringMap(Vec::new())
+    }
+
+    fn position(&self, key: &str) -> core::result::Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// Sets `key` to `value`; returns the value it replaces.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.position(&key) {
+            Ok(i) => Some(core::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.position(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether `key` is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    /// Removes `key`; returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.position(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// How many keys are set.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entries, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl core::fmt::Debug for StringMap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// `map["KEY"]` in the unit tests (it panics on a missing key, so the library itself uses `get`).
+#[cfg(test)]
+impl core::ops::Index<&str> for StringMap {
+    type Output = String;
+    fn index(&self, key: &str) -> &String {
+        self.get(key).unwrap()
+    }
+}
+
+impl FromIterator<(String, String)> for StringMap {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(items: I) -> Self {
+        let mut map = StringMap::new();
+        for (k, v) in items {
+            map.insert(k, v);
+        }
+        map
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for StringMap {
+    fn from(items: [(String, String); N]) -> Self {
+        items.into_iter().collect()
+    }
+}
+
+impl IntoIterator for StringMap {
+    type Item = (String, String);
+    type IntoIter = alloc::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a StringMap {
+    type Item = (&'a String, &'a String);
+    type IntoIter = core::iter::Map<
+        core::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
 
 /// One user pool operation: its name, its request body (the implementing type) and its reply.
-pub trait Operation: Serialize {
+pub trait Operation: WriteJson + Sized {
     /// The operation's name, e.g. `InitiateAuth` (the `X-Amz-Target` suffix).
     const NAME: &'static str;
     /// What a successful reply parses into.
-    type Reply: for<'de> Deserialize<'de>;
+    type Reply: FromJson;
 
     /// The request to send.
     fn request(&self) -> Result<ApiRequest> {
@@ -43,61 +147,48 @@ macro_rules! operation {
 }
 
 /// A reply with no fields the kit reads.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Empty {}
 
 /// `{ "Name": …, "Value": … }`, as user and device attributes are sent.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeType {
     /// Attribute name, e.g. `email` or `custom:team`.
     pub name: String,
     /// Attribute value (absent for some device attributes).
-    #[serde(default)]
     pub value: String,
 }
 
 /// Where the service sent a code.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDeliveryDetails {
     /// Masked destination, e.g. `a***@e***.com`.
-    #[serde(default)]
     pub destination: Option<String>,
     /// `EMAIL` or `SMS`.
-    #[serde(default)]
     pub delivery_medium: Option<String>,
     /// The attribute the code verifies, e.g. `email`.
-    #[serde(default)]
     pub attribute_name: Option<String>,
 }
 
 /// Tokens and device metadata from a finished sign-in or a refresh.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticationResult {
     /// The access token.
     pub access_token: AccessToken,
     /// The ID token (absent for some refresh replies of the service, never for sign-in).
-    #[serde(default)]
     pub id_token: Option<IdToken>,
     /// A refresh token: always after sign-in; after a refresh only when the client rotates them.
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
     /// Seconds until the access token expires.
-    #[serde(default)]
     pub expires_in: Option<i64>,
     /// `Bearer`.
-    #[serde(default)]
     pub token_type: Option<String>,
     /// A new device to remember, when device tracking is on.
-    #[serde(default)]
     pub new_device_metadata: Option<NewDeviceMetadata>,
 }
 
 /// The device the service just created for this sign-in.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDeviceMetadata {
     /// The device key.
     pub device_key: String,
@@ -106,29 +197,22 @@ pub struct NewDeviceMetadata {
 }
 
 /// The reply of `InitiateAuth` and `RespondToAuthChallenge`: either tokens or the next challenge.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthReply {
     /// The next challenge, when there is one.
-    #[serde(default)]
     pub challenge_name: Option<String>,
     /// The session to send with the answer (single use, about 3 minutes).
-    #[serde(default)]
     pub session: Option<String>,
     /// The challenge's parameters.
-    #[serde(default)]
     pub challenge_parameters: StringMap,
     /// Tokens, when sign-in is complete.
-    #[serde(default)]
     pub authentication_result: Option<AuthenticationResult>,
     /// For choice-based sign-in (`USER_AUTH`): the challenges the user may pick.
-    #[serde(default)]
     pub available_challenges: Vec<String>,
 }
 
 /// `InitiateAuth`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct InitiateAuth<'a> {
     /// `USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, `CUSTOM_AUTH`, `USER_AUTH`.
     pub auth_flow: &'a str,
@@ -137,14 +221,12 @@ pub struct InitiateAuth<'a> {
     /// The flow's parameters (USERNAME, SRP_A, PASSWORD, REFRESH_TOKEN, SECRET_HASH, DEVICE_KEY, …).
     pub auth_parameters: StringMap,
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(InitiateAuth, AuthReply);
 
 /// `RespondToAuthChallenge`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct RespondToAuthChallenge<'a> {
     /// The challenge being answered.
     pub challenge_name: &'a str,
@@ -153,56 +235,47 @@ pub struct RespondToAuthChallenge<'a> {
     /// The answer (USERNAME, the challenge's answer keys, SECRET_HASH, DEVICE_KEY, …).
     pub challenge_responses: StringMap,
     /// The session of the challenge.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(RespondToAuthChallenge, AuthReply);
 
 /// The reply of `GetTokensFromRefreshToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokensReply {
     /// The new tokens (and a new refresh token when the client rotates them).
     pub authentication_result: AuthenticationResult,
 }
 
 /// `GetTokensFromRefreshToken` (refresh with rotation support).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetTokensFromRefreshToken<'a> {
     /// The refresh token.
     pub refresh_token: &'a str,
     /// The app client id.
     pub client_id: &'a str,
     /// The client secret itself (this operation takes it, not a SECRET_HASH).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
     /// The remembered device's key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_key: Option<&'a str>,
 }
 operation!(GetTokensFromRefreshToken, TokensReply);
 
 /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct RevokeToken<'a> {
     /// The refresh token.
     pub token: &'a str,
     /// The app client id.
     pub client_id: &'a str,
     /// The client secret, for clients that have one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
 }
 operation!(RevokeToken, Empty);
 
 /// `GlobalSignOut`: signs the user out of every device.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GlobalSignOut<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -210,30 +283,24 @@ pub struct GlobalSignOut<'a> {
 operation!(GlobalSignOut, Empty);
 
 /// The reply of `SignUp`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignUpReply {
     /// Whether the user is already confirmed (no code needed).
     pub user_confirmed: bool,
     /// The new user's `sub`.
-    #[serde(default)]
     pub user_sub: Option<String>,
     /// Where the confirmation code went.
-    #[serde(default)]
     pub code_delivery_details: Option<CodeDeliveryDetails>,
     /// A session for signing in right after confirmation (pools with choice-based sign-in).
-    #[serde(default)]
     pub session: Option<String>,
 }
 
 /// `SignUp`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct SignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username (or email/phone, per the pool's username attributes).
     pub username: &'a str,
@@ -242,59 +309,48 @@ pub struct SignUp<'a> {
     /// The user's attributes.
     pub user_attributes: &'a [AttributeType],
     /// Passed to the pool's Lambda triggers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<&'a StringMap>,
 }
 operation!(SignUp, SignUpReply);
 
 /// The reply of `ConfirmSignUp`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfirmSignUpReply {
     /// A session for signing in right away (pools with choice-based sign-in).
-    #[serde(default)]
     pub session: Option<String>,
 }
 
 /// `ConfirmSignUp`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmSignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
     /// The code the user received.
     pub confirmation_code: &'a str,
     /// Move an email/phone alias from another user to this one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_alias_creation: Option<bool>,
     /// The session from `SignUp`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
 }
 operation!(ConfirmSignUp, ConfirmSignUpReply);
 
 /// A reply that says where a code went.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeDeliveryReply {
     /// Where the code went.
-    #[serde(default)]
     pub code_delivery_details: Option<CodeDeliveryDetails>,
 }
 
 /// `ResendConfirmationCode`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ResendConfirmationCode<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -302,13 +358,11 @@ pub struct ResendConfirmationCode<'a> {
 operation!(ResendConfirmationCode, CodeDeliveryReply);
 
 /// `ForgotPassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -316,13 +370,11 @@ pub struct ForgotPassword<'a> {
 operation!(ForgotPassword, CodeDeliveryReply);
 
 /// `ConfirmForgotPassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
     /// SECRET_HASH, for clients with a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_hash: Option<&'a str>,
     /// The username.
     pub username: &'a str,
@@ -334,8 +386,7 @@ pub struct ConfirmForgotPassword<'a> {
 operation!(ConfirmForgotPassword, Empty);
 
 /// `ChangePassword`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ChangePassword<'a> {
     /// The current password.
     pub previous_password: &'a str,
@@ -347,25 +398,20 @@ pub struct ChangePassword<'a> {
 operation!(ChangePassword, Empty);
 
 /// The reply of `GetUser`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetUserReply {
     /// The username.
     pub username: String,
     /// The user's attributes.
-    #[serde(default)]
     pub user_attributes: Vec<AttributeType>,
     /// The preferred MFA method (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
-    #[serde(default)]
     pub preferred_mfa_setting: Option<String>,
     /// The enabled MFA methods.
-    #[serde(default, rename = "UserMFASettingList")]
     pub user_mfa_setting_list: Vec<String>,
 }
 
 /// `GetUser`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -373,17 +419,14 @@ pub struct GetUser<'a> {
 operation!(GetUser, GetUserReply);
 
 /// The reply of `UpdateUserAttributes`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateUserAttributesReply {
     /// Where verification codes for changed email/phone went.
-    #[serde(default)]
     pub code_delivery_details_list: Vec<CodeDeliveryDetails>,
 }
 
 /// `UpdateUserAttributes`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct UpdateUserAttributes<'a> {
     /// The attributes to set.
     pub user_attributes: &'a [AttributeType],
@@ -393,8 +436,7 @@ pub struct UpdateUserAttributes<'a> {
 operation!(UpdateUserAttributes, UpdateUserAttributesReply);
 
 /// `VerifyUserAttribute`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct VerifyUserAttribute<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -406,8 +448,7 @@ pub struct VerifyUserAttribute<'a> {
 operation!(VerifyUserAttribute, Empty);
 
 /// `GetUserAttributeVerificationCode`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetUserAttributeVerificationCode<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -417,8 +458,7 @@ pub struct GetUserAttributeVerificationCode<'a> {
 operation!(GetUserAttributeVerificationCode, CodeDeliveryReply);
 
 /// `DeleteUserAttributes`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeleteUserAttributes<'a> {
     /// The attribute names to delete.
     pub user_attribute_names: &'a [&'a str],
@@ -428,8 +468,7 @@ pub struct DeleteUserAttributes<'a> {
 operation!(DeleteUserAttributes, Empty);
 
 /// `DeleteUser`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeleteUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -437,62 +476,49 @@ pub struct DeleteUser<'a> {
 operation!(DeleteUser, Empty);
 
 /// The reply of `AssociateSoftwareToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssociateSoftwareTokenReply {
     /// The TOTP secret (base32) to put in an authenticator app.
     pub secret_code: String,
     /// The next session, during the MFA_SETUP challenge.
-    #[serde(default)]
     pub session: Option<String>,
 }
 
 /// `AssociateSoftwareToken`: with an access token (signed in) or a session (MFA_SETUP).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct AssociateSoftwareToken<'a> {
     /// The access token, when signed in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The MFA_SETUP challenge's session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
 }
 operation!(AssociateSoftwareToken, AssociateSoftwareTokenReply);
 
 /// The reply of `VerifySoftwareToken`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifySoftwareTokenReply {
     /// `SUCCESS` or `ERROR`.
-    #[serde(default)]
     pub status: Option<String>,
     /// The next session, during the MFA_SETUP challenge.
-    #[serde(default)]
     pub session: Option<String>,
 }
 
 /// `VerifySoftwareToken`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct VerifySoftwareToken<'a> {
     /// The access token, when signed in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The MFA_SETUP challenge's session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<&'a str>,
     /// The 6-digit code from the authenticator.
     pub user_code: &'a str,
     /// A name for the authenticator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_device_name: Option<&'a str>,
 }
 operation!(VerifySoftwareToken, VerifySoftwareTokenReply);
 
 /// Whether an MFA method is enabled and preferred.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MfaSettings {
     /// Enabled for the user.
     pub enabled: bool,
@@ -501,17 +527,13 @@ pub struct MfaSettings {
 }
 
 /// `SetUserMFAPreference`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct SetUserMfaPreference<'a> {
     /// SMS.
-    #[serde(rename = "SMSMfaSettings", skip_serializing_if = "Option::is_none")]
     pub sms_mfa_settings: Option<MfaSettings>,
     /// TOTP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub software_token_mfa_settings: Option<MfaSettings>,
     /// Email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_mfa_settings: Option<MfaSettings>,
     /// The access token.
     pub access_token: &'a str,
@@ -523,8 +545,7 @@ impl Operation for SetUserMfaPreference<'_> {
 }
 
 /// `DeviceSecretVerifierConfig` of `ConfirmDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeviceSecretVerifierConfig<'a> {
     /// base64 of padHex(g^x mod N).
     pub password_verifier: &'a str,
@@ -533,17 +554,14 @@ pub struct DeviceSecretVerifierConfig<'a> {
 }
 
 /// The reply of `ConfirmDevice`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfirmDeviceReply {
     /// Whether `UpdateDeviceStatus(remembered)` is needed to remember the device.
-    #[serde(default)]
     pub user_confirmation_necessary: bool,
 }
 
 /// `ConfirmDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ConfirmDevice<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -552,14 +570,12 @@ pub struct ConfirmDevice<'a> {
     /// The device's SRP verifier.
     pub device_secret_verifier_config: DeviceSecretVerifierConfig<'a>,
     /// A name for the device (e.g. the browser).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_name: Option<&'a str>,
 }
 operation!(ConfirmDevice, ConfirmDeviceReply);
 
 /// `UpdateDeviceStatus`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct UpdateDeviceStatus<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -571,11 +587,9 @@ pub struct UpdateDeviceStatus<'a> {
 operation!(UpdateDeviceStatus, Empty);
 
 /// `ForgetDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ForgetDevice<'a> {
     /// The access token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
     /// The device's key.
     pub device_key: &'a str,
@@ -583,71 +597,540 @@ pub struct ForgetDevice<'a> {
 operation!(ForgetDevice, Empty);
 
 /// A device as `ListDevices` and `GetDevice` describe it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeviceType {
     /// The device key.
     pub device_key: String,
     /// Its attributes (`device_name`, `device_status`, …).
-    #[serde(default)]
     pub device_attributes: Vec<AttributeType>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_create_date: Option<f64>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_last_modified_date: Option<f64>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub device_last_authenticated_date: Option<f64>,
 }
 
 /// The reply of `ListDevices`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDevicesReply {
     /// The devices.
-    #[serde(default)]
     pub devices: Vec<DeviceType>,
     /// Where the next page starts.
-    #[serde(default)]
     pub pagination_token: Option<String>,
 }
 
 /// `ListDevices`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ListDevices<'a> {
     /// The access token.
     pub access_token: &'a str,
     /// At most this many (the service's maximum is 60).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The previous page's token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination_token: Option<&'a str>,
 }
 operation!(ListDevices, ListDevicesReply);
 
 /// The reply of `GetDevice`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetDeviceReply {
     /// The device.
     pub device: DeviceType,
 }
 
 /// `GetDevice`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct GetDevice<'a> {
     /// The device's key.
     pub device_key: &'a str,
     /// The access token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<&'a str>,
 }
 operation!(GetDevice, GetDeviceReply);
+
+// ---------------------------------------------------------------- writing the requests
+// Members in the order of the fields; an absent optional member is left out, never sent as null.
+
+impl WriteJson for AttributeType {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("Name", &self.name);
+        w.str("Value", &self.value);
+    }
+}
+
+impl WriteJson for InitiateAuth<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AuthFlow", self.auth_flow);
+        w.str("ClientId", self.client_id);
+        w.map("AuthParameters", &self.auth_parameters);
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for RespondToAuthChallenge<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ChallengeName", self.challenge_name);
+        w.str("ClientId", self.client_id);
+        w.map("ChallengeResponses", &self.challenge_responses);
+        w.opt_str("Session", self.session);
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for GetTokensFromRefreshToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("RefreshToken", self.refresh_token);
+        w.str("ClientId", self.client_id);
+        w.opt_str("ClientSecret", self.client_secret);
+        w.opt_str("DeviceKey", self.device_key);
+    }
+}
+
+impl WriteJson for RevokeToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("Token", self.token);
+        w.str("ClientId", self.client_id);
+        w.opt_str("ClientSecret", self.client_secret);
+    }
+}
+
+impl WriteJson for GlobalSignOut<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for SignUp<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("Password", self.password);
+        w.array("UserAttributes", self.user_attributes.len(), &mut |i, w| {
+            self.user_attributes[i].write_json(w)
+        });
+        if let Some(map) = self.client_metadata {
+            w.map("ClientMetadata", map);
+        }
+    }
+}
+
+impl WriteJson for ConfirmSignUp<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("ConfirmationCode", self.confirmation_code);
+        if let Some(v) = self.force_alias_creation {
+            w.bool("ForceAliasCreation", v);
+        }
+        w.opt_str("Session", self.session);
+    }
+}
+
+impl WriteJson for ResendConfirmationCode<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+    }
+}
+
+impl WriteJson for ForgotPassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+    }
+}
+
+impl WriteJson for ConfirmForgotPassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("ClientId", self.client_id);
+        w.opt_str("SecretHash", self.secret_hash);
+        w.str("Username", self.username);
+        w.str("ConfirmationCode", self.confirmation_code);
+        w.str("Password", self.password);
+    }
+}
+
+impl WriteJson for ChangePassword<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("PreviousPassword", self.previous_password);
+        w.str("ProposedPassword", self.proposed_password);
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for GetUser<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for UpdateUserAttributes<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.array("UserAttributes", self.user_attributes.len(), &mut |i, w| {
+            self.user_attributes[i].write_json(w)
+        });
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for VerifyUserAttribute<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("AttributeName", self.attribute_name);
+        w.str("Code", self.code);
+    }
+}
+
+impl WriteJson for GetUserAttributeVerificationCode<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("AttributeName", self.attribute_name);
+    }
+}
+
+impl WriteJson for DeleteUserAttributes<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.strs("UserAttributeNames", self.user_attribute_names);
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for DeleteUser<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for AssociateSoftwareToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.opt_str("Session", self.session);
+    }
+}
+
+impl WriteJson for VerifySoftwareToken<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.opt_str("Session", self.session);
+        w.str("UserCode", self.user_code);
+        w.opt_str("FriendlyDeviceName", self.friendly_device_name);
+    }
+}
+
+impl WriteJson for MfaSettings {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.bool("Enabled", self.enabled);
+        w.bool("PreferredMfa", self.preferred_mfa);
+    }
+}
+
+impl WriteJson for SetUserMfaPreference<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        if let Some(v) = &self.sms_mfa_settings {
+            w.object("SMSMfaSettings", &mut |w| v.write_json(w));
+        }
+        if let Some(v) = &self.software_token_mfa_settings {
+            w.object("SoftwareTokenMfaSettings", &mut |w| v.write_json(w));
+        }
+        if let Some(v) = &self.email_mfa_settings {
+            w.object("EmailMfaSettings", &mut |w| v.write_json(w));
+        }
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for DeviceSecretVerifierConfig<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("PasswordVerifier", self.password_verifier);
+        w.str("Salt", self.salt);
+    }
+}
+
+impl WriteJson for ConfirmDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+        w.object("DeviceSecretVerifierConfig", &mut |w| {
+            self.device_secret_verifier_config.write_json(w)
+        });
+        w.opt_str("DeviceName", self.device_name);
+    }
+}
+
+impl WriteJson for UpdateDeviceStatus<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+        w.str("DeviceRememberedStatus", self.device_remembered_status);
+    }
+}
+
+impl WriteJson for ForgetDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.opt_str("AccessToken", self.access_token);
+        w.str("DeviceKey", self.device_key);
+    }
+}
+
+impl WriteJson for ListDevices<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        if let Some(v) = self.limit {
+            w.number("Limit", i64::from(v));
+        }
+        w.opt_str("PaginationToken", self.pagination_token);
+    }
+}
+
+impl WriteJson for GetDevice<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("DeviceKey", self.device_key);
+        w.opt_str("AccessToken", self.access_token);
+    }
+}
+
+// ---------------------------------------------------------------- reading the replies
+// Member names are the service's (PascalCase); absent or null optional members read as None or
+// empty, and unknown members are ignored, so a newer service reply still parses.
+
+type Read<T> = core::result::Result<T, ShapeError>;
+
+impl FromJson for Empty {
+    fn from_json(value: Json) -> Read<Self> {
+        Fields::of(value)?;
+        Ok(Empty {})
+    }
+}
+
+impl FromJson for AttributeType {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AttributeType {
+            name: f.str("Name")?,
+            value: f.opt_str("Value")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for CodeDeliveryDetails {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(CodeDeliveryDetails {
+            destination: f.opt_str("Destination")?,
+            delivery_medium: f.opt_str("DeliveryMedium")?,
+            attribute_name: f.opt_str("AttributeName")?,
+        })
+    }
+}
+
+impl FromJson for AuthenticationResult {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AuthenticationResult {
+            access_token: AccessToken::new(f.str("AccessToken")?),
+            id_token: f.opt_str("IdToken")?.map(IdToken::new),
+            refresh_token: f.opt_str("RefreshToken")?.map(RefreshToken::new),
+            expires_in: f.opt_i64("ExpiresIn")?,
+            token_type: f.opt_str("TokenType")?,
+            new_device_metadata: f.opt("NewDeviceMetadata")?,
+        })
+    }
+}
+
+impl FromJson for NewDeviceMetadata {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(NewDeviceMetadata {
+            device_key: f.str("DeviceKey")?,
+            device_group_key: f.str("DeviceGroupKey")?,
+        })
+    }
+}
+
+impl FromJson for AuthReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AuthReply {
+            challenge_name: f.opt_str("ChallengeName")?,
+            session: f.opt_str("Session")?,
+            challenge_parameters: f.string_map("ChallengeParameters")?,
+            authentication_result: f.opt("AuthenticationResult")?,
+            available_challenges: f.list("AvailableChallenges")?,
+        })
+    }
+}
+
+impl FromJson for TokensReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(TokensReply {
+            authentication_result: Fields::of(value)?.req("AuthenticationResult")?,
+        })
+    }
+}
+
+impl FromJson for SignUpReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(SignUpReply {
+            user_confirmed: f.req_bool("UserConfirmed")?,
+            user_sub: f.opt_str("UserSub")?,
+            code_delivery_details: f.opt("CodeDeliveryDetails")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for ConfirmSignUpReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(ConfirmSignUpReply {
+            session: Fields::of(value)?.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for CodeDeliveryReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(CodeDeliveryReply {
+            code_delivery_details: Fields::of(value)?.opt("CodeDeliveryDetails")?,
+        })
+    }
+}
+
+impl FromJson for GetUserReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(GetUserReply {
+            username: f.str("Username")?,
+            user_attributes: f.list("UserAttributes")?,
+            preferred_mfa_setting: f.opt_str("PreferredMfaSetting")?,
+            user_mfa_setting_list: f.list("UserMFASettingList")?,
+        })
+    }
+}
+
+impl FromJson for UpdateUserAttributesReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(UpdateUserAttributesReply {
+            code_delivery_details_list: Fields::of(value)?.list("CodeDeliveryDetailsList")?,
+        })
+    }
+}
+
+impl FromJson for AssociateSoftwareTokenReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(AssociateSoftwareTokenReply {
+            secret_code: f.str("SecretCode")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for VerifySoftwareTokenReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(VerifySoftwareTokenReply {
+            status: f.opt_str("Status")?,
+            session: f.opt_str("Session")?,
+        })
+    }
+}
+
+impl FromJson for ConfirmDeviceReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(ConfirmDeviceReply {
+            user_confirmation_necessary: Fields::of(value)?
+                .opt_bool("UserConfirmationNecessary")?
+                .unwrap_or(false),
+        })
+    }
+}
+
+impl FromJson for DeviceType {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(DeviceType {
+            device_key: f.str("DeviceKey")?,
+            device_attributes: f.list("DeviceAttributes")?,
+            device_create_date: f.opt_f64("DeviceCreateDate")?,
+            device_last_modified_date: f.opt_f64("DeviceLastModifiedDate")?,
+            device_last_authenticated_date: f.opt_f64("DeviceLastAuthenticatedDate")?,
+        })
+    }
+}
+
+impl FromJson for ListDevicesReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        Ok(ListDevicesReply {
+            devices: f.list("Devices")?,
+            pagination_token: f.opt_str("PaginationToken")?,
+        })
+    }
+}
+
+impl FromJson for GetDeviceReply {
+    fn from_json(value: Json) -> Read<Self> {
+        Ok(GetDeviceReply {
+            device: Fields::of(value)?.req("Device")?,
+        })
+    }
+}
+
+/// StringMap against BTreeMap, the map it replaces.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod string_map_tests {
+    use super::StringMap;
+    use alloc::collections::BTreeMap;
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_btreemap(ops in proptest::collection::vec((0u8..3, "[a-d]{0,2}", "[x-z]{0,2}"), 0..40)) {
+            let mut ours = StringMap::new();
+            let mut theirs = BTreeMap::new();
+            for (op, k, v) in ops {
+                match op {
+                    0 => prop_assert_eq!(ours.insert(k.clone(), v.clone()), theirs.insert(k, v)),
+                    1 => prop_assert_eq!(ours.remove(&k), theirs.remove(&k)),
+                    _ => {
+                        prop_assert_eq!(ours.get(&k), theirs.get(&k));
+                        prop_assert_eq!(ours.contains_key(&k), theirs.contains_key(&k));
+                    }
+                }
+                prop_assert_eq!(ours.len(), theirs.len());
+                let a: Vec<(&String, &String)> = ours.iter().collect();
+                let b: Vec<(&String, &String)> = theirs.iter().collect();
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn collects_with_the_last_duplicate_winning() {
+        let map: StringMap = [
+            ("b".to_string(), "1".to_string()),
+            ("a".to_string(), "2".to_string()),
+            ("b".to_string(), "3".to_string()),
+        ]
+        .into();
+        assert_eq!(format!("{map:?}"), r#"{"a": "2", "b": "3"}"#);
+        assert!(!map.is_empty());
+        let owned: Vec<(String, String)> = map.into_iter().collect();
+        assert_eq!(owned[1], ("b".to_string(), "3".to_string()));
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -757,7 +1240,13 @@ mod tests {
             challenge.challenge_name.as_deref(),
             Some("PASSWORD_VERIFIER")
         );
-        assert_eq!(challenge.challenge_parameters["USER_ID_FOR_SRP"], "u1");
+        assert_eq!(
+            challenge
+                .challenge_parameters
+                .get("USER_ID_FOR_SRP")
+                .map(String::as_str),
+            Some("u1")
+        );
         assert!(challenge.authentication_result.is_none());
         let done = RespondToAuthChallenge::parse(200, None, br#"{"AuthenticationResult":{"AccessToken":"a.b.c","IdToken":"d.e.f","RefreshToken":"r","ExpiresIn":3600,"TokenType":"Bearer","NewDeviceMetadata":{"DeviceKey":"dk","DeviceGroupKey":"gk"}},"ChallengeParameters":{},"Unknown":1}"#).unwrap();
         let result = done.authentication_result.unwrap();

@@ -166,7 +166,16 @@ fn string_pairs(obj: &JsValue) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every method's future goes through this one non-generic path: `future_to_promise` and its task
+/// machinery exist once instead of once per method.
 fn promise(future: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    settle(Box::pin(future))
+}
+
+#[inline(never)]
+fn settle(
+    future: core::pin::Pin<alloc::boxed::Box<dyn Future<Output = Result<JsValue>>>>,
+) -> Promise {
     wasm_bindgen_futures::future_to_promise(
         async move { future.await.map_err(|e| to_js_error(&e)) },
     )
@@ -299,7 +308,11 @@ fn sign_in_result(out: SignInOutput) -> JsValue {
 fn session_result(s: &Session) -> JsValue {
     let claims = crate::tokens::Jwt::decode(s.id_token.expose_secret())
         .ok()
-        .and_then(|jwt| serde_json::to_string(jwt.claims()).ok())
+        .map(|jwt| {
+            let mut text = String::new();
+            jwt.claims().write(&mut text);
+            text
+        })
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED);
     object(&[
@@ -351,7 +364,7 @@ fn flow_of(name: Option<String>) -> Result<AuthFlow> {
         Some("CUSTOM_WITHOUT_SRP") | Some("CUSTOM_AUTH") => Ok(AuthFlow::CustomWithoutSrp),
         Some(other) => Err(Error::misuse(
             MisuseErrorKind::InvalidArgument,
-            format!("unknown authFlow {other:?}"),
+            format!("unknown authFlow {}", crate::error::quoted(other)),
         )),
     }
 }
@@ -378,7 +391,7 @@ fn mfa_setting(value: Option<String>) -> Result<Option<MfaSettings>> {
         Some(other) => {
             return Err(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
-                format!("unknown MFA setting {other:?}"),
+                format!("unknown MFA setting {}", crate::error::quoted(other)),
             ))
         }
     })
@@ -463,9 +476,14 @@ impl JsCognitoAuth {
                 Some(Challenge::SelectChallenge(_)) => UserAnswer::Choice(response),
                 Some(Challenge::NewPasswordRequired { .. }) => UserAnswer::NewPassword {
                     password: response,
-                    attributes: string_pairs(&get(&input, "userAttributes"))
-                        .into_iter()
-                        .collect(),
+                    attributes: {
+                        // Filled by insert: BTreeMap's FromIterator brings a sort routine.
+                        let mut map = crate::api::operations::StringMap::new();
+                        for (k, v) in string_pairs(&get(&input, "userAttributes")) {
+                            map.insert(k, v);
+                        }
+                        map
+                    },
                 },
                 Some(Challenge::CustomChallenge(_)) => UserAnswer::Custom(response),
                 Some(Challenge::WebAuthn(_)) => UserAnswer::Credential(response),
@@ -871,7 +889,7 @@ impl JsCognitoAuth {
             other => {
                 return Err(to_js_error(&Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("unknown event {other:?}"),
+                    format!("unknown event {}", crate::error::quoted(other)),
                 )))
             }
         };

@@ -31,7 +31,10 @@ impl JsStorage {
                 "memory" => Ok(JsStorage::Memory(MemoryStorage::new())),
                 other => Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("storage must be \"local\", \"session\", \"memory\" or an object, not {other:?}"),
+                    format!(
+                        "storage must be \"local\", \"session\", \"memory\" or an object, not {}",
+                        crate::error::quoted(other)
+                    ),
                 )),
             };
         }

@@ -19,54 +19,21 @@
 //! Nothing here draws randomness or reads the clock: the caller passes the random bytes and the
 //! TIMESTAMP string ([`crate::encoding::cognito_timestamp`]).
 
-pub(crate) mod modexp;
+use cognito_kit_modexp as modexp;
 
+use crate::api::operations::StringMap;
 use crate::encoding::{base64_decode, base64_encode, hex_integer, hex_unpadded, pad_bytes};
 use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
 use crate::hash::{hmac_sha256, sha256};
 use crate::secret::{DevicePassword, SecretBytes};
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use modexp::{FixedBase, Modulus, Num, BYTES};
 use std::sync::OnceLock;
 use zeroize::{Zeroize, Zeroizing};
 
-/// The group prime N: RFC 3526's 3072-bit MODP prime, big-endian hex.
-pub const N_HEX: &str = concat!(
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD",
-    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F",
-    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
-    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510",
-    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
-    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C",
-    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
-);
-
-const fn hex_nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        b'A'..=b'F' => c - b'A' + 10,
-        _ => 0,
-    }
-}
-
-const fn n_bytes() -> [u8; BYTES] {
-    let hex = N_HEX.as_bytes();
-    let mut out = [0u8; BYTES];
-    let mut i = 0;
-    while i < BYTES {
-        out[i] = hex_nibble(hex[2 * i]) << 4 | hex_nibble(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-/// N as big-endian bytes.
-pub const N_BYTES: [u8; BYTES] = n_bytes();
+pub use modexp::{N_BYTES, N_HEX};
 
 /// Bytes of the random `a` the client draws for each SRP exchange.
 pub const SMALL_A_BYTES: usize = 128;
@@ -420,8 +387,8 @@ impl PasswordClaim {
         &self,
         device_key: Option<&str>,
         secret_hash: Option<&str>,
-    ) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    ) -> StringMap {
+        let mut out = StringMap::new();
         out.insert("USERNAME".into(), self.username.clone());
         out.insert(
             "PASSWORD_CLAIM_SECRET_BLOCK".into(),
@@ -552,6 +519,44 @@ impl DeviceVerifier {
             password,
             salt: base64_encode(&pad_bytes(salt_random)),
             password_verifier: base64_encode(&pad_bytes(&verifier)),
+        }
+    }
+}
+
+/// The SIMD dot product of the arithmetic crate against the scalar one, inside the browser
+/// (`wasm-pack test` runs this crate's tests, not the arithmetic crate's).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod modexp_wasm_tests {
+    use cognito_kit_modexp::{dot, dot_scalar, LIMBS};
+    use wasm_bindgen_test::wasm_bindgen_test;
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn simd_dot_matches_scalar_for_every_length() {
+        let mut x = [0u32; LIMBS];
+        let mut y = [0u32; LIMBS];
+        const MASK32: u32 = (1 << 28) - 1;
+        let mut state = 0x9e37_79b9u32;
+        for i in 0..LIMBS {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            x[i] = state & MASK32;
+            y[i] = state.rotate_left(13) & MASK32;
+        }
+        let full = [MASK32; LIMBS];
+        for len in 0..=LIMBS {
+            for start in 0..4.min(LIMBS - len + 1) {
+                let r = start..start + len;
+                assert_eq!(
+                    dot(&x[r.clone()], &y[r.clone()]),
+                    dot_scalar(&x[r.clone()], &y[r.clone()]),
+                    "len {len}"
+                );
+                assert_eq!(
+                    dot(&full[r.clone()], &full[r.clone()]),
+                    dot_scalar(&full[r.clone()], &full[r]),
+                    "max limbs, len {len}"
+                );
+            }
         }
     }
 }

@@ -1,5 +1,10 @@
 //! Fixed-size arithmetic modulo the 3072-bit SRP group prime N, in Montgomery form, tuned for
-//! WebAssembly.
+//! WebAssembly. Part of cognito-kit (its `srp` module is the only user).
+//!
+//! A crate of its own so that it can be optimized for speed (opt-level 3) while the rest of the
+//! kit's WebAssembly is optimized for size: Cargo sets optimization levels per crate, and this is
+//! where the time goes (thousands of 3072-bit multiplications per sign-in; at opt-level "z" a full
+//! SRP exchange is about 3× slower).
 //!
 //! Why it looks like this:
 //! - wasm has no 64×64→128 multiply, so limbs are 28 bits held in `u64`: a product is < 2^56 and a
@@ -18,6 +23,14 @@
 
 // Limb loops index several arrays at once; ranges read clearer than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
+#![deny(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+extern crate alloc;
 
 use alloc::vec::Vec;
 use zeroize::Zeroize;
@@ -27,15 +40,50 @@ const LIMB_BITS: u32 = 28;
 const MASK: u64 = (1 << LIMB_BITS) - 1;
 const MASK32: u32 = (1 << LIMB_BITS) - 1;
 /// Limbs per number: 110 × 28 = 3080 bits.
-pub(crate) const LIMBS: usize = 110;
+pub const LIMBS: usize = 110;
 /// Bytes of a 3072-bit number.
-pub(crate) const BYTES: usize = 384;
+pub const BYTES: usize = 384;
 /// Bits of R = 2^3080.
 const R_BITS: usize = LIMBS * LIMB_BITS as usize;
 
+/// The group prime N: RFC 3526's 3072-bit MODP prime, big-endian hex.
+pub const N_HEX: &str = concat!(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD",
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F",
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510",
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C",
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+);
+
+const fn hex_nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => 0,
+    }
+}
+
+const fn n_bytes() -> [u8; BYTES] {
+    let hex = N_HEX.as_bytes();
+    let mut out = [0u8; BYTES];
+    let mut i = 0;
+    while i < BYTES {
+        out[i] = hex_nibble(hex[2 * i]) << 4 | hex_nibble(hex[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// N as big-endian bytes.
+pub const N_BYTES: [u8; BYTES] = n_bytes();
+
 /// A number below 2^3080 in 28-bit limbs, little-endian. Zeroed on drop.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Num(pub(crate) [u32; LIMBS]);
+pub struct Num(pub [u32; LIMBS]);
 
 impl Drop for Num {
     fn drop(&mut self) {
@@ -50,7 +98,8 @@ impl core::fmt::Debug for Num {
 }
 
 impl Num {
-    pub(crate) const ZERO: Num = Num([0; LIMBS]);
+    /// Zero.
+    pub const ZERO: Num = Num([0; LIMBS]);
 
     fn small(v: u32) -> Num {
         let mut out = Num::ZERO;
@@ -60,7 +109,7 @@ impl Num {
     }
 
     /// From big-endian bytes; `None` when the value needs more than 3072 bits.
-    pub(crate) fn from_be_bytes(bytes: &[u8]) -> Option<Num> {
+    pub fn from_be_bytes(bytes: &[u8]) -> Option<Num> {
         let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
         let digits = &bytes[start..];
         if digits.len() > BYTES {
@@ -79,7 +128,7 @@ impl Num {
     }
 
     /// Big-endian bytes of a value below 2^3072, always [`BYTES`] long (higher bits are dropped).
-    pub(crate) fn to_be_bytes(&self) -> [u8; BYTES] {
+    pub fn to_be_bytes(&self) -> [u8; BYTES] {
         let mut out = [0u8; BYTES];
         for i in 0..BYTES {
             let bit = i * 8;
@@ -93,7 +142,8 @@ impl Num {
         out
     }
 
-    pub(crate) fn is_zero(&self) -> bool {
+    /// Whether every limb is zero (in constant time).
+    pub fn is_zero(&self) -> bool {
         self.0.iter().fold(0u32, |acc, &l| acc | l) == 0
     }
 
@@ -128,7 +178,7 @@ impl Num {
 }
 
 /// Arithmetic modulo an odd modulus N with 2^3071 < N < 2^3072.
-pub(crate) struct Modulus {
+pub struct Modulus {
     n: Num,
     /// N's limbs in reverse order, so that every column of m·N is a dot product of two ascending slices.
     n_rev: [u32; LIMBS],
@@ -143,7 +193,7 @@ pub(crate) struct Modulus {
 impl Modulus {
     /// Precomputes the Montgomery constants of `n`, which must be odd with its top bit at 3071 (the
     /// SRP group prime is; a test checks it).
-    pub(crate) fn new(n: Num) -> Modulus {
+    pub fn new(n: Num) -> Modulus {
         // Newton iteration for N⁻¹ mod 2^28: each step doubles the number of correct low bits.
         let n0 = u64::from(n.0[0]);
         let mut inv: u64 = 1;
@@ -180,7 +230,7 @@ impl Modulus {
     }
 
     /// (a + b) mod N for a, b < N.
-    pub(crate) fn add(&self, a: &Num, b: &Num) -> Num {
+    pub fn add(&self, a: &Num, b: &Num) -> Num {
         let mut t = a.clone();
         t.add_assign(b);
         self.reduce_once(&mut t);
@@ -188,7 +238,7 @@ impl Modulus {
     }
 
     /// (a − b) mod N for a, b < N.
-    pub(crate) fn sub(&self, a: &Num, b: &Num) -> Num {
+    pub fn sub(&self, a: &Num, b: &Num) -> Num {
         let mut t = a.clone();
         let borrow = t.sub_assign(b);
         let mut wrapped = t.clone();
@@ -198,7 +248,7 @@ impl Modulus {
     }
 
     /// Montgomery product a·b·R⁻¹ mod N, below 2N, for a·b < R·N (e.g. both below 2N).
-    pub(crate) fn mul(&self, a: &Num, b: &Num) -> Num {
+    pub fn mul(&self, a: &Num, b: &Num) -> Num {
         let mut b_rev = b.0;
         b_rev.reverse();
         let out = self.redc(|k| {
@@ -214,7 +264,7 @@ impl Modulus {
     }
 
     /// Montgomery square a²·R⁻¹ mod N, below 2N, for a < 2N. Each cross product is computed once.
-    pub(crate) fn square(&self, a: &Num) -> Num {
+    pub fn square(&self, a: &Num) -> Num {
         let mut a_rev = a.0;
         a_rev.reverse();
         let out = self.redc(|k| {
@@ -268,33 +318,33 @@ impl Modulus {
     }
 
     /// Into Montgomery form: x·R mod N (below 2N), for any x < 2^3080.
-    pub(crate) fn mont_in(&self, x: &Num) -> Num {
+    pub fn mont_in(&self, x: &Num) -> Num {
         self.mul(x, &self.r2)
     }
 
     /// Out of Montgomery form, fully reduced: x·R⁻¹ mod N, below N.
-    pub(crate) fn mont_out(&self, x: &Num) -> Num {
+    pub fn mont_out(&self, x: &Num) -> Num {
         let mut t = self.mul(x, &Num::small(1));
         self.reduce_once(&mut t);
         t
     }
 
     /// A lazily reduced value (below 2N) brought below N, staying in the same form.
-    pub(crate) fn reduce_lazy(&self, x: &Num) -> Num {
+    pub fn reduce_lazy(&self, x: &Num) -> Num {
         let mut t = x.clone();
         self.reduce_once(&mut t);
         t
     }
 
     /// x mod N for x < 2^3072 (< 2N).
-    pub(crate) fn reduce(&self, x: &Num) -> Num {
+    pub fn reduce(&self, x: &Num) -> Num {
         let mut t = x.clone();
         self.reduce_once(&mut t);
         t
     }
 
     /// (hi·2^3072 + lo) mod N for hi, lo < 2^3072: a number of up to 6144 bits in two halves.
-    pub(crate) fn reduce_wide(&self, hi: &Num, lo: &Num) -> Num {
+    pub fn reduce_wide(&self, hi: &Num, lo: &Num) -> Num {
         // mul(hi, 2^3072·R mod N) = hi·2^3072 mod N, below 2N.
         let mut hi_part = self.mul(hi, &self.shift_3072);
         self.reduce_once(&mut hi_part);
@@ -303,7 +353,7 @@ impl Modulus {
 
     /// base^e mod N with `base_mont` (below 2N) and the result (below 2N) in Montgomery form.
     /// Fixed 4-bit windows; the table is read by a masked scan of all 16 entries.
-    pub(crate) fn pow(&self, base_mont: &Num, exponent: &[u8]) -> Num {
+    pub fn pow(&self, base_mont: &Num, exponent: &[u8]) -> Num {
         const WINDOW: usize = 4;
         let one = self.mont_in(&Num::small(1));
         let mut table: [Num; 1 << WINDOW] = core::array::from_fn(|_| Num::ZERO);
@@ -344,12 +394,13 @@ fn column_range(k: usize) -> (usize, usize) {
 /// Σ x[i]·y[i] over two slices of equal length, in a `u64` (the caller keeps the sum below 2^64).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn dot(x: &[u32], y: &[u32]) -> u64 {
+pub fn dot(x: &[u32], y: &[u32]) -> u64 {
     dot_scalar(x, y)
 }
 
+/// The portable Σ x[i]·y[i], against which the SIMD one is tested in a browser.
 #[inline(always)]
-pub(crate) fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
+pub fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
     x.iter()
         .zip(y)
         .fold(0u64, |s, (&p, &q)| s + u64::from(p) * u64::from(q))
@@ -360,7 +411,7 @@ pub(crate) fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 #[allow(unsafe_code)]
-fn dot(x: &[u32], y: &[u32]) -> u64 {
+pub fn dot(x: &[u32], y: &[u32]) -> u64 {
     use core::arch::wasm32::{
         u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane,
         u64x2_splat, v128, v128_load,
@@ -394,7 +445,7 @@ fn select(table: &[Num], index: usize, out: &mut Num) {
 
 /// A fixed base with a comb table: g^e for exponents of up to 4·`span` bits in `span` squarings and
 /// `span` multiplications. Entry i of the table is Π_{j: bit j of i} g^(2^(j·span)), in Montgomery form.
-pub(crate) struct FixedBase {
+pub struct FixedBase {
     span: usize,
     table: [Num; 16],
 }
@@ -402,7 +453,7 @@ pub(crate) struct FixedBase {
 impl FixedBase {
     /// The comb table of `base_mont` for exponents of up to 4·`span` bits.
     #[cfg(all(test, not(target_arch = "wasm32")))]
-    pub(crate) fn new(m: &Modulus, base_mont: &Num, span: usize) -> FixedBase {
+    pub fn new(m: &Modulus, base_mont: &Num, span: usize) -> FixedBase {
         let mut powers: [Num; 4] = core::array::from_fn(|_| Num::ZERO);
         powers[0] = base_mont.clone();
         for j in 1..4 {
@@ -416,7 +467,7 @@ impl FixedBase {
     }
 
     /// The comb table from the four powers g^(2^(j·span)), j = 0..3, in Montgomery form.
-    pub(crate) fn from_powers(m: &Modulus, powers: &[Num; 4], span: usize) -> FixedBase {
+    pub fn from_powers(m: &Modulus, powers: &[Num; 4], span: usize) -> FixedBase {
         let mut table: [Num; 16] = core::array::from_fn(|_| Num::ZERO);
         table[0] = m.mont_in(&Num::small(1));
         for i in 1..16usize {
@@ -432,7 +483,7 @@ impl FixedBase {
     }
 
     /// g^e in Montgomery form (below 2N). `exponent` is big-endian and at most 4·span bits long.
-    pub(crate) fn pow(&self, m: &Modulus, exponent: &[u8]) -> Num {
+    pub fn pow(&self, m: &Modulus, exponent: &[u8]) -> Num {
         debug_assert!(exponent.len() * 8 <= 4 * self.span);
         let bit = |position: usize| -> usize {
             let byte = exponent
@@ -461,7 +512,7 @@ impl FixedBase {
 }
 
 /// Big-endian `a + b·c` for small operands (the SRP exponent a + u·x).
-pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> Vec<u8> {
+pub fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> Vec<u8> {
     let len = a.len().max(b.len() + c.len()) + 1;
     // Little-endian byte accumulators in u32 so that carries can be propagated afterwards.
     let mut acc = alloc::vec![0u32; len];
@@ -493,46 +544,11 @@ pub(crate) fn mul_add_be(a: &[u8], b: &[u8], c: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The SIMD dot product against the scalar one, inside the browser (`wasm-pack test`).
-#[cfg(all(test, target_arch = "wasm32"))]
-mod wasm_tests {
-    use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
-    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-    #[wasm_bindgen_test]
-    fn simd_dot_matches_scalar_for_every_length() {
-        let mut x = [0u32; LIMBS];
-        let mut y = [0u32; LIMBS];
-        let mut state = 0x9e37_79b9u32;
-        for i in 0..LIMBS {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            x[i] = state & MASK32;
-            y[i] = state.rotate_left(13) & MASK32;
-        }
-        let full = [MASK32; LIMBS];
-        for len in 0..=LIMBS {
-            for start in 0..4.min(LIMBS - len + 1) {
-                let r = start..start + len;
-                assert_eq!(
-                    dot(&x[r.clone()], &y[r.clone()]),
-                    dot_scalar(&x[r.clone()], &y[r.clone()]),
-                    "len {len}"
-                );
-                assert_eq!(
-                    dot(&full[r.clone()], &full[r.clone()]),
-                    dot_scalar(&full[r.clone()], &full[r]),
-                    "max limbs, len {len}"
-                );
-            }
-        }
-    }
-}
-
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::srp::{N_BYTES, SMALL_A_BYTES};
+    /// The kit's `srp::SMALL_A_BYTES`: bytes of the client's random `a`.
+    const SMALL_A_BYTES: usize = 128;
     use num_bigint::BigUint;
     use proptest::prelude::*;
 

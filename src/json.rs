@@ -1,0 +1,941 @@
+//! A small JSON reader for the service's replies, the kit's stored records and token payloads.
+//!
+//! Why not serde: the derived deserializers of ~20 reply types and serde_json's generic machinery
+//! were the largest share of the kit's WebAssembly (see `bench/wasm-sizes.mjs`). The bodies the kit
+//! reads are small, flat objects, so a value tree ([`Json`]) plus a few typed accessors ([`Fields`])
+//! do the job in one non-generic parser.
+//!
+//! The reader follows RFC 8259: strings with every escape (`\uXXXX` surrogate pairs joined, lone
+//! surrogates refused), numbers checked against the grammar and kept as their text, nesting limited
+//! to [`MAX_DEPTH`] so that no input can exhaust the stack. It never panics, whatever the input.
+
+use crate::api::operations::StringMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Deepest nesting accepted (serde_json's default limit too).
+pub const MAX_DEPTH: usize = 128;
+
+/// A JSON value. Numbers keep their text, so nothing is lost or reformatted when a value is read
+/// as an integer or written back out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as written (valid per the JSON grammar).
+    Number(String),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object, members in their order (duplicates kept; see [`Fields`]).
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The string, when this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The first member `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value as an `i64`: an integer, or a finite number below 10^15 truncated toward zero.
+    pub fn as_i64(&self) -> Option<i64> {
+        let Json::Number(text) = self else {
+            return None;
+        };
+        if let Ok(v) = text.parse::<i64>() {
+            return Some(v);
+        }
+        let f = number_value(text)?;
+        (f.is_finite() && f.abs() < 1e15).then_some(f as i64)
+    }
+
+    /// The value as an `f64`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(text) => number_value(text),
+            _ => None,
+        }
+    }
+
+    /// Appends this value as JSON text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(true) => out.push_str("true"),
+            Json::Bool(false) => out.push_str("false"),
+            Json::Number(text) => out.push_str(text),
+            Json::String(s) => write_str(s, out),
+            Json::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write(out);
+                }
+                out.push(']');
+            }
+            Json::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(k, out);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// The value of a number's text (already checked against the JSON grammar). In the browser, the
+/// engine's own `parseFloat` (correctly rounded, like `str::parse`) keeps core's float parser and its
+/// tables out of the wasm.
+#[cfg(target_arch = "wasm32")]
+fn number_value(text: &str) -> Option<f64> {
+    let v = js_sys::Number::parse_float(text);
+    (!v.is_nan()).then_some(v)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn number_value(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok()
+}
+
+/// Appends `s` as a JSON string: `"`, `\` and control characters escaped.
+pub fn write_str(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Types written as the members of a JSON object (request bodies, stored records).
+pub trait WriteJson {
+    /// Writes this value's members into `w`.
+    fn write_json(&self, w: &mut ObjectWriter);
+}
+
+/// Writes one JSON object, member by member, in the order given.
+pub struct ObjectWriter {
+    out: String,
+    empty: bool,
+}
+
+impl Default for ObjectWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ObjectWriter {
+    /// An object with no members yet.
+    pub fn new() -> Self {
+        // Room for a typical body up front: fewer reallocations leave fewer copies of secrets behind.
+        let mut out = String::with_capacity(512);
+        out.push('{');
+        ObjectWriter { out, empty: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_str(key, &mut self.out);
+        self.out.push(':');
+    }
+
+    /// A string member.
+    pub fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_str(value, &mut self.out);
+    }
+
+    /// A string member, left out when `None`.
+    pub fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+    }
+
+    /// A boolean member.
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// An integer member.
+    pub fn number(&mut self, key: &str, value: i64) {
+        use core::fmt::Write;
+        self.key(key);
+        let _ = write!(self.out, "{value}");
+    }
+
+    /// An object of strings.
+    pub fn map(&mut self, key: &str, map: &StringMap) {
+        self.object(key, &mut |w| {
+            for (k, v) in map {
+                w.str(k, v);
+            }
+        });
+    }
+
+    /// An array of strings.
+    pub fn strs(&mut self, key: &str, items: &[&str]) {
+        self.key(key);
+        self.out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            write_str(item, &mut self.out);
+        }
+        self.out.push(']');
+    }
+
+    /// A nested object whose members `members` writes.
+    pub fn object(&mut self, key: &str, members: &mut dyn FnMut(&mut ObjectWriter)) {
+        self.key(key);
+        self.nested(members);
+    }
+
+    fn nested(&mut self, members: &mut dyn FnMut(&mut ObjectWriter)) {
+        let mut inner = ObjectWriter {
+            out: core::mem::take(&mut self.out),
+            empty: true,
+        };
+        inner.out.push('{');
+        members(&mut inner);
+        inner.out.push('}');
+        self.out = inner.out;
+    }
+
+    /// An array of `len` objects; `item(i, w)` writes the members of the i-th.
+    pub fn array(&mut self, key: &str, len: usize, item: &mut dyn FnMut(usize, &mut ObjectWriter)) {
+        self.key(key);
+        self.out.push('[');
+        for i in 0..len {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.nested(&mut |w| item(i, w));
+        }
+        self.out.push(']');
+    }
+
+    /// The JSON text.
+    pub fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+/// Why a text is not JSON: what was wrong and the byte offset where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What was expected or wrong.
+    pub what: &'static str,
+    /// Byte offset in the input.
+    pub offset: usize,
+}
+
+impl core::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.offset)
+    }
+}
+
+/// Parses one JSON value (surrounded by optional whitespace) from `input`.
+pub fn parse(input: &[u8]) -> Result<Json, SyntaxError> {
+    let mut p = Parser { input, pos: 0 };
+    let value = p.value(0)?;
+    p.skip_ws();
+    if p.pos != input.len() {
+        return Err(p.error("trailing characters"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, what: &'static str) -> SyntaxError {
+        SyntaxError {
+            what,
+            offset: self.pos,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8], value: Json) -> Result<Json, SyntaxError> {
+        if self.input.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("invalid literal"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, SyntaxError> {
+        self.skip_ws();
+        match self.peek() {
+            None => Err(self.error("unexpected end of input")),
+            Some(b'n') => self.literal(b"null", Json::Null),
+            Some(b't') => self.literal(b"true", Json::Bool(true)),
+            Some(b'f') => self.literal(b"false", Json::Bool(false)),
+            Some(b'"') => Ok(Json::String(self.string()?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error("nested too deeply"));
+                }
+                self.pos += 1;
+                let mut items = Vec::new();
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(Json::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(Json::Array(items));
+                        }
+                        _ => return Err(self.error("expected , or ]")),
+                    }
+                }
+            }
+            Some(b'{') => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error("nested too deeply"));
+                }
+                self.pos += 1;
+                let mut members = Vec::new();
+                self.skip_ws();
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                    return Ok(Json::Object(members));
+                }
+                loop {
+                    self.skip_ws();
+                    if self.peek() != Some(b'"') {
+                        return Err(self.error("expected a string key"));
+                    }
+                    let key = self.string()?;
+                    self.skip_ws();
+                    if self.peek() != Some(b':') {
+                        return Err(self.error("expected :"));
+                    }
+                    self.pos += 1;
+                    members.push((key, self.value(depth + 1)?));
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            return Ok(Json::Object(members));
+                        }
+                        _ => return Err(self.error("expected , or }")),
+                    }
+                }
+            }
+            Some(_) => Err(self.error("expected a value")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Json, SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        // The grammar above admits only ASCII.
+        let text = core::str::from_utf8(&self.input[start..self.pos])
+            .map_err(|_| self.error("invalid number"))?;
+        Ok(Json::Number(text.into()))
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(self.error("invalid \\u escape")),
+            };
+            v = v << 4 | u32::from(d);
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    /// A string starting at the opening quote. Its buffer is sized up front (the raw length bounds
+    /// the decoded one), so that a token is never left behind in a reallocated buffer.
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        self.pos += 1;
+        let rest = &self.input[self.pos..];
+        let mut bound = 0;
+        while let Some(&c) = rest.get(bound) {
+            match c {
+                b'"' => break,
+                b'\\' => bound += 2,
+                _ => bound += 1,
+            }
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(bound);
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let Some(e) = self.peek() else {
+                        return Err(self.error("unterminated string"));
+                    };
+                    self.pos += 1;
+                    let simple = match e {
+                        b'"' => b'"',
+                        b'\\' => b'\\',
+                        b'/' => b'/',
+                        b'b' => 8,
+                        b'f' => 12,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'u' => 0,
+                        _ => return Err(self.error("invalid escape")),
+                    };
+                    if e != b'u' {
+                        out.push(simple);
+                        continue;
+                    }
+                    let first = self.hex4()?;
+                    let code = match first {
+                        0xD800..=0xDBFF => {
+                            if self.input.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                                return Err(self.error("lone surrogate"));
+                            }
+                            self.pos += 2;
+                            let second = self.hex4()?;
+                            if !(0xDC00..=0xDFFF).contains(&second) {
+                                return Err(self.error("lone surrogate"));
+                            }
+                            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                        }
+                        0xDC00..=0xDFFF => return Err(self.error("lone surrogate")),
+                        other => other,
+                    };
+                    let ch =
+                        char::from_u32(code).ok_or_else(|| self.error("invalid \\u escape"))?;
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                0..=0x1F => return Err(self.error("control character in a string")),
+                _ => out.push(c),
+            }
+        }
+        String::from_utf8(out).map_err(|_| self.error("invalid UTF-8 in a string"))
+    }
+}
+
+/// Why a JSON value does not have the expected shape: which member, and what was expected. Never
+/// holds the value itself (it may be a token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError {
+    /// The member, e.g. `AuthenticationResult.AccessToken`.
+    pub field: String,
+    /// What it should have been.
+    pub expected: &'static str,
+}
+
+impl core::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: expected {}", self.field, self.expected)
+    }
+}
+
+fn shape(field: &str, expected: &'static str) -> ShapeError {
+    ShapeError {
+        field: field.into(),
+        expected,
+    }
+}
+
+/// Types read from a JSON value.
+pub trait FromJson: Sized {
+    /// Reads `value`, or says which member has the wrong shape.
+    fn from_json(value: Json) -> Result<Self, ShapeError>;
+}
+
+/// Reads typed members out of an object, taking ownership of each (so secrets are moved, not
+/// copied). Unknown members are ignored; a member given twice is an error, as serde's derive has it.
+pub struct Fields {
+    members: Vec<(String, Json)>,
+}
+
+impl Fields {
+    /// The members of `value`, which must be an object.
+    pub fn of(value: Json) -> Result<Fields, ShapeError> {
+        match value {
+            Json::Object(members) => Ok(Fields { members }),
+            _ => Err(shape("(value)", "an object")),
+        }
+    }
+
+    /// Takes member `key`: `None` when absent or `null`.
+    pub fn take(&mut self, key: &str) -> Result<Option<Json>, ShapeError> {
+        let Some(i) = self.members.iter().position(|(k, _)| k == key) else {
+            return Ok(None);
+        };
+        let (_, value) = self.members.swap_remove(i);
+        if self.members.iter().any(|(k, _)| k == key) {
+            return Err(shape(key, "one member of this name (duplicate)"));
+        }
+        Ok(match value {
+            Json::Null => None,
+            v => Some(v),
+        })
+    }
+
+    /// An optional string.
+    pub fn opt_str(&mut self, key: &str) -> Result<Option<String>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s)),
+            Some(_) => Err(shape(key, "a string")),
+        }
+    }
+
+    /// A required string.
+    pub fn str(&mut self, key: &str) -> Result<String, ShapeError> {
+        self.opt_str(key)?.ok_or_else(|| shape(key, "a string"))
+    }
+
+    /// An optional boolean.
+    pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(shape(key, "a boolean")),
+        }
+    }
+
+    /// A required boolean.
+    pub fn req_bool(&mut self, key: &str) -> Result<bool, ShapeError> {
+        self.opt_bool(key)?.ok_or_else(|| shape(key, "a boolean"))
+    }
+
+    /// An optional integer (no fraction, no exponent).
+    pub fn opt_i64(&mut self, key: &str) -> Result<Option<i64>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(None),
+            Some(Json::Number(text)) => text
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| shape(key, "an integer")),
+            Some(_) => Err(shape(key, "an integer")),
+        }
+    }
+
+    /// An optional number.
+    pub fn opt_f64(&mut self, key: &str) -> Result<Option<f64>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(None),
+            Some(v @ Json::Number(_)) => v.as_f64().map(Some).ok_or_else(|| shape(key, "a number")),
+            Some(_) => Err(shape(key, "a number")),
+        }
+    }
+
+    /// An optional nested value.
+    pub fn opt<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(None),
+            Some(v) => T::from_json(v).map(Some).map_err(|e| nested(key, e)),
+        }
+    }
+
+    /// A required nested value.
+    pub fn req<T: FromJson>(&mut self, key: &str) -> Result<T, ShapeError> {
+        self.opt(key)?.ok_or_else(|| shape(key, "an object"))
+    }
+
+    /// An array (absent is empty).
+    pub fn list<T: FromJson>(&mut self, key: &str) -> Result<Vec<T>, ShapeError> {
+        match self.take(key)? {
+            None => Ok(Vec::new()),
+            Some(Json::Array(items)) => items
+                .into_iter()
+                .map(|v| T::from_json(v).map_err(|e| nested(key, e)))
+                .collect(),
+            Some(_) => Err(shape(key, "an array")),
+        }
+    }
+
+    /// An object of strings (absent is empty).
+    pub fn string_map(&mut self, key: &str) -> Result<StringMap, ShapeError> {
+        match self.take(key)? {
+            None => Ok(StringMap::new()),
+            Some(v) => string_map(v).map_err(|e| nested(key, e)),
+        }
+    }
+}
+
+fn nested(key: &str, inner: ShapeError) -> ShapeError {
+    let mut field = String::from(key);
+    if inner.field != "(value)" {
+        field.push('.');
+        field.push_str(&inner.field);
+    }
+    ShapeError {
+        field,
+        expected: inner.expected,
+    }
+}
+
+/// An object whose members are all strings, as a map (a later duplicate wins).
+pub fn string_map(value: Json) -> Result<StringMap, ShapeError> {
+    let Json::Object(members) = value else {
+        return Err(shape("(value)", "an object of strings"));
+    };
+    let mut map = StringMap::new();
+    for (k, v) in members {
+        match v {
+            Json::String(s) => map.insert(k, s),
+            _ => return Err(shape(&k, "a string")),
+        };
+    }
+    Ok(map)
+}
+
+/// The string members of `members` (others are skipped), as a map (a later duplicate wins).
+pub fn string_members(members: Vec<(String, Json)>) -> StringMap {
+    let mut map = StringMap::new();
+    for (k, v) in members {
+        if let Json::String(s) = v {
+            map.insert(k, s);
+        }
+    }
+    map
+}
+
+impl FromJson for String {
+    fn from_json(value: Json) -> Result<Self, ShapeError> {
+        match value {
+            Json::String(s) => Ok(s),
+            _ => Err(shape("(value)", "a string")),
+        }
+    }
+}
+
+/// In the browser numbers are read by the engine's `parseFloat`: the same values as `str::parse`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn numbers_read_like_str_parse() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "1.5",
+            "-2.5e3",
+            "1.700000000123E9",
+            "1726147200.123",
+            "0.1",
+            "123456789012345678901234567890",
+            "4.9e-324",
+            "1e400",
+            "2.2250738585072011e-308",
+        ] {
+            let ours = parse(text.as_bytes()).unwrap().as_f64().unwrap();
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(ours.to_bits(), expected.to_bits(), "{text}");
+        }
+        assert_eq!(parse(b"1.7e9").unwrap().as_i64(), Some(1_700_000_000));
+    }
+}
+
+// Native only: proptest and serde_json (the independent parser) are native dev-dependencies.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use proptest::prelude::*;
+
+    #[test]
+    fn reads_every_kind_of_value() {
+        let v = parse(br#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "c": {}} "#).unwrap();
+        assert_eq!(
+            v.get("a"),
+            Some(&Json::Array(alloc::vec![
+                Json::Number("1".into()),
+                Json::Number("-2.5e3".into()),
+                Json::Bool(true),
+                Json::Bool(false),
+                Json::Null
+            ]))
+        );
+        assert_eq!(
+            v.get("b").and_then(Json::as_str),
+            Some("x\"\\/\u{8}\u{c}\n\r\té😀")
+        );
+        assert_eq!(v.get("c"), Some(&Json::Object(Vec::new())));
+    }
+
+    #[test]
+    fn refuses_what_is_not_json() {
+        for bad in [
+            &b""[..],
+            b" ",
+            b"{",
+            b"[1,]",
+            b"{\"a\":1,}",
+            b"{a:1}",
+            b"01",
+            b"1.",
+            b".5",
+            b"-",
+            b"1e",
+            b"+1",
+            b"nul",
+            b"\"abc",
+            b"\"\\x\"",
+            b"\"\\ud800\"",
+            b"\"\\udc00\"",
+            b"\"\\ud800\\u0041\"",
+            b"\"\\u12\"",
+            b"\"a\nb\"",
+            b"\"\xff\"",
+            b"{} x",
+            b"[1] [2]",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(
+            parse(deep.as_bytes()).unwrap_err().what,
+            "nested too deeply"
+        );
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn numbers_read_as_integers_and_floats() {
+        let n = |t: &str| parse(t.as_bytes()).unwrap();
+        assert_eq!(n("1700000000").as_i64(), Some(1_700_000_000));
+        assert_eq!(n("1.7e9").as_i64(), Some(1_700_000_000));
+        assert_eq!(n("1e300").as_i64(), None);
+        assert_eq!(n("-0.5").as_f64(), Some(-0.5));
+        let mut f = Fields::of(parse(br#"{"i":3600,"f":3.5,"s":"x"}"#).unwrap()).unwrap();
+        assert_eq!(f.opt_i64("i"), Ok(Some(3600)));
+        assert!(
+            f.opt_i64("f").is_err(),
+            "an integer field refuses a fraction"
+        );
+        assert!(f.opt_f64("s").is_err());
+    }
+
+    #[test]
+    fn fields_take_members_and_name_the_failing_one() {
+        let v =
+            parse(br#"{"A":"a","N":null,"L":[{"K":"v"}],"M":{"x":"1"},"D":"1","D":"2"}"#).unwrap();
+        let mut f = Fields::of(v).unwrap();
+        assert_eq!(f.str("A").unwrap(), "a");
+        assert_eq!(f.opt_str("N").unwrap(), None);
+        assert_eq!(f.opt_str("Missing").unwrap(), None);
+        assert!(f.str("Missing").is_err());
+        assert_eq!(
+            f.string_map("M").unwrap().get("x").map(String::as_str),
+            Some("1")
+        );
+        assert!(f.take("D").is_err(), "a duplicate member is refused");
+        struct K(String);
+        impl FromJson for K {
+            fn from_json(value: Json) -> Result<Self, ShapeError> {
+                Ok(K(Fields::of(value)?.str("K")?))
+            }
+        }
+        assert_eq!(f.list::<K>("L").unwrap()[0].0, "v");
+        let mut g = Fields::of(parse(br#"{"L":[{"K":1}]}"#).unwrap()).unwrap();
+        let e = g.list::<K>("L").err().unwrap();
+        assert_eq!(e.to_string(), "L.K: expected a string");
+        assert!(Fields::of(Json::Null).is_err());
+    }
+
+    #[test]
+    fn writing_round_trips() {
+        let text = r#"{"a":[1,-2.5e3,true,false,null],"b":"q\"\\\n\r\t\u0001é😀","c":{}}"#;
+        let v = parse(text.as_bytes()).unwrap();
+        let mut out = String::new();
+        v.write(&mut out);
+        assert_eq!(out, text);
+        assert_eq!(parse(out.as_bytes()).unwrap(), v);
+    }
+
+    #[test]
+    fn object_writer_writes_every_kind_of_member() {
+        let mut map = StringMap::new();
+        map.insert("B".to_string(), "2".to_string());
+        map.insert("A".to_string(), "1\"".to_string());
+        let mut w = ObjectWriter::new();
+        w.str("S", "x\ny");
+        w.opt_str("Absent", None);
+        w.opt_str("Present", Some("p"));
+        w.bool("T", true);
+        w.number("N", -42);
+        w.map("M", &map);
+        w.strs("L", &["a", "b"]);
+        w.array("O", 2, &mut |i, w| w.number("I", i as i64));
+        w.object("E", &mut |_| {});
+        let text = w.finish();
+        assert_eq!(
+            text,
+            r#"{"S":"x\ny","Present":"p","T":true,"N":-42,"M":{"A":"1\"","B":"2"},"L":["a","b"],"O":[{"I":0},{"I":1}],"E":{}}"#
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+        assert_eq!(ObjectWriter::new().finish(), "{}");
+    }
+
+    fn arb_json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(|n| Json::Number(n.to_string())),
+            (-1e9f64..1e9).prop_map(|f| Json::Number(alloc::format!("{f:e}"))),
+            any::<String>().prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                proptest::collection::vec((any::<String>(), inner), 0..6).prop_map(Json::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_json_like_text(text in "[\\[\\]{}\",:\\\\u0-9a-fA-Ftrunlsebr .eE+-]{0,64}") {
+            let _ = parse(text.as_bytes());
+        }
+
+        #[test]
+        fn written_values_parse_back(value in arb_json()) {
+            let mut out = String::new();
+            value.write(&mut out);
+            prop_assert_eq!(parse(out.as_bytes()), Ok(value.clone()));
+            // An independent parser (serde_json, a dev-dependency) accepts what is written.
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{}", out);
+        }
+
+        #[test]
+        fn written_objects_agree_with_serde_json(pairs in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..6)) {
+            let mut w = ObjectWriter::new();
+            w.map("M", &pairs.clone().into_iter().collect());
+            let theirs: serde_json::Value = serde_json::from_str(&w.finish()).unwrap();
+            let expected: serde_json::Map<String, serde_json::Value> = pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            prop_assert_eq!(&theirs["M"], &serde_json::Value::Object(expected));
+        }
+
+        #[test]
+        fn strings_agree_with_serde_json(s in any::<String>()) {
+            let mut out = String::new();
+            write_str(&s, &mut out);
+            let theirs: String = serde_json::from_str(&out).unwrap();
+            prop_assert_eq!(&theirs, &s);
+            let escaped = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(parse(escaped.as_bytes()), Ok(Json::String(s)));
+        }
+    }
+}
