@@ -16,6 +16,16 @@ use alloc::vec::Vec;
 /// Deepest nesting accepted (serde_json's default limit too).
 pub const MAX_DEPTH: usize = 128;
 
+/// Most values one text may hold. The kit's bodies hold a few hundred; the limit keeps a hostile
+/// peer from growing the tree (each value costs more memory than its text) until the wasm aborts.
+pub const MAX_VALUES: usize = 1 << 16;
+
+/// Most members read into a [`StringMap`] (challenge parameters, user attributes hold tens).
+pub const MAX_MAP_ENTRIES: usize = 1024;
+
+/// Longest member name quoted in a [`ShapeError`]: names come from the peer.
+const MAX_NAME_IN_ERROR: usize = 64;
+
 /// A JSON value. Numbers keep their text, so nothing is lost or reformatted when a value is read
 /// as an integer or written back out.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +40,8 @@ pub enum Json {
     String(String),
     /// An array.
     Array(Vec<Json>),
-    /// An object, members in their order (duplicates kept; see [`Fields`]).
+    /// An object, members in their order (duplicates kept: [`Json::get`] reads the last, like
+    /// `JSON.parse`; [`Fields`] refuses them).
     Object(Vec<(String, Json)>),
 }
 
@@ -43,10 +54,10 @@ impl Json {
         }
     }
 
-    /// The first member `key` of an object.
+    /// Member `key` of an object; of duplicates, the last (as `JSON.parse` and serde_json read them).
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Json::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -71,13 +82,15 @@ impl Json {
         }
     }
 
-    /// Appends this value as JSON text.
+    /// Appends this value as JSON text. A `Number` whose text is not a JSON number (one built by
+    /// hand, not parsed) is written as `null`, so no text can be injected through it.
     pub fn write(&self, out: &mut String) {
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(true) => out.push_str("true"),
             Json::Bool(false) => out.push_str("false"),
-            Json::Number(text) => out.push_str(text),
+            Json::Number(text) if is_number(text) => out.push_str(text),
+            Json::Number(_) => out.push_str("null"),
             Json::String(s) => write_str(s, out),
             Json::Array(items) => {
                 out.push('[');
@@ -105,9 +118,15 @@ impl Json {
     }
 }
 
+/// Whether `text` is exactly one JSON number.
+fn is_number(text: &str) -> bool {
+    let mut p = Parser::new(text.as_bytes());
+    p.number().is_ok() && p.pos == text.len()
+}
+
 /// The value of a number's text (already checked against the JSON grammar). In the browser, the
-/// engine's own `parseFloat` (correctly rounded, like `str::parse`) keeps core's float parser and its
-/// tables out of the wasm.
+/// engine's own `parseFloat` keeps core's float parser and its tables out of the wasm. Engines round
+/// correctly (as `str::parse` does); the language only requires it to the 20th significant digit.
 #[cfg(target_arch = "wasm32")]
 fn number_value(text: &str) -> Option<f64> {
     let v = js_sys::Number::parse_float(text);
@@ -279,7 +298,7 @@ impl core::fmt::Display for SyntaxError {
 
 /// Parses one JSON value (surrounded by optional whitespace) from `input`.
 pub fn parse(input: &[u8]) -> Result<Json, SyntaxError> {
-    let mut p = Parser { input, pos: 0 };
+    let mut p = Parser::new(input);
     let value = p.value(0)?;
     p.skip_ws();
     if p.pos != input.len() {
@@ -291,9 +310,19 @@ pub fn parse(input: &[u8]) -> Result<Json, SyntaxError> {
 struct Parser<'a> {
     input: &'a [u8],
     pos: usize,
+    /// Values still allowed ([`MAX_VALUES`]).
+    budget: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Parser {
+            input,
+            pos: 0,
+            budget: MAX_VALUES,
+        }
+    }
+
     fn error(&self, what: &'static str) -> SyntaxError {
         SyntaxError {
             what,
@@ -322,6 +351,10 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Json, SyntaxError> {
         self.skip_ws();
+        if self.budget == 0 {
+            return Err(self.error("too many values"));
+        }
+        self.budget -= 1;
         match self.peek() {
             None => Err(self.error("unexpected end of input")),
             Some(b'n') => self.literal(b"null", Json::Null),
@@ -536,8 +569,20 @@ impl core::fmt::Display for ShapeError {
 
 fn shape(field: &str, expected: &'static str) -> ShapeError {
     ShapeError {
-        field: field.into(),
+        field: bounded_name(field),
         expected,
+    }
+}
+
+/// A member name for an error message, cut at [`MAX_NAME_IN_ERROR`] characters.
+fn bounded_name(name: &str) -> String {
+    match name.char_indices().nth(MAX_NAME_IN_ERROR) {
+        None => name.into(),
+        Some((cut, _)) => {
+            let mut short = String::from(&name[..cut]);
+            short.push('…');
+            short
+        }
     }
 }
 
@@ -617,11 +662,15 @@ impl Fields {
         }
     }
 
-    /// An optional number.
+    /// An optional finite number (serde_json refused the ones beyond `f64`'s range too).
     pub fn opt_f64(&mut self, key: &str) -> Result<Option<f64>, ShapeError> {
         match self.take(key)? {
             None => Ok(None),
-            Some(v @ Json::Number(_)) => v.as_f64().map(Some).ok_or_else(|| shape(key, "a number")),
+            Some(v @ Json::Number(_)) => v
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| shape(key, "a number")),
             Some(_) => Err(shape(key, "a number")),
         }
     }
@@ -661,7 +710,7 @@ impl Fields {
 }
 
 fn nested(key: &str, inner: ShapeError) -> ShapeError {
-    let mut field = String::from(key);
+    let mut field = bounded_name(key);
     if inner.field != "(value)" {
         field.push('.');
         field.push_str(&inner.field);
@@ -677,6 +726,9 @@ pub fn string_map(value: Json) -> Result<StringMap, ShapeError> {
     let Json::Object(members) = value else {
         return Err(shape("(value)", "an object of strings"));
     };
+    if members.len() > MAX_MAP_ENTRIES {
+        return Err(shape("(value)", "an object of at most 1024 strings"));
+    }
     let mut map = StringMap::new();
     for (k, v) in members {
         match v {
@@ -687,10 +739,11 @@ pub fn string_map(value: Json) -> Result<StringMap, ShapeError> {
     Ok(map)
 }
 
-/// The string members of `members` (others are skipped), as a map (a later duplicate wins).
+/// The string members of `members` (others are skipped, and any beyond [`MAX_MAP_ENTRIES`]), as a
+/// map (a later duplicate wins).
 pub fn string_members(members: Vec<(String, Json)>) -> StringMap {
     let mut map = StringMap::new();
-    for (k, v) in members {
+    for (k, v) in members.into_iter().take(MAX_MAP_ENTRIES) {
         if let Json::String(s) = v {
             map.insert(k, s);
         }
@@ -880,6 +933,75 @@ mod tests {
         assert_eq!(ObjectWriter::new().finish(), "{}");
     }
 
+    #[test]
+    fn duplicates_read_last_like_json_parse() {
+        let v = parse(br#"{"exp":1,"sub":"a","exp":2}"#).unwrap();
+        assert_eq!(v.get("exp").and_then(Json::as_i64), Some(2));
+        assert_eq!(v.get("sub").and_then(Json::as_str), Some("a"));
+        let mut fields = Fields::of(v).unwrap();
+        assert_eq!(fields.take("exp").unwrap_err().field, "exp");
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused() {
+        let mut many = String::from("[");
+        for i in 0..MAX_VALUES {
+            if i > 0 {
+                many.push(',');
+            }
+            many.push('0');
+        }
+        many.push(']');
+        // The array itself is one value: MAX_VALUES zeros inside it is one too many.
+        assert_eq!(parse(many.as_bytes()).unwrap_err().what, "too many values");
+        let fits = alloc::format!("[{}]", &many[1..many.len() - 3]);
+        assert!(parse(fits.as_bytes()).is_ok());
+
+        let mut members = Vec::new();
+        for i in 0..=MAX_MAP_ENTRIES {
+            members.push((alloc::format!("k{i}"), Json::String(String::new())));
+        }
+        let err = string_map(Json::Object(members.clone())).unwrap_err();
+        assert_eq!(err.expected, "an object of at most 1024 strings");
+        assert_eq!(string_members(members).len(), MAX_MAP_ENTRIES);
+
+        let long_name = "n".repeat(10_000);
+        let err = string_map(Json::Object(alloc::vec![(long_name, Json::Null)])).unwrap_err();
+        assert_eq!(err.field.chars().count(), MAX_NAME_IN_ERROR + 1);
+        assert!(err.field.ends_with('…'));
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_not_read_as_infinity() {
+        let mut fields = Fields::of(parse(br#"{"D":1e400,"E":-1e400,"F":1.5}"#).unwrap()).unwrap();
+        assert_eq!(fields.opt_f64("D").unwrap_err().field, "D");
+        assert_eq!(fields.opt_f64("E").unwrap_err().field, "E");
+        assert_eq!(fields.opt_f64("F"), Ok(Some(1.5)));
+    }
+
+    #[test]
+    fn hand_built_numbers_cannot_inject_text() {
+        let v = Json::Object(alloc::vec![
+            ("a".into(), Json::Number("1,\"admin\":true".into())),
+            ("b".into(), Json::Number("-0.5e+3".into())),
+        ]);
+        let mut out = String::new();
+        v.write(&mut out);
+        assert_eq!(out, r#"{"a":null,"b":-0.5e+3}"#);
+    }
+
+    /// `s` with every character written as `\uXXXX` (a surrogate pair above U+FFFF), hex in one case.
+    fn unicode_escaped(s: &str, upper: bool) -> String {
+        let mut out = String::from("\"");
+        for unit in s.encode_utf16() {
+            let hex = alloc::format!("{unit:04x}");
+            out.push_str("\\u");
+            out.push_str(&if upper { hex.to_uppercase() } else { hex });
+        }
+        out.push('"');
+        out
+    }
+
     fn arb_json() -> impl Strategy<Value = Json> {
         let leaf = prop_oneof![
             Just(Json::Null),
@@ -905,6 +1027,29 @@ mod tests {
         #[test]
         fn never_panics_on_json_like_text(text in "[\\[\\]{}\",:\\\\u0-9a-fA-Ftrunlsebr .eE+-]{0,64}") {
             let _ = parse(text.as_bytes());
+        }
+
+        /// The same verdict as serde_json on JSON-like text, and the same value when both accept
+        /// (numbers beyond f64, which serde_json refuses and this reader keeps as text, aside).
+        #[test]
+        fn agrees_with_serde_json(text in "[\\[\\]{}\",:\\\\u0-9a-fA-Ftrunlsebr .eE+-]{0,48}") {
+            let ours = parse(text.as_bytes());
+            let theirs = serde_json::from_str::<serde_json::Value>(&text);
+            if let Err(e) = &theirs {
+                prop_assume!(!e.to_string().contains("out of range"));
+            }
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                let mut out = String::new();
+                ours.write(&mut out);
+                prop_assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), theirs);
+            }
+        }
+
+        #[test]
+        fn unicode_escapes_read_back(s in any::<String>(), upper in any::<bool>()) {
+            let text = unicode_escaped(&s, upper);
+            prop_assert_eq!(parse(text.as_bytes()), Ok(Json::String(s)));
         }
 
         #[test]

@@ -44,10 +44,26 @@ fn malformed(field: &'static str, detail: impl Into<String>) -> Error {
     Error::protocol(ProtocolErrorKind::MalformedToken, field, detail)
 }
 
+/// Most members a token's header or payload may have (ID tokens carry tens of claims); also keeps
+/// the duplicate check below cheap.
+const MAX_CLAIMS: usize = 512;
+
 fn json_object(segment: &str, field: &'static str) -> Result<Json> {
     let bytes = base64url_decode(segment, field)
         .map_err(|e| malformed(field, format!("not base64url ({e})")))?;
     match json::parse(&bytes) {
+        Ok(Json::Object(members)) if members.len() > MAX_CLAIMS => {
+            Err(malformed(field, "more members than a token has"))
+        }
+        // RFC 7519 §4: a claim given twice is refused (readers would disagree on which one counts).
+        Ok(Json::Object(members))
+            if members
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| members.iter().take(i).any(|(earlier, _)| earlier == k)) =>
+        {
+            Err(malformed(field, "a member given twice"))
+        }
         Ok(object @ Json::Object(_)) => Ok(object),
         Ok(_) => Err(malformed(field, "not a JSON object")),
         Err(e) => Err(malformed(field, format!("not JSON: {e}"))),
@@ -170,6 +186,24 @@ mod tests {
             base64url_encode(header.as_bytes()),
             base64url_encode(payload.as_bytes())
         )
+    }
+
+    #[test]
+    fn a_claim_given_twice_is_refused() {
+        // First-wins here and last-wins in JSON.parse would let a page and the kit disagree.
+        let t = token(
+            r#"{"alg":"RS256"}"#,
+            r#"{"cognito:username":"alice","exp":1,"cognito:username":"mallory","exp":9999999999}"#,
+        );
+        let e = Jwt::decode(&t).unwrap_err();
+        assert_eq!(e.code(), "MalformedToken");
+        assert!(e.to_string().contains("a member given twice"), "{e}");
+        let many: Vec<String> = (0..=MAX_CLAIMS).map(|i| format!("\"c{i}\":1")).collect();
+        let t = token(r#"{"alg":"RS256"}"#, &format!("{{{}}}", many.join(",")));
+        assert!(Jwt::decode(&t)
+            .unwrap_err()
+            .to_string()
+            .contains("more members than a token has"));
     }
 
     #[test]

@@ -212,10 +212,20 @@ mod fetch {
                 };
                 transport(kind, &e)
             })?;
+            let body = Uint8Array::new(&body);
+            if body.length() > crate::api::MAX_REPLY_BYTES {
+                // The service's replies are a few kilobytes: this is not one of them, and copying
+                // it into the wasm's memory could exhaust it.
+                return Err(Error::protocol(
+                    crate::error::ProtocolErrorKind::UnexpectedResponse,
+                    "reply body",
+                    format!("HTTP {status}: {} bytes, more than a reply can be", body.length()),
+                ));
+            }
             Ok(HttpReply {
                 status,
                 error_type,
-                body: Uint8Array::new(&body).to_vec(),
+                body: body.to_vec(),
             })
         }
 

@@ -122,6 +122,10 @@ fn reply_error(
     })
 }
 
+/// Largest reply body the kit reads (the service's are a few kilobytes); larger ones are refused
+/// with `UnexpectedResponse` before they are copied or parsed.
+pub const MAX_REPLY_BYTES: u32 = 1 << 20;
+
 /// Parses a reply of the JSON API: a 2xx body into `T` (an empty body reads as `{}`), anything else
 /// into [`Error::Service`] with the code from `x-amzn-errortype`, `__type` or `code`. A body that is
 /// not JSON (a proxy's HTML page) is [`ProtocolErrorKind::NotJson`].
