@@ -576,14 +576,13 @@ fn shape(field: &str, expected: &'static str) -> ShapeError {
 
 /// A member name for an error message, cut at [`MAX_NAME_IN_ERROR`] characters.
 fn bounded_name(name: &str) -> String {
-    match name.char_indices().nth(MAX_NAME_IN_ERROR) {
-        None => name.into(),
-        Some((cut, _)) => {
-            let mut short = String::from(&name[..cut]);
-            short.push('…');
-            short
-        }
+    // chars().take() rather than slicing: a slice brings core's panic message machinery (and its
+    // Unicode tables) into the wasm.
+    let mut short: String = name.chars().take(MAX_NAME_IN_ERROR).collect();
+    if short.len() < name.len() {
+        short.push('…');
     }
+    short
 }
 
 /// Types read from a JSON value.
