@@ -12,6 +12,7 @@
 use crate::api::operations::StringMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Deepest nesting accepted (serde_json's default limit too).
 pub const MAX_DEPTH: usize = 128;
@@ -181,8 +182,9 @@ impl Default for ObjectWriter {
 impl ObjectWriter {
     /// An object with no members yet.
     pub fn new() -> Self {
-        // Room for a typical body up front: fewer reallocations leave fewer copies of secrets behind.
-        let mut out = String::with_capacity(512);
+        // Room for the largest body the kit writes (a stored record with three tokens, ~5 KB) up
+        // front: a buffer that regrows leaves a copy of what it held (tokens) in freed memory.
+        let mut out = String::with_capacity(8192);
         out.push('{');
         ObjectWriter { out, empty: true }
     }
@@ -493,7 +495,8 @@ impl<'a> Parser<'a> {
                 _ => bound += 1,
             }
         }
-        let mut out: Vec<u8> = Vec::with_capacity(bound);
+        // Zeroized when dropped: a string that fails half way may hold part of a token.
+        let mut out: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(bound));
         loop {
             let Some(c) = self.peek() else {
                 return Err(self.error("unterminated string"));
@@ -547,7 +550,10 @@ impl<'a> Parser<'a> {
                 _ => out.push(c),
             }
         }
-        String::from_utf8(out).map_err(|_| self.error("invalid UTF-8 in a string"))
+        String::from_utf8(core::mem::take(&mut *out)).map_err(|e| {
+            e.into_bytes().zeroize();
+            self.error("invalid UTF-8 in a string")
+        })
     }
 }
 
@@ -611,8 +617,9 @@ impl Fields {
         let Some(i) = self.members.iter().position(|(k, _)| k == key) else {
             return Ok(None);
         };
-        let (_, value) = self.members.swap_remove(i);
+        let (_, mut value) = self.members.swap_remove(i);
         if self.members.iter().any(|(k, _)| k == key) {
+            wipe(&mut value);
             return Err(shape(key, "one member of this name (duplicate)"));
         }
         Ok(match value {
@@ -705,6 +712,32 @@ impl Fields {
             None => Ok(StringMap::new()),
             Some(v) => string_map(v).map_err(|e| nested(key, e)),
         }
+    }
+}
+
+/// What was not taken out of a reply (unknown members, the rest after an error) may hold tokens:
+/// it is zeroized, not just freed.
+impl Drop for Fields {
+    fn drop(&mut self) {
+        for (k, v) in &mut self.members {
+            k.zeroize();
+            wipe(v);
+        }
+    }
+}
+
+/// Zeroizes the text of a value (nesting is bounded by [`MAX_DEPTH`], so the recursion is too).
+fn wipe(value: &mut Json) {
+    match value {
+        Json::String(s) | Json::Number(s) => s.zeroize(),
+        Json::Array(items) => items.iter_mut().for_each(wipe),
+        Json::Object(members) => {
+            for (k, v) in members {
+                k.zeroize();
+                wipe(v);
+            }
+        }
+        Json::Null | Json::Bool(_) => {}
     }
 }
 

@@ -12,14 +12,25 @@ use alloc::vec::Vec;
 use core::future::Future;
 
 /// What came back from the service: the status, the `x-amzn-errortype` header and the body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The body (tokens, often) is zeroized when dropped and left out of `Debug`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpReply {
     /// The HTTP status.
     pub status: u16,
     /// The `x-amzn-errortype` header, when present.
     pub error_type: Option<String>,
     /// The body.
-    pub body: Vec<u8>,
+    pub body: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for HttpReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpReply")
+            .field("status", &self.status)
+            .field("error_type", &self.error_type)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 /// What the client needs from its platform.
@@ -225,7 +236,7 @@ mod fetch {
             Ok(HttpReply {
                 status,
                 error_type,
-                body: body.to_vec(),
+                body: body.to_vec().into(),
             })
         }
 
@@ -285,5 +296,22 @@ mod fetch {
             });
             let _ = JsFuture::from(promise).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HttpReply;
+
+    #[test]
+    fn debug_leaves_the_body_out() {
+        let reply = HttpReply {
+            status: 200,
+            error_type: None,
+            body: br#"{"AuthenticationResult":{"AccessToken":"eyJsecret"}}"#.to_vec().into(),
+        };
+        let shown = alloc::format!("{reply:?}");
+        assert_eq!(shown, "HttpReply { status: 200, error_type: None, body: <52 bytes> }");
+        assert!(!shown.contains("secret"));
     }
 }

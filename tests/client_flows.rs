@@ -107,7 +107,7 @@ impl Runtime for Mock {
             Ok((status, body)) => Ok(HttpReply {
                 status,
                 error_type: None,
-                body: body.into_bytes(),
+                body: body.into_bytes().into(),
             }),
             Err(kind) => Err(Error::Transport(TransportError {
                 kind,
