@@ -1,6 +1,6 @@
 // The hosted-UI replacement pages: one document, one view per step (chosen by the URL's hash), all
 // built on the cognito-kit package. Nothing here logs, and no code or token is put in a URL.
-import { CognitoError } from './cognito-kit/index.js';
+import { CognitoError, SrpClient } from './cognito-kit/index.js';
 import { applyBranding, createAuth, loadConfig, redirectTarget } from './config.js';
 import { qrSvg } from './qr.js';
 import { passwordRules } from './rules.js';
@@ -814,6 +814,15 @@ async function main() {
   }
   $('[data-loading]').hidden = true;
   window.addEventListener('hashchange', route);
+  // Warm the SRP code while the user types: the first SrpClient builds the group's tables and gets
+  // the wasm past its first, slow tier, so the sign-in itself does not wait for that.
+  (window.requestIdleCallback ?? setTimeout)(() => {
+    try {
+      new SrpClient().free();
+    } catch {
+      // Only a warm-up: the sign-in reports any real problem.
+    }
+  });
   // The skip link moves focus to the view's heading without touching the hash (the router's).
   $('.skip').addEventListener('click', (event) => {
     event.preventDefault();
