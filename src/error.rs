@@ -225,12 +225,26 @@ pub struct ProtocolError {
     pub raw: Option<String>,
 }
 
-/// `"text"` for error messages. Debug formatting (`{:?}`) would quote it too, but its escaping brings
-/// the Unicode tables of `char::escape_debug` into the wasm.
+/// `"text"` for error messages, with `"`, `\` and ASCII control characters escaped (the text may
+/// come from the peer: no raw newline or quote reaches an app's logs). Debug formatting (`{:?}`)
+/// would do the same, but its escaping brings the Unicode tables of `char::escape_debug` into the wasm.
 pub(crate) fn quoted(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    out.push_str(text);
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\0'..='\x1f' | '\x7f' => {
+                let b = c as u8;
+                out.push_str("\\x");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+            c => out.push(c),
+        }
+    }
     out.push('"');
     out
 }
@@ -322,6 +336,15 @@ impl std::error::Error for MisuseError {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quoted_escapes_what_could_forge_a_log_line() {
+        assert_eq!(
+            super::quoted("X\"\n[auth] ok\\\u{7f}é"),
+            "\"X\\\"\\x0a[auth] ok\\\\\\x7fé\""
+        );
+        assert_eq!(super::quoted_list(&["a", "b\r"]), "[\"a\", \"b\\x0d\"]");
+    }
+
     use super::*;
     use alloc::string::ToString;
 

@@ -224,19 +224,28 @@ mod fetch {
                 transport(kind, &e)
             })?;
             let body = Uint8Array::new(&body);
-            if body.length() > crate::api::MAX_REPLY_BYTES {
-                // The service's replies are a few kilobytes: this is not one of them, and copying
-                // it into the wasm's memory could exhaust it.
-                return Err(Error::protocol(
-                    crate::error::ProtocolErrorKind::UnexpectedResponse,
-                    "reply body",
-                    format!("HTTP {status}: {} bytes, more than a reply can be", body.length()),
-                ));
+            // The service's replies are a few kilobytes. A larger body is not copied into the
+            // wasm's memory (it could exhaust it): a 2xx one is refused, any other keeps its
+            // status (and so its retry rule) with a placeholder body.
+            let too_large = body.length() > crate::api::MAX_REPLY_BYTES;
+            if too_large && (200..300).contains(&status) {
+                return Err(Error::Protocol(crate::error::ProtocolError {
+                    kind: crate::error::ProtocolErrorKind::UnexpectedResponse,
+                    field: "reply body".into(),
+                    detail: format!("HTTP {status}: {} bytes, more than a reply can be", body.length()),
+                    status: Some(status),
+                    raw: None,
+                }));
             }
             Ok(HttpReply {
                 status,
                 error_type,
-                body: body.to_vec().into(),
+                body: if too_large {
+                    crate::api::OVERSIZED_BODY.to_vec()
+                } else {
+                    body.to_vec()
+                }
+                .into(),
             })
         }
 

@@ -620,3 +620,34 @@ fn reads_are_retried_with_backoff_but_sign_in_never_is() {
     );
     mock.done();
 }
+
+#[test]
+fn records_stored_by_earlier_versions_still_load() {
+    // The shape the serde-based version wrote (refresh_token as null, members in field order),
+    // with a member a later version might add: a signed-in user stays signed in across upgrades.
+    let mock = Mock::default();
+    let storage = MemoryStorage::new();
+    let now = 3_000_000;
+    let id = jwt(json!({"sub": "s-1", "cognito:username": "u-1", "token_use": "id", "iat": now, "exp": now + 3600, "email": "old@example.com"}));
+    let access = jwt(json!({"sub": "s-1", "username": "u-1", "token_use": "access", "iat": now, "exp": now + 3600}));
+    let record = json!({
+        "username": "u-1",
+        "signed_in_as": "old@example.com",
+        "id_token": id,
+        "access_token": access,
+        "refresh_token": null,
+        "clock_drift": 0,
+        "added_later": {"nested": [1, 2]},
+    });
+    let prefix = "cognito-kit.us-east-1_Pool.client123";
+    block_on(storage.set(&format!("{prefix}.lastAuthUser"), "u-1")).unwrap();
+    block_on(storage.set(&format!("{prefix}.u-1.tokens"), &record.to_string())).unwrap();
+    let mut config = Config::new("us-east-1_Pool", "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    let auth = CognitoAuth::new(config, mock.clone(), storage).unwrap();
+    mock.0.now_millis.set((now as f64 + 10.0) * 1000.0);
+    let session = block_on(auth.get_session()).unwrap();
+    assert_eq!(session.username, "u-1");
+    assert_eq!(session.id_token.expose_secret(), id);
+    mock.done();
+}

@@ -81,9 +81,11 @@ const fn n_bytes() -> [u8; BYTES] {
 /// N as big-endian bytes.
 pub const N_BYTES: [u8; BYTES] = n_bytes();
 
-/// A number below 2^3080 in 28-bit limbs, little-endian. Zeroed on drop.
+/// A number below 2^3080 in 28-bit limbs, little-endian. Zeroed on drop. The limbs are private:
+/// every limb must stay below 2^28 for the column sums to fit in 64 bits, and only this crate's
+/// conversions guarantee it. `==` takes variable time: compare only public values with it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Num(pub [u32; LIMBS]);
+pub struct Num([u32; LIMBS]);
 
 impl Drop for Num {
     fn drop(&mut self) {
@@ -395,6 +397,7 @@ fn column_range(k: usize) -> (usize, usize) {
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 pub fn dot(x: &[u32], y: &[u32]) -> u64 {
+    debug_assert_eq!(x.len(), y.len());
     dot_scalar(x, y)
 }
 
@@ -407,11 +410,12 @@ pub fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
 }
 
 /// Σ x[i]·y[i] with wasm SIMD: `i64x2.extmul_{low,high}_i32x4_u` make four 32×32→64 products from
-/// two 128-bit loads, summed in two 64-bit lanes.
+/// two 128-bit loads, summed in two 64-bit lanes. `x` and `y` must have the same length.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 #[allow(unsafe_code)]
 pub fn dot(x: &[u32], y: &[u32]) -> u64 {
+    debug_assert_eq!(x.len(), y.len());
     use core::arch::wasm32::{
         u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane,
         u64x2_splat, v128, v128_load,

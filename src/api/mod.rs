@@ -126,6 +126,10 @@ fn reply_error(
 /// with `UnexpectedResponse` before they are copied or parsed.
 pub const MAX_REPLY_BYTES: u32 = 1 << 20;
 
+/// What stands for a non-2xx body over [`MAX_REPLY_BYTES`]: not JSON, so the reply reads as a
+/// proxy's page would (`NotJsonReply`, retryable on 5xx/429), and the text says why.
+pub const OVERSIZED_BODY: &[u8] = b"(reply body over 1 MiB, not read)";
+
 /// Parses a reply of the JSON API: a 2xx body into `T` (an empty body reads as `{}`), anything else
 /// into [`Error::Service`] with the code from `x-amzn-errortype`, `__type` or `code`. A body that is
 /// not JSON (a proxy's HTML page) is [`ProtocolErrorKind::NotJson`].
@@ -160,6 +164,22 @@ pub fn reply_failure(status: u16, error_type_header: Option<&str>, body: &[u8]) 
 /// The JSON of a 2xx reply, or the error any other reply stands for. Not generic: one copy serves
 /// every operation.
 fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Result<Json> {
+    // A body beyond any reply of the service (from runtimes that did not refuse it already): its
+    // content is not read, but the status still says what happened (and whether to retry).
+    let body = if body.len() > MAX_REPLY_BYTES as usize {
+        if (200..300).contains(&status) {
+            return Err(Error::Protocol(ProtocolError {
+                kind: ProtocolErrorKind::UnexpectedResponse,
+                field: "reply body".into(),
+                detail: format!("HTTP {status}: more than {MAX_REPLY_BYTES} bytes"),
+                status: Some(status),
+                raw: None,
+            }));
+        }
+        OVERSIZED_BODY
+    } else {
+        body
+    };
     let body_or_empty: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -216,6 +236,33 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn oversized_bodies_are_not_read_but_keep_their_status() {
+        let huge = alloc::vec![b' '; MAX_REPLY_BYTES as usize + 1];
+        let e = parse_reply::<operations::Empty>(200, None, &huge).unwrap_err();
+        assert_eq!(e.code(), "UnexpectedResponse");
+        // A 503 page of any size is still a 503: retryable, with its status.
+        let e = parse_reply::<operations::Empty>(503, None, &huge).unwrap_err();
+        assert!(e.retryable(), "{e:?}");
+        assert_eq!(e.code(), "NotJsonReply");
+        let Error::Protocol(p) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(p.status, Some(503));
+        assert!(p.raw.as_deref().is_some_and(|r| r.contains("over 1 MiB")), "{p:?}");
+        assert_eq!(reply_failure(503, None, &huge).map(|e| e.retryable()), Some(true));
+    }
+
+    #[test]
+    fn requests_do_not_show_their_secrets_in_debug() {
+        let request = operations::ChangePassword {
+            previous_password: "old-Secret1",
+            proposed_password: "new-Secret2",
+            access_token: "eyJ.token.sig",
+        };
+        assert_eq!(alloc::format!("{request:?}"), "ChangePassword { .. }");
+    }
+
     use super::*;
     use crate::json::{Fields, ShapeError};
 

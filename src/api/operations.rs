@@ -197,7 +197,7 @@ pub struct NewDeviceMetadata {
 }
 
 /// The reply of `InitiateAuth` and `RespondToAuthChallenge`: either tokens or the next challenge.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthReply {
     /// The next challenge, when there is one.
     pub challenge_name: Option<String>,
@@ -212,7 +212,6 @@ pub struct AuthReply {
 }
 
 /// `InitiateAuth`.
-#[derive(Debug)]
 pub struct InitiateAuth<'a> {
     /// `USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, `CUSTOM_AUTH`, `USER_AUTH`.
     pub auth_flow: &'a str,
@@ -226,7 +225,6 @@ pub struct InitiateAuth<'a> {
 operation!(InitiateAuth, AuthReply);
 
 /// `RespondToAuthChallenge`.
-#[derive(Debug)]
 pub struct RespondToAuthChallenge<'a> {
     /// The challenge being answered.
     pub challenge_name: &'a str,
@@ -249,7 +247,6 @@ pub struct TokensReply {
 }
 
 /// `GetTokensFromRefreshToken` (refresh with rotation support).
-#[derive(Debug)]
 pub struct GetTokensFromRefreshToken<'a> {
     /// The refresh token.
     pub refresh_token: &'a str,
@@ -263,7 +260,6 @@ pub struct GetTokensFromRefreshToken<'a> {
 operation!(GetTokensFromRefreshToken, TokensReply);
 
 /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
-#[derive(Debug)]
 pub struct RevokeToken<'a> {
     /// The refresh token.
     pub token: &'a str,
@@ -275,7 +271,6 @@ pub struct RevokeToken<'a> {
 operation!(RevokeToken, Empty);
 
 /// `GlobalSignOut`: signs the user out of every device.
-#[derive(Debug)]
 pub struct GlobalSignOut<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -296,7 +291,6 @@ pub struct SignUpReply {
 }
 
 /// `SignUp`.
-#[derive(Debug)]
 pub struct SignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
@@ -321,7 +315,6 @@ pub struct ConfirmSignUpReply {
 }
 
 /// `ConfirmSignUp`.
-#[derive(Debug)]
 pub struct ConfirmSignUp<'a> {
     /// The app client id.
     pub client_id: &'a str,
@@ -346,7 +339,6 @@ pub struct CodeDeliveryReply {
 }
 
 /// `ResendConfirmationCode`.
-#[derive(Debug)]
 pub struct ResendConfirmationCode<'a> {
     /// The app client id.
     pub client_id: &'a str,
@@ -358,7 +350,6 @@ pub struct ResendConfirmationCode<'a> {
 operation!(ResendConfirmationCode, CodeDeliveryReply);
 
 /// `ForgotPassword`.
-#[derive(Debug)]
 pub struct ForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
@@ -370,7 +361,6 @@ pub struct ForgotPassword<'a> {
 operation!(ForgotPassword, CodeDeliveryReply);
 
 /// `ConfirmForgotPassword`.
-#[derive(Debug)]
 pub struct ConfirmForgotPassword<'a> {
     /// The app client id.
     pub client_id: &'a str,
@@ -386,7 +376,6 @@ pub struct ConfirmForgotPassword<'a> {
 operation!(ConfirmForgotPassword, Empty);
 
 /// `ChangePassword`.
-#[derive(Debug)]
 pub struct ChangePassword<'a> {
     /// The current password.
     pub previous_password: &'a str,
@@ -411,7 +400,6 @@ pub struct GetUserReply {
 }
 
 /// `GetUser`.
-#[derive(Debug)]
 pub struct GetUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -426,7 +414,6 @@ pub struct UpdateUserAttributesReply {
 }
 
 /// `UpdateUserAttributes`.
-#[derive(Debug)]
 pub struct UpdateUserAttributes<'a> {
     /// The attributes to set.
     pub user_attributes: &'a [AttributeType],
@@ -436,7 +423,6 @@ pub struct UpdateUserAttributes<'a> {
 operation!(UpdateUserAttributes, UpdateUserAttributesReply);
 
 /// `VerifyUserAttribute`.
-#[derive(Debug)]
 pub struct VerifyUserAttribute<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -448,7 +434,6 @@ pub struct VerifyUserAttribute<'a> {
 operation!(VerifyUserAttribute, Empty);
 
 /// `GetUserAttributeVerificationCode`.
-#[derive(Debug)]
 pub struct GetUserAttributeVerificationCode<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -458,7 +443,6 @@ pub struct GetUserAttributeVerificationCode<'a> {
 operation!(GetUserAttributeVerificationCode, CodeDeliveryReply);
 
 /// `DeleteUserAttributes`.
-#[derive(Debug)]
 pub struct DeleteUserAttributes<'a> {
     /// The attribute names to delete.
     pub user_attribute_names: &'a [&'a str],
@@ -468,7 +452,6 @@ pub struct DeleteUserAttributes<'a> {
 operation!(DeleteUserAttributes, Empty);
 
 /// `DeleteUser`.
-#[derive(Debug)]
 pub struct DeleteUser<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -476,7 +459,7 @@ pub struct DeleteUser<'a> {
 operation!(DeleteUser, Empty);
 
 /// The reply of `AssociateSoftwareToken`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AssociateSoftwareTokenReply {
     /// The TOTP secret (base32) to put in an authenticator app.
     pub secret_code: String,
@@ -485,7 +468,6 @@ pub struct AssociateSoftwareTokenReply {
 }
 
 /// `AssociateSoftwareToken`: with an access token (signed in) or a session (MFA_SETUP).
-#[derive(Debug)]
 pub struct AssociateSoftwareToken<'a> {
     /// The access token, when signed in.
     pub access_token: Option<&'a str>,
@@ -504,7 +486,6 @@ pub struct VerifySoftwareTokenReply {
 }
 
 /// `VerifySoftwareToken`.
-#[derive(Debug)]
 pub struct VerifySoftwareToken<'a> {
     /// The access token, when signed in.
     pub access_token: Option<&'a str>,
@@ -527,7 +508,6 @@ pub struct MfaSettings {
 }
 
 /// `SetUserMFAPreference`.
-#[derive(Debug)]
 pub struct SetUserMfaPreference<'a> {
     /// SMS.
     pub sms_mfa_settings: Option<MfaSettings>,
@@ -545,7 +525,6 @@ impl Operation for SetUserMfaPreference<'_> {
 }
 
 /// `DeviceSecretVerifierConfig` of `ConfirmDevice`.
-#[derive(Debug)]
 pub struct DeviceSecretVerifierConfig<'a> {
     /// base64 of padHex(g^x mod N).
     pub password_verifier: &'a str,
@@ -561,7 +540,6 @@ pub struct ConfirmDeviceReply {
 }
 
 /// `ConfirmDevice`.
-#[derive(Debug)]
 pub struct ConfirmDevice<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -575,7 +553,6 @@ pub struct ConfirmDevice<'a> {
 operation!(ConfirmDevice, ConfirmDeviceReply);
 
 /// `UpdateDeviceStatus`.
-#[derive(Debug)]
 pub struct UpdateDeviceStatus<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -587,7 +564,6 @@ pub struct UpdateDeviceStatus<'a> {
 operation!(UpdateDeviceStatus, Empty);
 
 /// `ForgetDevice`.
-#[derive(Debug)]
 pub struct ForgetDevice<'a> {
     /// The access token.
     pub access_token: Option<&'a str>,
@@ -621,7 +597,6 @@ pub struct ListDevicesReply {
 }
 
 /// `ListDevices`.
-#[derive(Debug)]
 pub struct ListDevices<'a> {
     /// The access token.
     pub access_token: &'a str,
@@ -640,7 +615,6 @@ pub struct GetDeviceReply {
 }
 
 /// `GetDevice`.
-#[derive(Debug)]
 pub struct GetDevice<'a> {
     /// The device's key.
     pub device_key: &'a str,
@@ -1129,6 +1103,67 @@ mod string_map_tests {
         assert!(!map.is_empty());
         let owned: Vec<(String, String)> = map.into_iter().collect();
         assert_eq!(owned[1], ("b".to_string(), "3".to_string()));
+    }
+}
+
+/// Requests carry passwords, tokens, codes and sessions: their `Debug` names the operation only.
+macro_rules! debug_names_only {
+    ($($t:ident),* $(,)?) => {$(
+        impl core::fmt::Debug for $t<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { .. }"))
+            }
+        }
+    )*};
+}
+
+debug_names_only!(
+    InitiateAuth,
+    RespondToAuthChallenge,
+    GetTokensFromRefreshToken,
+    RevokeToken,
+    GlobalSignOut,
+    SignUp,
+    ConfirmSignUp,
+    ResendConfirmationCode,
+    ForgotPassword,
+    ConfirmForgotPassword,
+    ChangePassword,
+    GetUser,
+    UpdateUserAttributes,
+    VerifyUserAttribute,
+    GetUserAttributeVerificationCode,
+    DeleteUserAttributes,
+    DeleteUser,
+    AssociateSoftwareToken,
+    VerifySoftwareToken,
+    SetUserMfaPreference,
+    DeviceSecretVerifierConfig,
+    ConfirmDevice,
+    UpdateDeviceStatus,
+    ForgetDevice,
+    ListDevices,
+    GetDevice,
+);
+
+impl core::fmt::Debug for AuthReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthReply")
+            .field("challenge_name", &self.challenge_name)
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .field("challenge_parameters", &self.challenge_parameters)
+            .field("authentication_result", &self.authentication_result)
+            .field("available_challenges", &self.available_challenges)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for AssociateSoftwareTokenReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AssociateSoftwareTokenReply")
+            .field("secret_code", &"<redacted>")
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
