@@ -232,7 +232,10 @@ mod fetch {
                 return Err(Error::Protocol(crate::error::ProtocolError {
                     kind: crate::error::ProtocolErrorKind::UnexpectedResponse,
                     field: "reply body".into(),
-                    detail: format!("HTTP {status}: {} bytes, more than a reply can be", body.length()),
+                    detail: format!(
+                        "HTTP {status}: {} bytes, more than a reply can be",
+                        body.length()
+                    ),
                     status: Some(status),
                     raw: None,
                 }));
@@ -317,10 +320,15 @@ mod tests {
         let reply = HttpReply {
             status: 200,
             error_type: None,
-            body: br#"{"AuthenticationResult":{"AccessToken":"eyJsecret"}}"#.to_vec().into(),
+            body: br#"{"AuthenticationResult":{"AccessToken":"eyJsecret"}}"#
+                .to_vec()
+                .into(),
         };
         let shown = alloc::format!("{reply:?}");
-        assert_eq!(shown, "HttpReply { status: 200, error_type: None, body: <52 bytes> }");
+        assert_eq!(
+            shown,
+            "HttpReply { status: 200, error_type: None, body: <52 bytes> }"
+        );
         assert!(!shown.contains("secret"));
     }
 }

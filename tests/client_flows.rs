@@ -628,8 +628,12 @@ fn records_stored_by_earlier_versions_still_load() {
     let mock = Mock::default();
     let storage = MemoryStorage::new();
     let now = 3_000_000;
-    let id = jwt(json!({"sub": "s-1", "cognito:username": "u-1", "token_use": "id", "iat": now, "exp": now + 3600, "email": "old@example.com"}));
-    let access = jwt(json!({"sub": "s-1", "username": "u-1", "token_use": "access", "iat": now, "exp": now + 3600}));
+    let id = jwt(
+        json!({"sub": "s-1", "cognito:username": "u-1", "token_use": "id", "iat": now, "exp": now + 3600, "email": "old@example.com"}),
+    );
+    let access = jwt(
+        json!({"sub": "s-1", "username": "u-1", "token_use": "access", "iat": now, "exp": now + 3600}),
+    );
     let record = json!({
         "username": "u-1",
         "signed_in_as": "old@example.com",

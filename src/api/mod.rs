@@ -249,8 +249,14 @@ mod tests {
             panic!("{e:?}")
         };
         assert_eq!(p.status, Some(503));
-        assert!(p.raw.as_deref().is_some_and(|r| r.contains("over 1 MiB")), "{p:?}");
-        assert_eq!(reply_failure(503, None, &huge).map(|e| e.retryable()), Some(true));
+        assert!(
+            p.raw.as_deref().is_some_and(|r| r.contains("over 1 MiB")),
+            "{p:?}"
+        );
+        assert_eq!(
+            reply_failure(503, None, &huge).map(|e| e.retryable()),
+            Some(true)
+        );
     }
 
     #[test]
