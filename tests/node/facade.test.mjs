@@ -2,9 +2,8 @@
 // with the names and result shapes the facade promises.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { startEmulator, loadKit } from './emulator.mjs';
+import { startEmulator, loadKit, totp } from './emulator.mjs';
 
 const poolId = 'us-east-1_DemoPool1';
 const clientId = 'demopublicclient0000000001';
@@ -22,18 +21,6 @@ const auth = (extra = {}) => new kit.CognitoAuth({ userPoolId: poolId, clientId,
 async function outboxCode(username) {
   const res = await fetch(`${emulator.url.replace(/\/$/, "")}/_emulator/outbox?poolId=${poolId}&username=${encodeURIComponent(username)}`);
   return (await res.json())[0].code;
-}
-
-function totp(base32, now = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of base32.replace(/=+$/, '')) bits += alphabet.indexOf(c.toUpperCase()).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
-  const h = createHmac('sha1', key).update(counter).digest();
-  const o = h[19] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
 test('sign in with SRP, read the session and the user, sign out', async () => {

@@ -3,12 +3,11 @@
 // emulator's demo pool. Screenshots of every page go to test-output/pages/ (git-ignored).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from './emulator.mjs';
+import { startEmulator, totp } from './emulator.mjs';
 import { buildWww, callUserPool, serveWww } from '../../scripts/www.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,19 +47,6 @@ after(async () => {
   await mfaServer?.close();
   emulator?.stop();
 });
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */
-function totp(secret, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[19] & 15;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /** Every URL a tab requested or showed, to check that no secret ever travels in one. */
 const urlsSeen = [];
