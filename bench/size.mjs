@@ -1,6 +1,10 @@
 // Bundle sizes of what a browser downloads for sign-in + session: the kit's package (wasm + JS) and
 // the same job done with amazon-cognito-identity-js and with Amplify v6 Auth, each bundled by esbuild
 // (minified ESM for browsers). Prints raw, gzip -9 and brotli (quality 11) bytes.
+//
+//   node bench/size.mjs [--pkg DIR] [--kit-only]
+// --pkg measures another build of the package (bench/architecture.sh uses it); --kit-only leaves
+// out the two reference libraries.
 import { createRequire } from 'node:module';
 import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -40,8 +44,12 @@ const apps = {
     export { signIn, fetchAuthSession };`,
 };
 
+const args = process.argv.slice(2);
+const pkgAt = args.indexOf('--pkg');
+const pkgDir = pkgAt >= 0 ? args[pkgAt + 1] : join(root, 'pkg');
+const kitOnly = args.includes('--kit-only');
+
 const rows = [];
-const pkgDir = join(root, 'pkg');
 if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
   const wasm = readFileSync(join(pkgDir, 'cognito_kit_bg.wasm'));
   const js = readFileSync(join(pkgDir, 'cognito_kit.js'));
@@ -54,7 +62,7 @@ if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
 } else {
   console.log('(pkg/ not built: run make pkg for the kit\'s line)');
 }
-for (const [name, source] of Object.entries(apps)) {
+for (const [name, source] of kitOnly ? [] : Object.entries(apps)) {
   const file = join(out, `${name.replace(/\W+/g, '_')}.mjs`);
   writeFileSync(file, source);
   const result = await build({
