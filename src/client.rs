@@ -81,7 +81,7 @@ pub enum AuthFlow {
 }
 
 /// What the user must do next in a sign-in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NextStep {
     /// Signed in.
@@ -111,6 +111,47 @@ pub enum NextStep {
     ConfirmSignUp,
     /// The password must be reset (`forgot_password`).
     ResetPassword,
+}
+
+/// Written out so that the TOTP secret (and the URI that carries it) never reaches a log.
+impl core::fmt::Debug for NextStep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use NextStep as S;
+        match self {
+            S::Done => f.write_str("Done"),
+            S::ConfirmSignInWithSmsCode(d) => {
+                f.debug_tuple("ConfirmSignInWithSmsCode").field(d).finish()
+            }
+            S::ConfirmSignInWithTotpCode => f.write_str("ConfirmSignInWithTotpCode"),
+            S::ConfirmSignInWithEmailCode(d) => f
+                .debug_tuple("ConfirmSignInWithEmailCode")
+                .field(d)
+                .finish(),
+            S::ContinueSignInWithMfaSelection(o) => f
+                .debug_tuple("ContinueSignInWithMfaSelection")
+                .field(o)
+                .finish(),
+            S::ContinueSignInWithTotpSetup { .. } => f
+                .debug_struct("ContinueSignInWithTotpSetup")
+                .field("shared_secret", &crate::secret::Redacted)
+                .field("setup_uri", &crate::secret::Redacted)
+                .finish(),
+            S::ConfirmSignInWithNewPasswordRequired(a) => f
+                .debug_tuple("ConfirmSignInWithNewPasswordRequired")
+                .field(a)
+                .finish(),
+            S::ConfirmSignInWithCustomChallenge(p) => f
+                .debug_tuple("ConfirmSignInWithCustomChallenge")
+                .field(p)
+                .finish(),
+            S::ContinueSignInWithFirstFactorSelection(o) => f
+                .debug_tuple("ContinueSignInWithFirstFactorSelection")
+                .field(o)
+                .finish(),
+            S::ConfirmSignUp => f.write_str("ConfirmSignUp"),
+            S::ResetPassword => f.write_str("ResetPassword"),
+        }
+    }
 }
 
 /// The result of `sign_in` and `confirm_sign_in`.
@@ -1480,5 +1521,36 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 _ => return Ok(devices),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_step_debug_hides_the_totp_secret() {
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let step = NextStep::ContinueSignInWithTotpSetup {
+            shared_secret: secret.into(),
+            setup_uri: otpauth_uri("pool", "alice", secret),
+        };
+        let printed = format!("{step:?}");
+        assert!(
+            printed.starts_with("ContinueSignInWithTotpSetup"),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains("JBSWY3DP") && !printed.contains("otpauth"),
+            "{printed}"
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                NextStep::ConfirmSignInWithNewPasswordRequired(vec!["name".into()])
+            ),
+            r#"ConfirmSignInWithNewPasswordRequired(["name"])"#
+        );
+        assert_eq!(format!("{:?}", NextStep::Done), "Done");
     }
 }

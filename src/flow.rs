@@ -92,8 +92,8 @@ impl Challenge {
     }
 }
 
-/// Where a sign-in stands after a reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a sign-in stands after a reply. `Debug` leaves the challenge session out.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Signed in.
     SignedIn(AuthenticationResult),
@@ -106,6 +106,27 @@ pub enum Outcome {
         /// `USERNAME` for the answer: the challenge's own, else the one signing in.
         username: String,
     },
+}
+
+impl core::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Outcome::SignedIn(result) => f.debug_tuple("SignedIn").field(result).finish(),
+            Outcome::Challenge {
+                challenge,
+                session,
+                username,
+            } => f
+                .debug_struct("Challenge")
+                .field("challenge", challenge)
+                .field(
+                    "session",
+                    &session.as_ref().map(|_| crate::secret::Redacted),
+                )
+                .field("username", username)
+                .finish(),
+        }
+    }
 }
 
 fn unexpected(detail: String) -> Error {
@@ -228,8 +249,9 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
     })
 }
 
-/// What the user gives to answer a user-facing challenge.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the user gives to answer a user-facing challenge. `Debug` names the kind of answer only;
+/// [`zeroize`](zeroize::Zeroize::zeroize) clears it.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UserAnswer {
     /// An SMS, email or authenticator code.
@@ -248,6 +270,37 @@ pub enum UserAnswer {
     Custom(String),
     /// A passkey assertion (the JSON of the `PublicKeyCredential`).
     Credential(String),
+}
+
+impl core::fmt::Debug for UserAnswer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let kind = match self {
+            UserAnswer::Code(_) => "Code",
+            UserAnswer::Choice(_) => "Choice",
+            UserAnswer::NewPassword { .. } => "NewPassword",
+            UserAnswer::Custom(_) => "Custom",
+            UserAnswer::Credential(_) => "Credential",
+        };
+        f.debug_tuple(kind).field(&crate::secret::Redacted).finish()
+    }
+}
+
+impl zeroize::Zeroize for UserAnswer {
+    fn zeroize(&mut self) {
+        match self {
+            UserAnswer::Code(s)
+            | UserAnswer::Choice(s)
+            | UserAnswer::Custom(s)
+            | UserAnswer::Credential(s) => s.zeroize(),
+            UserAnswer::NewPassword {
+                password,
+                attributes,
+            } => {
+                password.zeroize();
+                attributes.zeroize();
+            }
+        }
+    }
 }
 
 /// The `ChallengeResponses` for a user-facing challenge: `USERNAME`, the challenge's answer key(s)
@@ -304,6 +357,8 @@ pub fn user_answer(
                 attributes,
             },
         ) => {
+            // In the map first: on the error below it is dropped, and so zeroed, with the map.
+            out.insert("NEW_PASSWORD".into(), password);
             let missing: Vec<&String> = required_attributes
                 .iter()
                 .filter(|a| !attributes.contains_key(a))
@@ -320,7 +375,7 @@ pub fn user_answer(
             for (name, value) in attributes {
                 out.insert(format!("{USER_ATTRIBUTES_PREFIX}{name}"), value);
             }
-            out.insert("NEW_PASSWORD".into(), password)
+            None
         }
         (Challenge::CustomChallenge(_), UserAnswer::Custom(text)) => {
             out.insert("ANSWER".into(), text)
@@ -328,7 +383,10 @@ pub fn user_answer(
         (Challenge::WebAuthn(_), UserAnswer::Credential(json)) => {
             out.insert("CREDENTIAL".into(), json)
         }
-        _ => return Err(wrong()),
+        (_, mut answer) => {
+            zeroize::Zeroize::zeroize(&mut answer);
+            return Err(wrong());
+        }
     };
     if let Some(hash) = secret_hash {
         out.insert("SECRET_HASH".into(), hash.into());
@@ -339,6 +397,61 @@ pub fn user_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_answers_or_sessions() {
+        let answers = [
+            UserAnswer::Code("123456".into()),
+            UserAnswer::Custom("secret-answer".into()),
+            UserAnswer::NewPassword {
+                password: "N3w-Passw0rd!".into(),
+                attributes: [("name".to_string(), "Alice".to_string())].into(),
+            },
+        ];
+        for a in &answers {
+            let printed = format!("{a:?}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+            for secret in ["123456", "secret-answer", "N3w-Passw0rd!", "Alice"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+        }
+        let mut r = reply("SMS_MFA", &[]);
+        r.session = Some("AYABeChallengeSessionValue".into());
+        let printed = format!("{:?}", interpret(r, "alice").unwrap());
+        assert!(
+            printed.contains("SmsMfa") && printed.contains("alice"),
+            "{printed}"
+        );
+        assert!(printed.contains("session: Some(<redacted>)"), "{printed}");
+        assert!(!printed.contains("AYABe"), "{printed}");
+    }
+
+    #[test]
+    fn answers_of_the_wrong_kind_are_cleared_and_refused() {
+        let err = user_answer(
+            &Challenge::SoftwareTokenMfa,
+            "alice",
+            UserAnswer::NewPassword {
+                password: "pw".into(),
+                attributes: StringMap::new(),
+            },
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "InvalidArgument");
+        let mut answer = UserAnswer::NewPassword {
+            password: "pw".into(),
+            attributes: [("a".to_string(), "b".to_string())].into(),
+        };
+        zeroize::Zeroize::zeroize(&mut answer);
+        assert_eq!(
+            answer,
+            UserAnswer::NewPassword {
+                password: String::new(),
+                attributes: StringMap::new(),
+            }
+        );
+    }
 
     fn reply(name: &str, params: &[(&str, &str)]) -> AuthReply {
         AuthReply {

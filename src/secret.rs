@@ -44,6 +44,15 @@ macro_rules! secret_string {
     };
 }
 
+/// Stands in for a secret in `Debug` output: prints `<redacted>`.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 secret_string!(
     /// A user's password.
     Password

@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::future::Future;
+use zeroize::Zeroize;
 
 /// An async key-value store (Web Storage, memory, or an app's own).
 pub trait Storage {
@@ -22,11 +23,29 @@ pub trait Storage {
 }
 
 /// Storage in memory: the default where no Web Storage exists (Node, some private modes), and for
-/// tests. Lost when the page or process ends.
-#[derive(Debug, Default)]
+/// tests. Lost when the page or process ends. Values hold tokens: a replaced or removed value is
+/// zeroed, and so is everything left when the store is dropped; `Debug` shows the keys only.
+#[derive(Default)]
 pub struct MemoryStorage {
     // A few records at most: a list, not a BTreeMap, whose removal code is several KB of wasm.
     items: RefCell<Vec<(String, String)>>,
+}
+
+impl core::fmt::Debug for MemoryStorage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryStorage")
+            .field("keys", &self.keys())
+            .finish()
+    }
+}
+
+impl Drop for MemoryStorage {
+    fn drop(&mut self) {
+        for (key, value) in self.items.get_mut().iter_mut() {
+            key.zeroize();
+            value.zeroize();
+        }
+    }
 }
 
 impl MemoryStorage {
@@ -56,14 +75,22 @@ impl Storage for MemoryStorage {
     async fn set(&self, key: &str, value: &str) -> Result<()> {
         let mut items = self.items.borrow_mut();
         match items.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = value.into(),
+            Some((_, v)) => {
+                v.zeroize();
+                v.push_str(value);
+            }
             None => items.push((key.into(), value.into())),
         }
         Ok(())
     }
 
     async fn remove(&self, key: &str) -> Result<()> {
-        self.items.borrow_mut().retain(|(k, _)| k != key);
+        let mut items = self.items.borrow_mut();
+        if let Some(i) = items.iter().position(|(k, _)| k == key) {
+            let (mut k, mut v) = items.swap_remove(i);
+            k.zeroize();
+            v.zeroize();
+        }
         Ok(())
     }
 }
@@ -121,6 +148,29 @@ mod tests {
             s.remove("k").await.unwrap();
             assert_eq!(s.get("k").await.unwrap(), None);
         });
+    }
+
+    #[test]
+    fn memory_storage_replaces_removes_and_debug_shows_keys_only() {
+        let s = MemoryStorage::new();
+        complete_in_one_poll(async {
+            s.set("a", "first-token-value").await.unwrap();
+            s.set("b", "x").await.unwrap();
+            s.set("a", "second").await.unwrap();
+            assert_eq!(s.get("a").await.unwrap().as_deref(), Some("second"));
+            s.set("a", "a-much-longer-third-value").await.unwrap();
+            assert_eq!(
+                s.get("a").await.unwrap().as_deref(),
+                Some("a-much-longer-third-value")
+            );
+            s.remove("a").await.unwrap();
+            s.remove("missing").await.unwrap();
+            assert_eq!(s.get("a").await.unwrap(), None);
+            assert_eq!(s.get("b").await.unwrap().as_deref(), Some("x"));
+        });
+        assert_eq!(s.keys(), ["b"]);
+        let printed = format!("{s:?}");
+        assert_eq!(printed, r#"MemoryStorage { keys: ["b"] }"#);
     }
 
     /// MemoryStorage never awaits anything, so one poll completes it.

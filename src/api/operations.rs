@@ -14,8 +14,27 @@ use alloc::vec::Vec;
 /// A string map, as `AuthParameters`, `ChallengeParameters` and `ClientMetadata` are: each key once,
 /// iterated in sorted order (as a `BTreeMap` would be). A sorted list: these maps hold a handful of
 /// entries, and `BTreeMap`'s node code is several KB of wasm.
+///
+/// These maps carry passwords, refresh tokens, MFA codes and SRP proofs, so every key and value is
+/// zeroed when the map is dropped, and `Debug` shows the keys only.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct StringMap(Vec<(String, String)>);
+
+impl zeroize::Zeroize for StringMap {
+    fn zeroize(&mut self) {
+        for (key, value) in self.0.iter_mut() {
+            key.zeroize();
+            value.zeroize();
+        }
+        self.0.clear();
+    }
+}
+
+impl Drop for StringMap {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self);
+    }
+}
 
 impl StringMap {
     /// An empty map.
@@ -71,7 +90,9 @@ impl StringMap {
 
 impl core::fmt::Debug for StringMap {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, _)| (k, crate::secret::Redacted)))
+            .finish()
     }
 }
 
@@ -103,8 +124,9 @@ impl<const N: usize> From<[(String, String); N]> for StringMap {
 impl IntoIterator for StringMap {
     type Item = (String, String);
     type IntoIter = alloc::vec::IntoIter<(String, String)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+    /// Hands the entries over unzeroed: they are the caller's from here on.
+    fn into_iter(mut self) -> Self::IntoIter {
+        core::mem::take(&mut self.0).into_iter()
     }
 }
 
@@ -278,7 +300,7 @@ pub struct GlobalSignOut<'a> {
 operation!(GlobalSignOut, Empty);
 
 /// The reply of `SignUp`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignUpReply {
     /// Whether the user is already confirmed (no code needed).
     pub user_confirmed: bool,
@@ -308,7 +330,7 @@ pub struct SignUp<'a> {
 operation!(SignUp, SignUpReply);
 
 /// The reply of `ConfirmSignUp`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConfirmSignUpReply {
     /// A session for signing in right away (pools with choice-based sign-in).
     pub session: Option<String>,
@@ -477,7 +499,7 @@ pub struct AssociateSoftwareToken<'a> {
 operation!(AssociateSoftwareToken, AssociateSoftwareTokenReply);
 
 /// The reply of `VerifySoftwareToken`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VerifySoftwareTokenReply {
     /// `SUCCESS` or `ERROR`.
     pub status: Option<String>,
@@ -1099,10 +1121,37 @@ mod string_map_tests {
             ("b".to_string(), "3".to_string()),
         ]
         .into();
-        assert_eq!(format!("{map:?}"), r#"{"a": "2", "b": "3"}"#);
+        assert_eq!(map.get("a").map(String::as_str), Some("2"));
+        assert_eq!(map.get("b").map(String::as_str), Some("3"));
         assert!(!map.is_empty());
         let owned: Vec<(String, String)> = map.into_iter().collect();
+        assert_eq!(owned.len(), 2);
         assert_eq!(owned[1], ("b".to_string(), "3".to_string()));
+    }
+
+    #[test]
+    fn debug_shows_keys_and_never_values() {
+        let map: StringMap = [
+            ("PASSWORD".to_string(), "hunter2-secret".to_string()),
+            ("USERNAME".to_string(), "alice".to_string()),
+        ]
+        .into();
+        let printed = format!("{map:?}");
+        assert_eq!(
+            printed,
+            r#"{"PASSWORD": <redacted>, "USERNAME": <redacted>}"#
+        );
+        assert!(!printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn zeroize_empties_the_map_and_it_stays_usable() {
+        let mut map: StringMap = [("REFRESH_TOKEN".to_string(), "tok".to_string())].into();
+        zeroize::Zeroize::zeroize(&mut map);
+        assert!(map.is_empty());
+        assert_eq!(map.get("REFRESH_TOKEN"), None);
+        map.insert("A".into(), "1".into());
+        assert_eq!(map.len(), 1);
     }
 }
 
@@ -1154,6 +1203,34 @@ impl core::fmt::Debug for AuthReply {
             .field("challenge_parameters", &self.challenge_parameters)
             .field("authentication_result", &self.authentication_result)
             .field("available_challenges", &self.available_challenges)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for SignUpReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignUpReply")
+            .field("user_confirmed", &self.user_confirmed)
+            .field("user_sub", &self.user_sub)
+            .field("code_delivery_details", &self.code_delivery_details)
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for ConfirmSignUpReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConfirmSignUpReply")
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for VerifySoftwareTokenReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifySoftwareTokenReply")
+            .field("status", &self.status)
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -1294,5 +1371,34 @@ mod tests {
             GetTokensFromRefreshToken::parse(200, None, br#"{"AuthenticationResult":{}}"#)
                 .unwrap_err();
         assert_eq!(missing.code(), "InvalidJson");
+    }
+
+    #[test]
+    fn replies_never_print_sessions_or_secrets() {
+        let session = br#"{"Session":"AYABeSessionValue","UserConfirmed":false,"UserSub":"sub-1","SecretCode":"JBSWY3DPEHPK3PXP","Status":"SUCCESS","ChallengeName":"SMS_MFA"}"#;
+        let shown = [
+            format!("{:?}", SignUp::parse(200, None, session).unwrap()),
+            format!("{:?}", ConfirmSignUp::parse(200, None, session).unwrap()),
+            format!(
+                "{:?}",
+                VerifySoftwareToken::parse(200, None, session).unwrap()
+            ),
+            format!(
+                "{:?}",
+                AssociateSoftwareToken::parse(200, None, session).unwrap()
+            ),
+            format!("{:?}", InitiateAuth::parse(200, None, session).unwrap()),
+        ];
+        for printed in &shown {
+            assert!(
+                printed.contains("session: Some(\"<redacted>\")"),
+                "{printed}"
+            );
+            assert!(
+                !printed.contains("AYABe") && !printed.contains("JBSWY3DP"),
+                "{printed}"
+            );
+        }
+        assert!(shown[0].contains("sub-1") && shown[2].contains("SUCCESS"));
     }
 }
