@@ -1,7 +1,9 @@
 //! SHA-256 and HMAC-SHA256, the only hash primitives the protocol uses.
 //!
 //! HMAC is written out (RFC 2104) over `sha2` so that it has no fallible constructor: every key length
-//! is valid for HMAC, and the kit has no error path that cannot happen.
+//! is valid for HMAC, and the kit has no error path that cannot happen. `sha2` is built with its
+//! `zeroize` feature: a hasher's state (which has absorbed passwords and SRP secrets) is zeroed when
+//! it is dropped, including after `finalize`.
 
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
@@ -99,6 +101,13 @@ mod tests {
                 "split parts, case {i}"
             );
         }
+    }
+
+    #[test]
+    fn hasher_state_is_zeroed_on_drop() {
+        // A compile-time check: it stops compiling if sha2's zeroize feature is ever dropped.
+        fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        zeroized_on_drop::<Sha256>();
     }
 
     #[test]
