@@ -2,9 +2,10 @@
 // the same job done with amazon-cognito-identity-js and with Amplify v6 Auth, each bundled by esbuild
 // (minified ESM for browsers). Prints raw, gzip -9 and brotli (quality 11) bytes.
 //
-//   node bench/size.mjs [--pkg DIR] [--kit-only]
-// --pkg measures another build of the package (bench/architecture.sh uses it); --kit-only leaves
-// out the two reference libraries.
+//   node bench/size.mjs [--pkg DIR] [--js ENTRY] [--kit-only]
+// --pkg measures another build of the package and --js bundles ENTRY (a module inside it) instead of
+// the wasm-bindgen glue alone (bench/architecture.sh uses both); --kit-only leaves out the two
+// reference libraries.
 import { createRequire } from 'node:module';
 import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -48,17 +49,19 @@ const args = process.argv.slice(2);
 const pkgAt = args.indexOf('--pkg');
 const pkgDir = pkgAt >= 0 ? args[pkgAt + 1] : join(root, 'pkg');
 const kitOnly = args.includes('--kit-only');
+const jsAt = args.indexOf('--js');
+const jsEntry = jsAt >= 0 ? args[jsAt + 1] : join(pkgDir, 'cognito_kit.js');
 
 const rows = [];
 if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
   const wasm = readFileSync(join(pkgDir, 'cognito_kit_bg.wasm'));
-  const js = readFileSync(join(pkgDir, 'cognito_kit.js'));
-  const minified = await build({ entryPoints: [join(pkgDir, 'cognito_kit.js')], bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent' });
+  const js = readFileSync(jsEntry);
+  const minified = await build({ entryPoints: [jsEntry], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
   const jsMin = Buffer.from(minified.outputFiles[0].contents);
   const w = sizes(wasm), j = sizes(jsMin);
   rows.push(['cognito-kit (wasm + JS glue, minified)', { raw: w.raw + j.raw, gzip: w.gzip + j.gzip, brotli: w.brotli + j.brotli }]);
   rows.push(['  of which wasm', w]);
-  rows.push(['  of which JS glue (unminified ' + js.length + ' B)', j]);
+  rows.push([`  of which JS${jsAt >= 0 ? '' : ' glue'} (entry unminified ${js.length} B)`, j]);
 } else {
   console.log('(pkg/ not built: run make pkg for the kit\'s line)');
 }
