@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# How small the npm package could get under other architectures, measured instead of guessed: builds
-# the committed code (HEAD) three ways in throw-away worktrees and prints bench/size.mjs's kit line
-# for each. A steering tool for the size target, not a test; it leaves the working copy alone.
+# The npm package's size under the architectures considered for it, measured instead of guessed:
+# builds each in a throw-away worktree and prints bench/size.mjs's kit line (everything a browser
+# downloads: the wasm and the bundled, minified entry). A steering tool, not a test; it leaves the
+# working copy alone.
 #
-#   current       the package as shipped: the Rust client (CognitoAuth) behind the JS facade.
-#   srp-core      bench/probes/srp-core.patch: only SrpClient, secretHash, cognitoTimestamp and the
-#                 error class; everything else (HTTP, the challenge loop, storage, refresh) would
-#                 have to be written in JavaScript.
-#   sans-io-core  bench/probes/sans-io-core.patch: srp-core plus every synchronous piece a JavaScript
-#                 driver over a sans-IO Rust core would call: each operation's request writer and
-#                 reply parser, the challenge interpreter, JWT decoding, the device verifier. It has
-#                 no driver, no result shaping and no state between calls, so it is a lower bound.
+#   current       HEAD: the SRP core in wasm (SrpClient, secretHash, deviceVerifier) and CognitoAuth in
+#                 JavaScript over it (pkg-template/client.js).
+#   rust-client   commit 9076fc7, the last where the package's CognitoAuth was the Rust client
+#                 (src/client.rs) behind a wasm-bindgen facade.
+#   sans-io-core  9076fc7 + bench/probes/sans-io-core.patch: the SRP core plus every synchronous piece a
+#                 JavaScript driver over a sans-IO Rust core would call (each operation's request
+#                 writer and reply parser, the challenge interpreter, JWT decoding, the device
+#                 verifier), without the driver, result shaping or state: a lower bound.
 #
-# About 3 minutes on a warm machine (its own target directory: target/bench/architecture/target).
+# About a minute warm, several cold (its own target directory: target/bench/architecture/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -20,16 +21,22 @@ root=$PWD
 work=$root/target/bench/architecture
 export CARGO_TARGET_DIR=$work/target
 mkdir -p "$work"
-for probe in current srp-core sans-io-core; do
+rust_client=9076fc7
+for probe in current rust-client sans-io-core; do
   tree=$work/$probe
   git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
-  git worktree add --quiet --detach "$tree" HEAD
-  if [ "$probe" != current ]; then
+  case $probe in
+    current) git worktree add --quiet --detach "$tree" HEAD ;;
+    *) git worktree add --quiet --detach "$tree" "$rust_client" ;;
+  esac
+  if [ "$probe" = sans-io-core ]; then
     git -C "$tree" apply "$root/bench/probes/$probe.patch"
   fi
   ln -s "$root/tools/node_modules" "$tree/tools/node_modules"
   (cd "$tree" && scripts/build-pkg.sh >/dev/null)
   echo "== $probe"
-  node bench/size.mjs --pkg "$tree/pkg" --kit-only | tail -n +2
+  entry=$tree/pkg/index.js
+  [ "$probe" = sans-io-core ] && entry=$tree/pkg/cognito_kit.js
+  node bench/size.mjs --pkg "$tree/pkg" --js "$entry" --kit-only | tail -n +2
   git worktree remove --force "$tree"
 done

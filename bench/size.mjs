@@ -50,7 +50,8 @@ const pkgAt = args.indexOf('--pkg');
 const pkgDir = pkgAt >= 0 ? args[pkgAt + 1] : join(root, 'pkg');
 const kitOnly = args.includes('--kit-only');
 const jsAt = args.indexOf('--js');
-const jsEntry = jsAt >= 0 ? args[jsAt + 1] : join(pkgDir, 'cognito_kit.js');
+// What an app imports: the entry (the wasm-bindgen glue, the JS client and the error class).
+const jsEntry = jsAt >= 0 ? args[jsAt + 1] : join(pkgDir, 'index.js');
 
 const rows = [];
 if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
@@ -59,9 +60,9 @@ if (existsSync(join(pkgDir, 'cognito_kit_bg.wasm'))) {
   const minified = await build({ entryPoints: [jsEntry], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
   const jsMin = Buffer.from(minified.outputFiles[0].contents);
   const w = sizes(wasm), j = sizes(jsMin);
-  rows.push(['cognito-kit (wasm + JS glue, minified)', { raw: w.raw + j.raw, gzip: w.gzip + j.gzip, brotli: w.brotli + j.brotli }]);
+  rows.push(['cognito-kit (wasm + JS, minified)', { raw: w.raw + j.raw, gzip: w.gzip + j.gzip, brotli: w.brotli + j.brotli }]);
   rows.push(['  of which wasm', w]);
-  rows.push([`  of which JS${jsAt >= 0 ? '' : ' glue'} (entry unminified ${js.length} B)`, j]);
+  rows.push([`  of which JS (${jsEntry.slice(pkgDir.length + 1)} and its imports)`, j]);
 } else {
   console.log('(pkg/ not built: run make pkg for the kit\'s line)');
 }

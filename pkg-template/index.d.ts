@@ -1,4 +1,5 @@
-export { CognitoAuth, SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { CognitoAuth } from './client.js';
 export type {
   AuthEvent,
   AuthFlowType,
@@ -32,7 +33,7 @@ export type {
   UsernameInput,
   VerifyTotpSetupInput,
   VerifyUserAttributeInput,
-} from './cognito_kit.js';
+} from './client.js';
 
 /** The kit's own error codes. */
 export type KitErrorCode =

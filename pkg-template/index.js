@@ -6,5 +6,6 @@ import { CognitoError } from './errors.js';
 await init({ module_or_path: new URL('./cognito_kit_bg.wasm', import.meta.url) });
 __setErrorClass(CognitoError);
 
-export { CognitoAuth, SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { CognitoAuth } from './client.js';
 export { CognitoError };

@@ -11,5 +11,6 @@ if (typeof globalThis.crypto?.getRandomValues !== 'function') {
 initSync({ module: readFileSync(new URL('./cognito_kit_bg.wasm', import.meta.url)) });
 __setErrorClass(CognitoError);
 
-export { CognitoAuth, SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
+export { CognitoAuth } from './client.js';
 export { CognitoError };

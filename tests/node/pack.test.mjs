@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '../../pkg');
 
-test('npm pack ships only the entries, the wasm, its glue, types, README and package.json', () => {
+test('npm pack ships only the entries, the client, the wasm, its glue, types, README and package.json', () => {
   const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: pkg, encoding: 'utf8' }));
   const files = report.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'README.md',
+    'client.d.ts',
+    'client.js',
     'cognito_kit.d.ts',
     'cognito_kit.js',
     'cognito_kit_bg.wasm',

@@ -1,0 +1,210 @@
+// Types of the JavaScript CognitoAuth (client.js).
+/** Where tokens are kept: Web Storage, memory, or your own object (sync or async). */
+export type StorageOption =
+  | 'local'
+  | 'session'
+  | 'memory'
+  | {
+      getItem(key: string): string | null | Promise<string | null>;
+      setItem(key: string, value: string): void | Promise<void>;
+      removeItem(key: string): void | Promise<void>;
+    };
+export interface CognitoAuthOptions {
+  /** e.g. `us-east-1_AbCdEf123`. */
+  userPoolId: string;
+  clientId: string;
+  /** Only for app clients with a secret; anything shipped to a browser is visible to its users. */
+  clientSecret?: string;
+  /** Overrides `https://cognito-idp.{region}.amazonaws.com/` (a proxy, the local emulator). */
+  endpoint?: string;
+  /** Default `'local'`, falling back to memory where Web Storage is missing. */
+  storage?: StorageOption;
+  /** The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken. */
+  refreshTokenRotation?: boolean;
+  /** Name given to a remembered device. */
+  deviceName?: string;
+  /** Abort a request after this many milliseconds (default 30000; 0 = never). */
+  timeoutMs?: number;
+  /** Refresh when a token expires within this many seconds (default 60). */
+  refreshMarginSeconds?: number;
+}
+export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP';
+export interface SignInInput { username: string; password?: string; authFlow?: AuthFlowType }
+export interface CodeDeliveryDetails { destination?: string; deliveryMedium?: string; attributeName?: string }
+export type MfaType = 'SMS' | 'TOTP' | 'EMAIL';
+export type SignInStep =
+  | { signInStep: 'DONE' }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE'; codeDeliveryDetails: CodeDeliveryDetails }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'; codeDeliveryDetails: CodeDeliveryDetails }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION'; allowedMFATypes: MfaType[] }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP'; totpSetupDetails: TotpSetupDetails }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED'; missingAttributes: string[] }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE'; additionalInfo: Record<string, string> }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION'; availableChallenges: string[] }
+  | { signInStep: 'CONFIRM_SIGN_UP' }
+  | { signInStep: 'RESET_PASSWORD' };
+export interface SignInOutput { isSignedIn: boolean; nextStep: SignInStep }
+export interface ConfirmSignInInput {
+  /** The code, the chosen MFA type (`'TOTP'`, `'SMS'`, `'EMAIL'`), the new password, or the custom answer. */
+  challengeResponse: string;
+  /** With a new password: the attributes the pool requires. */
+  userAttributes?: Record<string, string>;
+}
+export interface AuthSession {
+  username: string;
+  idToken: string;
+  accessToken: string;
+  /** When the access token expires, in seconds since the epoch (the service's clock). */
+  expiresAt: number;
+  /** The ID token's claims, decoded but NOT verified. */
+  idTokenClaims: Record<string, unknown>;
+}
+export interface SignOutInput { global?: boolean }
+export interface SignUpInput { username: string; password: string; userAttributes?: Record<string, string> }
+export interface SignUpOutput {
+  isSignUpComplete: boolean;
+  userId?: string;
+  nextStep: { signUpStep: 'DONE' | 'CONFIRM_SIGN_UP'; codeDeliveryDetails?: CodeDeliveryDetails };
+}
+export interface ConfirmSignUpInput { username: string; confirmationCode: string }
+export interface ConfirmSignUpOutput { isSignUpComplete: true; nextStep: { signUpStep: 'DONE' } }
+export interface UsernameInput { username: string }
+export interface ResetPasswordOutput {
+  nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE'; codeDeliveryDetails?: CodeDeliveryDetails };
+}
+export interface ConfirmForgotPasswordInput { username: string; confirmationCode: string; newPassword: string }
+export interface ChangePasswordInput { oldPassword: string; newPassword: string }
+export interface User { username: string; attributes: Record<string, string>; preferredMfa?: MfaType; enabledMfa: MfaType[] }
+export interface UpdateUserAttributesInput { userAttributes: Record<string, string> }
+export interface VerifyUserAttributeInput { userAttributeKey: string; confirmationCode: string }
+export interface UserAttributeKeyInput { userAttributeKey: string }
+export interface DeleteUserAttributesInput { userAttributeKeys: string[] }
+export interface SetUpTotpInput { issuer?: string }
+export interface TotpSetupDetails { sharedSecret: string; setupUri: string }
+export interface VerifyTotpSetupInput { code: string; friendlyDeviceName?: string }
+export type MfaPreference = 'ENABLED' | 'DISABLED' | 'PREFERRED' | 'NOT_PREFERRED';
+export interface SetMfaPreferenceInput { totp?: MfaPreference; sms?: MfaPreference; email?: MfaPreference }
+export interface DeviceKeyInput { deviceKey?: string }
+export interface Device {
+  id: string;
+  name?: string;
+  attributes: Record<string, string>;
+  createDate?: Date;
+  lastModifiedDate?: Date;
+  lastAuthenticatedDate?: Date;
+}
+export type AuthEvent = 'signedIn' | 'signedOut' | 'tokenRefresh' | 'tokenRefreshFailure';
+
+/** A client of one user pool app client. Every method returns a Promise that rejects with a `CognitoError`. */
+export declare class CognitoAuth {
+    /**
+     * `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?,
+     * refreshTokenRotation?, deviceName?, timeoutMs?, refreshMarginSeconds? })`.
+     */
+    constructor(options: CognitoAuthOptions);
+    /**
+     * `changePassword({ oldPassword, newPassword })`.
+     */
+    changePassword(input: ChangePasswordInput): Promise<void>;
+    /**
+     * `confirmForgotPassword({ username, confirmationCode, newPassword })`.
+     */
+    confirmForgotPassword(input: ConfirmForgotPasswordInput): Promise<void>;
+    /**
+     * `confirmSignIn({ challengeResponse, userAttributes? })` → `{ isSignedIn, nextStep }`.
+     */
+    confirmSignIn(input: ConfirmSignInInput): Promise<SignInOutput>;
+    /**
+     * `confirmSignUp({ username, confirmationCode })`.
+     */
+    confirmSignUp(input: ConfirmSignUpInput): Promise<ConfirmSignUpOutput>;
+    /**
+     * `deleteUserAttributes({ userAttributeKeys })`.
+     */
+    deleteUserAttributes(input: DeleteUserAttributesInput): Promise<void>;
+    /**
+     * `deleteUser()`.
+     */
+    deleteUser(): Promise<void>;
+    /**
+     * `forgetDevice({ deviceKey? })`: this device when no key is given.
+     */
+    forgetDevice(input: DeviceKeyInput | undefined): Promise<void>;
+    /**
+     * `forgotPassword({ username })` → `{ nextStep: { resetPasswordStep, codeDeliveryDetails } }`.
+     */
+    forgotPassword(input: UsernameInput): Promise<ResetPasswordOutput>;
+    /**
+     * `getDevice({ deviceKey? })`: this device when no key is given.
+     */
+    getDevice(input: DeviceKeyInput | undefined): Promise<Device>;
+    /**
+     * `getSession()` → `{ username, idToken, accessToken, expiresAt, idTokenClaims }`, refreshed
+     * first when needed (one refresh for concurrent callers).
+     */
+    getSession(): Promise<AuthSession>;
+    /**
+     * `getUser()` → `{ username, attributes, preferredMfa, enabledMfa }`.
+     */
+    getUser(): Promise<User>;
+    /**
+     * `listDevices()` → `[{ id, name, attributes, createDate, lastModifiedDate, lastAuthenticatedDate }]`.
+     */
+    listDevices(): Promise<Device[]>;
+    /**
+     * `on(event, listener)` with event `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`;
+     * returns a function that unsubscribes.
+     */
+    on(event: AuthEvent, listener: (error?: Error) => void): () => void;
+    /**
+     * `rememberDevice()`: later sign-ins from this device use device SRP.
+     */
+    rememberDevice(): Promise<void>;
+    /**
+     * `resendSignUpCode({ username })` → code delivery details.
+     */
+    resendSignUpCode(input: UsernameInput): Promise<CodeDeliveryDetails | undefined>;
+    /**
+     * `sendUserAttributeVerificationCode({ userAttributeKey })`.
+     */
+    sendUserAttributeVerificationCode(input: UserAttributeKeyInput): Promise<CodeDeliveryDetails | undefined>;
+    /**
+     * `setMfaPreference({ totp?, sms?, email? })`, each `ENABLED | DISABLED | PREFERRED | NOT_PREFERRED`.
+     */
+    setMfaPreference(input: SetMfaPreferenceInput): Promise<void>;
+    /**
+     * `setUpTotp({ issuer? })` → `{ sharedSecret, setupUri }`.
+     */
+    setUpTotp(input: SetUpTotpInput | undefined): Promise<TotpSetupDetails>;
+    /**
+     * `signIn({ username, password?, authFlow? })` → `{ isSignedIn, nextStep }`.
+     */
+    signIn(input: SignInInput): Promise<SignInOutput>;
+    /**
+     * `signOut({ global? })`.
+     */
+    signOut(input: SignOutInput | undefined): Promise<void>;
+    /**
+     * `signUp({ username, password, userAttributes? })` →
+     * `{ isSignUpComplete, userId, nextStep: { signUpStep, codeDeliveryDetails } }`.
+     */
+    signUp(input: SignUpInput): Promise<SignUpOutput>;
+    /**
+     * `updateUserAttributes({ userAttributes })` → code deliveries for changed email/phone.
+     */
+    updateUserAttributes(input: UpdateUserAttributesInput): Promise<CodeDeliveryDetails[]>;
+    /**
+     * `verifyTotpSetup({ code, friendlyDeviceName? })`.
+     */
+    verifyTotpSetup(input: VerifyTotpSetupInput): Promise<void>;
+    /**
+     * `verifyUserAttribute({ userAttributeKey, confirmationCode })`.
+     */
+    verifyUserAttribute(input: VerifyUserAttributeInput): Promise<void>;
+}
+
+/**
+ * One SRP exchange, client side (advanced use: custom flows and benchmarks; `CognitoAuth` does this
+ * for you). Create a fresh one per sign-in attempt.
+ */

@@ -1,0 +1,233 @@
+// The package's CognitoAuth (pkg-template/client.js) against the emulator and against hostile
+// servers: the flows and failure rules the Rust client proves in tests/browser_e2e.rs, proven again
+// for the JavaScript client — refresh sharing and its failure rules, remembered and forgotten devices,
+// custom challenges, SECRET_HASH clients, malformed replies and damaged stored records.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { startEmulator, loadKit } from './emulator.mjs';
+
+const poolId = 'us-east-1_DemoPool1';
+const publicClient = 'demopublicclient0000000001';
+const secretClient = 'demosecretclient0000000002';
+const clientSecret = 'demosecret0000000000000000000000000000000000000000001';
+let emulator;
+let kit;
+before(async () => {
+  [emulator, kit] = await Promise.all([startEmulator(), loadKit()]);
+});
+after(() => emulator?.stop());
+
+/** A storage object the test can read and damage (async, as an app's own may be). */
+function openStorage() {
+  const items = new Map();
+  return {
+    items,
+    getItem: async (k) => items.get(k) ?? null,
+    setItem: async (k, v) => void items.set(k, v),
+    removeItem: async (k) => void items.delete(k),
+  };
+}
+const auth = (extra = {}) =>
+  new kit.CognitoAuth({ userPoolId: poolId, clientId: publicClient, endpoint: emulator.url, storage: 'memory', ...extra });
+
+/** Records the X-Amz-Target of every request the kit sends while `work` runs. */
+async function recordTargets(work) {
+  const original = globalThis.fetch;
+  const targets = [];
+  globalThis.fetch = (url, init) => {
+    targets.push(init.headers['x-amz-target'].split('.').pop());
+    return original(url, init);
+  };
+  try {
+    return { result: await work(), targets };
+  } finally {
+    globalThis.fetch = original;
+  }
+}
+
+/** A local server answering every request with `reply(body)` → { status, headers, body }. */
+async function fakeService(reply) {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const r = reply(body, req);
+      res.writeHead(r.status, r.headers ?? {});
+      res.end(r.body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+test('concurrent getSession calls share one refresh; an outage keeps the tokens; a revoked token ends the session', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  const first = await a.getSession();
+  // A margin longer than the tokens' life makes every getSession refresh.
+  const eager = auth({ storage, refreshMarginSeconds: 7200 });
+  const refreshed = [];
+  eager.on('tokenRefresh', () => refreshed.push(1));
+  const { result, targets } = await recordTargets(() => Promise.all([eager.getSession(), eager.getSession(), eager.getSession()]));
+  assert.deepEqual(targets, ['InitiateAuth'], 'one refresh for three callers');
+  assert.equal(refreshed.length, 1);
+  assert.equal(result[0].accessToken, result[2].accessToken);
+  assert.equal(result[0].username, first.username);
+  const stored = [...storage.items.keys()].sort();
+
+  // The service is down (a proxy's HTML 503): the refresh fails, typed and retryable, and nothing goes.
+  const down = await fakeService(() => ({ status: 503, headers: { 'content-type': 'text/html' }, body: '<html>Service Unavailable</html>' }));
+  try {
+    const failures = [];
+    const offline = auth({ storage, endpoint: down.url, refreshMarginSeconds: 7200 });
+    offline.on('tokenRefreshFailure', (e) => failures.push(e.code));
+    await assert.rejects(offline.getSession(), (e) => e instanceof kit.CognitoError && e.code === 'NotJsonReply' && e.status === 503 && e.retryable);
+    assert.deepEqual(failures, ['NotJsonReply']);
+    assert.deepEqual([...storage.items.keys()].sort(), stored);
+    assert.equal((await a.getSession()).accessToken, result[0].accessToken);
+  } finally {
+    down.close();
+  }
+
+  // The refresh token is revoked (global sign-out from elsewhere): the next refresh ends the session.
+  const elsewhere = auth();
+  await elsewhere.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  await elsewhere.signOut({ global: true });
+  const ended = [];
+  eager.on('signedOut', () => ended.push(1));
+  await assert.rejects(eager.getSession(), (e) => e.code === 'NotAuthorizedException');
+  assert.equal(ended.length, 1);
+  await assert.rejects(a.getSession(), (e) => e.code === 'NotSignedIn');
+});
+
+test('a remembered device signs in with device SRP; one the service forgot is dropped and sign-in goes on', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  await a.rememberDevice();
+  const deviceKey = [...storage.items.keys()].find((k) => k.endsWith('.device'));
+  const record = JSON.parse(storage.items.get(deviceKey));
+  assert.equal(record.remembered, true);
+  const mine = await a.getDevice();
+  assert.equal(mine.id, record.device_key);
+  await a.signOut();
+
+  const { result, targets } = await recordTargets(() => a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }));
+  assert.equal(result.isSignedIn, true);
+  assert.deepEqual(targets, ['InitiateAuth', 'RespondToAuthChallenge', 'RespondToAuthChallenge', 'RespondToAuthChallenge'],
+    'SRP, then DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER');
+
+  // Forgotten on the service while this storage still holds the record.
+  await a.forgetDevice();
+  assert.equal(storage.items.has(deviceKey), false);
+  storage.items.set(deviceKey, JSON.stringify(record));
+  await a.signOut();
+  const again = await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  assert.equal(again.isSignedIn, true);
+  const now = storage.items.get(deviceKey);
+  assert.ok(now === undefined || JSON.parse(now).device_key !== record.device_key, 'the forgotten device is not kept');
+  await a.signOut();
+});
+
+test('custom challenges with and without SRP, a wrong answer first', async () => {
+  for (const authFlow of ['CUSTOM_WITH_SRP', 'CUSTOM_WITHOUT_SRP']) {
+    const a = auth();
+    const out = await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!', authFlow });
+    assert.equal(out.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', authFlow);
+    assert.equal(out.nextStep.additionalInfo.question, 'What is six times seven?');
+    // The pool allows three wrong answers: the challenge comes back.
+    const wrong = await a.confirmSignIn({ challengeResponse: '41' });
+    assert.equal(wrong.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', 'asked again');
+    assert.deepEqual(await a.confirmSignIn({ challengeResponse: '42' }), { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+    assert.equal((await a.getSession()).idTokenClaims.email, 'alice@example.com');
+  }
+});
+
+test('a client with a secret sends SECRET_HASH through sign-in, refresh and password reset', async () => {
+  const storage = openStorage();
+  const a = auth({ clientId: secretClient, clientSecret, storage });
+  assert.equal((await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' })).isSignedIn, true);
+  const eager = auth({ clientId: secretClient, clientSecret, storage, refreshMarginSeconds: 7200 });
+  assert.equal(typeof (await eager.getSession()).accessToken, 'string');
+  await a.signOut();
+  const reset = await a.forgotPassword({ username: 'alice@example.com' });
+  assert.equal(reset.nextStep.resetPasswordStep, 'CONFIRM_RESET_PASSWORD_WITH_CODE');
+  const without = auth({ clientId: secretClient });
+  await assert.rejects(without.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }), (e) => e.code === 'NotAuthorizedException');
+});
+
+test('malformed replies are typed errors and store nothing', async () => {
+  const replies = [
+    [{ status: 200, body: '[]' }, 'NotJsonReply'],
+    [{ status: 200, body: '<html>hello</html>' }, 'NotJsonReply'],
+    [{ status: 200, body: '{"ChallengeName": 5}' }, 'InvalidJson'],
+    [{ status: 200, body: '{"ChallengeName":"SMS_MFA","ChallengeParameters":{"a":1}}' }, 'InvalidJson'],
+    [{ status: 200, body: '{}' }, 'UnexpectedResponse'],
+    [{ status: 200, body: '{"ChallengeName":"SOMETHING_NEW"}' }, 'UnexpectedChallenge'],
+    [{ status: 200, body: '{"AuthenticationResult":{"IdToken":"not-a-jwt","AccessToken":"x.y.z"}}' }, 'MalformedToken'],
+    [{ status: 200, body: '{"AuthenticationResult":{"AccessToken":"x.y.z"}}' }, 'MissingField'],
+    [{ status: 400, body: '{"__type":"com.amazon#LimitExceededException","message":"slow down"}' }, 'LimitExceededException'],
+    [{ status: 502, body: '' }, 'NotJsonReply'],
+    [{ status: 200, body: `{"pad":"${'x'.repeat(1 << 20)}"}` }, 'UnexpectedResponse'],
+    [{ status: 503, body: `{"__type":"InternalErrorException","pad":"${'x'.repeat(1 << 20)}"}` }, 'NotJsonReply'],
+  ];
+  for (const [reply, code] of replies) {
+    const fake = await fakeService(() => reply);
+    try {
+      const storage = openStorage();
+      const a = auth({ endpoint: fake.url, storage });
+      await assert.rejects(a.signIn({ username: 'alice', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' }), (e) => {
+        assert.ok(e instanceof kit.CognitoError, `${reply.body}: ${e}`);
+        assert.equal(e.code, code, reply.body);
+        return true;
+      });
+      assert.equal(storage.items.size, 0, reply.body);
+    } finally {
+      fake.close();
+    }
+  }
+  // The service's text cannot forge log lines.
+  const forging = await fakeService(() => ({ status: 400, body: '{"__type":"NotAuthorizedException","message":"no\\n[ok] admin signed in\\u0007"}' }));
+  try {
+    await assert.rejects(auth({ endpoint: forging.url }).forgotPassword({ username: 'x' }), (e) => {
+      assert.equal(e.message, 'no\\u000a[ok] admin signed in\\u0007');
+      return true;
+    });
+  } finally {
+    forging.close();
+  }
+  // The x-amzn-errortype header names the error when the body does not.
+  const fake = await fakeService(() => ({ status: 400, headers: { 'x-amzn-errortype': 'UserNotFoundException:http://internal' }, body: '' }));
+  try {
+    await assert.rejects(auth({ endpoint: fake.url }).forgotPassword({ username: 'x' }), (e) => e.code === 'UserNotFoundException' && e.status === 400);
+  } finally {
+    fake.close();
+  }
+});
+
+test('damaged stored records read as signed out, and bad arguments are InvalidArgument', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  const tokensKey = [...storage.items.keys()].find((k) => k.endsWith('.tokens'));
+  for (const damaged of ['{', '[]', 'null', '{"username":"alice@example.com"}', '{"username":"a","id_token":"x","access_token":"y"}']) {
+    storage.items.set(tokensKey, damaged);
+    await assert.rejects(a.getSession(), (e) => e instanceof kit.CognitoError && ['NotSignedIn', 'MalformedToken'].includes(e.code), damaged);
+  }
+  await a.signOut();
+  for (const [call, input] of [
+    [() => a.signIn(undefined)],
+    [() => a.signIn({ username: 'alice@example.com' })],
+    [() => a.signIn({ username: 'alice@example.com', password: 'x', authFlow: 'MAGIC' })],
+    [() => a.signUp({ username: 'x' })],
+    [() => a.confirmSignUp({ username: 'x', confirmationCode: 5 })],
+    [() => a.setMfaPreference({ totp: 'SOMETIMES' })],
+  ]) {
+    await assert.rejects(call(input), (e) => e instanceof kit.CognitoError && e.code === 'InvalidArgument');
+  }
+  await assert.rejects(a.confirmSignIn({ challengeResponse: '1' }), (e) => e.code === 'InvalidState');
+  assert.throws(() => auth({ storage: 'somewhere' }), (e) => e.code === 'InvalidArgument');
+  assert.throws(() => new kit.CognitoAuth({ userPoolId: 'us-east-1_A_B', clientId: 'c' }), (e) => e.code === 'InvalidArgument');
+});
