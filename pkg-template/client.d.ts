@@ -145,6 +145,10 @@ export declare class CognitoAuth {
      */
     getSession(): Promise<AuthSession>;
     /**
+     * `refreshSession()`: refreshes now, whatever the expiry (shared with a refresh already running).
+     */
+    refreshSession(): Promise<AuthSession>;
+    /**
      * `getUser()` → `{ username, attributes, preferredMfa, enabledMfa }`.
      */
     getUser(): Promise<User>;

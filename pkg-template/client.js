@@ -2,7 +2,7 @@
 // secretHash, deviceVerifier). The same protocol as the Rust client (src/client.rs, src/flow.rs,
 // src/api/): the same requests, challenge answers, stored records and errors; both are proven
 // against the emulator. Written in JavaScript because the Rust client behind a wasm facade weighed
-// 85 KB brotli and this file with the SRP core weighs 33 KB (bench/architecture.sh).
+// 85 KB brotli and this file with the SRP core weighs 34.4 KB (bench/architecture.sh).
 //
 // Errors: every rejection is a CognitoError with a stable `code` — the service's exception name, or
 // the kit's own (NetworkError, TimeoutError, NotJsonReply, InvalidJson, MalformedToken,
@@ -11,11 +11,17 @@
 import { SrpClient, deviceVerifier, secretHash, version } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 
-const fail = (code, message, extra) =>
+// Messages read as the Rust kit's: "Code: detail", "Code in field: detail" for a bad reply or token,
+// "Code (HTTP status): message" for the service's own errors.
+const error = (code, message, extra) =>
   Object.assign(new CognitoError(message), { name: code, code, retryable: false, ...extra });
+const fail = (code, detail, extra) => error(code, `${code}: ${detail}`, extra);
+const inField = (code, field, detail, extra) => error(code, `${code} in ${field}: ${detail}`, extra);
 const invalid = (m) => fail('InvalidArgument', m);
-const badReply = (field, m) => fail('InvalidJson', `${field}: ${m}`);
+const badReply = (field, m) => inField('InvalidJson', field, m);
+const malformed = (field, m) => inField('MalformedToken', field, m);
 const notSignedIn = () => fail('NotSignedIn', 'no user is signed in');
+const has = (table, key) => typeof key === 'string' && Object.hasOwn(table, key);
 const need = (input, key) => {
   const v = input?.[key];
   if (typeof v !== 'string') throw invalid(`${key} is required (a string)`);
@@ -24,7 +30,7 @@ const need = (input, key) => {
 const pairs = (map, key) => {
   if (map == null) return [];
   if (typeof map !== 'object') throw invalid(`${key} must be an object of strings`);
-  return Object.entries(map).map(([k, v]) => [k, String(v)]);
+  return Object.entries(map).filter(([, v]) => typeof v === 'string');
 };
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v, field, optional) => {
@@ -44,20 +50,33 @@ const list = (text, field) => {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw badReply(field, 'expected a JSON array of strings');
   return v;
 };
-const claims = (jwt) => {
-  const part = typeof jwt === 'string' && jwt.split('.')[1];
+const B64URL = /^[A-Za-z0-9_-]*$/;
+/** One base64url segment of a token as a JSON object (at most 512 members, as src/tokens.rs). */
+const segment = (text, field) => {
+  if (!B64URL.test(text) || text.length % 4 === 1) throw malformed(field, 'not base64url');
+  let value;
   try {
-    const b = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    const c = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(b, (ch) => ch.charCodeAt(0))));
-    if (isObj(c)) return c;
-  } catch {}
-  throw fail('MalformedToken', 'not a JWT with a JSON payload');
+    const bytes = Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw malformed(field, 'not JSON');
+  }
+  if (!isObj(value)) throw malformed(field, 'not a JSON object');
+  if (Object.keys(value).length > 512) throw malformed(field, 'more members than a token has');
+  return value;
+};
+/** The payload of `header.payload.signature` (decoded, NOT verified). */
+const claims = (jwt) => {
+  const parts = typeof jwt === 'string' ? jwt.split('.') : [];
+  if (parts.length !== 3 || !B64URL.test(parts[2])) throw malformed('token', 'not three base64url segments');
+  segment(parts[0], 'header');
+  return segment(parts[1], 'payload');
 };
 /** A time claim (seconds): absent is undefined, anything but a number is a MalformedToken. */
 const time = (c, name) => {
   const v = c[name];
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v)) throw fail('MalformedToken', `${name}: not a usable number`);
+  if (!Number.isFinite(v)) throw malformed(name, 'not a usable number');
   return Math.trunc(v);
 };
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -72,6 +91,9 @@ const forget = (srp) => {
 const RETRY = /^(TooManyRequestsException|ThrottlingException|InternalErrorException|LimitExceededException|ServiceUnavailable)$/;
 const MFA = { SMS_MFA: 'SMS', SOFTWARE_TOKEN_MFA: 'TOTP', EMAIL_OTP: 'EMAIL' };
 const MFA_BACK = { SMS: 'SMS_MFA', TOTP: 'SOFTWARE_TOKEN_MFA', EMAIL: 'EMAIL_OTP' };
+/** Amplify's names for MFA methods, and back. */
+const mfaName = (m) => (has(MFA, m) ? MFA[m] : m);
+const mfaServiceName = (m) => (has(MFA_BACK, m) ? MFA_BACK[m] : m);
 const CODE_KEY = { SMS_MFA: 'SMS_MFA_CODE', SMS_OTP: 'SMS_OTP_CODE', SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE', EMAIL_OTP: 'EMAIL_OTP_CODE' };
 const delivery = (d, field = 'CodeDeliveryDetails') => {
   if (d == null) return undefined;
@@ -84,18 +106,45 @@ const array = (v, field) => {
   return v;
 };
 const attributeMap = (v, field) =>
-  Object.fromEntries(array(v, field).map((a) => [str(a?.Name, 'Name'), str(a?.Value, 'Value')]));
+  Object.fromEntries(array(v, field).map((a) => [str(a?.Name, 'Name'), str(a?.Value, 'Value', true) ?? '']));
 const uriPart = (text) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 /** `otpauth://totp/{issuer}:{account}?secret=…&issuer=…`, the URI authenticator apps scan. */
 const otpauth = (issuer, account, secret) =>
   `otpauth://totp/${uriPart(issuer)}:${uriPart(account)}?secret=${secret}&issuer=${uriPart(issuer)}`;
 const FLOWS = { USER_SRP_AUTH: 1, USER_PASSWORD_AUTH: 1, CUSTOM_WITH_SRP: 1, CUSTOM_WITHOUT_SRP: 1, CUSTOM_AUTH: 1 };
 const SETTINGS = { ENABLED: 1, DISABLED: 1, PREFERRED: 1, NOT_PREFERRED: 1 };
+const EVENTS = { signedIn: 1, signedOut: 1, tokenRefresh: 1, tokenRefreshFailure: 1 };
 const setting = (v, key) => {
-  if (v === undefined) return undefined;
-  if (!SETTINGS[v]) throw invalid(`unknown MFA setting "${v}" for ${key}`);
+  if (v == null) return undefined;
+  if (!has(SETTINGS, v)) throw invalid(`unknown MFA setting ${JSON.stringify(v)} for ${key}`);
   return { Enabled: v !== 'DISABLED', PreferredMfa: v === 'PREFERRED' };
 };
+
+/** The app's storage behind one async interface whose failures are CognitoErrors (InvalidState). */
+function store(s) {
+  const call = async (method, ...args) => {
+    try {
+      return await s[method](...args);
+    } catch (e) {
+      throw fail('InvalidState', `storage ${method}(): ${e?.message ?? 'failed'}`);
+    }
+  };
+  return {
+    get: async (key) => {
+      const v = await call('getItem', key);
+      return typeof v === 'string' ? v : null;
+    },
+    set: (key, value) => call('setItem', key, value),
+    remove: (key) => call('removeItem', key),
+  };
+}
+/** A pool id `region_name`: the region is lowercase letters, digits and `-`; the name letters and digits. */
+function splitPoolId(id) {
+  const m = /^([a-z0-9-]+)_([A-Za-z0-9]+)$/.exec(id);
+  if (!m) throw invalid(`userPoolId ${JSON.stringify(id)} is not of the form region_name (e.g. us-east-1_AbCdEf123)`);
+  return [m[1], m[2]];
+}
+const option = (options, key, type, fallback) => (typeof options[key] === type ? options[key] : fallback);
 
 function memory() {
   const m = new Map();
@@ -113,41 +162,60 @@ function webStorage(name) {
 }
 
 export class CognitoAuth {
-  #o; #s; #endpoint; #pool; #prefix; #pending = null; #flight = null; #listeners = new Set();
+  #o; #s; #endpoint; #pool; #prefix; #lock; #pending = null; #flight = null; #listeners = new Set();
 
   /** `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?, refreshTokenRotation?,
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
   constructor(options) {
     const userPoolId = need(options, 'userPoolId'), clientId = need(options, 'clientId');
-    const [region, pool, extra] = userPoolId.split('_');
-    if (!region || !pool || extra !== undefined) throw invalid(`userPoolId must look like us-east-1_AbCdEf123, not "${userPoolId}"`);
+    if (!clientId) throw invalid('clientId is empty');
+    const [region, pool] = splitPoolId(userPoolId);
     const storage = options.storage ?? 'local';
-    this.#o = { ...options };
+    const secret = option(options, 'clientSecret', 'string', '');
+    this.#o = {
+      clientId,
+      clientSecret: secret || undefined,
+      refreshTokenRotation: option(options, 'refreshTokenRotation', 'boolean', false),
+      deviceName: option(options, 'deviceName', 'string', undefined),
+      timeoutMs: Math.max(0, option(options, 'timeoutMs', 'number', 30000)),
+      refreshMarginSeconds: Math.trunc(option(options, 'refreshMarginSeconds', 'number', 60)),
+    };
     this.#pool = pool;
-    this.#endpoint = options.endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`;
+    this.#endpoint = option(options, 'endpoint', 'string', `https://cognito-idp.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}/`);
     this.#prefix = `cognito-kit.${userPoolId}.${clientId}.`;
-    this.#s = storage === 'memory' ? memory() : storage === 'local' ? webStorage('localStorage')
-      : storage === 'session' ? webStorage('sessionStorage') : storage;
-    if (typeof this.#s?.getItem !== 'function' || typeof this.#s.setItem !== 'function' || typeof this.#s.removeItem !== 'function') {
-      throw invalid("storage must be 'local', 'session', 'memory' or an object with getItem, setItem and removeItem");
+    this.#lock = `cognito-kit.refresh.${userPoolId}.${clientId}`;
+    const raw = storage === 'memory' ? memory() : storage === 'local' ? webStorage('localStorage')
+      : storage === 'session' ? webStorage('sessionStorage') : typeof storage === 'string' ? null : storage;
+    if (!raw) throw invalid(`storage must be "local", "session", "memory" or an object, not ${JSON.stringify(storage)}`);
+    for (const method of ['getItem', 'setItem', 'removeItem']) {
+      if (typeof raw[method] !== 'function') throw invalid(`the storage object has no ${method}()`);
     }
+    this.#s = store(raw);
   }
 
   /** `on(event, listener)`: `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`; returns an
    * unsubscribe function. */
   on(event, listener) {
+    if (!has(EVENTS, event)) throw invalid(`unknown event ${JSON.stringify(event)}: signedIn, signedOut, tokenRefresh or tokenRefreshFailure`);
     if (typeof listener !== 'function') throw invalid('listener must be a function');
     const entry = [event, listener];
     this.#listeners.add(entry);
     return () => void this.#listeners.delete(entry);
   }
   #emit(event, error) {
-    for (const [e, listener] of [...this.#listeners]) if (e === event) listener(error);
+    // A listener that throws must not break the client (nor keep the others from hearing).
+    for (const [e, listener] of [...this.#listeners]) {
+      if (e === event) {
+        try {
+          listener(error);
+        } catch {}
+      }
+    }
   }
 
   // ------------------------------------------------------------------ transport
   async #send(op, body) {
-    const ms = this.#o.timeoutMs ?? 30000;
+    const ms = this.#o.timeoutMs;
     const ctl = new AbortController();
     const timer = ms > 0 && setTimeout(() => ctl.abort(), ms);
     let res, text;
@@ -169,20 +237,26 @@ export class CognitoAuth {
     const status = res.status;
     // No reply of the service comes near 1 MiB: a bigger body is not read (its status still counts).
     if (text.length > MAX_REPLY) {
-      if (res.ok) throw fail('UnexpectedResponse', `${op}: HTTP ${status} with more than ${MAX_REPLY} bytes`, { status });
-      text = '';
+      if (res.ok) throw inField('UnexpectedResponse', 'reply body', `HTTP ${status}: more than ${MAX_REPLY} bytes`, { status });
+      throw inField('NotJsonReply', 'reply body', `HTTP ${status}: over 1 MiB, not read`, { status, retryable: status >= 500 || status === 429 });
     }
     let json;
-    try { json = JSON.parse(text.trim() || '{}'); } catch {}
+    try {
+      json = JSON.parse(text.trim() || '{}');
+    } catch {
+      throw inField('NotJsonReply', 'reply body', `HTTP ${status} with a body that is not JSON`, { status, retryable: !res.ok && (status >= 500 || status === 429) });
+    }
     if (res.ok) {
       if (isObj(json)) return json;
-      throw fail('NotJsonReply', `${op}: HTTP ${status} with a body that is not a JSON object`, { status });
+      throw inField('InvalidJson', 'reply body', `HTTP ${status}: not a JSON object`, { status });
     }
-    const type = (res.headers.get('x-amzn-errortype') || (isObj(json) && typeof json.__type === 'string' && json.__type) || '')
-      .split(':')[0].split('#').pop();
-    if (!type) throw fail('NotJsonReply', `${op}: HTTP ${status} without an error type`, { status, retryable: status >= 500 || status === 429 });
-    const message = isObj(json) && (json.message ?? json.Message);
-    throw fail(type, typeof message === 'string' ? printable(message) : type, { status, retryable: status >= 500 || RETRY.test(type) });
+    const text_ = (key) => (isObj(json) && typeof json[key] === 'string' ? json[key] : undefined);
+    const header = res.headers.get('x-amzn-errortype');
+    const raw = (header?.trim() ? header : undefined) ?? text_('__type') ?? text_('code') ?? '';
+    const code = raw.slice(raw.lastIndexOf('#') + 1).split(':')[0];
+    if (!code) throw inField('UnexpectedResponse', 'reply body', `HTTP ${status} without an error code`, { status });
+    const message = printable(text_('message') ?? text_('Message') ?? '');
+    throw error(code, `${code} (HTTP ${status}): ${message}`, { status, retryable: status >= 500 || RETRY.test(code) });
   }
 
   /** Sends one operation; `idempotent` ones retry network failures, throttling and 5xx twice. */
@@ -212,22 +286,28 @@ export class CognitoAuth {
 
   // ------------------------------------------------------------------ storage
   async #load(key) {
-    const text = await this.#s.getItem(this.#prefix + key);
+    const text = await this.#s.get(this.#prefix + key);
     // A record that does not parse (an older format, tampering) counts as absent.
     try { const v = JSON.parse(text); return isObj(v) ? v : null; } catch { return null; }
   }
   #save(key, value) {
-    return this.#s.setItem(this.#prefix + key, typeof value === 'string' ? value : JSON.stringify(value));
+    return this.#s.set(this.#prefix + key, typeof value === 'string' ? value : JSON.stringify(value));
   }
   async #record() {
-    const user = await this.#s.getItem(`${this.#prefix}lastAuthUser`);
+    const user = await this.#s.get(`${this.#prefix}lastAuthUser`);
     const r = typeof user === 'string' && (await this.#load(`${user}.tokens`));
     if (!r || typeof r.access_token !== 'string' || typeof r.id_token !== 'string' || typeof r.username !== 'string') throw notSignedIn();
     r.signed_in_as = typeof r.signed_in_as === 'string' ? r.signed_in_as : r.username;
     return r;
   }
+  /** A device record, when it has every member (anything else counts as absent, as in Rust). */
+  async #device(username) {
+    const d = await this.#load(`${username}.device`);
+    const ok = d && ['device_key', 'device_group_key', 'device_password'].every((k) => typeof d[k] === 'string') && typeof d.remembered === 'boolean';
+    return ok ? d : null;
+  }
   #deviceOf(record) {
-    return this.#load(`${record.signed_in_as}.device`).then((d) => (typeof d?.device_key === 'string' ? d : null));
+    return this.#device(record.signed_in_as);
   }
 
   // ------------------------------------------------------------------ sign-in
@@ -236,13 +316,24 @@ export class CognitoAuth {
   async signIn(input) {
     const username = need(input, 'username');
     const flow = input.authFlow ?? 'USER_SRP_AUTH';
-    if (!FLOWS[flow]) throw invalid(`unknown authFlow "${flow}"`);
+    if (!has(FLOWS, flow)) throw invalid(`unknown authFlow ${JSON.stringify(flow)}`);
     const custom = flow === 'CUSTOM_WITHOUT_SRP' || flow === 'CUSTOM_AUTH';
     if (!username) throw invalid('username is empty');
     if (!custom && (typeof input.password !== 'string' || !input.password)) throw invalid('password is empty');
     this.#pending = null;
-    const device = await this.#load(`${username}.device`);
-    return this.#start({ username, password: input.password, flow: custom ? 'CUSTOM_WITHOUT_SRP' : flow, device: device?.remembered === true ? device : null });
+    const device = await this.#device(username);
+    const a = { username, password: input.password, flow: custom ? 'CUSTOM_WITHOUT_SRP' : flow, device: device?.remembered ? device : null };
+    return this.#attempt(a, () => this.#start(a));
+  }
+
+  /** Runs a step of sign-in and frees its SRP objects (zeroing their secrets) however it ends. */
+  async #attempt(a, step) {
+    try {
+      return await step();
+    } finally {
+      a.srp = forget(a.srp);
+      a.deviceSrp = forget(a.deviceSrp);
+    }
   }
 
   async #start(a) {
@@ -296,22 +387,25 @@ export class CognitoAuth {
         r = a.deviceSrp.answerDevicePasswordVerifier(d.device_group_key, d.device_key, d.device_password, params);
         a.deviceSrp = forget(a.deviceSrp);
       } else {
-        return this.#wait(a, name, params, session, user);
+        return this.#wait(a, name, params, session, user, reply.AvailableChallenges);
       }
       try {
         reply = await this.#respond(name, this.#hash(r, r.USERNAME), session);
       } catch (e) {
         if (a.device && e.code === 'ResourceNotFoundException' && /device/i.test(e.message)) {
           // The service no longer knows the device: forget it here and start again without it.
-          await this.#s.removeItem(`${this.#prefix}${a.username}.device`);
-          return this.#start({ ...a, device: null, srp: null, deviceSrp: null });
+          await this.#s.remove(`${this.#prefix}${a.username}.device`);
+          a.device = null;
+          a.srp = forget(a.srp);
+          a.deviceSrp = forget(a.deviceSrp);
+          return this.#start(a);
         }
         return stepOrThrow(e);
       }
     }
   }
 
-  async #wait(a, name, params, session, user) {
+  async #wait(a, name, params, session, user, available) {
     const to = { destination: params.CODE_DELIVERY_DESTINATION, deliveryMedium: params.CODE_DELIVERY_DELIVERY_MEDIUM };
     let step, options = [], required = [];
     if (name === 'SMS_MFA' || name === 'SMS_OTP') step = { signInStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE', codeDeliveryDetails: to };
@@ -319,7 +413,7 @@ export class CognitoAuth {
     else if (name === 'EMAIL_OTP') step = { signInStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE', codeDeliveryDetails: to };
     else if (name === 'SELECT_MFA_TYPE') {
       options = list(params.MFAS_CAN_CHOOSE, 'MFAS_CAN_CHOOSE');
-      step = { signInStep: 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION', allowedMFATypes: options.map((m) => MFA[m] ?? m) };
+      step = { signInStep: 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION', allowedMFATypes: options.map((m) => mfaName(m)) };
     } else if (name === 'MFA_SETUP') {
       const can = list(params.MFAS_CAN_SETUP, 'MFAS_CAN_SETUP');
       if (can.length && !can.includes('SOFTWARE_TOKEN_MFA')) throw fail('UnexpectedChallenge', `MFAS_CAN_SETUP: the kit can set up an authenticator app, not ${JSON.stringify(can)}`);
@@ -331,7 +425,7 @@ export class CognitoAuth {
       required = list(params.requiredAttributes, 'requiredAttributes').map((x) => x.replace(/^userAttributes\./, ''));
       step = { signInStep: 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED', missingAttributes: required };
     } else if (name === 'CUSTOM_CHALLENGE') step = { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', additionalInfo: params };
-    else if (name === 'SELECT_CHALLENGE') step = { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION', availableChallenges: list(params.AVAILABLE_CHALLENGES, 'AVAILABLE_CHALLENGES') };
+    else if (name === 'SELECT_CHALLENGE') step = { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION', availableChallenges: array(available, 'AvailableChallenges').map((c) => str(c, 'AvailableChallenges')) };
     else throw fail('UnexpectedChallenge', `ChallengeName: ${JSON.stringify(name)} cannot be answered here`);
     // What waits for the user keeps no password and no SRP secret.
     a.srp = forget(a.srp);
@@ -347,9 +441,9 @@ export class CognitoAuth {
     if (!p) throw fail('InvalidState', 'no sign-in is waiting for an answer');
     const answer = need(input, 'challengeResponse');
     const r = { USERNAME: p.user };
-    if (CODE_KEY[p.name]) r[CODE_KEY[p.name]] = answer;
+    if (has(CODE_KEY, p.name)) r[CODE_KEY[p.name]] = answer;
     else if (p.name === 'SELECT_MFA_TYPE') {
-      r.ANSWER = MFA_BACK[answer] ?? answer;
+      r.ANSWER = mfaServiceName(answer);
       if (p.options.length && !p.options.includes(r.ANSWER)) throw invalid(`"${answer}" is not one of the offered MFA types`);
     } else if (p.name === 'NEW_PASSWORD_REQUIRED') {
       r.NEW_PASSWORD = answer;
@@ -370,7 +464,8 @@ export class CognitoAuth {
       if (e.code === 'CodeMismatchException' || e.code === 'EnableSoftwareTokenMFAException') this.#pending = p;
       throw e;
     }
-    return this.#advance({ ...p.a, password: null, srp: null, deviceSrp: null }, reply);
+    const a = { ...p.a, password: null, srp: null, deviceSrp: null };
+    return this.#attempt(a, () => this.#advance(a, reply));
   }
 
   async #finish(typed, result) {
@@ -379,7 +474,7 @@ export class CognitoAuth {
     const idToken = str(result.IdToken, 'IdToken'), accessToken = str(result.AccessToken, 'AccessToken');
     const id = claims(idToken);
     claims(accessToken);
-    const username = typeof id['cognito:username'] === 'string' ? id['cognito:username'] : typed;
+    const username = [id['cognito:username'], id.username, typed].find((u) => typeof u === 'string');
     const record = {
       username, signed_in_as: typed, id_token: idToken, access_token: accessToken,
       refresh_token: str(result.RefreshToken, 'RefreshToken', true),
@@ -405,7 +500,7 @@ export class CognitoAuth {
 
   // ------------------------------------------------------------------ session
   #expiring(r) {
-    const limit = nowS() - (Number.isFinite(r.clock_drift) ? r.clock_drift : 0) + (this.#o.refreshMarginSeconds ?? 60);
+    const limit = nowS() - (Number.isFinite(r.clock_drift) ? r.clock_drift : 0) + this.#o.refreshMarginSeconds;
     return [r.access_token, r.id_token].some((t) => (time(claims(t), 'exp') ?? -Infinity) <= limit);
   }
   #session(r) {
@@ -429,7 +524,7 @@ export class CognitoAuth {
       return !force && !this.#expiring(r) ? this.#session(r) : this.#refreshOnce(r);
     };
     const locks = globalThis.navigator?.locks;
-    this.#flight ??= (locks ? locks.request(`cognito-kit.refresh.${this.#prefix}`, run) : run()).finally(() => (this.#flight = null));
+    this.#flight ??= (locks ? locks.request(this.#lock, run) : run()).finally(() => (this.#flight = null));
     return this.#flight;
   }
   async #refreshOnce(r) {
@@ -438,15 +533,16 @@ export class CognitoAuth {
     let result;
     try {
       if (this.#o.refreshTokenRotation) {
-        result = (await this.#call('GetTokensFromRefreshToken', { RefreshToken: r.refresh_token, ClientId: this.#o.clientId, ClientSecret: this.#o.clientSecret, DeviceKey: device?.device_key }, true)).AuthenticationResult;
+        result = (await this.#call('GetTokensFromRefreshToken', { RefreshToken: r.refresh_token, ClientId: this.#o.clientId, ClientSecret: this.#o.clientSecret, DeviceKey: device?.device_key })).AuthenticationResult;
       } else {
         const p = { REFRESH_TOKEN: r.refresh_token };
         if (device) p.DEVICE_KEY = device.device_key;
-        result = (await this.#call('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: this.#o.clientId, AuthParameters: this.#hash(p, r.username) }, true)).AuthenticationResult;
+        result = (await this.#call('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: this.#o.clientId, AuthParameters: this.#hash(p, r.username) })).AuthenticationResult;
       }
       if (!isObj(result)) throw fail('UnexpectedResponse', 'AuthenticationResult: absent from a refresh reply');
       claims(str(result.AccessToken, 'AccessToken'));
       if (result.IdToken != null) claims(str(result.IdToken, 'IdToken'));
+      str(result.RefreshToken, 'RefreshToken', true);
     } catch (e) {
       // Only the service's own "this refresh token is no longer valid" ends the session; a network
       // failure, a timeout, a 5xx or a malformed reply keeps every stored token.
@@ -466,8 +562,8 @@ export class CognitoAuth {
   }
   /** Removes the user's tokens and the current-user marker. A remembered device stays. */
   async #end(username) {
-    await this.#s.removeItem(`${this.#prefix}${username}.tokens`);
-    await this.#s.removeItem(`${this.#prefix}lastAuthUser`);
+    await this.#s.remove(`${this.#prefix}${username}.tokens`);
+    await this.#s.remove(`${this.#prefix}lastAuthUser`);
     this.#emit('signedOut');
   }
 
@@ -495,7 +591,8 @@ export class CognitoAuth {
   /** `signUp({ username, password, userAttributes? })`. */
   async signUp(input) {
     const r = await this.#call('SignUp', this.#byName(input, { Password: need(input, 'password'), UserAttributes: attributes(input.userAttributes, 'userAttributes') }));
-    const done = r.UserConfirmed === true;
+    if (typeof r.UserConfirmed !== 'boolean') throw badReply('UserConfirmed', 'expected a boolean');
+    const done = r.UserConfirmed;
     return {
       isSignUpComplete: done, userId: str(r.UserSub, 'UserSub', true),
       nextStep: { signUpStep: done ? 'DONE' : 'CONFIRM_SIGN_UP', codeDeliveryDetails: delivery(r.CodeDeliveryDetails) },
@@ -531,8 +628,8 @@ export class CognitoAuth {
     const preferred = str(r.PreferredMfaSetting, 'PreferredMfaSetting', true);
     return {
       username: str(r.Username, 'Username'), attributes: attributeMap(r.UserAttributes, 'UserAttributes'),
-      preferredMfa: preferred && (MFA[preferred] ?? preferred),
-      enabledMfa: array(r.UserMFASettingList, 'UserMFASettingList').map((m) => MFA[str(m, 'UserMFASettingList')] ?? m),
+      preferredMfa: preferred && mfaName(preferred),
+      enabledMfa: array(r.UserMFASettingList, 'UserMFASettingList').map((m) => mfaName(str(m, 'UserMFASettingList'))),
     };
   }
   /** `updateUserAttributes({ userAttributes })` → code deliveries for changed email/phone. */
@@ -569,7 +666,7 @@ export class CognitoAuth {
   }
   /** `verifyTotpSetup({ code, friendlyDeviceName? })`. */
   async verifyTotpSetup(input) {
-    const r = await this.#authed('VerifySoftwareToken', { UserCode: need(input, 'code'), FriendlyDeviceName: input.friendlyDeviceName });
+    const r = await this.#authed('VerifySoftwareToken', { UserCode: need(input, 'code'), FriendlyDeviceName: option(input, 'friendlyDeviceName', 'string', undefined) });
     if (r.Status != null && r.Status !== 'SUCCESS') throw fail('EnableSoftwareTokenMFAException', `verification status ${JSON.stringify(r.Status)}`, { status: 400 });
   }
   /** `setMfaPreference({ totp?, sms?, email? })`, each `ENABLED | DISABLED | PREFERRED | NOT_PREFERRED`. */
@@ -593,21 +690,30 @@ export class CognitoAuth {
     const r = await this.#record();
     const local = await this.#deviceOf(r);
     const target = input?.deviceKey ?? local?.device_key;
-    if (typeof target !== 'string') throw fail('InvalidState', 'no device is remembered here');
+    if (target === undefined) throw fail('InvalidState', 'no device is remembered here');
+    if (typeof target !== 'string') throw invalid('deviceKey must be a string');
     await this.#authed('ForgetDevice', { DeviceKey: target });
-    if (local?.device_key === target) await this.#s.removeItem(`${this.#prefix}${r.signed_in_as}.device`);
+    if (local?.device_key === target) await this.#s.remove(`${this.#prefix}${r.signed_in_as}.device`);
   }
   /** `listDevices()` → `[{ id, name, attributes, createDate, lastModifiedDate, lastAuthenticatedDate }]`. */
   async listDevices() {
-    return array((await this.#authed('ListDevices', { Limit: 60 }, true)).Devices, 'Devices').map(device);
+    const all = [];
+    let page;
+    do {
+      const r = await this.#authed('ListDevices', { Limit: 60, PaginationToken: page }, true);
+      all.push(...array(r.Devices, 'Devices').map(device));
+      page = str(r.PaginationToken, 'PaginationToken', true) || undefined;
+    } while (page);
+    return all;
   }
   /** `getDevice({ deviceKey? })`: this device when no key is given. */
   async getDevice(input) {
-    let key = input?.deviceKey;
+    let key = input?.deviceKey ?? undefined;
     if (key === undefined) {
       key = (await this.#deviceOf(await this.#record()))?.device_key;
       if (key === undefined) throw fail('InvalidState', 'no device is remembered here');
     }
+    if (typeof key !== 'string') throw invalid('deviceKey must be a string');
     return device((await this.#authed('GetDevice', { DeviceKey: key }, true)).Device);
   }
 }
@@ -624,9 +730,15 @@ function attributes(map, key) {
 function device(d) {
   if (!isObj(d)) throw badReply('Device', 'expected an object');
   const attrs = attributeMap(d.DeviceAttributes, 'DeviceAttributes');
-  const date = (s) => (typeof s === 'number' ? new Date(s * 1000) : undefined);
+  const date = (s, field) => {
+    if (s == null) return undefined;
+    if (!Number.isFinite(s)) throw badReply(field, 'expected a number');
+    return new Date(s * 1000);
+  };
   return {
     id: str(d.DeviceKey, 'DeviceKey'), name: attrs.device_name, attributes: attrs,
-    createDate: date(d.DeviceCreateDate), lastModifiedDate: date(d.DeviceLastModifiedDate), lastAuthenticatedDate: date(d.DeviceLastAuthenticatedDate),
+    createDate: date(d.DeviceCreateDate, 'DeviceCreateDate'),
+    lastModifiedDate: date(d.DeviceLastModifiedDate, 'DeviceLastModifiedDate'),
+    lastAuthenticatedDate: date(d.DeviceLastAuthenticatedDate, 'DeviceLastAuthenticatedDate'),
   };
 }

@@ -78,13 +78,18 @@ test('concurrent getSession calls share one refresh; an outage keeps the tokens;
   const stored = [...storage.items.keys()].sort();
 
   // The service is down (a proxy's HTML 503): the refresh fails, typed and retryable, and nothing goes.
-  const down = await fakeService(() => ({ status: 503, headers: { 'content-type': 'text/html' }, body: '<html>Service Unavailable</html>' }));
+  let tries = 0;
+  const down = await fakeService(() => {
+    tries += 1;
+    return { status: 503, headers: { 'content-type': 'text/html' }, body: '<html>Service Unavailable</html>' };
+  });
   try {
     const failures = [];
     const offline = auth({ storage, endpoint: down.url, refreshMarginSeconds: 7200 });
     offline.on('tokenRefreshFailure', (e) => failures.push(e.code));
     await assert.rejects(offline.getSession(), (e) => e instanceof kit.CognitoError && e.code === 'NotJsonReply' && e.status === 503 && e.retryable);
     assert.deepEqual(failures, ['NotJsonReply']);
+    assert.equal(tries, 1, 'a refresh is never retried (a rotated token must not be presented twice)');
     assert.deepEqual([...storage.items.keys()].sort(), stored);
     assert.equal((await a.getSession()).accessToken, result[0].accessToken);
   } finally {
@@ -160,7 +165,7 @@ test('a client with a secret sends SECRET_HASH through sign-in, refresh and pass
 
 test('malformed replies are typed errors and store nothing', async () => {
   const replies = [
-    [{ status: 200, body: '[]' }, 'NotJsonReply'],
+    [{ status: 200, body: '[]' }, 'InvalidJson'],
     [{ status: 200, body: '<html>hello</html>' }, 'NotJsonReply'],
     [{ status: 200, body: '{"ChallengeName": 5}' }, 'InvalidJson'],
     [{ status: 200, body: '{"ChallengeName":"SMS_MFA","ChallengeParameters":{"a":1}}' }, 'InvalidJson'],
@@ -169,7 +174,8 @@ test('malformed replies are typed errors and store nothing', async () => {
     [{ status: 200, body: '{"AuthenticationResult":{"IdToken":"not-a-jwt","AccessToken":"x.y.z"}}' }, 'MalformedToken'],
     [{ status: 200, body: '{"AuthenticationResult":{"AccessToken":"x.y.z"}}' }, 'MissingField'],
     [{ status: 400, body: '{"__type":"com.amazon#LimitExceededException","message":"slow down"}' }, 'LimitExceededException'],
-    [{ status: 502, body: '' }, 'NotJsonReply'],
+    [{ status: 502, body: '' }, 'UnexpectedResponse'],
+    [{ status: 400, body: '{"code":"InvalidParameterException","message":"bad"}' }, 'InvalidParameterException'],
     [{ status: 200, body: `{"pad":"${'x'.repeat(1 << 20)}"}` }, 'UnexpectedResponse'],
     [{ status: 503, body: `{"__type":"InternalErrorException","pad":"${'x'.repeat(1 << 20)}"}` }, 'NotJsonReply'],
   ];
@@ -192,7 +198,7 @@ test('malformed replies are typed errors and store nothing', async () => {
   const forging = await fakeService(() => ({ status: 400, body: '{"__type":"NotAuthorizedException","message":"no\\n[ok] admin signed in\\u0007"}' }));
   try {
     await assert.rejects(auth({ endpoint: forging.url }).forgotPassword({ username: 'x' }), (e) => {
-      assert.equal(e.message, 'no\\u000a[ok] admin signed in\\u0007');
+      assert.equal(e.message, 'NotAuthorizedException (HTTP 400): no\\u000a[ok] admin signed in\\u0007');
       return true;
     });
   } finally {
@@ -230,4 +236,75 @@ test('damaged stored records read as signed out, and bad arguments are InvalidAr
   await assert.rejects(a.confirmSignIn({ challengeResponse: '1' }), (e) => e.code === 'InvalidState');
   assert.throws(() => auth({ storage: 'somewhere' }), (e) => e.code === 'InvalidArgument');
   assert.throws(() => new kit.CognitoAuth({ userPoolId: 'us-east-1_A_B', clientId: 'c' }), (e) => e.code === 'InvalidArgument');
+});
+
+test('listeners that throw, storage that fails and device records that are damaged do not break the client', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  a.on('signedIn', () => {
+    throw new Error('listener bug');
+  });
+  assert.equal((await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' })).isSignedIn, true);
+  assert.throws(() => a.on('signedUp', () => {}), (e) => e.code === 'InvalidArgument');
+
+  // The service refuses the refresh token while a failure listener throws: the session still ends.
+  const eager = auth({ storage, refreshMarginSeconds: 7200 });
+  eager.on('tokenRefreshFailure', () => {
+    throw new Error('listener bug');
+  });
+  const elsewhere = auth();
+  await elsewhere.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  await elsewhere.signOut({ global: true });
+  await assert.rejects(eager.getSession(), (e) => e.code === 'NotAuthorizedException');
+  assert.equal([...storage.items.keys()].some((k) => k.endsWith('.tokens')), false);
+
+  // A store that refuses writes (quota, private mode) is a typed error.
+  const full = { getItem: () => null, setItem: () => { throw new DOMException('quota', 'QuotaExceededError'); }, removeItem: () => {} };
+  await assert.rejects(auth({ storage: full }).signIn({ username: 'alice@example.com', password: 'Passw0rd!' }),
+    (e) => e instanceof kit.CognitoError && e.code === 'InvalidState' && /setItem\(\): quota/.test(e.message));
+
+  // A device record missing members counts as absent: sign-in goes on without device SRP.
+  const key = `cognito-kit.${poolId}.${publicClient}.alice@example.com.device`;
+  storage.items.set(key, JSON.stringify({ device_key: 'us-east-1_x', remembered: true }));
+  const { result, targets } = await recordTargets(() => a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }));
+  assert.equal(result.isSignedIn, true);
+  assert.deepEqual(targets.slice(0, 2), ['InitiateAuth', 'RespondToAuthChallenge']);
+  assert.equal(targets.includes('ConfirmDevice'), true, 'a new device is confirmed instead');
+});
+
+test('replies are read as strictly as the Rust client reads them', async () => {
+  // A session signed in against the emulator, then calls answered by a scripted service.
+  const storage = openStorage();
+  await auth({ storage }).signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  const pages = [];
+  const script = {
+    GetUser: () => ({ Username: 'alice', UserAttributes: [{ Name: 'email', Value: 'a@example.com' }, { Name: 'custom:empty' }], UserMFASettingList: ['SOFTWARE_TOKEN_MFA'], PreferredMfaSetting: 'SOFTWARE_TOKEN_MFA' }),
+    ListDevices: (body) => {
+      pages.push(body.PaginationToken ?? null);
+      return body.PaginationToken
+        ? { Devices: [{ DeviceKey: 'k2', DeviceAttributes: [{ Name: 'device_name', Value: 'laptop' }], DeviceCreateDate: 1700000000 }] }
+        : { Devices: [{ DeviceKey: 'k1', DeviceAttributes: [] }], PaginationToken: 'next-page' };
+    },
+    SignUp: () => ({ UserSub: 'sub' }),
+    InitiateAuth: () => ({ ChallengeName: 'SELECT_CHALLENGE', Session: 's', AvailableChallenges: ['PASSWORD_SRP', 'EMAIL_OTP'], ChallengeParameters: {} }),
+  };
+  const fake = await fakeService((body, req) => {
+    const op = req.headers['x-amz-target'].split('.').pop();
+    return { status: 200, body: JSON.stringify(script[op](JSON.parse(body))) };
+  });
+  try {
+    const a = auth({ storage, endpoint: fake.url });
+    assert.deepEqual(await a.getUser(), { username: 'alice', attributes: { email: 'a@example.com', 'custom:empty': '' }, preferredMfa: 'TOTP', enabledMfa: ['TOTP'] });
+    const devices = await a.listDevices();
+    assert.deepEqual(pages, [null, 'next-page']);
+    assert.deepEqual(devices.map((d) => [d.id, d.name, d.createDate?.toISOString()]), [['k1', undefined, undefined], ['k2', 'laptop', '2023-11-14T22:13:20.000Z']]);
+    await assert.rejects(a.signUp({ username: 'x', password: 'Passw0rd!' }), (e) => e.code === 'InvalidJson' && /UserConfirmed/.test(e.message));
+    const out = await auth({ endpoint: fake.url }).signIn({ username: 'x', password: 'p', authFlow: 'USER_PASSWORD_AUTH' });
+    assert.deepEqual(out.nextStep, { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION', availableChallenges: ['PASSWORD_SRP', 'EMAIL_OTP'] });
+  } finally {
+    fake.close();
+  }
+  assert.throws(() => new kit.CognitoAuth({ userPoolId: 'evil.example/x_abc', clientId: 'c' }), (e) => e.code === 'InvalidArgument');
+  assert.throws(() => new kit.CognitoAuth({ userPoolId: poolId, clientId: '' }), (e) => e.code === 'InvalidArgument');
+  await assert.rejects(auth().signIn({ username: 'a', password: 'b', authFlow: 'toString' }), (e) => e.code === 'InvalidArgument');
 });
