@@ -130,7 +130,7 @@ export declare class CognitoAuth {
     /**
      * `forgetDevice({ deviceKey? })`: this device when no key is given.
      */
-    forgetDevice(input: DeviceKeyInput | undefined): Promise<void>;
+    forgetDevice(input?: DeviceKeyInput): Promise<void>;
     /**
      * `forgotPassword({ username })` → `{ nextStep: { resetPasswordStep, codeDeliveryDetails } }`.
      */
@@ -138,7 +138,7 @@ export declare class CognitoAuth {
     /**
      * `getDevice({ deviceKey? })`: this device when no key is given.
      */
-    getDevice(input: DeviceKeyInput | undefined): Promise<Device>;
+    getDevice(input?: DeviceKeyInput): Promise<Device>;
     /**
      * `getSession()` → `{ username, idToken, accessToken, expiresAt, idTokenClaims }`, refreshed
      * first when needed (one refresh for concurrent callers).
@@ -180,7 +180,7 @@ export declare class CognitoAuth {
     /**
      * `setUpTotp({ issuer? })` → `{ sharedSecret, setupUri }`.
      */
-    setUpTotp(input: SetUpTotpInput | undefined): Promise<TotpSetupDetails>;
+    setUpTotp(input?: SetUpTotpInput): Promise<TotpSetupDetails>;
     /**
      * `signIn({ username, password?, authFlow? })` → `{ isSignedIn, nextStep }`.
      */
@@ -188,7 +188,7 @@ export declare class CognitoAuth {
     /**
      * `signOut({ global? })`.
      */
-    signOut(input: SignOutInput | undefined): Promise<void>;
+    signOut(input?: SignOutInput): Promise<void>;
     /**
      * `signUp({ username, password, userAttributes? })` →
      * `{ isSignUpComplete, userId, nextStep: { signUpStep, codeDeliveryDetails } }`.

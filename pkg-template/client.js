@@ -2,7 +2,7 @@
 // secretHash, deviceVerifier). The same protocol as the Rust client (src/client.rs, src/flow.rs,
 // src/api/): the same requests, challenge answers, stored records and errors; both are proven
 // against the emulator. Written in JavaScript because the Rust client behind a wasm facade weighed
-// 85 KB brotli and this file with the SRP core weighs 34.4 KB (bench/architecture.sh).
+// 85 KB brotli and this file with the SRP core weighs 34.8 KB (bench/architecture.sh).
 //
 // Errors: every rejection is a CognitoError with a stable `code` — the service's exception name, or
 // the kit's own (NetworkError, TimeoutError, NotJsonReply, InvalidJson, MalformedToken,
@@ -107,7 +107,11 @@ const array = (v, field) => {
 };
 const attributeMap = (v, field) =>
   Object.fromEntries(array(v, field).map((a) => [str(a?.Name, 'Name'), str(a?.Value, 'Value', true) ?? '']));
-const uriPart = (text) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** Percent-encodes the UTF-8 bytes of `text`, leaving `A-Z a-z 0-9 - . _ ~` (as src/client.rs). */
+const uriPart = (text) =>
+  [...new TextEncoder().encode(text)]
+    .map((b) => (/[\w.~-]/.test(String.fromCharCode(b)) && b < 128 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 /** `otpauth://totp/{issuer}:{account}?secret=…&issuer=…`, the URI authenticator apps scan. */
 const otpauth = (issuer, account, secret) =>
   `otpauth://totp/${uriPart(issuer)}:${uriPart(account)}?secret=${secret}&issuer=${uriPart(issuer)}`;
@@ -144,7 +148,8 @@ function splitPoolId(id) {
   if (!m) throw invalid(`userPoolId ${JSON.stringify(id)} is not of the form region_name (e.g. us-east-1_AbCdEf123)`);
   return [m[1], m[2]];
 }
-const option = (options, key, type, fallback) => (typeof options[key] === type ? options[key] : fallback);
+const option = (options, key, type, fallback) =>
+  typeof options[key] === type && (type !== 'number' || Number.isFinite(options[key])) ? options[key] : fallback;
 
 function memory() {
   const m = new Map();
@@ -163,6 +168,8 @@ function webStorage(name) {
 
 export class CognitoAuth {
   #o; #s; #endpoint; #pool; #prefix; #lock; #pending = null; #flight = null; #listeners = new Set();
+  // Bumped by signIn and signOut: a sign-in step that answers after either stores nothing.
+  #epoch = 0;
 
   /** `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?, refreshTokenRotation?,
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
@@ -177,7 +184,8 @@ export class CognitoAuth {
       clientSecret: secret || undefined,
       refreshTokenRotation: option(options, 'refreshTokenRotation', 'boolean', false),
       deviceName: option(options, 'deviceName', 'string', undefined),
-      timeoutMs: Math.max(0, option(options, 'timeoutMs', 'number', 30000)),
+      // setTimeout holds at most 2^31 - 1 ms.
+      timeoutMs: Math.min(Math.max(0, option(options, 'timeoutMs', 'number', 30000)), 2 ** 31 - 1),
       refreshMarginSeconds: Math.trunc(option(options, 'refreshMarginSeconds', 'number', 60)),
     };
     this.#pool = pool;
@@ -235,7 +243,7 @@ export class CognitoAuth {
       clearTimeout(timer);
     }
     const status = res.status;
-    // No reply of the service comes near 1 MiB: a bigger body is not read (its status still counts).
+    // No reply of the service comes near 1 MiB: a bigger body is not used (its status still counts).
     if (text.length > MAX_REPLY) {
       if (res.ok) throw inField('UnexpectedResponse', 'reply body', `HTTP ${status}: more than ${MAX_REPLY} bytes`, { status });
       throw inField('NotJsonReply', 'reply body', `HTTP ${status}: over 1 MiB, not read`, { status, retryable: status >= 500 || status === 429 });
@@ -253,7 +261,7 @@ export class CognitoAuth {
     const text_ = (key) => (isObj(json) && typeof json[key] === 'string' ? json[key] : undefined);
     const header = res.headers.get('x-amzn-errortype');
     const raw = (header?.trim() ? header : undefined) ?? text_('__type') ?? text_('code') ?? '';
-    const code = raw.slice(raw.lastIndexOf('#') + 1).split(':')[0];
+    const code = printable(raw.slice(raw.lastIndexOf('#') + 1).split(':')[0].trim());
     if (!code) throw inField('UnexpectedResponse', 'reply body', `HTTP ${status} without an error code`, { status });
     const message = printable(text_('message') ?? text_('Message') ?? '');
     throw error(code, `${code} (HTTP ${status}): ${message}`, { status, retryable: status >= 500 || RETRY.test(code) });
@@ -298,6 +306,7 @@ export class CognitoAuth {
     const r = typeof user === 'string' && (await this.#load(`${user}.tokens`));
     if (!r || typeof r.access_token !== 'string' || typeof r.id_token !== 'string' || typeof r.username !== 'string') throw notSignedIn();
     r.signed_in_as = typeof r.signed_in_as === 'string' ? r.signed_in_as : r.username;
+    Object.defineProperty(r, 'key', { value: user });
     return r;
   }
   /** A device record, when it has every member (anything else counts as absent, as in Rust). */
@@ -321,8 +330,9 @@ export class CognitoAuth {
     if (!username) throw invalid('username is empty');
     if (!custom && (typeof input.password !== 'string' || !input.password)) throw invalid('password is empty');
     this.#pending = null;
+    const epoch = ++this.#epoch;
     const device = await this.#device(username);
-    const a = { username, password: input.password, flow: custom ? 'CUSTOM_WITHOUT_SRP' : flow, device: device?.remembered ? device : null };
+    const a = { username, password: input.password, flow: custom ? 'CUSTOM_WITHOUT_SRP' : flow, device: device?.remembered ? device : null, epoch };
     return this.#attempt(a, () => this.#start(a));
   }
 
@@ -361,9 +371,11 @@ export class CognitoAuth {
 
   /** Follows replies until the user must act or sign-in completes; answers SRP and device challenges. */
   async #advance(a, reply) {
-    for (;;) {
+    // The service answers a sign-in in a handful of steps; a peer that never stops is refused.
+    for (let steps = 0; ; steps++) {
+      if (steps > 10) throw inField('UnexpectedChallenge', 'ChallengeName', 'more than ten challenges in one sign-in');
       if (reply.AuthenticationResult != null) {
-        await this.#finish(a.username, reply.AuthenticationResult);
+        await this.#finish(a, reply.AuthenticationResult);
         return { isSignedIn: true, nextStep: { signInStep: 'DONE' } };
       }
       if (reply.ChallengeName == null) throw fail('UnexpectedResponse', 'ChallengeName: neither tokens nor a challenge in the reply');
@@ -379,6 +391,7 @@ export class CognitoAuth {
         a.srp = forget(a.srp);
       } else if (name === 'DEVICE_SRP_AUTH') {
         if (!a.device) throw fail('InvalidState', 'DEVICE_SRP_AUTH without a remembered device');
+        forget(a.deviceSrp);
         a.deviceSrp = new SrpClient();
         r = { USERNAME: user, DEVICE_KEY: a.device.device_key, SRP_A: a.deviceSrp.srpA };
       } else if (name === 'DEVICE_PASSWORD_VERIFIER') {
@@ -430,6 +443,7 @@ export class CognitoAuth {
     // What waits for the user keeps no password and no SRP secret.
     a.srp = forget(a.srp);
     a.deviceSrp = forget(a.deviceSrp);
+    this.#cancelled(a);
     this.#pending = { a: { ...a, password: null }, name, session, user, options, required };
     return { isSignedIn: false, nextStep: step };
   }
@@ -461,14 +475,21 @@ export class CognitoAuth {
         reply = await this.#respond(p.name, this.#hash(r, p.user), p.session);
       }
     } catch (e) {
-      if (e.code === 'CodeMismatchException' || e.code === 'EnableSoftwareTokenMFAException') this.#pending = p;
+      const retry = e.code === 'CodeMismatchException' || e.code === 'EnableSoftwareTokenMFAException';
+      if (retry && this.#epoch === p.a.epoch && !this.#pending) this.#pending = p;
       throw e;
     }
     const a = { ...p.a, password: null, srp: null, deviceSrp: null };
     return this.#attempt(a, () => this.#advance(a, reply));
   }
 
-  async #finish(typed, result) {
+  /** A sign-in step that answers after a newer signIn or a signOut must not act on it. */
+  #cancelled(a) {
+    if (a.epoch !== this.#epoch) throw fail('InvalidState', 'this sign-in was replaced by a newer sign-in or a sign-out');
+  }
+
+  async #finish(a, result) {
+    const typed = a.username;
     if (!isObj(result)) throw badReply('AuthenticationResult', 'expected an object');
     if (result.IdToken == null) throw fail('MissingField', 'IdToken: absent after sign-in');
     const idToken = str(result.IdToken, 'IdToken'), accessToken = str(result.AccessToken, 'AccessToken');
@@ -480,8 +501,18 @@ export class CognitoAuth {
       refresh_token: str(result.RefreshToken, 'RefreshToken', true),
       clock_drift: nowS() - (time(id, 'iat') ?? nowS()),
     };
+    this.#cancelled(a);
+    const previous = await this.#s.get(`${this.#prefix}lastAuthUser`);
     await this.#save(`${username}.tokens`, record);
-    await this.#save('lastAuthUser', username);
+    try {
+      await this.#save('lastAuthUser', username);
+    } catch (e) {
+      // Not half a session: tokens nobody is signed in with do not stay behind.
+      await this.#s.remove(`${this.#prefix}${username}.tokens`).catch(() => {});
+      throw e;
+    }
+    // One signed-in user per pool client: the previous user's tokens go.
+    if (previous !== null && previous !== username) await this.#s.remove(`${this.#prefix}${previous}.tokens`);
     const meta = result.NewDeviceMetadata;
     if (isObj(meta)) {
       // A failure to confirm the device does not undo the sign-in: the device is simply not kept.
@@ -524,13 +555,22 @@ export class CognitoAuth {
       return !force && !this.#expiring(r) ? this.#session(r) : this.#refreshOnce(r);
     };
     const locks = globalThis.navigator?.locks;
-    this.#flight ??= (locks ? locks.request(this.#lock, run) : run()).finally(() => (this.#flight = null));
+    // Where Web Locks exist but refuse (an opaque origin), the refresh runs unlocked.
+    const locked = async () => {
+      try {
+        return await locks.request(this.#lock, run);
+      } catch (e) {
+        if (e instanceof CognitoError) throw e;
+        return run();
+      }
+    };
+    this.#flight ??= (locks ? locked() : run()).finally(() => (this.#flight = null));
     return this.#flight;
   }
   async #refreshOnce(r) {
     if (typeof r.refresh_token !== 'string') throw notSignedIn();
     const device = await this.#deviceOf(r);
-    let result;
+    let result, updated;
     try {
       if (this.#o.refreshTokenRotation) {
         result = (await this.#call('GetTokensFromRefreshToken', { RefreshToken: r.refresh_token, ClientId: this.#o.clientId, ClientSecret: this.#o.clientSecret, DeviceKey: device?.device_key })).AuthenticationResult;
@@ -539,31 +579,42 @@ export class CognitoAuth {
         if (device) p.DEVICE_KEY = device.device_key;
         result = (await this.#call('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: this.#o.clientId, AuthParameters: this.#hash(p, r.username) })).AuthenticationResult;
       }
-      if (!isObj(result)) throw fail('UnexpectedResponse', 'AuthenticationResult: absent from a refresh reply');
-      claims(str(result.AccessToken, 'AccessToken'));
+      if (!isObj(result)) throw inField('UnexpectedResponse', 'AuthenticationResult', 'absent from a refresh reply');
+      const iat = time(claims(str(result.AccessToken, 'AccessToken')), 'iat');
       if (result.IdToken != null) claims(str(result.IdToken, 'IdToken'));
-      str(result.RefreshToken, 'RefreshToken', true);
+      updated = {
+        ...r, access_token: result.AccessToken, id_token: result.IdToken ?? r.id_token,
+        // Keep the newest refresh token: a reply without one means the old one stays valid.
+        refresh_token: str(result.RefreshToken, 'RefreshToken', true) ?? r.refresh_token,
+        clock_drift: nowS() - (iat ?? nowS()),
+      };
     } catch (e) {
       // Only the service's own "this refresh token is no longer valid" ends the session; a network
-      // failure, a timeout, a 5xx or a malformed reply keeps every stored token.
+      // failure, a timeout, a 5xx or a malformed reply keeps every stored token. A session that
+      // changed meanwhile (a sign-out, a new sign-in) is not this refresh's to end.
       this.#emit('tokenRefreshFailure', e);
-      if (e.code === 'NotAuthorizedException') await this.#end(r.username);
+      if (e.code === 'NotAuthorizedException' && (await this.#unchanged(r))) await this.#end(r.key);
       throw e;
     }
-    const updated = {
-      ...r, access_token: result.AccessToken, id_token: result.IdToken ?? r.id_token,
-      // Keep the newest refresh token: a reply without one means the old one stays valid.
-      refresh_token: str(result.RefreshToken, 'RefreshToken', true) ?? r.refresh_token,
-      clock_drift: nowS() - (time(claims(result.AccessToken), 'iat') ?? nowS()),
-    };
-    await this.#save(`${r.username}.tokens`, updated);
+    if (!(await this.#unchanged(r))) return this.#session(await this.#record());
+    await this.#save(`${r.key}.tokens`, updated);
     this.#emit('tokenRefresh');
     return this.#session(updated);
   }
-  /** Removes the user's tokens and the current-user marker. A remembered device stays. */
-  async #end(username) {
-    await this.#s.remove(`${this.#prefix}${username}.tokens`);
-    await this.#s.remove(`${this.#prefix}lastAuthUser`);
+  /** Whether the stored session is still the one `r` was read from. */
+  async #unchanged(r) {
+    try {
+      const now = await this.#record();
+      return now.key === r.key && now.refresh_token === r.refresh_token;
+    } catch {
+      return false;
+    }
+  }
+  /** Removes the user's tokens and, while it names them, the current-user marker. A remembered
+   * device stays. */
+  async #end(user) {
+    await this.#s.remove(`${this.#prefix}${user}.tokens`);
+    if ((await this.#s.get(`${this.#prefix}lastAuthUser`)) === user) await this.#s.remove(`${this.#prefix}lastAuthUser`);
     this.#emit('signedOut');
   }
 
@@ -571,15 +622,29 @@ export class CognitoAuth {
    * the network is down, except after a failed global sign-out (it must be visible and retryable). */
   async signOut(input) {
     this.#pending = null;
+    this.#epoch++;
     let r;
-    try { r = await this.#record(); } catch { return; }
     try {
-      if (input?.global) await this.#call('GlobalSignOut', { AccessToken: r.access_token });
+      r = await this.#record();
+    } catch (e) {
+      if (e.code !== 'NotSignedIn') throw e;
+      // Nothing usable is stored; whatever the marker points at goes with it.
+      const user = await this.#s.get(`${this.#prefix}lastAuthUser`);
+      if (user !== null) await this.#s.remove(`${this.#prefix}${user}.tokens`);
+      await this.#s.remove(`${this.#prefix}lastAuthUser`);
+      return;
+    }
+    try {
+      if (input?.global) {
+        // An access token that expired while the page sat idle is refreshed first.
+        const token = (await this.getSession().catch(() => null))?.accessToken ?? r.access_token;
+        await this.#call('GlobalSignOut', { AccessToken: token });
+      }
       else if (typeof r.refresh_token === 'string') await this.#call('RevokeToken', { Token: r.refresh_token, ClientId: this.#o.clientId, ClientSecret: this.#o.clientSecret });
     } catch (e) {
       if (input?.global) throw e;
     }
-    await this.#end(r.username);
+    await this.#end(r.key);
   }
 
   async #authed(op, body, idempotent) {
@@ -628,7 +693,7 @@ export class CognitoAuth {
     const preferred = str(r.PreferredMfaSetting, 'PreferredMfaSetting', true);
     return {
       username: str(r.Username, 'Username'), attributes: attributeMap(r.UserAttributes, 'UserAttributes'),
-      preferredMfa: preferred && mfaName(preferred),
+      preferredMfa: preferred ? mfaName(preferred) : undefined,
       enabledMfa: array(r.UserMFASettingList, 'UserMFASettingList').map((m) => mfaName(str(m, 'UserMFASettingList'))),
     };
   }
@@ -655,7 +720,8 @@ export class CognitoAuth {
   async deleteUser() {
     const r = await this.#record();
     await this.#authed('DeleteUser', {});
-    await this.#end(r.username);
+    await this.#s.remove(`${this.#prefix}${r.signed_in_as}.device`);
+    await this.#end(r.key);
   }
   /** `setUpTotp({ issuer? })` → `{ sharedSecret, setupUri }`. */
   async setUpTotp(input) {

@@ -1,7 +1,7 @@
 //! The JavaScript facade (`#[wasm_bindgen]`): the SRP core with camelCase names — `SrpClient`,
 //! `secretHash`, `cognitoTimestamp`, `deviceVerifier`. The npm package's `CognitoAuth`
 //! (`pkg-template/client.js`) is JavaScript over these: the Rust client behind a wasm facade weighed
-//! 85 KB brotli, this core and the JavaScript client 34.4 KB (`bench/architecture.sh`).
+//! 85 KB brotli, this core and the JavaScript client 34.8 KB (`bench/architecture.sh`).
 //! Nothing here may panic: a panic in wasm kills the instance for every caller on the page.
 //! Errors reach JavaScript as `CognitoError` objects (see `to_js_error`) with a stable `code`.
 

@@ -65,7 +65,8 @@ test('concurrent getSession calls share one refresh; an outage keeps the tokens;
   const storage = openStorage();
   const a = auth({ storage });
   await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
-  const first = await a.getSession();
+  const { result: first, targets: none } = await recordTargets(() => a.getSession());
+  assert.deepEqual(none, [], 'fresh tokens need no request');
   // A margin longer than the tokens' life makes every getSession refresh.
   const eager = auth({ storage, refreshMarginSeconds: 7200 });
   const refreshed = [];
@@ -223,6 +224,7 @@ test('damaged stored records read as signed out, and bad arguments are InvalidAr
     await assert.rejects(a.getSession(), (e) => e instanceof kit.CognitoError && ['NotSignedIn', 'MalformedToken'].includes(e.code), damaged);
   }
   await a.signOut();
+  assert.deepEqual([...storage.items.keys()].filter((k) => /\.(tokens|lastAuthUser)$/.test(k)), [], 'sign-out clears a damaged session');
   for (const [call, input] of [
     [() => a.signIn(undefined)],
     [() => a.signIn({ username: 'alice@example.com' })],
@@ -268,8 +270,7 @@ test('listeners that throw, storage that fails and device records that are damag
   storage.items.set(key, JSON.stringify({ device_key: 'us-east-1_x', remembered: true }));
   const { result, targets } = await recordTargets(() => a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }));
   assert.equal(result.isSignedIn, true);
-  assert.deepEqual(targets.slice(0, 2), ['InitiateAuth', 'RespondToAuthChallenge']);
-  assert.equal(targets.includes('ConfirmDevice'), true, 'a new device is confirmed instead');
+  assert.deepEqual(targets, ['InitiateAuth', 'RespondToAuthChallenge', 'ConfirmDevice'], 'no device SRP, a new device confirmed');
 });
 
 test('replies are read as strictly as the Rust client reads them', async () => {
@@ -307,4 +308,134 @@ test('replies are read as strictly as the Rust client reads them', async () => {
   assert.throws(() => new kit.CognitoAuth({ userPoolId: 'evil.example/x_abc', clientId: 'c' }), (e) => e.code === 'InvalidArgument');
   assert.throws(() => new kit.CognitoAuth({ userPoolId: poolId, clientId: '' }), (e) => e.code === 'InvalidArgument');
   await assert.rejects(auth().signIn({ username: 'a', password: 'b', authFlow: 'toString' }), (e) => e.code === 'InvalidArgument');
+});
+
+/** Web Locks as browsers have them (one holder per name at a time), for Node. */
+function fakeLocks() {
+  const tails = new Map();
+  return {
+    request: async (name, work) => {
+      const before = tails.get(name) ?? Promise.resolve();
+      let release;
+      tails.set(name, before.then(() => new Promise((r) => (release = r))));
+      await before;
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+test('two tabs on one storage share a refresh when the clock passes expiry, and rotation replaces the refresh token', async () => {
+  const storage = openStorage();
+  await auth({ storage }).signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  const tokensKey = [...storage.items.keys()].find((k) => k.endsWith('.tokens'));
+  const before = JSON.parse(storage.items.get(tokensKey));
+  const realNow = Date.now;
+  globalThis.navigator = { locks: fakeLocks() };
+  Date.now = () => realNow() + 3_700_000; // an hour and more later: both tokens expired here
+  try {
+    const tabs = [auth({ storage }), auth({ storage })];
+    const { result, targets } = await recordTargets(() => Promise.all(tabs.map((t) => t.getSession())));
+    assert.deepEqual(targets, ['InitiateAuth'], 'the second tab finds the first one\'s tokens');
+    assert.equal(result[0].accessToken, result[1].accessToken);
+    assert.notEqual(result[0].accessToken, before.access_token);
+    // The service's clock is an hour behind this one now: the drift is stored and the tokens count as fresh.
+    assert.ok(JSON.parse(storage.items.get(tokensKey)).clock_drift >= 3600);
+    assert.deepEqual((await recordTargets(() => tabs[1].getSession())).targets, []);
+
+    // With rotation: GetTokensFromRefreshToken, and the new refresh token is the one kept.
+    const rotating = auth({ storage, refreshTokenRotation: true });
+    const old = JSON.parse(storage.items.get(tokensKey)).refresh_token;
+    const rotated = await recordTargets(() => rotating.refreshSession());
+    assert.deepEqual(rotated.targets, ['GetTokensFromRefreshToken']);
+    const kept = JSON.parse(storage.items.get(tokensKey)).refresh_token;
+    assert.notEqual(kept, old);
+    await rotating.refreshSession();
+    assert.notEqual(JSON.parse(storage.items.get(tokensKey)).refresh_token, kept, 'the next refresh used the new token');
+  } finally {
+    Date.now = realNow;
+    delete globalThis.navigator;
+  }
+});
+
+test('a sign-out while a refresh is on the wire wins; the refresh token is revoked', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  // A proxy that holds the refresh reply until released.
+  let release;
+  const held = new Promise((r) => (release = r));
+  const proxy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      const upstream = await fetch(emulator.url, { method: 'POST', headers: { 'content-type': req.headers['content-type'], 'x-amz-target': req.headers['x-amz-target'] }, body });
+      const text = await upstream.text();
+      await held;
+      res.writeHead(upstream.status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(text);
+    });
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const slow = auth({ storage, endpoint: `http://127.0.0.1:${proxy.address().port}/`, refreshMarginSeconds: 7200 });
+    const signedOut = [];
+    slow.on('signedOut', () => signedOut.push(1));
+    const refreshing = slow.getSession();
+    await new Promise((r) => setTimeout(r, 200));
+    const refreshToken = JSON.parse([...storage.items.values()].find((v) => v.includes('refresh_token'))).refresh_token;
+    await a.signOut();
+    release();
+    await assert.rejects(refreshing, (e) => e.code === 'NotSignedIn');
+    assert.deepEqual([...storage.items.keys()].filter((k) => /\.(tokens|lastAuthUser)$/.test(k)), [], 'nothing written back');
+    assert.deepEqual(signedOut, []);
+    // RevokeToken at sign-out: the refresh token no longer works.
+    const res = await fetch(emulator.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+      body: JSON.stringify({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: publicClient, AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+    });
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).__type, /NotAuthorizedException/);
+  } finally {
+    proxy.close();
+  }
+});
+
+test('attributes: update, verify with the emailed code, send a code again, delete', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  const alice = [...storage.items.keys()].find((k) => k.endsWith('.tokens'));
+  const username = `attr-${Date.now()}@example.com`;
+  await a.signUp({ username, password: 'Passw0rd!', userAttributes: { email: username } });
+  const code = async (to = username) => {
+    const res = await fetch(`${emulator.url.replace(/\/$/, '')}/_emulator/outbox?poolId=${poolId}&username=${encodeURIComponent(to)}`);
+    return (await res.json())[0].code;
+  };
+  await a.confirmSignUp({ username, confirmationCode: await code() });
+  await a.signIn({ username, password: 'Passw0rd!' });
+  const tokens = [...storage.items.keys()].filter((k) => k.endsWith('.tokens'));
+  assert.equal(tokens.length, 1, 'one signed-in user per pool client: the previous user\'s tokens are gone');
+  assert.notEqual(tokens[0], alice);
+  const changed = username.replace('attr-', 'attr2-');
+  const deliveries = await a.updateUserAttributes({ userAttributes: { name: 'Attr Tester', email: changed } });
+  assert.equal(deliveries[0]?.attributeName, 'email');
+  let user = await a.getUser();
+  assert.equal(user.attributes.name, 'Attr Tester');
+  assert.equal(user.attributes.email_verified, 'false');
+  const sent = await a.sendUserAttributeVerificationCode({ userAttributeKey: 'email' });
+  assert.equal(sent?.attributeName, 'email');
+  await assert.rejects(a.verifyUserAttribute({ userAttributeKey: 'email', confirmationCode: '000000' }), (e) => e.code === 'CodeMismatchException');
+  await a.verifyUserAttribute({ userAttributeKey: 'email', confirmationCode: await code(changed) });
+  await a.deleteUserAttributes({ userAttributeKeys: ['name'] });
+  user = await a.getUser();
+  assert.equal(user.attributes.email_verified, 'true');
+  assert.equal(user.attributes.email, changed);
+  assert.equal('name' in user.attributes, false);
+  await a.deleteUser();
+  await assert.rejects(a.getSession(), (e) => e.code === 'NotSignedIn');
 });

@@ -59,6 +59,13 @@ export async function example(): Promise<string> {
   await auth.setMfaPreference({ totp: 'PREFERRED' });
   // @ts-expect-error not an MFA preference
   await auth.setMfaPreference({ totp: 'ALWAYS' });
+  // The calls whose input is optional compile without one.
+  await auth.signOut();
+  await auth.forgetDevice();
+  const mine: string = (await auth.getDevice()).id;
+  const totp: string = (await auth.setUpTotp()).setupUri;
+  const refreshed: AuthSession = await auth.refreshSession();
+  await auth.signOut({ global: true });
   const devices = await auth.listDevices();
   const first: string | undefined = devices[0]?.id;
   const off: () => void = auth.on('tokenRefreshFailure', (error) => console.warn(error?.message));
@@ -67,5 +74,5 @@ export async function example(): Promise<string> {
   auth.on('loggedIn', () => undefined);
   const srp = new SrpClient();
   const answer: Record<string, string> = srp.answerPasswordVerifier('Pool', 'pw', { SRP_B: 'ab', SALT: 'cd', SECRET_BLOCK: 'AAAA', USER_ID_FOR_SRP: 'u' });
-  return [memory, expires, wrong, first, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
+  return [memory, expires, wrong, first, mine, totp, refreshed.username, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
 }
