@@ -1159,8 +1159,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             Err(_) => return Ok(()),
         };
         let outcome = if global {
+            // An access token that expired while the app sat idle is refreshed first.
+            let token = match self.get_session().await {
+                Ok(session) => session.access_token,
+                Err(_) => record.access_token.clone(),
+            };
             self.call(&op::GlobalSignOut {
-                access_token: record.access_token.expose_secret(),
+                access_token: token.expose_secret(),
             })
             .await
             .map(|_| ())

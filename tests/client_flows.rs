@@ -579,6 +579,30 @@ fn sign_out_revokes_and_clears_and_global_sign_out_failure_keeps_tokens() {
 }
 
 #[test]
+fn global_sign_out_refreshes_an_expired_access_token_first() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    // Two hours later the stored access token has expired.
+    mock.0.now_millis.set((1_000_000 + 7200) as f64 * 1000.0);
+    let fresh = tokens(1_000_000 + 7200, 3600, None);
+    mock.expect("InitiateAuth", 200, fresh.clone());
+    mock.expect("GlobalSignOut", 200, json!({}));
+    block_on(auth.sign_out(true)).unwrap();
+    let sent = mock.sent();
+    assert_eq!(sent[sent.len() - 2].1["AuthFlow"], "REFRESH_TOKEN_AUTH");
+    assert_eq!(
+        sent.last().unwrap().1,
+        json!({"AccessToken": fresh["AuthenticationResult"]["AccessToken"]})
+    );
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    mock.done();
+}
+
+#[test]
 fn reads_are_retried_with_backoff_but_sign_in_never_is() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
