@@ -406,6 +406,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self.runtime
     }
 
+    /// The storage tokens and devices are kept in.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
     /// Calls `listener` on every [`Event`]; returns an id for [`CognitoAuth::off`].
     pub fn on(&self, listener: impl Fn(&Event) + 'static) -> u32 {
         let id = self.next_listener.get();
@@ -940,9 +945,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             refresh_token: result.refresh_token.clone(),
             clock_drift: clock_drift(self.now_seconds(), issued),
         };
+        let previous = self.current_user().await?;
         self.save_json(&self.keys.tokens(&username), &record)
             .await?;
-        self.storage.set(&self.keys.last_user(), &username).await?;
+        if let Err(e) = self.storage.set(&self.keys.last_user(), &username).await {
+            // Not half a session: tokens nobody is signed in with do not stay behind.
+            let _ = self.storage.remove(&self.keys.tokens(&username)).await;
+            return Err(e);
+        }
+        // One signed-in user per pool client: the previous user's tokens go.
+        if let Some(previous) = previous.filter(|p| *p != username) {
+            self.storage.remove(&self.keys.tokens(&previous)).await?;
+        }
         if let Some(meta) = result.new_device_metadata {
             // A failure to confirm the device does not undo the sign-in: the device is simply not kept.
             let _ = self
@@ -995,10 +1009,19 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .ok_or_else(not_signed_in)
     }
 
-    /// Removes the user's tokens and the current-user marker, then says so. A remembered device stays.
+    /// Whether the stored session is still the one `record` was read from.
+    async fn unchanged(&self, record: &TokenRecord) -> bool {
+        matches!(self.load_record().await, Ok(now)
+            if now.username == record.username && now.refresh_token == record.refresh_token)
+    }
+
+    /// Removes the user's tokens and, while it names them, the current-user marker, then says so. A
+    /// remembered device stays.
     async fn end_session(&self, username: &str) -> Result<()> {
         self.storage.remove(&self.keys.tokens(username)).await?;
-        self.storage.remove(&self.keys.last_user()).await?;
+        if self.current_user().await?.as_deref() == Some(username) {
+            self.storage.remove(&self.keys.last_user()).await?;
+        }
         self.emit(Event::SignedOut);
         Ok(())
     }
@@ -1122,15 +1145,22 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             Err(e) => {
                 // Only the service's own "this refresh token is no longer valid" ends the session;
                 // a network failure, a timeout or a 5xx keeps every stored token.
-                if matches!(&e, Error::Service(s) if s.code == "NotAuthorizedException") {
-                    self.emit(Event::TokenRefreshFailure(e.clone()));
+                // A session that changed meanwhile (a sign-out, a new sign-in) is not this
+                // refresh's to end.
+                self.emit(Event::TokenRefreshFailure(e.clone()));
+                if matches!(&e, Error::Service(s) if s.code == "NotAuthorizedException")
+                    && self.unchanged(&record).await
+                {
                     self.end_session(&record.username).await?;
-                } else {
-                    self.emit(Event::TokenRefreshFailure(e.clone()));
                 }
                 return Err(e);
             }
         };
+        // Nor is it this refresh's to overwrite: a sign-out while the request was on the wire
+        // stays signed out, a new sign-in keeps its own tokens.
+        if !self.unchanged(&record).await {
+            return Self::session_of(&self.load_record().await?);
+        }
         let id_token = result.id_token.unwrap_or_else(|| record.id_token.clone());
         let issued = Jwt::decode(result.access_token.expose_secret())?
             .issued_at()?

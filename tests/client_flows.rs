@@ -603,6 +603,60 @@ fn global_sign_out_refreshes_an_expired_access_token_first() {
 }
 
 #[test]
+fn a_sign_out_while_a_refresh_is_on_the_wire_stays_signed_out() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.0.now_millis.set(1_003_590.0 * 1000.0); // within the refresh margin
+                                                 // Both requests leave before either reply: the revocation answers first.
+    mock.expect("RevokeToken", 200, json!({}));
+    mock.expect(
+        "InitiateAuth",
+        200,
+        tokens(1_003_590, 3600, Some("refresh-2")),
+    );
+    let (signed_out, session) =
+        block_on(async { futures::join!(auth.sign_out(false), auth.get_session()) });
+    signed_out.unwrap();
+    assert_eq!(session.unwrap_err().code(), "NotSignedIn");
+    assert_eq!(
+        auth.storage().keys(),
+        Vec::<String>::new(),
+        "the refresh wrote nothing back"
+    );
+    mock.done();
+}
+
+#[test]
+fn signing_in_as_another_user_removes_the_previous_users_tokens() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    assert_eq!(
+        auth.storage().keys(),
+        [
+            "cognito-kit.us-east-1_Pool.client123.lastAuthUser",
+            "cognito-kit.us-east-1_Pool.client123.u-1.tokens"
+        ]
+    );
+    let mut other = tokens(1_000_100, 3600, Some("refresh-b"));
+    other["AuthenticationResult"]["IdToken"] = json!(jwt(
+        json!({"sub": "sub-2", "cognito:username": "u-2", "token_use": "id", "iat": 1_000_100, "exp": 1_003_700})
+    ));
+    mock.expect("InitiateAuth", 200, other);
+    block_on(auth.sign_in("bob", Some("pw"), AuthFlow::UserPassword)).unwrap();
+    assert_eq!(
+        auth.storage().keys(),
+        [
+            "cognito-kit.us-east-1_Pool.client123.lastAuthUser",
+            "cognito-kit.us-east-1_Pool.client123.u-2.tokens"
+        ]
+    );
+    assert_eq!(block_on(auth.get_session()).unwrap().username, "u-2");
+    mock.done();
+}
+
+#[test]
 fn reads_are_retried_with_backoff_but_sign_in_never_is() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
