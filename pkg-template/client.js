@@ -315,9 +315,6 @@ export class CognitoAuth {
     const ok = d && ['device_key', 'device_group_key', 'device_password'].every((k) => typeof d[k] === 'string') && typeof d.remembered === 'boolean';
     return ok ? d : null;
   }
-  #deviceOf(record) {
-    return this.#device(record.signed_in_as);
-  }
 
   // ------------------------------------------------------------------ sign-in
   /** `signIn({ username, password?, authFlow? })` → `{ isSignedIn, nextStep }`. With USER_SRP_AUTH (the
@@ -569,7 +566,7 @@ export class CognitoAuth {
   }
   async #refreshOnce(r) {
     if (typeof r.refresh_token !== 'string') throw notSignedIn();
-    const device = await this.#deviceOf(r);
+    const device = await this.#device(r.signed_in_as);
     let result, updated;
     try {
       if (this.#o.refreshTokenRotation) {
@@ -754,7 +751,7 @@ export class CognitoAuth {
   /** `forgetDevice({ deviceKey? })`: this device when no key is given. */
   async forgetDevice(input) {
     const r = await this.#record();
-    const local = await this.#deviceOf(r);
+    const local = await this.#device(r.signed_in_as);
     const target = input?.deviceKey ?? local?.device_key;
     if (target === undefined) throw fail('InvalidState', 'no device is remembered here');
     if (typeof target !== 'string') throw invalid('deviceKey must be a string');
@@ -776,7 +773,7 @@ export class CognitoAuth {
   async getDevice(input) {
     let key = input?.deviceKey ?? undefined;
     if (key === undefined) {
-      key = (await this.#deviceOf(await this.#record()))?.device_key;
+      key = (await this.#device((await this.#record()).signed_in_as))?.device_key;
       if (key === undefined) throw fail('InvalidState', 'no device is remembered here');
     }
     if (typeof key !== 'string') throw invalid('deviceKey must be a string');

@@ -54,9 +54,7 @@ export async function buildWww({ out = join(root, 'target/www'), endpoint, descr
   out = resolve(out);
   await prepareOut(out);
   await cp(join(root, 'www'), out, { recursive: true, filter: (src) => !src.endsWith('.md') });
-  // KIT_PKG: another build of the package (bench/architecture.sh runs the pages on its prototypes).
-  const pkg = process.env.KIT_PKG ?? join(root, 'pkg');
-  await cp(pkg, join(out, 'cognito-kit'), { recursive: true, filter: (src) => !src.endsWith('.gitignore') });
+  await cp(join(root, 'pkg'), join(out, 'cognito-kit'), { recursive: true, filter: (src) => !src.endsWith('.gitignore') });
   const config = { ...JSON.parse(await readFile(join(root, 'www/config.json'), 'utf8')), ...overrides };
   if (endpoint) config.endpoint = endpoint;
   await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

@@ -25,10 +25,9 @@ export async function startEmulator({ config = join(root, 'emulator/examples/poo
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-/** Loads the kit's package (pkg/, built by `make pkg`) through its Node entry, as an app would.
- * KIT_ENTRY points the facade tests at another build (bench/architecture.sh's prototypes). */
+/** Loads the kit's package (pkg/, built by `make pkg`) through its Node entry, as an app would. */
 export async function loadKit() {
-  return import(process.env.KIT_ENTRY ?? join(root, 'pkg/node.js'));
+  return import(join(root, 'pkg/node.js'));
 }
 
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */
