@@ -1,0 +1,353 @@
+//! The async client: one per user pool app client. Generic over its platform ([`Runtime`]) and its
+//! token storage ([`Storage`]), so it runs in browsers, workers and Node (as wasm) and natively in
+//! tests with a scripted runtime.
+//!
+//! Sign-in answers the SRP and device challenges itself and stops only where the user must act
+//! (an MFA code, a new password, …), returning the next step. Tokens are stored as one record per
+//! user; a refresh replaces the record only after it succeeded, keeps the newest refresh token, and
+//! clears the session only when the service says the refresh token is no longer valid.
+
+mod account;
+mod records;
+mod session;
+mod sign_in;
+mod steps;
+
+use records::{DeviceRecord, TokenRecord};
+use session::Flight;
+use sign_in::Pending;
+pub use steps::{Event, NextStep, Session, SignInOutput};
+
+use crate::api::operations as op;
+use crate::api::operations::{AuthReply, AuthenticationResult, Operation, StringMap};
+use crate::api::ApiRequest;
+use crate::api::{endpoint_for_pool, split_pool_id};
+use crate::encoding::cognito_timestamp;
+use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
+use crate::flow::{interpret, user_answer, Challenge, Outcome, UserAnswer};
+use crate::json::{self, FromJson, ObjectWriter, WriteJson};
+use crate::secret::{AccessToken, ClientSecret, Password};
+use crate::secret_hash::secret_hash;
+use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
+use crate::storage::{Keys, Storage};
+use crate::tokens::{clock_drift, Jwt};
+use crate::transport::{HttpReply, Runtime};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use zeroize::Zeroizing;
+
+/// How a client is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The user pool, e.g. `us-east-1_AbCdEf123`.
+    pub user_pool_id: String,
+    /// The app client id.
+    pub client_id: String,
+    /// The app client's secret, for clients that have one (then SECRET_HASH goes on every call).
+    pub client_secret: Option<ClientSecret>,
+    /// Overrides the service endpoint (a proxy or the local emulator).
+    pub endpoint: Option<String>,
+    /// The app client rotates refresh tokens: refresh with `GetTokensFromRefreshToken`.
+    pub refresh_token_rotation: bool,
+    /// Refresh when a token expires within this many seconds.
+    pub refresh_margin_seconds: i64,
+    /// The name given to a new remembered device.
+    pub device_name: Option<String>,
+}
+
+impl Config {
+    /// A configuration with the defaults: no secret, the region's endpoint, no rotation, a 60 s margin.
+    pub fn new(user_pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Config {
+            user_pool_id: user_pool_id.into(),
+            client_id: client_id.into(),
+            client_secret: None,
+            endpoint: None,
+            refresh_token_rotation: false,
+            refresh_margin_seconds: 60,
+            device_name: None,
+        }
+    }
+}
+
+/// How to sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthFlow {
+    /// SRP: the password never leaves the client (the default).
+    #[default]
+    UserSrp,
+    /// The password is sent to the service (over TLS); needed for user migration triggers.
+    UserPassword,
+    /// The pool's custom challenges, after an SRP password check.
+    CustomWithSrp,
+    /// The pool's custom challenges only.
+    CustomWithoutSrp,
+}
+
+type Listener = Box<dyn Fn(&Event)>;
+
+fn not_signed_in() -> Error {
+    Error::misuse(MisuseErrorKind::NotSignedIn, "no user is signed in")
+}
+
+fn invalid_state(message: &str) -> Error {
+    Error::misuse(MisuseErrorKind::InvalidState, message)
+}
+
+fn map(items: &[(&str, &str)]) -> StringMap {
+    // Filled by insert: BTreeMap's FromIterator brings a sort routine into the wasm.
+    let mut map = StringMap::new();
+    for (k, v) in items {
+        map.insert(k.to_string(), v.to_string());
+    }
+    map
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `otpauth://totp/{issuer}:{account}?secret=…&issuer=…`, the URI authenticator apps scan.
+pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
+    let (issuer, account) = (percent_encode(issuer), percent_encode(account));
+    format!("otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}")
+}
+
+/// The client of one user pool app client.
+pub struct CognitoAuth<R: Runtime, S: Storage> {
+    config: Config,
+    pool_name: String,
+    endpoint: String,
+    keys: Keys,
+    runtime: R,
+    storage: S,
+    pending: RefCell<Option<Pending>>,
+    flight: RefCell<Option<Rc<RefCell<Flight>>>>,
+    listeners: RefCell<Vec<(u32, Rc<Listener>)>>,
+    next_listener: Cell<u32>,
+}
+
+impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
+    /// A client for `config`, on `runtime`, keeping tokens in `storage`.
+    pub fn new(config: Config, runtime: R, storage: S) -> Result<Self> {
+        let (_, pool_name) = split_pool_id(&config.user_pool_id)?;
+        if config.client_id.is_empty() {
+            return Err(Error::misuse(
+                MisuseErrorKind::InvalidArgument,
+                "clientId is empty",
+            ));
+        }
+        let endpoint = match &config.endpoint {
+            Some(e) => e.clone(),
+            None => endpoint_for_pool(&config.user_pool_id)?,
+        };
+        Ok(CognitoAuth {
+            pool_name: pool_name.to_string(),
+            endpoint,
+            keys: Keys::new(&config.user_pool_id, &config.client_id),
+            config,
+            runtime,
+            storage,
+            pending: RefCell::new(None),
+            flight: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The runtime (for tests).
+    pub fn runtime(&self) -> &R {
+        &self.runtime
+    }
+
+    /// The storage tokens and devices are kept in.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// Calls `listener` on every [`Event`]; returns an id for [`CognitoAuth::off`].
+    pub fn on(&self, listener: impl Fn(&Event) + 'static) -> u32 {
+        let id = self.next_listener.get();
+        self.next_listener.set(id.wrapping_add(1));
+        self.listeners
+            .borrow_mut()
+            .push((id, Rc::new(Box::new(listener))));
+        id
+    }
+
+    /// Stops calling the listener `id`.
+    pub fn off(&self, id: u32) {
+        self.listeners.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn emit(&self, event: Event) {
+        // Listeners may subscribe or unsubscribe while being called: call a snapshot.
+        let snapshot: Vec<Rc<Listener>> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        for listener in snapshot {
+            listener(&event);
+        }
+    }
+
+    fn now_seconds(&self) -> i64 {
+        (self.runtime.now_millis() / 1000.0) as i64
+    }
+
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.config
+            .client_secret
+            .as_ref()
+            .map(|s| secret_hash(s, username, &self.config.client_id))
+    }
+
+    fn with_secret_hash(&self, mut params: StringMap, username: &str) -> StringMap {
+        if let Some(hash) = self.secret_hash(username) {
+            params.insert("SECRET_HASH".into(), hash);
+        }
+        params
+    }
+
+    fn new_srp(&self) -> Result<SrpClient> {
+        let mut a = Zeroizing::new([0u8; SMALL_A_BYTES]);
+        self.runtime.fill_random(&mut a[..])?;
+        SrpClient::new(&a)
+    }
+
+    /// Sends one operation and parses its reply. Never retried: used for anything that changes state
+    /// or consumes a challenge session.
+    pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
+        let reply = self.exchange(operation.request()).await?;
+        O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
+    }
+
+    /// Sends one request. Boxed and not generic over the operation, so that every operation's
+    /// future holds a pointer to this one state machine instead of a copy of it (wasm size).
+    fn exchange(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move { self.runtime.send(&self.endpoint, &request?).await })
+    }
+
+    /// Sends a read-only operation, retrying network failures, throttling and 5xx up to twice with
+    /// jittered exponential backoff.
+    pub async fn call_idempotent<O: Operation>(&self, operation: &O) -> Result<O::Reply> {
+        let reply = self.exchange_idempotent(operation.request()).await?;
+        O::parse(reply.status, reply.error_type.as_deref(), &reply.body)
+    }
+
+    /// The retry loop of [`CognitoAuth::call_idempotent`], boxed and not generic over the operation
+    /// (one copy in the wasm). A reply is retried when the error it stands for is retryable; a 2xx
+    /// reply is final whatever its body.
+    fn exchange_idempotent(
+        &self,
+        request: Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
+        Box::pin(async move {
+            let request = request?;
+            let mut attempt = 0u32;
+            loop {
+                let outcome = self.runtime.send(&self.endpoint, &request).await;
+                let retry = match &outcome {
+                    Ok(reply) => crate::api::reply_failure(
+                        reply.status,
+                        reply.error_type.as_deref(),
+                        &reply.body,
+                    )
+                    .is_some_and(|e| e.retryable()),
+                    Err(e) => {
+                        e.retryable()
+                            && !matches!(e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted)
+                    }
+                };
+                if !retry || attempt >= 2 {
+                    return outcome;
+                }
+                let mut jitter = [0u8; 1];
+                let _ = self.runtime.fill_random(&mut jitter);
+                let base = 200u32 << attempt;
+                self.runtime
+                    .sleep(base / 2 + base * u32::from(jitter[0]) / 255)
+                    .await;
+                attempt += 1;
+            }
+        })
+    }
+
+    async fn load_json<T: FromJson>(&self, key: &str) -> Result<Option<T>> {
+        match self.storage.get(key).await? {
+            None => Ok(None),
+            // A record that no longer parses (an older format, tampering) counts as absent.
+            Some(text) => Ok(json::parse(Zeroizing::new(text).as_bytes())
+                .ok()
+                .and_then(|v| T::from_json(v).ok())),
+        }
+    }
+
+    async fn save_json(&self, key: &str, value: &dyn WriteJson) -> Result<()> {
+        let mut w = ObjectWriter::new();
+        value.write_json(&mut w);
+        let text = Zeroizing::new(w.finish());
+        self.storage.set(key, &text).await
+    }
+
+    async fn current_user(&self) -> Result<Option<String>> {
+        self.storage.get(&self.keys.last_user()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_step_debug_hides_the_totp_secret() {
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let step = NextStep::ContinueSignInWithTotpSetup {
+            shared_secret: secret.into(),
+            setup_uri: otpauth_uri("pool", "alice", secret),
+        };
+        let printed = format!("{step:?}");
+        assert!(
+            printed.starts_with("ContinueSignInWithTotpSetup"),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains("JBSWY3DP") && !printed.contains("otpauth"),
+            "{printed}"
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                NextStep::ConfirmSignInWithNewPasswordRequired(vec!["name".into()])
+            ),
+            r#"ConfirmSignInWithNewPasswordRequired(["name"])"#
+        );
+        assert_eq!(format!("{:?}", NextStep::Done), "Done");
+    }
+}
