@@ -92,6 +92,28 @@ impl Challenge {
     }
 }
 
+/// Amplify's name of an MFA method (`SMS_MFA` → `SMS`, `SOFTWARE_TOKEN_MFA` → `TOTP`, `EMAIL_OTP` →
+/// `EMAIL`); other names are returned as they are.
+pub fn mfa_name(service_name: &str) -> &str {
+    match service_name {
+        "SMS_MFA" => "SMS",
+        "SOFTWARE_TOKEN_MFA" => "TOTP",
+        "EMAIL_OTP" => "EMAIL",
+        other => other,
+    }
+}
+
+/// The service's name of an MFA method given by Amplify's name (the inverse of [`mfa_name`]);
+/// service names are returned as they are.
+pub fn mfa_service_name(name: &str) -> &str {
+    match name {
+        "SMS" => "SMS_MFA",
+        "TOTP" => "SOFTWARE_TOKEN_MFA",
+        "EMAIL" => "EMAIL_OTP",
+        other => other,
+    }
+}
+
 /// Where a sign-in stands after a reply. `Debug` leaves the challenge session out.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Outcome {

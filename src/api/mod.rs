@@ -101,6 +101,23 @@ pub fn clean_error_code(raw: &str) -> &str {
         .trim()
 }
 
+/// The service's text with control characters escaped (`\u000a`), so that a code or message
+/// cannot forge lines in a log or a console.
+fn printable(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c < ' ' || c == '\u{7f}' {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[(c as usize) >> 4]));
+            out.push(char::from(HEX[(c as usize) & 15]));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn raw_start(body: &[u8]) -> String {
     let end = body.len().min(RAW_KEEP);
     String::from_utf8_lossy(&body[..end]).into_owned()
@@ -220,8 +237,8 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
         .unwrap_or_default();
     match code {
         Some(code) => Err(Error::Service(ServiceError {
-            code: code.into(),
-            message: message.into(),
+            code: printable(code),
+            message: printable(message),
             status,
         })),
         None => Err(reply_error(

@@ -264,8 +264,9 @@ operation!(RespondToAuthChallenge, AuthReply);
 /// The reply of `GetTokensFromRefreshToken`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokensReply {
-    /// The new tokens (and a new refresh token when the client rotates them).
-    pub authentication_result: AuthenticationResult,
+    /// The new tokens (and a new refresh token when the client rotates them). A reply without them
+    /// is refused by the client as `UnexpectedResponse`, as a refresh through `InitiateAuth` is.
+    pub authentication_result: Option<AuthenticationResult>,
 }
 
 /// `GetTokensFromRefreshToken` (refresh with rotation support).
@@ -968,7 +969,7 @@ impl FromJson for AuthReply {
 impl FromJson for TokensReply {
     fn from_json(value: Json) -> Read<Self> {
         Ok(TokensReply {
-            authentication_result: Fields::of(value)?.req("AuthenticationResult")?,
+            authentication_result: Fields::of(value)?.opt("AuthenticationResult")?,
         })
     }
 }

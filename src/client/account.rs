@@ -96,11 +96,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Changes the signed-in user's password.
     pub async fn change_password(&self, old_password: &str, new_password: &str) -> Result<()> {
-        let token = self.access_token().await?;
-        self.call(&op::ChangePassword {
-            previous_password: old_password,
-            proposed_password: new_password,
-            access_token: token.expose_secret(),
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::ChangePassword {
+                previous_password: old_password,
+                proposed_password: new_password,
+                access_token: token,
+            }
+            .request()
         })
         .await
         .map(|_| ())
@@ -110,9 +112,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The signed-in user's name and attributes.
     pub async fn get_user(&self) -> Result<op::GetUserReply> {
-        let token = self.access_token().await?;
-        self.call_idempotent(&op::GetUser {
-            access_token: token.expose_secret(),
+        self.call_authed::<op::GetUserReply>(true, &|token| {
+            op::GetUser {
+                access_token: token,
+            }
+            .request()
         })
         .await
     }
@@ -122,7 +126,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         attributes: &[(String, String)],
     ) -> Result<Vec<op::CodeDeliveryDetails>> {
-        let token = self.access_token().await?;
         let attrs: Vec<op::AttributeType> = attributes
             .iter()
             .map(|(n, v)| op::AttributeType {
@@ -131,9 +134,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             })
             .collect();
         let reply = self
-            .call(&op::UpdateUserAttributes {
-                user_attributes: &attrs,
-                access_token: token.expose_secret(),
+            .call_authed::<op::UpdateUserAttributesReply>(false, &|token| {
+                op::UpdateUserAttributes {
+                    user_attributes: &attrs,
+                    access_token: token,
+                }
+                .request()
             })
             .await?;
         Ok(reply.code_delivery_details_list)
@@ -141,11 +147,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Verifies `email` or `phone_number` with the code the user received.
     pub async fn verify_user_attribute(&self, attribute: &str, code: &str) -> Result<()> {
-        let token = self.access_token().await?;
-        self.call(&op::VerifyUserAttribute {
-            access_token: token.expose_secret(),
-            attribute_name: attribute,
-            code,
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::VerifyUserAttribute {
+                access_token: token,
+                attribute_name: attribute,
+                code,
+            }
+            .request()
         })
         .await
         .map(|_| ())
@@ -156,11 +164,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         attribute: &str,
     ) -> Result<Option<op::CodeDeliveryDetails>> {
-        let token = self.access_token().await?;
         let reply = self
-            .call(&op::GetUserAttributeVerificationCode {
-                access_token: token.expose_secret(),
-                attribute_name: attribute,
+            .call_authed::<op::CodeDeliveryReply>(false, &|token| {
+                op::GetUserAttributeVerificationCode {
+                    access_token: token,
+                    attribute_name: attribute,
+                }
+                .request()
             })
             .await?;
         Ok(reply.code_delivery_details)
@@ -168,40 +178,53 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Deletes attributes.
     pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<()> {
-        let token = self.access_token().await?;
-        self.call(&op::DeleteUserAttributes {
-            user_attribute_names: names,
-            access_token: token.expose_secret(),
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::DeleteUserAttributes {
+                user_attribute_names: names,
+                access_token: token,
+            }
+            .request()
         })
         .await
         .map(|_| ())
     }
 
-    /// Deletes the signed-in user, then clears the local session.
+    /// Deletes the signed-in user, then clears the local session and the device kept for the user
+    /// (the service deleted the device with the user: presenting its key again would fail).
     pub async fn delete_user(&self) -> Result<()> {
         let record = self.load_record().await?;
-        let token = self.access_token().await?;
-        self.call(&op::DeleteUser {
-            access_token: token.expose_secret(),
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::DeleteUser {
+                access_token: token,
+            }
+            .request()
         })
         .await?;
-        self.end_session(&record.username).await
+        self.storage
+            .remove(&self.keys.device(&record.signed_in_as))
+            .await?;
+        self.end_session(&record.stored_as).await
     }
 
     // ---------------------------------------------------------------- MFA
 
     /// Starts setting up an authenticator app for the signed-in user: the secret and an otpauth URI.
+    /// The app's entry is labelled with the name the user signs in with (an email, say), not the
+    /// pool's internal user id.
     pub async fn set_up_totp(&self, issuer: Option<&str>) -> Result<(String, String)> {
-        let session = self.get_session().await?;
+        let record = self.load_record().await?;
         let reply = self
-            .call(&op::AssociateSoftwareToken {
-                access_token: Some(session.access_token.expose_secret()),
-                session: None,
+            .call_authed::<op::AssociateSoftwareTokenReply>(false, &|token| {
+                op::AssociateSoftwareToken {
+                    access_token: Some(token),
+                    session: None,
+                }
+                .request()
             })
             .await?;
         let uri = otpauth_uri(
             issuer.unwrap_or(&self.pool_name),
-            &session.username,
+            &record.signed_in_as,
             &reply.secret_code,
         );
         Ok((reply.secret_code, uri))
@@ -209,13 +232,15 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Finishes the setup with a code from the app.
     pub async fn verify_totp_setup(&self, code: &str, device_name: Option<&str>) -> Result<()> {
-        let token = self.access_token().await?;
         let reply = self
-            .call(&op::VerifySoftwareToken {
-                access_token: Some(token.expose_secret()),
-                session: None,
-                user_code: code,
-                friendly_device_name: device_name,
+            .call_authed::<op::VerifySoftwareTokenReply>(false, &|token| {
+                op::VerifySoftwareToken {
+                    access_token: Some(token),
+                    session: None,
+                    user_code: code,
+                    friendly_device_name: device_name,
+                }
+                .request()
             })
             .await?;
         match reply.status.as_deref() {
@@ -235,12 +260,14 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         sms: Option<op::MfaSettings>,
         email: Option<op::MfaSettings>,
     ) -> Result<()> {
-        let token = self.access_token().await?;
-        self.call(&op::SetUserMfaPreference {
-            sms_mfa_settings: sms,
-            software_token_mfa_settings: totp,
-            email_mfa_settings: email,
-            access_token: token.expose_secret(),
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::SetUserMfaPreference {
+                sms_mfa_settings: sms,
+                software_token_mfa_settings: totp,
+                email_mfa_settings: email,
+                access_token: token,
+            }
+            .request()
         })
         .await
         .map(|_| ())
@@ -251,16 +278,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Remembers this device: later sign-ins skip MFA through device SRP (where the pool allows).
     pub async fn remember_device(&self) -> Result<()> {
         let record = self.load_record().await?;
-        let token = self.access_token().await?;
         let key = self.keys.device(&record.signed_in_as);
         let mut device = self
             .load_json::<DeviceRecord>(&key)
             .await?
             .ok_or_else(|| invalid_state("this sign-in has no device to remember"))?;
-        self.call(&op::UpdateDeviceStatus {
-            access_token: token.expose_secret(),
-            device_key: &device.device_key,
-            device_remembered_status: "remembered",
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::UpdateDeviceStatus {
+                access_token: token,
+                device_key: &device.device_key,
+                device_remembered_status: "remembered",
+            }
+            .request()
         })
         .await?;
         device.remembered = true;
@@ -271,7 +300,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// this one.
     pub async fn forget_device(&self, device_key: Option<&str>) -> Result<()> {
         let record = self.load_record().await?;
-        let token = self.access_token().await?;
         let key = self.keys.device(&record.signed_in_as);
         let local = self.load_json::<DeviceRecord>(&key).await?;
         let target = match (device_key, &local) {
@@ -279,9 +307,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             (None, Some(d)) => d.device_key.clone(),
             (None, None) => return Err(invalid_state("no device is remembered here")),
         };
-        self.call(&op::ForgetDevice {
-            access_token: Some(token.expose_secret()),
-            device_key: &target,
+        self.call_authed::<op::Empty>(false, &|token| {
+            op::ForgetDevice {
+                access_token: Some(token),
+                device_key: &target,
+            }
+            .request()
         })
         .await?;
         if local.is_some_and(|d| d.device_key == target) {
@@ -293,7 +324,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// One of the user's devices (this one when `device_key` is `None`).
     pub async fn get_device(&self, device_key: Option<&str>) -> Result<op::DeviceType> {
         let record = self.load_record().await?;
-        let token = self.access_token().await?;
         let key = match device_key {
             Some(k) => k.to_string(),
             None => {
@@ -306,9 +336,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             }
         };
         Ok(self
-            .call_idempotent(&op::GetDevice {
-                device_key: &key,
-                access_token: Some(token.expose_secret()),
+            .call_authed::<op::GetDeviceReply>(true, &|token| {
+                op::GetDevice {
+                    device_key: &key,
+                    access_token: Some(token),
+                }
+                .request()
             })
             .await?
             .device)
@@ -316,15 +349,17 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The user's devices.
     pub async fn list_devices(&self) -> Result<Vec<op::DeviceType>> {
-        let token = self.access_token().await?;
         let mut devices = Vec::new();
         let mut page: Option<String> = None;
         loop {
             let reply = self
-                .call_idempotent(&op::ListDevices {
-                    access_token: token.expose_secret(),
-                    limit: Some(60),
-                    pagination_token: page.as_deref(),
+                .call_authed::<op::ListDevicesReply>(true, &|token| {
+                    op::ListDevices {
+                        access_token: token,
+                        limit: Some(60),
+                        pagination_token: page.as_deref(),
+                    }
+                    .request()
                 })
                 .await?;
             devices.extend(reply.devices);

@@ -24,7 +24,9 @@ use crate::api::ApiRequest;
 use crate::api::{endpoint_for_pool, split_pool_id};
 use crate::encoding::cognito_timestamp;
 use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
-use crate::flow::{interpret, user_answer, Challenge, Outcome, UserAnswer};
+use crate::flow::{
+    interpret, mfa_name, mfa_service_name, user_answer, Challenge, Outcome, UserAnswer,
+};
 use crate::json::{self, FromJson, ObjectWriter, WriteJson};
 use crate::secret::{AccessToken, ClientSecret, Password};
 use crate::secret_hash::secret_hash;
@@ -138,6 +140,9 @@ pub struct CognitoAuth<R: Runtime, S: Storage> {
     runtime: R,
     storage: S,
     pending: RefCell<Option<Pending>>,
+    /// Bumped by every sign-in and sign-out: a sign-in step that answers after either stores
+    /// nothing and leaves no pending step behind.
+    epoch: Cell<u64>,
     flight: RefCell<Option<Rc<RefCell<Flight>>>>,
     listeners: RefCell<Vec<(u32, Rc<Listener>)>>,
     next_listener: Cell<u32>,
@@ -165,6 +170,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             runtime,
             storage,
             pending: RefCell::new(None),
+            epoch: Cell::new(0),
             flight: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
@@ -211,6 +217,24 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .collect();
         for listener in snapshot {
             listener(&event);
+        }
+    }
+
+    /// Starts a new sign-in generation (a sign-in or a sign-out) and returns it.
+    fn next_epoch(&self) -> u64 {
+        let epoch = self.epoch.get().wrapping_add(1);
+        self.epoch.set(epoch);
+        epoch
+    }
+
+    /// Fails with `InvalidState` when the sign-in of generation `epoch` was replaced.
+    fn still_current(&self, epoch: u64) -> Result<()> {
+        if epoch == self.epoch.get() {
+            Ok(())
+        } else {
+            Err(invalid_state(
+                "this sign-in was replaced by a newer sign-in or a sign-out",
+            ))
         }
     }
 

@@ -5,6 +5,10 @@ use crate::secret::{AccessToken, DevicePassword, IdToken, RefreshToken};
 use alloc::string::String;
 
 pub(super) struct TokenRecord {
+    /// The user whose key the record was read from (the current-user marker); not stored. Every
+    /// later write and removal goes to that key, even when a damaged or foreign record names
+    /// another user inside.
+    pub(super) stored_as: String,
     /// `cognito:username`.
     pub(super) username: String,
     /// The name typed at sign-in: the remembered device is kept under it, since the next sign-in
@@ -48,19 +52,38 @@ impl WriteJson for DeviceRecord {
     }
 }
 
+/// Read as leniently as every version of the kit wrote it: a record without `signed_in_as` (written
+/// before devices were kept per typed name) signs in as `username`, and a `clock_drift` that is
+/// missing or not a number counts as no drift. A `refresh_token` that is not a string counts as
+/// none (the session then lasts as long as its tokens). What cannot stand for a session (no
+/// username or tokens) makes the whole record count as absent.
 impl FromJson for TokenRecord {
     fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
         let mut f = Fields::of(value)?;
+        let username = f.str("username")?;
+        let signed_in_as = match f.take("signed_in_as")? {
+            Some(Json::String(s)) => s,
+            _ => username.clone(),
+        };
+        let id_token = IdToken::new(f.str("id_token")?);
+        let access_token = AccessToken::new(f.str("access_token")?);
+        let refresh_token = match f.take("refresh_token")? {
+            Some(Json::String(s)) => Some(RefreshToken::new(s)),
+            _ => None,
+        };
+        let clock_drift = f
+            .take("clock_drift")?
+            .and_then(|v| v.as_f64())
+            .filter(|d| d.is_finite() && d.abs() < 1e12)
+            .map_or(0, |d| d as i64);
         Ok(TokenRecord {
-            username: f.str("username")?,
-            signed_in_as: f.str("signed_in_as")?,
-            id_token: IdToken::new(f.str("id_token")?),
-            access_token: AccessToken::new(f.str("access_token")?),
-            refresh_token: f.opt_str("refresh_token")?.map(RefreshToken::new),
-            clock_drift: f.opt_i64("clock_drift")?.ok_or(ShapeError {
-                field: "clock_drift".into(),
-                expected: "an integer",
-            })?,
+            stored_as: String::new(),
+            username,
+            signed_in_as,
+            id_token,
+            access_token,
+            refresh_token,
+            clock_drift,
         })
     }
 }

@@ -30,15 +30,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     pub(super) async fn load_record(&self) -> Result<TokenRecord> {
         let user = self.current_user().await?.ok_or_else(not_signed_in)?;
-        self.load_json::<TokenRecord>(&self.keys.tokens(&user))
+        let mut record = self
+            .load_json::<TokenRecord>(&self.keys.tokens(&user))
             .await?
-            .ok_or_else(not_signed_in)
+            .ok_or_else(not_signed_in)?;
+        record.stored_as = user;
+        Ok(record)
     }
 
     /// Whether the stored session is still the one `record` was read from.
     pub(super) async fn unchanged(&self, record: &TokenRecord) -> bool {
         matches!(self.load_record().await, Ok(now)
-            if now.username == record.username && now.refresh_token == record.refresh_token)
+            if now.stored_as == record.stored_as && now.refresh_token == record.refresh_token)
     }
 
     /// Removes the user's tokens and, while it names them, the current-user marker, then says so. A
@@ -54,10 +57,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     pub(super) fn session_of(record: &TokenRecord) -> Result<Session> {
         let access = Jwt::decode(record.access_token.expose_secret())?;
+        let id = Jwt::decode(record.id_token.expose_secret())?;
         Ok(Session {
             username: record.username.clone(),
             id_token: record.id_token.clone(),
             access_token: record.access_token.clone(),
+            id_token_claims: id.claims().clone(),
             expires_at: access.expires_at()?.unwrap_or(0),
         })
     }
@@ -156,16 +161,27 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 client_metadata: None,
             })
             .await
-            .and_then(|reply| {
-                reply.authentication_result.ok_or_else(|| {
-                    Error::protocol(
-                        crate::error::ProtocolErrorKind::UnexpectedResponse,
-                        "AuthenticationResult",
-                        "absent from a refresh reply",
-                    )
-                })
-            })
+            .map(|reply| reply.authentication_result)
         };
+        // Both operations answer alike: a reply without tokens is one error, whichever was used.
+        let result = result.and_then(|r| {
+            r.ok_or_else(|| {
+                Error::protocol(
+                    crate::error::ProtocolErrorKind::UnexpectedResponse,
+                    "AuthenticationResult",
+                    "absent from a refresh reply",
+                )
+            })
+        });
+        // The new tokens are read before anything is stored: a token that does not decode is the
+        // reply's fault, and the stored session stays as it was.
+        let result = result.and_then(|r| {
+            Jwt::decode(r.access_token.expose_secret())?;
+            if let Some(id) = &r.id_token {
+                Jwt::decode(id.expose_secret())?;
+            }
+            Ok(r)
+        });
         let result = match result {
             Ok(r) => r,
             Err(e) => {
@@ -177,7 +193,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 if matches!(&e, Error::Service(s) if s.code == "NotAuthorizedException")
                     && self.unchanged(&record).await
                 {
-                    self.end_session(&record.username).await?;
+                    self.end_session(&record.stored_as).await?;
                 }
                 return Err(e);
             }
@@ -192,6 +208,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .issued_at()?
             .unwrap_or_else(|| self.now_seconds());
         let updated = TokenRecord {
+            stored_as: record.stored_as.clone(),
             username: record.username.clone(),
             signed_in_as: record.signed_in_as.clone(),
             id_token,
@@ -200,7 +217,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             refresh_token: result.refresh_token.or(record.refresh_token),
             clock_drift: clock_drift(self.now_seconds(), issued),
         };
-        self.save_json(&self.keys.tokens(&record.username), &updated)
+        self.save_json(&self.keys.tokens(&record.stored_as), &updated)
             .await?;
         self.emit(Event::TokenRefresh);
         Self::session_of(&updated)
@@ -210,9 +227,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Local tokens are removed even when the network is down; a remembered device stays.
     pub async fn sign_out(&self, global: bool) -> Result<()> {
         self.pending.borrow_mut().take();
+        self.next_epoch();
         let record = match self.load_record().await {
             Ok(r) => r,
-            Err(_) => return Ok(()),
+            Err(e) if e.code() == "NotSignedIn" => {
+                // Nothing usable is stored (nothing, or a damaged record): whatever the marker
+                // points at goes with it, so that a damaged session does not linger.
+                if let Some(user) = self.current_user().await? {
+                    self.storage.remove(&self.keys.tokens(&user)).await?;
+                }
+                return self.storage.remove(&self.keys.last_user()).await;
+            }
+            Err(e) => return Err(e),
         };
         let outcome = if global {
             // An access token that expired while the app sat idle is refreshed first.
@@ -245,10 +271,55 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             // tokens are kept so that it can be retried.
             outcome?;
         }
-        self.end_session(&record.username).await
+        self.end_session(&record.stored_as).await
     }
 
-    pub(super) async fn access_token(&self) -> Result<AccessToken> {
-        Ok(self.get_session().await?.access_token)
+    /// Calls an operation that carries the access token (`request` writes it in). When the service
+    /// answers that the token has expired although the local clock says it has not (clock skew, a
+    /// laptop that slept), the session is refreshed once and the call made again, instead of failing
+    /// or, worse, ending a session whose refresh token has weeks left.
+    pub(super) async fn call_authed<T: FromJson>(
+        &self,
+        idempotent: bool,
+        request: &dyn Fn(&str) -> Result<ApiRequest>,
+    ) -> Result<T> {
+        let reply = self.exchange_authed(idempotent, request).await?;
+        crate::api::parse_reply::<T>(reply.status, reply.error_type.as_deref(), &reply.body)
     }
+
+    /// The body of [`CognitoAuth::call_authed`], boxed and not generic (one copy in the wasm).
+    fn exchange_authed<'a>(
+        &'a self,
+        idempotent: bool,
+        request: &'a dyn Fn(&str) -> Result<ApiRequest>,
+    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + 'a>> {
+        Box::pin(async move {
+            let send = |token: &AccessToken| {
+                let request = request(token.expose_secret());
+                if idempotent {
+                    self.exchange_idempotent(request)
+                } else {
+                    self.exchange(request)
+                }
+            };
+            let session = self.get_session().await?;
+            let reply = send(&session.access_token).await?;
+            if !access_token_expired(&reply) {
+                return Ok(reply);
+            }
+            let fresh = self.refresh_shared(true).await?;
+            send(&fresh.access_token).await
+        })
+    }
+}
+
+/// Whether a reply is the service's "the access token has expired" (`NotAuthorizedException` with
+/// "Access Token has expired"), as opposed to a revoked token or a refused request.
+fn access_token_expired(reply: &HttpReply) -> bool {
+    // A byte-window compare rather than str::contains (whose searcher is several KB of wasm).
+    matches!(
+        crate::api::reply_failure(reply.status, reply.error_type.as_deref(), &reply.body),
+        Some(Error::Service(s)) if s.code == "NotAuthorizedException"
+            && s.message.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"expired"))
+    )
 }

@@ -12,6 +12,26 @@ pub(super) struct Pending {
     /// The challenge's USERNAME, used in answers and SECRET_HASH.
     challenge_username: String,
     device: Option<DeviceRecord>,
+    /// The sign-in this step belongs to (see [`CognitoAuth::epoch`]).
+    epoch: u64,
+}
+
+/// Most challenges one sign-in may go through. The service asks for a handful (SRP, device SRP,
+/// MFA, a few custom rounds); a peer that keeps asking is refused rather than followed forever.
+const MAX_CHALLENGES: u32 = 10;
+
+/// Errors after which a user-facing step stays open: the user can correct the answer (a wrong or
+/// expired-looking code, a password the policy refuses, an attribute the service refuses) and the
+/// service keeps the challenge session for another try.
+fn correctable(error: &Error) -> bool {
+    matches!(
+        error.code(),
+        "CodeMismatchException"
+            | "EnableSoftwareTokenMFAException"
+            | "InvalidPasswordException"
+            | "PasswordHistoryPolicyViolationException"
+            | "InvalidParameterException"
+    )
 }
 
 /// A sign-in in progress inside the kit.
@@ -22,6 +42,7 @@ pub(super) struct Attempt {
     srp: Option<SrpClient>,
     device: Option<DeviceRecord>,
     device_srp: Option<SrpClient>,
+    epoch: u64,
 }
 
 impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
@@ -48,10 +69,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             ));
         }
         self.pending.borrow_mut().take();
+        let epoch = self.next_epoch();
+        // A browser is one device: the key the service gave at an earlier sign-in is presented
+        // again, remembered or not, so that the service does not list a new device per sign-in.
         let device = self
             .load_json::<DeviceRecord>(&self.keys.device(username))
-            .await?
-            .filter(|d| d.remembered);
+            .await?;
         let attempt = Attempt {
             username: username.to_string(),
             password: password.map(Password::new),
@@ -59,6 +82,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             srp: None,
             device,
             device_srp: None,
+            epoch,
         };
         self.start(attempt).await
     }
@@ -149,11 +173,21 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         mut attempt: Attempt,
         mut reply: AuthReply,
     ) -> Result<SignInOutput> {
+        let mut rounds = 0u32;
         loop {
+            rounds += 1;
+            if rounds > MAX_CHALLENGES {
+                return Err(Error::protocol(
+                    crate::error::ProtocolErrorKind::UnexpectedChallenge,
+                    "ChallengeName",
+                    "more than ten challenges in one sign-in",
+                ));
+            }
             let (challenge, session, challenge_username) =
                 match interpret(reply, &attempt.username)? {
                     Outcome::SignedIn(result) => {
-                        self.finish(&attempt.username, result).await?;
+                        self.finish(&attempt.username, attempt.epoch, result)
+                            .await?;
                         return Ok(SignInOutput::step(NextStep::Done));
                     }
                     Outcome::Challenge {
@@ -189,7 +223,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 }
                 Challenge::DeviceSrpAuth => {
                     let Some(device) = &attempt.device else {
-                        return Err(invalid_state("DEVICE_SRP_AUTH without a remembered device"));
+                        return Err(invalid_state("DEVICE_SRP_AUTH without a device kept here"));
                     };
                     let srp = self.new_srp()?;
                     let mut responses = map(&[
@@ -265,9 +299,9 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             }
             Challenge::SoftwareTokenMfa => NextStep::ConfirmSignInWithTotpCode,
             Challenge::EmailOtp(d) => NextStep::ConfirmSignInWithEmailCode(d.clone()),
-            Challenge::SelectMfaType(options) => {
-                NextStep::ContinueSignInWithMfaSelection(options.clone())
-            }
+            Challenge::SelectMfaType(options) => NextStep::ContinueSignInWithMfaSelection(
+                options.iter().map(|o| mfa_name(o).to_string()).collect(),
+            ),
             Challenge::MfaSetup(options) => {
                 if !options.is_empty() && !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
                     return Err(Error::protocol(
@@ -313,12 +347,14 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 ))
             }
         };
+        self.still_current(attempt.epoch)?;
         *self.pending.borrow_mut() = Some(Pending {
             username: attempt.username,
             challenge,
             session,
             challenge_username,
             device: attempt.device,
+            epoch: attempt.epoch,
         });
         Ok(SignInOutput::step(step))
     }
@@ -328,11 +364,50 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         self.pending.borrow().as_ref().map(|p| p.challenge.clone())
     }
 
-    /// Answers the step `sign_in` (or a previous `confirm_sign_in`) returned. A wrong code keeps the
-    /// sign-in open for another try; other failures end it.
+    /// Answers the waiting step with what the user typed or chose: a code, an MFA method or first
+    /// factor, a new password (with `attributes` the step asked for), a custom answer or a passkey
+    /// assertion, as the step requires.
+    pub async fn confirm_sign_in_response(
+        &self,
+        response: String,
+        attributes: StringMap,
+    ) -> Result<SignInOutput> {
+        let answer = match self.pending.borrow().as_ref().map(|p| &p.challenge) {
+            None => return Err(invalid_state("no sign-in is waiting for an answer")),
+            Some(
+                Challenge::SmsMfa(_)
+                | Challenge::SoftwareTokenMfa
+                | Challenge::EmailOtp(_)
+                | Challenge::SmsOtp(_)
+                | Challenge::MfaSetup(_),
+            ) => UserAnswer::Code(response),
+            Some(Challenge::SelectMfaType(_) | Challenge::SelectChallenge(_)) => {
+                UserAnswer::Choice(response)
+            }
+            Some(Challenge::NewPasswordRequired { .. }) => UserAnswer::NewPassword {
+                password: response,
+                attributes,
+            },
+            Some(Challenge::WebAuthn(_)) => UserAnswer::Credential(response),
+            Some(_) => UserAnswer::Custom(response),
+        };
+        self.confirm_sign_in(answer).await
+    }
+
+    /// Answers the step `sign_in` (or a previous `confirm_sign_in`) returned. An answer the user can
+    /// correct (a wrong code, a password the policy refuses) keeps the step open for another try;
+    /// other failures end the sign-in.
     pub async fn confirm_sign_in(&self, answer: UserAnswer) -> Result<SignInOutput> {
         let Some(pending) = self.pending.borrow_mut().take() else {
             return Err(invalid_state("no sign-in is waiting for an answer"));
+        };
+        // MFA methods are offered with Amplify's names (`TOTP`, `SMS`, `EMAIL`); the service's are
+        // accepted too.
+        let answer = match (&pending.challenge, answer) {
+            (Challenge::SelectMfaType(_), UserAnswer::Choice(c)) => {
+                UserAnswer::Choice(mfa_service_name(&c).to_string())
+            }
+            (_, answer) => answer,
         };
         let reply = if let Challenge::MfaSetup(_) = &pending.challenge {
             let UserAnswer::Code(code) = &answer else {
@@ -395,24 +470,27 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                     srp: None,
                     device: pending.device,
                     device_srp: None,
+                    epoch: pending.epoch,
                 };
                 self.advance(attempt, reply).await
             }
             Err(e) => {
-                if matches!(
-                    e.code(),
-                    "CodeMismatchException" | "EnableSoftwareTokenMFAException"
-                ) {
-                    *self.pending.borrow_mut() = Some(pending);
+                // Kept open only while it is still the current sign-in and nothing replaced it.
+                let mut slot = self.pending.borrow_mut();
+                if correctable(&e) && pending.epoch == self.epoch.get() && slot.is_none() {
+                    *slot = Some(pending);
                 }
                 Err(e)
             }
         }
     }
 
+    /// Stores the tokens of a completed sign-in, checked first: both tokens must decode, and a
+    /// sign-in that a newer sign-in or a sign-out replaced while it was on the wire stores nothing.
     pub(super) async fn finish(
         &self,
         typed_username: &str,
+        epoch: u64,
         result: AuthenticationResult,
     ) -> Result<()> {
         let id_token = result.id_token.clone().ok_or_else(|| {
@@ -423,9 +501,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             )
         })?;
         let id = Jwt::decode(id_token.expose_secret())?;
+        Jwt::decode(result.access_token.expose_secret())?;
+        self.still_current(epoch)?;
         let username = id.username().unwrap_or(typed_username).to_string();
         let issued = id.issued_at()?.unwrap_or_else(|| self.now_seconds());
         let record = TokenRecord {
+            stored_as: username.clone(),
             username: username.clone(),
             signed_in_as: typed_username.to_string(),
             id_token,

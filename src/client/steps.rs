@@ -3,6 +3,7 @@
 use crate::api::operations::StringMap;
 use crate::error::Error;
 use crate::flow::CodeDestination;
+use crate::json::Json;
 use crate::secret::{AccessToken, IdToken};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -110,6 +111,8 @@ pub struct Session {
     pub access_token: AccessToken,
     /// When the access token expires (seconds since the epoch, service clock).
     pub expires_at: i64,
+    /// The ID token's claims, decoded but NOT verified (a JSON object).
+    pub id_token_claims: Json,
 }
 
 /// Something that happened to the session.

@@ -16,6 +16,8 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+pub mod engine;
+mod host;
 #[cfg(target_arch = "wasm32")]
 pub mod storage;
 
@@ -47,8 +49,13 @@ pub(crate) fn to_js_error(error: &Error) -> JsValue {
     // Reflect::set fails only on frozen or proxied objects; a fresh Error is neither.
     let _ = Reflect::set(obj, &"code".into(), &error.code().into());
     let _ = Reflect::set(obj, &"retryable".into(), &error.retryable().into());
-    if let Error::Service(s) = error {
-        let _ = Reflect::set(obj, &"status".into(), &s.status.into());
+    let status = match error {
+        Error::Service(s) => Some(s.status),
+        Error::Protocol(p) => p.status,
+        _ => None,
+    };
+    if let Some(status) = status {
+        let _ = Reflect::set(obj, &"status".into(), &status.into());
     }
     js
 }
