@@ -113,6 +113,12 @@ function host(storage, listeners) {
   };
 }
 
+// Set by the entry that loads the wasm without a top-level await (lazy.js, for service workers):
+// engines are then made once it has loaded.
+let loading = null;
+/** @internal */
+export const loadWith = (promise) => void (loading = promise);
+
 /** Dates in results are sent as milliseconds in members named `…Date`. */
 const revive = (key, value) => (key.endsWith('Date') && typeof value === 'number' ? new Date(value) : value);
 
@@ -124,7 +130,14 @@ export class CognitoAuth {
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
   constructor(options) {
     const storage = pickStorage(options?.storage);
-    this.#engine = new Engine(JSON.stringify({ ...options, storage: undefined }), host(storage, this.#listeners));
+    const make = () => new Engine(JSON.stringify({ ...options, storage: undefined }), host(storage, this.#listeners));
+    if (loading) {
+      // Option errors then reject the first call instead of throwing here.
+      this.#engine = loading.then(make);
+      this.#engine.catch(() => {});
+    } else {
+      this.#engine = make();
+    }
   }
 
   /** `on(event, listener)`: `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`; returns an
@@ -144,7 +157,7 @@ export class CognitoAuth {
     } catch (e) {
       throw invalid(`the input cannot be read: ${e?.message ?? e}`);
     }
-    const out = await this.#engine.call(method, json);
+    const out = await (await this.#engine).call(method, json);
     return out === undefined ? undefined : JSON.parse(out, revive);
   }
 

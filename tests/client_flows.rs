@@ -2,193 +2,17 @@
 //! exact operations and bodies, SECRET_HASH, challenge sessions, device handling, refresh rules.
 #![cfg(not(target_arch = "wasm32"))]
 
-use cognito_kit::api::ApiRequest;
+mod support;
+use support::*;
+
 use cognito_kit::client::{AuthFlow, CognitoAuth, Config, Event, NextStep};
-use cognito_kit::encoding::base64url_encode;
-use cognito_kit::error::{Error, Result, TransportError, TransportErrorKind};
+use cognito_kit::error::TransportErrorKind;
 use cognito_kit::flow::UserAnswer;
 use cognito_kit::secret::ClientSecret;
 use cognito_kit::storage::{MemoryStorage, Storage};
-use cognito_kit::transport::{HttpReply, Runtime};
-use serde_json::{json, Value};
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
+use serde_json::json;
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::task::{Context, Poll};
-
-/// One expected request and the reply to give.
-struct Step {
-    operation: &'static str,
-    reply: std::result::Result<(u16, String), TransportErrorKind>,
-}
-
-#[derive(Default)]
-struct Script {
-    steps: RefCell<VecDeque<Step>>,
-    sent: RefCell<Vec<(String, Value)>>,
-    now_millis: Cell<f64>,
-    random: RefCell<VecDeque<u8>>,
-    counter: Cell<u8>,
-}
-
-#[derive(Clone, Default)]
-struct Mock(Rc<Script>);
-
-impl Mock {
-    fn expect(&self, operation: &'static str, status: u16, body: Value) {
-        self.0.steps.borrow_mut().push_back(Step {
-            operation,
-            reply: Ok((status, body.to_string())),
-        });
-    }
-    fn expect_raw(&self, operation: &'static str, status: u16, body: &str) {
-        self.0.steps.borrow_mut().push_back(Step {
-            operation,
-            reply: Ok((status, body.into())),
-        });
-    }
-    fn expect_failure(&self, operation: &'static str, kind: TransportErrorKind) {
-        self.0.steps.borrow_mut().push_back(Step {
-            operation,
-            reply: Err(kind),
-        });
-    }
-    fn sent(&self) -> Vec<(String, Value)> {
-        self.0.sent.borrow().clone()
-    }
-    fn body(&self, index: usize) -> Value {
-        self.sent()[index].1.clone()
-    }
-    fn done(&self) {
-        assert!(
-            self.0.steps.borrow().is_empty(),
-            "unused scripted replies remain"
-        );
-    }
-}
-
-/// Returns Pending once, so that concurrent callers interleave at every request.
-struct YieldOnce(bool);
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-impl Runtime for Mock {
-    async fn send(&self, endpoint: &str, request: &ApiRequest) -> Result<HttpReply> {
-        assert_eq!(endpoint, "http://emulator.test/");
-        assert_eq!(
-            request.target(),
-            format!("AWSCognitoIdentityProviderService.{}", request.operation)
-        );
-        self.0.sent.borrow_mut().push((
-            request.operation.to_string(),
-            serde_json::from_str(&request.body).unwrap(),
-        ));
-        YieldOnce(false).await;
-        let step = self
-            .0
-            .steps
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| panic!("unexpected request {}", request.operation));
-        assert_eq!(request.operation, step.operation, "request order");
-        match step.reply {
-            Ok((status, body)) => Ok(HttpReply {
-                status,
-                error_type: None,
-                body: body.into_bytes().into(),
-            }),
-            Err(kind) => Err(Error::Transport(TransportError {
-                kind,
-                message: "scripted".into(),
-            })),
-        }
-    }
-    fn now_millis(&self) -> f64 {
-        self.0.now_millis.get()
-    }
-    fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
-        for b in buffer.iter_mut() {
-            *b = self.0.random.borrow_mut().pop_front().unwrap_or_else(|| {
-                self.0.counter.set(self.0.counter.get().wrapping_add(37));
-                self.0.counter.get() | 1
-            });
-        }
-        Ok(())
-    }
-    async fn sleep(&self, _millis: u32) {}
-}
-
-fn jwt(claims: Value) -> String {
-    format!(
-        "{}.{}.c2ln",
-        base64url_encode(br#"{"alg":"RS256","kid":"k"}"#),
-        base64url_encode(claims.to_string().as_bytes())
-    )
-}
-
-fn tokens(iat: i64, lifetime: i64, refresh: Option<&str>) -> Value {
-    let mut result = json!({
-        "AccessToken": jwt(json!({"sub": "sub-1", "username": "u-1", "token_use": "access", "iat": iat, "exp": iat + lifetime})),
-        "IdToken": jwt(json!({"sub": "sub-1", "cognito:username": "u-1", "email": "alice@example.com", "token_use": "id", "iat": iat, "exp": iat + lifetime})),
-        "ExpiresIn": lifetime,
-        "TokenType": "Bearer",
-    });
-    if let Some(r) = refresh {
-        result["RefreshToken"] = json!(r);
-    }
-    json!({"AuthenticationResult": result, "ChallengeParameters": {}})
-}
-
-fn vector() -> Value {
-    let doc: Value = serde_json::from_str(include_str!("vectors/srp_user.json")).unwrap();
-    doc["cases"][10].clone()
-}
-
-fn client(mock: &Mock, pool_name: &str, secret: Option<&str>) -> CognitoAuth<Mock, MemoryStorage> {
-    let mut config = Config::new(format!("us-east-1_{pool_name}"), "client123");
-    config.endpoint = Some("http://emulator.test/".into());
-    config.client_secret = secret.map(ClientSecret::new);
-    CognitoAuth::new(config, mock.clone(), MemoryStorage::new()).unwrap()
-}
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    futures::executor::block_on(f)
-}
-
-/// Starts an SRP sign-in whose random `a` and clock are the vector's, so the answer is known.
-fn srp_sign_in_to_verifier(mock: &Mock, v: &Value) {
-    let a = hex::decode(v["inputs"]["a"].as_str().unwrap());
-    mock.0.random.borrow_mut().extend(a);
-    mock.0
-        .now_millis
-        .set(v["inputs"]["nowMillis"].as_f64().unwrap());
-    let i = &v["inputs"];
-    mock.expect(
-        "InitiateAuth",
-        200,
-        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s-1", "ChallengeParameters": {
-            "SRP_B": i["srpB"], "SALT": i["salt"], "SECRET_BLOCK": i["secretBlock"],
-            "USER_ID_FOR_SRP": i["userIdForSrp"], "USERNAME": i["userIdForSrp"]}}),
-    );
-}
-
-mod hex {
-    pub fn decode(s: &str) -> Vec<u8> {
-        cognito_kit::encoding::hex_decode(s, "hex").unwrap()
-    }
-}
 
 #[test]
 fn srp_sign_in_sends_exactly_what_the_reference_client_sends() {
@@ -314,16 +138,6 @@ fn totp_mfa_wrong_code_can_be_retried_then_signs_in() {
             .code(),
         "InvalidState"
     );
-}
-
-fn signed_in(mock: &Mock, auth: &CognitoAuth<Mock, MemoryStorage>, iat: i64, lifetime: i64) {
-    mock.expect(
-        "InitiateAuth",
-        200,
-        tokens(iat, lifetime, Some("refresh-1")),
-    );
-    mock.0.now_millis.set(iat as f64 * 1000.0);
-    block_on(auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword)).unwrap();
 }
 
 #[test]

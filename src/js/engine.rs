@@ -406,7 +406,10 @@ async fn dispatch(auth: &Auth, method: &str, input: &str) -> Result<Option<Zeroi
                     .iter()
                     .map(|a| (a.name.as_str(), a.value.as_str())),
             );
-            out.opt("preferredMfa", u.preferred_mfa_setting.as_deref().map(mfa_name));
+            out.opt(
+                "preferredMfa",
+                u.preferred_mfa_setting.as_deref().map(mfa_name),
+            );
             out.raw(",")
                 .key("enabledMfa")
                 .strs(u.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
@@ -454,7 +457,10 @@ async fn dispatch(auth: &Auth, method: &str, input: &str) -> Result<Option<Zeroi
         "setUpTotp" => {
             let (secret, uri) = auth.set_up_totp(i.typed_str("issuer")?).await?;
             let mut out = Out::new();
-            out.map([("sharedSecret", secret.as_str()), ("setupUri", uri.as_str())]);
+            out.map([
+                ("sharedSecret", secret.as_str()),
+                ("setupUri", uri.as_str()),
+            ]);
             out.done()
         }
         "verifyTotpSetup" => {

@@ -180,7 +180,9 @@ impl Storage for HostStorage {
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.run("setItem", self.host.set(key, value)).await.map(drop)
+        self.run("setItem", self.host.set(key, value))
+            .await
+            .map(drop)
     }
 
     async fn remove(&self, key: &str) -> Result<()> {

@@ -21,6 +21,8 @@ test('npm pack ships only the entries, the client, the wasm, its glue, types, RE
     'errors.js',
     'index.d.ts',
     'index.js',
+    'lazy.d.ts',
+    'lazy.js',
     'node.js',
     'package.json',
   ]);

@@ -28,12 +28,46 @@ const page = (endpoint) => `<!doctype html><meta charset="utf-8"><title>plain mo
   window.__result = result;
 </script>`;
 
+// A module service worker that imports the package by URL (service workers forbid a top-level
+// await, so it takes the lazy entry) and signs in when the page asks.
+const worker = (endpoint) => `import { CognitoAuth, CognitoError } from '/pkg/lazy.js';
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('message', (event) => {
+  event.waitUntil((async () => {
+    const auth = new CognitoAuth({ userPoolId: 'us-east-1_DemoPool1', clientId: 'demopublicclient0000000001', endpoint: ${JSON.stringify(endpoint)}, storage: 'memory' });
+    const result = {};
+    try { await auth.signIn({ username: 'alice@example.com', password: 'wrong' }); }
+    catch (e) { result.wrong = { isCognitoError: e instanceof CognitoError, code: e.code }; }
+    result.signIn = await auth.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+    result.email = (await auth.getSession()).idTokenClaims.email;
+    event.source.postMessage(result);
+  })().catch((e) => event.source.postMessage({ failed: String(e?.code ?? e) })));
+});`;
+
+const swPage = `<!doctype html><meta charset="utf-8"><title>service worker</title>
+<script type="module">
+  navigator.serviceWorker.addEventListener('message', (e) => (window.__result = e.data));
+  navigator.serviceWorker.register('/sw.js', { type: 'module' })
+    .then(() => navigator.serviceWorker.ready)
+    .then((r) => r.active.postMessage('sign in'))
+    .catch((e) => (window.__result = { failed: String(e) }));
+</script>`;
+
 before(async () => {
   emulator = await startEmulator();
   server = createServer(async (req, res) => {
     const path = normalize(new URL(req.url, 'http://x').pathname);
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end(page(emulator.url));
+      return;
+    }
+    if (path === '/sw.html') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(swPage);
+      return;
+    }
+    if (path === '/sw.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(worker(emulator.url));
       return;
     }
     try {
@@ -67,4 +101,16 @@ test('a plain <script type="module"> imports the package and signs in', async ()
   assert.deepEqual(result.signIn, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
   assert.equal(result.email, 'alice@example.com');
   assert.equal(result.inSessionStorage, true);
+});
+
+test('a module service worker imports the package by URL and signs in', async () => {
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/sw.html`);
+  const result = await tab.waitForFunction(() => window.__result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result.wrong, { isCognitoError: true, code: 'NotAuthorizedException' });
+  assert.deepEqual(result.signIn, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+  assert.equal(result.email, 'alice@example.com');
 });
