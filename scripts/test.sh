@@ -61,8 +61,9 @@ browser_tests() {
   return $status
 }
 run "browser tests (headless Chromium, end to end against the emulator)" browser_tests
-run "the kit's wasm package against the emulator (Node)" \
-  sh -c 'scripts/build-pkg.sh >/dev/null && cargo build --quiet -p cognito-kit-emulator && node --test tests/node/'
+# The package, the pages and the Rust web app of examples/signin-app, all on the one engine.
+run "the kit's wasm package, the pages and the Rust example app against the emulator (Node, Chromium)" \
+  sh -c 'scripts/build-pkg.sh >/dev/null && scripts/build-example.sh >/dev/null && cargo build --quiet -p cognito-kit-emulator && node --test tests/node/'
 # The built package (pkg/, made by the previous suite): packaging linters and a strict type check.
 package_checks() {
   tools/node_modules/.bin/publint --strict pkg &&
