@@ -569,7 +569,8 @@ async function continueSignIn(output) {
     case 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE': {
       const info = $('[data-custom-info]');
       info.replaceChildren();
-      for (const [key, value] of Object.entries(step.additionalInfo ?? {})) {
+      // USERNAME is the service's username (an opaque id where email or phone is the username).
+      for (const [key, value] of Object.entries(step.additionalInfo ?? {}).filter(([name]) => name !== 'USERNAME')) {
         const dt = document.createElement('dt');
         const dd = document.createElement('dd');
         dt.textContent = key;

@@ -165,6 +165,33 @@ test('the sign-in steps: new password, code, choice of factor, authenticator set
   await setup.locator('[role=alert]', { hasText: 'Enter the code.' }).waitFor();
   found['totp-setup-empty'] = await capture(tab, 'totp-setup-empty');
 
+  // A custom challenge (a pool whose Lambda triggers ask a question), answered by a made-up reply.
+  const pool = new URL(env.emulator.url).origin;
+  await tab.route(
+    (url) => url.origin === pool,
+    (route) =>
+      route.request().headers()['x-amz-target']?.endsWith('.InitiateAuth')
+        ? route.fulfill({ status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ ChallengeName: 'CUSTOM_CHALLENGE', Session: 'session', ChallengeParameters: { USERNAME: 'alice', question: 'What is six times seven?' } }) })
+        : route.continue(),
+  );
+  await tab.goto(env.server.url);
+  await signIn(tab, 'alice@example.com', 'Passw0rd!');
+  const custom = visible(tab, 'custom');
+  await custom.waitFor();
+  found.custom = await capture(tab, 'custom');
+  await custom.getByRole('button', { name: 'Continue' }).click();
+  await custom.locator('[role=alert]', { hasText: 'Enter your answer.' }).waitFor();
+  found['custom-empty'] = await capture(tab, 'custom-empty');
+  await tab.unrouteAll();
+
+  // Pages whose configuration cannot be read.
+  await tab.route('**/config.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await tab.goto(env.server.url);
+  await tab.locator('[data-fatal]:not([hidden])').waitFor();
+  found['not-configured'] = await capture(tab, 'not-configured');
+  await tab.unrouteAll();
+  problems.splice(0, problems.length, ...problems.filter((p) => !/^HTTP 404 .*config\.json$/.test(p)));
+
   assert.deepEqual(Object.fromEntries(Object.entries(found).filter(([, v]) => Object.keys(v).length)), {});
   assert.deepEqual(problems, []);
 });
