@@ -9,6 +9,7 @@ const $ = (selector) => document.querySelector(selector);
 const config = await loadConfig();
 await applyLanguage(config);
 applyBranding(config);
+document.title = t('app.title');
 const auth = createAuth(config);
 try {
   const session = await auth.getSession();
