@@ -476,3 +476,31 @@ test('8: the demo outbox is no wider than the card, on a desktop and on a phone'
     assert.ok(widths.page <= viewport.width, `nothing wider than the screen at ${viewport.width}px`);
   }
 });
+
+// Focus order and announcements, beyond the numbered defects.
+
+test('the keyboard meets the sign-in fields in reading order, and messages go to regions that announce them', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(env.server.url);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await focused(tab), '#signin-username', 'the view opens on its first empty field');
+  const order = [];
+  for (let i = 0; i < 7; i++) {
+    await tab.keyboard.press('Tab');
+    order.push(await tab.evaluate(() => {
+      const el = document.activeElement;
+      return el.id ? `#${el.id}` : el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent.trim() ?? el.textContent.trim();
+    }));
+  }
+  assert.deepEqual(order, ['#signin-password', 'Show password', 'Remember this device', 'Sign in', 'Forgot your password?', 'Create an account', '#outbox-title']);
+  // The regions exist before anything is put in them (a region added with its text is not announced).
+  const before = await tab.evaluate(() => {
+    window.regions = [...document.querySelectorAll('[data-view="signin"] [role=alert], [data-view="signin"] [role=status]')];
+    return window.regions.map((el) => el.getAttribute('role'));
+  });
+  assert.deepEqual(before, ['status', 'alert']);
+  await signIn(tab, 'alice@example.com', 'wrong password');
+  await visible(tab, 'signin').locator('[role=alert]', { hasText: 'Incorrect email or password.' }).waitFor();
+  assert.equal(await tab.evaluate(() => window.regions[1].textContent), 'Incorrect email or password.', 'the same alert region speaks');
+  assert.deepEqual(problems, []);
+});
