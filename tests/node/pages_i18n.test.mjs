@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDictionary, chooseLanguage, setLanguage, shipped, t } from '../../www/i18n.js';
-import { assertNoAxeViolations, newTab, root, startPages, visible } from './pages_harness.mjs';
+import { assertNoAxeViolations, newTab, root, shotsDir, startPages, visible } from './pages_harness.mjs';
 
 const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -59,8 +59,10 @@ test('the language: config.json first, then the browser, then English; an app ad
 });
 
 let env;
+let shots;
 before(async () => {
   env = await startPages('i18n');
+  shots = shotsDir('languages');
 });
 after(() => env?.close());
 
@@ -117,6 +119,16 @@ for (const [lang, locale, heading, wrong] of [
       `•${shipped[lang]['rule.length'].replace('{n}', '8')}${shipped[lang]['rule.unmet']}`,
     );
     assert.deepEqual(await englishLeft(tab, lang), []);
+    // Longer words than English: still no sideways scrolling on a 320 px screen.
+    for (const view of ['signin', 'signup', 'forgot', 'reset', 'confirm']) {
+      await tab.evaluate((name) => (location.hash = name), view);
+      await visible(tab, view).waitFor();
+      await tab.setViewportSize({ width: 320, height: 640 });
+      const { scroll, width } = await tab.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
+      assert.ok(scroll <= width, `${lang} ${view}: content ${scroll}px wide in a ${width}px screen`);
+      await tab.screenshot({ path: join(shots, `${lang}-${view}-320px.png`), fullPage: true });
+      await tab.setViewportSize({ width: 1280, height: 720 });
+    }
     assert.deepEqual(problems, []);
   });
 }
