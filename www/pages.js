@@ -76,6 +76,8 @@ function describeError(error, context) {
   switch (code) {
     case 'NotAuthorizedException':
       if (/attempts exceeded/i.test(message)) return t('error.tooManyAttempts');
+      if (/disabled/i.test(message)) return t('error.disabled');
+      if (/already confirmed|current status is CONFIRMED/i.test(message)) return t('error.alreadyConfirmed');
       if (/session/i.test(message)) return t('error.stepExpired');
       if (context === 'signin') return t(`error.wrongCredentials.${kind}`);
       if (context === 'change-password' && /incorrect/i.test(message)) return t('error.wrongCurrentPassword');
@@ -109,6 +111,7 @@ function describeError(error, context) {
     case 'CodeDeliveryFailureException':
       return t('error.codeNotSent');
     case 'InvalidParameterException':
+      if (/no registered|not verified|no verified/i.test(message)) return t('error.noRecovery');
       if (/email/i.test(message)) return t('error.invalidEmail');
       if (/phone/i.test(message)) return t('error.invalidPhone');
       return t('error.invalidDetails');

@@ -143,6 +143,16 @@ test('1, 8: every error code the sign-in can meet is a plain sentence, and nothi
     await alert.filter({ hasText: expected }).waitFor();
     assert.doesNotMatch(await tab.locator('main').innerText(), /0xDEADBEEF|Exception/, code);
   }
+  // Where the service's message tells refusals apart, the words follow it — still without it.
+  for (const [code, message, expected] of [
+    ['NotAuthorizedException', 'User is disabled.', 'This account is disabled. Please contact support.'],
+    ['NotAuthorizedException', 'Password attempts exceeded', 'Too many attempts. Wait a while and try again.'],
+  ]) {
+    await tab.unrouteAll();
+    await fakeOperation(tab, 'InitiateAuth', { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: code, message }) });
+    await signIn(tab, 'alice@example.com', 'Passw0rd!');
+    await visible(tab, 'signin').locator('[role=alert]', { hasText: expected }).waitFor();
+  }
   // A malformed SRP value from the service (the kit refuses it with InvalidHex) is an unexpected answer.
   await tab.unrouteAll();
   await fakeOperation(tab, 'InitiateAuth', {

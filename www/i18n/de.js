@@ -219,6 +219,9 @@ export default {
   'error.serviceProblem': 'Beim Anmeldedienst ist ein Problem aufgetreten. Versuchen Sie es gleich noch einmal.',
   'error.misconfigured': 'Die Anmeldung ist hier nicht richtig eingerichtet. Bitte wenden Sie sich an den Support.',
   'error.unsupportedStep': 'Diese Anmeldung braucht einen Schritt, den diese Seiten noch nicht unterstützen. Bitte wenden Sie sich an den Support.',
+  'error.disabled': 'Dieses Konto ist deaktiviert. Bitte wenden Sie sich an den Support.',
+  'error.alreadyConfirmed': 'Dieses Konto ist bereits bestätigt. Melden Sie sich an.',
+  'error.noRecovery': 'Für dieses Konto gibt es keine bestätigte E-Mail-Adresse oder Telefonnummer, an die wir einen Code senden können. Bitte wenden Sie sich an den Support.',
   'error.generic': 'Etwas ist schiefgegangen. Versuchen Sie es erneut.',
   'error.stillSignedIn': 'Sie sind weiterhin angemeldet, hier und anderswo. {reason}',
 

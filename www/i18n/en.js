@@ -220,6 +220,9 @@ export default {
   'error.serviceProblem': 'The sign-in service had a problem. Try again in a moment.',
   'error.misconfigured': 'Signing in is not set up correctly here. Please contact support.',
   'error.unsupportedStep': 'This sign-in needs a step these pages do not support yet. Please contact support.',
+  'error.disabled': 'This account is disabled. Please contact support.',
+  'error.alreadyConfirmed': 'This account is already confirmed. Sign in.',
+  'error.noRecovery': 'This account has no verified email address or phone number to send a code to. Please contact support.',
   'error.generic': 'Something went wrong. Try again.',
   'error.stillSignedIn': 'You are still signed in, here and elsewhere. {reason}',
 

@@ -219,6 +219,9 @@ export default {
   'error.serviceProblem': 'Le service de connexion a rencontré un problème. Réessayez dans un instant.',
   'error.misconfigured': 'La connexion n’est pas correctement configurée ici. Veuillez contacter l’assistance.',
   'error.unsupportedStep': 'Cette connexion demande une étape que ces pages ne prennent pas encore en charge. Veuillez contacter l’assistance.',
+  'error.disabled': 'Ce compte est désactivé. Veuillez contacter l’assistance.',
+  'error.alreadyConfirmed': 'Ce compte est déjà confirmé. Connectez-vous.',
+  'error.noRecovery': 'Ce compte n’a ni adresse e-mail ni numéro de téléphone vérifié auquel envoyer un code. Veuillez contacter l’assistance.',
   'error.generic': 'Une erreur s’est produite. Réessayez.',
   'error.stillSignedIn': 'Vous êtes toujours connecté, ici et ailleurs. {reason}',
 
