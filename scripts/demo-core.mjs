@@ -1,4 +1,4 @@
-// Runs the kit's wasm build in Node on the worked example of PROTOCOL.md and on a reference vector,
+// Runs the kit's wasm build in Node on a small known-answer example and on a reference vector,
 // next to the reference client's own answer, and shows the time of one full client SRP in each.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,7 +19,8 @@ const smallA = (n) => {
 
 console.log(`cognito-kit ${kit.version()} (wasm, ${readFileSync(join(root, 'pkg/cognito_kit_bg.wasm')).length} bytes)`);
 
-// 1. The worked example of PROTOCOL.md.
+// 1. A known answer with tiny values (a = 0x3039, B = 0x1234567; for testing only), the one the
+//    vector generator checks against the reference library.
 const client = new kit.SrpClient(smallA(0x3039));
 const answer = client.answerPasswordVerifier(
   'AbCdEf123',
@@ -28,7 +29,7 @@ const answer = client.answerPasswordVerifier(
   'Sun Nov 22 04:03:33 UTC 2026',
 );
 const expected = 'rfditG4R+QsEYUtuhQwu+gT/LHAPoKrWSJoljhrkWbo=';
-console.log(`PROTOCOL.md example: PASSWORD_CLAIM_SIGNATURE ${answer.PASSWORD_CLAIM_SIGNATURE} ${answer.PASSWORD_CLAIM_SIGNATURE === expected ? 'matches' : 'DIFFERS FROM'} the reference`);
+console.log(`known-answer example (a = 0x3039, B = 0x1234567): PASSWORD_CLAIM_SIGNATURE ${answer.PASSWORD_CLAIM_SIGNATURE} ${answer.PASSWORD_CLAIM_SIGNATURE === expected ? 'matches' : 'DIFFERS FROM'} the reference`);
 
 // 2. A full-size case recorded from amazon-cognito-identity-js.
 const vectors = JSON.parse(readFileSync(join(root, 'tests/vectors/srp_user.json'), 'utf8'));

@@ -118,6 +118,12 @@ export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint, us
       res.writeHead(400).end();
       return;
     }
+    // The well-known URL for changing passwords (https://w3c.github.io/webappsec-change-password-url/):
+    // password managers send users here; it opens the account page's change-password form.
+    if (path === '/.well-known/change-password' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(302, { location: '/index.html#change-password', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
+      return;
+    }
     if (path.endsWith('/')) path += 'index.html';
     const file = join(dir, path);
     if (!file.startsWith(dir + sep) || (req.method !== 'GET' && req.method !== 'HEAD')) {

@@ -1,20 +1,23 @@
 // The "app" the sign-in pages redirect to. It picks the tokens up the way any app on the same origin
 // does: a CognitoAuth with the same pool, client and storage, then getSession() (which refreshes the
 // tokens when they are about to expire). The tokens themselves are never shown or logged.
-import { applyBranding, createAuth, loadConfig } from './config.js';
+import { applyBranding, applyLanguage, createAuth, loadConfig } from './config.js';
+import { currentLanguage, t } from './i18n.js';
 
 const $ = (selector) => document.querySelector(selector);
 
 const config = await loadConfig();
+await applyLanguage(config);
 applyBranding(config);
+document.title = t('app.title');
 const auth = createAuth(config);
 try {
   const session = await auth.getSession();
   const claims = session.idTokenClaims;
-  $('[data-status]').textContent = `Signed in as ${claims.email ?? session.username}.`;
+  $('[data-status]').textContent = t('app.signedInAs', { name: claims.email ?? session.username });
   const list = $('[data-claims]');
-  const expires = new Date(session.expiresAt * 1000).toLocaleTimeString();
-  for (const [name, value] of [['User id (sub)', claims.sub], ['Access token valid until', expires], ['To call your API', 'send the access token as "Authorization: Bearer …"']]) {
+  const expires = new Date(session.expiresAt * 1000).toLocaleTimeString(currentLanguage());
+  for (const [name, value] of [[t('app.sub'), claims.sub], [t('app.expires'), expires], [t('app.api'), t('app.apiHow')]]) {
     const dt = document.createElement('dt');
     const dd = document.createElement('dd');
     dt.textContent = name;
@@ -29,7 +32,7 @@ try {
     location.assign('index.html');
   });
 } catch (error) {
-  $('[data-status]').textContent = error.code === 'NotSignedIn' ? 'You are not signed in.' : `The session could not be read (${error.code ?? 'error'}).`;
+  $('[data-status]').textContent = error.code === 'NotSignedIn' ? t('app.notSignedIn') : t('app.unreadable');
   $('[data-signin]').hidden = false;
 }
 document.documentElement.dataset.ready = 'true';

@@ -1,6 +1,7 @@
 // Reads config.json (and the pool description it names), applies the branding, and creates the
 // CognitoAuth client. Shared by the sign-in pages and the example app.
 import { CognitoAuth } from './cognito-kit/index.js';
+import { addDictionary, chooseLanguage, setLanguage, translate } from './i18n.js';
 import { poolRules } from './rules.js';
 
 async function fetchJson(url) {
@@ -20,6 +21,22 @@ export async function loadConfig() {
   if (typeof config.totp === 'boolean') config.rules.totp = config.totp;
   config.branding ??= {};
   return config;
+}
+
+/**
+ * Chooses the language (config.json's "language", else the browser's), adds the app's own
+ * dictionaries ("dictionaries": { "es": "es.json" } or { "es": { …texts… } }) and puts the texts
+ * into the page. A dictionary that cannot be read is skipped: the page falls back to English.
+ */
+export async function applyLanguage(config, root = document) {
+  for (const [lang, source] of Object.entries(config.dictionaries ?? {})) {
+    const messages = typeof source === 'string' ? await fetchJson(new URL(source, import.meta.url)).catch(() => null) : source;
+    if (messages) addDictionary(lang, messages);
+  }
+  const lang = setLanguage(chooseLanguage(config.language, navigator.languages ?? [navigator.language]));
+  root.documentElement.lang = lang;
+  translate(root);
+  return lang;
 }
 
 /** Sets the page title, name, logo and the CSS variables the configuration brands. */

@@ -1,7 +1,9 @@
 // The hosted-UI replacement pages: one document, one view per step (chosen by the URL's hash), all
 // built on the cognito-kit package. Nothing here logs, and no code or token is put in a URL.
+// Every text comes from the dictionaries (i18n.js); nothing the service says is shown as it is.
 import { CognitoError, SrpClient } from './cognito-kit/index.js';
-import { applyBranding, createAuth, loadConfig, redirectTarget } from './config.js';
+import { applyBranding, applyLanguage, createAuth, loadConfig, redirectTarget } from './config.js';
+import { has, list, t, currentLanguage } from './i18n.js';
 import { qrSvg } from './qr.js';
 import { passwordRules } from './rules.js';
 
@@ -18,87 +20,228 @@ let pending = null;
 let current = null;
 /** Where the TOTP setup view came from: 'signin' (MFA_SETUP challenge) or 'account'. */
 let totpOrigin = null;
+/** The name the user signs in with (what they typed, or the account's email/phone): never the internal id. */
+let signInName = '';
 const SIGN_IN_STEPS = ['mfa', 'select-mfa', 'totp-setup', 'new-password', 'custom'];
 // Views that open on their heading (instructions or many forms) rather than their first field.
 const HEADING_FIRST = ['account', 'totp-setup'];
+// Hashes that open a part of a view: `/.well-known/change-password` leads to #change-password.
+const ALIASES = { 'change-password': ['account', '#change-old'] };
 // The username typed last (not secret), so confirm/reset can be prefilled after a reload.
 const REMEMBERED_USERNAME = 'cognito-kit-pages.username';
 
-// ---------------------------------------------------------------------------------------------
-// Errors: every failure is shown in words, chosen by its typed code.
+/** What users type as their username in this pool: 'email', 'phone', 'either' or 'username'. */
+function usernameKind() {
+  const attrs = config.rules.usernameAttributes;
+  if (attrs.length === 1) return attrs[0] === 'email' ? 'email' : 'phone';
+  return attrs.length ? 'either' : 'username';
+}
 
-function describeError(error, context) {
-  const code = error instanceof CognitoError ? error.code : error?.code;
-  const message = String(error?.message ?? '');
-  switch (code) {
-    case 'NotAuthorizedException':
-      if (/attempts exceeded/i.test(message)) return 'Too many failed attempts. Wait a while and try again.';
-      if (/session/i.test(message)) return 'This step took too long. Please start again.';
-      if (context === 'signin') return 'Incorrect username or password.';
-      if (context === 'change-password' && /incorrect/i.test(message)) return 'Your current password is not right.';
-      if (/token/i.test(message)) return 'Your session has ended. Please sign in again.';
-      return message || 'You are not allowed to do that.';
-    case 'UserNotFoundException':
-      return context === 'signin' ? 'Incorrect username or password.' : 'We could not find an account with that username.';
-    case 'CodeMismatchException':
-      return 'That code is not right. Check it and try again.';
-    case 'ExpiredCodeException':
-      return 'That code has expired or was already used. Ask for a new one.';
-    case 'EnableSoftwareTokenMFAException':
-      return 'That code is not right. Check the time on your phone and try the newest code.';
-    case 'InvalidPasswordException':
-      return `Choose a different password. ${message}`.trim();
-    case 'PasswordHistoryPolicyViolationException':
-      return 'You used this password recently. Choose a different one.';
-    case 'UsernameExistsException':
-    case 'AliasExistsException':
-      return 'An account with this username already exists. Sign in or reset your password.';
-    case 'LimitExceededException':
-    case 'TooManyRequestsException':
-    case 'TooManyFailedAttemptsException':
-      return 'Too many attempts. Wait a while and try again.';
-    case 'CodeDeliveryFailureException':
-      return 'We could not send the code. Check the address and try again.';
-    case 'InvalidParameterException':
-      return message || 'Some of the details are not valid.';
-    case 'UserLambdaValidationException':
-    case 'UnexpectedLambdaException':
-      return message || 'The account could not be created.';
-    case 'NetworkError':
-      return 'Cannot reach the sign-in service. Check your connection and try again.';
-    case 'TimeoutError':
-      return 'The sign-in service took too long to answer. Try again.';
-    case 'NotJsonReply':
-    case 'InvalidJson':
-    case 'UnexpectedResponse':
-      return 'The sign-in service gave an unexpected answer. Try again in a moment.';
-    case 'NotSignedIn':
-      return 'You are signed out. Please sign in again.';
-    case 'InvalidState':
-      return 'This step is no longer in progress. Please start again.';
-    case 'InvalidArgument':
-      return message || 'Some of the details are missing.';
-    case 'InternalErrorException':
-      return 'The sign-in service had a problem. Try again in a moment.';
-    default:
-      return message || 'Something went wrong. Try again.';
+// ---------------------------------------------------------------------------------------------
+// Errors: every failure is shown in words, chosen by its typed code. The service's own message
+// is never shown; it only picks between texts (which password rule, which kind of refusal).
+
+/** A problem the pages found themselves (an empty field, an unmet password rule). */
+class PagesError extends Error {
+  constructor(text, field) {
+    super(text);
+    this.code = 'PagesError';
+    this.field = field;
   }
 }
 
-function showError(root, error, context) {
-  const box = $('[data-error]', root);
-  box.textContent = error ? (typeof error === 'string' ? error : describeError(error, context)) : '';
+const UNEXPECTED_REPLY = ['NotJsonReply', 'InvalidJson', 'UnexpectedResponse', 'MissingField', 'UnexpectedChallenge', 'InvalidHex', 'InvalidBase64', 'UnsafeSrpValue', 'MalformedToken'];
+
+/** Which rules of the password policy the service's InvalidPasswordException names. */
+function rulesNamedBy(message) {
+  const named = [];
+  if (/long enough|length|short/i.test(message)) named.push('length');
+  if (/lower ?case/i.test(message)) named.push('lowercase');
+  if (/upper ?case/i.test(message)) named.push('uppercase');
+  if (/numeric|number|digit/i.test(message)) named.push('number');
+  if (/symbol|special/i.test(message)) named.push('symbol');
+  return named;
 }
 
-function notice(name, text) {
-  const box = $('[data-notice]', view(name));
-  if (box) box.textContent = text ?? '';
+function passwordNeeds(ids) {
+  const policy = config.rules.passwordPolicy;
+  return t('password.needs', { rules: list(ids.map((id) => t(`need.${id}`, { n: policy.minimumLength }))) });
+}
+
+function describeError(error, context) {
+  if (error instanceof PagesError) return error.message;
+  const code = error instanceof CognitoError ? error.code : error?.code;
+  const message = String(error?.message ?? '');
+  const kind = usernameKind();
+  switch (code) {
+    case 'NotAuthorizedException':
+      if (/attempts exceeded/i.test(message)) return t('error.tooManyAttempts');
+      if (/disabled/i.test(message)) return t('error.disabled');
+      if (/already confirmed|current status is CONFIRMED/i.test(message)) return t('error.alreadyConfirmed');
+      if (/session/i.test(message)) return t('error.stepExpired');
+      if (context === 'signin') return t(`error.wrongCredentials.${kind}`);
+      if (context === 'change-password' && /incorrect/i.test(message)) return t('error.wrongCurrentPassword');
+      if (/token/i.test(message)) return t('error.sessionEnded');
+      return t('error.notAllowed');
+    case 'UserNotFoundException':
+      return context === 'signin' ? t(`error.wrongCredentials.${kind}`) : t(`error.noAccount.${kind}`);
+    case 'UserNotConfirmedException':
+      return t('error.notConfirmed');
+    case 'PasswordResetRequiredException':
+      return t('error.resetRequired');
+    case 'CodeMismatchException':
+      return t('error.codeWrong');
+    case 'ExpiredCodeException':
+      return t('error.codeExpired');
+    case 'EnableSoftwareTokenMFAException':
+      return t('error.totpCodeWrong');
+    case 'InvalidPasswordException': {
+      const named = rulesNamedBy(message);
+      return named.length ? passwordNeeds(named) : t('error.passwordRefused');
+    }
+    case 'PasswordHistoryPolicyViolationException':
+      return t('error.passwordReused');
+    case 'UsernameExistsException':
+    case 'AliasExistsException':
+      return t(`error.accountExists.${kind}`);
+    case 'LimitExceededException':
+    case 'TooManyRequestsException':
+    case 'TooManyFailedAttemptsException':
+      return t('error.tooManyAttempts');
+    case 'CodeDeliveryFailureException':
+      return t('error.codeNotSent');
+    case 'InvalidParameterException':
+      if (/no registered|not verified|no verified/i.test(message)) return t('error.noRecovery');
+      if (/email/i.test(message)) return t('error.invalidEmail');
+      if (/phone/i.test(message)) return t('error.invalidPhone');
+      return t('error.invalidDetails');
+    case 'InvalidArgument':
+      return t('error.invalidDetails');
+    case 'UserLambdaValidationException':
+    case 'UnexpectedLambdaException':
+    case 'InvalidLambdaResponseException':
+      return t('error.refused');
+    case 'SoftwareTokenMFANotFoundException':
+      return t('error.totpNotSetUp');
+    case 'NetworkError':
+      return t('error.network');
+    case 'TimeoutError':
+    case 'AbortError':
+      return t('error.timeout');
+    case 'NotSignedIn':
+      return t('error.signedOut');
+    case 'InvalidState':
+      return t('error.stepOver');
+    case 'InternalErrorException':
+    case 'ServiceUnavailableException':
+      return t('error.serviceProblem');
+    case 'ResourceNotFoundException':
+    case 'InvalidUserPoolConfigurationException':
+    case 'InvalidSmsRoleAccessPolicyException':
+    case 'InvalidSmsRoleTrustRelationshipException':
+    case 'InvalidEmailRoleAccessPolicyException':
+      return t('error.misconfigured');
+    default:
+      if (UNEXPECTED_REPLY.includes(code)) return t('error.unexpectedAnswer');
+      return t('error.generic');
+  }
+}
+
+/** The field a failure is about, to move focus to it (a wrong code → the code field). */
+function fieldOf(error, form, context) {
+  if (error instanceof PagesError) return error.field;
+  const pick = (name) => $(`input[name="${name}"]`, form);
+  switch (error?.code) {
+    case 'CodeMismatchException':
+    case 'ExpiredCodeException':
+    case 'EnableSoftwareTokenMFAException':
+      return pick('code');
+    case 'InvalidPasswordException':
+    case 'PasswordHistoryPolicyViolationException':
+      return pick('password');
+    case 'UsernameExistsException':
+    case 'AliasExistsException':
+      return pick('username');
+    case 'NotAuthorizedException':
+      if (context === 'change-password' && /incorrect/i.test(String(error.message))) return pick('old');
+      if (context === 'signin') return pick('password');
+      return null;
+    case 'UserNotFoundException':
+      return context === 'signin' ? pick('password') : pick('username');
+    default:
+      return null;
+  }
+}
+
+/** The part of the page a message about `root` goes in: its own box, or the nearest one above. */
+function boxes(root) {
+  const part = root.closest('[data-part]') ?? root.closest('[data-view]') ?? root;
+  return { part, error: $('[data-error]', part), notice: $('[data-notice]', part) };
+}
+
+/**
+ * Shows an error in `root`'s box (a text or a failure to describe), clears any notice of the same
+ * place (a success message never stands above an error), and moves focus to the field it is about
+ * or to the message itself.
+ */
+function showError(root, error, context, { focus = true } = {}) {
+  const { part, error: box, notice } = boxes(root);
+  for (const input of $$('[aria-invalid]', part)) input.removeAttribute('aria-invalid');
+  if (!error) {
+    box.textContent = '';
+    return;
+  }
+  const form = root.closest('form') ?? $('form', part);
+  box.textContent = typeof error === 'string' ? error : describeError(error, context);
+  setNotice(notice, '');
+  // A notice elsewhere in the same view (e.g. "Your account is confirmed" above the sign-in form)
+  // would contradict the error: it goes too.
+  const section = root.closest('[data-view]');
+  if (section) for (const other of $$('[data-notice]', section)) if (!other.closest('[data-part]') || other.closest('[data-part]') === part) setNotice(other, '');
+  const field = typeof error === 'string' ? null : fieldOf(error, form, context);
+  if (field && !field.closest('[hidden]')) {
+    field.setAttribute('aria-invalid', 'true');
+    if (focus) field.focus();
+  } else if (focus) {
+    box.focus();
+  }
+  box.scrollIntoView?.({ block: 'nearest' });
+}
+
+function setNotice(box, text, tone = 'success') {
+  if (!box) return;
+  box.textContent = text ?? '';
+  box.classList.remove('success', 'info', 'warning');
+  if (text) box.classList.add(tone);
+}
+
+/**
+ * A notice in a view (`name`) or in a part of it (an element): shown where the user is, in the
+ * view's live region, with the same place's error cleared. `focus` moves focus to it (after an
+ * action whose button is gone or disabled, so that focus never falls to the page).
+ */
+function notice(target, text, { tone = 'success', focus = false } = {}) {
+  const root = typeof target === 'string' ? view(target) : target;
+  const { error, notice: box } = boxes(root);
+  if (!box) return;
+  if (text && error) error.textContent = '';
+  setNotice(box, text, tone);
+  if (text && focus) {
+    box.focus();
+    box.scrollIntoView?.({ block: 'nearest' });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Views and routing.
 
-function show(name, { focus = true } = {}) {
+/** The first visible field of `root` with nothing in it. */
+const firstEmpty = (root) =>
+  $$('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([disabled]):not([readonly])', root).find(
+    (input) => !input.value && !input.closest('[hidden]') && input.offsetParent !== null,
+  );
+
+function show(name, { focus = true, focusTarget = null } = {}) {
   if (SIGN_IN_STEPS.includes(name) && !(pending && pending.allowed.includes(name))) name = 'signin';
   current = name;
   for (const section of $$('[data-view]')) {
@@ -108,21 +251,26 @@ function show(name, { focus = true } = {}) {
   if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
   document.title = `${$('h1', view(name)).textContent} · ${brandName}`;
   if (focus) {
-    const first = HEADING_FIRST.includes(name) ? null : $('input:not([type=hidden]):not([disabled])', view(name));
-    (first && !first.value ? first : $('h1', view(name))).focus();
+    const target = (focusTarget && $(focusTarget)) || (HEADING_FIRST.includes(name) ? null : firstEmpty(view(name)));
+    (target ?? $('h1', view(name))).focus();
   }
   onShow[name]?.();
 }
 
 /** A view left behind keeps no message, password, code or TOTP secret. */
 function leave(section) {
-  showError(section, null);
-  notice(section.dataset.view, '');
-  for (const input of $$('input[type=password], input[autocomplete=one-time-code], #custom-answer', section)) input.value = '';
-  for (const input of $$('input[type=password]', section)) input.dispatchEvent(new Event('input'));
+  for (const box of $$('[data-error]', section)) box.textContent = '';
+  for (const box of $$('[data-notice]', section)) setNotice(box, '');
+  for (const input of $$('[aria-invalid]', section)) input.removeAttribute('aria-invalid');
+  for (const input of $$('.secret-field input, input[autocomplete=one-time-code], #custom-answer', section)) input.value = '';
+  for (const input of $$('.secret-field input', section)) {
+    concealPassword(input);
+    input.dispatchEvent(new Event('input'));
+  }
   if (section.dataset.view === 'totp-setup') {
     $('[data-qr]').replaceChildren();
     $('[data-totp-secret]').textContent = '';
+    $('[data-totp-account]').textContent = '';
     delete $('[data-totp-secret]').dataset.secret;
   }
 }
@@ -130,26 +278,58 @@ function leave(section) {
 /** The browser moved through history (or a link changed the hash). Unknown hashes change nothing. */
 function route() {
   const name = location.hash.slice(1) || 'signin';
-  if (view(name)) show(name);
+  if (ALIASES[name]) {
+    const [target, focusTarget] = ALIASES[name];
+    show(target, { focusTarget });
+    $(focusTarget)?.scrollIntoView?.({ block: 'start' });
+  } else if (view(name)) show(name);
   else if (current) history.replaceState(null, '', `#${current}`);
   else show('signin');
 }
 
 /** Shows a view now, as a new history entry, so that messages set next land on a visible view. */
-function go(name) {
+function go(name, options) {
   if (location.hash !== `#${name}`) history.pushState(null, '', `#${name}`);
-  show(name);
+  show(name, options);
 }
 
-/** Runs a form's action with its button disabled and its error box cleared; shows failures. */
+/** The text asking for an empty field. */
+function missingText(input) {
+  if (input.name === 'username') return t(`missing.username.${usernameKind()}`);
+  if (input.name === 'password') return t(input.autocomplete === 'new-password' ? 'missing.newPassword' : 'missing.password');
+  if (input.name === 'old') return t('missing.currentPassword');
+  if (input.name === 'code') return t('missing.code');
+  if (input.name === 'answer') return t('missing.answer');
+  return t('missing.field', { label: labelOf(input) });
+}
+
+/** The first problem the pages can see in a form before sending it: an empty field, an unmet rule. */
+function checkForm(form) {
+  const fields = $$('input[required]', form).filter((input) => !input.closest('[hidden]'));
+  const missing = fields.find((input) => !input.value.trim());
+  if (missing) return new PagesError(missingText(missing), missing);
+  const email = fields.find((input) => input.type === 'email' && !/^[^@\s]+@[^@\s]+$/.test(input.value.trim()));
+  if (email) return new PagesError(t('error.invalidEmail'), email);
+  const newPassword = $('input[autocomplete="new-password"]', form);
+  if (newPassword && !newPassword.closest('[hidden]')) {
+    const unmet = passwordRules(config.rules.passwordPolicy).filter(([, test]) => !test(newPassword.value));
+    if (unmet.length) return new PagesError(passwordNeeds(unmet.map(([, , id]) => id)), newPassword);
+  }
+  return null;
+}
+
+/**
+ * Runs a form's action with its buttons disabled and its error box cleared; shows failures. A
+ * form whose fields are empty or whose new password misses a rule it shows is not sent.
+ */
 function onSubmit(name, action, context = name) {
   const form = $(`[data-form="${name}"]`);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const missing = $$('input[required]', form).find((input) => !input.value.trim() && !input.closest('[hidden]'));
-    if (missing) {
-      showError(form, `Enter your ${labelOf(missing).toLowerCase()}.`);
-      missing.focus();
+    for (const input of $$('.secret-field input', form)) concealPassword(input);
+    const problem = checkForm(form);
+    if (problem) {
+      showError(form, problem, context);
       return;
     }
     let failure = null;
@@ -164,10 +344,10 @@ function onSubmit(name, action, context = name) {
     if (!failure || form.closest('[hidden]')) return;
     if (context === 'account' && (await sessionEnded(failure))) return;
     showError(form, failure, context === 'account' ? name : context);
-    $('[data-error]', form).scrollIntoView?.({ block: 'nearest' });
   });
 }
 
+/** Disables `root`'s buttons while `action` runs; focus on one of them is kept on its return. */
 async function busy(root, action) {
   const buttons = $$('button', root);
   buttons.forEach((b) => (b.disabled = true));
@@ -196,6 +376,12 @@ function rememberUsername(username, ...fields) {
   for (const input of $$('input[name=username]')) if (!input.value) input.value = username;
 }
 
+/** The name the user signs in with, for password managers and authenticator apps. */
+function setSignInName(name) {
+  signInName = name ?? '';
+  for (const input of $$('[data-account-username]')) input.value = signInName;
+}
+
 /**
  * After a failure on a signed-in page: when the session is over (revoked elsewhere, expired refresh
  * token), drop the stored tokens and send the user to sign in. Returns whether it did.
@@ -207,32 +393,33 @@ async function sessionEnded(error) {
   await auth.signOut().catch(() => {});
   clearAccount();
   go('signin');
-  notice('signin', 'Your session has ended. Please sign in again.');
+  notice('signin', t('notice.sessionEnded'), { tone: 'warning' });
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Password policy hints, live as the user types.
+// Password fields: policy hints live as the user types, and a show-password button.
 
 function setUpPasswordHints() {
-  const rules = passwordRules(config.rules.passwordPolicy);
-  for (const list of $$('[data-rules-for]')) {
-    const input = document.getElementById(list.dataset.rulesFor);
-    list.replaceChildren(
-      ...rules.map(([text]) => {
+  const policy = config.rules.passwordPolicy;
+  const rules = passwordRules(policy);
+  for (const listEl of $$('[data-rules-for]')) {
+    const input = document.getElementById(listEl.dataset.rulesFor);
+    listEl.replaceChildren(
+      ...rules.map(([, , id]) => {
         const item = document.createElement('li');
         item.innerHTML = '<span class="mark" aria-hidden="true"></span><span class="text"></span><span class="sr-only"></span>';
-        $('.text', item).textContent = text;
+        $('.text', item).textContent = t(`rule.${id}`, { n: policy.minimumLength });
         return item;
       }),
     );
     const update = () => {
       rules.forEach(([, test], i) => {
-        const item = list.children[i];
+        const item = listEl.children[i];
         const met = test(input.value);
         item.classList.toggle('met', met);
         $('.mark', item).textContent = met ? '✓' : '•';
-        $('.sr-only', item).textContent = met ? ' (done)' : ' (not yet)';
+        $('.sr-only', item).textContent = met ? t('rule.met') : t('rule.unmet');
       });
     };
     input.addEventListener('input', update);
@@ -240,53 +427,90 @@ function setUpPasswordHints() {
   }
 }
 
+function concealPassword(input) {
+  if (input.type !== 'text' && input.type !== 'password') return;
+  input.type = 'password';
+  const toggle = input.parentElement.querySelector('[data-reveal]');
+  toggle?.setAttribute('aria-pressed', 'false');
+}
+
+/** A "Show" button beside each password field; the field is hidden again when it is sent or left. */
+function setUpPasswordToggles() {
+  for (const wrap of $$('.secret-field')) {
+    const input = $('input', wrap);
+    const toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'secondary small reveal';
+    toggle.dataset.reveal = '';
+    toggle.dataset.i18n = 'button.show';
+    toggle.dataset.i18nAttr = 'aria-label:button.showPassword';
+    toggle.textContent = t('button.show');
+    toggle.setAttribute('aria-label', t('button.showPassword'));
+    toggle.setAttribute('aria-controls', input.id);
+    toggle.setAttribute('aria-pressed', 'false');
+    toggle.addEventListener('click', () => {
+      const reveal = input.type === 'password';
+      input.type = reveal ? 'text' : 'password';
+      toggle.setAttribute('aria-pressed', String(reveal));
+    });
+    wrap.append(toggle);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Username and required attributes, from the pool's rules.
 
-const ATTRIBUTE_LABELS = {
-  email: ['Email', 'email', 'email'],
-  phone_number: ['Phone number (+ and country code)', 'tel', 'tel'],
-  name: ['Full name', 'text', 'name'],
-  given_name: ['First name', 'text', 'given-name'],
-  family_name: ['Last name', 'text', 'family-name'],
-  middle_name: ['Middle name', 'text', 'additional-name'],
-  nickname: ['Nickname', 'text', 'nickname'],
-  preferred_username: ['Preferred username', 'text', 'username'],
-  birthdate: ['Date of birth (YYYY-MM-DD)', 'text', 'bday'],
-  address: ['Address', 'text', 'street-address'],
-  gender: ['Gender', 'text', 'sex'],
-  locale: ['Locale', 'text', 'language'],
-  zoneinfo: ['Time zone', 'text', 'off'],
-  website: ['Website', 'url', 'url'],
-  email_verified: ['Email verified'],
-  phone_number_verified: ['Phone number verified'],
-  profile: ['Profile page', 'url', 'url'],
-  picture: ['Picture URL', 'url', 'photo'],
+// [input type, autocomplete] of the standard attributes; their labels are in the dictionaries.
+const ATTRIBUTE_FIELDS = {
+  email: ['email', 'email'],
+  phone_number: ['tel', 'tel'],
+  name: ['text', 'name'],
+  given_name: ['text', 'given-name'],
+  family_name: ['text', 'family-name'],
+  middle_name: ['text', 'additional-name'],
+  nickname: ['text', 'nickname'],
+  preferred_username: ['text', 'nickname'],
+  birthdate: ['text', 'bday'],
+  address: ['text', 'street-address'],
+  gender: ['text', 'sex'],
+  locale: ['text', 'language'],
+  zoneinfo: ['text', 'off'],
+  website: ['url', 'url'],
+  profile: ['url', 'url'],
+  picture: ['url', 'photo'],
 };
 
-function attributeField(name, prefix, { optionalNote = '' } = {}) {
-  const [label, type, autocomplete] = ATTRIBUTE_LABELS[name] ?? [name.replace(/^custom:/, '').replace(/_/g, ' '), 'text', 'off'];
+const attributeLabel = (name) => (has(`attr.${name}`) ? t(`attr.${name}`) : name.replace(/^custom:/, '').replace(/_/g, ' '));
+
+function attributeField(name, prefix, { optional = null } = {}) {
+  const [type, autocomplete] = ATTRIBUTE_FIELDS[name] ?? ['text', 'off'];
   const id = `${prefix}-attr-${name.replace(/[^a-z0-9_-]/gi, '-')}`;
   const wrap = document.createElement('div');
+  wrap.className = 'field';
   wrap.innerHTML = '<label></label><input required>';
   const [labelEl, input] = wrap.children;
   labelEl.htmlFor = id;
-  labelEl.textContent = label[0].toUpperCase() + label.slice(1) + optionalNote;
-  Object.assign(input, { id, name: `attr:${name}`, type, autocomplete, required: !optionalNote });
+  const label = attributeLabel(name);
+  labelEl.textContent = (label[0].toUpperCase() + label.slice(1)) + (optional ? ` ${t(optional)}` : '');
+  Object.assign(input, { id, name: `attr:${name}`, type, autocomplete, required: !optional });
   return wrap;
 }
 
 function setUpUsernameFields() {
-  const attrs = config.rules.usernameAttributes;
-  const label = attrs.length === 1 && attrs[0] === 'email' ? 'Email' : attrs.length === 1 ? 'Phone number' : attrs.length ? 'Email or phone number' : 'Username';
-  for (const el of $$('[data-username-label]')) el.textContent = label;
-  if (attrs.length === 1 && attrs[0] === 'email') for (const input of $$('input[name=username]')) input.type = 'email';
+  const kind = usernameKind();
+  for (const el of $$('[data-username-label]')) {
+    el.dataset.i18n = `field.username.${kind}`;
+    el.textContent = t(`field.username.${kind}`);
+  }
+  if (kind === 'email') for (const input of $$('input[name=username]')) input.type = 'email';
+  if (kind === 'phone') for (const input of $$('input[name=username]')) input.type = 'tel';
   // With email and phone both accepted as usernames, a required one of them is asked for only when
   // the username is not already it.
-  const other = { email: ' (if your username is a phone number)', phone_number: ' (if your username is an email)' };
+  const attrs = config.rules.usernameAttributes;
+  const other = { email: 'field.optional.ifPhone', phone_number: 'field.optional.ifEmail' };
   $('[data-required-attributes]').replaceChildren(
     ...config.rules.requiredAttributes.map((name) =>
-      attributeField(name, 'signup', { optionalNote: attrs.includes(name) ? (other[name] ?? '') : '' }),
+      attributeField(name, 'signup', { optional: attrs.includes(name) ? (other[name] ?? null) : null }),
     ),
   );
 }
@@ -305,6 +529,8 @@ function attributesFrom(values) {
 // ---------------------------------------------------------------------------------------------
 // Sign-in and its steps.
 
+const MFA_NAMES = { TOTP: 'mfa.type.totp', SMS: 'mfa.type.sms', EMAIL: 'mfa.type.email' };
+
 async function continueSignIn(output) {
   const step = output.nextStep;
   switch (step.signInStep) {
@@ -315,13 +541,14 @@ async function continueSignIn(output) {
     case 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE': {
       const where = step.codeDeliveryDetails?.destination;
       $('[data-mfa-hint]').textContent = step.signInStep.includes('TOTP')
-        ? 'Enter the code from your authenticator app.'
-        : `We sent a code${where ? ` to ${where}` : ''}. Enter it below.`;
+        ? t('mfa.hint.totp')
+        : where
+          ? t('mfa.hint.sent', { where })
+          : t('mfa.hint.sentSomewhere');
       $('#mfa-code').value = '';
       return enterStep('mfa');
     }
     case 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION': {
-      const names = { TOTP: 'Authenticator app', SMS: 'Text message (SMS)', EMAIL: 'Email' };
       $('[data-mfa-choices]').replaceChildren(
         ...step.allowedMFATypes.map((type, i) => {
           const label = document.createElement('label');
@@ -329,7 +556,7 @@ async function continueSignIn(output) {
           label.innerHTML = '<input type="radio" name="mfaType">';
           label.firstChild.value = type;
           label.firstChild.checked = i === 0;
-          label.append(` ${names[type] ?? type}`);
+          label.append(` ${MFA_NAMES[type] ? t(MFA_NAMES[type]) : type}`);
           return label;
         }),
       );
@@ -345,7 +572,8 @@ async function continueSignIn(output) {
     case 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE': {
       const info = $('[data-custom-info]');
       info.replaceChildren();
-      for (const [key, value] of Object.entries(step.additionalInfo ?? {})) {
+      // USERNAME is the service's username (an opaque id where email or phone is the username).
+      for (const [key, value] of Object.entries(step.additionalInfo ?? {}).filter(([name]) => name !== 'USERNAME')) {
         const dt = document.createElement('dt');
         const dd = document.createElement('dd');
         dt.textContent = key;
@@ -359,7 +587,7 @@ async function continueSignIn(output) {
       pending = null;
       rememberUsername($('#signin-username').value.trim(), 'confirm-username');
       go('confirm');
-      notice('confirm', 'Your account is not confirmed yet. Enter the code we sent you, or ask for a new one.');
+      notice('confirm', t('notice.confirmFirst'), { tone: 'info' });
       return;
     case 'RESET_PASSWORD':
       pending = null;
@@ -367,7 +595,7 @@ async function continueSignIn(output) {
       go('forgot');
       return;
     default:
-      throw new Error('This sign-in needs a step these pages do not support yet.');
+      throw new PagesError(t('error.unsupportedStep'));
   }
 }
 
@@ -382,7 +610,7 @@ function enterStep(name) {
  */
 async function answer(input) {
   const attempt = pending;
-  if (!attempt) throw Object.assign(new Error('This sign-in is no longer in progress. Please start again.'), { code: 'InvalidState' });
+  if (!attempt) throw Object.assign(new Error('no sign-in in progress'), { code: 'InvalidState' });
   const output = await auth.confirmSignIn(input);
   if (pending === attempt) await continueSignIn(output);
 }
@@ -408,37 +636,35 @@ function setUpSignIn() {
   const remember = $('[data-remember]');
   remember.hidden = config.rules.described && !config.rules.deviceTracking?.askUser;
 
-  onSubmit(
-    'signin',
-    async ({ username, password, remember: rememberBox }) => {
-      username = username.trim();
-      rememberUsername(username);
-      const attempt = { allowed: [], remember: rememberBox === 'on' };
-      pending = attempt;
-      try {
-        const output = await auth.signIn({ username, password });
-        if (pending === attempt) await continueSignIn(output);
-      } catch (error) {
-        if (pending !== attempt) return;
-        pending = null;
-        if (error?.code === 'UserNotConfirmedException') {
-          rememberUsername(username, 'confirm-username');
-          go('confirm');
-          notice('confirm', 'Confirm your account first: enter the code we sent you, or ask for a new one.');
-          return;
-        }
-        if (error?.code === 'PasswordResetRequiredException') {
-          rememberUsername(username, 'forgot-username');
-          go('forgot');
-          showError(view('forgot'), 'You need to reset your password before signing in.');
-          return;
-        }
-        throw error;
-      } finally {
-        $('#signin-password').value = '';
+  onSubmit('signin', async ({ username, password, remember: rememberBox }) => {
+    username = username.trim();
+    rememberUsername(username);
+    setSignInName(username);
+    const attempt = { allowed: [], remember: rememberBox === 'on' };
+    pending = attempt;
+    try {
+      const output = await auth.signIn({ username, password });
+      if (pending === attempt) await continueSignIn(output);
+    } catch (error) {
+      if (pending !== attempt) return;
+      pending = null;
+      if (error?.code === 'UserNotConfirmedException') {
+        rememberUsername(username, 'confirm-username');
+        go('confirm');
+        notice('confirm', t('notice.confirmFirst'), { tone: 'info' });
+        return;
       }
-    },
-  );
+      if (error?.code === 'PasswordResetRequiredException') {
+        rememberUsername(username, 'forgot-username');
+        go('forgot');
+        showError(view('forgot'), t('error.resetRequired'), 'forgot', { focus: false });
+        return;
+      }
+      throw error;
+    } finally {
+      $('#signin-password').value = '';
+    }
+  });
   onSubmit('mfa', ({ code }) => answer({ challengeResponse: code.trim() }), 'code');
   onSubmit('select-mfa', ({ mfaType }) => answer({ challengeResponse: mfaType }));
   onSubmit('new-password', (values) => answer({ challengeResponse: values.password, userAttributes: attributesFrom(values) }));
@@ -458,26 +684,52 @@ function setUpSignIn() {
 // ---------------------------------------------------------------------------------------------
 // TOTP setup (shared by the MFA_SETUP challenge and the account page).
 
+/**
+ * The otpauth URI the QR code carries, labelled with the name the user signs in with. The
+ * package's `setupUri` is labelled with the service's username, which is an opaque id in pools
+ * where email or phone is the username; the secret is the same.
+ */
+function totpUri(secret, issuer, account) {
+  const label = account ? `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}` : encodeURIComponent(issuer);
+  return `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`;
+}
+
 function showTotpSetup(details) {
   const box = $('[data-qr]');
+  const account = signInName || '';
   try {
-    box.innerHTML = qrSvg(details.setupUri, { label: 'QR code to add this account to an authenticator app' });
+    box.innerHTML = qrSvg(totpUri(details.sharedSecret, brandName, account), { label: t('totp.qrLabel') });
   } catch {
-    box.textContent = 'This key is too long for a QR code: enter it by hand.';
+    box.textContent = t('totp.qrTooLong');
   }
   // Groups of four, as authenticator apps show them; the app ignores the spaces.
   $('[data-totp-secret]').textContent = details.sharedSecret.replace(/(.{4})(?=.)/g, '$1 ');
   $('[data-totp-secret]').dataset.secret = details.sharedSecret;
+  $('[data-totp-account]').textContent = account ? t('totp.account', { account, issuer: brandName }) : '';
   $('#totp-code').value = '';
+}
+
+/** Asks before a risky action, in the page's own dialog. Resolves to whether the user said yes. */
+function confirmRisk({ title, text, yes }) {
+  const dialog = $('[data-confirm]');
+  $('[data-confirm-title]', dialog).textContent = title;
+  $('[data-confirm-text]', dialog).textContent = text;
+  $('[data-confirm-yes]', dialog).textContent = yes;
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'yes'), { once: true });
+    dialog.showModal();
+    $('[data-confirm-no]', dialog).focus();
+  });
 }
 
 function setUpTotp() {
   $('[data-copy-secret]').addEventListener('click', async (event) => {
     try {
       await navigator.clipboard.writeText($('[data-totp-secret]').dataset.secret);
-      event.target.textContent = 'Copied';
+      event.target.textContent = t('button.copied');
     } catch {
-      event.target.textContent = 'Select the key to copy it';
+      event.target.textContent = t('button.copyManually');
     }
   });
   onSubmit(
@@ -491,14 +743,15 @@ function setUpTotp() {
       await auth.setMfaPreference({ totp: 'PREFERRED' });
       totpOrigin = null;
       pending = null;
-      go('account');
-      notice('account', 'The authenticator app is on. You will be asked for a code when you sign in.');
+      go('account', { focus: false });
+      notice($('[data-part="mfa"]'), t('notice.totpOn'), { focus: true });
     },
     'account',
   );
-  $('[data-totp-start]').addEventListener('click', (event) =>
-    busy(event.target.parentElement, async () => {
-      showError(view('account'), null);
+  const part = $('[data-part="mfa"]');
+  $('[data-totp-start]').addEventListener('click', () =>
+    busy(part, async () => {
+      showError(part, null);
       try {
         const details = await auth.setUpTotp({ issuer: brandName });
         totpOrigin = 'account';
@@ -506,21 +759,27 @@ function setUpTotp() {
         showTotpSetup(details);
         go('totp-setup');
       } catch (error) {
-        if (!(await sessionEnded(error))) showError(view('account'), error);
+        if (!(await sessionEnded(error))) showError(part, error);
       }
     }),
   );
-  $('[data-totp-off]').addEventListener('click', (event) =>
-    busy(event.target.parentElement, async () => {
+  $('[data-totp-off]').addEventListener('click', async () => {
+    const yes = await confirmRisk({ title: t('confirm.totpOff.title'), text: t('confirm.totpOff.text'), yes: t('confirm.totpOff.yes') });
+    if (!yes) {
+      $('[data-totp-off]').focus();
+      return;
+    }
+    await busy(part, async () => {
+      showError(part, null);
       try {
         await auth.setMfaPreference({ totp: 'DISABLED' });
-        notice('account', 'The authenticator app is off.');
         await refreshAccount();
+        notice(part, t('notice.totpOff'), { focus: true });
       } catch (error) {
-        if (!(await sessionEnded(error))) showError(view('account'), error);
+        if (!(await sessionEnded(error))) showError(part, error);
       }
-    }),
-  );
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -534,39 +793,40 @@ function setUpAccountRecovery() {
     const missing = config.rules.requiredAttributes.find((name) => !attributes[name]);
     if (missing) {
       const input = document.getElementById(`signup-attr-${missing.replace(/[^a-z0-9_-]/gi, '-')}`);
-      input?.focus();
-      throw new Error(`Enter your ${(input ? labelOf(input) : missing).replace(/ \(.*\)$/, '').toLowerCase()} as well: this service needs it.`);
+      throw new PagesError(t('missing.attribute', { label: attributeLabel(missing) }), input);
     }
     const output = await auth.signUp({ username, password: values.password, userAttributes: attributes });
     rememberUsername(username, 'confirm-username', 'signin-username');
     $('#signup-password').value = '';
     if (output.nextStep.signUpStep === 'DONE') {
       go('signin');
-      notice('signin', 'Your account is ready. Sign in.');
+      notice('signin', t('notice.accountReady'));
       return;
     }
     go('confirm');
-    notice('confirm', deliveryText(output.nextStep.codeDeliveryDetails, 'a confirmation code'));
+    notice('confirm', deliveryText(output.nextStep.codeDeliveryDetails, 'confirmationCode'), { tone: 'info' });
   });
 
   onSubmit('confirm', async ({ username, code }) => {
     await auth.confirmSignUp({ username: username.trim(), confirmationCode: code.trim() });
     $('#confirm-code').value = '';
     go('signin');
-    notice('signin', 'Your account is confirmed. Sign in.');
+    notice('signin', t('notice.confirmed'));
   });
   $('[data-resend]').addEventListener('click', async () => {
     const form = $('[data-form="confirm"]');
-    const username = $('#confirm-username').value.trim();
+    const input = $('#confirm-username');
+    const username = input.value.trim();
     if (!username) {
-      showError(form, `Enter your ${labelOf($('#confirm-username')).toLowerCase()}.`);
-      $('#confirm-username').focus();
+      showError(form, new PagesError(missingText(input), input));
       return;
     }
     await busy(form, async () => {
       showError(form, null);
       try {
-        notice('confirm', deliveryText(await auth.resendSignUpCode({ username }), 'a new code'));
+        notice('confirm', deliveryText(await auth.resendSignUpCode({ username }), 'newCode'), { tone: 'info' });
+        $('#confirm-code').value = '';
+        $('#confirm-code').focus();
       } catch (error) {
         showError(form, error, 'confirm');
       }
@@ -578,21 +838,21 @@ function setUpAccountRecovery() {
     const output = await auth.forgotPassword({ username });
     rememberUsername(username, 'reset-username');
     go('reset');
-    notice('reset', deliveryText(output.nextStep.codeDeliveryDetails, 'a code'));
-  }, 'forgot');
+    notice('reset', deliveryText(output.nextStep.codeDeliveryDetails, 'resetCode'), { tone: 'info' });
+  });
   onSubmit('reset', async ({ username, code, password }) => {
     await auth.confirmForgotPassword({ username: username.trim(), confirmationCode: code.trim(), newPassword: password });
     $('#reset-code').value = '';
     $('#reset-password').value = '';
     go('signin');
-    notice('signin', 'Your password is changed. Sign in with the new one.');
+    notice('signin', t('notice.passwordReset'));
   });
 }
 
 function deliveryText(details, what) {
   const where = details?.destination;
-  const how = details?.deliveryMedium === 'SMS' ? 'by text message' : details?.deliveryMedium === 'EMAIL' ? 'by email' : '';
-  return `We sent ${what}${where ? ` to ${where}` : ''}${how ? ` ${how}` : ''}. Enter it below.`;
+  const medium = details?.deliveryMedium === 'SMS' ? 'sms' : details?.deliveryMedium === 'EMAIL' ? 'email' : 'other';
+  return where ? t(`sent.${what}.${medium}`, { where }) : t(`sent.${what}.somewhere`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,32 +870,38 @@ async function refreshAccount() {
       go('signin');
       return;
     }
-    if (!(await sessionEnded(error))) showError(section, error);
+    if (!(await sessionEnded(error))) showError(section, error, 'account', { focus: false });
     return;
   }
   const target = redirectTarget(config);
   $('[data-continue]', section).hidden = !target;
   if (target) $('[data-continue-link]', section).href = target;
 
-  const list = $('[data-attributes]', section);
-  list.replaceChildren();
+  // The name the user signs in with: where email or phone is the username, the service's username
+  // is an opaque id, shown nowhere.
+  const attrs = config.rules.usernameAttributes;
+  setSignInName(
+    (attrs.includes('email') && user.attributes.email) || (attrs.includes('phone_number') && user.attributes.phone_number) || (attrs.length ? signInName : user.username) || user.username,
+  );
+
+  const listEl = $('[data-attributes]', section);
+  listEl.replaceChildren();
   const shown = Object.entries(user.attributes).filter(([name]) => name !== 'sub');
-  // Where email or phone is the username, the service's username is an opaque id: not shown.
-  const rows = config.rules.usernameAttributes.length ? shown : [['Username', user.username], ...shown];
+  const rows = attrs.length ? shown : [['username', user.username], ...shown];
   for (const [name, value] of rows) {
     const dt = document.createElement('dt');
     const dd = document.createElement('dd');
-    dt.textContent = ATTRIBUTE_LABELS[name]?.[0] ?? name;
-    dd.textContent = name.endsWith('_verified') ? (value === 'true' ? 'Yes' : 'No') : value;
-    list.append(dt, dd);
+    dt.textContent = name === 'username' ? t('field.username.username') : attributeLabel(name);
+    dd.textContent = name.endsWith('_verified') ? (value === 'true' ? t('yes') : t('no')) : value;
+    listEl.append(dt, dd);
   }
 
   const totpOn = user.enabledMfa.includes('TOTP');
   $('[data-mfa-status]', section).textContent = totpOn
-    ? `On: a code from your authenticator app${user.preferredMfa === 'TOTP' ? ' (preferred)' : ''}.`
+    ? t(user.preferredMfa === 'TOTP' ? 'mfa.status.totpPreferred' : 'mfa.status.totp')
     : user.enabledMfa.length
-      ? `On: ${user.enabledMfa.join(', ')}.`
-      : 'Off.';
+      ? t('mfa.status.on', { types: list(user.enabledMfa.map((type) => (MFA_NAMES[type] ? t(MFA_NAMES[type]) : type))) })
+      : t('mfa.status.off');
   $('[data-totp-start]', section).hidden = totpOn || !config.rules.totp;
   $('[data-totp-off]', section).hidden = !totpOn || config.rules.mfa === 'ON';
 
@@ -644,6 +910,7 @@ async function refreshAccount() {
 
 async function refreshDevices() {
   const listEl = $('[data-devices]');
+  const part = $('[data-part="devices"]');
   let devices;
   let current = null;
   try {
@@ -654,31 +921,43 @@ async function refreshDevices() {
     return;
   }
   if (!devices.length) {
-    listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'No remembered devices.' }));
+    listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: t('devices.none') }));
     return;
   }
   listEl.replaceChildren(
     ...devices.map((device) => {
       const item = document.createElement('li');
-      const name = device.name ?? device.attributes.device_name ?? 'Unnamed device';
+      const name = device.name ?? device.attributes.device_name ?? t('devices.unnamed');
       const remembered = device.attributes['dev:device_remembered_status'];
-      const seen = device.lastAuthenticatedDate ? `last sign-in ${device.lastAuthenticatedDate.toLocaleString()}` : '';
-      item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small">Forget</button>';
-      $('.device-name', item).textContent = name + (device.id === current ? ' (this device)' : '');
-      $('.device-meta', item).textContent = [remembered === 'remembered' ? 'remembered' : remembered === 'not_remembered' ? 'not remembered' : '', seen].filter(Boolean).join(', ');
+      const seen = device.lastAuthenticatedDate ? t('devices.lastSignIn', { when: device.lastAuthenticatedDate.toLocaleString(currentLanguage()) }) : '';
+      item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small"></button>';
+      const shownName = device.id === current ? t('devices.thisDevice', { name }) : name;
+      $('.device-name', item).textContent = shownName;
+      $('.device-meta', item).textContent = [remembered === 'remembered' ? t('devices.remembered') : remembered === 'not_remembered' ? t('devices.notRemembered') : '', seen].filter(Boolean).join(', ');
       const button = $('button', item);
-      button.setAttribute('aria-label', `Forget ${$('.device-name', item).textContent}${seen ? `, ${seen}` : ''}`);
-      button.addEventListener('click', () =>
-        busy(item, async () => {
+      button.textContent = t('button.forget');
+      button.setAttribute('aria-label', t('button.forgetDevice', { name: seen ? `${shownName}, ${seen}` : shownName }));
+      button.addEventListener('click', async () => {
+        const yes = await confirmRisk({
+          title: t('confirm.forget.title', { name }),
+          text: t(device.id === current ? 'confirm.forget.textThis' : 'confirm.forget.text'),
+          yes: t('confirm.forget.yes'),
+        });
+        if (!yes) {
+          button.focus();
+          return;
+        }
+        await busy(part, async () => {
+          showError(part, null);
           try {
             await auth.forgetDevice({ deviceKey: device.id });
-            notice('account', `${name} is forgotten: it will be asked for every step again.`);
             await refreshDevices();
+            notice(part, t('notice.deviceForgotten', { name }), { focus: true });
           } catch (error) {
-            if (!(await sessionEnded(error))) showError(view('account'), error);
+            if (!(await sessionEnded(error))) showError(part, error);
           }
-        }),
-      );
+        });
+      });
       return item;
     }),
   );
@@ -689,9 +968,11 @@ function clearAccount() {
   const section = view('account');
   for (const el of $$('[data-attributes], [data-devices]', section)) el.replaceChildren();
   $('[data-mfa-status]', section).textContent = '';
+  setSignInName('');
 }
 
 function setUpAccount() {
+  const form = $('[data-form="change-password"]');
   onSubmit(
     'change-password',
     async ({ old, password }) => {
@@ -699,7 +980,7 @@ function setUpAccount() {
       $('#change-old').value = '';
       $('#change-new').value = '';
       $('#change-new').dispatchEvent(new Event('input'));
-      notice('account', 'Your password is changed.');
+      notice(form, t('notice.passwordChanged'), { focus: true });
     },
     'account',
   );
@@ -711,14 +992,12 @@ function setUpAccount() {
       } catch (error) {
         // Only a global sign-out reports failures, and then the session is kept for a retry:
         // say so, rather than pretend this tab is signed out.
-        if (!(await sessionEnded(error))) {
-          showError(view('account'), `You are still signed in, here and elsewhere. ${describeError(error)}`);
-        }
+        if (!(await sessionEnded(error))) showError(view('account'), t('error.stillSignedIn', { reason: describeError(error) }));
         return;
       }
       clearAccount();
       go('signin');
-      notice('signin', global ? 'You are signed out on every device.' : 'You are signed out.');
+      notice('signin', t(global ? 'notice.signedOutEverywhere' : 'notice.signedOut'), { tone: 'info' });
     });
   $('[data-signout]').addEventListener('click', signOut(false));
   $('[data-signout-global]').addEventListener('click', signOut(true));
@@ -727,19 +1006,13 @@ function setUpAccount() {
 // ---------------------------------------------------------------------------------------------
 // The demo outbox: what the local user pool "sent" (the emulator's test hook). Demo mode only.
 
-const OUTBOX_KINDS = {
-  SIGN_UP: 'Sign-up code',
-  FORGOT_PASSWORD: 'Password reset code',
-  SMS_MFA: 'Sign-in code',
-  VERIFY_ATTRIBUTE: 'Verification code',
-  INVITATION: 'Invitation with a temporary password',
-};
+const OUTBOX_KINDS = ['SIGN_UP', 'FORGOT_PASSWORD', 'SMS_MFA', 'VERIFY_ATTRIBUTE', 'INVITATION'];
 
 function setUpOutbox() {
   if (!config.demo?.outbox || !config.endpoint) return;
   const panel = $('[data-outbox]');
   panel.hidden = false;
-  const list = $('[data-outbox-list]');
+  const listEl = $('[data-outbox-list]');
   const url = new URL('_emulator/outbox', config.endpoint);
   url.searchParams.set('poolId', config.userPoolId);
   let timer = null;
@@ -752,20 +1025,20 @@ function setUpOutbox() {
       const seen = JSON.stringify(messages.slice(0, 10));
       if (seen === shown) return;
       shown = seen;
-      list.replaceChildren(
+      listEl.replaceChildren(
         ...messages.slice(0, 10).map((m) => {
           const item = document.createElement('li');
-          item.innerHTML = '<span class="kind"></span> to <span class="to"></span>: <strong class="code"></strong>';
-          $('.kind', item).textContent = OUTBOX_KINDS[m.kind] ?? m.kind;
+          item.innerHTML = '<span class="kind"></span> → <span class="to"></span>: <strong class="code"></strong>';
+          $('.kind', item).textContent = OUTBOX_KINDS.includes(m.kind) ? t(`outbox.kind.${m.kind}`) : m.kind;
           $('.to', item).textContent = m.destination;
           $('.code', item).textContent = m.code;
           return item;
         }),
       );
-      if (!messages.length) list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'Nothing sent yet.' }));
+      if (!messages.length) listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: t('outbox.empty') }));
     } catch {
       shown = '';
-      list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'The outbox is not reachable.' }));
+      listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: t('outbox.unreachable') }));
     }
   };
   $('details', panel).addEventListener('toggle', (event) => {
@@ -790,17 +1063,19 @@ const onShow = {
 async function main() {
   try {
     config = await loadConfig();
+    await applyLanguage(config);
     auth = createAuth(config);
-  } catch (error) {
+  } catch {
     $('[data-loading]').hidden = true;
     const fatal = $('[data-fatal]');
-    fatal.textContent = `These pages are not configured: ${error.message}. See config.json.`;
+    fatal.textContent = t('fatal.config');
     fatal.hidden = false;
     return;
   }
   brandName = applyBranding(config);
   setUpUsernameFields();
   setUpPasswordHints();
+  setUpPasswordToggles();
   setUpSignIn();
   setUpTotp();
   setUpAccountRecovery();
@@ -808,7 +1083,10 @@ async function main() {
   setUpOutbox();
   try {
     const username = sessionStorage.getItem(REMEMBERED_USERNAME);
-    if (username) rememberUsername(username);
+    if (username) {
+      rememberUsername(username);
+      setSignInName(username);
+    }
   } catch {
     // No session storage: nothing to prefill.
   }

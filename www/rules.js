@@ -36,13 +36,16 @@ export function poolRules(description) {
   };
 }
 
-/** The password-policy rules as [description, test] pairs, in the order the hints show them. */
+/**
+ * The password-policy rules as [English description, test, id] triples, in the order the hints show
+ * them. The pages show the id's text from their dictionary (`rule.{id}`).
+ */
 export function passwordRules(policy) {
-  const rules = [[`At least ${policy.minimumLength} characters`, (v) => [...v].length >= policy.minimumLength]];
-  if (policy.requireLowercase) rules.push(['A lowercase letter', (v) => /[a-z]/.test(v)]);
-  if (policy.requireUppercase) rules.push(['An uppercase letter', (v) => /[A-Z]/.test(v)]);
-  if (policy.requireNumbers) rules.push(['A number', (v) => /[0-9]/.test(v)]);
+  const rules = [[`At least ${policy.minimumLength} characters`, (v) => [...v].length >= policy.minimumLength, 'length']];
+  if (policy.requireLowercase) rules.push(['A lowercase letter', (v) => /[a-z]/.test(v), 'lowercase']);
+  if (policy.requireUppercase) rules.push(['An uppercase letter', (v) => /[A-Z]/.test(v), 'uppercase']);
+  if (policy.requireNumbers) rules.push(['A number', (v) => /[0-9]/.test(v), 'number']);
   // The service's symbol set: ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - and space.
-  if (policy.requireSymbols) rules.push(['A symbol such as ! or $', (v) => /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/.test(v)]);
+  if (policy.requireSymbols) rules.push(['A symbol such as ! or $', (v) => /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/.test(v), 'symbol']);
   return rules;
 }

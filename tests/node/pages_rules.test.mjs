@@ -66,6 +66,7 @@ test('without a description the pages ask only for what every pool accepts', () 
 test('password hints follow the policy, with the service symbol set', () => {
   const rules = passwordRules(poolRules(described).passwordPolicy);
   assert.deepEqual(rules.map(([text]) => text), ['At least 12 characters', 'A lowercase letter', 'An uppercase letter', 'A symbol such as ! or $']);
+  assert.deepEqual(rules.map(([, , id]) => id), ['length', 'lowercase', 'uppercase', 'symbol'], 'the ids the dictionaries name (rule.{id}, need.{id})');
   const symbol = rules[3][1];
   for (const c of '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ') assert.equal(symbol(`a${c}`), true, `symbol ${JSON.stringify(c)}`);
   for (const c of ['a', 'Z', '7', 'é', '€', '§']) assert.equal(symbol(c), false, `not a symbol: ${c}`);
