@@ -6,8 +6,8 @@
 import { Engine, version } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 
-const invalid = (message) =>
-  Object.assign(new CognitoError(`InvalidArgument: ${message}`), { name: 'InvalidArgument', code: 'InvalidArgument', retryable: false });
+const error = (code, message) => Object.assign(new CognitoError(`${code}: ${message}`), { name: code, code, retryable: false });
+const invalid = (message) => error('InvalidArgument', message);
 const EVENTS = ['signedIn', 'signedOut', 'tokenRefresh', 'tokenRefreshFailure'];
 
 function memory() {
@@ -53,6 +53,7 @@ async function readBody(res, max) {
   for (const c of chunks) {
     out.set(c.subarray(0, out.length - at), at);
     at += Math.min(c.length, out.length - at);
+    c.fill(0); // a reply may hold tokens: no copy stays behind but the one the engine reads
   }
   return out;
 }
@@ -119,8 +120,15 @@ let loading = null;
 /** @internal */
 export const loadWith = (promise) => void (loading = promise);
 
-/** Dates in results are sent as milliseconds in members named `…Date`. */
-const revive = (key, value) => (key.endsWith('Date') && typeof value === 'number' ? new Date(value) : value);
+/** A device's dates are sent as milliseconds (`Device` in client.d.ts has `Date`s). */
+const DATES = new Set(['createDate', 'lastModifiedDate', 'lastAuthenticatedDate']);
+function revive(key, value) {
+  return DATES.has(key) && typeof value === 'number' && typeof this.id === 'string' && typeof this.attributes === 'object' ? new Date(value) : value;
+}
+/** Inputs are plain data: members that are not (an event, a DOM node passed by mistake) are left
+ * out, as unknown members always were. */
+const plain = (key, value) =>
+  value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || key === '' ? value : undefined;
 
 export class CognitoAuth {
   #engine;
@@ -133,7 +141,9 @@ export class CognitoAuth {
     const make = () => new Engine(JSON.stringify({ ...options, storage: undefined }), host(storage, this.#listeners));
     if (loading) {
       // Option errors then reject the first call instead of throwing here.
-      this.#engine = loading.then(make);
+      this.#engine = loading.then(make, (e) => {
+        throw error('InvalidState', `the WebAssembly could not be loaded: ${e?.message ?? e}`);
+      });
       this.#engine.catch(() => {});
     } else {
       this.#engine = make();
@@ -153,7 +163,7 @@ export class CognitoAuth {
   async #run(method, input) {
     let json;
     try {
-      json = JSON.stringify(input ?? null);
+      json = JSON.stringify(input ?? null, plain) ?? 'null';
     } catch (e) {
       throw invalid(`the input cannot be read: ${e?.message ?? e}`);
     }

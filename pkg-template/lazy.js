@@ -8,6 +8,8 @@ import { loadWith } from './client.js';
 export const ready = init({ module_or_path: new URL('./cognito_kit_bg.wasm', import.meta.url) }).then(() => {
   __setErrorClass(CognitoError);
 });
+// Awaiting `ready` is optional: a failed load is reported by every CognitoAuth call instead.
+ready.catch(() => {});
 loadWith(ready);
 
 export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';

@@ -727,7 +727,7 @@ impl Drop for Fields {
 }
 
 /// Zeroizes the text of a value (nesting is bounded by [`MAX_DEPTH`], so the recursion is too).
-fn wipe(value: &mut Json) {
+pub(crate) fn wipe(value: &mut Json) {
     match value {
         Json::String(s) | Json::Number(s) => s.zeroize(),
         Json::Array(items) => items.iter_mut().for_each(wipe),

@@ -57,6 +57,18 @@ pub trait Runtime {
 #[cfg(target_arch = "wasm32")]
 pub use fetch::FetchRuntime;
 
+/// Calls a JavaScript release function when dropped, so that a lock is given back however the work
+/// under it ends (completed, failed, or its future dropped by a cancelled task).
+pub(crate) struct Release(pub(crate) Option<js_sys::Function>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            let _ = release.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod fetch {
     use super::{HttpReply, Runtime};
@@ -280,6 +292,7 @@ mod fetch {
                 alloc::rc::Rc::new(Cell::new(None));
             let mut granted_resolve: Option<Function> = None;
             let granted = Promise::new(&mut |resolve, _| granted_resolve = Some(resolve));
+            let refused_resolve = granted_resolve.clone();
             let slot = release_slot.clone();
             let on_grant = Closure::once_into_js(move || -> JsValue {
                 if let Some(r) = granted_resolve {
@@ -287,15 +300,26 @@ mod fetch {
                 }
                 Promise::new(&mut |resolve, _| slot.set(Some(resolve))).into()
             });
-            let held = request.call2(&locks, &name.into(), &on_grant);
-            if held.is_err() || JsFuture::from(granted).await.is_err() {
+            let Ok(held) = request.call2(&locks, &name.into(), &on_grant) else {
+                return work.await;
+            };
+            // Where Web Locks refuse (an opaque origin) the request rejects without ever granting:
+            // the work then runs unlocked instead of waiting forever.
+            let on_refused = Closure::once_into_js(move |_: JsValue| {
+                if let Some(r) = refused_resolve {
+                    let _ = r.call0(&JsValue::NULL);
+                }
+            });
+            if let Ok(catch) =
+                Reflect::get(&held, &"catch".into()).and_then(|f| f.dyn_into::<Function>())
+            {
+                let _ = catch.call1(&held, &on_refused);
+            }
+            if JsFuture::from(granted).await.is_err() {
                 return work.await;
             }
-            let result = work.await;
-            if let Some(release) = release_slot.take() {
-                let _ = release.call0(&JsValue::NULL);
-            }
-            result
+            let _release = super::Release(release_slot.take());
+            work.await
         }
 
         async fn sleep(&self, millis: u32) {

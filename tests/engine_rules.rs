@@ -425,3 +425,130 @@ fn a_device_that_is_not_remembered_is_presented_again_so_the_browser_stays_one_d
     assert_eq!(mock.body(0)["AuthParameters"]["DEVICE_KEY"], "us-east-1_dk");
     mock.done();
 }
+
+#[test]
+fn a_device_the_service_forgot_is_dropped_at_initiate_auth_too() {
+    // USER_PASSWORD_AUTH: the service refuses an unknown DEVICE_KEY in InitiateAuth itself.
+    let mock = Mock::default();
+    let storage = MemoryStorage::new();
+    block_on(storage.set(&key("alice.device"), &device_record(false))).unwrap();
+    let auth = with_storage(&mock, storage);
+    mock.expect(
+        "InitiateAuth",
+        400,
+        error("ResourceNotFoundException", "Device does not exist."),
+    );
+    mock.expect("InitiateAuth", 200, tokens(1_795_000_000, 3600, Some("r")));
+    let out = block_on(auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword)).unwrap();
+    assert!(out.is_signed_in);
+    assert_eq!(mock.body(0)["AuthParameters"]["DEVICE_KEY"], "us-east-1_dk");
+    assert!(mock.body(1)["AuthParameters"].get("DEVICE_KEY").is_none());
+    assert_eq!(stored(&auth, "alice.device"), None);
+    mock.done();
+}
+
+#[test]
+fn a_global_sign_out_whose_token_the_service_calls_expired_refreshes_and_signs_out_everywhere() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_795_000_000, 3600);
+    mock.expect(
+        "GlobalSignOut",
+        400,
+        error("NotAuthorizedException", "Access Token has expired"),
+    );
+    mock.expect("InitiateAuth", 200, tokens(1_795_000_010, 3600, None));
+    mock.expect("GlobalSignOut", 200, json!({}));
+    block_on(auth.sign_out(true)).unwrap();
+    assert_ne!(mock.body(3)["AccessToken"], mock.body(1)["AccessToken"]);
+    assert!(
+        auth.storage().keys().is_empty(),
+        "{:?}",
+        auth.storage().keys()
+    );
+    mock.done();
+}
+
+#[test]
+fn a_refresh_whose_caller_went_away_does_not_block_the_next_one() {
+    use futures::FutureExt;
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_795_000_000, 3600);
+    mock.expect("InitiateAuth", 200, tokens(1_795_000_010, 3600, None));
+    // Polled once (the request is on the wire), then dropped: a cancelled task in a Rust app.
+    let mut first = Box::pin(auth.refresh_session());
+    assert!(first.as_mut().now_or_never().is_none());
+    drop(first);
+    let session = block_on(auth.refresh_session()).unwrap();
+    assert_eq!(session.username, "u-1");
+    mock.done();
+}
+
+/// Storage whose every call yields once, as an app's async storage (IndexedDB, say) does.
+#[derive(Default)]
+struct SlowStorage(MemoryStorage);
+
+impl Storage for SlowStorage {
+    async fn get(&self, key: &str) -> cognito_kit::Result<Option<String>> {
+        yield_once().await;
+        self.0.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> cognito_kit::Result<()> {
+        yield_once().await;
+        self.0.set(key, value).await
+    }
+    async fn remove(&self, key: &str) -> cognito_kit::Result<()> {
+        yield_once().await;
+        self.0.remove(key).await
+    }
+}
+
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+#[test]
+fn a_sign_out_that_starts_while_a_sign_in_writes_its_session_wins() {
+    // Whenever the sign-out starts after the sign-in did, nothing of the session may remain.
+    for delay in 0..16 {
+        let mock = Mock::default();
+        let mut config = Config::new("us-east-1_Pool", "client123");
+        config.endpoint = Some("http://emulator.test/".into());
+        let auth = CognitoAuth::new(config, mock.clone(), SlowStorage::default()).unwrap();
+        mock.expect("InitiateAuth", 200, tokens(1_795_000_000, 3600, Some("r")));
+        // Asked for only when the sign-in finished before the sign-out began.
+        mock.expect("RevokeToken", 200, json!({}));
+        let (_, signed_out) = block_on(futures::future::join(
+            auth.sign_in("alice", Some("pw"), AuthFlow::UserPassword),
+            async {
+                for _ in 0..delay {
+                    yield_once().await;
+                }
+                auth.sign_out(false).await
+            },
+        ));
+        signed_out.unwrap();
+        let left: Vec<String> = auth
+            .storage()
+            .0
+            .keys()
+            .into_iter()
+            .filter(|k| k.ends_with(".tokens") || k.ends_with(".lastAuthUser"))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "sign-out after {delay} yields left {left:?}"
+        );
+    }
+}

@@ -9,6 +9,51 @@ pub(super) struct Flight {
     wakers: Vec<Waker>,
 }
 
+/// When a refresh is needed.
+#[derive(Clone, Copy)]
+pub(super) enum Need<'a> {
+    /// When a token expires within the margin.
+    Expiring,
+    /// Always.
+    Always,
+    /// While the stored access token is still this one (the service refused it as expired); tokens
+    /// another tab stored meanwhile are used as they are.
+    Replacing(&'a str),
+}
+
+/// Settles a flight however its leader ends: when the leading future is dropped before it finished
+/// (a cancelled task in a Rust app), waiters get an error instead of waiting forever, and the next
+/// caller starts a new refresh.
+struct Leader<'a> {
+    slot: &'a RefCell<Option<Rc<RefCell<Flight>>>>,
+    flight: Rc<RefCell<Flight>>,
+}
+
+impl Leader<'_> {
+    fn settle(&self, result: Result<Session>) {
+        let wakers = {
+            let mut f = self.flight.borrow_mut();
+            f.result = Some(result);
+            core::mem::take(&mut f.wakers)
+        };
+        *self.slot.borrow_mut() = None;
+        for w in wakers {
+            w.wake();
+        }
+    }
+}
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        if self.flight.borrow().result.is_none() {
+            self.settle(Err(Error::Transport(crate::error::TransportError {
+                kind: TransportErrorKind::Aborted,
+                message: "the refresh was cancelled".into(),
+            })));
+        }
+    }
+}
+
 struct WaitFlight(Rc<RefCell<Flight>>);
 
 impl Future for WaitFlight {
@@ -83,21 +128,25 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         if !self.needs_refresh(&record)? {
             return Self::session_of(&record);
         }
-        self.refresh_shared(false).await
+        self.refresh_shared(Need::Expiring).await
     }
 
     /// Refreshes now, whatever the expiry (shared with any refresh already running).
     pub async fn refresh_session(&self) -> Result<Session> {
-        self.refresh_shared(true).await
+        self.refresh_shared(Need::Always).await
     }
 
-    pub(super) async fn refresh_shared(&self, force: bool) -> Result<Session> {
+    pub(super) async fn refresh_shared(&self, need: Need<'_>) -> Result<Session> {
         let running = self.flight.borrow().clone();
         if let Some(flight) = running {
             return WaitFlight(flight).await;
         }
         let flight = Rc::new(RefCell::new(Flight::default()));
         *self.flight.borrow_mut() = Some(flight.clone());
+        let leader = Leader {
+            slot: &self.flight,
+            flight,
+        };
         // Across tabs: one refresh at a time per pool client; a tab that waited first looks whether
         // another one already stored fresh tokens.
         let lock = format!(
@@ -108,21 +157,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .runtime
             .exclusive(&lock, async {
                 let record = self.load_record().await?;
-                if !force && !self.needs_refresh(&record)? {
+                let stale = match need {
+                    Need::Always => true,
+                    Need::Expiring => self.needs_refresh(&record)?,
+                    Need::Replacing(token) => record.access_token.expose_secret() == token,
+                };
+                if !stale {
                     return Self::session_of(&record);
                 }
                 self.refresh_once().await
             })
             .await;
-        let wakers = {
-            let mut f = flight.borrow_mut();
-            f.result = Some(result.clone());
-            core::mem::take(&mut f.wakers)
-        };
-        *self.flight.borrow_mut() = None;
-        for w in wakers {
-            w.wake();
-        }
+        leader.settle(result.clone());
         result
     }
 
@@ -241,13 +287,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             Err(e) => return Err(e),
         };
         let outcome = if global {
-            // An access token that expired while the app sat idle is refreshed first.
-            let token = match self.get_session().await {
-                Ok(session) => session.access_token,
-                Err(_) => record.access_token.clone(),
-            };
-            self.call(&op::GlobalSignOut {
-                access_token: token.expose_secret(),
+            // An access token that expired while the app sat idle, or that the service's clock calls
+            // expired, is refreshed first.
+            self.call_authed::<op::Empty>(false, &|token| {
+                op::GlobalSignOut {
+                    access_token: token,
+                }
+                .request()
             })
             .await
             .map(|_| ())
@@ -307,7 +353,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             if !access_token_expired(&reply) {
                 return Ok(reply);
             }
-            let fresh = self.refresh_shared(true).await?;
+            let fresh = self
+                .refresh_shared(Need::Replacing(session.access_token.expose_secret()))
+                .await?;
+            // Never for another user: a sign-out and a new sign-in may have happened meanwhile.
+            if fresh.username != session.username {
+                return Err(not_signed_in());
+            }
             send(&fresh.access_token).await
         })
     }

@@ -129,9 +129,33 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .await;
         let reply = match reply {
             Ok(r) => r,
+            // With USER_PASSWORD_AUTH the service refuses a device it no longer knows right here.
+            Err(e) if attempt.device.is_some() && Self::is_forgotten_device(&e) => {
+                return self.restart_without_device(attempt).await
+            }
             Err(e) => return self.sign_in_error(e),
         };
         self.advance(attempt, reply).await
+    }
+
+    /// The service no longer knows the device: forget it here and start again without it (a fresh
+    /// InitiateAuth: a challenge session must not be replayed).
+    fn restart_without_device(
+        &self,
+        attempt: Attempt,
+    ) -> Pin<Box<dyn Future<Output = Result<SignInOutput>> + '_>> {
+        Box::pin(async move {
+            self.storage
+                .remove(&self.keys.device(&attempt.username))
+                .await?;
+            let retry = Attempt {
+                device: None,
+                srp: None,
+                device_srp: None,
+                ..attempt
+            };
+            self.start(retry).await
+        })
     }
 
     /// Errors that mean "do this next" become steps, as Amplify reports them.
@@ -268,18 +292,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             reply = match next {
                 Ok(r) => r,
                 Err(e) if attempt.device.is_some() && Self::is_forgotten_device(&e) => {
-                    // The service no longer knows the device: forget it here and start again without it
-                    // (a fresh InitiateAuth: the challenge session must not be replayed).
-                    self.storage
-                        .remove(&self.keys.device(&attempt.username))
-                        .await?;
-                    let retry = Attempt {
-                        device: None,
-                        srp: None,
-                        device_srp: None,
-                        ..attempt
-                    };
-                    return Box::pin(self.start(retry)).await;
+                    return self.restart_without_device(attempt).await;
                 }
                 Err(e) => return self.sign_in_error(e),
             };
@@ -409,8 +422,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             }
             (_, answer) => answer,
         };
+        let mut answer = answer;
         let reply = if let Challenge::MfaSetup(_) = &pending.challenge {
             let UserAnswer::Code(code) = &answer else {
+                zeroize::Zeroize::zeroize(&mut answer);
                 *self.pending.borrow_mut() = Some(pending);
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
@@ -517,9 +532,15 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         let previous = self.current_user().await?;
         self.save_json(&self.keys.tokens(&username), &record)
             .await?;
-        if let Err(e) = self.storage.set(&self.keys.last_user(), &username).await {
-            // Not half a session: tokens nobody is signed in with do not stay behind.
+        // A sign-out (or a newer sign-in) that ran while the record was being written wins: what
+        // this sign-in wrote is taken back. Not half a session either: tokens nobody is signed in
+        // with do not stay behind when the marker cannot be written.
+        let marked = self.storage.set(&self.keys.last_user(), &username).await;
+        if let Err(e) = marked.and_then(|()| self.still_current(epoch)) {
             let _ = self.storage.remove(&self.keys.tokens(&username)).await;
+            if self.current_user().await.ok().flatten().as_deref() == Some(username.as_str()) {
+                let _ = self.storage.remove(&self.keys.last_user()).await;
+            }
             return Err(e);
         }
         // One signed-in user per pool client: the previous user's tokens go.

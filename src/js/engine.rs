@@ -26,8 +26,15 @@ fn invalid(message: String) -> Error {
     Error::misuse(MisuseErrorKind::InvalidArgument, message)
 }
 
-/// The members of a method's input (an object, or nothing).
+/// The members of a method's input (an object, or nothing). It holds passwords and codes: its text
+/// is zeroed when it is dropped.
 struct Input(Json);
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        json::wipe(&mut self.0);
+    }
+}
 
 impl Input {
     fn parse(text: &str) -> Result<Input> {
@@ -64,6 +71,16 @@ impl Input {
 
     fn bool(&self, key: &str) -> bool {
         matches!(self.get(key), Some(Json::Bool(true)))
+    }
+
+    /// Whether a member is set as JavaScript's truthiness has it (`global: 1` counts).
+    fn truthy(&self, key: &str) -> bool {
+        match self.get(key) {
+            None | Some(Json::Bool(false)) => false,
+            Some(Json::String(s)) => !s.is_empty(),
+            Some(n @ Json::Number(_)) => n.as_f64().is_some_and(|n| n != 0.0),
+            Some(_) => true,
+        }
     }
 
     /// A finite number member, else `fallback`.
@@ -118,7 +135,9 @@ struct Out(Zeroizing<String>);
 
 impl Out {
     fn new() -> Self {
-        Out(Zeroizing::new(String::with_capacity(256)))
+        // Room for the largest result (a session: two tokens and the claims) up front: a buffer
+        // that regrows leaves a copy of what it held (tokens) in freed memory.
+        Out(Zeroizing::new(String::with_capacity(16384)))
     }
     fn raw(&mut self, text: &str) -> &mut Self {
         self.0.push_str(text);
@@ -338,7 +357,7 @@ async fn dispatch(auth: &Auth, method: &str, input: &str) -> Result<Option<Zeroi
         "getSession" => session(&auth.get_session().await?),
         "refreshSession" => session(&auth.refresh_session().await?),
         "signOut" => {
-            auth.sign_out(i.bool("global")).await?;
+            auth.sign_out(i.truthy("global")).await?;
             None
         }
         "signUp" => {
@@ -545,7 +564,10 @@ impl JsEngine {
         config.device_name = o.opt_str("deviceName").map(ToString::to_string);
         config.refresh_margin_seconds = o.number("refreshMarginSeconds", 60.0) as i64;
         // Timers hold at most 2^31 - 1 ms.
-        let timeout = o.number("timeoutMs", 30_000.0).clamp(0.0, 2_147_483_647.0) as u32;
+        let timeout = o
+            .number("timeoutMs", 30_000.0)
+            .clamp(0.0, 2_147_483_647.0)
+            .ceil() as u32;
         let host = Rc::new(host);
         let runtime = HostRuntime {
             host: host.clone(),

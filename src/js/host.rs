@@ -109,17 +109,19 @@ impl Runtime for HostRuntime {
                 let body = reply.get(2).dyn_into::<Uint8Array>().map_err(|_| {
                     Error::misuse(MisuseErrorKind::InvalidState, "the host sent no body")
                 })?;
+                let copy = zeroize::Zeroizing::new(body.to_vec());
+                // The reply may hold tokens: the JavaScript copy is overwritten once read.
+                body.fill(0, 0, body.length());
                 Ok(HttpReply {
                     status: status.unwrap_or(0.0) as u16,
                     error_type: reply.get(1).as_string(),
-                    body: zeroize::Zeroizing::new(body.to_vec()),
+                    body: copy,
                 })
             }
             Err(failure) => {
                 let failure = Array::from(&failure);
                 let kind = match failure.get(0).as_string().as_deref() {
                     Some("timeout") => TransportErrorKind::Timeout,
-                    Some("abort") => TransportErrorKind::Aborted,
                     _ => TransportErrorKind::Network,
                 };
                 let detail = match kind {
@@ -150,11 +152,9 @@ impl Runtime for HostRuntime {
 
     async fn exclusive<T>(&self, name: &str, work: impl Future<Output = T>) -> T {
         let release = JsFuture::from(self.host.lock(name)).await.ok();
-        let out = work.await;
-        if let Some(release) = release.and_then(|r| r.dyn_into::<Function>().ok()) {
-            let _ = release.call0(&JsValue::NULL);
-        }
-        out
+        let _release =
+            crate::transport::Release(release.and_then(|r| r.dyn_into::<Function>().ok()));
+        work.await
     }
 }
 

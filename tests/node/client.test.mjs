@@ -439,3 +439,35 @@ test('attributes: update, verify with the emailed code, send a code again, delet
   await a.deleteUser();
   await assert.rejects(a.getSession(), (e) => e.code === 'NotSignedIn');
 });
+
+test('the engine reads the reply body up to its byte cap, claims keep their values, and inputs are plain data', async () => {
+  // 600,000 two-byte characters: under 1 MiB in UTF-16 units, over it in bytes — refused.
+  const wide = await fakeService(() => ({ status: 200, body: `{"pad":"${'é'.repeat(600_000)}"}` }));
+  try {
+    await assert.rejects(auth({ endpoint: wide.url }).signIn({ username: 'a', password: 'b', authFlow: 'USER_PASSWORD_AUTH' }),
+      (e) => e.code === 'UnexpectedResponse' && /more than 1048576 bytes/.test(e.message));
+  } finally {
+    wide.close();
+  }
+  // A custom claim named like a device date stays the number it is.
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const token = (claims) => `${b64({ alg: 'RS256' })}.${b64({ iat: now, exp: now + 3600, ...claims })}.c2ln`;
+  const fake = await fakeService(() => ({
+    status: 200,
+    body: JSON.stringify({ AuthenticationResult: { IdToken: token({ 'cognito:username': 'u', lastLoginDate: 1700000000, id: 'x', attributes: {} }), AccessToken: token({ username: 'u' }) } }),
+  }));
+  try {
+    const a = auth({ endpoint: fake.url });
+    await a.signIn({ username: 'u', password: 'p', authFlow: 'USER_PASSWORD_AUTH' });
+    assert.equal((await a.getSession()).idTokenClaims.lastLoginDate, 1700000000);
+    // An event passed by mistake (circular, full of DOM objects) is read as the plain data it holds.
+    const event = { type: 'click', isTrusted: true };
+    event.target = { ownerDocument: event };
+    Object.setPrototypeOf(event.target, { constructor: 'HTMLButtonElement' });
+    await a.signOut(event);
+    await assert.rejects(a.getSession(), (e) => e.code === 'NotSignedIn');
+  } finally {
+    fake.close();
+  }
+});
