@@ -81,7 +81,7 @@ for (const [name, s] of Object.entries(result.samples)) {
   rows[name] = { a: median(s.a), key: median(s.key), full: median(full), min: Math.min(...full), max: Math.max(...full) };
 }
 console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? result.userAgent}, ${result.rounds} interleaved rounds (+2 warm-up), medians in ms`);
-console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms`);
+console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms; then, cold, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms, first full client SRP ${fmt(result.kitFirstSignInMs)} ms`);
 console.log('implementation               check  phase A  phase key     full   full min–max');
 for (const [name, r] of Object.entries(rows)) {
   console.log(`${name.padEnd(28)} ${(result.checks[name] ? 'ok' : 'FAIL').padEnd(5)} ${fmt(r.a).padStart(8)} ${fmt(r.key).padStart(10)} ${fmt(r.full).padStart(8)}   ${fmt(r.min)}–${fmt(r.max)}`);

@@ -1,7 +1,7 @@
 // The hosted-UI replacement pages: one document, one view per step (chosen by the URL's hash), all
 // built on the cognito-kit package. Nothing here logs, and no code or token is put in a URL.
 // Every text comes from the dictionaries (i18n.js); nothing the service says is shown as it is.
-import { CognitoError, SrpClient } from './cognito-kit/index.js';
+import { CognitoError } from './cognito-kit/index.js';
 import { applyBranding, applyLanguage, createAuth, loadConfig, redirectTarget } from './config.js';
 import { has, list, t, currentLanguage } from './i18n.js';
 import { qrSvg } from './qr.js';
@@ -1092,15 +1092,7 @@ async function main() {
   }
   $('[data-loading]').hidden = true;
   window.addEventListener('hashchange', route);
-  // Warm the SRP code while the user types: the first SrpClient builds the group's tables and gets
-  // the wasm past its first, slow tier, so the sign-in itself does not wait for that.
-  (window.requestIdleCallback ?? setTimeout)(() => {
-    try {
-      new SrpClient().free();
-    } catch {
-      // Only a warm-up: the sign-in reports any real problem.
-    }
-  });
+  // The package warms the SRP code at idle itself (pkg-template/index.js).
   // The skip link moves focus to the view's heading without touching the hash (the router's).
   $('.skip').addEventListener('click', (event) => {
     event.preventDefault();

@@ -21,6 +21,8 @@
 
 use cognito_kit_modexp as modexp;
 
+mod powers;
+
 use crate::api::operations::StringMap;
 use crate::encoding::{base64_decode, base64_encode, hex_integer, hex_unpadded, pad_bytes};
 use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
@@ -53,8 +55,8 @@ pub(crate) struct Group {
     k: [u8; 32],
 }
 
-/// The group, computed once and shared: N's constants, then g^(2^(64·j)) for j = 1..12 by 768
-/// squarings, from which the two comb tables are built.
+/// The group, computed once and shared: N's constants and, from the precomputed g^(2^(64·j)), the
+/// two comb tables.
 pub(crate) fn group() -> &'static Group {
     static GROUP: OnceLock<Group> = OnceLock::new();
     GROUP.get_or_init(|| {
@@ -65,15 +67,11 @@ pub(crate) fn group() -> &'static Group {
         let k = sha256(&[&pad_bytes(&N_BYTES), &pad_bytes(&[2])]);
         let k_mont = modulus.mont_in(&Num::from_be_bytes(&k).unwrap_or(Num::ZERO));
         let g_mont = modulus.mont_in(&Num::from_be_bytes(&[2]).unwrap_or(Num::ZERO));
-        // powers[j] = g^(2^(64·j)), j = 0..=12.
-        let mut powers = alloc::vec::Vec::with_capacity(13);
-        powers.push(g_mont.clone());
-        for j in 1..=12 {
-            let mut p = powers[j - 1].clone();
-            for _ in 0..64 {
-                p = modulus.square(&p);
-            }
-            powers.push(p);
+        // powers[j] = g^(2^(64·j)), j = 0..=12, of which the combs use j = 0, 1, 2, 3, 4, 8, 12:
+        // precomputed (powers.rs), so that a page's first sign-in does not spend 768 squarings.
+        let mut powers: [Num; 13] = core::array::from_fn(|_| g_mont.clone());
+        for (step, bytes) in powers::G_POWER_STEPS.iter().zip(powers::G_POWERS.iter()) {
+            powers[*step] = modulus.mont_in(&Num::from_be_bytes(bytes).unwrap_or(Num::ZERO));
         }
         let pick = |step: usize| -> [Num; 4] { core::array::from_fn(|j| powers[j * step].clone()) };
         let comb_256 = FixedBase::from_powers(&modulus, &pick(1), 64);
@@ -576,6 +574,27 @@ mod tests {
             hex_encode(group().k()),
             "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6"
         );
+    }
+
+    #[test]
+    fn precomputed_powers_of_g() {
+        // g^(2^(64·j)) by 64·j squarings of g = 2, outside Montgomery form, against powers.rs.
+        let m = Modulus::new(Num::from_be_bytes(&N_BYTES).unwrap());
+        let mut p = m.mont_in(&Num::from_be_bytes(&[2]).unwrap());
+        let mut j = 0;
+        for (step, bytes) in powers::G_POWER_STEPS.iter().zip(powers::G_POWERS.iter()) {
+            while j < *step {
+                for _ in 0..64 {
+                    p = m.square(&p);
+                }
+                j += 1;
+            }
+            assert_eq!(
+                m.mont_out(&p),
+                Num::from_be_bytes(bytes).unwrap(),
+                "g^(2^(64*{step}))"
+            );
+        }
     }
 
     fn client_with_small_a(a: u16) -> SrpClient {
