@@ -4,10 +4,11 @@
 # downloads: the wasm and the bundled, minified entry). A steering tool, not a test; it leaves the
 # working copy alone.
 #
-#   current       HEAD: the SRP core in wasm (SrpClient, secretHash, deviceVerifier) and CognitoAuth in
-#                 JavaScript over it (pkg-template/client.js).
-#   rust-client   commit 9076fc7, the last where the package's CognitoAuth was the Rust client
-#                 (src/client.rs) behind a wasm-bindgen facade.
+#   current       HEAD: one engine — the crate's CognitoAuth in wasm behind one entry point
+#                 (Engine.call, src/js/engine.rs), the package's JavaScript only its I/O.
+#   js-client     commit 8f31c1a, the last where the package's CognitoAuth was a second client in
+#                 JavaScript (pkg-template/client.js) over the SRP core: the size of two engines' worth
+#                 of flows kept out of the wasm.
 #   sans-io-core  9076fc7 + bench/probes/sans-io-core.patch: the SRP core plus every synchronous piece a
 #                 JavaScript driver over a sans-IO Rust core would call (each operation's request
 #                 writer and reply parser, the challenge interpreter, JWT decoding, the device
@@ -21,13 +22,15 @@ root=$PWD
 work=$root/target/bench/architecture
 export CARGO_TARGET_DIR=$work/target
 mkdir -p "$work"
-rust_client=9076fc7
-for probe in current rust-client sans-io-core; do
+js_client=8f31c1a
+sans_io_base=9076fc7
+for probe in current js-client sans-io-core; do
   tree=$work/$probe
   git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
   case $probe in
     current) git worktree add --quiet --detach "$tree" HEAD ;;
-    *) git worktree add --quiet --detach "$tree" "$rust_client" ;;
+    js-client) git worktree add --quiet --detach "$tree" "$js_client" ;;
+    *) git worktree add --quiet --detach "$tree" "$sans_io_base" ;;
   esac
   if [ "$probe" = sans-io-core ]; then
     git -C "$tree" apply "$root/bench/probes/$probe.patch"
