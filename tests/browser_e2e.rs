@@ -697,16 +697,16 @@ async fn select_mfa_type_then_totp() {
         .unwrap();
     match &out.next_step {
         NextStep::ContinueSignInWithMfaSelection(options) => {
+            // Amplify's names for the methods (the service's SOFTWARE_TOKEN_MFA and SMS_MFA).
             assert!(
-                options.contains(&"SOFTWARE_TOKEN_MFA".to_string())
-                    && options.contains(&"SMS_MFA".to_string()),
+                options.contains(&"TOTP".to_string()) && options.contains(&"SMS".to_string()),
                 "{options:?}"
             )
         }
         other => panic!("{other:?}"),
     }
     let next = auth
-        .confirm_sign_in(UserAnswer::Choice("SOFTWARE_TOKEN_MFA".into()))
+        .confirm_sign_in(UserAnswer::Choice("TOTP".into()))
         .await
         .unwrap();
     assert_eq!(next.next_step, NextStep::ConfirmSignInWithTotpCode);
