@@ -471,3 +471,24 @@ test('the engine reads the reply body up to its byte cap, claims keep their valu
     fake.close();
   }
 });
+
+test('records exactly as the previous (JavaScript) client wrote them load: the session, its refresh and device SRP', async () => {
+  const storage = openStorage();
+  const a = auth({ storage });
+  await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+  await a.rememberDevice();
+  const tokensKey = [...storage.items.keys()].find((k) => k.endsWith('.tokens'));
+  const deviceKey = [...storage.items.keys()].find((k) => k.endsWith('.device'));
+  const t = JSON.parse(storage.items.get(tokensKey));
+  const d = JSON.parse(storage.items.get(deviceKey));
+  // The object literals of 0.1.0's client.js (#finish and the device confirmation), as it stringified them.
+  storage.items.set(tokensKey, JSON.stringify({ username: t.username, signed_in_as: t.signed_in_as, id_token: t.id_token, access_token: t.access_token, refresh_token: t.refresh_token, clock_drift: t.clock_drift }));
+  storage.items.set(deviceKey, JSON.stringify({ device_key: d.device_key, device_group_key: d.device_group_key, device_password: d.device_password, remembered: true }));
+  const b = auth({ storage, refreshMarginSeconds: 7200 });
+  assert.equal((await b.getSession()).username, t.username, 'refreshed from the stored refresh token');
+  await b.signOut();
+  const { result, targets } = await recordTargets(() => b.signIn({ username: 'alice@example.com', password: 'Passw0rd!' }));
+  assert.equal(result.isSignedIn, true);
+  assert.deepEqual(targets, ['InitiateAuth', 'RespondToAuthChallenge', 'RespondToAuthChallenge', 'RespondToAuthChallenge'], 'device SRP with the stored device');
+  await b.signOut();
+});
