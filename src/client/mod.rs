@@ -242,6 +242,14 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         (self.runtime.now_millis() / 1000.0) as i64
     }
 
+    /// The app client's secret, for the operations that take it as it is (not as a SECRET_HASH).
+    fn client_secret(&self) -> Option<&str> {
+        self.config
+            .client_secret
+            .as_ref()
+            .map(ClientSecret::expose_secret)
+    }
+
     fn secret_hash(&self, username: &str) -> Option<String> {
         self.config
             .client_secret

@@ -185,11 +185,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             self.call(&op::GetTokensFromRefreshToken {
                 refresh_token: refresh_token.expose_secret(),
                 client_id: &self.config.client_id,
-                client_secret: self
-                    .config
-                    .client_secret
-                    .as_ref()
-                    .map(ClientSecret::expose_secret),
+                client_secret: self.client_secret(),
                 device_key: device_key.as_deref(),
             })
             .await
@@ -301,11 +297,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             self.call(&op::RevokeToken {
                 token: refresh.expose_secret(),
                 client_id: &self.config.client_id,
-                client_secret: self
-                    .config
-                    .client_secret
-                    .as_ref()
-                    .map(ClientSecret::expose_secret),
+                client_secret: self.client_secret(),
             })
             .await
             .map(|_| ())

@@ -1,7 +1,10 @@
 // Starts the emulator binary on a free loopback port for a Node test, and stops it.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,4 +44,38 @@ export function totp(secret, at = Date.now()) {
   const mac = createHmac('sha1', key).update(counter).digest();
   const offset = mac[19] & 15;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Serves the files under `dir` on a free loopback port; `pages` maps a path ('/', '/sw.js') to the
+ * text to answer instead (HTML for paths without an extension or ending in .html).
+ */
+export async function serveFiles(dir, pages = {}) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer(async (req, res) => {
+    const path = normalize(new URL(req.url, 'http://x').pathname);
+    const own = pages[path];
+    if (own !== undefined) {
+      const type = types[extname(path)] ?? 'text/html';
+      res.writeHead(200, { 'content-type': type }).end(typeof own === 'function' ? await own() : own);
+      return;
+    }
+    try {
+      const body = await readFile(join(dir, path));
+      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+/** Headless Chromium with the flags this machine needs (TOOLCHAIN.md). */
+export function launchChromium() {
+  const { chromium } = createRequire(join(root, 'tools/package.json'))('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }

@@ -3,39 +3,23 @@
 // Built by scripts/build-example.sh into target/signin-app/.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from './emulator.mjs';
+import { launchChromium, serveFiles, startEmulator } from './emulator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const app = join(root, 'target/signin-app');
-const { chromium } = createRequire(join(root, 'tools/package.json'))('playwright-core');
 let emulator;
 let server;
 let browser;
 
 before(async () => {
   emulator = await startEmulator();
-  server = createServer(async (req, res) => {
-    const path = normalize(new URL(req.url, 'http://x').pathname).replace(/^\/$/, '/index.html');
-    try {
-      let body = await readFile(join(app, path));
-      // The page names the demo's emulator; point it at this test's.
-      if (path === '/index.html') body = body.toString().replace('http://127.0.0.1:9229/', emulator.url);
-      const type = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(path)] ?? 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // The page names the demo's emulator; it is pointed at this test's.
+  const index = async () => (await readFile(join(app, 'index.html'), 'utf8')).replace('http://127.0.0.1:9229/', emulator.url);
+  server = await serveFiles(app, { '/': index, '/index.html': index });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -48,7 +32,7 @@ test('a Rust web app signs in with the engine, keeps the session across a reload
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
   const status = () => tab.locator('#status');
-  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  await tab.goto(server.url);
   await tab.locator('#sign-in').waitFor();
   assert.match(await status().textContent(), /Signed out \(NotSignedIn\)/);
 

@@ -2,15 +2,11 @@
 // Chromium, served on loopback: no bundler, no manual init; signs in against the emulator.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from './emulator.mjs';
+import { launchChromium, serveFiles, startEmulator } from './emulator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const { chromium } = createRequire(join(root, 'tools/package.json'))('playwright-core');
 let emulator;
 let server;
 let browser;
@@ -56,33 +52,8 @@ const swPage = `<!doctype html><meta charset="utf-8"><title>service worker</titl
 
 before(async () => {
   emulator = await startEmulator();
-  server = createServer(async (req, res) => {
-    const path = normalize(new URL(req.url, 'http://x').pathname);
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(page(emulator.url));
-      return;
-    }
-    if (path === '/sw.html') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(swPage);
-      return;
-    }
-    if (path === '/sw.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(worker(emulator.url));
-      return;
-    }
-    try {
-      const body = await readFile(join(root, path));
-      const type = { '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(path)] ?? 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await serveFiles(root, { '/': page(emulator.url), '/sw.html': swPage, '/sw.js': worker(emulator.url) });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -94,7 +65,7 @@ test('a plain <script type="module"> imports the package and signs in', async ()
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  await tab.goto(server.url);
   const result = await tab.waitForFunction(() => window.__result, null, { timeout: 30000 }).then((h) => h.jsonValue());
   assert.deepEqual(errors, []);
   assert.deepEqual(result.wrong, { isCognitoError: true, code: 'NotAuthorizedException' });
@@ -107,7 +78,7 @@ test('a module service worker imports the package by URL and signs in', async ()
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/sw.html`);
+  await tab.goto(`${server.url}sw.html`);
   const result = await tab.waitForFunction(() => window.__result, null, { timeout: 30000 }).then((h) => h.jsonValue());
   assert.deepEqual(errors, []);
   assert.deepEqual(result.wrong, { isCognitoError: true, code: 'NotAuthorizedException' });
