@@ -156,15 +156,19 @@ pub fn parse_reply<T: FromJson>(
     body: &[u8],
 ) -> Result<T> {
     let value = parse_body(status, error_type_header, body)?;
-    T::from_json(value).map_err(|e| {
-        // A successful reply can hold tokens: keep no part of it (the error names the member only).
-        Error::Protocol(ProtocolError {
-            kind: ProtocolErrorKind::InvalidJson,
-            field: "reply body".into(),
-            detail: format!("HTTP {status}: {e}"),
-            status: Some(status),
-            raw: None,
-        })
+    T::from_json(value).map_err(|e| shape_error(status, &e))
+}
+
+/// A 2xx reply of the wrong shape. Not generic and not inlined: one copy serves every reply type.
+/// A successful reply can hold tokens: keep no part of it (the error names the member only).
+#[inline(never)]
+fn shape_error(status: u16, e: &crate::json::ShapeError) -> Error {
+    Error::Protocol(ProtocolError {
+        kind: ProtocolErrorKind::InvalidJson,
+        field: "reply body".into(),
+        detail: format!("HTTP {status}: {e}"),
+        status: Some(status),
+        raw: None,
     })
 }
 
