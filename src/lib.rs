@@ -10,6 +10,9 @@
 //! - [`srp`]: Cognito's SRP-6a for users and remembered devices, and the device verifier.
 //! - [`secret_hash`]: SECRET_HASH for app clients with a secret.
 //! - [`tokens`]: JWT decoding (no signature verification — see the module docs).
+//!
+//! The client is one engine: [`client::CognitoAuth`] makes every protocol decision; [`methods`]
+//! offers its methods as JSON (what the npm package calls through [`js::engine`]).
 //! - [`encoding`]: padHex, hex, base64/base64url, the SRP TIMESTAMP.
 //! - [`error`]: the one error type, grouped by who is at fault.
 //! - [`secret`]: redacted, zeroizing newtypes for passwords, tokens and keys.
@@ -31,6 +34,7 @@ pub mod flow;
 pub mod hash;
 pub mod js;
 pub mod json;
+pub mod methods;
 pub mod secret;
 pub mod secret_hash;
 pub mod srp;

@@ -1,0 +1,571 @@
+//! The package's `CognitoAuth` methods as JSON over [`CognitoAuth`]: Amplify-v6-shaped inputs in,
+//! results out, in the shapes of `pkg-template/client.d.ts`. The wasm entry (`js::engine`) runs
+//! this for the npm package; it is host-neutral (no JavaScript in it), so any host that speaks JSON
+//! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
+
+use crate::api::operations::{CodeDeliveryDetails, DeviceType, MfaSettings, StringMap};
+use crate::client::{AuthFlow, CognitoAuth, Config, NextStep, Session, SignInOutput};
+use crate::error::{Error, MisuseErrorKind, Result};
+use crate::flow::{mfa_name, CodeDestination};
+use crate::json::{self, write_str, Json};
+use crate::secret::ClientSecret;
+use crate::storage::Storage;
+use crate::transport::Runtime;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use zeroize::Zeroizing;
+
+fn invalid(message: String) -> Error {
+    Error::misuse(MisuseErrorKind::InvalidArgument, message)
+}
+
+/// The members of a method's input (an object, or nothing). It holds passwords and codes: its text
+/// is zeroed when it is dropped.
+struct Input(Json);
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        json::wipe(&mut self.0);
+    }
+}
+
+impl Input {
+    fn parse(text: &str) -> Result<Input> {
+        match json::parse(text.as_bytes()) {
+            Ok(v @ (Json::Object(_) | Json::Null)) => Ok(Input(v)),
+            _ => Err(invalid("the input must be an object".into())),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Json> {
+        self.0.get(key).filter(|v| **v != Json::Null)
+    }
+
+    /// A required string member.
+    fn str(&self, key: &str) -> Result<&str> {
+        self.get(key)
+            .and_then(Json::as_str)
+            .ok_or_else(|| invalid(format!("{key} is required (a string)")))
+    }
+
+    /// An optional string member; anything but a string counts as absent.
+    fn opt_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Json::as_str)
+    }
+
+    /// An optional string member that must be a string when given.
+    fn typed_str(&self, key: &str) -> Result<Option<&str>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s)),
+            Some(_) => Err(invalid(format!("{key} must be a string"))),
+        }
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(Json::Bool(true)))
+    }
+
+    /// Whether a member is set as JavaScript's truthiness has it (`global: 1` counts).
+    fn truthy(&self, key: &str) -> bool {
+        match self.get(key) {
+            None | Some(Json::Bool(false)) => false,
+            Some(Json::String(s)) => !s.is_empty(),
+            Some(n @ Json::Number(_)) => n.as_f64().is_some_and(|n| n != 0.0),
+            Some(_) => true,
+        }
+    }
+
+    /// A finite number member, else `fallback`.
+    fn number(&self, key: &str, fallback: f64) -> f64 {
+        self.get(key)
+            .and_then(Json::as_f64)
+            .filter(|n| n.is_finite())
+            .unwrap_or(fallback)
+    }
+
+    /// An object of attribute names to values (absent is empty; members that are not strings are
+    /// left out).
+    fn attributes(&self, key: &str) -> Result<Vec<(String, String)>> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Json::Object(members)) => Ok(members
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()),
+            Some(_) => Err(invalid(format!("{key} must be an object of strings"))),
+        }
+    }
+
+    /// `ENABLED | DISABLED | PREFERRED | NOT_PREFERRED` as the service's MFA settings.
+    fn mfa_setting(&self, key: &str) -> Result<Option<MfaSettings>> {
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        let (enabled, preferred) = match value.as_str() {
+            Some("ENABLED") => (true, false),
+            Some("DISABLED") => (false, false),
+            Some("PREFERRED") => (true, true),
+            Some("NOT_PREFERRED") => (true, false),
+            _ => {
+                // The value as JSON (a string shows in its quotes), as JSON.stringify would.
+                let mut shown = String::new();
+                value.write(&mut shown);
+                return Err(invalid(format!("unknown MFA setting {shown} for {key}")));
+            }
+        };
+        Ok(Some(MfaSettings {
+            enabled,
+            preferred_mfa: preferred,
+        }))
+    }
+}
+
+/// Writes a result as JSON text: members are appended by the helpers below.
+struct Out(Zeroizing<String>);
+
+impl Out {
+    fn new() -> Self {
+        // Room for the largest result (a session: two tokens and the claims) up front: a buffer
+        // that regrows leaves a copy of what it held (tokens) in freed memory.
+        Out(Zeroizing::new(String::with_capacity(16384)))
+    }
+    fn raw(&mut self, text: &str) -> &mut Self {
+        self.0.push_str(text);
+        self
+    }
+    fn str(&mut self, text: &str) -> &mut Self {
+        write_str(text, &mut self.0);
+        self
+    }
+    /// `"key":` after a `{` or `,` the caller wrote.
+    fn key(&mut self, key: &str) -> &mut Self {
+        self.str(key).raw(":")
+    }
+    fn opt(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.raw(",").key(key).str(v);
+        }
+        self
+    }
+    fn strs<S: AsRef<str>>(&mut self, items: impl IntoIterator<Item = S>) -> &mut Self {
+        self.raw("[");
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.raw(",");
+            }
+            self.str(item.as_ref());
+        }
+        self.raw("]")
+    }
+    fn map<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> &mut Self {
+        self.raw("{");
+        for (i, (k, v)) in pairs.into_iter().enumerate() {
+            if i > 0 {
+                self.raw(",");
+            }
+            self.key(k).str(v);
+        }
+        self.raw("}")
+    }
+    fn int(&mut self, value: i64) -> &mut Self {
+        use core::fmt::Write;
+        let _ = write!(self.0, "{value}");
+        self
+    }
+    fn done(self) -> Option<Zeroizing<String>> {
+        Some(self.0)
+    }
+}
+
+/// `{ destination?, deliveryMedium?, attributeName? }`.
+fn delivery(out: &mut Out, d: &CodeDeliveryDetails) {
+    let members = [
+        ("destination", d.destination.as_deref()),
+        ("deliveryMedium", d.delivery_medium.as_deref()),
+        ("attributeName", d.attribute_name.as_deref()),
+    ];
+    out.map(members.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+}
+
+fn destination(out: &mut Out, d: &CodeDestination) {
+    delivery(
+        out,
+        &CodeDeliveryDetails {
+            destination: d.destination.clone(),
+            delivery_medium: d.medium.clone(),
+            attribute_name: None,
+        },
+    );
+}
+
+fn sign_in_output(o: &SignInOutput) -> Option<Zeroizing<String>> {
+    let mut out = Out::new();
+    out.raw("{")
+        .key("isSignedIn")
+        .raw(if o.is_signed_in { "true" } else { "false" })
+        .raw(",")
+        .key("nextStep")
+        .raw("{")
+        .key("signInStep");
+    match &o.next_step {
+        NextStep::Done => out.str("DONE"),
+        NextStep::ConfirmSignInWithSmsCode(d) => {
+            out.str("CONFIRM_SIGN_IN_WITH_SMS_CODE")
+                .raw(",")
+                .key("codeDeliveryDetails");
+            destination(&mut out, d);
+            &mut out
+        }
+        NextStep::ConfirmSignInWithTotpCode => out.str("CONFIRM_SIGN_IN_WITH_TOTP_CODE"),
+        NextStep::ConfirmSignInWithEmailCode(d) => {
+            out.str("CONFIRM_SIGN_IN_WITH_EMAIL_CODE")
+                .raw(",")
+                .key("codeDeliveryDetails");
+            destination(&mut out, d);
+            &mut out
+        }
+        NextStep::ContinueSignInWithMfaSelection(types) => out
+            .str("CONTINUE_SIGN_IN_WITH_MFA_SELECTION")
+            .raw(",")
+            .key("allowedMFATypes")
+            .strs(types),
+        NextStep::ContinueSignInWithTotpSetup {
+            shared_secret,
+            setup_uri,
+        } => out
+            .str("CONTINUE_SIGN_IN_WITH_TOTP_SETUP")
+            .raw(",")
+            .key("totpSetupDetails")
+            .map([
+                ("sharedSecret", shared_secret.as_str()),
+                ("setupUri", setup_uri.as_str()),
+            ]),
+        NextStep::ConfirmSignInWithNewPasswordRequired(missing) => out
+            .str("CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED")
+            .raw(",")
+            .key("missingAttributes")
+            .strs(missing),
+        NextStep::ConfirmSignInWithCustomChallenge(params) => out
+            .str("CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE")
+            .raw(",")
+            .key("additionalInfo")
+            .map(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        NextStep::ContinueSignInWithFirstFactorSelection(options) => out
+            .str("CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION")
+            .raw(",")
+            .key("availableChallenges")
+            .strs(options),
+        NextStep::ConfirmSignUp => out.str("CONFIRM_SIGN_UP"),
+        NextStep::ResetPassword => out.str("RESET_PASSWORD"),
+    };
+    out.raw("}}");
+    out.done()
+}
+
+fn session(s: &Session) -> Option<Zeroizing<String>> {
+    let mut out = Out::new();
+    out.raw("{")
+        .key("username")
+        .str(&s.username)
+        .raw(",")
+        .key("idToken")
+        .str(s.id_token.expose_secret())
+        .raw(",")
+        .key("accessToken")
+        .str(s.access_token.expose_secret())
+        .raw(",")
+        .key("expiresAt")
+        .int(s.expires_at)
+        .raw(",")
+        .key("idTokenClaims");
+    s.id_token_claims.write(&mut out.0);
+    out.raw("}");
+    out.done()
+}
+
+fn device(out: &mut Out, d: &DeviceType) {
+    let attrs = || {
+        d.device_attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.value.as_str()))
+    };
+    out.raw("{").key("id").str(&d.device_key);
+    out.opt(
+        "name",
+        attrs().find(|(n, _)| *n == "device_name").map(|(_, v)| v),
+    );
+    out.raw(",").key("attributes").map(attrs());
+    // Milliseconds, which the package turns into `Date`s (members named `…Date`).
+    for (key, seconds) in [
+        ("createDate", d.device_create_date),
+        ("lastModifiedDate", d.device_last_modified_date),
+        ("lastAuthenticatedDate", d.device_last_authenticated_date),
+    ] {
+        if let Some(s) = seconds {
+            out.raw(",").key(key).int((s * 1000.0) as i64);
+        }
+    }
+    out.raw("}");
+}
+
+fn flow_of(name: Option<&str>) -> Result<AuthFlow> {
+    match name {
+        None | Some("USER_SRP_AUTH") => Ok(AuthFlow::UserSrp),
+        Some("USER_PASSWORD_AUTH") => Ok(AuthFlow::UserPassword),
+        Some("CUSTOM_WITH_SRP") => Ok(AuthFlow::CustomWithSrp),
+        Some("CUSTOM_WITHOUT_SRP" | "CUSTOM_AUTH") => Ok(AuthFlow::CustomWithoutSrp),
+        Some(other) => Err(invalid(format!(
+            "unknown authFlow {}",
+            crate::error::quoted(other)
+        ))),
+    }
+}
+
+/// Runs one method of the package's `CognitoAuth` on `auth`: its input as JSON (an object, or
+/// `null`), its result as JSON text (`None` for methods that return nothing), in the shapes of the
+/// package's `client.d.ts`; a device's dates are milliseconds since the epoch.
+pub async fn call<R: Runtime, S: Storage>(
+    auth: &CognitoAuth<R, S>,
+    method: &str,
+    input: &str,
+) -> Result<Option<Zeroizing<String>>> {
+    let input = Input::parse(input)?;
+    let i = &input;
+    Ok(match method {
+        "signIn" => {
+            let username = i.str("username")?;
+            let flow = flow_of(i.typed_str("authFlow")?)?;
+            let password = i.opt_str("password");
+            sign_in_output(&auth.sign_in(username, password, flow).await?)
+        }
+        "confirmSignIn" => {
+            if auth.pending_challenge().is_none() {
+                return Err(Error::misuse(
+                    MisuseErrorKind::InvalidState,
+                    "no sign-in is waiting for an answer",
+                ));
+            }
+            let response = i.str("challengeResponse")?.to_string();
+            let attributes: StringMap = i.attributes("userAttributes")?.into_iter().collect();
+            sign_in_output(&auth.confirm_sign_in_response(response, attributes).await?)
+        }
+        "getSession" => session(&auth.get_session().await?),
+        "refreshSession" => session(&auth.refresh_session().await?),
+        "signOut" => {
+            auth.sign_out(i.truthy("global")).await?;
+            None
+        }
+        "signUp" => {
+            let (username, password) = (i.str("username")?, i.str("password")?);
+            let attributes = i.attributes("userAttributes")?;
+            let r = auth.sign_up(username, password, &attributes).await?;
+            let mut out = Out::new();
+            out.raw("{")
+                .key("isSignUpComplete")
+                .raw(if r.user_confirmed { "true" } else { "false" })
+                .opt("userId", r.user_sub.as_deref())
+                .raw(",")
+                .key("nextStep")
+                .raw("{")
+                .key("signUpStep")
+                .str(if r.user_confirmed {
+                    "DONE"
+                } else {
+                    "CONFIRM_SIGN_UP"
+                });
+            if let Some(d) = &r.code_delivery_details {
+                out.raw(",").key("codeDeliveryDetails");
+                delivery(&mut out, d);
+            }
+            out.raw("}}");
+            out.done()
+        }
+        "confirmSignUp" => {
+            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
+            auth.confirm_sign_up(username, code).await?;
+            let mut out = Out::new();
+            out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":"DONE"}}"#);
+            out.done()
+        }
+        "resendSignUpCode" => delivery_or_none(auth.resend_sign_up_code(i.str("username")?).await?),
+        "forgotPassword" => {
+            let d = auth.forgot_password(i.str("username")?).await?;
+            let mut out = Out::new();
+            out.raw(r#"{"nextStep":{"resetPasswordStep":"CONFIRM_RESET_PASSWORD_WITH_CODE""#);
+            if let Some(d) = &d {
+                out.raw(",").key("codeDeliveryDetails");
+                delivery(&mut out, d);
+            }
+            out.raw("}}");
+            out.done()
+        }
+        "confirmForgotPassword" => {
+            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
+            let password = i.str("newPassword")?;
+            auth.confirm_forgot_password(username, code, password)
+                .await?;
+            None
+        }
+        "changePassword" => {
+            let (old, new) = (i.str("oldPassword")?, i.str("newPassword")?);
+            auth.change_password(old, new).await?;
+            None
+        }
+        "getUser" => {
+            let u = auth.get_user().await?;
+            let mut out = Out::new();
+            out.raw("{").key("username").str(&u.username);
+            out.raw(",").key("attributes").map(
+                u.user_attributes
+                    .iter()
+                    .map(|a| (a.name.as_str(), a.value.as_str())),
+            );
+            out.opt(
+                "preferredMfa",
+                u.preferred_mfa_setting.as_deref().map(mfa_name),
+            );
+            out.raw(",")
+                .key("enabledMfa")
+                .strs(u.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
+                .raw("}");
+            out.done()
+        }
+        "updateUserAttributes" => {
+            let attributes = i.attributes("userAttributes")?;
+            let list = auth.update_user_attributes(&attributes).await?;
+            let mut out = Out::new();
+            out.raw("[");
+            for (n, d) in list.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                delivery(&mut out, d);
+            }
+            out.raw("]");
+            out.done()
+        }
+        "verifyUserAttribute" => {
+            let (name, code) = (i.str("userAttributeKey")?, i.str("confirmationCode")?);
+            auth.verify_user_attribute(name, code).await?;
+            None
+        }
+        "sendUserAttributeVerificationCode" => delivery_or_none(
+            auth.send_user_attribute_verification_code(i.str("userAttributeKey")?)
+                .await?,
+        ),
+        "deleteUserAttributes" => {
+            let names = match i.get("userAttributeKeys") {
+                Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
+                _ => None,
+            };
+            let names: Vec<&str> = names.ok_or_else(|| {
+                invalid("userAttributeKeys is required (an array of strings)".into())
+            })?;
+            auth.delete_user_attributes(&names).await?;
+            None
+        }
+        "deleteUser" => {
+            auth.delete_user().await?;
+            None
+        }
+        "setUpTotp" => {
+            let (secret, uri) = auth.set_up_totp(i.typed_str("issuer")?).await?;
+            let mut out = Out::new();
+            out.map([
+                ("sharedSecret", secret.as_str()),
+                ("setupUri", uri.as_str()),
+            ]);
+            out.done()
+        }
+        "verifyTotpSetup" => {
+            let code = i.str("code")?;
+            auth.verify_totp_setup(code, i.opt_str("friendlyDeviceName"))
+                .await?;
+            None
+        }
+        "setMfaPreference" => {
+            let totp = i.mfa_setting("totp")?;
+            let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
+            auth.set_mfa_preference(totp, sms, email).await?;
+            None
+        }
+        "rememberDevice" => {
+            auth.remember_device().await?;
+            None
+        }
+        "forgetDevice" => {
+            auth.forget_device(i.typed_str("deviceKey")?).await?;
+            None
+        }
+        "getDevice" => {
+            let d = auth.get_device(i.typed_str("deviceKey")?).await?;
+            let mut out = Out::new();
+            device(&mut out, &d);
+            out.done()
+        }
+        "listDevices" => {
+            let list = auth.list_devices().await?;
+            let mut out = Out::new();
+            out.raw("[");
+            for (n, d) in list.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                device(&mut out, d);
+            }
+            out.raw("]");
+            out.done()
+        }
+        other => {
+            return Err(invalid(format!(
+                "unknown method {}",
+                crate::error::quoted(other)
+            )))
+        }
+    })
+}
+
+fn delivery_or_none(d: Option<CodeDeliveryDetails>) -> Option<Zeroizing<String>> {
+    let d = d?;
+    let mut out = Out::new();
+    delivery(&mut out, &d);
+    out.done()
+}
+
+/// The options of the package's `new CognitoAuth({ … })` but `storage` (the host's), as JSON.
+#[derive(Debug)]
+pub struct Options {
+    /// The client's configuration.
+    pub config: Config,
+    /// `timeoutMs`: abort a request after this many milliseconds (0: never).
+    pub timeout_millis: u32,
+}
+
+impl Options {
+    /// Reads `{ userPoolId, clientId, clientSecret?, endpoint?, refreshTokenRotation?, deviceName?,
+    /// timeoutMs?, refreshMarginSeconds? }`; a member of the wrong type counts as absent, as the
+    /// package always read its options.
+    pub fn parse(options: &str) -> Result<Options> {
+        let o = Input::parse(options)?;
+        let mut config = Config::new(o.str("userPoolId")?, o.str("clientId")?);
+        config.client_secret = o
+            .opt_str("clientSecret")
+            .filter(|s| !s.is_empty())
+            .map(|s| ClientSecret::new(s.to_string()));
+        config.endpoint = o.opt_str("endpoint").map(ToString::to_string);
+        config.refresh_token_rotation = o.bool("refreshTokenRotation");
+        config.device_name = o.opt_str("deviceName").map(ToString::to_string);
+        config.refresh_margin_seconds = o.number("refreshMarginSeconds", 60.0) as i64;
+        // Timers hold at most 2^31 - 1 ms.
+        let timeout_millis = o
+            .number("timeoutMs", 30_000.0)
+            .clamp(0.0, 2_147_483_647.0)
+            .ceil() as u32;
+        Ok(Options {
+            config,
+            timeout_millis,
+        })
+    }
+}
