@@ -218,7 +218,7 @@ async fn outbox(
         let resolved = username.and_then(|typed| pool.find_username(typed));
         let messages: Vec<Value> = pool
             .outbox
-            .iter()
+            .values()
             .rev()
             .filter(|m| match username {
                 None => true,
@@ -269,6 +269,9 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(seconds) if (0..=10 * 365 * 86_400).contains(&seconds) => {
             match app.advance_clock(seconds) {
                 Some(offset) => {
+                    // What expired at the new time is cleaned up now, as the minute timer would.
+                    let sweeper = app.clone();
+                    let _ = tokio::task::spawn_blocking(move || sweeper.sweep()).await;
                     let body = json!({ "now": app.now(), "offsetSeconds": offset });
                     json_response(StatusCode::OK, "application/json", &body, "-")
                 }

@@ -28,6 +28,7 @@ pub mod model;
 pub mod ops;
 pub mod params;
 pub mod srp;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::model::Db;
+use crate::store::Store;
 
 /// How to start an emulator.
 #[derive(Clone, Debug)]
@@ -51,7 +53,8 @@ pub struct Options {
     pub config_path: Option<PathBuf>,
     /// The same content as a config file, given directly (for tests).
     pub config: Option<Value>,
-    /// `--state` file: loaded at start, rewritten atomically after every change.
+    /// `--state` file: a SQLite database, loaded at start; every change commits the rows it
+    /// touched (a JSON state file of the former format is imported once).
     pub state_path: Option<PathBuf>,
 }
 
@@ -71,6 +74,7 @@ impl Default for Options {
 pub struct RunningServer {
     /// The bound address.
     pub addr: SocketAddr,
+    app: Arc<App>,
     base_url: String,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -80,6 +84,22 @@ impl RunningServer {
     /// `http://host:port`, the endpoint clients should use.
     pub fn url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// Rows in one table of the state database (`pools`, `clients`, `users`, `origins`,
+    /// `refresh_tokens`, `outbox`): for tests of growth and clean-up.
+    pub fn count_rows(&self, table: &str) -> Result<i64, String> {
+        self.app.count_rows(table)
+    }
+
+    /// Rows the state database wrote or deleted since start: the cost of writes, in rows.
+    pub fn rows_written(&self) -> u64 {
+        self.app.rows_written()
+    }
+
+    /// Runs the periodic clean-up now.
+    pub fn sweep(&self) -> Result<(), String> {
+        self.app.sweep().map_err(|e| e.to_string())
     }
 
     /// The `iss` of a pool's tokens.
@@ -94,15 +114,11 @@ impl RunningServer {
     }
 }
 
-fn load_db(options: &Options, now: i64) -> Result<Db, String> {
-    let mut db = match &options.state_path {
-        Some(path) if path.exists() => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read state {}: {e}", path.display()))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| format!("cannot parse state {}: {e}", path.display()))?
-        }
-        _ => Db::default(),
+fn load_db(options: &Options, now: i64) -> Result<(Db, Store), String> {
+    let (mut store, legacy) = Store::open(options.state_path.as_deref())?;
+    let mut db = match legacy {
+        Some(db) => db,
+        None => store.load()?,
     };
     if let Some(path) = &options.config_path {
         let bytes = std::fs::read(path)
@@ -114,7 +130,7 @@ fn load_db(options: &Options, now: i64) -> Result<Db, String> {
     if let Some(value) = &options.config {
         config::apply(&mut db, value, now)?;
     }
-    Ok(db)
+    Ok((db, store))
 }
 
 /// Loads state and config, binds the port and serves until [`RunningServer::shutdown`].
@@ -122,10 +138,10 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
     let now = app::real_now();
     let loader_options = options.clone();
     // Config pools need RSA keys, which take a while: keep that off the async reactor.
-    let db = tokio::task::spawn_blocking(move || load_db(&loader_options, now))
+    let (db, store) = tokio::task::spawn_blocking(move || load_db(&loader_options, now))
         .await
         .map_err(|e| format!("loading failed: {e}"))??;
-    let app = Arc::new(App::new(db, options.state_path.clone()));
+    let app = Arc::new(App::new(db, store));
     app.save()?;
     let listener = tokio::net::TcpListener::bind((options.host.as_str(), options.port))
         .await
@@ -141,16 +157,31 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
     let base_url = format!("http://{host}:{}", addr.port());
     app.set_base_url(base_url.clone());
     let (shutdown, signal) = oneshot::channel::<()>();
-    let router = http::router(app);
+    // Expired lineages, refresh tokens, codes, sessions and unconfirmed devices are dropped once
+    // a minute (and whenever the test clock moves), so the state stays bounded over time.
+    let sweeper_app = app.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            let app = sweeper_app.clone();
+            let _ = tokio::task::spawn_blocking(move || app.sweep()).await;
+        }
+    });
+    let router = http::router(app.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = signal.await;
             })
-            .await
+            .await;
+        sweeper.abort();
+        served
     });
     Ok(RunningServer {
         addr,
+        app,
         base_url,
         shutdown,
         task,

@@ -467,7 +467,7 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool(&caller.pool_id)?;
         let user = pool.user(&caller.username)?;
-        common::check_lockout(user, now)?;
+        common::check_lockout(app, &caller.pool_id, &caller.username, now)?;
         common::check_password(&pool.password_policy(), proposed)?;
         let record = user.password.clone();
         Ok((
@@ -486,14 +486,13 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         &salt_hex,
         &verifier_hex,
     );
+    common::password_attempt(app, &caller.pool_id, &caller.username, matches, now)?;
     app.write(|db| {
         // The token may have been revoked (or the user disabled) meanwhile.
         common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
-        let user = pool.user_mut(&caller.username)?;
-        common::check_lockout(user, now)?;
-        if !matches || user.password.verifier_hex != verifier_hex {
-            common::record_failed_password(user, now);
+        if pool.user(&caller.username)?.password.verifier_hex != verifier_hex {
+            // The password changed while the old one was checked outside the lock.
             return Err(ApiError::bad_credentials());
         }
         set_password(pool, &caller.username, proposed, now)?;

@@ -237,21 +237,45 @@ pub fn check_code(user: &mut User, purpose: &str, code: &str, now: i64) -> ApiRe
     Err(ApiError::code_mismatch())
 }
 
-/// Refuses password attempts during a lockout.
-pub fn check_lockout(user: &User, now: i64) -> ApiResult<()> {
-    if user.locked_until > now {
-        return Err(ApiError::not_authorized("Password attempts exceeded"));
-    }
-    Ok(())
+/// Counts one password attempt of `username` (a real user, or the stand-in of an unknown one
+/// hidden by PreventUserExistenceErrors): refused during a lockout; a wrong password counts
+/// towards the next lockout; a right one clears the count. The counters live in memory for both
+/// kinds of users, so a wrong password costs the same whether the user exists or not.
+pub fn password_attempt(
+    app: &App,
+    pool_id: &str,
+    username: &str,
+    matches: bool,
+    now: i64,
+) -> ApiResult<()> {
+    app.with_lockout(&format!("{pool_id}/{username}"), |failures, until| {
+        if *until > now {
+            return Err(ApiError::not_authorized("Password attempts exceeded"));
+        }
+        if matches {
+            *failures = 0;
+            *until = 0;
+            Ok(())
+        } else {
+            record_failure(failures, until, now);
+            Err(ApiError::bad_credentials())
+        }
+    })
 }
 
-/// Records a wrong password; from the threshold on, each failure locks for a doubling time.
-pub fn record_failed_password(user: &mut User, now: i64) {
-    record_failure(&mut user.failed_sign_ins, &mut user.locked_until, now);
+/// Refuses password attempts during a lockout, without counting one.
+pub fn check_lockout(app: &App, pool_id: &str, username: &str, now: i64) -> ApiResult<()> {
+    app.with_lockout(&format!("{pool_id}/{username}"), |_, until| {
+        if *until > now {
+            Err(ApiError::not_authorized("Password attempts exceeded"))
+        } else {
+            Ok(())
+        }
+    })
 }
 
-/// One more failure on a (failures, locked-until) pair; shared with the fake users of clients
-/// that hide user existence, so they lock out like real ones.
+/// One more failure on a (failures, locked-until) pair; from the threshold on, each failure
+/// locks for a doubling time.
 pub fn record_failure(failures: &mut u32, locked_until: &mut i64, now: i64) {
     *failures = failures.saturating_add(1);
     if *failures >= LOCKOUT_THRESHOLD {
@@ -260,28 +284,13 @@ pub fn record_failure(failures: &mut u32, locked_until: &mut i64, now: i64) {
     }
 }
 
-/// Lockout bookkeeping for unknown users hidden by PreventUserExistenceErrors: checks the lockout
-/// and, when not locked, records one more wrong password. The answer is what a real user with a
-/// wrong password would get.
+/// A wrong password of an unknown user hidden by PreventUserExistenceErrors: the answer (and the
+/// lockout bookkeeping) a real user with a wrong password gets.
 pub fn fake_user_failure(app: &App, pool_id: &str, user_id: &str, now: i64) -> ApiError {
-    let locked = app.with_fake_lockout(&format!("{pool_id}/{user_id}"), |failures, until| {
-        if *until > now {
-            return true;
-        }
-        record_failure(failures, until, now);
-        false
-    });
-    if locked {
-        ApiError::not_authorized("Password attempts exceeded")
-    } else {
-        ApiError::bad_credentials()
+    match password_attempt(app, pool_id, user_id, false, now) {
+        Err(error) => error,
+        Ok(()) => ApiError::bad_credentials(),
     }
-}
-
-/// Clears the failure counter after a correct password.
-pub fn record_good_password(user: &mut User) {
-    user.failed_sign_ins = 0;
-    user.locked_until = 0;
 }
 
 /// The caller identified by an access token: (pool id, internal username).
