@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod jwt;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod params;

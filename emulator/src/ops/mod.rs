@@ -175,6 +175,7 @@ pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> A
         serde_json::from_slice(body)
             .map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}")))?
     };
+    crate::limits::check(&request)?;
     handler(app, &request)
 }
 
