@@ -1069,6 +1069,11 @@ fn attribute_value_eq(attribute: &str, stored: &str, typed: &str) -> bool {
 pub struct Db {
     /// Pools by id.
     pub pools: Tracked<String, Pool>,
+    /// A write of the size of a code delivery is due although nothing changed: an answer that
+    /// pretends a code went out to a user who does not exist (PreventUserExistenceErrors) must
+    /// take as long as a real delivery, which commits a transaction.
+    #[serde(skip)]
+    pub decoy: bool,
 }
 
 impl Db {
@@ -1085,6 +1090,11 @@ impl Db {
         self.pools
             .get(pool_id)
             .ok_or_else(|| pool_not_found(pool_id))
+    }
+
+    /// Asks the store for a decoy write (see [`Db::decoy`]).
+    pub fn decoy_write(&mut self) {
+        self.decoy = true;
     }
 
     /// Runs [`Pool::sweep`] on every pool.

@@ -164,6 +164,11 @@ impl Store {
                  body TEXT NOT NULL, PRIMARY KEY (pool_id, id)) WITHOUT ROWID;"
             ));
         }
+        // One row rewritten by decoy writes (see `Db::decoy`).
+        schema.push_str(
+            "CREATE TABLE IF NOT EXISTS decoy (pool_id TEXT NOT NULL, id TEXT NOT NULL, \
+             body TEXT NOT NULL, PRIMARY KEY (pool_id, id)) WITHOUT ROWID;",
+        );
         conn.execute_batch(&schema).map_err(sql)?;
         let identity = path.as_deref().and_then(file_identity);
         Ok(Self {
@@ -226,6 +231,7 @@ impl Store {
         self.headers = headers;
         Ok(Db {
             pools: Tracked::from_clean(pools),
+            decoy: false,
         })
     }
 
@@ -268,6 +274,16 @@ impl Store {
                     body,
                 });
             }
+        }
+        let decoy = std::mem::take(&mut db.decoy);
+        if decoy {
+            // About a user row and an outbox message: what a real code delivery writes.
+            changes.push(Change {
+                table: "decoy",
+                pool_id: String::new(),
+                id: String::new(),
+                body: Some(crate::crypto::hex(&crate::crypto::random_bytes(900))),
+            });
         }
         if changes.is_empty() && new_headers.is_empty() {
             return Ok(());

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
-use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool};
 use crate::srp;
 
 /// Wrong guesses a code survives before it is discarded.
@@ -213,28 +213,63 @@ pub fn send_code(
     }))
 }
 
-/// Checks and consumes a code. Wrong guesses count; after a few the code is gone.
-pub fn check_code(user: &mut User, purpose: &str, code: &str, now: i64) -> ApiResult<()> {
-    let Some(pending) = user.codes.get_mut(purpose) else {
-        return Err(ApiError::expired_code());
+/// Checks a code typed for `purpose` against the user's pending one, WITHOUT consuming it (the
+/// caller removes it on success, under the write lock). Wrong guesses are counted in memory, for
+/// real users and for unknown users hidden by PreventUserExistenceErrors alike, so a wrong code
+/// writes nothing either way; after [`CODE_ATTEMPTS`] the code is dead until a new one is sent.
+/// When `hide` (PreventUserExistenceErrors ENABLED) a missing or expired code answers like a
+/// wrong one, the answer an unknown user gets.
+pub fn code_attempt(
+    app: &App,
+    key: &str,
+    pending: Option<&PendingCode>,
+    code: &str,
+    now: i64,
+    hide: bool,
+) -> ApiResult<()> {
+    let live = pending.filter(|p| p.expires_at > now);
+    // A new code starts a new count (the key lives in memory only).
+    let counter = match live {
+        Some(p) => format!("code/{key}/{}/{}", p.expires_at, p.code),
+        None => format!("code/{key}/none"),
     };
-    if pending.expires_at <= now {
-        user.codes.remove(purpose);
-        return Err(ApiError::expired_code());
-    }
-    if crypto::ct_eq(pending.code.as_bytes(), code.trim().as_bytes()) {
-        user.codes.remove(purpose);
-        return Ok(());
-    }
-    pending.failed_attempts += 1;
-    if pending.failed_attempts >= CODE_ATTEMPTS {
-        user.codes.remove(purpose);
-        return Err(ApiError::new(
+    let limit = || {
+        ApiError::new(
             "LimitExceededException",
             "Attempt limit exceeded, please try after some time.",
-        ));
-    }
-    Err(ApiError::code_mismatch())
+        )
+    };
+    app.with_lockout(&counter, |failures, _| {
+        if *failures >= CODE_ATTEMPTS {
+            // The code died with the last wrong guess.
+            return Err(if hide {
+                ApiError::code_mismatch()
+            } else {
+                ApiError::expired_code()
+            });
+        }
+        match live {
+            Some(p) if crypto::ct_eq(p.code.as_bytes(), code.trim().as_bytes()) => {
+                *failures = 0;
+                Ok(())
+            }
+            None if !hide => Err(ApiError::expired_code()),
+            _ => {
+                *failures += 1;
+                if *failures >= CODE_ATTEMPTS {
+                    Err(limit())
+                } else {
+                    Err(ApiError::code_mismatch())
+                }
+            }
+        }
+    })
+}
+
+/// Starts a new count of wrong codes for `key` when a pretend code "went out" (see
+/// [`code_attempt`]), as a real delivery does with its new code.
+pub fn reset_code_attempts(app: &App, key: &str) {
+    app.with_lockout(&format!("code/{key}/none"), |failures, _| *failures = 0);
 }
 
 /// Counts one password attempt of `username` (a real user, or the stand-in of an unknown one
