@@ -37,7 +37,7 @@ const endpoint = await new Promise((resolve, reject) => {
 });
 
 try {
-  const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'x' } });
+  const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const { UserPool } = await sdk.send(new CreateUserPoolCommand({ PoolName: 'bench' }));
   const { UserPoolClient } = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: UserPool.Id, ClientName: 'bench', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
   for (let i = 0; i < users; i += 1) {

@@ -154,6 +154,10 @@ pub struct App {
     lockouts: Mutex<HashMap<String, (u32, i64)>>,
     clock_offset: AtomicI64,
     base_url: RwLock<String>,
+    /// SigV4 credentials: access key id → secret.
+    credentials: RwLock<HashMap<String, String>>,
+    /// Injected faults (off unless configured).
+    pub faults: crate::faults::Faults,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -181,7 +185,35 @@ impl App {
             lockouts: Mutex::new(HashMap::new()),
             clock_offset: AtomicI64::new(0),
             base_url: RwLock::new("http://127.0.0.1:9229".to_string()),
+            credentials: RwLock::new(HashMap::from([(
+                crate::sigv4::DEFAULT_CREDENTIALS.0.to_string(),
+                crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
+            )])),
+            faults: crate::faults::Faults::default(),
         }
+    }
+
+    /// Adds SigV4 credentials (from the config file) to the default `test`/`test`.
+    pub fn add_credentials(&self, pairs: Vec<(String, String)>) {
+        if let Ok(mut table) = self.credentials.write() {
+            table.extend(pairs);
+        }
+    }
+
+    /// Verifies a request's SigV4 signature against the known credentials.
+    pub fn verify_signature(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> ApiResult<()> {
+        let table = self
+            .credentials
+            .read()
+            .map_err(|_| ApiError::internal("credentials unavailable"))?;
+        // Signatures carry the caller's real time, not the test clock.
+        crate::sigv4::verify(&table, method, path_and_query, headers, body, real_now())
     }
 
     /// Sets `http://host:port`, the prefix of every token's `iss`.
