@@ -23,6 +23,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod faults;
+pub mod fuzzing;
 pub mod http;
 pub mod jwt;
 pub mod limits;
