@@ -1,6 +1,6 @@
 # The two commands of the README work on a fresh machine: each runs scripts/setup.sh first, which
 # installs what is missing and skips what is already there.
-.PHONY: demo test setup vectors pkg bench fmt
+.PHONY: demo test setup vectors pkg bench fmt fuzz
 
 demo: setup
 	scripts/demo.sh
@@ -29,3 +29,8 @@ bench: setup
 
 fmt:
 	cargo fmt --all
+
+# libFuzzer on every fuzz target (fuzz/) for FUZZ_SECONDS each (default 60); installs nightly and
+# cargo-fuzz when missing. `make test` runs the same targets briefly on stable.
+fuzz:
+	scripts/fuzz.sh

@@ -6,6 +6,7 @@
 // --endpoint, config.json's endpoint is replaced (the emulator's URL); with --describe, user-pool.json
 // is written from DescribeUserPool on that endpoint — the same JSON `aws cognito-idp describe-user-pool`
 // prints — so the pages follow the pool's real rules.
+import { createHash, createHmac } from 'node:crypto';
 import { access, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
@@ -67,18 +68,50 @@ export async function buildWww({ out = join(root, 'target/www'), endpoint, descr
 }
 
 /**
- * One user-pool API call. `admin` adds the Authorization header an IAM-signed call (the AWS CLI) has;
- * the emulator checks its shape only, so this is for the emulator alone.
+ * AWS SigV4 headers for `POST /` of cognito-idp: the emulator verifies them against its
+ * credentials (default access key `test`, secret `test`; `AWS_ACCESS_KEY_ID` /
+ * `AWS_SECRET_ACCESS_KEY` override them for a real pool or other emulator credentials).
+ */
+export function sigv4Headers(endpoint, headers, body, {
+  accessKeyId = process.env.AWS_ACCESS_KEY_ID ?? 'test',
+  secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+  region = 'us-east-1',
+  now = new Date(),
+} = {}) {
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const date = amzDate.slice(0, 8);
+  const url = new URL(endpoint);
+  const all = { ...headers, host: url.host, 'x-amz-date': amzDate };
+  const names = Object.keys(all).map((n) => n.toLowerCase()).sort();
+  const value = (name) => String(Object.entries(all).find(([n]) => n.toLowerCase() === name)[1]).trim().replace(/\s+/g, ' ');
+  const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+  const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
+  const canonical = ['POST', url.pathname || '/', '', ...names.map((n) => `${n}:${value(n)}`), '', names.join(';'), sha256(body)].join('\n');
+  const scope = `${date}/${region}/cognito-idp/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let key = hmac(`AWS4${secretAccessKey}`, date);
+  for (const part of [region, 'cognito-idp', 'aws4_request']) key = hmac(key, part);
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return {
+    'x-amz-date': amzDate,
+    authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
+
+/**
+ * One user-pool API call. `admin` signs it with SigV4 (an IAM-authenticated call, as the AWS CLI
+ * makes), see `sigv4Headers`.
  */
 export async function callUserPool(endpoint, target, body, { admin = false } = {}) {
+  const headers = {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
+  };
+  const payload = JSON.stringify(body);
   const reply = await fetch(endpoint, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
-      ...(admin ? { authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0' } : {}),
-    },
-    body: JSON.stringify(body),
+    headers: admin ? { ...headers, ...sigv4Headers(endpoint, headers, payload) } : headers,
+    body: payload,
   });
   const result = await reply.json();
   if (!reply.ok) throw new Error(`${target}: ${result.__type ?? reply.status}: ${result.message ?? ''}`);

@@ -1,34 +1,44 @@
-// Load benchmark (not a test): N concurrent SRP sign-ins against one emulator on loopback.
-// Run from the repository root:  node emulator/bench/load.mjs [--users 50] [--rounds 3] [--timeout 120] [--client kit|reference]
+// Load benchmark (not a test): concurrent SRP sign-ins and admin writes against one emulator with
+// an on-disk state (SQLite, fsync per commit), as the pool and the emulator grow.
+// Run from the repository root:  node emulator/bench/load.mjs [--signins 300] [--concurrency 20]
+//   [--total 10000] [--timeout 900] [--client kit|reference]
+// Stages (cumulative): 10, 100 and 1,000 users in the pool under test, then 10,000 users in total
+// (a second pool takes the rest). Each stage prints sign-ins per second with p50/p99 latency, and
+// the p50/p99 of AdminUpdateUserAttributes (one write) — which must not grow with the users.
 // The client: `kit` (default, needs pkg/ from `make pkg`) spends ~10 ms of SRP per sign-in, so the
-// figures measure the emulator; `reference` (amazon-cognito-identity-js) spends ~200 ms of it on this
-// process's single thread, so they mostly measure the client.
+// figures measure the emulator; `reference` (amazon-cognito-identity-js) mostly measures itself.
 // Uses the release binary when built (EMULATOR_BIN overrides), else the debug one.
-// Prints throughput, latency p50/p90/p99 and the error count (which must be zero).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(new URL('../../tools/package.json', import.meta.url));
-const { CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand } = require('@aws-sdk/client-cognito-identity-provider');
+const {
+  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand,
+  AdminSetUserPasswordCommand, AdminUpdateUserAttributesCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
 const { CognitoUserPool, CognitoUser, AuthenticationDetails } = require('amazon-cognito-identity-js');
 
 const arg = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const users = Math.min(arg('users', 50), 500);
-const rounds = Math.min(arg('rounds', 3), 20);
-const timeoutSeconds = Math.min(arg('timeout', 120), 600);
+const signins = Math.min(arg('signins', 300), 5000);
+const concurrency = Math.min(arg('concurrency', 20), 200);
+const total = Math.min(arg('total', 10_000), 50_000);
+const timeoutSeconds = Math.min(arg('timeout', 900), 3600);
 const clientIndex = process.argv.indexOf('--client');
 const clientKind = clientIndex > 0 ? process.argv[clientIndex + 1] : 'kit';
 
 const release = fileURLToPath(new URL('../../target/release/cognito-kit-emulator', import.meta.url));
 const debug = fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
 const bin = process.env.EMULATOR_BIN || (existsSync(release) ? release : debug);
+const dir = mkdtempSync(join(tmpdir(), 'cke-load-'));
 
-const child = spawn(bin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(bin, ['--host', '127.0.0.1', '--port', '0', '--state', join(dir, 'state.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const killTimer = setTimeout(() => { console.error(`timed out after ${timeoutSeconds} s`); child.kill('SIGTERM'); process.exit(2); }, timeoutSeconds * 1000);
 const endpoint = await new Promise((resolve, reject) => {
   let out = '';
@@ -36,23 +46,43 @@ const endpoint = await new Promise((resolve, reject) => {
   child.stdout.on('data', (d) => { out += d; const m = out.match(/listening on (http:\/\/\S+)/); if (m) resolve(m[1]); });
 });
 
+/** Runs `count` tasks `work(i)` with at most `limit` at once; their latencies in ms, sorted. */
+async function run(count, limit, work) {
+  const latencies = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      const t0 = performance.now();
+      try { await work(i); latencies.push(performance.now() - t0); } catch (error) { errors += 1; if (errors < 5) console.error(error.code ?? error.name, error.message); }
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN);
+const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(0));
+
 try {
-  const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'x' } });
+  // SigV4 with the emulator's default credentials.
+  const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   const { UserPool } = await sdk.send(new CreateUserPoolCommand({ PoolName: 'bench' }));
   const { UserPoolClient } = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: UserPool.Id, ClientName: 'bench', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
-  for (let i = 0; i < users; i += 1) {
-    await sdk.send(new AdminCreateUserCommand({ UserPoolId: UserPool.Id, Username: `user${i}`, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp0rary!' }));
-    await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: UserPool.Id, Username: `user${i}`, Password: 'Passw0rd!', Permanent: true }));
-  }
-  sdk.destroy();
+  const { UserPool: Filler } = await sdk.send(new CreateUserPoolCommand({ PoolName: 'filler' }));
+  const create = async (poolId, name, permanent) => {
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: name, MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp0rary!' }));
+    if (permanent) await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: name, Password: 'Passw0rd!', Permanent: true }));
+  };
   const pool = new CognitoUserPool({ UserPoolId: UserPool.Id, ClientId: UserPoolClient.ClientId, endpoint: `${endpoint}/` });
-  const referenceSignIn = (username) => new Promise((resolve, reject) => {
+  let signIn = (username) => new Promise((resolve, reject) => {
     new CognitoUser({ Username: username, Pool: pool }).authenticateUser(
       new AuthenticationDetails({ Username: username, Password: 'Passw0rd!' }),
       { onSuccess: resolve, onFailure: reject },
     );
   });
-  let signIn = referenceSignIn;
   if (clientKind === 'kit') {
     const { loadKit } = await import('../../tests/node/emulator.mjs');
     const { kitSignIn } = await import('../../scripts/kit-signin.mjs');
@@ -63,24 +93,32 @@ try {
     };
   }
 
-  const latencies = [];
-  let errors = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: users }, async (_, i) => {
-    for (let r = 0; r < rounds; r += 1) {
-      const t0 = performance.now();
-      try { await signIn(`user${i}`); latencies.push(performance.now() - t0); } catch (error) { errors += 1; console.error(error.code, error.message); }
-    }
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(0) : 'n/a';
-  console.log(`emulator: ${bin}; client: ${clientKind === 'kit' ? 'cognito-kit (wasm)' : 'amazon-cognito-identity-js'}`);
-  console.log(`sign-ins: ${latencies.length} ok, ${errors} errors (${users} users x ${rounds} rounds, all concurrent)`);
-  console.log(`throughput: ${(latencies.length / seconds).toFixed(1)} sign-ins/s over ${seconds.toFixed(1)} s`);
-  console.log(`latency ms: p50 ${pct(0.5)}  p90 ${pct(0.9)}  p99 ${pct(0.99)}`);
-  process.exitCode = errors === 0 ? 0 : 1;
+  console.log(`emulator: ${bin} (state on disk: ${dir}); client: ${clientKind === 'kit' ? 'cognito-kit (wasm)' : 'amazon-cognito-identity-js'}`);
+  console.log(`${signins} sign-ins and 200 writes per stage, ${concurrency} at once`);
+  console.log('| users in pool | users in total | sign-ins/s | sign-in p50 ms | sign-in p99 ms | write p50 ms | write p99 ms | errors |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  let inPool = 0;
+  let filler = 0;
+  let failed = 0;
+  const stages = [[10, 0], [100, 0], [1000, 0], [1000, Math.max(0, total - 1000)]];
+  for (const [poolTarget, fillerTarget] of stages) {
+    const grow = await run(poolTarget - inPool, 8, (i) => create(UserPool.Id, `user${inPool + i}`, true));
+    inPool = poolTarget;
+    const fill = await run(fillerTarget - filler, 8, (i) => create(Filler.Id, `filler${filler + i}`, false));
+    filler = fillerTarget;
+    const signed = await run(signins, concurrency, (i) => signIn(`user${i % inPool}`));
+    const writes = await run(200, 1, (i) => sdk.send(new AdminUpdateUserAttributesCommand({
+      UserPoolId: UserPool.Id, Username: `user${i % inPool}`, UserAttributes: [{ Name: 'name', Value: `n${i}` }],
+    })));
+    const errors = grow.errors + fill.errors + signed.errors + writes.errors;
+    failed += errors;
+    const rate = signed.latencies.length / signed.seconds;
+    console.log(`| ${inPool} | ${inPool + filler} | ${rate.toFixed(1)} | ${ms(pct(signed.latencies, 0.5))} | ${ms(pct(signed.latencies, 0.99))} | ${ms(pct(writes.latencies, 0.5))} | ${ms(pct(writes.latencies, 0.99))} | ${errors} |`);
+  }
+  sdk.destroy();
+  process.exitCode = failed === 0 ? 0 : 1;
 } finally {
   clearTimeout(killTimer);
   child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -150,7 +150,7 @@ before(async () => {
   sdk = new CognitoIdentityProviderClient({
     region: 'us-east-1',
     endpoint,
-    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'x' },
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
 });

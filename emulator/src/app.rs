@@ -2,7 +2,6 @@
 //! persistence to the `--state` file.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,6 +11,7 @@ use num_bigint::BigUint;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Db;
 use crate::srp::ServerEphemeral;
+use crate::store::Store;
 
 /// What a sign-in has achieved so far; carried from challenge to challenge.
 #[derive(Clone, Debug)]
@@ -137,15 +137,27 @@ pub const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
 /// Most challenge sessions held at once; beyond this the oldest expire early, bounding memory.
 const SESSION_LIMIT: usize = 100_000;
 
+/// The model and the database it is saved to, behind one lock.
+struct State {
+    db: Db,
+    store: Store,
+}
+
 /// The emulator's shared state.
 pub struct App {
-    db: Mutex<Db>,
+    state: Mutex<State>,
     sessions: Mutex<HashMap<String, ChallengeSession>>,
-    /// Failure counters of unknown users hidden by PreventUserExistenceErrors (not persisted).
-    fake_lockouts: Mutex<HashMap<String, (u32, i64)>>,
+    /// Wrong-password counters and lockouts, of real users and of the unknown users hidden by
+    /// PreventUserExistenceErrors alike, kept in memory only: a wrong password then costs the
+    /// same (no write) whether the user exists or not, so timing does not tell. A restart
+    /// forgets lockouts, which a local emulator can afford.
+    lockouts: Mutex<HashMap<String, (u32, i64)>>,
     clock_offset: AtomicI64,
-    state_path: Option<PathBuf>,
     base_url: RwLock<String>,
+    /// SigV4 credentials: access key id → secret.
+    credentials: RwLock<HashMap<String, String>>,
+    /// Injected faults (off unless configured).
+    pub faults: crate::faults::Faults,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -153,28 +165,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Creates (or truncates) `path` readable and writable by the owner only, writes `bytes` and
-/// flushes them to disk.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    // A file left by an older version may have wider permissions: narrow them.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Real wall-clock seconds.
@@ -186,16 +176,44 @@ pub fn real_now() -> i64 {
 }
 
 impl App {
-    /// A new state around `db`, persisting to `state_path` when given.
-    pub fn new(db: Db, state_path: Option<PathBuf>) -> Self {
+    /// A new state around `db`, saved to `store` (already holding `db`, or about to through
+    /// [`App::save`]).
+    pub fn new(db: Db, store: Store) -> Self {
         Self {
-            db: Mutex::new(db),
+            state: Mutex::new(State { db, store }),
             sessions: Mutex::new(HashMap::new()),
-            fake_lockouts: Mutex::new(HashMap::new()),
+            lockouts: Mutex::new(HashMap::new()),
             clock_offset: AtomicI64::new(0),
-            state_path,
             base_url: RwLock::new("http://127.0.0.1:9229".to_string()),
+            credentials: RwLock::new(HashMap::from([(
+                crate::sigv4::DEFAULT_CREDENTIALS.0.to_string(),
+                crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
+            )])),
+            faults: crate::faults::Faults::default(),
         }
+    }
+
+    /// Adds SigV4 credentials (from the config file) to the default `test`/`test`.
+    pub fn add_credentials(&self, pairs: Vec<(String, String)>) {
+        if let Ok(mut table) = self.credentials.write() {
+            table.extend(pairs);
+        }
+    }
+
+    /// Verifies a request's SigV4 signature against the known credentials.
+    pub fn verify_signature(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> ApiResult<()> {
+        let table = self
+            .credentials
+            .read()
+            .map_err(|_| ApiError::internal("credentials unavailable"))?;
+        // Signatures carry the caller's real time, not the test clock.
+        crate::sigv4::verify(&table, method, path_and_query, headers, body, real_now())
     }
 
     /// Sets `http://host:port`, the prefix of every token's `iss`.
@@ -231,52 +249,69 @@ impl App {
 
     /// Runs a read-only operation on the database.
     pub fn read<T>(&self, f: impl FnOnce(&Db) -> ApiResult<T>) -> ApiResult<T> {
-        let db = lock(&self.db);
-        f(&db)
+        let state = lock(&self.state);
+        f(&state.db)
     }
 
-    /// Runs a mutating operation and persists the result, even when it failed: failures also
-    /// change state (attempt counters, consumed codes).
+    /// Runs a mutating operation and commits the rows it changed in one transaction, even when
+    /// it failed: failures also change state (consumed codes). When the transaction cannot
+    /// commit, the request gets InternalErrorException and the model is reloaded from the
+    /// database, so nothing it changed survives, in memory or on disk.
     pub fn write<T>(&self, f: impl FnOnce(&mut Db) -> ApiResult<T>) -> ApiResult<T> {
-        let mut db = lock(&self.db);
-        let result = f(&mut db);
-        if let Err(error) = self.persist(&db) {
-            eprintln!("cognito-kit-emulator: could not save state: {error}");
+        let mut guard = lock(&self.state);
+        let state = &mut *guard;
+        let result = f(&mut state.db);
+        if let Err(error) = state.store.commit(&mut state.db) {
+            eprintln!(
+                "cognito-kit-emulator: could not save state, the request was refused: {error}"
+            );
+            match state.store.load() {
+                Ok(db) => state.db = db,
+                Err(error) => {
+                    eprintln!("cognito-kit-emulator: could not reload state: {error}")
+                }
+            }
+            return Err(ApiError::internal(
+                "The emulator could not save the change; nothing was changed.",
+            ));
         }
         result
     }
 
-    /// Writes the state file atomically: a temporary file in the same directory (owner-only
-    /// permissions: it holds private keys and client secrets), flushed to disk, then renamed.
-    fn persist(&self, db: &Db) -> Result<(), String> {
-        let Some(path) = &self.state_path else {
-            return Ok(());
-        };
-        let json = serde_json::to_vec(db).map_err(|e| e.to_string())?;
-        let mut temporary = path.clone().into_os_string();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        write_private(&temporary, &json).map_err(|e| e.to_string())?;
-        std::fs::rename(&temporary, path).map_err(|e| e.to_string())?;
-        // Make the rename itself durable.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(dir) = std::fs::File::open(dir) {
-                let _ = dir.sync_all();
-            }
-        }
-        Ok(())
-    }
-
-    /// Saves the state now (after start-up configuration).
+    /// Saves everything marked changed (after start-up configuration).
     pub fn save(&self) -> Result<(), String> {
-        let db = lock(&self.db);
-        self.persist(&db)
+        let mut guard = lock(&self.state);
+        let state = &mut *guard;
+        state.store.commit(&mut state.db)
     }
 
-    /// Runs `f` on the (failures, locked-until) pair of a hidden unknown user.
-    pub fn with_fake_lockout<T>(&self, key: &str, f: impl FnOnce(&mut u32, &mut i64) -> T) -> T {
+    /// Rows the store wrote or deleted since start (tests, the cost of a write).
+    pub fn rows_written(&self) -> u64 {
+        lock(&self.state).store.rows_written()
+    }
+
+    /// Rows in one table of the store (tests, growth checks).
+    pub fn count_rows(&self, table: &str) -> Result<i64, String> {
+        lock(&self.state).store.count(table)
+    }
+
+    /// Cleans up what has expired: lineages, refresh tokens, codes, unconfirmed devices (in the
+    /// database, writing only the rows that change) and challenge sessions (memory). Lockout
+    /// counters stay (the escalation needs them); their table is bounded by `with_lockout`.
+    pub fn sweep(&self) -> ApiResult<()> {
         let now = self.now();
-        let mut table = lock(&self.fake_lockouts);
+        lock(&self.sessions).retain(|_, s| s.expires_at > now);
+        self.write(|db| {
+            db.sweep(now);
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on the (failures, locked-until) pair of `key` (`pool/user`, for real and for
+    /// hidden unknown users alike).
+    pub fn with_lockout<T>(&self, key: &str, f: impl FnOnce(&mut u32, &mut i64) -> T) -> T {
+        let now = self.now();
+        let mut table = lock(&self.lockouts);
         if table.len() >= SESSION_LIMIT && !table.contains_key(key) {
             // Bound memory: forget entries that are not locked right now.
             table.retain(|_, (_, until)| *until > now);

@@ -20,6 +20,30 @@ fn context(what: &str, error: ApiError) -> String {
     format!("{what}: {}", error.message)
 }
 
+/// The IAM credentials a config names for SigV4-signed (admin) calls:
+/// `"Credentials": [{ "AccessKeyId": "...", "SecretAccessKey": "..." }]`.
+pub fn credentials(config: &Value) -> Result<Vec<(String, String)>, String> {
+    let root = Params::new(config).map_err(|e| context("config", e))?;
+    let list = match root.raw("Credentials") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err("config: Credentials must be a list".to_string()),
+    };
+    let mut out = Vec::new();
+    for (index, entry) in list.iter().enumerate() {
+        let where_ = format!("config Credentials[{index}]");
+        let entry = Params::new(entry).map_err(|e| context(&where_, e))?;
+        let key = entry
+            .req_str("AccessKeyId")
+            .map_err(|e| context(&where_, e))?;
+        let secret = entry
+            .req_str("SecretAccessKey")
+            .map_err(|e| context(&where_, e))?;
+        out.push((key.to_string(), secret.to_string()));
+    }
+    Ok(out)
+}
+
 /// Adds every pool of the config that the state does not already hold. Pools already in the
 /// state win, so a restart with the same `--config` and `--state` keeps users' changes.
 pub fn apply(db: &mut Db, config: &Value, now: i64) -> Result<(), String> {

@@ -97,9 +97,22 @@ impl ApiError {
         Self::not_authorized("Invalid session for the user, session is expired.")
     }
 
-    /// The JSON body the service sends with this error.
+    /// The JSON body the service sends with this error. The message is cut at
+    /// [`MESSAGE_MAX`] characters: messages may quote request values, and an error reply must
+    /// never echo unbounded input.
     pub fn to_body(&self) -> serde_json::Value {
-        serde_json::json!({ "__type": self.code, "message": self.message })
+        serde_json::json!({ "__type": self.code, "message": truncate(&self.message, MESSAGE_MAX) })
+    }
+}
+
+/// Longest error message sent, in characters.
+pub const MESSAGE_MAX: usize = 512;
+
+/// `text` cut to `max` characters, marked with `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
 

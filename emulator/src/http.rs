@@ -1,11 +1,17 @@
 //! The HTTP surface: the JSON API at `POST /`, JWKS and OpenID configuration per pool, test hooks
-//! under `/_emulator/`, and CORS on every route (preflight included).
+//! under `/_emulator/`, and the guard in front of them all ([`guard`]): the Host header checked
+//! against the listening address (DNS rebinding), the hooks answered only to loopback origins
+//! (or none), CORS (`*` on the public API as the service answers it; the caller's loopback
+//! origin, never `*`, on the hooks), and a bounded time to send the body.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
+use axum::http::Uri;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +31,22 @@ const ALLOW_HEADERS: &str = "content-type, x-amz-target, x-amz-user-agent, autho
 const EXPOSE_HEADERS: &str = "x-amzn-requestid, x-amzn-errortype";
 const AMZ_JSON: &str = "application/x-amz-json-1.1";
 
+/// What the guard enforces.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The listening address.
+    pub bound: SocketAddr,
+    /// Extra host names accepted in the Host header (`--allow-host`).
+    pub allowed_hosts: Vec<String>,
+    /// Whether pages of any origin may use the `/_emulator/` hooks (`--allow-remote-hooks`).
+    pub hooks_any_origin: bool,
+    /// Longest time a client may take to send a request body.
+    pub body_timeout: Duration,
+}
+
 /// Builds the router around shared state.
-pub fn router(app: Arc<App>) -> Router {
+pub fn router(app: Arc<App>, policy: Policy) -> Router {
+    let policy = Arc::new(policy);
     Router::new()
         .route("/", post(api).get(index).fallback(method_not_allowed))
         .route(
@@ -45,11 +65,203 @@ pub fn router(app: Arc<App>) -> Router {
             "/_emulator/clock",
             get(clock).post(advance_clock).fallback(method_not_allowed),
         )
+        .route(
+            "/_emulator/faults",
+            get(crate::faults::get_faults)
+                .post(crate::faults::set_faults)
+                .fallback(method_not_allowed),
+        )
         .fallback(not_found)
-        .layer(middleware::from_fn(cors))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::faults::inject,
+        ))
+        .layer(middleware::from_fn(move |request, next| {
+            guard(policy.clone(), request, next)
+        }))
         .with_state(app)
 }
 
+/// Whether an `Origin` is a page served from this machine (loopback host, any port).
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = host_name(rest);
+    is_loopback_name(&host)
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The host name of `host[:port]` / `[v6]:port`, lower-cased, brackets removed.
+fn host_name(authority: &str) -> String {
+    let authority = authority.trim().to_ascii_lowercase();
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority.clone(), |(host, _)| host.to_string())
+}
+
+fn host_port(authority: &str) -> Option<u16> {
+    let authority = authority.trim();
+    let tail = match authority.rsplit_once(']') {
+        Some((_, tail)) => tail,
+        None => authority,
+    };
+    match tail.rsplit_once(':') {
+        Some((_, port)) => port.parse().ok(),
+        None => Some(80),
+    }
+}
+
+/// Whether a Host header names this server. Bound to loopback: a loopback name or the bound
+/// address, with the bound port. Bound beyond loopback: any IP literal or loopback name (port
+/// forwarding may change the port). Any other name only when allowed by `--allow-host`: a DNS
+/// name resolving to this machine is how DNS rebinding reaches a local server.
+fn host_allowed(policy: &Policy, host: &str) -> bool {
+    let name = host_name(host);
+    if policy
+        .allowed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&name))
+    {
+        return true;
+    }
+    let is_ip = name.parse::<IpAddr>().is_ok();
+    if policy.bound.ip().is_loopback() {
+        let names_us =
+            is_loopback_name(&name) || name.parse::<IpAddr>().ok() == Some(policy.bound.ip());
+        names_us && host_port(host) == Some(policy.bound.port())
+    } else {
+        is_ip || is_loopback_name(&name)
+    }
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+    let error = ApiError::new(code, message);
+    let mut response = error_response(&error, "-");
+    *response.status_mut() = status;
+    response
+}
+
+/// In front of every route: Host check, hook origins, CORS, preflight and the body deadline.
+async fn guard(policy: Arc<Policy>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if !host_allowed(&policy, &host) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "InvalidHostException",
+            "The Host header does not name this emulator's listening address (see --allow-host).",
+        );
+    }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let hook = request.uri().path().starts_with("/_emulator/");
+    let trusted_origin = origin.as_deref().is_none_or(is_loopback_origin);
+    if hook && !trusted_origin && !policy.hooks_any_origin {
+        // No CORS headers either: the page learns nothing.
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            "The emulator's hooks answer only pages served from this machine (see --allow-remote-hooks).",
+        );
+    }
+    let stamp = |headers: &mut HeaderMap| {
+        if hook {
+            add_hook_cors(headers, origin.as_deref());
+        } else {
+            add_cors(headers);
+        }
+    };
+    if request.method() == Method::OPTIONS {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        stamp(response.headers_mut());
+        return response;
+    }
+    // The whole body within a deadline: a client sending a partial body is cut off.
+    let (mut parts, body) = request.into_parts();
+    let bytes = match tokio::time::timeout(
+        policy.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            let mut response = error_response(
+                &ApiError::serialization(format!(
+                    "Request body is unreadable or larger than {MAX_BODY_BYTES} bytes"
+                )),
+                "-",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            stamp(response.headers_mut());
+            return response;
+        }
+        Err(_) => {
+            let mut response = refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeoutException",
+                "The request body did not arrive in time.",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    parts.extensions.insert(ForeignOrigin(!trusted_origin));
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let mut response = next.run(request).await;
+    stamp(response.headers_mut());
+    response
+}
+
+/// Whether the request came from a page of a non-loopback origin (set by [`guard`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ForeignOrigin(pub bool);
+
+/// The hooks' CORS: the caller's own (loopback) origin, never `*`.
+fn add_hook_cors(headers: &mut HeaderMap, origin: Option<&str>) {
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    let Some(value) = origin.and_then(|o| HeaderValue::from_str(o).ok()) else {
+        return;
+    };
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+}
+
+/// The public API's CORS, as the service answers it: any origin.
 fn add_cors(headers: &mut HeaderMap) {
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -73,19 +285,8 @@ fn add_cors(headers: &mut HeaderMap) {
     );
 }
 
-/// Answers every preflight and stamps CORS headers on every response.
-async fn cors(request: Request, next: Next) -> Response {
-    if request.method() == Method::OPTIONS {
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        add_cors(response.headers_mut());
-        return response;
-    }
-    let mut response = next.run(request).await;
-    add_cors(response.headers_mut());
-    response
-}
-
-fn json_response(
+/// A JSON reply with a request id.
+pub fn json_response(
     status: StatusCode,
     content_type: &'static str,
     body: &Value,
@@ -100,7 +301,8 @@ fn json_response(
     response
 }
 
-fn error_response(error: &ApiError, request_id: &str) -> Response {
+/// An error in the service's shape.
+pub fn error_response(error: &ApiError, request_id: &str) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = json_response(status, AMZ_JSON, &error.to_body(), request_id);
     if let Ok(value) = HeaderValue::from_str(error.code) {
@@ -109,16 +311,17 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
     response
 }
 
-fn is_sigv4_signed(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256") && v.contains("Credential="))
-}
-
 /// `POST /`: one Cognito API call.
-async fn api(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+async fn api(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    foreign: Option<axum::Extension<ForeignOrigin>>,
+    body: Body,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    // The guard has buffered the body already; this only collects it.
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -132,11 +335,20 @@ async fn api(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Res
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let signed = is_sigv4_signed(&headers);
+    let foreign_origin = foreign.is_some_and(|f| f.0 .0);
+    let path_and_query = uri
+        .path_and_query()
+        .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
     // The work (SRP math, RSA signatures, file writes) is CPU/IO bound: keep it off the reactor.
-    let outcome =
-        tokio::task::spawn_blocking(move || ops::dispatch(&app, target.as_deref(), &bytes, signed))
-            .await;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let verify = || app.verify_signature(method.as_str(), &path_and_query, &headers, &bytes);
+        let caller = ops::Caller {
+            verify_signature: &verify,
+            foreign_origin,
+        };
+        ops::dispatch(&app, target.as_deref(), &bytes, &caller)
+    })
+    .await;
     match outcome {
         Ok(Ok(value)) => json_response(StatusCode::OK, AMZ_JSON, &value, &request_id),
         Ok(Err(error)) => error_response(&error, &request_id),
@@ -218,7 +430,7 @@ async fn outbox(
         let resolved = username.and_then(|typed| pool.find_username(typed));
         let messages: Vec<Value> = pool
             .outbox
-            .iter()
+            .values()
             .rev()
             .filter(|m| match username {
                 None => true,
@@ -269,6 +481,9 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(seconds) if (0..=10 * 365 * 86_400).contains(&seconds) => {
             match app.advance_clock(seconds) {
                 Some(offset) => {
+                    // What expired at the new time is cleaned up now, as the minute timer would.
+                    let sweeper = app.clone();
+                    let _ = tokio::task::spawn_blocking(move || sweeper.sweep()).await;
                     let body = json!({ "now": app.now(), "offsetSeconds": offset });
                     json_response(StatusCode::OK, "application/json", &body, "-")
                 }

@@ -22,16 +22,22 @@ pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod faults;
+pub mod fuzzing;
 pub mod http;
 pub mod jwt;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod params;
+pub mod sigv4;
 pub mod srp;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -39,6 +45,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::model::Db;
+use crate::store::Store;
 
 /// How to start an emulator.
 #[derive(Clone, Debug)]
@@ -51,7 +58,20 @@ pub struct Options {
     pub config_path: Option<PathBuf>,
     /// The same content as a config file, given directly (for tests).
     pub config: Option<Value>,
-    /// `--state` file: loaded at start, rewritten atomically after every change.
+    /// Extra host names accepted in the Host header (`--allow-host`); loopback names and the
+    /// bound address always are.
+    pub allowed_hosts: Vec<String>,
+    /// Let pages of any origin use the `/_emulator/` hooks (`--allow-remote-hooks`).
+    pub hooks_any_origin: bool,
+    /// A connection must send a request's headers within this time, also when idle between
+    /// requests (then it is closed).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this time.
+    pub body_timeout: Duration,
+    /// Faults to inject from the start (`--faults`), see [`faults::FaultConfig`].
+    pub faults: Option<Value>,
+    /// `--state` file: a SQLite database, loaded at start; every change commits the rows it
+    /// touched (a JSON state file of the former format is imported once).
     pub state_path: Option<PathBuf>,
 }
 
@@ -63,6 +83,11 @@ impl Default for Options {
             config_path: None,
             config: None,
             state_path: None,
+            allowed_hosts: Vec::new(),
+            hooks_any_origin: false,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            faults: None,
         }
     }
 }
@@ -71,6 +96,7 @@ impl Default for Options {
 pub struct RunningServer {
     /// The bound address.
     pub addr: SocketAddr,
+    app: Arc<App>,
     base_url: String,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -80,6 +106,22 @@ impl RunningServer {
     /// `http://host:port`, the endpoint clients should use.
     pub fn url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// Rows in one table of the state database (`pools`, `clients`, `users`, `origins`,
+    /// `refresh_tokens`, `outbox`): for tests of growth and clean-up.
+    pub fn count_rows(&self, table: &str) -> Result<i64, String> {
+        self.app.count_rows(table)
+    }
+
+    /// Rows the state database wrote or deleted since start: the cost of writes, in rows.
+    pub fn rows_written(&self) -> u64 {
+        self.app.rows_written()
+    }
+
+    /// Runs the periodic clean-up now.
+    pub fn sweep(&self) -> Result<(), String> {
+        self.app.sweep().map_err(|e| e.to_string())
     }
 
     /// The `iss` of a pool's tokens.
@@ -94,27 +136,68 @@ impl RunningServer {
     }
 }
 
-fn load_db(options: &Options, now: i64) -> Result<Db, String> {
-    let mut db = match &options.state_path {
-        Some(path) if path.exists() => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read state {}: {e}", path.display()))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| format!("cannot parse state {}: {e}", path.display()))?
-        }
-        _ => Db::default(),
+type Loaded = (Db, Store, Vec<(String, String)>);
+
+fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
+    let (mut store, legacy) = Store::open(options.state_path.as_deref())?;
+    let mut db = match legacy {
+        Some(db) => db,
+        None => store.load()?,
     };
+    let mut credentials = Vec::new();
     if let Some(path) = &options.config_path {
         let bytes = std::fs::read(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| format!("cannot parse config {}: {e}", path.display()))?;
         config::apply(&mut db, &value, now)?;
+        credentials.extend(config::credentials(&value)?);
     }
     if let Some(value) = &options.config {
         config::apply(&mut db, value, now)?;
+        credentials.extend(config::credentials(value)?);
     }
-    Ok(db)
+    Ok((db, store, credentials))
+}
+
+/// Accepts connections until `signal`, each served by hyper with a deadline for request headers
+/// (which also closes connections idle between requests); then lets in-flight requests finish.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_timeout: Duration,
+    signal: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(64 * 1024);
+    tokio::pin!(signal);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut signal => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    // In-flight requests finish; idle connections close.
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    Ok(())
 }
 
 /// Loads state and config, binds the port and serves until [`RunningServer::shutdown`].
@@ -122,10 +205,20 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
     let now = app::real_now();
     let loader_options = options.clone();
     // Config pools need RSA keys, which take a while: keep that off the async reactor.
-    let db = tokio::task::spawn_blocking(move || load_db(&loader_options, now))
-        .await
-        .map_err(|e| format!("loading failed: {e}"))??;
-    let app = Arc::new(App::new(db, options.state_path.clone()));
+    let faults = options
+        .faults
+        .as_ref()
+        .map(faults::FaultConfig::parse)
+        .transpose()?;
+    let (db, store, credentials) =
+        tokio::task::spawn_blocking(move || load_db(&loader_options, now))
+            .await
+            .map_err(|e| format!("loading failed: {e}"))??;
+    let app = Arc::new(App::new(db, store));
+    app.add_credentials(credentials);
+    if let Some(faults) = faults {
+        app.faults.set(faults);
+    }
     app.save()?;
     let listener = tokio::net::TcpListener::bind((options.host.as_str(), options.port))
         .await
@@ -133,6 +226,14 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read bound address: {e}"))?;
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "cognito-kit-emulator: WARNING: listening on {addr}, beyond this machine's loopback \
+             interface. Anyone who can reach it can sign in as your test users, and anyone who \
+             knows the default credentials (test/test) can call the admin operations. Bind to \
+             127.0.0.1 unless you mean it."
+        );
+    }
     let host = if options.host.contains(':') {
         format!("[{}]", options.host)
     } else {
@@ -141,16 +242,34 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
     let base_url = format!("http://{host}:{}", addr.port());
     app.set_base_url(base_url.clone());
     let (shutdown, signal) = oneshot::channel::<()>();
-    let router = http::router(app);
+    // Expired lineages, refresh tokens, codes, sessions and unconfirmed devices are dropped once
+    // a minute (and whenever the test clock moves), so the state stays bounded over time.
+    let sweeper_app = app.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            let app = sweeper_app.clone();
+            let _ = tokio::task::spawn_blocking(move || app.sweep()).await;
+        }
+    });
+    let policy = http::Policy {
+        bound: addr,
+        allowed_hosts: options.allowed_hosts.clone(),
+        hooks_any_origin: options.hooks_any_origin,
+        body_timeout: options.body_timeout,
+    };
+    let router = http::router(app.clone(), policy);
+    let header_timeout = options.header_timeout;
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = signal.await;
-            })
-            .await
+        let served = serve(listener, router, header_timeout, signal).await;
+        sweeper.abort();
+        served
     });
     Ok(RunningServer {
         addr,
+        app,
         base_url,
         shutdown,
         task,

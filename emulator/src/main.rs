@@ -1,11 +1,12 @@
-//! `cognito-kit-emulator [--host 127.0.0.1] [--port 9229] [--config pools.json] [--state state.json]`
+//! `cognito-kit-emulator [--host 127.0.0.1] [--port 9229] [--config pools.json] [--state state.db]
+//! [--allow-host NAME]... [--allow-remote-hooks] [--faults JSON]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cognito_kit_emulator::{start, Options};
 
-const USAGE: &str = "usage: cognito-kit-emulator [--host 127.0.0.1] [--port 9229] [--config pools.json] [--state state.json]";
+const USAGE: &str = "usage: cognito-kit-emulator [--host 127.0.0.1] [--port 9229] [--config pools.json] [--state state.db] [--allow-host NAME]... [--allow-remote-hooks] [--faults '{\"errorRate\":0.1}']";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -27,6 +28,15 @@ fn parse_args() -> Result<Options, String> {
             }
             "--config" => options.config_path = Some(PathBuf::from(value()?)),
             "--state" => options.state_path = Some(PathBuf::from(value()?)),
+            "--allow-host" => options.allowed_hosts.push(value()?),
+            "--allow-remote-hooks" => options.hooks_any_origin = true,
+            "--faults" => {
+                let text = value()?;
+                options.faults = Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| format!("--faults must be JSON: {e}\n{USAGE}"))?,
+                )
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }

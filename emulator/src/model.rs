@@ -3,7 +3,8 @@
 //! Pool settings use the service's PascalCase member names so `CreateUserPool`, the `--config`
 //! file, `DescribeUserPool` and the state file all share one shape.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,129 @@ pub mod status {
     pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
     /// An administrator required a password reset.
     pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+}
+
+/// A map that remembers which keys were changed since the last commit, so the store writes only
+/// the rows an operation touched (the cost of a write stays independent of how much state there
+/// is). Reads go through `Deref`; every way to change an entry goes through a method here that
+/// marks its key, so a change cannot be forgotten by the store.
+#[derive(Clone, Debug)]
+pub struct Tracked<K: Ord + Clone, V> {
+    map: BTreeMap<K, V>,
+    dirty: BTreeSet<K>,
+}
+
+impl<K: Ord + Clone, V> Default for Tracked<K, V> {
+    fn default() -> Self {
+        Self {
+            map: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V> Deref for Tracked<K, V> {
+    type Target = BTreeMap<K, V>;
+    fn deref(&self) -> &BTreeMap<K, V> {
+        &self.map
+    }
+}
+
+impl<K: Ord + Clone, V> Tracked<K, V> {
+    /// A mutable entry; its key is marked changed when present.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
+        let value = self.map.get_mut(key)?;
+        self.dirty.insert(key.to_owned());
+        Some(value)
+    }
+
+    /// Inserts or replaces an entry.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.dirty.insert(key.clone());
+        self.map.insert(key, value)
+    }
+
+    /// Removes an entry.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
+        let removed = self.map.remove(key)?;
+        self.dirty.insert(key.to_owned());
+        Some(removed)
+    }
+
+    /// Keeps the entries `keep` accepts; only removed keys are marked.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        let dirty = &mut self.dirty;
+        self.map.retain(|key, value| {
+            let kept = keep(key, value);
+            if !kept {
+                dirty.insert(key.clone());
+            }
+            kept
+        });
+    }
+
+    /// Runs `change` on every entry; only entries for which it returns true are marked (so a
+    /// scan that changes a few entries writes a few rows).
+    pub fn update_each(&mut self, mut change: impl FnMut(&K, &mut V) -> bool) {
+        for (key, value) in self.map.iter_mut() {
+            if change(key, value) {
+                self.dirty.insert(key.clone());
+            }
+        }
+    }
+
+    /// A mutable entry WITHOUT marking it: only for the store, which collects the changes of
+    /// the entry's own children.
+    pub fn peek_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    /// The keys changed since the last call, clearing the record.
+    pub fn take_dirty(&mut self) -> BTreeSet<K> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Whether anything changed since the last [`Tracked::take_dirty`].
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    /// Marks every entry changed (a pool inserted whole must write all its rows).
+    pub fn mark_all(&mut self) {
+        self.dirty = self.map.keys().cloned().collect();
+    }
+
+    /// Wraps loaded entries, none of them changed.
+    pub fn from_clean(map: BTreeMap<K, V>) -> Self {
+        Self {
+            map,
+            dirty: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone + Serialize, V: Serialize> Serialize for Tracked<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.map.serialize(serializer)
+    }
+}
+
+impl<'de, K: Ord + Clone + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de>
+    for Tracked<K, V>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::deserialize(deserializer)?;
+        let dirty = map.keys().cloned().collect();
+        Ok(Self { map, dirty })
+    }
 }
 
 /// `Policies.PasswordPolicy`.
@@ -418,6 +542,9 @@ impl Device {
     }
 }
 
+/// The longest RefreshTokenRotation grace period the service allows, in seconds.
+pub const MAX_ROTATION_GRACE: i64 = 60;
+
 /// A user of a pool.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -463,12 +590,6 @@ pub struct User {
     /// (`UserAttributeUpdateSettings`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending_attributes: BTreeMap<String, String>,
-    /// Consecutive failed password attempts.
-    #[serde(default)]
-    pub failed_sign_ins: u32,
-    /// Epoch seconds until which password attempts are refused.
-    #[serde(default)]
-    pub locked_until: i64,
 }
 
 impl User {
@@ -497,6 +618,34 @@ impl User {
             }
         }
         list
+    }
+
+    /// Drops expired codes and stale unconfirmed devices; true when something changed.
+    pub fn sweep(&mut self, now: i64) -> bool {
+        let before = (self.codes.len(), self.devices.len());
+        self.codes.retain(|_, code| code.expires_at > now);
+        self.devices.retain(|_, device| {
+            device.is_confirmed() || now.saturating_sub(device.created) < UNCONFIRMED_DEVICE_TTL
+        });
+        before != (self.codes.len(), self.devices.len())
+    }
+
+    /// Adds a device handed out at sign-in, first making room: stale unconfirmed devices go, and
+    /// at most [`UNCONFIRMED_DEVICE_LIMIT`] unconfirmed ones stay (the oldest leave first).
+    pub fn add_unconfirmed_device(&mut self, device: Device, now: i64) {
+        self.sweep(now);
+        let mut unconfirmed: Vec<(i64, String)> = self
+            .devices
+            .values()
+            .filter(|d| !d.is_confirmed())
+            .map(|d| (d.created, d.device_key.clone()))
+            .collect();
+        unconfirmed.sort();
+        let excess = (unconfirmed.len() + 1).saturating_sub(UNCONFIRMED_DEVICE_LIMIT);
+        for (_, key) in unconfirmed.into_iter().take(excess) {
+            self.devices.remove(&key);
+        }
+        self.devices.insert(device.device_key.clone(), device);
     }
 
     /// `UserMFASettingList` entries.
@@ -578,18 +727,18 @@ pub struct Pool {
     /// RS256 signing key, persisted so tokens survive restarts.
     pub signing_key: StoredKey,
     /// App clients by id.
-    pub clients: BTreeMap<String, AppClient>,
+    pub clients: Tracked<String, AppClient>,
     /// Users by internal username.
-    pub users: BTreeMap<String, User>,
+    pub users: Tracked<String, User>,
     /// Sign-in lineages by origin_jti.
     #[serde(default)]
-    pub origins: BTreeMap<String, Origin>,
+    pub origins: Tracked<String, Origin>,
     /// Refresh tokens by SHA-256 hex.
     #[serde(default)]
-    pub refresh_tokens: BTreeMap<String, RefreshRecord>,
-    /// Messages "sent", oldest first.
-    #[serde(default)]
-    pub outbox: Vec<OutboxMessage>,
+    pub refresh_tokens: Tracked<String, RefreshRecord>,
+    /// Messages "sent" by sequence number, oldest first.
+    #[serde(default, deserialize_with = "outbox_from_list_or_map")]
+    pub outbox: Tracked<u64, OutboxMessage>,
     /// Hex key deriving the stable fake SALT / USER_ID_FOR_SRP of unknown users when a client
     /// hides user existence (so repeated attempts look like a real user's).
     #[serde(default = "random_secret_hex")]
@@ -598,12 +747,77 @@ pub struct Pool {
     loaded_key: OnceLock<Arc<PoolKey>>,
 }
 
+/// The outbox of a state file of the former JSON format (a list) or of this one (a map).
+fn outbox_from_list_or_map<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Tracked<u64, OutboxMessage>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        List(Vec<OutboxMessage>),
+        Map(BTreeMap<u64, OutboxMessage>),
+    }
+    let mut outbox = Tracked::default();
+    match Shape::deserialize(deserializer)? {
+        Shape::List(list) => {
+            for (seq, message) in (1u64..).zip(list) {
+                outbox.insert(seq, message);
+            }
+        }
+        Shape::Map(map) => {
+            for (seq, message) in map {
+                outbox.insert(seq, message);
+            }
+        }
+    }
+    Ok(outbox)
+}
+
 fn random_secret_hex() -> String {
     crate::crypto::hex(&crate::crypto::random_bytes(32))
 }
 
 /// Outbox entries kept per pool; older ones are dropped.
-const OUTBOX_LIMIT: usize = 1000;
+pub const OUTBOX_LIMIT: usize = 1000;
+/// Outbox entries kept per recipient: an unauthenticated caller repeating ResendConfirmationCode
+/// must not be able to fill the pool's outbox (or the database) through one user.
+pub const OUTBOX_PER_USER: usize = 10;
+/// Devices handed out in NewDeviceMetadata but never confirmed are kept this long, so a client
+/// that signs in without ConfirmDevice does not add a kept device every time.
+pub const UNCONFIRMED_DEVICE_TTL: i64 = 3600;
+/// Most unconfirmed devices a user holds at once; the oldest goes first.
+pub const UNCONFIRMED_DEVICE_LIMIT: usize = 5;
+
+/// The pool's own row in the store: everything but its clients, users, lineages, refresh tokens
+/// and outbox, which have rows of their own.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolHeaderRef<'a> {
+    /// See [`Pool::id`].
+    pub id: &'a str,
+    /// See [`Pool::created`].
+    pub created: f64,
+    /// See [`Pool::last_modified`].
+    pub last_modified: f64,
+    /// See [`Pool::settings`].
+    pub settings: &'a PoolSettings,
+    /// See [`Pool::signing_key`].
+    pub signing_key: &'a StoredKey,
+    /// See [`Pool::existence_secret`].
+    pub existence_secret: &'a str,
+}
+
+/// [`PoolHeaderRef`] as read back.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolHeader {
+    id: String,
+    created: f64,
+    last_modified: f64,
+    settings: PoolSettings,
+    signing_key: StoredKey,
+    existence_secret: String,
+}
 
 impl Pool {
     /// A new pool with a fresh signing key.
@@ -615,16 +829,55 @@ impl Pool {
             last_modified: now as f64,
             settings,
             signing_key: stored,
-            clients: BTreeMap::new(),
-            users: BTreeMap::new(),
-            origins: BTreeMap::new(),
-            refresh_tokens: BTreeMap::new(),
-            outbox: Vec::new(),
+            clients: Tracked::default(),
+            users: Tracked::default(),
+            origins: Tracked::default(),
+            refresh_tokens: Tracked::default(),
+            outbox: Tracked::default(),
             existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
         };
         let _ = pool.loaded_key.set(Arc::new(key));
         Ok(pool)
+    }
+
+    /// The row of the pool itself in the store.
+    pub fn header(&self) -> PoolHeaderRef<'_> {
+        PoolHeaderRef {
+            id: &self.id,
+            created: self.created,
+            last_modified: self.last_modified,
+            settings: &self.settings,
+            signing_key: &self.signing_key,
+            existence_secret: &self.existence_secret,
+        }
+    }
+
+    /// A pool rebuilt from its stored row; the child rows are added by the store.
+    pub fn from_header(header: PoolHeader) -> Self {
+        Self {
+            id: header.id,
+            created: header.created,
+            last_modified: header.last_modified,
+            settings: header.settings,
+            signing_key: header.signing_key,
+            clients: Tracked::default(),
+            users: Tracked::default(),
+            origins: Tracked::default(),
+            refresh_tokens: Tracked::default(),
+            outbox: Tracked::default(),
+            existence_secret: header.existence_secret,
+            loaded_key: OnceLock::new(),
+        }
+    }
+
+    /// Marks every row of the pool changed (a new pool is written whole).
+    pub fn mark_all(&mut self) {
+        self.clients.mark_all();
+        self.users.mark_all();
+        self.origins.mark_all();
+        self.refresh_tokens.mark_all();
+        self.outbox.mark_all();
     }
 
     /// The SRP "pool name": the part of the id after `_`.
@@ -639,6 +892,15 @@ impl Pool {
         self.id
             .split_once('_')
             .map_or("us-east-1", |(region, _)| region)
+    }
+
+    /// Whether any child row changed since the store last committed.
+    pub fn is_dirty(&self) -> bool {
+        self.clients.is_dirty()
+            || self.users.is_dirty()
+            || self.origins.is_dirty()
+            || self.refresh_tokens.is_dirty()
+            || self.outbox.is_dirty()
     }
 
     /// The signing key, parsed once.
@@ -712,12 +974,43 @@ impl Pool {
     }
 
     /// Records a message the service would have delivered.
+    /// Bounded twice: per recipient ([`OUTBOX_PER_USER`]) and per pool ([`OUTBOX_LIMIT`]); the
+    /// oldest messages go first. Destinations are bounded by the attribute limits.
     pub fn send(&mut self, message: OutboxMessage) {
-        self.outbox.push(message);
-        if self.outbox.len() > OUTBOX_LIMIT {
-            let excess = self.outbox.len() - OUTBOX_LIMIT;
-            self.outbox.drain(..excess);
+        let mine: Vec<u64> = self
+            .outbox
+            .iter()
+            .filter(|(_, m)| m.username == message.username)
+            .map(|(seq, _)| *seq)
+            .collect();
+        for seq in mine
+            .iter()
+            .take((mine.len() + 1).saturating_sub(OUTBOX_PER_USER))
+        {
+            self.outbox.remove(seq);
         }
+        let next = self.outbox.keys().next_back().map_or(1, |last| last + 1);
+        self.outbox.insert(next, message);
+        while self.outbox.len() > OUTBOX_LIMIT {
+            let Some(oldest) = self.outbox.keys().next().copied() else {
+                break;
+            };
+            self.outbox.remove(&oldest);
+        }
+    }
+
+    /// Drops what has expired by `now`: lineages and refresh tokens past their expiry (or past
+    /// the longest rotation grace), codes past theirs, and devices handed out but never
+    /// confirmed. Only the rows that change are written.
+    pub fn sweep(&mut self, now: i64) {
+        self.refresh_tokens.retain(|_, record| {
+            record.expires_at > now
+                && record
+                    .superseded_at
+                    .is_none_or(|at| now <= at.saturating_add(MAX_ROTATION_GRACE))
+        });
+        self.origins.retain(|_, origin| origin.expires_at > now);
+        self.users.update_each(|_, user| user.sweep(now));
     }
 
     /// Whether SMS MFA can be used in this pool.
@@ -775,7 +1068,12 @@ fn attribute_value_eq(attribute: &str, stored: &str, typed: &str) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct Db {
     /// Pools by id.
-    pub pools: BTreeMap<String, Pool>,
+    pub pools: Tracked<String, Pool>,
+    /// A write of the size of a code delivery is due although nothing changed: an answer that
+    /// pretends a code went out to a user who does not exist (PreventUserExistenceErrors) must
+    /// take as long as a real delivery, which commits a transaction.
+    #[serde(skip)]
+    pub decoy: bool,
 }
 
 impl Db {
@@ -792,6 +1090,19 @@ impl Db {
         self.pools
             .get(pool_id)
             .ok_or_else(|| pool_not_found(pool_id))
+    }
+
+    /// Asks the store for a decoy write (see [`Db::decoy`]).
+    pub fn decoy_write(&mut self) {
+        self.decoy = true;
+    }
+
+    /// Runs [`Pool::sweep`] on every pool.
+    pub fn sweep(&mut self, now: i64) {
+        self.pools.update_each(|_, pool| {
+            pool.sweep(now);
+            pool.is_dirty()
+        });
     }
 
     /// A mutable pool by id.

@@ -130,24 +130,36 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let secret_hash = params.opt_str("SecretHash")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
+    let hide = client.hides_user_existence();
     app.write(|db| {
-        let pool = db.pool_mut(&pool_id)?;
-        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
-            return Err(if client.hides_user_existence() {
-                ApiError::code_mismatch()
-            } else {
-                unknown_user_for_client()
-            });
+        let pool = db.pool(&pool_id)?;
+        let found = public_user(pool, &client, typed, secret_hash)?;
+        let Some(username) = found.filter(|name| {
+            // With existence hidden, a user past confirmation answers like an unknown one.
+            !hide
+                || pool
+                    .user(name)
+                    .is_ok_and(|u| u.status == status::UNCONFIRMED)
+        }) else {
+            if !hide {
+                return Err(unknown_user_for_client());
+            }
+            // The same in-memory bookkeeping as for a real user with a wrong code.
+            let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
+            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
         };
-        let channel = sign_up_channel(pool, &username);
-        let user = pool.user_mut(&username)?;
+        let user = pool.user(&username)?;
         if user.status != status::UNCONFIRMED {
             return Err(ApiError::not_authorized(format!(
                 "User cannot be confirmed. Current status is {}",
                 user.status
             )));
         }
-        common::check_code(user, "signup", code, now)?;
+        let key = format!("{pool_id}/{username}/signup");
+        common::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
+        let channel = sign_up_channel(pool, &username);
+        let user = db.pool_mut(&pool_id)?.user_mut(&username)?;
+        user.codes.remove("signup");
         user.status = status::CONFIRMED.to_string();
         if let Some(channel) = channel {
             user.attributes
@@ -168,9 +180,21 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
     let (pool_id, client) = client_of(app, client_id)?;
     app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
-        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
-            if client.hides_user_existence() {
-                // Pretend a code went out, as for a real unconfirmed user.
+        let hide = client.hides_user_existence();
+        let found = public_user(pool, &client, typed, secret_hash)?;
+        let Some(username) = found.clone().filter(|name| {
+            // With existence hidden, a confirmed user answers like an unknown one.
+            !hide
+                || pool
+                    .user(name)
+                    .is_ok_and(|u| u.status == status::UNCONFIRMED)
+        }) else {
+            if hide {
+                // Pretend a code went out, as for a real unconfirmed user, with a write of the
+                // same size so the time taken does not tell either.
+                let name = found.unwrap_or_else(|| typed.to_lowercase());
+                common::reset_code_attempts(app, &format!("{pool_id}/{name}/signup"));
+                db.decoy_write();
                 return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
             }
             return Err(unknown_user_for_client());
@@ -204,15 +228,39 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
     let (pool_id, client) = client_of(app, client_id)?;
     app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
-        let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
-            if client.hides_user_existence() {
-                // Pretend a code went out, as the service does.
-                return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
+        let hide = client.hides_user_existence();
+        let admin_only = pool
+            .settings
+            .account_recovery_setting
+            .as_ref()
+            .and_then(|s| s.recovery_mechanisms.iter().min_by_key(|m| m.priority))
+            .is_some_and(|m| m.name == "admin_only");
+        if admin_only && hide {
+            // A pool-wide answer: the same for every user name, known or not.
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
+        let found = public_user(pool, &client, typed, secret_hash)?;
+        // With existence hidden, a user who cannot get a code answers like an unknown one
+        // (a pretend delivery after a write of the same size), so neither the answer nor the
+        // time taken tells whether the user exists.
+        let fake = |db: &mut crate::model::Db, name: &str| {
+            common::reset_code_attempts(app, &format!("{pool_id}/{name}/forgot"));
+            db.decoy_write();
+            Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }))
+        };
+        let Some(username) = found else {
+            if hide {
+                return fake(db, &typed.to_lowercase());
             }
             return Err(unknown_user_for_client());
         };
         let user = pool.user(&username)?;
         if user.status == status::FORCE_CHANGE_PASSWORD {
+            if hide {
+                return fake(db, &username);
+            }
             return Err(ApiError::not_authorized(
                 "User password cannot be reset in the current state.",
             ));
@@ -252,11 +300,14 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
                 _ => {}
             }
         }
-        let channel = channel.ok_or_else(|| {
-            ApiError::invalid_parameter(
+        let Some(channel) = channel else {
+            if hide {
+                return fake(db, &username);
+            }
+            return Err(ApiError::invalid_parameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
-            )
-        })?;
+            ));
+        };
         let details = common::send_code(
             pool,
             &username,
@@ -280,17 +331,24 @@ pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
     let secret_hash = params.opt_str("SecretHash")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
+    let hide = client.hides_user_existence();
     app.write(|db| {
-        let pool = db.pool_mut(&pool_id)?;
+        let pool = db.pool(&pool_id)?;
         let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
-            return Err(if client.hides_user_existence() {
-                ApiError::code_mismatch()
-            } else {
-                unknown_user_for_client()
-            });
+            if !hide {
+                return Err(unknown_user_for_client());
+            }
+            common::check_password(&pool.password_policy(), password)?;
+            // The same in-memory bookkeeping as a real user's wrong code.
+            let key = format!("{pool_id}/{}/forgot", typed.to_lowercase());
+            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
         };
         common::check_password(&pool.password_policy(), password)?;
-        common::check_code(pool.user_mut(&username)?, "forgot", code, now)?;
+        let user = pool.user(&username)?;
+        let key = format!("{pool_id}/{username}/forgot");
+        common::code_attempt(app, &key, user.codes.get("forgot"), code, now, hide)?;
+        let pool = db.pool_mut(&pool_id)?;
+        pool.user_mut(&username)?.codes.remove("forgot");
         set_password(pool, &username, password, now)?;
         let user = pool.user_mut(&username)?;
         if user.status == status::RESET_REQUIRED {
@@ -400,8 +458,12 @@ pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
             // The new value must still be free when it finally replaces the old one.
             super::admin::check_alias_free(pool, &caller.username, attribute, value)?;
         }
+        let purpose = format!("verify:{attribute}");
+        let key = format!("{}/{}/{purpose}", caller.pool_id, caller.username);
+        let stored = pool.user(&caller.username)?.codes.get(&purpose);
+        common::code_attempt(app, &key, stored, code, now, false)?;
         let user = pool.user_mut(&caller.username)?;
-        common::check_code(user, &format!("verify:{attribute}"), code, now)?;
+        user.codes.remove(&purpose);
         if let Some(value) = pending {
             user.pending_attributes.remove(attribute);
             user.attributes.insert(attribute.to_string(), value);
@@ -467,7 +529,7 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool(&caller.pool_id)?;
         let user = pool.user(&caller.username)?;
-        common::check_lockout(user, now)?;
+        common::check_lockout(app, &caller.pool_id, &caller.username, now)?;
         common::check_password(&pool.password_policy(), proposed)?;
         let record = user.password.clone();
         Ok((
@@ -486,14 +548,13 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
         &salt_hex,
         &verifier_hex,
     );
+    common::password_attempt(app, &caller.pool_id, &caller.username, matches, now)?;
     app.write(|db| {
         // The token may have been revoked (or the user disabled) meanwhile.
         common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
-        let user = pool.user_mut(&caller.username)?;
-        common::check_lockout(user, now)?;
-        if !matches || user.password.verifier_hex != verifier_hex {
-            common::record_failed_password(user, now);
+        if pool.user(&caller.username)?.password.verifier_hex != verifier_hex {
+            // The password changed while the old one was checked outside the lock.
             return Err(ApiError::bad_credentials());
         }
         set_password(pool, &caller.username, proposed, now)?;

@@ -765,8 +765,6 @@ pub fn insert_new_user(
         preferred_mfa: None,
         devices: BTreeMap::new(),
         pending_attributes: BTreeMap::new(),
-        failed_sign_ins: 0,
-        locked_until: 0,
     };
     pool.users.insert(username.clone(), user);
     Ok(username)
@@ -789,7 +787,6 @@ pub fn set_password(pool: &mut Pool, username: &str, password: &str, now: i64) -
         set_at: now,
     };
     user.last_modified = now;
-    common::record_good_password(user);
     Ok(())
 }
 
@@ -940,11 +937,11 @@ pub fn admin_get_user(app: &App, body: &Value) -> ApiResult<Value> {
 
 /// Revokes every sign-in lineage of a user (GlobalSignOut, AdminUserGlobalSignOut, deletion).
 pub fn revoke_all(pool: &mut Pool, username: &str) {
-    for origin in pool.origins.values_mut() {
-        if origin.username == username {
-            origin.revoked = true;
-        }
-    }
+    pool.origins.update_each(|_, origin| {
+        let revoke = origin.username == username && !origin.revoked;
+        origin.revoked |= revoke;
+        revoke
+    });
 }
 
 /// AdminDeleteUser.

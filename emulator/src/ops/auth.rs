@@ -259,22 +259,13 @@ fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) ->
         &user.password.salt_hex,
         &user.password.verifier_hex,
     );
-    let ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
+    let mut ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
     let now = app.now();
-    app.write(|db| {
-        let pool = db.pool_mut(&begin.pool_id)?;
-        let user = pool.user_mut(&ctx.username)?;
-        common::check_lockout(user, now)?;
-        // The password may have changed while the verifier was computed outside the lock.
-        if !matches || user.password.verifier_hex != ctx.password_stamp {
-            common::record_failed_password(user, now);
-            return Err(ApiError::bad_credentials());
-        }
-        common::record_good_password(user);
-        let mut ctx = ctx;
-        ctx.password_verified = true;
-        next_step(app, db, ctx, now)
-    })
+    // A wrong password writes nothing (see `password_attempt`); a password set since the
+    // verifier was read is caught by `next_step`'s stamp check.
+    common::password_attempt(app, &begin.pool_id, &ctx.username, matches, now)?;
+    ctx.password_verified = true;
+    app.write(|db| next_step(app, db, ctx, now))
 }
 
 /// CUSTOM_AUTH without SRP: the first built-in custom challenge.
@@ -611,13 +602,6 @@ fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> Stri
     token
 }
 
-/// Drops expired lineages and refresh tokens so the state does not grow forever.
-fn prune(pool: &mut Pool, now: i64) {
-    pool.refresh_tokens
-        .retain(|_, record| record.expires_at > now);
-    pool.origins.retain(|_, origin| origin.expires_at > now);
-}
-
 /// Issues tokens at the end of a sign-in, with NewDeviceMetadata when devices are tracked.
 fn sign_in_success(
     app: &App,
@@ -626,7 +610,8 @@ fn sign_in_success(
     ctx: &SignInContext,
     now: i64,
 ) -> ApiResult<Value> {
-    prune(pool, now);
+    // Expired lineages and refresh tokens are dropped by the periodic sweep (`App::sweep`), not
+    // here: a scan of every token per sign-in would make a sign-in's cost grow with the pool.
     let region = pool.region().to_string();
     let tracks_devices = pool.settings.device_configuration.is_some();
     let user = pool.user_mut(&ctx.username)?;
@@ -643,8 +628,7 @@ fn sign_in_success(
         None if tracks_devices => {
             let device_key = format!("{region}_{}", uuid::Uuid::new_v4());
             let group_key = format!("-{}", crypto::random_string(crypto::MIXED_ALNUM, 9));
-            user.devices.insert(
-                device_key.clone(),
+            user.add_unconfirmed_device(
                 Device {
                     device_key: device_key.clone(),
                     device_group_key: group_key.clone(),
@@ -656,6 +640,7 @@ fn sign_in_success(
                     last_modified: now,
                     last_authenticated: now,
                 },
+                now,
             );
             new_device = Some((device_key.clone(), group_key));
             Some(device_key)
@@ -946,11 +931,7 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                     now,
                 ));
             }
-            let locked = app.read(|db| {
-                let user = db.pool(&ctx.pool_id)?.user(&ctx.username)?;
-                Ok(common::check_lockout(user, now))
-            })?;
-            locked?;
+            common::check_lockout(app, &ctx.pool_id, &ctx.username, now)?;
             let valid = proof_is_valid(
                 &responses,
                 &ephemeral,
@@ -963,21 +944,12 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             if let Some(device_key) = responses.get("DEVICE_KEY") {
                 ctx.device_key = Some(device_key.clone());
             }
-            app.write(|db| {
-                let user = db.pool_mut(&ctx.pool_id)?.user_mut(&ctx.username)?;
-                // Checked again under the write lock: concurrent guesses cannot pass a lockout
-                // that started meanwhile.
-                common::check_lockout(user, now)?;
-                // The proof was made against the verifier captured at InitiateAuth; a password
-                // set or reset since then invalidates it.
-                if !valid || user.password.verifier_hex != ctx.password_stamp {
-                    common::record_failed_password(user, now);
-                    return Err(ApiError::bad_credentials());
-                }
-                common::record_good_password(user);
-                ctx.password_verified = true;
-                next_step(app, db, ctx, now)
-            })
+            // Counted in memory, as for unknown users: a wrong proof writes nothing. The proof
+            // was made against the verifier captured at InitiateAuth; `next_step` refuses it
+            // when the password was set or reset since.
+            common::password_attempt(app, &ctx.pool_id, &ctx.username, valid, now)?;
+            ctx.password_verified = true;
+            app.write(|db| next_step(app, db, ctx, now))
         }
         Step::DeviceSrpAuth => device_srp_auth(app, ctx, &responses),
         Step::DevicePasswordVerifier {

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
-use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool};
 use crate::srp;
 
 /// Wrong guesses a code survives before it is discarded.
@@ -213,45 +213,104 @@ pub fn send_code(
     }))
 }
 
-/// Checks and consumes a code. Wrong guesses count; after a few the code is gone.
-pub fn check_code(user: &mut User, purpose: &str, code: &str, now: i64) -> ApiResult<()> {
-    let Some(pending) = user.codes.get_mut(purpose) else {
-        return Err(ApiError::expired_code());
+/// Checks a code typed for `purpose` against the user's pending one, WITHOUT consuming it (the
+/// caller removes it on success, under the write lock). Wrong guesses are counted in memory, for
+/// real users and for unknown users hidden by PreventUserExistenceErrors alike, so a wrong code
+/// writes nothing either way; after [`CODE_ATTEMPTS`] the code is dead until a new one is sent.
+/// When `hide` (PreventUserExistenceErrors ENABLED) a missing or expired code answers like a
+/// wrong one, the answer an unknown user gets.
+pub fn code_attempt(
+    app: &App,
+    key: &str,
+    pending: Option<&PendingCode>,
+    code: &str,
+    now: i64,
+    hide: bool,
+) -> ApiResult<()> {
+    let live = pending.filter(|p| p.expires_at > now);
+    // A new code starts a new count (the key lives in memory only).
+    let counter = match live {
+        Some(p) => format!("code/{key}/{}/{}", p.expires_at, p.code),
+        None => format!("code/{key}/none"),
     };
-    if pending.expires_at <= now {
-        user.codes.remove(purpose);
-        return Err(ApiError::expired_code());
-    }
-    if crypto::ct_eq(pending.code.as_bytes(), code.trim().as_bytes()) {
-        user.codes.remove(purpose);
-        return Ok(());
-    }
-    pending.failed_attempts += 1;
-    if pending.failed_attempts >= CODE_ATTEMPTS {
-        user.codes.remove(purpose);
-        return Err(ApiError::new(
+    let limit = || {
+        ApiError::new(
             "LimitExceededException",
             "Attempt limit exceeded, please try after some time.",
-        ));
-    }
-    Err(ApiError::code_mismatch())
+        )
+    };
+    app.with_lockout(&counter, |failures, _| {
+        if *failures >= CODE_ATTEMPTS {
+            // The code died with the last wrong guess.
+            return Err(if hide {
+                ApiError::code_mismatch()
+            } else {
+                ApiError::expired_code()
+            });
+        }
+        match live {
+            Some(p) if crypto::ct_eq(p.code.as_bytes(), code.trim().as_bytes()) => {
+                *failures = 0;
+                Ok(())
+            }
+            None if !hide => Err(ApiError::expired_code()),
+            _ => {
+                *failures += 1;
+                if *failures >= CODE_ATTEMPTS {
+                    Err(limit())
+                } else {
+                    Err(ApiError::code_mismatch())
+                }
+            }
+        }
+    })
 }
 
-/// Refuses password attempts during a lockout.
-pub fn check_lockout(user: &User, now: i64) -> ApiResult<()> {
-    if user.locked_until > now {
-        return Err(ApiError::not_authorized("Password attempts exceeded"));
-    }
-    Ok(())
+/// Starts a new count of wrong codes for `key` when a pretend code "went out" (see
+/// [`code_attempt`]), as a real delivery does with its new code.
+pub fn reset_code_attempts(app: &App, key: &str) {
+    app.with_lockout(&format!("code/{key}/none"), |failures, _| *failures = 0);
 }
 
-/// Records a wrong password; from the threshold on, each failure locks for a doubling time.
-pub fn record_failed_password(user: &mut User, now: i64) {
-    record_failure(&mut user.failed_sign_ins, &mut user.locked_until, now);
+/// Counts one password attempt of `username` (a real user, or the stand-in of an unknown one
+/// hidden by PreventUserExistenceErrors): refused during a lockout; a wrong password counts
+/// towards the next lockout; a right one clears the count. The counters live in memory for both
+/// kinds of users, so a wrong password costs the same whether the user exists or not.
+pub fn password_attempt(
+    app: &App,
+    pool_id: &str,
+    username: &str,
+    matches: bool,
+    now: i64,
+) -> ApiResult<()> {
+    app.with_lockout(&format!("{pool_id}/{username}"), |failures, until| {
+        if *until > now {
+            return Err(ApiError::not_authorized("Password attempts exceeded"));
+        }
+        if matches {
+            *failures = 0;
+            *until = 0;
+            Ok(())
+        } else {
+            record_failure(failures, until, now);
+            Err(ApiError::bad_credentials())
+        }
+    })
 }
 
-/// One more failure on a (failures, locked-until) pair; shared with the fake users of clients
-/// that hide user existence, so they lock out like real ones.
+/// Refuses password attempts during a lockout, without counting one.
+pub fn check_lockout(app: &App, pool_id: &str, username: &str, now: i64) -> ApiResult<()> {
+    app.with_lockout(&format!("{pool_id}/{username}"), |_, until| {
+        if *until > now {
+            Err(ApiError::not_authorized("Password attempts exceeded"))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// One more failure on a (failures, locked-until) pair; from the threshold on, each failure
+/// locks for a doubling time.
 pub fn record_failure(failures: &mut u32, locked_until: &mut i64, now: i64) {
     *failures = failures.saturating_add(1);
     if *failures >= LOCKOUT_THRESHOLD {
@@ -260,28 +319,13 @@ pub fn record_failure(failures: &mut u32, locked_until: &mut i64, now: i64) {
     }
 }
 
-/// Lockout bookkeeping for unknown users hidden by PreventUserExistenceErrors: checks the lockout
-/// and, when not locked, records one more wrong password. The answer is what a real user with a
-/// wrong password would get.
+/// A wrong password of an unknown user hidden by PreventUserExistenceErrors: the answer (and the
+/// lockout bookkeeping) a real user with a wrong password gets.
 pub fn fake_user_failure(app: &App, pool_id: &str, user_id: &str, now: i64) -> ApiError {
-    let locked = app.with_fake_lockout(&format!("{pool_id}/{user_id}"), |failures, until| {
-        if *until > now {
-            return true;
-        }
-        record_failure(failures, until, now);
-        false
-    });
-    if locked {
-        ApiError::not_authorized("Password attempts exceeded")
-    } else {
-        ApiError::bad_credentials()
+    match password_attempt(app, pool_id, user_id, false, now) {
+        Err(error) => error,
+        Ok(()) => ApiError::bad_credentials(),
     }
-}
-
-/// Clears the failure counter after a correct password.
-pub fn record_good_password(user: &mut User) {
-    user.failed_sign_ins = 0;
-    user.locked_until = 0;
 }
 
 /// The caller identified by an access token: (pool id, internal username).

@@ -149,8 +149,16 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
     ("UpdateDeviceStatus", PUBLIC, devices::update_device_status),
 ];
 
-/// Runs one API call. `signed` tells whether the request carried a SigV4 `Authorization` header.
-pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> ApiResult<Value> {
+/// What the HTTP layer learned about the caller of one API call.
+pub struct Caller<'a> {
+    /// Checks the request's SigV4 signature; run only for IAM-authenticated operations.
+    pub verify_signature: &'a dyn Fn() -> ApiResult<()>,
+    /// The request came from a web page of a non-loopback origin.
+    pub foreign_origin: bool,
+}
+
+/// Runs one API call.
+pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], caller: &Caller) -> ApiResult<Value> {
     let operation = target
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
         .ok_or_else(|| ApiError::new("UnknownOperationException", "Unknown operation"))?;
@@ -163,11 +171,16 @@ pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> A
             format!("Unknown operation {operation}"),
         )
     })?;
-    if *needs_signature && !signed {
-        return Err(ApiError::new(
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        ));
+    if *needs_signature {
+        // The emulator's admin credentials are public knowledge (test/test): a page of another
+        // site must not be able to use them against a developer's emulator.
+        if caller.foreign_origin {
+            return Err(ApiError::new(
+                "AccessDeniedException",
+                "IAM-authenticated operations are not accepted from web pages of other origins.",
+            ));
+        }
+        (caller.verify_signature)()?;
     }
     let request: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
@@ -175,6 +188,7 @@ pub fn dispatch(app: &App, target: Option<&str>, body: &[u8], signed: bool) -> A
         serde_json::from_slice(body)
             .map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}")))?
     };
+    crate::limits::check(&request)?;
     handler(app, &request)
 }
 

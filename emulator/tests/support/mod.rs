@@ -111,18 +111,89 @@ pub async fn call_raw(
         ("Content-Type", "application/x-amz-json-1.1"),
         ("X-Amz-Target", target.as_str()),
     ];
-    let auth = "AWS4-HMAC-SHA256 Credential=AKIDEMULATOR/20261122/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00";
+    let body = body.to_string();
+    let amz_date = amz_date(now());
+    let host = server.addr.to_string();
+    let auth = sigv4_authorization(
+        "test",
+        "test",
+        &amz_date,
+        &[
+            ("content-type", "application/x-amz-json-1.1"),
+            ("host", &host),
+            ("x-amz-date", &amz_date),
+            ("x-amz-target", &target),
+        ],
+        body.as_bytes(),
+    );
     if signed {
-        headers.push(("Authorization", auth));
+        headers.push(("X-Amz-Date", amz_date.as_str()));
+        headers.push(("Authorization", auth.as_str()));
     }
-    request(
-        server.addr,
-        "POST",
-        "/",
-        &headers,
-        body.to_string().as_bytes(),
+    request(server.addr, "POST", "/", &headers, body.as_bytes()).await
+}
+
+/// `yyyymmddThhmmssZ` of a Unix time.
+pub fn amz_date(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
     )
-    .await
+}
+
+/// An AWS SigV4 `Authorization` header for `POST /` of cognito-idp in us-east-1, signing the
+/// given (lower-case, sorted) headers — written from the AWS documentation, independently of
+/// the emulator's verifier.
+pub fn sigv4_authorization(
+    key_id: &str,
+    secret: &str,
+    amz_date: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> String {
+    let date = &amz_date[..8];
+    let scope = format!("{date}/us-east-1/cognito-idp/aws4_request");
+    let signed: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+    let mut canonical = String::from("POST\n/\n\n");
+    for (name, value) in headers {
+        canonical.push_str(&format!("{name}:{}\n", value.trim()));
+    }
+    canonical.push_str(&format!(
+        "\n{}\n{}",
+        signed.join(";"),
+        hex(&Sha256::digest(body))
+    ));
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex(&Sha256::digest(canonical.as_bytes()))
+    );
+    let mut key = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    for part in ["us-east-1", "cognito-idp", "aws4_request"] {
+        key = hmac(&key, part.as_bytes());
+    }
+    let signature = hex(&hmac(&key, to_sign.as_bytes()));
+    format!(
+        "AWS4-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders={}, Signature={signature}",
+        signed.join(";")
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A public call: Ok(body) on 200, Err((__type, message)) otherwise.

@@ -1,0 +1,155 @@
+//! The service's limits on request members and on outbox growth (issue #13, defect 3): no
+//! oversized or invisible-character names get in, and error replies never echo unbounded input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+const POOL: &str = "us-east-1_TestPool1";
+
+fn sign_up(username: &str, email: &str) -> Value {
+    json!({ "ClientId": "publicclient", "Username": username, "Password": "Passw0rd!",
+        "UserAttributes": [{ "Name": "email", "Value": email }, { "Name": "name", "Value": "N" }] })
+}
+
+async fn refused(server: &RunningServer, operation: &str, body: Value) -> (String, String) {
+    let reply = call_raw(server, operation, &body, false).await;
+    assert_eq!(reply.status, 400, "{operation} must be refused");
+    assert!(
+        reply.body.len() < 1024,
+        "{operation}: the error reply has {} bytes",
+        reply.body.len()
+    );
+    let body = reply.json();
+    (
+        body["__type"].as_str().unwrap().to_string(),
+        body["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn names_longer_than_the_service_allows_are_refused() {
+    let server = start_with(basic_config()).await;
+    let long_email = format!("{}@example.com", "a".repeat(200_000));
+    let (code, message) = refused(&server, "SignUp", sign_up(&long_email, "e@example.com")).await;
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(message, "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length less than or equal to 128");
+    // 128 characters are fine, 129 are not.
+    let at_limit = "u".repeat(128);
+    call(&server, "SignUp", sign_up(&at_limit, "ok@example.com"))
+        .await
+        .unwrap();
+    let (code, _) = refused(
+        &server,
+        "SignUp",
+        sign_up(&"u".repeat(129), "x@example.com"),
+    )
+    .await;
+    assert_eq!(code, "InvalidParameterException");
+    // Attribute values: 2048 characters.
+    let long_value = format!("{}@example.com", "e".repeat(2040));
+    let (code, message) = refused(&server, "SignUp", sign_up("bob", &long_value)).await;
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("2048"), "{message}");
+    // Passwords: 256.
+    let mut body = sign_up("carol", "carol@example.com");
+    body["Password"] = json!(format!("Aa1!{}", "x".repeat(300)));
+    let (code, _) = refused(&server, "SignUp", body).await;
+    assert_eq!(code, "InvalidParameterException");
+    // Codes: 2048; AuthParameters USERNAME: 128.
+    let (code, _) = refused(&server, "ConfirmSignUp", json!({ "ClientId": "publicclient", "Username": "alice", "ConfirmationCode": "1".repeat(5000) })).await;
+    assert_eq!(code, "InvalidParameterException");
+    let (code, _) = refused(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "publicclient",
+        "AuthParameters": { "USERNAME": "a".repeat(1000), "PASSWORD": "x" } }),
+    )
+    .await;
+    assert_eq!(code, "InvalidParameterException");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn names_with_controls_or_invisible_characters_are_refused() {
+    let server = start_with(basic_config()).await;
+    for bad in [
+        "nul\u{0}byte",
+        "bidi\u{202E}txt",
+        "zero\u{200B}width",
+        "has space",
+        "tab\tname",
+    ] {
+        let (code, message) = refused(&server, "SignUp", sign_up(bad, "v@example.com")).await;
+        assert_eq!(code, "InvalidParameterException", "{bad:?}");
+        assert!(message.contains("regular expression pattern"), "{message}");
+        assert!(!message.contains(bad), "the value is not echoed");
+    }
+    call(&server, "SignUp", sign_up("zoë.ß-1", "z@example.com"))
+        .await
+        .unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn error_replies_never_echo_unbounded_input() {
+    let server = start_with(basic_config()).await;
+    let huge = "C".repeat(500_000);
+    let (code, message) = refused(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": huge,
+        "AuthParameters": { "USERNAME": "alice", "PASSWORD": "x" } }),
+    )
+    .await;
+    assert_eq!(code, "InvalidParameterException");
+    assert!(!message.contains(&"C".repeat(200)), "{message}");
+    // A value inside the limits but echoed by a message (an unknown AuthFlow) is cut short.
+    let (code, message) = refused(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "F".repeat(60), "ClientId": "publicclient" }),
+    )
+    .await;
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.chars().count() <= 513, "{message}");
+    // Unknown routes and pools echo at most a bounded part of the path.
+    let path = format!("/{}/.well-known/jwks.json", "p".repeat(20_000));
+    let reply = request(server.addr, "GET", &path, &[], b"").await;
+    assert!(reply.body.len() < 1024, "{} bytes", reply.body.len());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn resending_codes_does_not_grow_the_outbox_without_bound() {
+    let server = start_with(basic_config()).await;
+    call(&server, "SignUp", sign_up("dave", "dave@example.com"))
+        .await
+        .unwrap();
+    for _ in 0..40 {
+        call(
+            &server,
+            "ResendConfirmationCode",
+            json!({ "ClientId": "publicclient", "Username": "dave" }),
+        )
+        .await
+        .unwrap();
+    }
+    let path = format!("/_emulator/outbox?poolId={POOL}&username=dave");
+    let messages = request(server.addr, "GET", &path, &[], b"").await.json();
+    let count = messages.as_array().unwrap().len();
+    assert!(count <= 10, "{count} messages kept for one user");
+    assert!(server.count_rows("outbox").unwrap() <= 10);
+    // The newest code is the one kept first, and it works.
+    let code = messages[0]["code"].as_str().unwrap().to_string();
+    call(
+        &server,
+        "ConfirmSignUp",
+        json!({ "ClientId": "publicclient", "Username": "dave", "ConfirmationCode": code }),
+    )
+    .await
+    .unwrap();
+    server.shutdown().await;
+}

@@ -1,0 +1,6 @@
+//! Fuzz targets of cognito-kit and its emulator (run with `make fuzz`, nightly + cargo-fuzz).
+pub mod kit;
+
+pub use cognito_kit_emulator::fuzzing::{
+    authorization as emulator_authorization, request as emulator_request,
+};
