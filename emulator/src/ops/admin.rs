@@ -765,6 +765,7 @@ pub fn insert_new_user(
         preferred_mfa: None,
         devices: BTreeMap::new(),
         pending_attributes: BTreeMap::new(),
+        groups: Default::default(),
     };
     pool.users.insert(username.clone(), user);
     Ok(username)
@@ -772,7 +773,7 @@ pub fn insert_new_user(
 
 /// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
 /// accepts) to the internal username.
-fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
+pub(super) fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
     pool.find_username(typed)
         .ok_or_else(ApiError::user_not_found)
 }

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod common;
 mod devices;
+mod groups;
 mod mfa;
 
 use serde_json::Value;
@@ -86,6 +87,27 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         admin::get_user_pool_mfa_config,
     ),
     ("ListUsers", ADMIN, admin::list_users),
+    ("CreateGroup", ADMIN, groups::create_group),
+    ("GetGroup", ADMIN, groups::get_group),
+    ("UpdateGroup", ADMIN, groups::update_group),
+    ("DeleteGroup", ADMIN, groups::delete_group),
+    ("ListGroups", ADMIN, groups::list_groups),
+    (
+        "AdminAddUserToGroup",
+        ADMIN,
+        groups::admin_add_user_to_group,
+    ),
+    (
+        "AdminRemoveUserFromGroup",
+        ADMIN,
+        groups::admin_remove_user_from_group,
+    ),
+    (
+        "AdminListGroupsForUser",
+        ADMIN,
+        groups::admin_list_groups_for_user,
+    ),
+    ("ListUsersInGroup", ADMIN, groups::list_users_in_group),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (
