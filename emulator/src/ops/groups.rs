@@ -1,9 +1,11 @@
 //! Groups (SigV4-signed): CRUD, memberships, and the group claims of tokens.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::admin::{admin_user, user_type};
-use super::common::{self, date};
+use super::common::{self, date, Owner};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Group, Pool, User};
@@ -252,54 +254,46 @@ pub fn list_groups(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// The pool id, the typed username and the group name of a membership call.
-fn membership<'a>(params: &Params<'a>) -> ApiResult<(&'a str, &'a str, &'a str)> {
-    Ok((
-        params.req_str("UserPoolId")?,
-        params.req_str("Username")?,
-        params.req_str("GroupName")?,
-    ))
+/// Runs a membership change on the named user's groups for an existing group; the user's
+/// LastModifiedDate moves only when `change` reports a change.
+fn change_membership(
+    app: &App,
+    body: &Value,
+    change: impl FnOnce(&mut BTreeSet<String>, &str) -> ApiResult<bool>,
+) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let owner = Owner::from(&params, true)?;
+    let name = params.req_str("GroupName")?;
+    let now = app.now();
+    owner.write_in_pool(app, |pool, username| {
+        group(pool, name)?;
+        let user = pool.user_mut(username)?;
+        if change(&mut user.groups, name)? {
+            user.last_modified = now;
+        }
+        Ok(json!({}))
+    })
 }
 
 /// AdminAddUserToGroup (adding a member again changes nothing).
 pub fn admin_add_user_to_group(app: &App, body: &Value) -> ApiResult<Value> {
-    let params = Params::new(body)?;
-    let (pool_id, typed, name) = membership(&params)?;
-    let now = app.now();
-    app.write(|db| {
-        let pool = db.pool_mut(pool_id)?;
-        group(pool, name)?;
-        let username = admin_user(pool, typed)?;
-        let user = pool.user_mut(&username)?;
-        if !user.groups.contains(name) {
-            if user.groups.len() >= GROUPS_PER_USER {
-                return Err(ApiError::new(
-                    "LimitExceededException",
-                    "The user has reached its limit of groups.",
-                ));
-            }
-            user.groups.insert(name.to_string());
-            user.last_modified = now;
+    change_membership(app, body, |groups, name| {
+        if groups.contains(name) {
+            return Ok(false);
         }
-        Ok(json!({}))
+        if groups.len() >= GROUPS_PER_USER {
+            return Err(ApiError::new(
+                "LimitExceededException",
+                "The user has reached its limit of groups.",
+            ));
+        }
+        Ok(groups.insert(name.to_string()))
     })
 }
 
 /// AdminRemoveUserFromGroup (removing a non-member changes nothing).
 pub fn admin_remove_user_from_group(app: &App, body: &Value) -> ApiResult<Value> {
-    let params = Params::new(body)?;
-    let (pool_id, typed, name) = membership(&params)?;
-    let now = app.now();
-    app.write(|db| {
-        let pool = db.pool_mut(pool_id)?;
-        group(pool, name)?;
-        let username = admin_user(pool, typed)?;
-        let user = pool.user_mut(&username)?;
-        if user.groups.remove(name) {
-            user.last_modified = now;
-        }
-        Ok(json!({}))
-    })
+    change_membership(app, body, |groups, name| Ok(groups.remove(name)))
 }
 
 /// The user's groups, in precedence order (unset last), then by name.

@@ -108,6 +108,21 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         groups::admin_list_groups_for_user,
     ),
     ("ListUsersInGroup", ADMIN, groups::list_users_in_group),
+    ("AdminGetDevice", ADMIN, devices::admin_get_device),
+    ("AdminListDevices", ADMIN, devices::admin_list_devices),
+    (
+        "AdminUpdateDeviceStatus",
+        ADMIN,
+        devices::admin_update_device_status,
+    ),
+    ("AdminForgetDevice", ADMIN, devices::admin_forget_device),
+    (
+        "AdminDeleteUserAttributes",
+        ADMIN,
+        account::admin_delete_user_attributes,
+    ),
+    ("AdminSetUserSettings", ADMIN, mfa::admin_set_user_settings),
+    ("SetUserSettings", PUBLIC, mfa::set_user_settings),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (
