@@ -209,14 +209,7 @@ fn describe(pool: &Pool) -> Value {
     let mut out = Map::new();
     out.insert("Id".into(), json!(pool.id));
     out.insert("Name".into(), json!(settings.pool_name));
-    out.insert(
-        "Arn".into(),
-        json!(format!(
-            "arn:aws:cognito-idp:{}:123456789012:userpool/{}",
-            pool.region(),
-            pool.id
-        )),
-    );
+    out.insert("Arn".into(), json!(super::resources::pool_arn(pool)));
     let policy = pool.password_policy();
     out.insert(
         "Policies".into(),

@@ -549,7 +549,7 @@ pub fn fake_delivery(typed: &str) -> Value {
 }
 
 /// Declared custom attribute names (`custom:x`) of a pool.
-fn custom_attributes(pool: &Pool) -> Vec<String> {
+pub fn custom_attributes(pool: &Pool) -> Vec<String> {
     pool.settings
         .schema
         .iter()

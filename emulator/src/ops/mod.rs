@@ -7,6 +7,7 @@ mod common;
 mod devices;
 mod groups;
 mod mfa;
+mod resources;
 
 use serde_json::Value;
 
@@ -123,6 +124,14 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
     ),
     ("AdminSetUserSettings", ADMIN, mfa::admin_set_user_settings),
     ("SetUserSettings", PUBLIC, mfa::set_user_settings),
+    ("TagResource", ADMIN, resources::tag_resource),
+    ("UntagResource", ADMIN, resources::untag_resource),
+    (
+        "ListTagsForResource",
+        ADMIN,
+        resources::list_tags_for_resource,
+    ),
+    ("GetCSVHeader", ADMIN, resources::get_csv_header),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (

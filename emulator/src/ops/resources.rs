@@ -1,0 +1,183 @@
+//! Pool-level extras (SigV4-signed): tags (TagResource, UntagResource, ListTagsForResource) and
+//! the user-import CSV header (GetCSVHeader).
+
+use serde_json::{json, Value};
+
+use super::common;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{pool_not_found, Db, Pool};
+use crate::params::Params;
+
+/// Tags a pool may carry (the service's quota).
+const TAGS_PER_POOL: usize = 50;
+
+/// The ARN of a pool, as DescribeUserPool reports it (the emulator's one account).
+pub fn pool_arn(pool: &Pool) -> String {
+    format!(
+        "arn:aws:cognito-idp:{}:123456789012:userpool/{}",
+        pool.region(),
+        pool.id
+    )
+}
+
+fn validation(message: &str) -> ApiError {
+    ApiError::invalid_parameter(format!("1 validation error detected: {message}"))
+}
+
+/// The pool id named by a `ResourceArn` (`arn:{partition}:cognito-idp:{region}:{account}:userpool/{id}`).
+/// A malformed ARN is InvalidParameterException; a well-formed one of an unknown pool is left to
+/// the pool lookup (ResourceNotFoundException).
+fn pool_id_of_arn(arn: &str) -> ApiResult<&str> {
+    if !(20..=2048).contains(&arn.chars().count()) {
+        return Err(validation(
+            "Value at 'resourceArn' failed to satisfy constraint: Member must have length between 20 and 2048",
+        ));
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "cognito-idp", region, account, resource]
+            if !partition.is_empty()
+                && !region.is_empty()
+                && !account.is_empty()
+                && account.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            resource
+                .strip_prefix("userpool/")
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| {
+                    ApiError::invalid_parameter("Invalid resource ARN: not a user pool.")
+                })
+        }
+        _ => Err(ApiError::invalid_parameter("Invalid resource ARN.")),
+    }
+}
+
+/// The id of the pool a tag call is about: its ARN must be the one the pool reports (region and
+/// account included), so an ARN of another region or account is not found.
+fn tagged_pool<'a>(db: &Db, arn: &'a str) -> ApiResult<&'a str> {
+    let pool_id = pool_id_of_arn(arn)?;
+    if pool_arn(db.pool(pool_id)?) != arn {
+        return Err(pool_not_found(pool_id));
+    }
+    Ok(pool_id)
+}
+
+/// A tag key: 1–128 characters; a value: at most 256.
+fn check_tag(key: &str, value: Option<&str>) -> ApiResult<()> {
+    if !(1..=128).contains(&key.chars().count()) {
+        return Err(validation(
+            "Value at 'tags' failed to satisfy constraint: Map keys must have length between 1 and 128",
+        ));
+    }
+    if value.is_some_and(|v| v.chars().count() > 256) {
+        return Err(validation(
+            "Value at 'tags' failed to satisfy constraint: Map values must have length less than or equal to 256",
+        ));
+    }
+    Ok(())
+}
+
+/// TagResource: adds or replaces tags (at most 50 per pool).
+pub fn tag_resource(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let arn = params.req_str("ResourceArn")?;
+    if params.raw("Tags").is_none() {
+        return Err(ApiError::missing_member("Tags"));
+    }
+    let tags = params.opt_str_map("Tags")?;
+    for (key, value) in &tags {
+        check_tag(key, Some(value))?;
+    }
+    app.write(|db| {
+        let pool = db.pool_mut(tagged_pool(db, arn)?)?;
+        let mut merged = pool.settings.user_pool_tags.clone().unwrap_or_default();
+        merged.extend(tags);
+        if merged.len() > TAGS_PER_POOL {
+            return Err(ApiError::new(
+                "LimitExceededException",
+                format!("A user pool can have at most {TAGS_PER_POOL} tags."),
+            ));
+        }
+        pool.settings.user_pool_tags = Some(merged);
+        Ok(json!({}))
+    })
+}
+
+/// UntagResource: removes the given keys (absent keys are ignored).
+pub fn untag_resource(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let arn = params.req_str("ResourceArn")?;
+    let keys = params
+        .opt_str_list("TagKeys")?
+        .ok_or_else(|| ApiError::missing_member("TagKeys"))?;
+    for key in &keys {
+        check_tag(key, None)?;
+    }
+    app.write(|db| {
+        let pool = db.pool_mut(tagged_pool(db, arn)?)?;
+        if let Some(tags) = pool.settings.user_pool_tags.as_mut() {
+            for key in &keys {
+                tags.remove(key);
+            }
+        }
+        Ok(json!({}))
+    })
+}
+
+/// ListTagsForResource.
+pub fn list_tags_for_resource(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let arn = params.req_str("ResourceArn")?;
+    app.read(|db| {
+        let pool = db.pool(tagged_pool(db, arn)?)?;
+        let tags = pool.settings.user_pool_tags.clone().unwrap_or_default();
+        Ok(json!({ "Tags": tags }))
+    })
+}
+
+/// The columns of the user-import CSV: the standard attributes the service imports (all but
+/// `sub`), `cognito:mfa_enabled`, `cognito:username`, then the pool's custom attributes.
+pub fn csv_header(pool: &Pool) -> Vec<String> {
+    let mut header: Vec<String> = common::STANDARD_ATTRIBUTES
+        .iter()
+        .filter(|name| **name != "sub")
+        .map(|name| name.to_string())
+        .collect();
+    header.push("cognito:mfa_enabled".to_string());
+    header.push("cognito:username".to_string());
+    header.extend(common::custom_attributes(pool));
+    header
+}
+
+/// GetCSVHeader.
+pub fn get_csv_header(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        Ok(json!({ "UserPoolId": pool_id, "CSVHeader": csv_header(pool) }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_name_user_pools_only() {
+        assert_eq!(
+            pool_id_of_arn("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A"),
+            Ok("us-east-1_A")
+        );
+        for bad in [
+            "arn:aws:cognito-idp:us-east-1:123456789012:identitypool/x",
+            "arn:aws:s3:us-east-1:123456789012:userpool/us-east-1_A",
+            "arn:aws:cognito-idp:us-east-1:account:userpool/us-east-1_A",
+            "not-an-arn-but-long-enough",
+            "arn:short",
+        ] {
+            assert!(pool_id_of_arn(bad).is_err(), "{bad}");
+        }
+    }
+}
