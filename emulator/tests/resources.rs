@@ -271,3 +271,111 @@ async fn the_csv_header_lists_the_importable_attributes() {
         "SerializationException"
     );
 }
+
+/// One DER element at the start of `bytes`: (tag, content, the whole element, the rest).
+fn der(bytes: &[u8]) -> (u8, &[u8], &[u8], &[u8]) {
+    let tag = bytes[0];
+    let (len, header) = if bytes[1] < 0x80 {
+        (bytes[1] as usize, 2)
+    } else {
+        let count = (bytes[1] & 0x7f) as usize;
+        let len = bytes[2..2 + count]
+            .iter()
+            .fold(0usize, |acc, b| acc << 8 | *b as usize);
+        (len, 2 + count)
+    };
+    (
+        tag,
+        &bytes[header..header + len],
+        &bytes[..header + len],
+        &bytes[header + len..],
+    )
+}
+
+#[tokio::test]
+async fn the_signing_certificate_holds_the_token_key_and_verifies() {
+    use base64::Engine as _;
+    use num_bigint::BigUint;
+    use sha2::Digest as _;
+    let server = start_with(basic_config()).await;
+    let reply = admin(
+        &server,
+        "GetSigningCertificate",
+        json!({ "UserPoolId": POOL }),
+    )
+    .await
+    .unwrap();
+    let certificate = base64::engine::general_purpose::STANDARD
+        .decode(reply["Certificate"].as_str().unwrap())
+        .unwrap();
+    // The same certificate on every call.
+    let again = admin(
+        &server,
+        "GetSigningCertificate",
+        json!({ "UserPoolId": POOL }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, reply);
+
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
+    let (tag, body, _, rest) = der(&certificate);
+    assert_eq!((tag, rest.len()), (0x30, 0));
+    let (tag, _, tbs, rest) = der(body);
+    assert_eq!(tag, 0x30);
+    let (tag, algorithm, _, rest) = der(rest);
+    assert_eq!(tag, 0x30);
+    // sha256WithRSAEncryption
+    assert_eq!(
+        &algorithm[..11],
+        &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]
+    );
+    let (tag, bits, _, rest) = der(rest);
+    assert_eq!((tag, bits[0], rest.len()), (0x03, 0, 0));
+
+    // The key is the pool's token key (from its JWKS), and it signed the certificate:
+    // s^e mod n must be the PKCS#1 v1.5 encoding of SHA-256(tbsCertificate).
+    let jwks = request(
+        server.addr,
+        "GET",
+        &format!("/{POOL}/.well-known/jwks.json"),
+        &[],
+        b"",
+    )
+    .await
+    .json();
+    let b64url = |v: &Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+    };
+    let n_bytes = b64url(&jwks["keys"][0]["n"]);
+    assert!(
+        tbs.windows(n_bytes.len()).any(|w| w == n_bytes.as_slice()),
+        "modulus in the certificate"
+    );
+    let n = BigUint::from_bytes_be(&n_bytes);
+    let e = BigUint::from_bytes_be(&b64url(&jwks["keys"][0]["e"]));
+    let decoded = BigUint::from_bytes_be(&bits[1..])
+        .modpow(&e, &n)
+        .to_bytes_be();
+    let digest = sha2::Sha256::digest(tbs);
+    assert_eq!(&decoded[decoded.len() - 32..], digest.as_slice());
+    assert_eq!(decoded[0], 0x01, "PKCS#1 v1.5 block type 1");
+
+    assert_eq!(
+        code(
+            admin(
+                &server,
+                "GetSigningCertificate",
+                json!({ "UserPoolId": "us-east-1_Nope" })
+            )
+            .await
+        ),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(
+        code(admin(&server, "GetSigningCertificate", json!({})).await),
+        "InvalidParameterException"
+    );
+}

@@ -132,6 +132,11 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         resources::list_tags_for_resource,
     ),
     ("GetCSVHeader", ADMIN, resources::get_csv_header),
+    (
+        "GetSigningCertificate",
+        ADMIN,
+        resources::get_signing_certificate,
+    ),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (

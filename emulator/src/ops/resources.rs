@@ -1,13 +1,15 @@
-//! Pool-level extras (SigV4-signed): tags (TagResource, UntagResource, ListTagsForResource) and
-//! the user-import CSV header (GetCSVHeader).
+//! Pool-level extras (SigV4-signed): tags (TagResource, UntagResource, ListTagsForResource), the
+//! user-import CSV header (GetCSVHeader) and the signing certificate (GetSigningCertificate).
 
 use serde_json::{json, Value};
 
 use super::common;
 use crate::app::App;
+use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{pool_not_found, Db, Pool};
 use crate::params::Params;
+use crate::x509;
 
 /// Tags a pool may carry (the service's quota).
 const TAGS_PER_POOL: usize = 50;
@@ -157,6 +159,31 @@ pub fn get_csv_header(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         Ok(json!({ "UserPoolId": pool_id, "CSVHeader": csv_header(pool) }))
+    })
+}
+
+/// How long a signing certificate is valid: ten years, as the service issues them.
+const CERTIFICATE_VALIDITY: i64 = 3652 * 86_400;
+
+/// GetSigningCertificate: a self-signed X.509 certificate (base64 DER) of the key that signs the
+/// pool's tokens. It starts when the pool was created and is derived from the key alone, so every
+/// call returns the same certificate.
+pub fn get_signing_certificate(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let key = pool.key()?;
+        let serial = crypto::sha256(format!("{}/{}", pool.id, key.kid).as_bytes());
+        let not_before = pool.created as i64;
+        let der = x509::self_signed(
+            &key,
+            &pool.id,
+            serial.get(..16).unwrap_or(&serial),
+            not_before,
+            not_before.saturating_add(CERTIFICATE_VALIDITY),
+        )?;
+        Ok(json!({ "Certificate": crypto::b64(&der) }))
     })
 }
 
