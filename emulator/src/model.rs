@@ -748,6 +748,22 @@ impl Group {
     }
 }
 
+/// The hosted-UI customization of one app client, or of every client (`ALL`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiCustomization {
+    /// CSS as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub css: Option<String>,
+    /// The logo, base64, with its media type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<(String, String)>,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+}
+
 /// A user pool with everything in it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -775,6 +791,9 @@ pub struct Pool {
     /// Groups by name.
     #[serde(default)]
     pub groups: Tracked<String, Group>,
+    /// Hosted-UI customizations by client id (`ALL` for the pool's default).
+    #[serde(default)]
+    pub ui_customizations: Tracked<String, UiCustomization>,
     /// Messages "sent" by sequence number, oldest first.
     #[serde(default, deserialize_with = "outbox_from_list_or_map")]
     pub outbox: Tracked<u64, OutboxMessage>,
@@ -828,7 +847,7 @@ pub const UNCONFIRMED_DEVICE_TTL: i64 = 3600;
 pub const UNCONFIRMED_DEVICE_LIMIT: usize = 5;
 
 /// The pool's own row in the store: everything but its clients, users, lineages, refresh tokens,
-/// groups and outbox, which have rows of their own.
+/// groups, UI customizations and outbox, which have rows of their own.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolHeaderRef<'a> {
@@ -873,6 +892,7 @@ impl Pool {
             origins: Tracked::default(),
             refresh_tokens: Tracked::default(),
             groups: Tracked::default(),
+            ui_customizations: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
@@ -906,6 +926,7 @@ impl Pool {
             origins: Tracked::default(),
             refresh_tokens: Tracked::default(),
             groups: Tracked::default(),
+            ui_customizations: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: header.existence_secret,
             loaded_key: OnceLock::new(),
@@ -919,6 +940,7 @@ impl Pool {
         self.origins.mark_all();
         self.refresh_tokens.mark_all();
         self.groups.mark_all();
+        self.ui_customizations.mark_all();
         self.outbox.mark_all();
     }
 
@@ -943,6 +965,7 @@ impl Pool {
             || self.origins.is_dirty()
             || self.refresh_tokens.is_dirty()
             || self.groups.is_dirty()
+            || self.ui_customizations.is_dirty()
             || self.outbox.is_dirty()
     }
 

@@ -22,12 +22,13 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 6] = [
+const CHILD_TABLES: [&str; 7] = [
     "clients",
     "users",
     "origins",
     "refresh_tokens",
     "groups",
+    "ui_customizations",
     "outbox",
 ];
 
@@ -272,6 +273,12 @@ impl Store {
                 &mut pool.refresh_tokens,
             )?;
             collect(&mut changes, "groups", &pool_id, &mut pool.groups)?;
+            collect(
+                &mut changes,
+                "ui_customizations",
+                &pool_id,
+                &mut pool.ui_customizations,
+            )?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -395,6 +402,7 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
         "origins" => pool.origins = Tracked::from_clean(parse(table, rows)?),
         "refresh_tokens" => pool.refresh_tokens = Tracked::from_clean(parse(table, rows)?),
         "groups" => pool.groups = Tracked::from_clean(parse(table, rows)?),
+        "ui_customizations" => pool.ui_customizations = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

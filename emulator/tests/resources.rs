@@ -379,3 +379,142 @@ async fn the_signing_certificate_holds_the_token_key_and_verifies() {
         "InvalidParameterException"
     );
 }
+
+#[tokio::test]
+async fn ui_customization_per_client_falls_back_to_all() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let server = start_with(basic_config()).await;
+    let get = |client: &str| {
+        admin(
+            &server,
+            "GetUICustomization",
+            json!({ "UserPoolId": POOL, "ClientId": client }),
+        )
+    };
+    // Nothing set: an empty shape.
+    assert_eq!(
+        get("publicclient").await.unwrap(),
+        json!({ "UICustomization": {} })
+    );
+
+    let png = [
+        &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+        &[0; 24],
+    ]
+    .concat();
+    let all = admin(
+        &server,
+        "SetUICustomization",
+        json!({ "UserPoolId": POOL, "ClientId": "ALL", "CSS": ".banner-customizable { background: red; }" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all["UICustomization"]["ClientId"], "ALL");
+    assert!(all["UICustomization"]["CSSVersion"].is_string());
+    // A client without its own customization gets the pool's.
+    let fallback = get("publicclient").await.unwrap();
+    assert_eq!(fallback["UICustomization"]["ClientId"], "ALL");
+    assert_eq!(
+        fallback["UICustomization"]["CSS"],
+        ".banner-customizable { background: red; }"
+    );
+
+    let own = admin(
+        &server,
+        "SetUICustomization",
+        json!({ "UserPoolId": POOL, "ClientId": "publicclient", "ImageFile": b64(&png) }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(get("publicclient").await.unwrap(), own);
+    assert_eq!(
+        own["UICustomization"]["ImageUrl"],
+        format!("data:image/png;base64,{}", b64(&png))
+    );
+    assert!(own["UICustomization"].get("CSS").is_none());
+    assert_eq!(
+        get("secretclient").await.unwrap()["UICustomization"]["ClientId"],
+        "ALL"
+    );
+
+    // Setting neither removes the client's own customization: back to ALL.
+    admin(
+        &server,
+        "SetUICustomization",
+        json!({ "UserPoolId": POOL, "ClientId": "publicclient" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        get("publicclient").await.unwrap()["UICustomization"]["ClientId"],
+        "ALL"
+    );
+
+    let cases = [
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": POOL, "ClientId": "nope", "CSS": "a{}" }),
+            "ResourceNotFoundException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": "us-east-1_Nope", "CSS": "a{}" }),
+            "ResourceNotFoundException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "CSS": "a{}" }),
+            "InvalidParameterException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": POOL, "CSS": 1 }),
+            "SerializationException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": POOL, "ImageFile": "not base64!" }),
+            "SerializationException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": POOL, "ImageFile": b64(b"GIF89a......") }),
+            "InvalidParameterException",
+        ),
+        (
+            "SetUICustomization",
+            json!({ "UserPoolId": POOL, "ImageFile": b64(&[&png[..], &[0; 100 * 1024]].concat()) }),
+            "InvalidParameterException",
+        ),
+        (
+            "GetUICustomization",
+            json!({ "UserPoolId": POOL, "ClientId": "nope" }),
+            "ResourceNotFoundException",
+        ),
+        ("GetUICustomization", json!({}), "InvalidParameterException"),
+    ];
+    for (operation, body, expected) in cases {
+        assert_eq!(
+            code(admin(&server, operation, body.clone()).await),
+            expected,
+            "{operation}"
+        );
+    }
+    // A deleted client's customization goes with it.
+    admin(
+        &server,
+        "SetUICustomization",
+        json!({ "UserPoolId": POOL, "ClientId": "secretclient", "CSS": "b{}" }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "DeleteUserPoolClient",
+        json!({ "UserPoolId": POOL, "ClientId": "secretclient" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.count_rows("ui_customizations").unwrap(), 1);
+}

@@ -630,6 +630,7 @@ pub fn delete_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool_mut(pool_id)?;
         pool_client(pool, client_id)?;
         pool.clients.remove(client_id);
+        pool.ui_customizations.remove(client_id);
         Ok(json!({}))
     })
 }

@@ -137,6 +137,8 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         ADMIN,
         resources::get_signing_certificate,
     ),
+    ("SetUICustomization", ADMIN, resources::set_ui_customization),
+    ("GetUICustomization", ADMIN, resources::get_ui_customization),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (

@@ -1,13 +1,14 @@
 //! Pool-level extras (SigV4-signed): tags (TagResource, UntagResource, ListTagsForResource), the
-//! user-import CSV header (GetCSVHeader) and the signing certificate (GetSigningCertificate).
+//! user-import CSV header (GetCSVHeader), the signing certificate (GetSigningCertificate) and the
+//! hosted-UI customization (SetUICustomization, GetUICustomization).
 
 use serde_json::{json, Value};
 
-use super::common;
+use super::common::{self, date};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{pool_not_found, Db, Pool};
+use crate::model::{client_not_found, pool_not_found, Db, Pool, UiCustomization};
 use crate::params::Params;
 use crate::x509;
 
@@ -184,6 +185,126 @@ pub fn get_signing_certificate(app: &App, body: &Value) -> ApiResult<Value> {
             not_before.saturating_add(CERTIFICATE_VALIDITY),
         )?;
         Ok(json!({ "Certificate": crypto::b64(&der) }))
+    })
+}
+
+/// The client id that customizes every client without its own customization.
+const ALL_CLIENTS: &str = "ALL";
+/// Largest logo the service accepts, in bytes.
+const IMAGE_MAX: usize = 100 * 1024;
+
+/// The media type of a logo: PNG or JPEG, by their signatures; anything else is refused.
+fn image_type(bytes: &[u8]) -> ApiResult<&'static str> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]) {
+        Ok("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Ok("image/jpeg")
+    } else {
+        Err(ApiError::invalid_parameter(
+            "The image file must be a PNG or JPEG image.",
+        ))
+    }
+}
+
+/// `ALL`, or a client of the pool (ResourceNotFoundException otherwise).
+fn customized_client<'a>(pool: &Pool, client_id: Option<&'a str>) -> ApiResult<&'a str> {
+    match client_id {
+        None => Ok(ALL_CLIENTS),
+        Some(ALL_CLIENTS) => Ok(ALL_CLIENTS),
+        Some(id) if pool.clients.contains_key(id) => Ok(id),
+        Some(_) => Err(client_not_found()),
+    }
+}
+
+/// The `UICustomizationType` shape. `ImageUrl` is a `data:` URL of the logo: the emulator has no
+/// CDN to host it on, and a data URL works wherever the service's URL would be used.
+fn ui_customization_type(pool_id: &str, client_id: &str, ui: &UiCustomization) -> Value {
+    let mut out = json!({
+        "UserPoolId": pool_id,
+        "ClientId": client_id,
+        "LastModifiedDate": date(ui.last_modified),
+        "CreationDate": date(ui.created),
+    });
+    if let Some(css) = &ui.css {
+        out["CSS"] = json!(css);
+        // Changes whenever the CSS does, like the service's version string.
+        out["CSSVersion"] = json!(crypto::hex(&crypto::sha256(css.as_bytes())[..8]));
+    }
+    if let Some((media_type, base64)) = &ui.image {
+        out["ImageUrl"] = json!(format!("data:{media_type};base64,{base64}"));
+    }
+    out
+}
+
+/// SetUICustomization: CSS and/or a logo for one client or for `ALL`; neither removes the
+/// customization. The service's requirement of a pool domain is not checked: the emulator has
+/// no domains yet.
+pub fn set_ui_customization(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let client_id = params.opt_str("ClientId")?;
+    let css = params.opt_str("CSS")?.map(str::to_string);
+    if css.as_ref().is_some_and(|css| css.len() > 131_072) {
+        return Err(validation(
+            "Value at 'cSS' failed to satisfy constraint: Member must have length less than or equal to 131072",
+        ));
+    }
+    let image = match params.opt_str("ImageFile")? {
+        None => None,
+        Some(encoded) => {
+            let bytes = crypto::b64_decode(encoded)
+                .ok_or_else(|| ApiError::serialization("Member 'ImageFile' must be base64"))?;
+            if bytes.len() > IMAGE_MAX {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The image file is larger than {IMAGE_MAX} bytes."
+                )));
+            }
+            Some((image_type(&bytes)?.to_string(), crypto::b64(&bytes)))
+        }
+    };
+    let now = app.now();
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        let client_id = customized_client(pool, client_id)?;
+        if css.is_none() && image.is_none() {
+            pool.ui_customizations.remove(client_id);
+            return Ok(
+                json!({ "UICustomization": { "UserPoolId": pool_id, "ClientId": client_id } }),
+            );
+        }
+        let created = pool
+            .ui_customizations
+            .get(client_id)
+            .map_or(now, |ui| ui.created);
+        let ui = UiCustomization {
+            css,
+            image,
+            created,
+            last_modified: now,
+        };
+        let out = ui_customization_type(pool_id, client_id, &ui);
+        pool.ui_customizations.insert(client_id.to_string(), ui);
+        Ok(json!({ "UICustomization": out }))
+    })
+}
+
+/// GetUICustomization: the client's own customization, else the pool's `ALL` one, else an empty
+/// shape.
+pub fn get_ui_customization(app: &App, body: &Value) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let pool_id = params.req_str("UserPoolId")?;
+    let client_id = params.opt_str("ClientId")?;
+    app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let client_id = customized_client(pool, client_id)?;
+        let found = [client_id, ALL_CLIENTS]
+            .into_iter()
+            .find_map(|id| pool.ui_customizations.get(id).map(|ui| (id, ui)));
+        let out = match found {
+            Some((id, ui)) => ui_customization_type(pool_id, id, ui),
+            None => json!({}),
+        };
+        Ok(json!({ "UICustomization": out }))
     })
 }
 
