@@ -67,6 +67,15 @@ async fn tags_are_added_listed_removed_and_shown_by_describe_user_pool() {
     .await
     .unwrap();
     assert_eq!(list().await.unwrap()["Tags"], json!({ "env": "test" }));
+    // UpdateUserPool without UserPoolTags keeps the tags.
+    admin(
+        &server,
+        "UpdateUserPool",
+        json!({ "UserPoolId": POOL, "AutoVerifiedAttributes": ["email"] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(list().await.unwrap()["Tags"], json!({ "env": "test" }));
 
     // At most 50 tags: 49 more fit, one after that does not, and the refused call adds nothing.
     let many: serde_json::Map<String, Value> =

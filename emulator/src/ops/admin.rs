@@ -338,6 +338,11 @@ pub fn update_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
         if updated.custom_auth.is_none() {
             updated.custom_auth = old.custom_auth.clone();
         }
+        // Tags are managed by TagResource / UntagResource too: an update that names none keeps
+        // them rather than dropping what those calls set.
+        if updated.user_pool_tags.is_none() {
+            updated.user_pool_tags = old.user_pool_tags.clone();
+        }
         pool.settings = updated;
         pool.last_modified = now as f64;
         Ok(json!({}))
