@@ -12,13 +12,6 @@ use support::*;
 
 const POOL: &str = "us-east-1_TestPool1";
 
-fn code(result: Result<Value, (String, String)>) -> String {
-    match result {
-        Ok(body) => panic!("expected an error, got {body}"),
-        Err((code, _)) => code,
-    }
-}
-
 /// Signs alice in on a new device and confirms it; returns (access token, device key).
 async fn alice_with_device(server: &RunningServer) -> (String, String) {
     let first = srp_sign_in(

@@ -13,13 +13,6 @@ const POOL: &str = "us-east-1_TestPool1";
 const ROLE_A: &str = "arn:aws:iam::123456789012:role/admins";
 const ROLE_B: &str = "arn:aws:iam::123456789012:role/readers";
 
-fn code(result: Result<Value, (String, String)>) -> String {
-    match result {
-        Ok(body) => panic!("expected an error, got {body}"),
-        Err((code, _)) => code,
-    }
-}
-
 async fn create(server: &RunningServer, body: Value) -> Result<Value, (String, String)> {
     admin(server, "CreateGroup", body).await
 }

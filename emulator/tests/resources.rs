@@ -9,13 +9,6 @@ use support::*;
 
 const POOL: &str = "us-east-1_TestPool1";
 
-fn code(result: Result<Value, (String, String)>) -> String {
-    match result {
-        Ok(body) => panic!("expected an error, got {body}"),
-        Err((code, _)) => code,
-    }
-}
-
 #[tokio::test]
 async fn tags_are_added_listed_removed_and_shown_by_describe_user_pool() {
     let server = start_with(basic_config()).await;
