@@ -84,6 +84,22 @@ impl PoolKey {
         })
     }
 
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `data` (what `sha256WithRSAEncryption` means in a
+    /// certificate, and RS256 in a token).
+    pub fn sign_bytes(&self, data: &[u8]) -> Vec<u8> {
+        let signer = SigningKey::<Sha256>::new(self.private.clone());
+        signer.sign(data).to_vec()
+    }
+
+    /// The public key as a DER `SubjectPublicKeyInfo`.
+    pub fn public_key_der(&self) -> ApiResult<Vec<u8>> {
+        use rsa::pkcs8::EncodePublicKey as _;
+        RsaPublicKey::from(&self.private)
+            .to_public_key_der()
+            .map(|document| document.as_bytes().to_vec())
+            .map_err(|e| ApiError::internal(format!("RSA public key encoding failed: {e}")))
+    }
+
     /// Signs `claims` into a compact JWT.
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({ "kid": self.kid, "alg": "RS256" });
@@ -92,9 +108,8 @@ impl PoolKey {
             b64url(header.to_string().as_bytes()),
             b64url(claims.to_string().as_bytes())
         );
-        let signer = SigningKey::<Sha256>::new(self.private.clone());
-        let signature = signer.sign(signing_input.as_bytes());
-        format!("{signing_input}.{}", b64url(&signature.to_bytes()))
+        let signature = self.sign_bytes(signing_input.as_bytes());
+        format!("{signing_input}.{}", b64url(&signature))
     }
 
     /// Verifies the signature of a JWT issued with this key and returns its claims.

@@ -33,6 +33,7 @@ pub mod params;
 pub mod sigv4;
 pub mod srp;
 pub mod store;
+pub mod x509;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

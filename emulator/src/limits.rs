@@ -40,6 +40,7 @@ const MEMBERS: &[(&str, Rule)] = &[
     ("DeviceName", Rule::Max(1024)),
     ("FriendlyDeviceName", Rule::Max(131_072)),
     ("ClientName", Rule::Max(128)),
+    ("GroupName", Rule::Name(128)),
     ("ClientSecret", Rule::Max(64)),
     ("PoolName", Rule::Max(128)),
     ("PaginationToken", Rule::Max(131_072)),

@@ -590,6 +590,9 @@ pub struct User {
     /// (`UserAttributeUpdateSettings`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending_attributes: BTreeMap<String, String>,
+    /// Names of the groups the user is in.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub groups: BTreeSet<String>,
 }
 
 impl User {
@@ -712,6 +715,55 @@ pub struct OutboxMessage {
     pub attribute_name: Option<String>,
 }
 
+/// A group of a pool (`GroupType` without the pool id). Memberships live on the users
+/// ([`User::groups`]), so adding a user to a group writes one user row.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    /// Unique within the pool (case-sensitive).
+    pub group_name: String,
+    /// Free text, up to 2048 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// IAM role handed out in `cognito:roles` / `cognito:preferred_role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// 0 is the highest; `None` ranks below every number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precedence: Option<i64>,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+}
+
+impl Group {
+    /// Orders groups as tokens and lists present them: by precedence (unset last), then name.
+    pub fn rank(&self) -> (bool, i64, &str) {
+        (
+            self.precedence.is_none(),
+            self.precedence.unwrap_or_default(),
+            &self.group_name,
+        )
+    }
+}
+
+/// The hosted-UI customization of one app client, or of every client (`ALL`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiCustomization {
+    /// CSS as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub css: Option<String>,
+    /// The logo, base64, with its media type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<(String, String)>,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+}
+
 /// A user pool with everything in it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -736,6 +788,12 @@ pub struct Pool {
     /// Refresh tokens by SHA-256 hex.
     #[serde(default)]
     pub refresh_tokens: Tracked<String, RefreshRecord>,
+    /// Groups by name.
+    #[serde(default)]
+    pub groups: Tracked<String, Group>,
+    /// Hosted-UI customizations by client id (`ALL` for the pool's default).
+    #[serde(default)]
+    pub ui_customizations: Tracked<String, UiCustomization>,
     /// Messages "sent" by sequence number, oldest first.
     #[serde(default, deserialize_with = "outbox_from_list_or_map")]
     pub outbox: Tracked<u64, OutboxMessage>,
@@ -788,8 +846,8 @@ pub const UNCONFIRMED_DEVICE_TTL: i64 = 3600;
 /// Most unconfirmed devices a user holds at once; the oldest goes first.
 pub const UNCONFIRMED_DEVICE_LIMIT: usize = 5;
 
-/// The pool's own row in the store: everything but its clients, users, lineages, refresh tokens
-/// and outbox, which have rows of their own.
+/// The pool's own row in the store: everything but its clients, users, lineages, refresh tokens,
+/// groups, UI customizations and outbox, which have rows of their own.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolHeaderRef<'a> {
@@ -833,6 +891,8 @@ impl Pool {
             users: Tracked::default(),
             origins: Tracked::default(),
             refresh_tokens: Tracked::default(),
+            groups: Tracked::default(),
+            ui_customizations: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
@@ -865,6 +925,8 @@ impl Pool {
             users: Tracked::default(),
             origins: Tracked::default(),
             refresh_tokens: Tracked::default(),
+            groups: Tracked::default(),
+            ui_customizations: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: header.existence_secret,
             loaded_key: OnceLock::new(),
@@ -877,6 +939,8 @@ impl Pool {
         self.users.mark_all();
         self.origins.mark_all();
         self.refresh_tokens.mark_all();
+        self.groups.mark_all();
+        self.ui_customizations.mark_all();
         self.outbox.mark_all();
     }
 
@@ -900,6 +964,8 @@ impl Pool {
             || self.users.is_dirty()
             || self.origins.is_dirty()
             || self.refresh_tokens.is_dirty()
+            || self.groups.is_dirty()
+            || self.ui_customizations.is_dirty()
             || self.outbox.is_dirty()
     }
 

@@ -22,7 +22,15 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 5] = ["clients", "users", "origins", "refresh_tokens", "outbox"];
+const CHILD_TABLES: [&str; 7] = [
+    "clients",
+    "users",
+    "origins",
+    "refresh_tokens",
+    "groups",
+    "ui_customizations",
+    "outbox",
+];
 
 /// One row to write (`Some` body) or delete (`None`).
 struct Change {
@@ -264,6 +272,13 @@ impl Store {
                 &pool_id,
                 &mut pool.refresh_tokens,
             )?;
+            collect(&mut changes, "groups", &pool_id, &mut pool.groups)?;
+            collect(
+                &mut changes,
+                "ui_customizations",
+                &pool_id,
+                &mut pool.ui_customizations,
+            )?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -386,6 +401,8 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
         "users" => pool.users = Tracked::from_clean(parse(table, rows)?),
         "origins" => pool.origins = Tracked::from_clean(parse(table, rows)?),
         "refresh_tokens" => pool.refresh_tokens = Tracked::from_clean(parse(table, rows)?),
+        "groups" => pool.groups = Tracked::from_clean(parse(table, rows)?),
+        "ui_customizations" => pool.ui_customizations = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

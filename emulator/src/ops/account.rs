@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::admin::{apply_attribute_changes, insert_new_user, revoke_all, set_password};
-use super::common::{self, LONG_CODE_TTL, RESET_CODE_TTL};
+use super::common::{self, Owner, LONG_CODE_TTL, RESET_CODE_TTL};
 use super::mfa;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -475,17 +475,16 @@ pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// DeleteUserAttributes.
-pub fn delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+/// DeleteUserAttributes / AdminDeleteUserAttributes: `sub`, required attributes and the
+/// username attributes cannot be deleted; an attribute's `_verified` flag goes with it.
+fn delete_attributes(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
-    let token = params.req_str("AccessToken")?;
+    let owner = Owner::from(&params, admin)?;
     let names = params
         .opt_str_list("UserAttributeNames")?
         .ok_or_else(|| ApiError::missing_member("UserAttributeNames"))?;
     let now = app.now();
-    app.write(|db| {
-        let caller = common::authenticate(app, db, token)?;
-        let pool = db.pool_mut(&caller.pool_id)?;
+    owner.write_in_pool(app, |pool, username| {
         let required = common::required_attributes(pool);
         let username_attributes = pool.settings.username_attributes.clone();
         for name in &names {
@@ -495,7 +494,7 @@ pub fn delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
                 )));
             }
         }
-        let user = pool.user_mut(&caller.username)?;
+        let user = pool.user_mut(username)?;
         for name in &names {
             user.attributes.remove(name);
             user.attributes.remove(&format!("{name}_verified"));
@@ -503,6 +502,16 @@ pub fn delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
         user.last_modified = now;
         Ok(json!({}))
     })
+}
+
+/// DeleteUserAttributes.
+pub fn delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+    delete_attributes(app, body, false)
+}
+
+/// AdminDeleteUserAttributes.
+pub fn admin_delete_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
+    delete_attributes(app, body, true)
 }
 
 /// DeleteUser.

@@ -209,14 +209,7 @@ fn describe(pool: &Pool) -> Value {
     let mut out = Map::new();
     out.insert("Id".into(), json!(pool.id));
     out.insert("Name".into(), json!(settings.pool_name));
-    out.insert(
-        "Arn".into(),
-        json!(format!(
-            "arn:aws:cognito-idp:{}:123456789012:userpool/{}",
-            pool.region(),
-            pool.id
-        )),
-    );
+    out.insert("Arn".into(), json!(super::resources::pool_arn(pool)));
     let policy = pool.password_policy();
     out.insert(
         "Policies".into(),
@@ -344,6 +337,11 @@ pub fn update_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
         }
         if updated.custom_auth.is_none() {
             updated.custom_auth = old.custom_auth.clone();
+        }
+        // Tags are managed by TagResource / UntagResource too: an update that names none keeps
+        // them rather than dropping what those calls set.
+        if updated.user_pool_tags.is_none() {
+            updated.user_pool_tags = old.user_pool_tags.clone();
         }
         pool.settings = updated;
         pool.last_modified = now as f64;
@@ -637,6 +635,7 @@ pub fn delete_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool_mut(pool_id)?;
         pool_client(pool, client_id)?;
         pool.clients.remove(client_id);
+        pool.ui_customizations.remove(client_id);
         Ok(json!({}))
     })
 }
@@ -765,6 +764,7 @@ pub fn insert_new_user(
         preferred_mfa: None,
         devices: BTreeMap::new(),
         pending_attributes: BTreeMap::new(),
+        groups: Default::default(),
     };
     pool.users.insert(username.clone(), user);
     Ok(username)
@@ -772,7 +772,7 @@ pub fn insert_new_user(
 
 /// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
 /// accepts) to the internal username.
-fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
+pub(super) fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
     pool.find_username(typed)
         .ok_or_else(ApiError::user_not_found)
 }

@@ -577,6 +577,9 @@ fn mint(
     access_claims.insert("iat".into(), json!(now));
     access_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     access_claims.insert("username".into(), json!(user.username));
+    // Read from the pool at every mint, so a group change shows in the next tokens, refreshed
+    // ones included.
+    super::groups::add_group_claims(pool, user, &mut id_claims, &mut access_claims);
 
     Ok((
         key.sign(&Value::Object(access_claims)),

@@ -7,7 +7,8 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
-use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool};
+use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+use crate::params::Params;
 use crate::srp;
 
 /// Wrong guesses a code survives before it is discarded.
@@ -390,6 +391,77 @@ pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
     })
 }
 
+/// Whose account a call is about: the signed-in caller of an access token, or the user an
+/// administrator names.
+pub enum Owner<'a> {
+    /// `AccessToken`.
+    Caller(&'a str),
+    /// `UserPoolId` and `Username` (internal name or alias, as every admin call accepts).
+    Named {
+        /// `UserPoolId`.
+        pool_id: &'a str,
+        /// `Username`.
+        username: &'a str,
+    },
+}
+
+impl<'a> Owner<'a> {
+    /// Reads the owner's members; `admin` operations name the user, the others bring a token.
+    pub fn from(params: &Params<'a>, admin: bool) -> ApiResult<Self> {
+        if admin {
+            Ok(Owner::Named {
+                pool_id: params.req_str("UserPoolId")?,
+                username: params.req_str("Username")?,
+            })
+        } else {
+            Ok(Owner::Caller(params.req_str("AccessToken")?))
+        }
+    }
+
+    /// (pool id, internal username) of the owner.
+    pub fn resolve(&self, app: &App, db: &Db) -> ApiResult<(String, String)> {
+        match self {
+            Owner::Caller(token) => {
+                let caller = authenticate(app, db, token)?;
+                Ok((caller.pool_id, caller.username))
+            }
+            Owner::Named { pool_id, username } => {
+                let pool = db.pool(pool_id)?;
+                Ok((
+                    pool_id.to_string(),
+                    super::admin::admin_user(pool, username)?,
+                ))
+            }
+        }
+    }
+
+    /// Runs `f` on the owner (read-only).
+    pub fn read<T>(&self, app: &App, f: impl FnOnce(&User) -> ApiResult<T>) -> ApiResult<T> {
+        app.read(|db| {
+            let (pool_id, username) = self.resolve(app, db)?;
+            f(db.pool(&pool_id)?.user(&username)?)
+        })
+    }
+
+    /// Runs `f` on the owner, saving what it changes.
+    pub fn write<T>(&self, app: &App, f: impl FnOnce(&mut User) -> ApiResult<T>) -> ApiResult<T> {
+        self.write_in_pool(app, |pool, username| f(pool.user_mut(username)?))
+    }
+
+    /// Runs `f` on the owner's pool and internal username (for rules that read the pool's
+    /// settings), saving what it changes.
+    pub fn write_in_pool<T>(
+        &self,
+        app: &App,
+        f: impl FnOnce(&mut Pool, &str) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        app.write(|db| {
+            let (pool_id, username) = self.resolve(app, db)?;
+            f(db.pool_mut(&pool_id)?, &username)
+        })
+    }
+}
+
 /// One page of a list of `len` items: the range to return and the next PaginationToken.
 /// `token` is the previous page's token (a decimal offset); anything else — not a number, or an
 /// offset past the end of the list — is refused with InvalidParameterException. No arithmetic
@@ -477,7 +549,7 @@ pub fn fake_delivery(typed: &str) -> Value {
 }
 
 /// Declared custom attribute names (`custom:x`) of a pool.
-fn custom_attributes(pool: &Pool) -> Vec<String> {
+pub fn custom_attributes(pool: &Pool) -> Vec<String> {
     pool.settings
         .schema
         .iter()

@@ -1,8 +1,10 @@
-//! Remembered devices: ConfirmDevice, GetDevice, ListDevices, ForgetDevice, UpdateDeviceStatus.
+//! Remembered devices: ConfirmDevice, GetDevice, ListDevices, ForgetDevice, UpdateDeviceStatus,
+//! and their administrator forms (AdminGetDevice, AdminListDevices, AdminForgetDevice,
+//! AdminUpdateDeviceStatus), which run the same code on a user named by pool and username.
 
 use serde_json::{json, Value};
 
-use super::common::{self, date};
+use super::common::{self, date, Owner};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
@@ -84,28 +86,41 @@ pub fn confirm_device(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// GetDevice.
-pub fn get_device(app: &App, body: &Value) -> ApiResult<Value> {
+/// GetDevice / AdminGetDevice.
+fn get(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
-    let token = params.req_str("AccessToken")?;
+    let owner = Owner::from(&params, admin)?;
     let device_key = params.req_str("DeviceKey")?;
-    app.read(|db| {
-        let caller = common::authenticate(app, db, token)?;
-        let user = db.pool(&caller.pool_id)?.user(&caller.username)?;
+    owner.read(app, |user| {
         let device = user.devices.get(device_key).ok_or_else(device_not_found)?;
         Ok(json!({ "Device": device_type(device) }))
     })
 }
 
-/// ListDevices: the devices the user confirmed.
-pub fn list_devices(app: &App, body: &Value) -> ApiResult<Value> {
+/// GetDevice.
+pub fn get_device(app: &App, body: &Value) -> ApiResult<Value> {
+    get(app, body, false)
+}
+
+/// AdminGetDevice.
+pub fn admin_get_device(app: &App, body: &Value) -> ApiResult<Value> {
+    get(app, body, true)
+}
+
+/// ListDevices / AdminListDevices: the devices the user confirmed.
+fn list(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
-    let token = params.req_str("AccessToken")?;
-    let limit = usize::try_from(params.opt_i64("Limit")?.unwrap_or(60).clamp(1, 60)).unwrap_or(60);
+    let owner = Owner::from(&params, admin)?;
+    let limit = params.opt_i64("Limit")?.unwrap_or(60);
+    if !(0..=60).contains(&limit) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 0 and 60"
+        )));
+    }
+    // 0 asks for the default page, as the service treats it.
+    let limit = usize::try_from(if limit == 0 { 60 } else { limit }).unwrap_or(60);
     let pagination = params.opt_str("PaginationToken")?;
-    app.read(|db| {
-        let caller = common::authenticate(app, db, token)?;
-        let user = db.pool(&caller.pool_id)?.user(&caller.username)?;
+    owner.read(app, |user| {
         let confirmed: Vec<&Device> = user.devices.values().filter(|d| d.is_confirmed()).collect();
         let (range, next) = common::page(pagination, limit, confirmed.len())?;
         let page: Vec<Value> = confirmed
@@ -122,14 +137,22 @@ pub fn list_devices(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// ForgetDevice.
-pub fn forget_device(app: &App, body: &Value) -> ApiResult<Value> {
+/// ListDevices.
+pub fn list_devices(app: &App, body: &Value) -> ApiResult<Value> {
+    list(app, body, false)
+}
+
+/// AdminListDevices.
+pub fn admin_list_devices(app: &App, body: &Value) -> ApiResult<Value> {
+    list(app, body, true)
+}
+
+/// ForgetDevice / AdminForgetDevice.
+fn forget(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
-    let token = params.req_str("AccessToken")?;
+    let owner = Owner::from(&params, admin)?;
     let device_key = params.req_str("DeviceKey")?;
-    app.write(|db| {
-        let caller = common::authenticate(app, db, token)?;
-        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+    owner.write(app, |user| {
         user.devices
             .remove(device_key)
             .ok_or_else(device_not_found)?;
@@ -137,10 +160,20 @@ pub fn forget_device(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// UpdateDeviceStatus: `remembered` or `not_remembered`.
-pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
+/// ForgetDevice.
+pub fn forget_device(app: &App, body: &Value) -> ApiResult<Value> {
+    forget(app, body, false)
+}
+
+/// AdminForgetDevice.
+pub fn admin_forget_device(app: &App, body: &Value) -> ApiResult<Value> {
+    forget(app, body, true)
+}
+
+/// UpdateDeviceStatus / AdminUpdateDeviceStatus: `remembered` or `not_remembered`.
+fn update_status(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
-    let token = params.req_str("AccessToken")?;
+    let owner = Owner::from(&params, admin)?;
     let device_key = params.req_str("DeviceKey")?;
     let remembered = match params.opt_str("DeviceRememberedStatus")? {
         Some("remembered") => true,
@@ -152,9 +185,7 @@ pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
         }
     };
     let now = app.now();
-    app.write(|db| {
-        let caller = common::authenticate(app, db, token)?;
-        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
+    owner.write(app, |user| {
         let device = user
             .devices
             .get_mut(device_key)
@@ -163,4 +194,14 @@ pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
         device.last_modified = now;
         Ok(json!({}))
     })
+}
+
+/// UpdateDeviceStatus.
+pub fn update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
+    update_status(app, body, false)
+}
+
+/// AdminUpdateDeviceStatus.
+pub fn admin_update_device_status(app: &App, body: &Value) -> ApiResult<Value> {
+    update_status(app, body, true)
 }

@@ -171,3 +171,53 @@ pub fn set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value> {
         Ok(json!({}))
     })
 }
+
+/// SetUserSettings / AdminSetUserSettings, the legacy way to turn SMS MFA on or off: the
+/// reference allows only `{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}` entries;
+/// one turns SMS MFA on, an empty list turns it off.
+fn set_settings(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
+    let params = Params::new(body)?;
+    let owner = common::Owner::from(&params, admin)?;
+    let options = match params.raw("MFAOptions") {
+        None => return Err(ApiError::missing_member("MFAOptions")),
+        Some(Value::Array(options)) => options,
+        Some(_) => {
+            return Err(ApiError::serialization(
+                "Member 'MFAOptions' must be a list of objects",
+            ))
+        }
+    };
+    for option in options {
+        let option = Params::new(option).map_err(|_| {
+            ApiError::serialization("Member 'MFAOptions' must be a list of objects")
+        })?;
+        let medium = option.opt_str("DeliveryMedium")?;
+        let attribute = option.opt_str("AttributeName")?;
+        if !matches!(medium, Some("SMS") | Some("EMAIL")) {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'mFAOptions.member.deliveryMedium' failed to satisfy constraint: Member must satisfy enum value set: [SMS, EMAIL]",
+            ));
+        }
+        if medium != Some("SMS") || attribute != Some("phone_number") {
+            return Err(ApiError::invalid_parameter(
+                "Only SMS MFA with the phone_number attribute can be set with MFAOptions.",
+            ));
+        }
+    }
+    let enabled = !options.is_empty();
+    owner.write(app, |user| {
+        user.sms_mfa_enabled = enabled;
+        set_preferred(user, "SMS_MFA", None, enabled);
+        Ok(json!({}))
+    })
+}
+
+/// SetUserSettings.
+pub fn set_user_settings(app: &App, body: &Value) -> ApiResult<Value> {
+    set_settings(app, body, false)
+}
+
+/// AdminSetUserSettings.
+pub fn admin_set_user_settings(app: &App, body: &Value) -> ApiResult<Value> {
+    set_settings(app, body, true)
+}

@@ -5,7 +5,9 @@ mod admin;
 mod auth;
 mod common;
 mod devices;
+mod groups;
 mod mfa;
+mod resources;
 
 use serde_json::Value;
 
@@ -86,6 +88,57 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         admin::get_user_pool_mfa_config,
     ),
     ("ListUsers", ADMIN, admin::list_users),
+    ("CreateGroup", ADMIN, groups::create_group),
+    ("GetGroup", ADMIN, groups::get_group),
+    ("UpdateGroup", ADMIN, groups::update_group),
+    ("DeleteGroup", ADMIN, groups::delete_group),
+    ("ListGroups", ADMIN, groups::list_groups),
+    (
+        "AdminAddUserToGroup",
+        ADMIN,
+        groups::admin_add_user_to_group,
+    ),
+    (
+        "AdminRemoveUserFromGroup",
+        ADMIN,
+        groups::admin_remove_user_from_group,
+    ),
+    (
+        "AdminListGroupsForUser",
+        ADMIN,
+        groups::admin_list_groups_for_user,
+    ),
+    ("ListUsersInGroup", ADMIN, groups::list_users_in_group),
+    ("AdminGetDevice", ADMIN, devices::admin_get_device),
+    ("AdminListDevices", ADMIN, devices::admin_list_devices),
+    (
+        "AdminUpdateDeviceStatus",
+        ADMIN,
+        devices::admin_update_device_status,
+    ),
+    ("AdminForgetDevice", ADMIN, devices::admin_forget_device),
+    (
+        "AdminDeleteUserAttributes",
+        ADMIN,
+        account::admin_delete_user_attributes,
+    ),
+    ("AdminSetUserSettings", ADMIN, mfa::admin_set_user_settings),
+    ("SetUserSettings", PUBLIC, mfa::set_user_settings),
+    ("TagResource", ADMIN, resources::tag_resource),
+    ("UntagResource", ADMIN, resources::untag_resource),
+    (
+        "ListTagsForResource",
+        ADMIN,
+        resources::list_tags_for_resource,
+    ),
+    ("GetCSVHeader", ADMIN, resources::get_csv_header),
+    (
+        "GetSigningCertificate",
+        ADMIN,
+        resources::get_signing_certificate,
+    ),
+    ("SetUICustomization", ADMIN, resources::set_ui_customization),
+    ("GetUICustomization", ADMIN, resources::get_ui_customization),
     ("SignUp", PUBLIC, account::sign_up),
     ("ConfirmSignUp", PUBLIC, account::confirm_sign_up),
     (

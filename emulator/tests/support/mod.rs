@@ -214,6 +214,14 @@ pub async fn admin(
     into_result(call_raw(server, operation, &body, true).await)
 }
 
+/// The `__type` of a call that must fail (panics on success, showing the reply).
+pub fn code(result: Result<Value, (String, String)>) -> String {
+    match result {
+        Ok(body) => panic!("expected an error, got {body}"),
+        Err((code, _)) => code,
+    }
+}
+
 fn into_result(reply: Reply) -> Result<Value, (String, String)> {
     let body = reply.json();
     if reply.status == 200 {
