@@ -182,7 +182,7 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool_mut(&pool_id)?;
         let hide = client.hides_user_existence();
         let found = public_user(pool, &client, typed, secret_hash)?;
-        let Some(username) = found.clone().filter(|name| {
+        let Some(username) = found.filter(|name| {
             // With existence hidden, a confirmed user answers like an unknown one.
             !hide
                 || pool
@@ -192,8 +192,9 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
             if hide {
                 // Pretend a code went out, as for a real unconfirmed user, with a write of the
                 // same size so the time taken does not tell either.
-                let name = found.unwrap_or_else(|| typed.to_lowercase());
-                common::reset_code_attempts(app, &format!("{pool_id}/{name}/signup"));
+                // The key ConfirmSignUp uses for a user it does not confirm: the typed name.
+                let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
+                common::pretend_delivery(app, &key, LONG_CODE_TTL, now);
                 db.decoy_write();
                 return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
             }
@@ -246,7 +247,8 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
         // (a pretend delivery after a write of the same size), so neither the answer nor the
         // time taken tells whether the user exists.
         let fake = |db: &mut crate::model::Db, name: &str| {
-            common::reset_code_attempts(app, &format!("{pool_id}/{name}/forgot"));
+            let key = format!("{pool_id}/{name}/forgot");
+            common::pretend_delivery(app, &key, RESET_CODE_TTL, now);
             db.decoy_write();
             Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }))
         };

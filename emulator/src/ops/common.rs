@@ -218,8 +218,9 @@ pub fn send_code(
 /// caller removes it on success, under the write lock). Wrong guesses are counted in memory, for
 /// real users and for unknown users hidden by PreventUserExistenceErrors alike, so a wrong code
 /// writes nothing either way; after [`CODE_ATTEMPTS`] the code is dead until a new one is sent.
-/// When `hide` (PreventUserExistenceErrors ENABLED) a missing or expired code answers like a
-/// wrong one, the answer an unknown user gets.
+/// No live code answers ExpiredCodeException; with `hide` (PreventUserExistenceErrors ENABLED) a
+/// pretend delivery ([`pretend_delivery`]) counts as a live code, so an unknown user answers
+/// exactly like a real one at every step.
 pub fn code_attempt(
     app: &App,
     key: &str,
@@ -229,36 +230,32 @@ pub fn code_attempt(
     hide: bool,
 ) -> ApiResult<()> {
     let live = pending.filter(|p| p.expires_at > now);
+    let pretend_live = hide
+        && live.is_none()
+        && app.with_lockout(&format!("pretend/{key}"), |_, until| *until > now);
     // A new code starts a new count (the key lives in memory only).
     let counter = match live {
         Some(p) => format!("code/{key}/{}/{}", p.expires_at, p.code),
         None => format!("code/{key}/none"),
     };
-    let limit = || {
-        ApiError::new(
-            "LimitExceededException",
-            "Attempt limit exceeded, please try after some time.",
-        )
-    };
     app.with_lockout(&counter, |failures, _| {
         if *failures >= CODE_ATTEMPTS {
             // The code died with the last wrong guess.
-            return Err(if hide {
-                ApiError::code_mismatch()
-            } else {
-                ApiError::expired_code()
-            });
+            return Err(ApiError::expired_code());
         }
         match live {
             Some(p) if crypto::ct_eq(p.code.as_bytes(), code.trim().as_bytes()) => {
                 *failures = 0;
                 Ok(())
             }
-            None if !hide => Err(ApiError::expired_code()),
+            None if !pretend_live => Err(ApiError::expired_code()),
             _ => {
                 *failures += 1;
                 if *failures >= CODE_ATTEMPTS {
-                    Err(limit())
+                    Err(ApiError::new(
+                        "LimitExceededException",
+                        "Attempt limit exceeded, please try after some time.",
+                    ))
                 } else {
                     Err(ApiError::code_mismatch())
                 }
@@ -267,10 +264,13 @@ pub fn code_attempt(
     })
 }
 
-/// Starts a new count of wrong codes for `key` when a pretend code "went out" (see
-/// [`code_attempt`]), as a real delivery does with its new code.
-pub fn reset_code_attempts(app: &App, key: &str) {
+/// A pretend code "went out" for `key` (PreventUserExistenceErrors): for `ttl` seconds wrong
+/// codes answer like wrong guesses of a real code (a fresh count), then like an expired code.
+pub fn pretend_delivery(app: &App, key: &str, ttl: i64, now: i64) {
     app.with_lockout(&format!("code/{key}/none"), |failures, _| *failures = 0);
+    app.with_lockout(&format!("pretend/{key}"), |_, until| {
+        *until = now.saturating_add(ttl)
+    });
 }
 
 /// Counts one password attempt of `username` (a real user, or the stand-in of an unknown one
