@@ -633,15 +633,14 @@ async fn an_expired_challenge_session_ends_the_sign_in_and_an_expired_code_is_re
     .await
     .unwrap();
     let code = outbox_code(&email).await;
-    advance_emulator_clock(25 * 3600).await; // sign-up codes live 24 hours
-                                             // This client has PreventUserExistenceErrors ENABLED: an expired code is refused with the
-                                             // answer an unknown user gets (CodeMismatchException), so that it tells nothing about the user.
+    // Sign-up codes live 24 hours.
+    advance_emulator_clock(25 * 3600).await;
     assert_eq!(
         auth.confirm_sign_up(&email, &code)
             .await
             .unwrap_err()
             .code(),
-        "CodeMismatchException"
+        "ExpiredCodeException"
     );
 }
 
