@@ -86,3 +86,8 @@ fn jwt_decoding() {
 fn hex_and_base64() {
     smoke("kit_encoding", kit::kit_encoding, 5000);
 }
+
+#[test]
+fn the_engine_on_arbitrary_replies() {
+    smoke("kit_engine", kit::kit_engine, 3000);
+}

@@ -67,3 +67,96 @@ pub fn kit_encoding(data: &[u8]) {
         let _ = encoding::cognito_timestamp(i64::from_le_bytes(seconds));
     }
 }
+
+/// The engine fed arbitrary replies: the package's methods (`cognito_kit::methods`) run in turn —
+/// sign-in, a challenge answer, the session, the user, devices, a refresh, a global sign-out — and
+/// every request gets the next reply cut from the input (replies are separated by 0xFF; the first
+/// byte of each picks the status: 200, 400 or 503). Whatever arrives, every method must end with
+/// a result or a typed error: no panic, no step that never finishes.
+pub fn kit_engine(data: &[u8]) {
+    use cognito_kit::client::{CognitoAuth, Config};
+    use cognito_kit::storage::MemoryStorage;
+    let runtime = Replay(std::cell::RefCell::new(
+        data.split(|b| *b == 0xFF).map(<[u8]>::to_vec).collect(),
+    ));
+    let mut config = Config::new("us-east-1_Fuzz", "client");
+    config.endpoint = Some("http://fuzz.test/".into());
+    let Ok(auth) = CognitoAuth::new(config, runtime, MemoryStorage::new()) else {
+        panic!("a valid configuration is refused");
+    };
+    for (method, input) in [
+        (
+            "signIn",
+            r#"{"username":"alice","password":"pw","authFlow":"USER_PASSWORD_AUTH"}"#,
+        ),
+        (
+            "confirmSignIn",
+            r#"{"challengeResponse":"123456","userAttributes":{"name":"A"}}"#,
+        ),
+        ("getSession", "null"),
+        ("getUser", "null"),
+        ("listDevices", "null"),
+        ("refreshSession", "null"),
+        ("signOut", r#"{"global":true}"#),
+    ] {
+        let _ = block_on(cognito_kit::methods::call(&auth, method, input));
+    }
+}
+
+/// A runtime that answers each request with the next scripted reply, and fails once they run out.
+struct Replay(std::cell::RefCell<std::collections::VecDeque<Vec<u8>>>);
+
+impl cognito_kit::transport::Runtime for Replay {
+    async fn send(
+        &self,
+        _endpoint: &str,
+        request: &cognito_kit::api::ApiRequest,
+    ) -> cognito_kit::Result<cognito_kit::transport::HttpReply> {
+        let Some(mut reply) = self.0.borrow_mut().pop_front() else {
+            return Err(cognito_kit::Error::Transport(
+                cognito_kit::error::TransportError {
+                    kind: cognito_kit::error::TransportErrorKind::Network,
+                    message: format!("{}: no more replies", request.operation),
+                },
+            ));
+        };
+        let status = match reply.first().copied().unwrap_or(0) % 3 {
+            0 => 200,
+            1 => 400,
+            _ => 503,
+        };
+        if !reply.is_empty() {
+            reply.remove(0);
+        }
+        Ok(cognito_kit::transport::HttpReply {
+            status,
+            error_type: None,
+            body: reply.into(),
+        })
+    }
+    fn now_millis(&self) -> f64 {
+        1_795_000_000_000.0
+    }
+    fn fill_random(&self, buffer: &mut [u8]) -> cognito_kit::Result<()> {
+        buffer.fill(7);
+        Ok(())
+    }
+    async fn sleep(&self, _millis: u32) {}
+}
+
+/// Runs a future that never waits on anything outside it (the replay runtime answers at once).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    for _ in 0..10_000 {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+    panic!("an engine step never finished");
+}
