@@ -26,10 +26,21 @@ fn device_record(remembered: bool) -> String {
         .to_string()
 }
 
-fn with_storage(mock: &Mock, storage: MemoryStorage) -> CognitoAuth<Mock, MemoryStorage> {
+fn with_storage<S: Storage>(mock: &Mock, storage: S) -> CognitoAuth<Mock, S> {
     let mut config = Config::new("us-east-1_Pool", "client123");
     config.endpoint = Some("http://emulator.test/".into());
     CognitoAuth::new(config, mock.clone(), storage).unwrap()
+}
+
+/// Scripts `operation` refused with "Access Token has expired" (the service's clock ahead of this
+/// one), then the refresh the engine makes.
+fn expect_expired_then_refresh(mock: &Mock, operation: &'static str) {
+    mock.expect(
+        operation,
+        400,
+        error("NotAuthorizedException", "Access Token has expired"),
+    );
+    mock.expect("InitiateAuth", 200, tokens(1_795_000_010, 3600, None));
 }
 
 fn error(code: &str, message: &str) -> Value {
@@ -339,12 +350,7 @@ fn an_access_token_the_service_calls_expired_is_refreshed_once_and_the_call_made
     let auth = client(&mock, "Pool", None);
     // Fresh by the local clock; the service's clock (or a sleeping laptop) disagrees.
     signed_in(&mock, &auth, 1_795_000_000, 3600);
-    mock.expect(
-        "GetUser",
-        400,
-        error("NotAuthorizedException", "Access Token has expired"),
-    );
-    mock.expect("InitiateAuth", 200, tokens(1_795_000_010, 3600, None));
+    expect_expired_then_refresh(&mock, "GetUser");
     mock.expect(
         "GetUser",
         200,
@@ -452,12 +458,7 @@ fn a_global_sign_out_whose_token_the_service_calls_expired_refreshes_and_signs_o
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
     signed_in(&mock, &auth, 1_795_000_000, 3600);
-    mock.expect(
-        "GlobalSignOut",
-        400,
-        error("NotAuthorizedException", "Access Token has expired"),
-    );
-    mock.expect("InitiateAuth", 200, tokens(1_795_000_010, 3600, None));
+    expect_expired_then_refresh(&mock, "GlobalSignOut");
     mock.expect("GlobalSignOut", 200, json!({}));
     block_on(auth.sign_out(true)).unwrap();
     assert_ne!(mock.body(3)["AccessToken"], mock.body(1)["AccessToken"]);
@@ -523,9 +524,7 @@ fn a_sign_out_that_starts_while_a_sign_in_writes_its_session_wins() {
     // Whenever the sign-out starts after the sign-in did, nothing of the session may remain.
     for delay in 0..16 {
         let mock = Mock::default();
-        let mut config = Config::new("us-east-1_Pool", "client123");
-        config.endpoint = Some("http://emulator.test/".into());
-        let auth = CognitoAuth::new(config, mock.clone(), SlowStorage::default()).unwrap();
+        let auth = with_storage(&mock, SlowStorage::default());
         mock.expect("InitiateAuth", 200, tokens(1_795_000_000, 3600, Some("r")));
         // Asked for only when the sign-in finished before the sign-out began.
         mock.expect("RevokeToken", 200, json!({}));
