@@ -3,14 +3,20 @@
 //! this for the npm package; it is host-neutral (no JavaScript in it), so any host that speaks JSON
 //! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
 
-use crate::api::operations::{CodeDeliveryDetails, DeviceType, MfaSettings, StringMap};
-use crate::client::{AuthFlow, CognitoAuth, Config, NextStep, Session, SignInOutput};
+use crate::api::operations::{
+    AttributeType, CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserReply,
+    MfaSettings, SignUpReply, StringMap, UpdateUserAttributesReply,
+};
+use crate::client::{
+    attribute_types, reply_as, totp_verified, AuthFlow, Call, CognitoAuth, Config, NextStep,
+    Session, SignInOutput,
+};
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::flow::{mfa_name, CodeDestination};
 use crate::json::{self, write_str, Json};
 use crate::secret::ClientSecret;
 use crate::storage::Storage;
-use crate::transport::Runtime;
+use crate::transport::{HttpReply, Runtime};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -326,6 +332,9 @@ fn flow_of(name: Option<&str>) -> Result<AuthFlow> {
 /// Runs one method of the package's `CognitoAuth` on `auth`: its input as JSON (an object, or
 /// `null`), its result as JSON text (`None` for methods that return nothing), in the shapes of the
 /// package's `client.d.ts`; a device's dates are milliseconds since the epoch.
+///
+/// The methods that are one request (a [`Call`]) share one send, and are read by [`shape`]; the
+/// others are the client's flows.
 pub async fn call<R: Runtime, S: Storage>(
     auth: &CognitoAuth<R, S>,
     method: &str,
@@ -333,6 +342,156 @@ pub async fn call<R: Runtime, S: Storage>(
 ) -> Result<Option<Zeroizing<String>>> {
     let input = Input::parse(input)?;
     let i = &input;
+    let attributes: Vec<AttributeType>;
+    let names: Vec<&str>;
+    let one = match method {
+        "signUp" => {
+            let (username, password) = (i.str("username")?, i.str("password")?);
+            attributes = attribute_types(&i.attributes("userAttributes")?);
+            Call::SignUp(username, password, &attributes)
+        }
+        "confirmSignUp" => Call::ConfirmSignUp(i.str("username")?, i.str("confirmationCode")?),
+        "resendSignUpCode" => Call::ResendSignUpCode(i.str("username")?),
+        "forgotPassword" => Call::ForgotPassword(i.str("username")?),
+        "confirmForgotPassword" => {
+            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
+            Call::ConfirmForgotPassword(username, code, i.str("newPassword")?)
+        }
+        "changePassword" => Call::ChangePassword(i.str("oldPassword")?, i.str("newPassword")?),
+        "getUser" => Call::GetUser,
+        "updateUserAttributes" => {
+            attributes = attribute_types(&i.attributes("userAttributes")?);
+            Call::UpdateUserAttributes(&attributes)
+        }
+        "verifyUserAttribute" => {
+            Call::VerifyUserAttribute(i.str("userAttributeKey")?, i.str("confirmationCode")?)
+        }
+        "sendUserAttributeVerificationCode" => Call::SendAttributeCode(i.str("userAttributeKey")?),
+        "deleteUserAttributes" => {
+            let list = match i.get("userAttributeKeys") {
+                Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
+                _ => None,
+            };
+            names = list.ok_or_else(|| {
+                invalid("userAttributeKeys is required (an array of strings)".into())
+            })?;
+            Call::DeleteUserAttributes(&names)
+        }
+        "verifyTotpSetup" => {
+            Call::VerifySoftwareToken(i.str("code")?, i.opt_str("friendlyDeviceName"))
+        }
+        "setMfaPreference" => {
+            let totp = i.mfa_setting("totp")?;
+            let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
+            Call::SetMfaPreference(totp, sms, email)
+        }
+        _ => return flow(auth, method, i).await,
+    };
+    shape(one, &auth.run(one).await?)
+}
+
+/// The result of a method that is one request, from the request's reply.
+fn shape(call: Call<'_>, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
+    Ok(match call {
+        Call::SignUp(..) => {
+            let r: SignUpReply = reply_as(reply)?;
+            let mut out = Out::new();
+            out.raw("{")
+                .key("isSignUpComplete")
+                .raw(if r.user_confirmed { "true" } else { "false" })
+                .opt("userId", r.user_sub.as_deref())
+                .raw(",")
+                .key("nextStep")
+                .raw("{")
+                .key("signUpStep")
+                .str(if r.user_confirmed {
+                    "DONE"
+                } else {
+                    "CONFIRM_SIGN_UP"
+                });
+            if let Some(d) = &r.code_delivery_details {
+                out.raw(",").key("codeDeliveryDetails");
+                delivery(&mut out, d);
+            }
+            out.raw("}}");
+            out.done()
+        }
+        Call::ConfirmSignUp(..) => {
+            reply_as::<Empty>(reply)?;
+            let mut out = Out::new();
+            out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":"DONE"}}"#);
+            out.done()
+        }
+        Call::ResendSignUpCode(_) | Call::SendAttributeCode(_) => {
+            let d = reply_as::<CodeDeliveryReply>(reply)?.code_delivery_details;
+            d.and_then(|d| {
+                let mut out = Out::new();
+                delivery(&mut out, &d);
+                out.done()
+            })
+        }
+        Call::ForgotPassword(_) => {
+            let d = reply_as::<CodeDeliveryReply>(reply)?.code_delivery_details;
+            let mut out = Out::new();
+            out.raw(r#"{"nextStep":{"resetPasswordStep":"CONFIRM_RESET_PASSWORD_WITH_CODE""#);
+            if let Some(d) = &d {
+                out.raw(",").key("codeDeliveryDetails");
+                delivery(&mut out, d);
+            }
+            out.raw("}}");
+            out.done()
+        }
+        Call::GetUser => {
+            let u: GetUserReply = reply_as(reply)?;
+            let mut out = Out::new();
+            out.raw("{").key("username").str(&u.username);
+            out.raw(",").key("attributes").map(
+                u.user_attributes
+                    .iter()
+                    .map(|a| (a.name.as_str(), a.value.as_str())),
+            );
+            out.opt(
+                "preferredMfa",
+                u.preferred_mfa_setting.as_deref().map(mfa_name),
+            );
+            out.raw(",")
+                .key("enabledMfa")
+                .strs(u.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
+                .raw("}");
+            out.done()
+        }
+        Call::UpdateUserAttributes(_) => {
+            let list = reply_as::<UpdateUserAttributesReply>(reply)?.code_delivery_details_list;
+            let mut out = Out::new();
+            out.raw("[");
+            for (n, d) in list.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                delivery(&mut out, d);
+            }
+            out.raw("]");
+            out.done()
+        }
+        Call::VerifySoftwareToken(..) => {
+            totp_verified(reply_as(reply)?)?;
+            None
+        }
+        // The methods that return nothing.
+        _ => {
+            reply_as::<Empty>(reply)?;
+            None
+        }
+    })
+}
+
+/// The methods that are more than one request: sign-in, the session, and what reads or changes
+/// what is stored.
+async fn flow<R: Runtime, S: Storage>(
+    auth: &CognitoAuth<R, S>,
+    method: &str,
+    i: &Input,
+) -> Result<Option<Zeroizing<String>>> {
     Ok(match method {
         "signIn" => {
             let username = i.str("username")?;
@@ -357,115 +516,6 @@ pub async fn call<R: Runtime, S: Storage>(
             auth.sign_out(i.truthy("global")).await?;
             None
         }
-        "signUp" => {
-            let (username, password) = (i.str("username")?, i.str("password")?);
-            let attributes = i.attributes("userAttributes")?;
-            let r = auth.sign_up(username, password, &attributes).await?;
-            let mut out = Out::new();
-            out.raw("{")
-                .key("isSignUpComplete")
-                .raw(if r.user_confirmed { "true" } else { "false" })
-                .opt("userId", r.user_sub.as_deref())
-                .raw(",")
-                .key("nextStep")
-                .raw("{")
-                .key("signUpStep")
-                .str(if r.user_confirmed {
-                    "DONE"
-                } else {
-                    "CONFIRM_SIGN_UP"
-                });
-            if let Some(d) = &r.code_delivery_details {
-                out.raw(",").key("codeDeliveryDetails");
-                delivery(&mut out, d);
-            }
-            out.raw("}}");
-            out.done()
-        }
-        "confirmSignUp" => {
-            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
-            auth.confirm_sign_up(username, code).await?;
-            let mut out = Out::new();
-            out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":"DONE"}}"#);
-            out.done()
-        }
-        "resendSignUpCode" => delivery_or_none(auth.resend_sign_up_code(i.str("username")?).await?),
-        "forgotPassword" => {
-            let d = auth.forgot_password(i.str("username")?).await?;
-            let mut out = Out::new();
-            out.raw(r#"{"nextStep":{"resetPasswordStep":"CONFIRM_RESET_PASSWORD_WITH_CODE""#);
-            if let Some(d) = &d {
-                out.raw(",").key("codeDeliveryDetails");
-                delivery(&mut out, d);
-            }
-            out.raw("}}");
-            out.done()
-        }
-        "confirmForgotPassword" => {
-            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
-            let password = i.str("newPassword")?;
-            auth.confirm_forgot_password(username, code, password)
-                .await?;
-            None
-        }
-        "changePassword" => {
-            let (old, new) = (i.str("oldPassword")?, i.str("newPassword")?);
-            auth.change_password(old, new).await?;
-            None
-        }
-        "getUser" => {
-            let u = auth.get_user().await?;
-            let mut out = Out::new();
-            out.raw("{").key("username").str(&u.username);
-            out.raw(",").key("attributes").map(
-                u.user_attributes
-                    .iter()
-                    .map(|a| (a.name.as_str(), a.value.as_str())),
-            );
-            out.opt(
-                "preferredMfa",
-                u.preferred_mfa_setting.as_deref().map(mfa_name),
-            );
-            out.raw(",")
-                .key("enabledMfa")
-                .strs(u.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
-                .raw("}");
-            out.done()
-        }
-        "updateUserAttributes" => {
-            let attributes = i.attributes("userAttributes")?;
-            let list = auth.update_user_attributes(&attributes).await?;
-            let mut out = Out::new();
-            out.raw("[");
-            for (n, d) in list.iter().enumerate() {
-                if n > 0 {
-                    out.raw(",");
-                }
-                delivery(&mut out, d);
-            }
-            out.raw("]");
-            out.done()
-        }
-        "verifyUserAttribute" => {
-            let (name, code) = (i.str("userAttributeKey")?, i.str("confirmationCode")?);
-            auth.verify_user_attribute(name, code).await?;
-            None
-        }
-        "sendUserAttributeVerificationCode" => delivery_or_none(
-            auth.send_user_attribute_verification_code(i.str("userAttributeKey")?)
-                .await?,
-        ),
-        "deleteUserAttributes" => {
-            let names = match i.get("userAttributeKeys") {
-                Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
-                _ => None,
-            };
-            let names: Vec<&str> = names.ok_or_else(|| {
-                invalid("userAttributeKeys is required (an array of strings)".into())
-            })?;
-            auth.delete_user_attributes(&names).await?;
-            None
-        }
         "deleteUser" => {
             auth.delete_user().await?;
             None
@@ -478,18 +528,6 @@ pub async fn call<R: Runtime, S: Storage>(
                 ("setupUri", uri.as_str()),
             ]);
             out.done()
-        }
-        "verifyTotpSetup" => {
-            let code = i.str("code")?;
-            auth.verify_totp_setup(code, i.opt_str("friendlyDeviceName"))
-                .await?;
-            None
-        }
-        "setMfaPreference" => {
-            let totp = i.mfa_setting("totp")?;
-            let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
-            auth.set_mfa_preference(totp, sms, email).await?;
-            None
         }
         "rememberDevice" => {
             auth.remember_device().await?;
@@ -525,13 +563,6 @@ pub async fn call<R: Runtime, S: Storage>(
             )))
         }
     })
-}
-
-fn delivery_or_none(d: Option<CodeDeliveryDetails>) -> Option<Zeroizing<String>> {
-    let d = d?;
-    let mut out = Out::new();
-    delivery(&mut out, &d);
-    out.done()
 }
 
 /// The options of the package's `new CognitoAuth({ … })` but `storage` (the host's), as JSON.

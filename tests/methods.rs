@@ -282,3 +282,111 @@ fn options_are_read_as_the_package_always_read_them() {
         "InvalidArgument"
     );
 }
+
+#[test]
+fn every_one_request_method_sends_its_exact_request_and_reads_its_reply() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    // Without a session: the client id, and no access token.
+    for (method, input, operation, body) in [
+        (
+            "confirmSignUp",
+            json!({"username": "a", "confirmationCode": "123456"}),
+            "ConfirmSignUp",
+            json!({"ClientId": "client123", "Username": "a", "ConfirmationCode": "123456"}),
+        ),
+        (
+            "resendSignUpCode",
+            json!({"username": "a"}),
+            "ResendConfirmationCode",
+            json!({"ClientId": "client123", "Username": "a"}),
+        ),
+        (
+            "confirmForgotPassword",
+            json!({"username": "a", "confirmationCode": "654321", "newPassword": "N3w-pass!"}),
+            "ConfirmForgotPassword",
+            json!({"ClientId": "client123", "Username": "a", "ConfirmationCode": "654321", "Password": "N3w-pass!"}),
+        ),
+    ] {
+        mock.expect(operation, 200, json!({}));
+        run(&auth, method, input);
+        let sent = mock.sent();
+        let (name, sent_body) = sent.last().unwrap();
+        assert_eq!((name.as_str(), sent_body), (operation, &body), "{method}");
+    }
+    signed_in(&mock, &auth, 1_795_000_000, 3600);
+    for (method, input, operation, body) in [
+        (
+            "changePassword",
+            json!({"oldPassword": "0ld-pass!", "newPassword": "N3w-pass!"}),
+            "ChangePassword",
+            json!({"PreviousPassword": "0ld-pass!", "ProposedPassword": "N3w-pass!"}),
+        ),
+        (
+            "verifyUserAttribute",
+            json!({"userAttributeKey": "email", "confirmationCode": "111222"}),
+            "VerifyUserAttribute",
+            json!({"AttributeName": "email", "Code": "111222"}),
+        ),
+        (
+            "sendUserAttributeVerificationCode",
+            json!({"userAttributeKey": "phone_number"}),
+            "GetUserAttributeVerificationCode",
+            json!({"AttributeName": "phone_number"}),
+        ),
+        (
+            "deleteUserAttributes",
+            json!({"userAttributeKeys": ["custom:team", "nickname"]}),
+            "DeleteUserAttributes",
+            json!({"UserAttributeNames": ["custom:team", "nickname"]}),
+        ),
+        (
+            "verifyTotpSetup",
+            json!({"code": "123456", "friendlyDeviceName": "phone"}),
+            "VerifySoftwareToken",
+            json!({"UserCode": "123456", "FriendlyDeviceName": "phone"}),
+        ),
+    ] {
+        mock.expect(operation, 200, json!({}));
+        assert_eq!(run(&auth, method, input), None, "{method}");
+        let sent = mock.sent();
+        let (name, sent_body) = sent.last().unwrap();
+        let mut sent_body = sent_body.clone();
+        assert!(
+            sent_body["AccessToken"]
+                .as_str()
+                .is_some_and(|t| t.contains('.')),
+            "{method} carries the access token"
+        );
+        sent_body.as_object_mut().unwrap().remove("AccessToken");
+        assert_eq!((name.as_str(), &sent_body), (operation, &body), "{method}");
+    }
+    // A method that returns nothing still reads its reply: a proxy's page answered with 200 is not
+    // a success, and a refusal is the service's error.
+    mock.expect_raw("ChangePassword", 200, "<html>gateway</html>");
+    assert_eq!(
+        fails(
+            &auth,
+            "changePassword",
+            r#"{"oldPassword":"a","newPassword":"b"}"#
+        )
+        .split(':')
+        .next(),
+        Some("NotJsonReply")
+    );
+    mock.expect("VerifySoftwareToken", 200, json!({"Status": "ERROR"}));
+    assert_eq!(
+        fails(&auth, "verifyTotpSetup", r#"{"code":"000000"}"#),
+        "EnableSoftwareTokenMFAException: EnableSoftwareTokenMFAException (HTTP 400): verification status ERROR"
+    );
+    mock.expect(
+        "ResendConfirmationCode",
+        400,
+        json!({"__type": "LimitExceededException", "message": "Attempt limit exceeded"}),
+    );
+    assert_eq!(
+        fails(&auth, "resendSignUpCode", r#"{"username":"a"}"#),
+        "LimitExceededException: LimitExceededException (HTTP 400): Attempt limit exceeded"
+    );
+    mock.done();
+}

@@ -8,6 +8,7 @@
 //! clears the session only when the service says the refresh token is no longer valid.
 
 mod account;
+pub(crate) use account::{attribute_types, reply_as, totp_verified, Call};
 mod records;
 mod session;
 mod sign_in;

@@ -326,7 +326,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     /// The body of [`CognitoAuth::call_authed`], boxed and not generic (one copy in the wasm).
-    fn exchange_authed<'a>(
+    pub(super) fn exchange_authed<'a>(
         &'a self,
         idempotent: bool,
         request: &'a dyn Fn(&str) -> Result<ApiRequest>,
