@@ -404,6 +404,28 @@ impl PasswordClaim {
     }
 }
 
+/// Runs one whole client SRP computation on fixed, public inputs and throws it away: the group's
+/// tables get built and, in a browser, the code gets past the engine's first compiler tier, so the
+/// first real sign-in runs at full speed. The package calls it when the page is idle.
+pub fn warm_up() {
+    let Ok(client) = SrpClient::new(&[1u8; SMALL_A_BYTES]) else {
+        return;
+    };
+    let challenge = VerifierChallenge {
+        srp_b: "02".into(),
+        salt: "01".into(),
+        secret_block: "AA==".into(),
+        user_id_for_srp: Some("warm-up".into()),
+        username: None,
+    };
+    let _ = client.answer_user_challenge(
+        "warmUp",
+        "warm-up",
+        &challenge,
+        "Thu Jan 1 00:00:00 UTC 1970",
+    );
+}
+
 impl SrpClient {
     /// Answers `PASSWORD_VERIFIER` for a user: `pool_name` is the part of the pool id after `_`; the
     /// proof is computed for the challenge's `USER_ID_FOR_SRP` (falling back to its `USERNAME`), not
