@@ -61,12 +61,10 @@ fn check_url(url: &str, what: &str) -> ApiResult<()> {
     }
     match scheme.as_str() {
         "https" => {}
-        "http" => {
-            if host != "localhost" {
-                return Err(invalid(format!(
-                    "{what} URL {url} must use HTTPS, except http://localhost for testing."
-                )));
-            }
+        "http" if host != "localhost" => {
+            return Err(invalid(format!(
+                "{what} URL {url} must use HTTPS, except http://localhost for testing."
+            )));
         }
         // App schemes (myapp://...) are allowed; script-like ones never.
         "javascript" | "data" | "file" | "vbscript" => return Err(bad()),

@@ -528,10 +528,10 @@ pub fn check_values(pool: &Pool, attributes: &[(String, String)]) -> ApiResult<(
                     }
                 }
             }
-            "Boolean" => {
-                if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
-                    return Err(nonconforming(name, "Value must be either true or false"));
-                }
+            "Boolean"
+                if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") =>
+            {
+                return Err(nonconforming(name, "Value must be either true or false"));
             }
             _ => {}
         }
@@ -559,6 +559,7 @@ pub fn check_mutable(pool: &Pool, changes: &[(String, String)]) -> ApiResult<()>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
