@@ -1195,3 +1195,61 @@ async fn verified_flags_are_read_in_any_case() {
         "InvalidParameterException"
     );
 }
+
+#[tokio::test]
+async fn client_and_schema_changes_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("cke-poolcfg-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = || Options {
+        config: Some(basic_config()),
+        state_path: Some(dir.join("state.db")),
+        ..Options::default()
+    };
+    let server = start(options()).await.unwrap();
+    admin(
+        &server,
+        "UpdateUserPoolClient",
+        json!({ "UserPoolId": POOL, "ClientId": "publicclient", "ClientName": "public",
+                "CallbackURLs": ["https://app.example.com/cb"], "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid"], "AllowedOAuthFlowsUserPoolClient": true }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "AddCustomAttributes",
+        json!({ "UserPoolId": POOL, "CustomAttributes": [
+            { "Name": "tier", "AttributeDataType": "String", "StringAttributeConstraints": { "MaxLength": "4" } }] }),
+    )
+    .await
+    .unwrap();
+    let before = describe_client(&server, "publicclient").await;
+    server.shutdown().await;
+
+    let server = start(options()).await.unwrap();
+    assert_eq!(describe_client(&server, "publicclient").await, before);
+    let schema = describe_pool(&server, POOL).await["SchemaAttributes"].clone();
+    assert!(
+        schema
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["Name"] == "custom:tier"
+                && a["StringAttributeConstraints"]["MaxLength"] == "4")
+    );
+    // The constraint still applies after the restart.
+    assert_eq!(
+        code(
+            admin(
+                &server,
+                "AdminUpdateUserAttributes",
+                json!({ "UserPoolId": POOL, "Username": "alice",
+                        "UserAttributes": [{ "Name": "custom:tier", "Value": "toolong" }] })
+            )
+            .await
+        ),
+        "InvalidParameterException"
+    );
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
