@@ -395,6 +395,74 @@ test('public calls through the SDK: GetUser, UpdateUserAttributes, GlobalSignOut
   await assert.rejects(sdk.send(new GetUserCommand({ AccessToken: otherToken })), { name: 'NotAuthorizedException' });
 });
 
+const {
+  UpdateUserPoolClientCommand, AddCustomAttributesCommand, SignUpCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
+
+test('UpdateUserPoolClient round-trips the OAuth members through the SDK', async () => {
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'oauth' }));
+  const poolId = pool.UserPool.Id;
+  const created = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'web', GenerateSecret: true }));
+  const clientId = created.UserPoolClient.ClientId;
+  const updated = await sdk.send(new UpdateUserPoolClientCommand({
+    UserPoolId: poolId,
+    ClientId: clientId,
+    CallbackURLs: ['https://app.example.com/callback', 'http://localhost:3000/callback'],
+    LogoutURLs: ['https://app.example.com/signed-out'],
+    DefaultRedirectURI: 'https://app.example.com/callback',
+    AllowedOAuthFlows: ['code'],
+    AllowedOAuthScopes: ['openid', 'email'],
+    AllowedOAuthFlowsUserPoolClient: true,
+    SupportedIdentityProviders: ['COGNITO'],
+    AccessTokenValidity: 30,
+    TokenValidityUnits: { AccessToken: 'minutes' },
+  }));
+  const described = await sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+  for (const client of [updated.UserPoolClient, described.UserPoolClient]) {
+    assert.equal(client.ClientName, 'web');
+    assert.equal(client.ClientSecret, created.UserPoolClient.ClientSecret);
+    assert.deepEqual(client.CallbackURLs, ['https://app.example.com/callback', 'http://localhost:3000/callback']);
+    assert.deepEqual(client.LogoutURLs, ['https://app.example.com/signed-out']);
+    assert.equal(client.DefaultRedirectURI, 'https://app.example.com/callback');
+    assert.deepEqual(client.AllowedOAuthFlows, ['code']);
+    assert.deepEqual(client.AllowedOAuthScopes, ['openid', 'email']);
+    assert.equal(client.AllowedOAuthFlowsUserPoolClient, true);
+    assert.deepEqual(client.SupportedIdentityProviders, ['COGNITO']);
+    assert.equal(client.AccessTokenValidity, 30);
+    assert.ok(client.LastModifiedDate instanceof Date);
+  }
+  await assert.rejects(sdk.send(new UpdateUserPoolClientCommand({
+    UserPoolId: poolId, ClientId: clientId, CallbackURLs: ['https://a.example.com/cb'], DefaultRedirectURI: 'https://b.example.com/cb',
+  })), { name: 'InvalidParameterException' });
+  await assert.rejects(sdk.send(new UpdateUserPoolClientCommand({ UserPoolId: poolId, ClientId: 'nosuchclient' })), { name: 'ResourceNotFoundException' });
+});
+
+test('AddCustomAttributes, then SignUp with a custom attribute', async () => {
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'custom' }));
+  const poolId = pool.UserPool.Id;
+  await sdk.send(new AddCustomAttributesCommand({
+    UserPoolId: poolId,
+    CustomAttributes: [{ Name: 'plan', AttributeDataType: 'String', StringAttributeConstraints: { MinLength: '2', MaxLength: '8' } }],
+  }));
+  const described = await sdk.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+  const plan = described.UserPool.SchemaAttributes.find((a) => a.Name === 'custom:plan');
+  assert.deepEqual(plan.StringAttributeConstraints, { MinLength: '2', MaxLength: '8' });
+  const client = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app' }));
+  const ClientId = client.UserPoolClient.ClientId;
+  await sdk.send(new SignUpCommand({
+    ClientId, Username: 'carol', Password: 'Passw0rd!',
+    UserAttributes: [{ Name: 'email', Value: 'carol@example.com' }, { Name: 'custom:plan', Value: 'pro' }],
+  }));
+  const carol = await sdk.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'carol' }));
+  assert.ok(carol.UserAttributes.some((a) => a.Name === 'custom:plan' && a.Value === 'pro'));
+  await assert.rejects(sdk.send(new SignUpCommand({
+    ClientId, Username: 'dan', Password: 'Passw0rd!', UserAttributes: [{ Name: 'custom:plan', Value: 'enterprise-plus' }],
+  })), { name: 'InvalidParameterException' });
+  await assert.rejects(sdk.send(new AddCustomAttributesCommand({
+    UserPoolId: poolId, CustomAttributes: [{ Name: 'plan', AttributeDataType: 'String' }],
+  })), { name: 'InvalidParameterException' });
+});
+
 test('DeletionProtection and DeleteUserPool', async () => {
   const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'protected', DeletionProtection: 'ACTIVE' }));
   await assert.rejects(sdk.send(new DeleteUserPoolCommand({ UserPoolId: pool.UserPool.Id })), { name: 'InvalidParameterException' });

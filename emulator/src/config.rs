@@ -77,7 +77,7 @@ pub fn apply(db: &mut Db, config: &Value, now: i64) -> Result<(), String> {
                 let fixed_secret = params
                     .opt_str("ClientSecret")
                     .map_err(|e| context(&where_, e))?;
-                let client = build_client(&pool.id, &params, fixed_id, fixed_secret, now)
+                let client = build_client(&pool, &params, fixed_id, fixed_secret, now)
                     .map_err(|e| context(&where_, e))?;
                 pool.clients.insert(client.client_id.clone(), client);
             }

@@ -365,6 +365,21 @@ pub struct PoolSettings {
     /// Emulator extension replacing the custom-auth Lambda triggers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_auth: Option<CustomAuthConfig>,
+    /// `LambdaConfig`: stored and returned as given (the emulator invokes no Lambda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_config: Option<Value>,
+    /// `VerificationMessageTemplate` as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_message_template: Option<Value>,
+    /// The legacy `SmsVerificationMessage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_verification_message: Option<String>,
+    /// The legacy `EmailVerificationMessage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verification_message: Option<String>,
+    /// The legacy `EmailVerificationSubject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verification_subject: Option<String>,
 }
 
 impl PoolSettings {
@@ -443,6 +458,53 @@ pub struct AppClient {
     /// Refresh-token rotation for GetTokensFromRefreshToken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_rotation: Option<RefreshTokenRotation>,
+    /// Identity providers the hosted UI offers (`COGNITO`, provider names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supported_identity_providers: Option<Vec<String>>,
+    /// Allowed OAuth redirect URLs.
+    #[serde(
+        default,
+        rename = "CallbackURLs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_urls: Option<Vec<String>>,
+    /// Allowed sign-out redirect URLs.
+    #[serde(
+        default,
+        rename = "LogoutURLs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logout_urls: Option<Vec<String>>,
+    /// One of the callback URLs.
+    #[serde(
+        default,
+        rename = "DefaultRedirectURI",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_redirect_uri: Option<String>,
+    /// `code`, `implicit`, `client_credentials`.
+    #[serde(
+        default,
+        rename = "AllowedOAuthFlows",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_oauth_flows: Option<Vec<String>>,
+    /// OAuth scopes the client may ask for.
+    #[serde(
+        default,
+        rename = "AllowedOAuthScopes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_oauth_scopes: Option<Vec<String>>,
+    /// Whether the client may use the OAuth flows.
+    #[serde(default, rename = "AllowedOAuthFlowsUserPoolClient")]
+    pub allowed_oauth_flows_user_pool_client: bool,
+    /// `AnalyticsConfiguration`, stored and returned as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_configuration: Option<Value>,
+    /// Whether context data is passed on (clients with a secret only).
+    #[serde(default)]
+    pub enable_propagate_additional_user_context_data: bool,
     /// Epoch seconds.
     pub creation_date: f64,
     /// Epoch seconds.
@@ -604,11 +666,11 @@ impl User {
         self.attributes.get(name).map(String::as_str)
     }
 
-    /// Whether `<name>_verified` is `"true"`.
+    /// Whether `<name>_verified` is true (compared case-insensitively: `"True"` counts).
     pub fn is_verified(&self, name: &str) -> bool {
         self.attributes
             .get(&format!("{name}_verified"))
-            .is_some_and(|v| v == "true")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// `[{"Name","Value"}]` including `sub`, optionally filtered by a client's ReadAttributes.

@@ -23,10 +23,11 @@ fn unauthorized_attribute() -> ApiError {
     ApiError::not_authorized("A client attempted to write unauthorized attribute")
 }
 
-/// Refuses attributes a client may not write (verification flags, sub, WriteAttributes).
+/// Refuses attributes a client may not write (verification flags, sub, developer-only
+/// `dev:custom:` attributes, WriteAttributes).
 fn check_writable(client: &AppClient, attributes: &[(String, String)]) -> ApiResult<()> {
     for (name, _) in attributes {
-        if name.ends_with("_verified") || name == "sub" {
+        if name.ends_with("_verified") || name == "sub" || name.starts_with("dev:") {
             return Err(unauthorized_attribute());
         }
         if let Some(list) = &client.write_attributes {

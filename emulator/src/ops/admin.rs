@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{self, date, STANDARD_ATTRIBUTES};
+use super::common::{self, date};
 use super::mfa;
 use crate::app::App;
 use crate::crypto;
@@ -27,7 +27,7 @@ const ALL_FLOWS: &[&str] = &[
 
 /// Parses and validates CreateUserPool-shaped settings.
 pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
-    let settings: PoolSettings = serde_json::from_value(body.clone())
+    let mut settings: PoolSettings = serde_json::from_value(body.clone())
         .map_err(|e| ApiError::serialization(format!("Invalid user pool settings: {e}")))?;
     if settings.pool_name.is_empty() {
         return Err(ApiError::missing_member("PoolName"));
@@ -69,6 +69,17 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
             ));
         }
     }
+    check_verification_messages(&settings)?;
+    if settings
+        .lambda_config
+        .as_ref()
+        .is_some_and(|config| !config.is_object())
+    {
+        return Err(ApiError::serialization(
+            "Member 'LambdaConfig' must be an object",
+        ));
+    }
+    settings.schema = super::schema::validate_schema(&settings.schema)?;
     if let Some(policy) = settings
         .policies
         .as_ref()
@@ -81,6 +92,146 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
         }
     }
     Ok(settings)
+}
+
+/// A message of the verification settings: `min..=max` characters, with `placeholder` in it.
+fn check_message(
+    value: Option<&str>,
+    member: &str,
+    (min, max): (usize, usize),
+    placeholder: Option<&str>,
+) -> ApiResult<()> {
+    let Some(text) = value else { return Ok(()) };
+    let length = text.chars().count();
+    if length < min || length > max {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length between {min} and {max}"
+        )));
+    }
+    if let Some(placeholder) = placeholder.filter(|p| !text.contains(p)) {
+        return Err(ApiError::invalid_parameter(format!(
+            "{member} must contain the placeholder {placeholder}."
+        )));
+    }
+    Ok(())
+}
+
+/// Validates `VerificationMessageTemplate` and the legacy verification messages.
+fn check_verification_messages(settings: &PoolSettings) -> ApiResult<()> {
+    const CODE: Option<&str> = Some("{####}");
+    check_message(
+        settings.sms_verification_message.as_deref(),
+        "smsVerificationMessage",
+        (6, 140),
+        CODE,
+    )?;
+    check_message(
+        settings.email_verification_message.as_deref(),
+        "emailVerificationMessage",
+        (6, 20_000),
+        CODE,
+    )?;
+    check_message(
+        settings.email_verification_subject.as_deref(),
+        "emailVerificationSubject",
+        (1, 140),
+        None,
+    )?;
+    let Some(template) = &settings.verification_message_template else {
+        return Ok(());
+    };
+    let template = Params::new(template).map_err(|_| {
+        ApiError::serialization("Member 'VerificationMessageTemplate' must be an object")
+    })?;
+    let member = |key: &str| template.opt_str(key);
+    check_message(
+        member("SmsMessage")?,
+        "verificationMessageTemplate.smsMessage",
+        (6, 140),
+        CODE,
+    )?;
+    check_message(
+        member("EmailMessage")?,
+        "verificationMessageTemplate.emailMessage",
+        (6, 20_000),
+        CODE,
+    )?;
+    check_message(
+        member("EmailSubject")?,
+        "verificationMessageTemplate.emailSubject",
+        (1, 140),
+        None,
+    )?;
+    check_message(
+        member("EmailMessageByLink")?,
+        "verificationMessageTemplate.emailMessageByLink",
+        (6, 20_000),
+        Some("{##Verify Email##}"),
+    )?;
+    check_message(
+        member("EmailSubjectByLink")?,
+        "verificationMessageTemplate.emailSubjectByLink",
+        (1, 140),
+        None,
+    )?;
+    if let Some(option) = member("DefaultEmailOption")? {
+        if option != "CONFIRM_WITH_LINK" && option != "CONFIRM_WITH_CODE" {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{option}' at 'verificationMessageTemplate.defaultEmailOption' failed to satisfy constraint: Member must satisfy enum value set: [CONFIRM_WITH_LINK, CONFIRM_WITH_CODE]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `VerificationMessageTemplate` and the legacy `SmsVerificationMessage`,
+/// `EmailVerificationMessage`, `EmailVerificationSubject`, each filled from the other as the
+/// service reports them (a member of the template wins over its legacy twin).
+fn add_verification_messages(settings: &PoolSettings, out: &mut Map<String, Value>) {
+    let mut template = match &settings.verification_message_template {
+        Some(Value::Object(members)) => members.clone(),
+        _ => Map::new(),
+    };
+    template
+        .entry("DefaultEmailOption")
+        .or_insert_with(|| json!("CONFIRM_WITH_CODE"));
+    let pairs = [
+        (
+            "SmsMessage",
+            "SmsVerificationMessage",
+            &settings.sms_verification_message,
+        ),
+        (
+            "EmailMessage",
+            "EmailVerificationMessage",
+            &settings.email_verification_message,
+        ),
+        (
+            "EmailSubject",
+            "EmailVerificationSubject",
+            &settings.email_verification_subject,
+        ),
+    ];
+    for (member, legacy_name, legacy) in pairs {
+        let from_template = template
+            .get(member)
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match (from_template, legacy) {
+            (Some(text), _) => {
+                out.insert(legacy_name.into(), json!(text));
+            }
+            (None, Some(text)) => {
+                template.insert(member.into(), json!(text));
+                out.insert(legacy_name.into(), json!(text));
+            }
+            (None, None) => {}
+        }
+    }
+    out.insert(
+        "VerificationMessageTemplate".into(),
+        Value::Object(template),
+    );
 }
 
 /// Builds a pool (generating its RSA key) from settings; `fixed_id` comes from `--config`.
@@ -107,102 +258,6 @@ pub fn build_pool(settings: PoolSettings, fixed_id: Option<&str>, now: i64) -> A
     Pool::new(id, settings, now)
 }
 
-fn schema_attributes(pool: &Pool) -> Vec<Value> {
-    let required = common::required_attributes(pool);
-    let mut list: Vec<Value> = STANDARD_ATTRIBUTES
-        .iter()
-        .map(|name| {
-            let data_type = match *name {
-                "email_verified" | "phone_number_verified" => "Boolean",
-                "updated_at" => "Number",
-                _ => "String",
-            };
-            let mut entry = json!({
-                "Name": name,
-                "AttributeDataType": data_type,
-                "DeveloperOnlyAttribute": false,
-                "Mutable": *name != "sub",
-                "Required": *name == "sub" || required.iter().any(|r| r == name),
-            });
-            if data_type == "String" {
-                entry["StringAttributeConstraints"] = json!({
-                    "MinLength": if *name == "sub" { "1" } else { "0" },
-                    "MaxLength": "2048",
-                });
-            }
-            entry
-        })
-        .collect();
-    for custom in &pool.settings.schema {
-        let Some(name) = custom.get("Name").and_then(Value::as_str) else {
-            continue;
-        };
-        if STANDARD_ATTRIBUTES.contains(&name) {
-            continue;
-        }
-        list.push(custom_schema_entry(name, custom));
-    }
-    list
-}
-
-/// A custom attribute as DescribeUserPool shows it: every member present, constraints included.
-fn custom_schema_entry(name: &str, declared: &Value) -> Value {
-    let flag = |key: &str, default: bool| {
-        declared
-            .get(key)
-            .and_then(Value::as_bool)
-            .unwrap_or(default)
-    };
-    let data_type = declared
-        .get("AttributeDataType")
-        .and_then(Value::as_str)
-        .unwrap_or("String");
-    let developer_only = flag("DeveloperOnlyAttribute", false);
-    let full_name = if name.starts_with("custom:") || name.starts_with("dev:") {
-        name.to_string()
-    } else if developer_only {
-        format!("dev:custom:{name}")
-    } else {
-        format!("custom:{name}")
-    };
-    let mut entry = json!({
-        "Name": full_name,
-        "AttributeDataType": data_type,
-        "DeveloperOnlyAttribute": developer_only,
-        "Mutable": flag("Mutable", true),
-        "Required": flag("Required", false),
-    });
-    // The service reports constraint values as strings.
-    let constraints = |key: &str| -> Value {
-        let mut out = serde_json::Map::new();
-        if let Some(Value::Object(given)) = declared.get(key) {
-            for (member, value) in given {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                out.insert(member.clone(), json!(text));
-            }
-        }
-        Value::Object(out)
-    };
-    match data_type {
-        "String" => {
-            let mut c = constraints("StringAttributeConstraints");
-            if c.get("MinLength").is_none() {
-                c["MinLength"] = json!("0");
-            }
-            if c.get("MaxLength").is_none() {
-                c["MaxLength"] = json!("2048");
-            }
-            entry["StringAttributeConstraints"] = c;
-        }
-        "Number" => entry["NumberAttributeConstraints"] = constraints("NumberAttributeConstraints"),
-        _ => {}
-    }
-    entry
-}
-
 /// The `UserPool` member of DescribeUserPool / CreateUserPool.
 fn describe(pool: &Pool) -> Value {
     let settings = &pool.settings;
@@ -225,10 +280,16 @@ fn describe(pool: &Pool) -> Value {
             .as_deref()
             .unwrap_or("INACTIVE")),
     );
-    out.insert("LambdaConfig".into(), json!({}));
+    out.insert(
+        "LambdaConfig".into(),
+        settings.lambda_config.clone().unwrap_or_else(|| json!({})),
+    );
     out.insert("LastModifiedDate".into(), json!(pool.last_modified));
     out.insert("CreationDate".into(), json!(pool.created));
-    out.insert("SchemaAttributes".into(), json!(schema_attributes(pool)));
+    out.insert(
+        "SchemaAttributes".into(),
+        json!(super::schema::schema_attributes(pool)),
+    );
     if !settings.auto_verified_attributes.is_empty() {
         out.insert(
             "AutoVerifiedAttributes".into(),
@@ -244,10 +305,7 @@ fn describe(pool: &Pool) -> Value {
     if !settings.alias_attributes.is_empty() {
         out.insert("AliasAttributes".into(), json!(settings.alias_attributes));
     }
-    out.insert(
-        "VerificationMessageTemplate".into(),
-        json!({ "DefaultEmailOption": "CONFIRM_WITH_CODE" }),
-    );
+    add_verification_messages(settings, &mut out);
     out.insert(
         "UserAttributeUpdateSettings".into(),
         json!({ "AttributesRequireVerificationBeforeUpdate": settings.attributes_require_verification() }),
@@ -389,7 +447,7 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
                 json!({
                     "Id": pool.id,
                     "Name": pool.settings.pool_name,
-                    "LambdaConfig": {},
+                    "LambdaConfig": pool.settings.lambda_config.clone().unwrap_or_else(|| json!({})),
                     "LastModifiedDate": pool.last_modified,
                     "CreationDate": pool.created,
                 })
@@ -453,7 +511,7 @@ fn validity(
 /// Builds an app client from CreateUserPoolClient-shaped parameters. `fixed_id` and
 /// `fixed_secret` come from `--config` so demos can use stable ids.
 pub fn build_client(
-    pool_id: &str,
+    pool: &Pool,
     params: &Params<'_>,
     fixed_id: Option<&str>,
     fixed_secret: Option<&str>,
@@ -520,7 +578,8 @@ pub fn build_client(
         "IdTokenValidity",
     )?;
     let (refresh_value, refresh_unit) = validity(
-        params.opt_i64("RefreshTokenValidity")?,
+        // 0 stands for the default, as the service documents.
+        params.opt_i64("RefreshTokenValidity")?.filter(|v| *v != 0),
         unit("RefreshToken")?.as_deref(),
         "days",
         30 * 86_400,
@@ -568,8 +627,8 @@ pub fn build_client(
         None if generate_secret => Some(crypto::random_string(crypto::LOWER_ALNUM, 52)),
         None => None,
     };
-    Ok(AppClient {
-        user_pool_id: pool_id.to_string(),
+    let mut client = AppClient {
+        user_pool_id: pool.id.clone(),
         client_id: fixed_id
             .map(String::from)
             .unwrap_or_else(|| crypto::random_string(crypto::LOWER_ALNUM, 26)),
@@ -584,15 +643,26 @@ pub fn build_client(
             id_token: id_unit,
             refresh_token: refresh_unit,
         },
-        read_attributes: params.opt_str_list("ReadAttributes")?,
-        write_attributes: params.opt_str_list("WriteAttributes")?,
+        read_attributes: None,
+        write_attributes: None,
         prevent_user_existence_errors: prevent,
         enable_token_revocation: params.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
         auth_session_validity,
         refresh_token_rotation: rotation,
         creation_date: now as f64,
         last_modified_date: now as f64,
-    })
+        supported_identity_providers: None,
+        callback_urls: None,
+        logout_urls: None,
+        default_redirect_uri: None,
+        allowed_oauth_flows: None,
+        allowed_oauth_scopes: None,
+        allowed_oauth_flows_user_pool_client: false,
+        analytics_configuration: None,
+        enable_propagate_additional_user_context_data: false,
+    };
+    super::clients::apply_settings(pool, params, &mut client)?;
+    Ok(client)
 }
 
 /// CreateUserPoolClient.
@@ -602,7 +672,7 @@ pub fn create_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let client = build_client(pool_id, &params, None, None, now)?;
+        let client = build_client(pool, &params, None, None, now)?;
         let out = json!({ "UserPoolClient": client });
         pool.clients.insert(client.client_id.clone(), client);
         Ok(out)
@@ -637,21 +707,6 @@ pub fn delete_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
         pool.clients.remove(client_id);
         pool.ui_customizations.remove(client_id);
         Ok(json!({}))
-    })
-}
-
-/// ListUserPoolClients.
-pub fn list_user_pool_clients(app: &App, body: &Value) -> ApiResult<Value> {
-    let params = Params::new(body)?;
-    let pool_id = params.req_str("UserPoolId")?;
-    app.read(|db| {
-        let clients: Vec<Value> = db
-            .pool(pool_id)?
-            .clients
-            .values()
-            .map(|c| json!({ "ClientId": c.client_id, "UserPoolId": c.user_pool_id, "ClientName": c.client_name }))
-            .collect();
-        Ok(json!({ "UserPoolClients": clients }))
     })
 }
 
@@ -994,6 +1049,7 @@ pub fn apply_attribute_changes(
     now: i64,
 ) -> ApiResult<Vec<String>> {
     common::check_attribute_names(pool, changes)?;
+    super::schema::check_mutable(pool, changes)?;
     for (name, value) in changes {
         check_alias_free(pool, username, name, value)?;
     }
@@ -1212,6 +1268,20 @@ pub fn get_user_pool_mfa_config(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| Ok(mfa_config(db.pool(pool_id)?)))
 }
 
+/// The attributes a ListUsers filter may name (custom attributes are not searchable).
+const SEARCHABLE: &[&str] = &[
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+];
+
 /// A parsed `ListUsers` filter: `attribute = "value"` or `attribute ^= "value"`.
 struct Filter {
     attribute: String,
@@ -1219,40 +1289,81 @@ struct Filter {
     prefix: bool,
 }
 
-fn parse_filter(text: &str) -> ApiResult<Filter> {
+/// Parses `Name op "Value"`: `op` is `=` or `^=`, the value is double-quoted with `\"` and
+/// `\\` escapes, white space may surround each part. Anything else is refused, as is a name
+/// that is not searchable.
+fn parse_filter(text: &str) -> ApiResult<Option<Filter>> {
     let invalid = || ApiError::invalid_parameter("Error while parsing filter.");
-    let (attribute, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
-        (a, r, true)
-    } else if let Some((a, r)) = text.split_once('=') {
-        (a, r, false)
+    if text.chars().count() > 256 {
+        return Err(ApiError::invalid_parameter(
+            "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must have length less than or equal to 256",
+        ));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let name_end = text
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '^')
+        .ok_or_else(invalid)?;
+    let (attribute, rest) = text.split_at(name_end);
+    let rest = rest.trim_start();
+    let (prefix, rest) = if let Some(rest) = rest.strip_prefix("^=") {
+        (true, rest)
+    } else if let Some(rest) = rest.strip_prefix('=') {
+        (false, rest)
     } else {
         return Err(invalid());
     };
-    let attribute = attribute.trim().trim_matches('"').to_string();
-    let value = rest
-        .trim()
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .ok_or_else(invalid)?
-        .to_string();
-    Ok(Filter {
-        attribute,
+    let mut chars = rest.trim_start().chars();
+    if chars.next() != Some('"') {
+        return Err(invalid());
+    }
+    let mut value = String::new();
+    let mut closed = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next().ok_or_else(invalid)?),
+            '"' => {
+                closed = true;
+                break;
+            }
+            other => value.push(other),
+        }
+    }
+    if !closed || !chars.as_str().trim().is_empty() {
+        return Err(invalid());
+    }
+    if !SEARCHABLE.contains(&attribute) {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid search attribute: {attribute}. Only username, email, phone_number, name, given_name, family_name, preferred_username, cognito:user_status, status and sub can be searched."
+        )));
+    }
+    Ok(Some(Filter {
+        attribute: attribute.to_string(),
         value,
         prefix,
-    })
+    }))
 }
 
 fn filter_matches(filter: &Filter, user: &User) -> bool {
-    let candidate = match filter.attribute.as_str() {
-        "username" => Some(user.username.as_str()),
-        "cognito:user_status" | "status" => Some(user.status.as_str()),
-        other => user.attr(other),
+    let enabled = if user.enabled { "Enabled" } else { "Disabled" };
+    let (candidate, fold_case) = match filter.attribute.as_str() {
+        "username" => (Some(user.username.as_str()), false),
+        "cognito:user_status" => (Some(user.status.as_str()), true),
+        "status" => (Some(enabled), false),
+        other => (user.attr(other), false),
     };
     candidate.is_some_and(|value| {
-        if filter.prefix {
-            value.starts_with(&filter.value)
+        let (value, wanted) = if fold_case {
+            (value.to_lowercase(), filter.value.to_lowercase())
         } else {
-            value == filter.value
+            (value.to_string(), filter.value.clone())
+        };
+        if filter.prefix {
+            value.starts_with(&wanted)
+        } else {
+            value == wanted
         }
     })
 }
@@ -1262,12 +1373,17 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let limit = params.opt_i64("Limit")?.unwrap_or(60);
-    if !(1..=60).contains(&limit) {
+    if !(0..=60).contains(&limit) {
         return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 0 and 60",
         ));
     }
-    let filter = params.opt_str("Filter")?.map(parse_filter).transpose()?;
+    // 0 asks for the default page.
+    let limit = if limit == 0 { 60 } else { limit };
+    let filter = match params.opt_str("Filter")? {
+        Some(text) => parse_filter(text)?,
+        None => None,
+    };
     let wanted = params.opt_str_list("AttributesToGet")?;
     let token = params.opt_str("PaginationToken")?;
     let limit = usize::try_from(limit).unwrap_or(60);
@@ -1276,6 +1392,16 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             .pools
             .get(pool_id)
             .ok_or_else(|| pool_not_found(pool_id))?;
+        if let Some(wanted) = &wanted {
+            let custom = common::custom_attributes(pool);
+            if let Some(unknown) = wanted.iter().find(|name| {
+                !common::STANDARD_ATTRIBUTES.contains(&name.as_str()) && !custom.contains(name)
+            }) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "One or more requested attributes do not exist: {unknown}"
+                )));
+            }
+        }
         let matching: Vec<&User> = pool
             .users
             .values()
@@ -1289,7 +1415,17 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             .map(|user| {
                 let mut entry = user_type(user);
                 if let Some(wanted) = &wanted {
-                    entry["Attributes"] = json!(user.attribute_list(Some(wanted)));
+                    // Only what was asked for, `sub` included only when asked for.
+                    let listed: Vec<Value> = user
+                        .attribute_list(Some(wanted))
+                        .into_iter()
+                        .filter(|a| {
+                            a.get("Name")
+                                .and_then(Value::as_str)
+                                .is_some_and(|n| wanted.iter().any(|w| w == n))
+                        })
+                        .collect();
+                    entry["Attributes"] = json!(listed);
                 }
                 entry
             })

@@ -548,20 +548,13 @@ pub fn fake_delivery(typed: &str) -> Value {
     })
 }
 
-/// Declared custom attribute names (`custom:x`) of a pool.
+/// Declared custom attribute names (`custom:x`, `dev:custom:x`) of a pool.
 pub fn custom_attributes(pool: &Pool) -> Vec<String> {
-    pool.settings
-        .schema
+    super::schema::schema_attributes(pool)
         .iter()
         .filter_map(|entry| entry.get("Name").and_then(Value::as_str))
         .filter(|name| !STANDARD_ATTRIBUTES.contains(name))
-        .map(|name| {
-            if name.starts_with("custom:") || name.starts_with("dev:") {
-                name.to_string()
-            } else {
-                format!("custom:{name}")
-            }
-        })
+        .map(str::to_string)
         .collect()
 }
 
@@ -590,11 +583,6 @@ pub fn check_attribute_names(pool: &Pool, attributes: &[(String, String)]) -> Ap
                 "Attributes did not conform to the schema: Type for attribute {{{name}}} could not be determined"
             )));
         }
-        if value.len() > 2048 {
-            return Err(ApiError::invalid_parameter(format!(
-                "Attributes did not conform to the schema: {name}: String must be no longer than 2048 characters"
-            )));
-        }
         if name == "email" && !looks_like_email(value) {
             return Err(ApiError::invalid_parameter("Invalid email address format."));
         }
@@ -602,7 +590,7 @@ pub fn check_attribute_names(pool: &Pool, attributes: &[(String, String)]) -> Ap
             return Err(ApiError::invalid_parameter("Invalid phone number format."));
         }
     }
-    Ok(())
+    super::schema::check_values(pool, attributes)
 }
 
 /// A loose email check (the service's own is loose too).

@@ -3,11 +3,13 @@
 mod account;
 mod admin;
 mod auth;
+mod clients;
 mod common;
 mod devices;
 mod groups;
 mod mfa;
 mod resources;
+mod schema;
 
 use serde_json::Value;
 
@@ -45,7 +47,17 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         ADMIN,
         admin::delete_user_pool_client,
     ),
-    ("ListUserPoolClients", ADMIN, admin::list_user_pool_clients),
+    (
+        "ListUserPoolClients",
+        ADMIN,
+        clients::list_user_pool_clients,
+    ),
+    (
+        "UpdateUserPoolClient",
+        ADMIN,
+        clients::update_user_pool_client,
+    ),
+    ("AddCustomAttributes", ADMIN, schema::add_custom_attributes),
     ("AdminCreateUser", ADMIN, admin::admin_create_user),
     (
         "AdminSetUserPassword",
