@@ -514,7 +514,7 @@ pub fn admin_list_user_auth_events(app: &App, body: &Value) -> ApiResult<Value> 
             .values()
             .filter(|e| e.username == username && e.seq <= before)
             .collect();
-        events.sort_by(|a, b| b.seq.cmp(&a.seq));
+        events.sort_by_key(|e| std::cmp::Reverse(e.seq));
         let page: Vec<Value> = events.iter().take(max).map(|e| render_event(e)).collect();
         let mut out = json!({ "AuthEvents": page });
         if let Some(next) = events.get(max) {
