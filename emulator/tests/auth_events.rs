@@ -747,3 +747,49 @@ async fn events_and_risk_configurations_survive_a_restart() {
     server.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn sign_up_is_an_event_too() {
+    let server = start_with(config(Some("AUDIT"))).await;
+    call(
+        &server,
+        "SignUp",
+        json!({ "ClientId": "publicclient", "Username": "newcomer", "Password": "Passw0rd!",
+                "UserAttributes": [{ "Name": "email", "Value": "newcomer@example.com" }, { "Name": "name", "Value": "N" }],
+                "UserContextData": { "IpAddress": "203.0.113.9" } }),
+    )
+    .await
+    .unwrap();
+    // Not confirmed yet: the sign-in fails, and is recorded as failed.
+    let refused = call(
+        &server,
+        "InitiateAuth",
+        public_password("newcomer", "Passw0rd!"),
+    )
+    .await;
+    assert_eq!(code(refused), "UserNotConfirmedException");
+    let reply = admin(
+        &server,
+        "AdminListUserAuthEvents",
+        json!({ "UserPoolId": POOL, "Username": "newcomer" }),
+    )
+    .await
+    .unwrap();
+    let all = list(&reply);
+    assert_eq!(all.len(), 2, "{reply}");
+    assert_eq!(all[0]["EventType"], "SignIn");
+    assert_eq!(all[0]["EventResponse"], "Fail");
+    assert_eq!(all[1]["EventType"], "SignUp");
+    assert_eq!(all[1]["EventResponse"], "Pass");
+    assert_eq!(all[1]["EventContextData"]["IpAddress"], "203.0.113.9");
+    // A wrong-typed UserContextData is refused, not ignored.
+    let bad = call(
+        &server,
+        "SignUp",
+        json!({ "ClientId": "publicclient", "Username": "other", "Password": "Passw0rd!",
+                "UserAttributes": [{ "Name": "name", "Value": "N" }], "UserContextData": [] }),
+    )
+    .await;
+    assert_eq!(code(bad), "SerializationException");
+    server.shutdown().await;
+}

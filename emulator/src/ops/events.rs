@@ -142,32 +142,71 @@ pub fn record_sign_in(
             event.response = response.to_string();
             return Ok(());
         }
-        make_room(pool, &ctx.username);
-        let seq = pool
-            .auth_events
-            .values()
-            .map(|e| e.seq)
-            .max()
-            .unwrap_or(0)
-            .saturating_add(1);
-        let feedback_token_hash = notify(pool, ctx, now);
-        pool.auth_events.insert(
-            ctx.event_id.clone(),
-            AuthEvent {
+        add_event(
+            pool,
+            NewEvent {
                 event_id: ctx.event_id.clone(),
-                seq,
-                username: ctx.username.clone(),
-                event_type: "SignIn".to_string(),
-                created: now,
-                response: response.to_string(),
-                challenges: challenge.into_iter().collect(),
+                username: &ctx.username,
+                client_id: &ctx.client_id,
+                event_type: "SignIn",
+                response,
+                challenge,
                 context: ctx.event_context.clone(),
-                feedback: None,
-                feedback_token_hash,
             },
+            now,
         );
         Ok(())
     });
+}
+
+/// What a new auth event starts with.
+pub struct NewEvent<'a> {
+    /// `EventId`.
+    pub event_id: String,
+    /// Internal username.
+    pub username: &'a str,
+    /// The app client of the request (picks the risk configuration).
+    pub client_id: &'a str,
+    /// `SignIn`, `SignUp`, …
+    pub event_type: &'static str,
+    /// `Pass`, `Fail` or `InProgress`.
+    pub response: &'static str,
+    /// The first challenge result, if any.
+    pub challenge: Option<(String, String)>,
+    /// `EventContextData`.
+    pub context: Option<Value>,
+}
+
+/// Adds an event to the pool when advanced security is on (making room first, and sending the
+/// notification the risk configuration asks for).
+pub fn add_event(pool: &mut Pool, new: NewEvent<'_>, now: i64) {
+    if !pool.advanced_security() || !pool.users.contains_key(new.username) {
+        return;
+    }
+    make_room(pool, new.username);
+    let seq = pool
+        .auth_events
+        .values()
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    let feedback_token_hash = notify(pool, new.client_id, new.username, now);
+    pool.auth_events.insert(
+        new.event_id.clone(),
+        AuthEvent {
+            event_id: new.event_id,
+            seq,
+            username: new.username.to_string(),
+            event_type: new.event_type.to_string(),
+            created: now,
+            response: new.response.to_string(),
+            challenges: new.challenge.into_iter().collect(),
+            context: new.context,
+            feedback: None,
+            feedback_token_hash,
+        },
+    );
 }
 
 /// Drops the oldest events so one more fits the per-user and per-pool bounds.
@@ -205,8 +244,8 @@ fn effective_config<'a>(pool: &'a Pool, client_id: &str) -> Option<&'a RiskConfi
 
 /// Sends the account-takeover notification when the risk configuration asks for one at the
 /// emulator's (always low) risk level, with a fresh feedback token; returns the token's hash.
-fn notify(pool: &mut Pool, ctx: &SignInContext, now: i64) -> Option<String> {
-    let config = effective_config(pool, &ctx.client_id)?;
+fn notify(pool: &mut Pool, client_id: &str, username: &str, now: i64) -> Option<String> {
+    let config = effective_config(pool, client_id)?;
     let takeover = config.members.get("AccountTakeoverRiskConfiguration")?;
     takeover.get("NotifyConfiguration")?;
     let wants = takeover
@@ -216,11 +255,11 @@ fn notify(pool: &mut Pool, ctx: &SignInContext, now: i64) -> Option<String> {
     if !wants {
         return None;
     }
-    let email = pool.users.get(&ctx.username)?.attr("email")?.to_string();
+    let email = pool.users.get(username)?.attr("email")?.to_string();
     let token = crypto::b64url(&crypto::random_bytes(32));
     pool.send(OutboxMessage {
         created: now,
-        username: ctx.username.clone(),
+        username: username.to_string(),
         destination: email,
         delivery_medium: "EMAIL".to_string(),
         kind: "AUTH_EVENT_NOTIFICATION".to_string(),
