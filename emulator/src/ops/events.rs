@@ -118,6 +118,13 @@ pub fn record_sign_in(
         Ok(_) => "InProgress",
         Err(_) => "Fail",
     };
+    // Without advanced security nothing is kept: no write lock taken.
+    let enabled = app
+        .read(|db| Ok(db.pool(&ctx.pool_id).is_ok_and(Pool::advanced_security)))
+        .unwrap_or(false);
+    if !enabled {
+        return;
+    }
     let now = app.now();
     // A failure to save the event must not change the sign-in's own answer.
     let _ = app.write(|db| {
