@@ -424,6 +424,10 @@ async fn admin_feedback_is_kept_on_the_event() {
             feedback("alice", id, json!("Maybe")),
             "InvalidParameterException",
         ),
+        (
+            feedback("alice", &"e".repeat(51), json!("Valid")),
+            "InvalidParameterException",
+        ),
         (feedback("alice", id, json!(true)), "SerializationException"),
         (
             json!({ "UserPoolId": POOL, "Username": "alice", "FeedbackValue": "Valid" }),
@@ -791,5 +795,20 @@ async fn sign_up_is_an_event_too() {
     )
     .await;
     assert_eq!(code(bad), "SerializationException");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn context_values_kept_on_events_are_bounded() {
+    let server = start_with(config(Some("AUDIT"))).await;
+    let mut body = admin_password("alice", "Passw0rd!");
+    body["ContextData"] = json!({ "IpAddress": "192.0.2.1", "ServerName": "s", "ServerPath": "/",
+        "HttpHeaders": [{ "headerName": "user-agent", "headerValue": "x".repeat(10_000) }] });
+    admin(&server, "AdminInitiateAuth", body).await.unwrap();
+    let event = list(&events(&server, json!({})).await.unwrap())[0].clone();
+    assert_eq!(
+        event["EventContextData"]["DeviceName"],
+        json!("x".repeat(256))
+    );
     server.shutdown().await;
 }

@@ -56,6 +56,14 @@ pub fn check_add_ons(settings: &PoolSettings) -> ApiResult<()> {
     Ok(())
 }
 
+/// Longest context value kept on an event, in characters (events are many; the request limit
+/// alone would let each hold a large header).
+const CONTEXT_VALUE_MAX: usize = 256;
+
+fn stored(value: &str) -> String {
+    value.chars().take(CONTEXT_VALUE_MAX).collect()
+}
+
 /// `EventContextData` from the request's context: `ContextData` on the admin path (whose
 /// `IpAddress`, `ServerName`, `ServerPath` and `HttpHeaders` are required), `UserContextData`
 /// on the public one. The device name is the `User-Agent` header, when one is given.
@@ -90,7 +98,7 @@ pub fn context_data(params: &Params<'_>, admin: bool) -> ApiResult<Option<Value>
             let value = header.opt_str("headerValue")?;
             if let (Some(name), Some(value)) = (name, value) {
                 if name.eq_ignore_ascii_case("user-agent") {
-                    out.insert("DeviceName".into(), json!(value));
+                    out.insert("DeviceName".into(), json!(stored(value)));
                 }
             }
         }
@@ -99,7 +107,7 @@ pub fn context_data(params: &Params<'_>, admin: bool) -> ApiResult<Option<Value>
         data.opt_str("IpAddress")?
     };
     if let Some(ip) = ip {
-        out.insert("IpAddress".into(), json!(ip));
+        out.insert("IpAddress".into(), json!(stored(ip)));
     }
     Ok((!out.is_empty()).then_some(Value::Object(out)))
 }
