@@ -33,7 +33,8 @@ const {
   AdminGetUserCommand, ListUsersCommand, InitiateAuthCommand, GetUserCommand,
   UpdateUserAttributesCommand, GlobalSignOutCommand, GetTokensFromRefreshTokenCommand,
   RevokeTokenCommand, SetUserPoolMfaConfigCommand, GetUserPoolMfaConfigCommand,
-  DeleteUserPoolCommand, ListDevicesCommand,
+  DeleteUserPoolCommand, ListDevicesCommand, AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const {
   CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute,
@@ -461,6 +462,74 @@ test('AddCustomAttributes, then SignUp with a custom attribute', async () => {
   await assert.rejects(sdk.send(new AddCustomAttributesCommand({
     UserPoolId: poolId, CustomAttributes: [{ Name: 'plan', AttributeDataType: 'String' }],
   })), { name: 'InvalidParameterException' });
+});
+
+// aws-jwt-verify checks of tokens issued to `clientId` (both token uses).
+async function verifyTokens(result, clientId) {
+  const issuer = `${endpoint}/${ctx.poolId}`;
+  const jwks = await (await realFetch(`${issuer}/.well-known/jwks.json`)).json();
+  const idVerifier = JwtRsaVerifier.create({ issuer, audience: clientId, tokenUse: 'id', jwksUri: `${issuer}/.well-known/jwks.json` });
+  const accessVerifier = JwtRsaVerifier.create({ issuer, audience: null, tokenUse: 'access', jwksUri: `${issuer}/.well-known/jwks.json`,
+    customJwtCheck: ({ payload }) => { if (payload.client_id !== clientId) throw new Error('client_id'); } });
+  idVerifier.cacheJwks(jwks);
+  accessVerifier.cacheJwks(jwks);
+  const idPayload = await idVerifier.verify(result.IdToken);
+  const accessPayload = await accessVerifier.verify(result.AccessToken);
+  assert.equal(idPayload.sub, accessPayload.sub);
+  return { idPayload, accessPayload };
+}
+
+test('AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) and AdminRespondToAuthChallenge through the AWS SDK', async () => {
+  const client = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'server', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  }));
+  const clientId = client.UserPoolClient.ClientId;
+  for (const [email, password, permanent] of [['server@example.com', 'Passw0rdS', true], ['server-new@example.com', 'TempPassw0rd', false]]) {
+    await sdk.send(new AdminCreateUserCommand({
+      UserPoolId: ctx.poolId, Username: email, MessageAction: 'SUPPRESS', TemporaryPassword: permanent ? undefined : password,
+      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+    }));
+    if (permanent) {
+      await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: ctx.poolId, Username: email, Password: password, Permanent: true }));
+    }
+  }
+  const signedIn = await sdk.send(new AdminInitiateAuthCommand({
+    UserPoolId: ctx.poolId, ClientId: clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: 'server@example.com', PASSWORD: 'Passw0rdS' },
+  }));
+  const { idPayload } = await verifyTokens(signedIn.AuthenticationResult, clientId);
+  assert.equal(idPayload.email, 'server@example.com');
+  assert.ok(signedIn.AuthenticationResult.RefreshToken);
+
+  // The public path does not take the admin flow; the admin path does not take USER_PASSWORD_AUTH.
+  await assert.rejects(sdk.send(new InitiateAuthCommand({
+    ClientId: clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: 'server@example.com', PASSWORD: 'Passw0rdS' },
+  })), { name: 'InvalidParameterException' });
+  await assert.rejects(sdk.send(new AdminInitiateAuthCommand({
+    UserPoolId: ctx.poolId, ClientId: ctx.clientId, AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: 'server@example.com', PASSWORD: 'Passw0rdS' },
+  })), { name: 'InvalidParameterException' });
+
+  const challenge = await sdk.send(new AdminInitiateAuthCommand({
+    UserPoolId: ctx.poolId, ClientId: clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: 'server-new@example.com', PASSWORD: 'TempPassw0rd' },
+  }));
+  assert.equal(challenge.ChallengeName, 'NEW_PASSWORD_REQUIRED');
+  assert.ok(challenge.Session);
+  const answered = await sdk.send(new AdminRespondToAuthChallengeCommand({
+    UserPoolId: ctx.poolId, ClientId: clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: challenge.Session,
+    ChallengeResponses: { USERNAME: challenge.ChallengeParameters.USER_ID_FOR_SRP, NEW_PASSWORD: 'NewPassw0rdS' },
+  }));
+  await verifyTokens(answered.AuthenticationResult, clientId);
+  const user = await sdk.send(new AdminGetUserCommand({ UserPoolId: ctx.poolId, Username: 'server-new@example.com' }));
+  assert.equal(user.UserStatus, 'CONFIRMED');
+  // A forged token still fails.
+  const [header, payload, signature] = answered.AuthenticationResult.IdToken.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url'));
+  claims.email = 'mallory@example.com';
+  const forged = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+  await assert.rejects(verifyTokens({ ...answered.AuthenticationResult, IdToken: forged }, clientId));
 });
 
 test('DeletionProtection and DeleteUserPool', async () => {

@@ -41,6 +41,12 @@ pub struct SignInContext {
     pub password_stamp: String,
     /// MFA passed (or set up).
     pub mfa_done: bool,
+    /// Started through AdminInitiateAuth: only AdminRespondToAuthChallenge continues it.
+    pub admin: bool,
+    /// The auth event this sign-in records (when advanced security is on).
+    pub event_id: String,
+    /// `EventContextData` from the request that started the sign-in.
+    pub event_context: Option<serde_json::Value>,
 }
 
 /// The challenge a session waits for, with the data needed to check the answer.

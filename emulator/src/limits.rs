@@ -38,6 +38,8 @@ const MEMBERS: &[(&str, Rule)] = &[
     ("AttributeName", Rule::Max(32)),
     ("DeviceKey", Rule::Max(55)),
     ("DeviceName", Rule::Max(1024)),
+    ("EventId", Rule::Max(50)),
+    ("FeedbackToken", Rule::Max(131_072)),
     ("FriendlyDeviceName", Rule::Max(131_072)),
     ("ClientName", Rule::Max(128)),
     ("GroupName", Rule::Name(128)),

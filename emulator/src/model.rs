@@ -277,6 +277,46 @@ pub struct UserAttributeUpdateSettings {
     pub attributes_require_verification_before_update: Vec<String>,
 }
 
+/// One sign-in attempt as AdminListUserAuthEvents reports it (kept while advanced security is on).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthEvent {
+    /// `EventId`.
+    pub event_id: String,
+    /// Order of creation within the pool (newest is highest).
+    pub seq: u64,
+    /// Internal username.
+    pub username: String,
+    /// `SignIn`, …
+    pub event_type: String,
+    /// Epoch seconds.
+    pub created: i64,
+    /// `Pass`, `Fail` or `InProgress`.
+    pub response: String,
+    /// (`Password` | `Mfa`, `Success` | `Failure`) in the order they happened.
+    #[serde(default)]
+    pub challenges: Vec<(String, String)>,
+    /// `EventContextData`, from the request's context data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    /// `EventFeedback` (`FeedbackValue`, `Provider`, `FeedbackDate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Value>,
+    /// SHA-256 hex of the feedback token, when one was delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_token_hash: Option<String>,
+}
+
+/// A stored SetRiskConfiguration (of the pool, or of one client).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskConfiguration {
+    /// The configuration members as validated (`CompromisedCredentialsRiskConfiguration`, …).
+    pub members: serde_json::Map<String, Value>,
+    /// Epoch seconds.
+    pub last_modified: i64,
+}
+
 /// Emulator extension: a built-in custom-auth challenge sequence standing in for Lambda triggers.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -380,6 +420,20 @@ pub struct PoolSettings {
     /// The legacy `EmailVerificationSubject`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verification_subject: Option<String>,
+    /// Advanced security (threat protection) mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pool_add_ons: Option<UserPoolAddOns>,
+}
+
+/// `UserPoolAddOns`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPoolAddOns {
+    /// `OFF`, `AUDIT` or `ENFORCED`.
+    pub advanced_security_mode: String,
+    /// Echoed back only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_security_additional_flows: Option<Value>,
 }
 
 impl PoolSettings {
@@ -396,6 +450,13 @@ impl PoolSettings {
 fn default_mfa() -> String {
     "OFF".to_string()
 }
+
+/// The legacy `ExplicitAuthFlows` names, which cannot be mixed with the `ALLOW_*` ones.
+pub const LEGACY_AUTH_FLOWS: [&str; 3] = [
+    "ADMIN_NO_SRP_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY",
+    "USER_PASSWORD_AUTH",
+];
 
 /// `TokenValidityUnits`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -533,9 +594,24 @@ impl AppClient {
     pub fn refresh_ttl(&self) -> i64 {
         self.refresh_token_validity * unit_seconds(&self.token_validity_units.refresh_token)
     }
-    /// Whether an `ALLOW_*` flow is enabled.
+    /// Whether an `ALLOW_*` flow is enabled. A client created with the legacy names
+    /// (`ADMIN_NO_SRP_AUTH`, `CUSTOM_AUTH_FLOW_ONLY`, `USER_PASSWORD_AUTH`) keeps SRP and refresh
+    /// allowed, plus the flow each legacy name stands for.
     pub fn allows(&self, flow: &str) -> bool {
-        self.explicit_auth_flows.iter().any(|f| f == flow)
+        let has = |name: &str| self.explicit_auth_flows.iter().any(|f| f == name);
+        if has(flow) {
+            return true;
+        }
+        if !LEGACY_AUTH_FLOWS.iter().any(|legacy| has(legacy)) {
+            return false;
+        }
+        match flow {
+            "ALLOW_USER_SRP_AUTH" | "ALLOW_REFRESH_TOKEN_AUTH" => true,
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH" => has("ADMIN_NO_SRP_AUTH"),
+            "ALLOW_CUSTOM_AUTH" => has("CUSTOM_AUTH_FLOW_ONLY"),
+            "ALLOW_USER_PASSWORD_AUTH" => has("USER_PASSWORD_AUTH"),
+            _ => false,
+        }
     }
     /// Whether GetTokensFromRefreshToken hands out a new refresh token.
     pub fn rotates_refresh_tokens(&self) -> bool {
@@ -856,6 +932,12 @@ pub struct Pool {
     /// Hosted-UI customizations by client id (`ALL` for the pool's default).
     #[serde(default)]
     pub ui_customizations: Tracked<String, UiCustomization>,
+    /// Risk configurations by client id (`ALL` for the pool's own).
+    #[serde(default)]
+    pub risk_configurations: Tracked<String, RiskConfiguration>,
+    /// Auth events by event id.
+    #[serde(default)]
+    pub auth_events: Tracked<String, AuthEvent>,
     /// Messages "sent" by sequence number, oldest first.
     #[serde(default, deserialize_with = "outbox_from_list_or_map")]
     pub outbox: Tracked<u64, OutboxMessage>,
@@ -955,6 +1037,8 @@ impl Pool {
             refresh_tokens: Tracked::default(),
             groups: Tracked::default(),
             ui_customizations: Tracked::default(),
+            risk_configurations: Tracked::default(),
+            auth_events: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
@@ -989,6 +1073,8 @@ impl Pool {
             refresh_tokens: Tracked::default(),
             groups: Tracked::default(),
             ui_customizations: Tracked::default(),
+            risk_configurations: Tracked::default(),
+            auth_events: Tracked::default(),
             outbox: Tracked::default(),
             existence_secret: header.existence_secret,
             loaded_key: OnceLock::new(),
@@ -1003,6 +1089,8 @@ impl Pool {
         self.refresh_tokens.mark_all();
         self.groups.mark_all();
         self.ui_customizations.mark_all();
+        self.risk_configurations.mark_all();
+        self.auth_events.mark_all();
         self.outbox.mark_all();
     }
 
@@ -1028,6 +1116,8 @@ impl Pool {
             || self.refresh_tokens.is_dirty()
             || self.groups.is_dirty()
             || self.ui_customizations.is_dirty()
+            || self.risk_configurations.is_dirty()
+            || self.auth_events.is_dirty()
             || self.outbox.is_dirty()
     }
 
@@ -1157,6 +1247,14 @@ impl Pool {
     /// Attributes listed in `AttributesRequireVerificationBeforeUpdate`.
     pub fn attributes_requiring_verification(&self) -> &[String] {
         self.settings.attributes_require_verification()
+    }
+
+    /// Whether advanced security is on (`UserPoolAddOns.AdvancedSecurityMode` AUDIT or ENFORCED).
+    pub fn advanced_security(&self) -> bool {
+        self.settings
+            .user_pool_add_ons
+            .as_ref()
+            .is_some_and(|a| a.advanced_security_mode != "OFF")
     }
 
     /// Whether TOTP MFA can be used in this pool.

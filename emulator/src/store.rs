@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 7] = [
+const CHILD_TABLES: [&str; 9] = [
     "clients",
     "users",
     "origins",
@@ -30,6 +30,8 @@ const CHILD_TABLES: [&str; 7] = [
     "groups",
     "ui_customizations",
     "outbox",
+    "risk_configurations",
+    "auth_events",
 ];
 
 /// One row to write (`Some` body) or delete (`None`).
@@ -279,6 +281,13 @@ impl Store {
                 &pool_id,
                 &mut pool.ui_customizations,
             )?;
+            collect(
+                &mut changes,
+                "risk_configurations",
+                &pool_id,
+                &mut pool.risk_configurations,
+            )?;
+            collect(&mut changes, "auth_events", &pool_id, &mut pool.auth_events)?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -403,6 +412,10 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
         "refresh_tokens" => pool.refresh_tokens = Tracked::from_clean(parse(table, rows)?),
         "groups" => pool.groups = Tracked::from_clean(parse(table, rows)?),
         "ui_customizations" => pool.ui_customizations = Tracked::from_clean(parse(table, rows)?),
+        "risk_configurations" => {
+            pool.risk_configurations = Tracked::from_clean(parse(table, rows)?)
+        }
+        "auth_events" => pool.auth_events = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

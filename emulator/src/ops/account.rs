@@ -70,6 +70,7 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let password = params.req_str("Password")?;
     let secret_hash = params.opt_str("SecretHash")?;
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
+    let context = super::events::context_data(&params, false)?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
     common::check_secret_hash(&client, secret_hash, &[typed])?;
@@ -97,6 +98,19 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             }
         }
         let username = insert_new_user(pool, typed, password, &attributes, status::UNCONFIRMED, now)?;
+        super::events::add_event(
+            pool,
+            super::events::NewEvent {
+                event_id: uuid::Uuid::new_v4().to_string(),
+                username: &username,
+                client_id,
+                event_type: "SignUp",
+                response: "Pass",
+                challenge: None,
+                context,
+            },
+            now,
+        );
         let mut out = json!({ "UserConfirmed": false, "UserSub": pool.user(&username)?.sub });
         if let Some(channel) = sign_up_channel(pool, &username) {
             out["CodeDeliveryDetails"] =

@@ -91,6 +91,7 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
             ));
         }
     }
+    super::events::check_add_ons(&settings)?;
     Ok(settings)
 }
 
@@ -347,6 +348,9 @@ fn describe(pool: &Pool) -> Value {
     if let Some(recovery) = &settings.account_recovery_setting {
         out.insert("AccountRecoverySetting".into(), json!(recovery));
     }
+    if let Some(add_ons) = &settings.user_pool_add_ons {
+        out.insert("UserPoolAddOns".into(), json!(add_ons));
+    }
     out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
     Value::Object(out)
 }
@@ -531,28 +535,7 @@ pub fn build_client(
                 .map(String::from),
             );
         }
-        Some(requested) => {
-            for flow in requested {
-                let canonical = match flow.as_str() {
-                    "ADMIN_NO_SRP_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH".to_string(),
-                    "CUSTOM_AUTH_FLOW_ONLY" => "ALLOW_CUSTOM_AUTH".to_string(),
-                    "USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH".to_string(),
-                    other if ALL_FLOWS.contains(&other) => other.to_string(),
-                    other => {
-                        return Err(ApiError::invalid_parameter(format!(
-                            "1 validation error detected: Value '[{other}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
-                        )))
-                    }
-                };
-                if !flows.contains(&canonical) {
-                    flows.push(canonical);
-                }
-            }
-            // The service always allows refresh for clients that use the ALLOW_ names.
-            if !flows.iter().any(|f| f == "ALLOW_REFRESH_TOKEN_AUTH") {
-                flows.push("ALLOW_REFRESH_TOKEN_AUTH".to_string());
-            }
-        }
+        Some(requested) => flows = super::auth::explicit_auth_flows(&requested, ALL_FLOWS)?,
     }
     let units = params.opt_object("TokenValidityUnits")?;
     let unit = |name: &str| -> ApiResult<Option<String>> {

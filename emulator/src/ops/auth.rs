@@ -9,7 +9,9 @@ use super::common;
 use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{status, AppClient, Db, Device, Origin, Pool, RefreshRecord, User};
+use crate::model::{
+    status, AppClient, Db, Device, Origin, Pool, RefreshRecord, User, LEGACY_AUTH_FLOWS,
+};
 use crate::params::Params;
 use crate::srp;
 
@@ -49,6 +51,88 @@ fn challenge(
     json!({ "ChallengeName": name, "Session": session_id, "ChallengeParameters": parameters })
 }
 
+/// Where a sign-in call came in: the public API (InitiateAuth, RespondToAuthChallenge) or the
+/// IAM-signed one (AdminInitiateAuth, AdminRespondToAuthChallenge). Both run the same state
+/// machine; they differ only in the flows they accept, in how the app client is found (the
+/// admin path names the pool, and the client must belong to it) and in the context data they
+/// carry (`ContextData` on the admin path, `UserContextData` on the public one).
+struct Entry<'a> {
+    admin: bool,
+    client_id: &'a str,
+    pool_id: Option<&'a str>,
+    /// `EventContextData` for the auth event.
+    context: Option<Value>,
+}
+
+impl<'a> Entry<'a> {
+    fn read(params: &Params<'a>, admin: bool) -> ApiResult<Self> {
+        let pool_id = if admin {
+            Some(params.req_str("UserPoolId")?)
+        } else {
+            None
+        };
+        let client_id = params.req_str("ClientId")?;
+        // No Lambda triggers run, so ClientMetadata and AnalyticsMetadata are only validated.
+        params.opt_str_map("ClientMetadata")?;
+        if let Some(analytics) = params.opt_object("AnalyticsMetadata")? {
+            analytics.opt_str("AnalyticsEndpointId")?;
+        }
+        let context = super::events::context_data(params, admin)?;
+        Ok(Self {
+            admin,
+            client_id,
+            pool_id,
+            context,
+        })
+    }
+
+    /// The pool and app client of the call.
+    fn client<'d>(&self, db: &'d Db) -> ApiResult<(&'d Pool, &'d AppClient)> {
+        let Some(pool_id) = self.pool_id else {
+            return common::client(db, self.client_id);
+        };
+        let pool = db.pool(pool_id)?;
+        let client = pool.clients.get(self.client_id).ok_or_else(|| {
+            ApiError::resource_not_found(format!(
+                "User pool client {} does not exist.",
+                self.client_id
+            ))
+        })?;
+        Ok((pool, client))
+    }
+}
+
+/// Checks requested `ExplicitAuthFlows` (of CreateUserPoolClient and the `--config` file): the
+/// `ALLOW_*` names in `allowed`, or only legacy names (kept as given; see
+/// [`AppClient::allows`]). `ALLOW_REFRESH_TOKEN_AUTH` is always added to `ALLOW_*` lists.
+pub fn explicit_auth_flows(requested: &[String], allowed: &[&str]) -> ApiResult<Vec<String>> {
+    let mut flows: Vec<String> = Vec::new();
+    for flow in requested {
+        if !allowed.contains(&flow.as_str()) && !LEGACY_AUTH_FLOWS.contains(&flow.as_str()) {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '[{flow}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
+            )));
+        }
+        if !flows.contains(flow) {
+            flows.push(flow.clone());
+        }
+    }
+    let legacy = flows
+        .iter()
+        .filter(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()))
+        .count();
+    if legacy > 0 && legacy < flows.len() {
+        return Err(ApiError::invalid_parameter(
+            "The legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) cannot be combined with ALLOW_ values.",
+        ));
+    }
+    // The service always allows refresh for clients that use the ALLOW_ names.
+    if legacy == 0 && !flows.iter().any(|f| f == "ALLOW_REFRESH_TOKEN_AUTH") {
+        flows.push("ALLOW_REFRESH_TOKEN_AUTH".to_string());
+    }
+    Ok(flows)
+}
+
 /// What InitiateAuth learned before any expensive math.
 struct Begin {
     pool_id: String,
@@ -61,13 +145,13 @@ struct Begin {
 
 fn begin(
     app: &App,
-    client_id: &str,
+    entry: &Entry,
     auth: &BTreeMap<String, String>,
     allow: &str,
     flow_name: &str,
 ) -> ApiResult<Begin> {
     app.read(|db| {
-        let (pool, client) = common::client(db, client_id)?;
+        let (pool, client) = entry.client(db)?;
         if !client.allows(allow) {
             return Err(ApiError::invalid_parameter(format!(
                 "{flow_name} flow not enabled for this client"
@@ -100,7 +184,12 @@ fn begin(
     })
 }
 
-fn context(begin: &Begin, username: &str, device_key: Option<&String>) -> SignInContext {
+fn context(
+    begin: &Begin,
+    entry: &Entry,
+    username: &str,
+    device_key: Option<&String>,
+) -> SignInContext {
     SignInContext {
         pool_id: begin.pool_id.clone(),
         client_id: begin.client.client_id.clone(),
@@ -118,22 +207,59 @@ fn context(begin: &Begin, username: &str, device_key: Option<&String>) -> SignIn
             .as_ref()
             .map(|u| u.password.verifier_hex.clone())
             .unwrap_or_default(),
+        admin: entry.admin,
+        event_id: uuid::Uuid::new_v4().to_string(),
+        event_context: entry.context.clone(),
     }
+}
+
+/// Records a sign-in step in the user's auth events (see [`super::events::record_sign_in`]) and
+/// passes its result on.
+fn settle(
+    app: &App,
+    ctx: &SignInContext,
+    factor: Option<(&'static str, bool)>,
+    result: ApiResult<Value>,
+) -> ApiResult<Value> {
+    super::events::record_sign_in(app, ctx, factor, &result);
+    result
 }
 
 /// InitiateAuth.
 pub fn initiate_auth(app: &App, body: &Value) -> ApiResult<Value> {
+    initiate(app, body, false)
+}
+
+/// AdminInitiateAuth.
+pub fn admin_initiate_auth(app: &App, body: &Value) -> ApiResult<Value> {
+    initiate(app, body, true)
+}
+
+fn initiate(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
+    let entry = Entry::read(&params, admin)?;
     let flow = params.req_str("AuthFlow")?;
-    let client_id = params.req_str("ClientId")?;
     let auth = params.opt_str_map("AuthParameters")?;
-    match flow {
-        "USER_SRP_AUTH" => srp_start(app, client_id, &auth, false),
-        "USER_PASSWORD_AUTH" => password_auth(app, client_id, &auth),
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_auth(app, client_id, &auth),
-        "CUSTOM_AUTH" => {
+    match (flow, admin) {
+        ("USER_SRP_AUTH", _) => srp_start(app, &entry, &auth, false),
+        ("USER_PASSWORD_AUTH", false) => password_auth(
+            app,
+            &entry,
+            &auth,
+            "ALLOW_USER_PASSWORD_AUTH",
+            "USER_PASSWORD_AUTH",
+        ),
+        ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => password_auth(
+            app,
+            &entry,
+            &auth,
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            flow,
+        ),
+        ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(app, &entry, &auth),
+        ("CUSTOM_AUTH", _) => {
             let configured = app.read(|db| {
-                let (pool, _) = common::client(db, client_id)?;
+                let (pool, _) = entry.client(db)?;
                 Ok(pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()))
             })?;
             if !configured {
@@ -142,15 +268,18 @@ pub fn initiate_auth(app: &App, body: &Value) -> ApiResult<Value> {
                 ));
             }
             if auth.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
-                srp_start(app, client_id, &auth, true)
+                srp_start(app, &entry, &auth, true)
             } else {
-                custom_start(app, client_id, &auth)
+                custom_start(app, &entry, &auth)
             }
         }
-        "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "USER_AUTH" => Err(
-            ApiError::invalid_parameter(format!("Initiate Auth method {flow} not supported.")),
-        ),
-        other => Err(ApiError::invalid_parameter(format!(
+        (
+            "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" | "USER_AUTH",
+            _,
+        ) => Err(ApiError::invalid_parameter(format!(
+            "Initiate Auth method {flow} not supported."
+        ))),
+        (other, _) => Err(ApiError::invalid_parameter(format!(
             "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
         ))),
     }
@@ -159,7 +288,7 @@ pub fn initiate_auth(app: &App, body: &Value) -> ApiResult<Value> {
 /// USER_SRP_AUTH (and CUSTOM_AUTH starting with SRP_A): answers PASSWORD_VERIFIER.
 fn srp_start(
     app: &App,
-    client_id: &str,
+    entry: &Entry,
     auth: &BTreeMap<String, String>,
     custom: bool,
 ) -> ApiResult<Value> {
@@ -168,7 +297,7 @@ fn srp_start(
     } else {
         ("ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")
     };
-    let begin = begin(app, client_id, auth, allow, name)?;
+    let begin = begin(app, entry, auth, allow, name)?;
     let srp_a = auth.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
     let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
         (Some(user), _) => (
@@ -193,7 +322,7 @@ fn srp_start(
         .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
     let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
     let secret_block_b64 = crypto::b64(&secret_block);
-    let mut ctx = context(&begin, &user_id, auth.get("DEVICE_KEY"));
+    let mut ctx = context(&begin, entry, &user_id, auth.get("DEVICE_KEY"));
     ctx.custom_flow = custom;
     let server_public_hex = ephemeral.server_public.to_str_radix(16);
     app.put_session(
@@ -222,15 +351,16 @@ fn srp_start(
     }))
 }
 
-/// USER_PASSWORD_AUTH: the password travels in clear and is checked against the verifier.
-fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
-    let begin = begin(
-        app,
-        client_id,
-        auth,
-        "ALLOW_USER_PASSWORD_AUTH",
-        "USER_PASSWORD_AUTH",
-    )?;
+/// USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH): the password travels in
+/// clear and is checked against the verifier.
+fn password_auth(
+    app: &App,
+    entry: &Entry,
+    auth: &BTreeMap<String, String>,
+    allow: &str,
+    flow_name: &str,
+) -> ApiResult<Value> {
+    let begin = begin(app, entry, auth, allow, flow_name)?;
     let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
     let Some(user) = &begin.user else {
         let Some(fake) = &begin.fake else {
@@ -259,18 +389,21 @@ fn password_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) ->
         &user.password.salt_hex,
         &user.password.verifier_hex,
     );
-    let mut ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
+    let mut ctx = context(&begin, entry, &user.username, auth.get("DEVICE_KEY"));
     let now = app.now();
     // A wrong password writes nothing (see `password_attempt`); a password set since the
     // verifier was read is caught by `next_step`'s stamp check.
-    common::password_attempt(app, &begin.pool_id, &ctx.username, matches, now)?;
+    if let Err(error) = common::password_attempt(app, &begin.pool_id, &ctx.username, matches, now) {
+        return settle(app, &ctx, Some(("Password", false)), Err(error));
+    }
     ctx.password_verified = true;
-    app.write(|db| next_step(app, db, ctx, now))
+    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    settle(app, &ctx, Some(("Password", true)), result)
 }
 
 /// CUSTOM_AUTH without SRP: the first built-in custom challenge.
-fn custom_start(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
-    let begin = begin(app, client_id, auth, "ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH")?;
+fn custom_start(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
+    let begin = begin(app, entry, auth, "ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH")?;
     let Some(user) = &begin.user else {
         return Err(if begin.client.hides_user_existence() {
             ApiError::bad_credentials()
@@ -278,10 +411,11 @@ fn custom_start(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> 
             ApiError::user_not_found()
         });
     };
-    let mut ctx = context(&begin, &user.username, auth.get("DEVICE_KEY"));
+    let mut ctx = context(&begin, entry, &user.username, auth.get("DEVICE_KEY"));
     ctx.custom_flow = true;
     let now = app.now();
-    app.write(|db| next_step(app, db, ctx, now))
+    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    settle(app, &ctx, None, result)
 }
 
 /// Decides what a sign-in needs next once a factor succeeded: a new password, a custom
@@ -729,13 +863,13 @@ fn find_refresh(
 }
 
 /// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
-fn refresh_auth(app: &App, client_id: &str, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
+fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
     let token = auth
         .get("REFRESH_TOKEN")
         .ok_or_else(|| missing("REFRESH_TOKEN"))?;
     let now = app.now();
     app.read(|db| {
-        let (pool, client) = common::client(db, client_id)?;
+        let (pool, client) = entry.client(db)?;
         if !client.allows("ALLOW_REFRESH_TOKEN_AUTH") {
             return Err(ApiError::invalid_parameter(
                 "REFRESH_TOKEN_AUTH flow not enabled for this client",
@@ -866,9 +1000,22 @@ pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
 
 /// RespondToAuthChallenge.
 pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
+    respond(app, body, false)
+}
+
+/// AdminRespondToAuthChallenge.
+pub fn admin_respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
+    respond(app, body, true)
+}
+
+fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
+    let entry = Entry::read(&params, admin)?;
     let name = params.req_str("ChallengeName")?;
-    let client_id = params.req_str("ClientId")?;
+    let client_id = entry.client_id;
+    // An unknown client (or, on the admin path, one of another pool) is refused before the
+    // session is looked at, so it cannot use the session up.
+    app.read(|db| entry.client(db).map(|_| ()))?;
     let responses = params.opt_str_map("ChallengeResponses")?;
     let session_param = params.opt_str("Session")?;
     let key = match name {
@@ -880,7 +1027,8 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
     }
     .to_string();
     let session = app.take_session(&key)?;
-    if session.ctx.client_id != client_id {
+    // A sign-in continues on the path it started on, with the client it started with.
+    if session.ctx.client_id != client_id || session.ctx.admin != admin {
         return Err(ApiError::invalid_session());
     }
     if session.step.challenge_name() != name {
@@ -890,7 +1038,7 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
         )));
     }
     app.read(|db| {
-        let (_, client) = common::client(db, client_id)?;
+        let (_, client) = entry.client(db)?;
         let mut candidates = vec![session.ctx.username.as_str()];
         if let Some(typed) = responses.get("USERNAME") {
             candidates.push(typed);
@@ -934,7 +1082,9 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                     now,
                 ));
             }
-            common::check_lockout(app, &ctx.pool_id, &ctx.username, now)?;
+            if let Err(error) = common::check_lockout(app, &ctx.pool_id, &ctx.username, now) {
+                return settle(app, &ctx, None, Err(error));
+            }
             let valid = proof_is_valid(
                 &responses,
                 &ephemeral,
@@ -950,9 +1100,14 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             // Counted in memory, as for unknown users: a wrong proof writes nothing. The proof
             // was made against the verifier captured at InitiateAuth; `next_step` refuses it
             // when the password was set or reset since.
-            common::password_attempt(app, &ctx.pool_id, &ctx.username, valid, now)?;
+            if let Err(error) =
+                common::password_attempt(app, &ctx.pool_id, &ctx.username, valid, now)
+            {
+                return settle(app, &ctx, Some(("Password", false)), Err(error));
+            }
             ctx.password_verified = true;
-            app.write(|db| next_step(app, db, ctx, now))
+            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            settle(app, &ctx, Some(("Password", true)), result)
         }
         Step::DeviceSrpAuth => device_srp_auth(app, ctx, &responses),
         Step::DevicePasswordVerifier {
@@ -972,10 +1127,11 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 now,
             );
             if !valid {
-                return Err(ApiError::bad_credentials());
+                return settle(app, &ctx, None, Err(ApiError::bad_credentials()));
             }
             ctx.device_verified = true;
-            app.write(|db| next_step(app, db, ctx, now))
+            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            settle(app, &ctx, None, result)
         }
         Step::NewPasswordRequired => {
             if !ctx.password_verified {
@@ -1025,8 +1181,11 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 next.password_stamp = stamp;
                 next_step(app, db, next, now)
             });
-            if matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException")
-            {
+            let retry = matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException");
+            if !retry {
+                super::events::record_sign_in(app, &ctx, None, &result);
+            }
+            if retry {
                 // Let the user correct the new password within the same session.
                 app.put_session(
                     key,
@@ -1044,6 +1203,8 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 .get("SMS_MFA_CODE")
                 .ok_or_else(|| missing("SMS_MFA_CODE"))?;
             if !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
+                let error = mfa_mismatch();
+                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 retry_or_fail(
                     app,
                     key,
@@ -1055,13 +1216,11 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                     expires_at,
                     failed + 1,
                 );
-                return Err(ApiError::new(
-                    "CodeMismatchException",
-                    "Invalid code received for user",
-                ));
+                return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            app.write(|db| next_step(app, db, ctx, now))
+            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SoftwareTokenMfa { failed } => {
             let given = responses
@@ -1076,15 +1235,15 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
             })?;
             let valid = secret.is_some_and(|s| crypto::totp_matches(&s, given, now));
             if !valid {
+                let error = mfa_mismatch();
+                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 let step = Step::SoftwareTokenMfa { failed: failed + 1 };
                 retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
-                return Err(ApiError::new(
-                    "CodeMismatchException",
-                    "Invalid code received for user",
-                ));
+                return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            app.write(|db| next_step(app, db, ctx, now))
+            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SelectMfaType(options) => {
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
@@ -1112,18 +1271,20 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                 ));
             };
             ctx.mfa_done = true;
-            app.write(|db| {
+            let result = app.write(|db| {
                 let user = db.pool_mut(&ctx.pool_id)?.user_mut(&ctx.username)?;
                 user.totp_secret = Some(secret);
                 user.pending_totp_secret = None;
                 user.software_token_mfa_enabled = true;
                 user.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".to_string());
-                next_step(app, db, ctx, now)
-            })
+                next_step(app, db, ctx.clone(), now)
+            });
+            settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::CustomChallenge => {
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
-            app.write(|db| {
+            let started = ctx.clone();
+            let result = app.write(|db| {
                 let pool = db.pool(&ctx.pool_id)?;
                 let config = pool.settings.custom_auth.clone().unwrap_or_default();
                 let expected = config
@@ -1140,9 +1301,14 @@ pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
                     }
                 }
                 next_step(app, db, ctx, now)
-            })
+            });
+            settle(app, &started, None, result)
         }
     }
+}
+
+fn mfa_mismatch() -> ApiError {
+    ApiError::new("CodeMismatchException", "Invalid code received for user")
 }
 
 /// Puts an MFA session back after a wrong code, unless too many codes were wrong.

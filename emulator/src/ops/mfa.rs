@@ -134,6 +134,19 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
             }
             return Err(totp_mismatch());
         }
+        // Like the service, the verified secret is the user's TOTP from now on: a sign-in
+        // that does not finish with MFA_SETUP still gets SOFTWARE_TOKEN_MFA the next time.
+        let (pool_id, username) = (session.ctx.pool_id.clone(), session.ctx.username.clone());
+        app.write(|db| {
+            let user = db.pool_mut(&pool_id)?.user_mut(&username)?;
+            user.totp_secret = Some(secret.clone());
+            user.pending_totp_secret = None;
+            user.software_token_mfa_enabled = true;
+            if user.preferred_mfa.is_none() {
+                user.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".to_string());
+            }
+            Ok(())
+        })?;
         session.step = Step::MfaSetup {
             secret: Some(secret),
             verified: true,

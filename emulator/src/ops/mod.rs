@@ -6,6 +6,7 @@ mod auth;
 mod clients;
 mod common;
 mod devices;
+mod events;
 mod groups;
 mod mfa;
 mod resources;
@@ -200,6 +201,37 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         auth::get_tokens_from_refresh_token,
     ),
     ("RevokeToken", PUBLIC, auth::revoke_token),
+    ("AdminInitiateAuth", ADMIN, auth::admin_initiate_auth),
+    (
+        "AdminRespondToAuthChallenge",
+        ADMIN,
+        auth::admin_respond_to_auth_challenge,
+    ),
+    (
+        "SetRiskConfiguration",
+        ADMIN,
+        events::set_risk_configuration,
+    ),
+    (
+        "DescribeRiskConfiguration",
+        ADMIN,
+        events::describe_risk_configuration,
+    ),
+    (
+        "AdminListUserAuthEvents",
+        ADMIN,
+        events::admin_list_user_auth_events,
+    ),
+    (
+        "AdminUpdateAuthEventFeedback",
+        ADMIN,
+        events::admin_update_auth_event_feedback,
+    ),
+    (
+        "UpdateAuthEventFeedback",
+        PUBLIC,
+        events::update_auth_event_feedback,
+    ),
     (
         "AssociateSoftwareToken",
         PUBLIC,
