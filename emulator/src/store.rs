@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 7] = [
+const CHILD_TABLES: [&str; 12] = [
     "clients",
     "users",
     "origins",
@@ -30,6 +30,11 @@ const CHILD_TABLES: [&str; 7] = [
     "groups",
     "ui_customizations",
     "outbox",
+    "domains",
+    "resource_servers",
+    "identity_providers",
+    "provider_links",
+    "import_jobs",
 ];
 
 /// One row to write (`Some` body) or delete (`None`).
@@ -279,6 +284,26 @@ impl Store {
                 &pool_id,
                 &mut pool.ui_customizations,
             )?;
+            collect(&mut changes, "domains", &pool_id, &mut pool.domains)?;
+            collect(
+                &mut changes,
+                "resource_servers",
+                &pool_id,
+                &mut pool.resource_servers,
+            )?;
+            collect(
+                &mut changes,
+                "identity_providers",
+                &pool_id,
+                &mut pool.identity_providers,
+            )?;
+            collect(
+                &mut changes,
+                "provider_links",
+                &pool_id,
+                &mut pool.provider_links,
+            )?;
+            collect(&mut changes, "import_jobs", &pool_id, &mut pool.import_jobs)?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -403,6 +428,11 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
         "refresh_tokens" => pool.refresh_tokens = Tracked::from_clean(parse(table, rows)?),
         "groups" => pool.groups = Tracked::from_clean(parse(table, rows)?),
         "ui_customizations" => pool.ui_customizations = Tracked::from_clean(parse(table, rows)?),
+        "domains" => pool.domains = Tracked::from_clean(parse(table, rows)?),
+        "resource_servers" => pool.resource_servers = Tracked::from_clean(parse(table, rows)?),
+        "identity_providers" => pool.identity_providers = Tracked::from_clean(parse(table, rows)?),
+        "provider_links" => pool.provider_links = Tracked::from_clean(parse(table, rows)?),
+        "import_jobs" => pool.import_jobs = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

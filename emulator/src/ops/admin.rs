@@ -290,6 +290,7 @@ fn describe(pool: &Pool) -> Value {
         out.insert("AccountRecoverySetting".into(), json!(recovery));
     }
     out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
+    super::federation::describe_pool_domains(pool, &mut out);
     Value::Object(out)
 }
 
