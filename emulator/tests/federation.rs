@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 use support::*;
 
 const POOL: &str = "us-east-1_TestPool1";
-const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
-const CERT2: &str = "arn:aws:acm:us-east-1:123456789012:certificate/66666666-2222-3333-4444-555555555555";
+const CERT: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+const CERT2: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/66666666-2222-3333-4444-555555555555";
 
 async fn second_pool(server: &RunningServer) -> String {
     let created = admin(server, "CreateUserPool", json!({ "PoolName": "second" }))
@@ -26,9 +28,13 @@ async fn describe_pool(server: &RunningServer) -> Value {
 }
 
 async fn describe_domain(server: &RunningServer, domain: &str) -> Value {
-    admin(server, "DescribeUserPoolDomain", json!({ "Domain": domain }))
-        .await
-        .unwrap()["DomainDescription"]
+    admin(
+        server,
+        "DescribeUserPoolDomain",
+        json!({ "Domain": domain }),
+    )
+    .await
+    .unwrap()["DomainDescription"]
         .clone()
 }
 
@@ -114,7 +120,10 @@ async fn a_domain_belongs_to_one_pool() {
     )
     .await;
     assert_eq!(code(foreign_delete), "InvalidParameterException");
-    assert_eq!(describe_domain(&server, "shared-name").await["UserPoolId"], POOL);
+    assert_eq!(
+        describe_domain(&server, "shared-name").await["UserPoolId"],
+        POOL
+    );
 }
 
 #[tokio::test]
@@ -150,7 +159,10 @@ async fn prefix_domains_follow_the_naming_rules() {
     for (body, expected) in [
         (json!({ "UserPoolId": POOL }), "InvalidParameterException"),
         (json!({ "Domain": "ok-name" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Domain": 7 }), "SerializationException"),
+        (
+            json!({ "UserPoolId": POOL, "Domain": 7 }),
+            "SerializationException",
+        ),
         (
             json!({ "UserPoolId": "us-east-1_Nope", "Domain": "ok-name" }),
             "ResourceNotFoundException",
@@ -185,7 +197,10 @@ async fn a_custom_domain_carries_its_certificate_and_can_get_a_new_one() {
     assert!(cloudfront.ends_with(".cloudfront.net"));
     let description = describe_domain(&server, "auth.example.com").await;
     assert_eq!(description["CustomDomainConfig"]["CertificateArn"], CERT);
-    assert_eq!(describe_pool(&server).await["CustomDomain"], "auth.example.com");
+    assert_eq!(
+        describe_pool(&server).await["CustomDomain"],
+        "auth.example.com"
+    );
 
     // A prefix domain may sit beside it.
     admin(
@@ -251,7 +266,12 @@ async fn custom_domains_need_a_valid_name_and_certificate() {
             "{config}: {error}"
         );
     }
-    for bad in ["auth", "Auth.Example.com", "auth..example.com", "-a.example.com"] {
+    for bad in [
+        "auth",
+        "Auth.Example.com",
+        "auth..example.com",
+        "-a.example.com",
+    ] {
         let result = admin(
             &server,
             "CreateUserPoolDomain",
@@ -405,18 +425,54 @@ async fn resource_servers_follow_the_reference_limits() {
     let refs: Vec<&str> = too_many_scopes.iter().map(String::as_str).collect();
     let long = "x".repeat(257);
     for (body, expected) in [
-        (json!({ "UserPoolId": POOL, "Identifier": "has space", "Name": "n" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "quote\"d", "Name": "n" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": long, "Name": "n" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "bad/name" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&["a/b"]) }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&["a", "a"]) }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&refs) }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": [{ "ScopeName": "a" }] }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": "read" }), "SerializationException"),
-        (json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": [7] }), "SerializationException"),
-        (json!({ "UserPoolId": "us-east-1_Nope", "Identifier": "ok1", "Name": "n" }), "ResourceNotFoundException"),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "has space", "Name": "n" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "quote\"d", "Name": "n" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": long, "Name": "n" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "bad/name" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&["a/b"]) }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&["a", "a"]) }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": scopes(&refs) }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": [{ "ScopeName": "a" }] }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": "read" }),
+            "SerializationException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "Identifier": "ok1", "Name": "n", "Scopes": [7] }),
+            "SerializationException",
+        ),
+        (
+            json!({ "UserPoolId": "us-east-1_Nope", "Identifier": "ok1", "Name": "n" }),
+            "ResourceNotFoundException",
+        ),
     ] {
         let result = admin(&server, "CreateResourceServer", body.clone()).await;
         assert_eq!(code(result), expected, "{body}");
@@ -513,7 +569,10 @@ async fn an_oidc_provider_is_created_and_described() {
     assert_eq!(provider["UserPoolId"], POOL);
     assert_eq!(provider["ProviderName"], "Corp");
     assert_eq!(provider["ProviderType"], "OIDC");
-    assert_eq!(provider["ProviderDetails"]["oidc_issuer"], "https://issuer.example.com");
+    assert_eq!(
+        provider["ProviderDetails"]["oidc_issuer"],
+        "https://issuer.example.com"
+    );
     assert_eq!(provider["ProviderDetails"]["client_secret"], "oidc-secret");
     assert_eq!(
         provider["ProviderDetails"]["attributes_url_add_attributes"],
@@ -559,10 +618,16 @@ async fn social_providers_get_the_service_endpoints() {
         .await
         .unwrap();
     let details = &google["IdentityProvider"]["ProviderDetails"];
-    assert_eq!(details["authorize_url"], "https://accounts.google.com/o/oauth2/v2/auth");
+    assert_eq!(
+        details["authorize_url"],
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    );
     assert_eq!(details["oidc_issuer"], "https://accounts.google.com");
     assert_eq!(details["token_request_method"], "POST");
-    assert_eq!(google["IdentityProvider"]["AttributeMapping"]["username"], "sub");
+    assert_eq!(
+        google["IdentityProvider"]["AttributeMapping"]["username"],
+        "sub"
+    );
 
     let facebook = create_provider(
         &server,
@@ -579,7 +644,10 @@ async fn social_providers_get_the_service_endpoints() {
         details["authorize_url"],
         "https://www.facebook.com/v18.0/dialog/oauth"
     );
-    assert_eq!(facebook["IdentityProvider"]["AttributeMapping"]["username"], "id");
+    assert_eq!(
+        facebook["IdentityProvider"]["AttributeMapping"]["username"],
+        "id"
+    );
 
     let apple = create_provider(
         &server,
@@ -601,22 +669,49 @@ async fn social_providers_get_the_service_endpoints() {
 async fn each_provider_type_needs_its_details() {
     let server = start_with(basic_config()).await;
     let mut oidc_without_secret = oidc_details();
-    oidc_without_secret.as_object_mut().unwrap().remove("client_secret");
+    oidc_without_secret
+        .as_object_mut()
+        .unwrap()
+        .remove("client_secret");
     let mut oidc_bad_method = oidc_details();
     oidc_bad_method["attributes_request_method"] = json!("PUT");
     let mut oidc_http_issuer = oidc_details();
     oidc_http_issuer["oidc_issuer"] = json!("http://issuer.example.com");
     for (name, provider_type, details) in [
-        ("Google", "Google", json!({ "client_id": "g", "authorize_scopes": "email" })),
-        ("Facebook", "Facebook", json!({ "client_id": "f", "client_secret": "s" })),
-        ("LoginWithAmazon", "LoginWithAmazon", json!({ "client_secret": "s", "authorize_scopes": "profile" })),
-        ("SignInWithApple", "SignInWithApple", json!({ "client_id": "a", "authorize_scopes": "email" })),
+        (
+            "Google",
+            "Google",
+            json!({ "client_id": "g", "authorize_scopes": "email" }),
+        ),
+        (
+            "Facebook",
+            "Facebook",
+            json!({ "client_id": "f", "client_secret": "s" }),
+        ),
+        (
+            "LoginWithAmazon",
+            "LoginWithAmazon",
+            json!({ "client_secret": "s", "authorize_scopes": "profile" }),
+        ),
+        (
+            "SignInWithApple",
+            "SignInWithApple",
+            json!({ "client_id": "a", "authorize_scopes": "email" }),
+        ),
         ("Corp", "OIDC", oidc_without_secret),
         ("Corp", "OIDC", oidc_bad_method),
         ("Corp", "OIDC", oidc_http_issuer),
         ("Saml", "SAML", json!({})),
-        ("Saml", "SAML", json!({ "MetadataURL": "https://idp.example.com/md", "MetadataFile": "<xml/>" })),
-        ("Saml", "SAML", json!({ "MetadataFile": "<xml/>", "IDPSignout": "yes" })),
+        (
+            "Saml",
+            "SAML",
+            json!({ "MetadataURL": "https://idp.example.com/md", "MetadataFile": "<xml/>" }),
+        ),
+        (
+            "Saml",
+            "SAML",
+            json!({ "MetadataFile": "<xml/>", "IDPSignout": "yes" }),
+        ),
         // Social providers are named after their type; Cognito is reserved.
         ("MyGoogle", "Google", google_details()),
         ("Cognito", "OIDC", oidc_details()),
@@ -627,15 +722,35 @@ async fn each_provider_type_needs_its_details() {
         ("ab", "OIDC", oidc_details()),
         ("Corp", "Twitter", oidc_details()),
     ] {
-        let result = create_provider(&server, name, provider_type, details.clone(), json!({})).await;
-        assert_eq!(code(result), "InvalidParameterException", "{name} {provider_type} {details}");
+        let result =
+            create_provider(&server, name, provider_type, details.clone(), json!({})).await;
+        assert_eq!(
+            code(result),
+            "InvalidParameterException",
+            "{name} {provider_type} {details}"
+        );
     }
     for (body, expected) in [
-        (json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC" }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": "x" }), "SerializationException"),
-        (json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": { "client_id": 5 } }), "SerializationException"),
-        (json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": oidc_details(), "IdpIdentifiers": "x" }), "SerializationException"),
-        (json!({ "UserPoolId": "us-east-1_Nope", "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": oidc_details() }), "ResourceNotFoundException"),
+        (
+            json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC" }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": "x" }),
+            "SerializationException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": { "client_id": 5 } }),
+            "SerializationException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": oidc_details(), "IdpIdentifiers": "x" }),
+            "SerializationException",
+        ),
+        (
+            json!({ "UserPoolId": "us-east-1_Nope", "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": oidc_details() }),
+            "ResourceNotFoundException",
+        ),
     ] {
         let result = admin(&server, "CreateIdentityProvider", body.clone()).await;
         assert_eq!(code(result), expected, "{body}");
@@ -694,9 +809,15 @@ async fn names_and_identifiers_are_unique_and_mappings_name_pool_attributes() {
 #[tokio::test]
 async fn providers_are_updated_listed_and_deleted() {
     let server = start_with(basic_config()).await;
-    create_provider(&server, "Corp", "OIDC", oidc_details(), json!({ "IdpIdentifiers": ["corp"] }))
-        .await
-        .unwrap();
+    create_provider(
+        &server,
+        "Corp",
+        "OIDC",
+        oidc_details(),
+        json!({ "IdpIdentifiers": ["corp"] }),
+    )
+    .await
+    .unwrap();
     create_provider(&server, "Google", "Google", google_details(), json!({}))
         .await
         .unwrap();
@@ -933,14 +1054,35 @@ async fn links_follow_the_documented_rules() {
     let mut not_cognito_destination = link("alice", "Google", "Cognito_Subject", "1");
     not_cognito_destination["DestinationUser"]["ProviderName"] = json!("Google");
     for (body, expected) in [
-        (link("alice", "Google", "email", "1"), "InvalidParameterException"),
-        (link("alice", "Cognito", "Cognito_Subject", "alice"), "InvalidParameterException"),
-        (link("alice", "Nobody", "Cognito_Subject", "1"), "ResourceNotFoundException"),
-        (link("ghost", "Google", "Cognito_Subject", "1"), "UserNotFoundException"),
+        (
+            link("alice", "Google", "email", "1"),
+            "InvalidParameterException",
+        ),
+        (
+            link("alice", "Cognito", "Cognito_Subject", "alice"),
+            "InvalidParameterException",
+        ),
+        (
+            link("alice", "Nobody", "Cognito_Subject", "1"),
+            "ResourceNotFoundException",
+        ),
+        (
+            link("ghost", "Google", "Cognito_Subject", "1"),
+            "UserNotFoundException",
+        ),
         (not_cognito_destination, "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "SourceUser": { "ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1" } }), "InvalidParameterException"),
-        (json!({ "UserPoolId": POOL, "DestinationUser": "alice", "SourceUser": {} }), "SerializationException"),
-        (link("alice", "Google", "Cognito_Subject", ""), "InvalidParameterException"),
+        (
+            json!({ "UserPoolId": POOL, "SourceUser": { "ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1" } }),
+            "InvalidParameterException",
+        ),
+        (
+            json!({ "UserPoolId": POOL, "DestinationUser": "alice", "SourceUser": {} }),
+            "SerializationException",
+        ),
+        (
+            link("alice", "Google", "Cognito_Subject", ""),
+            "InvalidParameterException",
+        ),
     ] {
         let result = admin(&server, "AdminLinkProviderForUser", body.clone()).await;
         assert_eq!(code(result), expected, "{body}");
@@ -1134,7 +1276,10 @@ async fn federation_state_survives_a_restart() {
     server.shutdown().await;
 
     let server = start(options()).await.unwrap();
-    assert_eq!(describe_domain(&server, "kept-domain").await["UserPoolId"], POOL);
+    assert_eq!(
+        describe_domain(&server, "kept-domain").await["UserPoolId"],
+        POOL
+    );
     let api = admin(
         &server,
         "DescribeResourceServer",
@@ -1150,7 +1295,10 @@ async fn federation_state_survives_a_restart() {
     )
     .await
     .unwrap();
-    assert_eq!(identities(&server, "alice").await.unwrap()[0]["userId"], "7");
+    assert_eq!(
+        identities(&server, "alice").await.unwrap()[0]["userId"],
+        "7"
+    );
     // The link is still enforced after the restart.
     let taken = admin(
         &server,

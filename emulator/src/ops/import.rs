@@ -223,63 +223,117 @@ pub fn list_user_import_jobs(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// StartUserImportJob: imports the uploaded file now.
+/// Rows imported per hold of the state lock: other requests go on between batches, and see the
+/// job `InProgress` with its counts so far.
+const ROWS_PER_BATCH: usize = 100;
+
+/// The job `job_id` of `pool`, mutable.
+fn job_mut<'a>(pool: &'a mut Pool, job_id: &str) -> ApiResult<&'a mut ImportJob> {
+    pool.import_jobs
+        .get_mut(job_id)
+        .ok_or_else(|| job_not_found(job_id))
+}
+
+/// StartUserImportJob: imports the uploaded file before it answers. The job is `InProgress`
+/// while its rows are imported in batches (StopUserImportJob meanwhile stops it after the
+/// current batch, the rest counted as skipped), then `Succeeded`, `Stopped`, or `Failed` when
+/// the file as a whole is unusable.
 pub fn start_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let (pool_id, job_id) = job_params(&params)?;
-    let now = app.now();
-    app.write(|db| {
+    let (csv, allowed) = app.write(|db| {
+        let now = app.now();
         let pool = db.pool_mut(pool_id)?;
-        let job = pool
-            .import_jobs
-            .get(job_id)
-            .ok_or_else(|| job_not_found(job_id))?;
+        let allowed = super::resources::csv_header(pool);
+        let job = job_mut(pool, job_id)?;
         if job.status != "Created" {
             return Err(ApiError::invalid_parameter(format!(
                 "The job cannot be started: its status is {}.",
                 job.status
             )));
         }
-        let csv = job.csv.clone().ok_or_else(|| {
+        let csv = job.csv.take().ok_or_else(|| {
             ApiError::new(
                 "PreconditionNotMetException",
                 "The .csv file has not been uploaded to the job's PreSignedUrl.",
             )
         })?;
-        let outcome = import(pool, &csv, now);
-        let job = pool
-            .import_jobs
-            .get_mut(job_id)
-            .ok_or_else(|| job_not_found(job_id))?;
-        job.csv = None;
+        job.status = "InProgress".to_string();
         job.started = Some(now);
-        job.completed = Some(now);
-        match outcome {
-            Ok(counts) => {
-                job.status = "Succeeded".to_string();
-                job.imported_users = counts.imported;
-                job.skipped_users = counts.skipped;
-                job.failed_users = counts.failed;
-                job.completion_message = Some(if counts.failed == 0 {
-                    "Import Job Completed Successfully.".to_string()
-                } else {
-                    format!(
-                        "Import Job Completed: {} users could not be imported.",
-                        counts.failed
-                    )
-                });
-            }
-            Err(message) => {
+        Ok((csv, allowed))
+    })?;
+    let parsed = parse(&csv, &allowed);
+    drop(csv);
+    let (rows, unreadable) = match parsed {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            return app.write(|db| {
+                let now = app.now();
+                let job = job_mut(db.pool_mut(pool_id)?, job_id)?;
                 job.status = "Failed".to_string();
+                job.completed = Some(now);
                 job.completion_message = Some(message);
-            }
+                Ok(json!({ "UserImportJob": job_type(app, pool_id, job) }))
+            });
         }
-        let out = job_type(app, pool_id, job);
-        Ok(json!({ "UserImportJob": out }))
+    };
+    app.write(|db| {
+        job_mut(db.pool_mut(pool_id)?, job_id)?.failed_users = unreadable;
+        Ok(())
+    })?;
+    let mut done = 0usize;
+    for batch in rows.chunks(ROWS_PER_BATCH) {
+        let stopping = app.write(|db| {
+            let now = app.now();
+            let pool = db.pool_mut(pool_id)?;
+            if job_mut(pool, job_id)?.status == "Stopping" {
+                return Ok(true);
+            }
+            let (mut imported, mut failed) = (0, 0);
+            for row in batch {
+                let cells: Vec<(&str, &str)> =
+                    row.iter().map(|(c, v)| (c.as_str(), v.as_str())).collect();
+                match import_row(pool, &cells, now) {
+                    Ok(()) => imported += 1,
+                    Err(_) => failed += 1,
+                }
+            }
+            let job = job_mut(pool, job_id)?;
+            job.imported_users += imported;
+            job.failed_users += failed;
+            Ok(false)
+        })?;
+        if stopping {
+            break;
+        }
+        done += batch.len();
+    }
+    let remaining = (rows.len() - done.min(rows.len())) as i64;
+    app.write(|db| {
+        let now = app.now();
+        let job = job_mut(db.pool_mut(pool_id)?, job_id)?;
+        job.completed = Some(now);
+        if job.status == "Stopping" {
+            job.status = "Stopped".to_string();
+            job.skipped_users = remaining;
+            job.completion_message = Some("Import Job Stopped.".to_string());
+        } else {
+            job.status = "Succeeded".to_string();
+            job.completion_message = Some(if job.failed_users == 0 {
+                "Import Job Completed Successfully.".to_string()
+            } else {
+                format!(
+                    "Import Job Completed: {} users could not be imported.",
+                    job.failed_users
+                )
+            });
+        }
+        Ok(json!({ "UserImportJob": job_type(app, pool_id, job) }))
     })
 }
 
-/// StopUserImportJob: a job that has not run yet stops for good; a finished one cannot stop.
+/// StopUserImportJob: a job that has not started stops for good; a running one becomes
+/// `Stopping` and stops after its current batch; a finished one cannot stop.
 pub fn stop_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let (pool_id, job_id) = job_params(&params)?;
@@ -290,16 +344,20 @@ pub fn stop_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
             .import_jobs
             .get_mut(job_id)
             .ok_or_else(|| job_not_found(job_id))?;
-        if !matches!(job.status.as_str(), "Created" | "Pending" | "InProgress") {
-            return Err(ApiError::invalid_parameter(format!(
-                "The job cannot be stopped: its status is {}.",
-                job.status
-            )));
+        match job.status.as_str() {
+            "Created" => {
+                job.status = "Stopped".to_string();
+                job.csv = None;
+                job.completed = Some(now);
+                job.completion_message = Some("Import Job Stopped.".to_string());
+            }
+            "Pending" | "InProgress" => job.status = "Stopping".to_string(),
+            other => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The job cannot be stopped: its status is {other}."
+                )))
+            }
         }
-        job.status = "Stopped".to_string();
-        job.csv = None;
-        job.completed = Some(now);
-        job.completion_message = Some("Import Job Stopped.".to_string());
         let out = job_type(app, pool_id, job);
         Ok(json!({ "UserImportJob": out }))
     })
@@ -366,22 +424,19 @@ pub fn accept_upload(
     }
 }
 
-/// What one import did.
-struct Counts {
-    imported: i64,
-    skipped: i64,
-    failed: i64,
-}
-
 /// Columns every file must have.
 const REQUIRED_COLUMNS: [&str; 2] = ["cognito:username", "cognito:mfa_enabled"];
 /// Attributes holding `true` / `false`.
 const BOOLEAN_COLUMNS: [&str; 2] = ["email_verified", "phone_number_verified"];
 
-/// Imports a CSV into `pool`. `Err` (the job fails) when the file as a whole is unusable: no
-/// header, a column that is not in the pool's GetCSVHeader, a column twice, a required one
-/// missing. Rows that cannot be imported are counted as failed.
-fn import(pool: &mut Pool, csv_text: &str, now: i64) -> Result<Counts, String> {
+/// One row: (column, value) in header order.
+type Row = Vec<(String, String)>;
+
+/// Reads a CSV whose columns must come from `allowed` (the pool's GetCSVHeader). `Err` (the job
+/// fails) when the file as a whole is unusable: no header, a column that is not allowed, a
+/// column twice, a required one missing. Returns the rows and the number of unreadable ones
+/// (a wrong number of fields), which count as failed.
+fn parse(csv_text: &str, allowed: &[String]) -> Result<(Vec<Row>, i64), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -395,7 +450,6 @@ fn import(pool: &mut Pool, csv_text: &str, now: i64) -> Result<Counts, String> {
     if header.iter().all(String::is_empty) {
         return Err("The file has no header line.".to_string());
     }
-    let allowed = super::resources::csv_header(pool);
     let mut seen = BTreeSet::new();
     for column in &header {
         if !allowed.contains(column) {
@@ -412,27 +466,21 @@ fn import(pool: &mut Pool, csv_text: &str, now: i64) -> Result<Counts, String> {
             return Err(format!("The required column {column} is missing."));
         }
     }
-    let mut counts = Counts {
-        imported: 0,
-        skipped: 0,
-        failed: 0,
-    };
+    let mut rows = Vec::new();
+    let mut unreadable = 0;
     for record in reader.records() {
-        let Ok(record) = record else {
-            counts.failed += 1;
-            continue;
-        };
-        let row: Vec<(&str, &str)> = header
-            .iter()
-            .map(String::as_str)
-            .zip(record.iter())
-            .collect();
-        match import_row(pool, &row, now) {
-            Ok(()) => counts.imported += 1,
-            Err(_) => counts.failed += 1,
+        match record {
+            Ok(record) => rows.push(
+                header
+                    .iter()
+                    .cloned()
+                    .zip(record.iter().map(str::to_string))
+                    .collect(),
+            ),
+            Err(_) => unreadable += 1,
         }
     }
-    Ok(counts)
+    Ok((rows, unreadable))
 }
 
 /// Imports one row; `Err` says why it failed.
