@@ -1180,6 +1180,32 @@ async fn a_deleted_user_takes_its_links_along() {
     )
     .await
     .unwrap();
+    assert_eq!(server.count_rows("provider_links").unwrap(), 1);
+    // A dead link of another identity is cleared by the next link.
+    admin(
+        &server,
+        "AdminLinkProviderForUser",
+        link("temp", "Google", "Cognito_Subject", "43"),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "AdminDeleteUser",
+        json!({ "UserPoolId": POOL, "Username": "temp" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.count_rows("provider_links").unwrap(), 2);
+    admin(
+        &server,
+        "AdminLinkProviderForUser",
+        link("alice", "Google", "Cognito_Subject", "44"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.count_rows("provider_links").unwrap(), 2);
+    assert_eq!(identities(&server, "alice").await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -1192,6 +1192,13 @@ pub fn admin_link_provider_for_user(app: &App, body: &Value) -> ApiResult<Value>
         let username = pool
             .find_username(&destination.value)
             .ok_or_else(ApiError::user_not_found)?;
+        // Links of deleted users go now, so they do not pile up.
+        let users = &pool.users;
+        pool.provider_links.retain(|_, link| {
+            users
+                .get(&link.username)
+                .is_some_and(|user| user.sub == link.sub)
+        });
         let sub = pool.user(&username)?.sub.clone();
         let key = ProviderLink::key(&source.name, &source.value);
         if let Some(existing) = pool.provider_links.get(&key) {
