@@ -35,6 +35,9 @@ const {
   RevokeTokenCommand, SetUserPoolMfaConfigCommand, GetUserPoolMfaConfigCommand,
   DeleteUserPoolCommand, ListDevicesCommand, AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
+  GetCSVHeaderCommand, CreateUserImportJobCommand, StartUserImportJobCommand,
+  DescribeUserImportJobCommand, CreateUserPoolDomainCommand, DescribeUserPoolDomainCommand,
+  CreateIdentityProviderCommand, DescribeIdentityProviderCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const {
   CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute,
@@ -538,4 +541,63 @@ test('DeletionProtection and DeleteUserPool', async () => {
   const plain = await sdk.send(new CreateUserPoolCommand({ PoolName: 'plain' }));
   await sdk.send(new DeleteUserPoolCommand({ UserPoolId: plain.UserPool.Id }));
   await assert.rejects(sdk.send(new DescribeUserPoolCommand({ UserPoolId: plain.UserPool.Id })), { name: 'ResourceNotFoundException' });
+});
+
+test('user import through the SDK: the CSV PUT to the PreSignedUrl with fetch', async () => {
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'import' }));
+  const UserPoolId = pool.UserPool.Id;
+  const { CSVHeader } = await sdk.send(new GetCSVHeaderCommand({ UserPoolId }));
+  const row = (values) => CSVHeader.map((column) => values[column] ?? '').join(',');
+  const csv = [
+    CSVHeader.join(','),
+    row({ 'cognito:username': 'imported1', 'cognito:mfa_enabled': 'false', email: 'one@example.com', email_verified: 'true' }),
+    row({ 'cognito:username': 'imported2', 'cognito:mfa_enabled': 'false', email: 'two@example.com', email_verified: 'true' }),
+  ].join('\n');
+  const created = await sdk.send(new CreateUserImportJobCommand({
+    UserPoolId, JobName: 'interop', CloudWatchLogsRoleArn: 'arn:aws:iam::123456789012:role/CognitoImport',
+  }));
+  const job = created.UserImportJob;
+  assert.equal(job.Status, 'Created');
+  const put = await realFetch(job.PreSignedUrl, { method: 'PUT', headers: { 'Content-Type': 'text/csv' }, body: csv });
+  assert.equal(put.status, 200);
+  await sdk.send(new StartUserImportJobCommand({ UserPoolId, JobId: job.JobId }));
+  const described = await sdk.send(new DescribeUserImportJobCommand({ UserPoolId, JobId: job.JobId }));
+  assert.equal(described.UserImportJob.Status, 'Succeeded');
+  assert.equal(described.UserImportJob.ImportedUsers, 2);
+  assert.equal(described.UserImportJob.FailedUsers, 0);
+  assert.ok(described.UserImportJob.CompletionDate instanceof Date);
+  const user = await sdk.send(new AdminGetUserCommand({ UserPoolId, Username: 'imported1' }));
+  assert.equal(user.UserStatus, 'RESET_REQUIRED');
+});
+
+test('a domain and an OIDC identity provider through the SDK', async () => {
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'federated' }));
+  const UserPoolId = pool.UserPool.Id;
+  await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId, Domain: 'interop-login' }));
+  const { DomainDescription } = await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'interop-login' }));
+  assert.equal(DomainDescription.UserPoolId, UserPoolId);
+  assert.equal(DomainDescription.Status, 'ACTIVE');
+  const described = await sdk.send(new DescribeUserPoolCommand({ UserPoolId }));
+  assert.equal(described.UserPool.Domain, 'interop-login');
+
+  await sdk.send(new CreateIdentityProviderCommand({
+    UserPoolId,
+    ProviderName: 'Corp',
+    ProviderType: 'OIDC',
+    ProviderDetails: {
+      client_id: 'corp-client', client_secret: 'corp-secret', attributes_request_method: 'GET',
+      oidc_issuer: 'https://login.corp.example.com', authorize_scopes: 'openid email',
+    },
+    AttributeMapping: { email: 'email' },
+    IdpIdentifiers: ['corp.example.com'],
+  }));
+  const { IdentityProvider } = await sdk.send(new DescribeIdentityProviderCommand({ UserPoolId, ProviderName: 'Corp' }));
+  assert.equal(IdentityProvider.ProviderType, 'OIDC');
+  assert.equal(IdentityProvider.ProviderDetails.oidc_issuer, 'https://login.corp.example.com');
+  assert.equal(IdentityProvider.AttributeMapping.email, 'email');
+  assert.deepEqual(IdentityProvider.IdpIdentifiers, ['corp.example.com']);
+  assert.ok(IdentityProvider.CreationDate instanceof Date);
+  await assert.rejects(sdk.send(new CreateIdentityProviderCommand({
+    UserPoolId, ProviderName: 'Corp', ProviderType: 'OIDC', ProviderDetails: IdentityProvider.ProviderDetails,
+  })), { name: 'DuplicateProviderException' });
 });

@@ -58,6 +58,10 @@ pub fn router(app: Arc<App>, policy: Policy) -> Router {
             get(openid_configuration).fallback(method_not_allowed),
         )
         .route(
+            "/{pool_id}/user-import/{token}",
+            axum::routing::put(user_import_upload).fallback(method_not_allowed),
+        )
+        .route(
             "/_emulator/outbox",
             get(outbox).fallback(method_not_allowed),
         )
@@ -355,6 +359,32 @@ async fn api(
         Err(_) => error_response(
             &ApiError::internal("The request failed inside the emulator."),
             &request_id,
+        ),
+    }
+}
+
+/// `PUT /{poolId}/user-import/{token}`: the upload of a user-import CSV to the job's
+/// `PreSignedUrl` (the token is the URL's secret; the body limit is [`MAX_BODY_BYTES`]).
+async fn user_import_upload(
+    State(app): State<Arc<App>>,
+    Path((pool_id, token)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let outcome = tokio::task::spawn_blocking(move || {
+        ops::import_support::accept_upload(&app, &pool_id, &token, &body)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => StatusCode::OK.into_response(),
+        Ok(Err(refused)) => {
+            let mut response = error_response(&refused.error, "-");
+            *response.status_mut() =
+                StatusCode::from_u16(refused.status).unwrap_or(StatusCode::FORBIDDEN);
+            response
+        }
+        Err(_) => error_response(
+            &ApiError::internal("The upload failed inside the emulator."),
+            "-",
         ),
     }
 }

@@ -902,6 +902,135 @@ pub struct UiCustomization {
     pub last_modified: i64,
 }
 
+/// A pool's hosted-UI domain: a prefix (`auth` of `auth.auth.{region}.amazoncognito.com`) or a
+/// custom domain with its certificate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolDomain {
+    /// The domain string as created.
+    pub domain: String,
+    /// ACM certificate of a custom domain; `None` for a prefix domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    /// Bumped on every update, reported as `Version`.
+    pub version: u64,
+    /// Epoch seconds.
+    pub created: i64,
+}
+
+/// One custom scope of a resource server.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceServerScope {
+    /// Name (the scope is `{identifier}/{name}`).
+    pub scope_name: String,
+    /// Description.
+    pub scope_description: String,
+}
+
+/// An OAuth 2.0 resource server (`ResourceServerType` without the pool id).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceServer {
+    /// Unique within the pool.
+    pub identifier: String,
+    /// Friendly name.
+    pub name: String,
+    /// Custom scopes, in request order.
+    #[serde(default)]
+    pub scopes: Vec<ResourceServerScope>,
+}
+
+/// A federated identity provider (`IdentityProviderType` without the pool id).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityProvider {
+    /// Unique within the pool.
+    pub provider_name: String,
+    /// `SAML`, `Facebook`, `Google`, `LoginWithAmazon`, `SignInWithApple` or `OIDC`.
+    pub provider_type: String,
+    /// As returned (given keys plus the ones the service derives).
+    pub provider_details: BTreeMap<String, String>,
+    /// IdP attribute names by pool attribute.
+    #[serde(default)]
+    pub attribute_mapping: BTreeMap<String, String>,
+    /// Identifiers unique within the pool.
+    #[serde(default)]
+    pub idp_identifiers: Vec<String>,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    pub last_modified: i64,
+}
+
+/// A federated identity (SourceUser of AdminLinkProviderForUser) linked to a native user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderLink {
+    /// The identity provider's name.
+    pub provider_name: String,
+    /// Its type, reported in the user's `identities` attribute.
+    pub provider_type: String,
+    /// `Cognito_Subject` or a claim name (SAML).
+    pub attribute_name: String,
+    /// The identity's value of that attribute (its subject).
+    pub attribute_value: String,
+    /// Internal username of the native user.
+    pub username: String,
+    /// The native user's `sub`: a link outlives neither the user nor a user of the same name
+    /// created later.
+    pub sub: String,
+    /// Epoch seconds.
+    pub created: i64,
+}
+
+impl ProviderLink {
+    /// The key of a link: the provider and the identity's value (the name's length first, so
+    /// no two pairs share a key).
+    pub fn key(provider_name: &str, attribute_value: &str) -> String {
+        format!("{}:{provider_name}:{attribute_value}", provider_name.len())
+    }
+}
+
+/// A user import job (`UserImportJobType` without the pool id).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportJob {
+    /// `import-` and ten characters.
+    pub job_id: String,
+    /// Name given at creation.
+    pub job_name: String,
+    /// Required by the service; echoed.
+    pub cloud_watch_logs_role_arn: String,
+    /// Random token of the upload URL.
+    pub upload_token: String,
+    /// The uploaded CSV, until the job has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+    /// `Created`, `Pending`, `InProgress`, `Stopping`, `Stopped`, `Succeeded`, `Failed`, `Expired`.
+    pub status: String,
+    /// Epoch seconds.
+    pub created: i64,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<i64>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<i64>,
+    /// Users imported.
+    #[serde(default)]
+    pub imported_users: i64,
+    /// Users skipped.
+    #[serde(default)]
+    pub skipped_users: i64,
+    /// Users that could not be imported.
+    #[serde(default)]
+    pub failed_users: i64,
+    /// Set when the job ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_message: Option<String>,
+}
+
 /// A user pool with everything in it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -947,6 +1076,21 @@ pub struct Pool {
     pub existence_secret: String,
     #[serde(skip)]
     loaded_key: OnceLock<Arc<PoolKey>>,
+    /// The pool's domain (at most one), keyed by the domain string.
+    #[serde(default)]
+    pub domains: Tracked<String, PoolDomain>,
+    /// OAuth resource servers by identifier.
+    #[serde(default)]
+    pub resource_servers: Tracked<String, ResourceServer>,
+    /// Identity providers by provider name.
+    #[serde(default)]
+    pub identity_providers: Tracked<String, IdentityProvider>,
+    /// Federated identities linked to native users, keyed by [`ProviderLink::key`].
+    #[serde(default)]
+    pub provider_links: Tracked<String, ProviderLink>,
+    /// User import jobs by job id.
+    #[serde(default)]
+    pub import_jobs: Tracked<String, ImportJob>,
 }
 
 /// The outbox of a state file of the former JSON format (a list) or of this one (a map).
@@ -1042,6 +1186,11 @@ impl Pool {
             outbox: Tracked::default(),
             existence_secret: random_secret_hex(),
             loaded_key: OnceLock::new(),
+            domains: Tracked::default(),
+            resource_servers: Tracked::default(),
+            identity_providers: Tracked::default(),
+            provider_links: Tracked::default(),
+            import_jobs: Tracked::default(),
         };
         let _ = pool.loaded_key.set(Arc::new(key));
         Ok(pool)
@@ -1078,6 +1227,11 @@ impl Pool {
             outbox: Tracked::default(),
             existence_secret: header.existence_secret,
             loaded_key: OnceLock::new(),
+            domains: Tracked::default(),
+            resource_servers: Tracked::default(),
+            identity_providers: Tracked::default(),
+            provider_links: Tracked::default(),
+            import_jobs: Tracked::default(),
         }
     }
 
@@ -1092,6 +1246,11 @@ impl Pool {
         self.risk_configurations.mark_all();
         self.auth_events.mark_all();
         self.outbox.mark_all();
+        self.domains.mark_all();
+        self.resource_servers.mark_all();
+        self.identity_providers.mark_all();
+        self.provider_links.mark_all();
+        self.import_jobs.mark_all();
     }
 
     /// The SRP "pool name": the part of the id after `_`.
@@ -1119,6 +1278,11 @@ impl Pool {
             || self.risk_configurations.is_dirty()
             || self.auth_events.is_dirty()
             || self.outbox.is_dirty()
+            || self.domains.is_dirty()
+            || self.resource_servers.is_dirty()
+            || self.identity_providers.is_dirty()
+            || self.provider_links.is_dirty()
+            || self.import_jobs.is_dirty()
     }
 
     /// The signing key, parsed once.

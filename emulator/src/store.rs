@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 9] = [
+const CHILD_TABLES: [&str; 14] = [
     "clients",
     "users",
     "origins",
@@ -32,6 +32,11 @@ const CHILD_TABLES: [&str; 9] = [
     "outbox",
     "risk_configurations",
     "auth_events",
+    "domains",
+    "resource_servers",
+    "identity_providers",
+    "provider_links",
+    "import_jobs",
 ];
 
 /// One row to write (`Some` body) or delete (`None`).
@@ -288,6 +293,26 @@ impl Store {
                 &mut pool.risk_configurations,
             )?;
             collect(&mut changes, "auth_events", &pool_id, &mut pool.auth_events)?;
+            collect(&mut changes, "domains", &pool_id, &mut pool.domains)?;
+            collect(
+                &mut changes,
+                "resource_servers",
+                &pool_id,
+                &mut pool.resource_servers,
+            )?;
+            collect(
+                &mut changes,
+                "identity_providers",
+                &pool_id,
+                &mut pool.identity_providers,
+            )?;
+            collect(
+                &mut changes,
+                "provider_links",
+                &pool_id,
+                &mut pool.provider_links,
+            )?;
+            collect(&mut changes, "import_jobs", &pool_id, &mut pool.import_jobs)?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -416,6 +441,11 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
             pool.risk_configurations = Tracked::from_clean(parse(table, rows)?)
         }
         "auth_events" => pool.auth_events = Tracked::from_clean(parse(table, rows)?),
+        "domains" => pool.domains = Tracked::from_clean(parse(table, rows)?),
+        "resource_servers" => pool.resource_servers = Tracked::from_clean(parse(table, rows)?),
+        "identity_providers" => pool.identity_providers = Tracked::from_clean(parse(table, rows)?),
+        "provider_links" => pool.provider_links = Tracked::from_clean(parse(table, rows)?),
+        "import_jobs" => pool.import_jobs = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

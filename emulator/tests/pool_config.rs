@@ -28,6 +28,18 @@ async fn describe_pool(server: &RunningServer, pool_id: &str) -> Value {
         .clone()
 }
 
+/// The resource server `api` with the scope `read`, which the OAuth clients below ask for.
+async fn api_resource_server(server: &RunningServer) {
+    admin(
+        server,
+        "CreateResourceServer",
+        json!({ "UserPoolId": POOL, "Identifier": "api", "Name": "API",
+                "Scopes": [{ "ScopeName": "read", "ScopeDescription": "Read" }] }),
+    )
+    .await
+    .unwrap();
+}
+
 fn oauth_client() -> Value {
     json!({
         "UserPoolId": POOL,
@@ -52,6 +64,7 @@ fn oauth_client() -> Value {
 #[tokio::test]
 async fn create_and_describe_keep_the_oauth_members() {
     let server = start_with(basic_config()).await;
+    api_resource_server(&server).await;
     let created = admin(&server, "CreateUserPoolClient", oauth_client())
         .await
         .unwrap()["UserPoolClient"]
@@ -93,6 +106,7 @@ async fn create_and_describe_keep_the_oauth_members() {
 #[tokio::test]
 async fn update_user_pool_client_sets_what_it_is_given_and_resets_the_rest() {
     let server = start_with(basic_config()).await;
+    api_resource_server(&server).await;
     let created = admin(&server, "CreateUserPoolClient", oauth_client())
         .await
         .unwrap()["UserPoolClient"]
@@ -232,6 +246,7 @@ async fn refresh_token_validity_zero_means_thirty_days() {
 #[tokio::test]
 async fn client_settings_are_validated() {
     let server = start_with(basic_config()).await;
+    api_resource_server(&server).await;
     let with = |extra: Value| {
         let mut body = json!({ "UserPoolId": POOL, "ClientName": "c" });
         for (key, value) in extra.as_object().unwrap() {
@@ -257,6 +272,10 @@ async fn client_settings_are_validated() {
         json!({ "AllowedOAuthFlowsUserPoolClient": true }),
         json!({ "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"] }),
         json!({ "SupportedIdentityProviders": ["x".repeat(33)] }),
+        // Custom scopes are those of the pool's resource servers; providers are the pool's.
+        json!({ "AllowedOAuthScopes": ["api/write"] }),
+        json!({ "AllowedOAuthScopes": ["other/read"] }),
+        json!({ "SupportedIdentityProviders": ["COGNITO", "Google"] }),
         json!({ "ReadAttributes": ["custom:nope"] }),
         json!({ "WriteAttributes": ["sub"] }),
         json!({ "EnablePropagateAdditionalUserContextData": true }),
@@ -351,6 +370,26 @@ async fn client_settings_are_validated() {
             .await
         ),
         "ResourceNotFoundException"
+    );
+    // Once the pool has the provider, a client may offer it.
+    admin(
+        &server,
+        "CreateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Google", "ProviderType": "Google",
+                "ProviderDetails": { "client_id": "id", "client_secret": "secret", "authorize_scopes": "openid email" } }),
+    )
+    .await
+    .unwrap();
+    let offered = admin(
+        &server,
+        "CreateUserPoolClient",
+        with(json!({ "SupportedIdentityProviders": ["COGNITO", "Google"] })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        offered["UserPoolClient"]["SupportedIdentityProviders"],
+        json!(["COGNITO", "Google"])
     );
     // client_credentials with a secret, alone, is fine.
     let machine = admin(

@@ -352,6 +352,7 @@ fn describe(pool: &Pool) -> Value {
         out.insert("UserPoolAddOns".into(), json!(add_ons));
     }
     out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
+    super::federation::describe_pool_domains(pool, &mut out);
     Value::Object(out)
 }
 

@@ -680,6 +680,11 @@ fn mint(
         }
         if name.ends_with("_verified") {
             id_claims.insert(name.clone(), json!(common::truthy(value)));
+        } else if name == "identities" {
+            // The service puts the linked identities in the ID token as an array, not as the
+            // attribute's JSON text.
+            let parsed = serde_json::from_str::<Value>(value).unwrap_or_else(|_| json!(value));
+            id_claims.insert(name.clone(), parsed);
         } else {
             id_claims.insert(name.clone(), json!(value));
         }

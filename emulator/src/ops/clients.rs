@@ -157,6 +157,16 @@ pub fn apply_settings(pool: &Pool, params: &Params<'_>, client: &mut AppClient) 
                 "Member must have length between 1 and 32",
             ));
         }
+        // The pool's own users (`COGNITO`) or one of its identity providers.
+        if let Some(unknown) = providers
+            .iter()
+            .find(|p| *p != "COGNITO" && !pool.identity_providers.contains_key(*p))
+        {
+            return Err(invalid(format!(
+                "The provider {unknown} does not exist for User Pool {}",
+                pool.id
+            )));
+        }
     }
     let callbacks = url_list(params, "CallbackURLs", "callbackURLs")?;
     let logouts = url_list(params, "LogoutURLs", "logoutURLs")?;
@@ -201,11 +211,13 @@ pub fn apply_settings(pool: &Pool, params: &Params<'_>, client: &mut AppClient) 
                 && scope
                     .chars()
                     .all(|c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c));
-            // A custom scope is `resourceServerIdentifier/scopeName`.
+            // A custom scope is one that a resource server of the pool defines.
             let known = STANDARD_SCOPES.contains(&scope.as_str())
-                || scope
-                    .rsplit_once('/')
-                    .is_some_and(|(server, name)| !server.is_empty() && !name.is_empty());
+                || scope.rsplit_once('/').is_some_and(|(server, name)| {
+                    pool.resource_servers
+                        .get(server)
+                        .is_some_and(|s| s.scopes.iter().any(|d| d.scope_name == name))
+                });
             if !well_formed || !known {
                 return Err(invalid(format!("Invalid scope requested: {scope}")));
             }

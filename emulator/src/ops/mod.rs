@@ -7,7 +7,9 @@ mod clients;
 mod common;
 mod devices;
 mod events;
+mod federation;
 mod groups;
+mod import;
 mod mfa;
 mod resources;
 mod schema;
@@ -244,6 +246,101 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
     ("ListDevices", PUBLIC, devices::list_devices),
     ("ForgetDevice", PUBLIC, devices::forget_device),
     ("UpdateDeviceStatus", PUBLIC, devices::update_device_status),
+    // Federation and user import (federation.rs, import.rs).
+    (
+        "CreateUserPoolDomain",
+        ADMIN,
+        federation::create_user_pool_domain,
+    ),
+    (
+        "DescribeUserPoolDomain",
+        ADMIN,
+        federation::describe_user_pool_domain,
+    ),
+    (
+        "UpdateUserPoolDomain",
+        ADMIN,
+        federation::update_user_pool_domain,
+    ),
+    (
+        "DeleteUserPoolDomain",
+        ADMIN,
+        federation::delete_user_pool_domain,
+    ),
+    (
+        "CreateResourceServer",
+        ADMIN,
+        federation::create_resource_server,
+    ),
+    (
+        "DescribeResourceServer",
+        ADMIN,
+        federation::describe_resource_server,
+    ),
+    (
+        "UpdateResourceServer",
+        ADMIN,
+        federation::update_resource_server,
+    ),
+    (
+        "DeleteResourceServer",
+        ADMIN,
+        federation::delete_resource_server,
+    ),
+    (
+        "ListResourceServers",
+        ADMIN,
+        federation::list_resource_servers,
+    ),
+    (
+        "CreateIdentityProvider",
+        ADMIN,
+        federation::create_identity_provider,
+    ),
+    (
+        "DescribeIdentityProvider",
+        ADMIN,
+        federation::describe_identity_provider,
+    ),
+    (
+        "UpdateIdentityProvider",
+        ADMIN,
+        federation::update_identity_provider,
+    ),
+    (
+        "DeleteIdentityProvider",
+        ADMIN,
+        federation::delete_identity_provider,
+    ),
+    (
+        "ListIdentityProviders",
+        ADMIN,
+        federation::list_identity_providers,
+    ),
+    (
+        "GetIdentityProviderByIdentifier",
+        ADMIN,
+        federation::get_identity_provider_by_identifier,
+    ),
+    (
+        "AdminLinkProviderForUser",
+        ADMIN,
+        federation::admin_link_provider_for_user,
+    ),
+    (
+        "AdminDisableProviderForUser",
+        ADMIN,
+        federation::admin_disable_provider_for_user,
+    ),
+    ("CreateUserImportJob", ADMIN, import::create_user_import_job),
+    ("StartUserImportJob", ADMIN, import::start_user_import_job),
+    ("StopUserImportJob", ADMIN, import::stop_user_import_job),
+    (
+        "DescribeUserImportJob",
+        ADMIN,
+        import::describe_user_import_job,
+    ),
+    ("ListUserImportJobs", ADMIN, import::list_user_import_jobs),
 ];
 
 /// What the HTTP layer learned about the caller of one API call.
@@ -297,6 +394,11 @@ pub fn operation_names() -> impl Iterator<Item = &'static str> {
 /// Builders the `--config` loader shares with the API, so both apply the same validation.
 pub mod config_support {
     pub use super::admin::{build_client, build_pool, insert_new_user, parse_pool_settings};
+}
+
+/// The user-import upload the HTTP layer serves at a job's `PreSignedUrl`.
+pub mod import_support {
+    pub use super::import::{accept_upload, UploadRefused};
 }
 
 /// Validation helpers shared with the `--config` loader.
