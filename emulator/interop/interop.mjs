@@ -38,6 +38,7 @@ const {
   GetCSVHeaderCommand, CreateUserImportJobCommand, StartUserImportJobCommand,
   DescribeUserImportJobCommand, CreateUserPoolDomainCommand, DescribeUserPoolDomainCommand,
   CreateIdentityProviderCommand, DescribeIdentityProviderCommand,
+  CreateGroupCommand, AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const {
   CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute,
@@ -533,6 +534,46 @@ test('AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) and AdminRespondToAuthChallen
   claims.email = 'mallory@example.com';
   const forged = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
   await assert.rejects(verifyTokens({ ...answered.AuthenticationResult, IdToken: forged }, clientId));
+});
+
+test('groups through the SDK: cognito:groups and roles in tokens that aws-jwt-verify accepts, and gone after removal', async () => {
+  const client = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'groups', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  }));
+  const clientId = client.UserPoolClient.ClientId;
+  const username = 'grouped@example.com';
+  await sdk.send(new AdminCreateUserCommand({
+    UserPoolId: ctx.poolId, Username: username, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: username }, { Name: 'email_verified', Value: 'true' }],
+  }));
+  await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: ctx.poolId, Username: username, Password: 'Passw0rdG', Permanent: true }));
+  const role = 'arn:aws:iam::123456789012:role/Admins';
+  await sdk.send(new CreateGroupCommand({ UserPoolId: ctx.poolId, GroupName: 'admins', Precedence: 1, RoleArn: role }));
+  await sdk.send(new CreateGroupCommand({ UserPoolId: ctx.poolId, GroupName: 'readers', Precedence: 5 }));
+  for (const GroupName of ['admins', 'readers']) {
+    await sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: ctx.poolId, Username: username, GroupName }));
+  }
+  const signedIn = await sdk.send(new AdminInitiateAuthCommand({
+    UserPoolId: ctx.poolId, ClientId: clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: username, PASSWORD: 'Passw0rdG' },
+  }));
+  const { idPayload, accessPayload } = await verifyTokens(signedIn.AuthenticationResult, clientId);
+  assert.deepEqual([...idPayload['cognito:groups']].sort(), ['admins', 'readers']);
+  assert.deepEqual([...accessPayload['cognito:groups']].sort(), ['admins', 'readers']);
+  assert.deepEqual(idPayload['cognito:roles'], [role]);
+  assert.equal(idPayload['cognito:preferred_role'], role);
+
+  // A group change shows in the next tokens, refresh included.
+  await sdk.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: ctx.poolId, Username: username, GroupName: 'admins' }));
+  const refreshed = await sdk.send(new AdminInitiateAuthCommand({
+    UserPoolId: ctx.poolId, ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH',
+    AuthParameters: { REFRESH_TOKEN: signedIn.AuthenticationResult.RefreshToken },
+  }));
+  const after = await verifyTokens({ ...refreshed.AuthenticationResult }, clientId);
+  assert.deepEqual(after.idPayload['cognito:groups'], ['readers']);
+  assert.deepEqual(after.accessPayload['cognito:groups'], ['readers']);
+  assert.equal(after.idPayload['cognito:roles'], undefined);
+  assert.equal(after.idPayload['cognito:preferred_role'], undefined);
 });
 
 test('DeletionProtection and DeleteUserPool', async () => {
