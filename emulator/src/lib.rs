@@ -145,6 +145,7 @@ fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
         Some(db) => db,
         None => store.load()?,
     };
+    ops::startup_support::end_interrupted(&mut db, now);
     let mut credentials = Vec::new();
     if let Some(path) = &options.config_path {
         let bytes = std::fs::read(path)

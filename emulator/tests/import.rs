@@ -530,3 +530,56 @@ async fn a_running_job_shows_its_progress_and_can_be_stopped() {
         .unwrap();
     assert_eq!(users, 2 + imported);
 }
+
+#[tokio::test]
+async fn a_job_the_emulator_stopped_in_is_ended_at_the_next_start() {
+    let dir = std::env::temp_dir().join(format!("cke-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.db");
+    let options = || Options {
+        config: Some(basic_config()),
+        state_path: Some(state.clone()),
+        ..Options::default()
+    };
+    let server = start(options()).await.unwrap();
+    let running = create_job(&server, "running").await;
+    let stopping = create_job(&server, "stopping").await;
+    let csv = csv_of(&server, &[row("later", "later@example.com")]).await;
+    for job in [&running, &stopping] {
+        upload(&server, job, csv.as_bytes()).await;
+    }
+    server.shutdown().await;
+    // As if the emulator had been killed in the middle of both imports.
+    let db = rusqlite::Connection::open(&state).unwrap();
+    for (job, status) in [(&running, "InProgress"), (&stopping, "Stopping")] {
+        let changed = db
+            .execute(
+                "UPDATE import_jobs SET body = json_set(body, '$.status', ?1) WHERE id = ?2",
+                rusqlite::params![status, job["JobId"].as_str().unwrap()],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+    drop(db);
+    let server = start(options()).await.unwrap();
+    let failed = job_call(&server, "DescribeUserImportJob", &running)
+        .await
+        .unwrap();
+    assert_eq!(failed["Status"], "Failed");
+    assert!(failed["CompletionDate"].is_number());
+    assert!(failed["CompletionMessage"]
+        .as_str()
+        .unwrap()
+        .contains("stopped while the job ran"));
+    let stopped = job_call(&server, "DescribeUserImportJob", &stopping)
+        .await
+        .unwrap();
+    assert_eq!(stopped["Status"], "Stopped");
+    // Neither runs again.
+    assert_eq!(
+        code(job_call(&server, "StartUserImportJob", &running).await),
+        "InvalidParameterException"
+    );
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -168,6 +168,32 @@ pub fn create_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
 }
 
 /// The `UserPoolId` and `JobId` of a job operation.
+/// Ends the jobs that a previous run of the emulator left running (it stopped in the middle of an
+/// import): the users imported so far stay, a job that was stopping is `Stopped`, any other `Failed`,
+/// and the completion message says why — rather than a job that stays `InProgress` for ever.
+pub fn end_interrupted(db: &mut crate::model::Db, now: i64) {
+    db.pools.update_each(|_, pool| {
+        let mut changed = false;
+        pool.import_jobs.update_each(|_, job| {
+            let (status, message) = match job.status.as_str() {
+                "Stopping" => ("Stopped", "Import Job Stopped."),
+                "Pending" | "InProgress" => (
+                    "Failed",
+                    "The emulator stopped while the job ran; the users imported before stay.",
+                ),
+                _ => return false,
+            };
+            job.status = status.to_string();
+            job.completion_message = Some(message.to_string());
+            job.completed = Some(now);
+            job.csv = None;
+            changed = true;
+            true
+        });
+        changed
+    });
+}
+
 fn job_params<'a>(params: &Params<'a>) -> ApiResult<(&'a str, &'a str)> {
     let pool_id = params.req_str("UserPoolId")?;
     let job_id = params.req_str("JobId")?;

@@ -401,6 +401,11 @@ pub mod import_support {
     pub use super::import::{accept_upload, UploadRefused};
 }
 
+/// What the start-up does to the state a previous run left.
+pub mod startup_support {
+    pub use super::import::end_interrupted;
+}
+
 /// Validation helpers shared with the `--config` loader.
 pub mod common_support {
     pub use super::common::check_password;
