@@ -482,7 +482,7 @@ async fn a_pool_keeps_a_bounded_number_of_jobs() {
 async fn a_running_job_shows_its_progress_and_can_be_stopped() {
     let server = start_with(basic_config()).await;
     let job = create_job(&server, "long").await;
-    let rows: Vec<Value> = (0..3000)
+    let rows: Vec<Value> = (0..6000)
         .map(|i| row(&format!("u{i}"), &format!("u{i}@example.com")))
         .collect();
     let csv = csv_of(&server, &rows).await;
@@ -515,7 +515,7 @@ async fn a_running_job_shows_its_progress_and_can_be_stopped() {
     assert!(imported > 0 && skipped > 0, "{done}");
     assert_eq!(
         imported + skipped + done["FailedUsers"].as_i64().unwrap(),
-        3000
+        6000
     );
     assert_eq!(
         job_call(&server, "DescribeUserImportJob", &job)

@@ -333,6 +333,9 @@ pub fn start_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
             break;
         }
         done += batch.len();
+        // Let the requests waiting for the state in (the lock is not fair: released and taken
+        // again at once, it would keep every other request of the emulator out until the end).
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     let remaining = (rows.len() - done.min(rows.len())) as i64;
     app.write(|db| {
