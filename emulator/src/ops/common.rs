@@ -462,6 +462,29 @@ impl<'a> Owner<'a> {
     }
 }
 
+/// One page of `items` as `{ <key>: [...], "NextToken"?: ... }` (see [`page`]).
+pub fn page_of<T>(
+    key: &str,
+    items: &[T],
+    token: Option<&str>,
+    limit: usize,
+    each: impl Fn(&T) -> Value,
+) -> ApiResult<Value> {
+    let (range, next) = page(token, limit, items.len())?;
+    let listed: Vec<Value> = items
+        .get(range)
+        .unwrap_or_default()
+        .iter()
+        .map(each)
+        .collect();
+    let mut out = serde_json::Map::new();
+    out.insert(key.to_string(), Value::Array(listed));
+    if let Some(next) = next {
+        out.insert("NextToken".to_string(), Value::String(next));
+    }
+    Ok(Value::Object(out))
+}
+
 /// One page of a list of `len` items: the range to return and the next PaginationToken.
 /// `token` is the previous page's token (a decimal offset); anything else — not a number, or an
 /// offset past the end of the list — is refused with InvalidParameterException. No arithmetic

@@ -508,18 +508,9 @@ pub fn list_resource_servers(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         let servers: Vec<&ResourceServer> = pool.resource_servers.values().collect();
-        let (range, next) = common::page(token, limit, servers.len())?;
-        let page: Vec<Value> = servers
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .map(|s| server_type(pool_id, s))
-            .collect();
-        let mut out = json!({ "ResourceServers": page });
-        if let Some(next) = next {
-            out["NextToken"] = json!(next);
-        }
-        Ok(out)
+        common::page_of("ResourceServers", &servers, token, limit, |s| {
+            server_type(pool_id, s)
+        })
     })
 }
 
@@ -1050,25 +1041,14 @@ pub fn list_identity_providers(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         let providers: Vec<&IdentityProvider> = pool.identity_providers.values().collect();
-        let (range, next) = common::page(token, limit, providers.len())?;
-        let page: Vec<Value> = providers
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .map(|p| {
-                json!({
-                    "ProviderName": p.provider_name,
-                    "ProviderType": p.provider_type,
-                    "LastModifiedDate": date(p.last_modified),
-                    "CreationDate": date(p.created),
-                })
+        common::page_of("Providers", &providers, token, limit, |p| {
+            json!({
+                "ProviderName": p.provider_name,
+                "ProviderType": p.provider_type,
+                "LastModifiedDate": date(p.last_modified),
+                "CreationDate": date(p.created),
             })
-            .collect();
-        let mut out = json!({ "Providers": page });
-        if let Some(next) = next {
-            out["NextToken"] = json!(next);
-        }
-        Ok(out)
+        })
     })
 }
 
