@@ -1,16 +1,16 @@
 // Entry for browsers, workers and bundlers: loads the WebAssembly next to this file, so no manual
 // init is needed.
-import init, { warmUp, __setErrorClass } from './cognito_kit.js';
+import init, { SrpClient, __setErrorClass } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 
 await init({ module_or_path: new URL('./cognito_kit_bg.wasm', import.meta.url) });
 __setErrorClass(CognitoError);
 
-// Warm the SRP code at idle, before the user signs in: one throw-away computation builds the group's
-// tables and takes the wasm past its first, slow compiler tier, so a page's first sign-in does not wait.
+// Warm the SRP code at idle, before the user signs in: the first SrpClient builds the group's tables
+// and takes the wasm past its first, slow compiler tier, so a page's first sign-in does not wait.
 (globalThis.requestIdleCallback ?? setTimeout)(() => {
   try {
-    warmUp();
+    new SrpClient().free();
   } catch {
     // Only a warm-up: a sign-in reports any real problem.
   }

@@ -1,7 +1,7 @@
 // Entry for service workers (and any context that forbids a top-level await): the WebAssembly next
 // to this file starts loading on import; `CognitoAuth` methods wait for it, and `ready` resolves
 // once it is loaded (await it before using SrpClient, secretHash or cognitoTimestamp).
-import init, { warmUp, __setErrorClass } from './cognito_kit.js';
+import init, { SrpClient, __setErrorClass } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 import { loadWith } from './client.js';
 
@@ -10,7 +10,7 @@ export const ready = init({ module_or_path: new URL('./cognito_kit_bg.wasm', imp
   // Warm the SRP code once loaded (see index.js).
   setTimeout(() => {
     try {
-      warmUp();
+      new SrpClient().free();
     } catch {}
   });
 });

@@ -163,13 +163,6 @@ fn claim_to_js(claim: &PasswordClaim, device_key: Option<&str>) -> JsValue {
     out.into()
 }
 
-/// Builds the SRP tables and warms the SRP code (see [`crate::srp::warm_up`]); the package's entry
-/// calls it at idle after loading.
-#[wasm_bindgen(js_name = warmUp)]
-pub fn warm_up() {
-    crate::srp::warm_up();
-}
-
 /// One SRP exchange, client side (advanced use: custom flows and benchmarks; `CognitoAuth` does this
 /// for you). Create a fresh one per sign-in attempt.
 #[wasm_bindgen(js_name = SrpClient)]

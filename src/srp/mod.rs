@@ -404,30 +404,6 @@ impl PasswordClaim {
     }
 }
 
-/// Runs one whole client SRP computation on fixed, public inputs and throws it away: the group's
-/// tables get built and, in a browser, the code gets past the engine's first compiler tier, so the
-/// first real sign-in runs at full speed. The package calls it when the page is idle.
-pub fn warm_up() {
-    let _ = warm_up_claim();
-}
-
-/// The warm-up's computation; an error would mean it stopped before the costly part.
-fn warm_up_claim() -> Result<PasswordClaim> {
-    let challenge = VerifierChallenge {
-        srp_b: "02".into(),
-        salt: "01".into(),
-        secret_block: "AA==".into(),
-        user_id_for_srp: Some("warm-up".into()),
-        username: None,
-    };
-    SrpClient::new(&[1u8; SMALL_A_BYTES])?.answer_user_challenge(
-        "warmUp",
-        "warm-up",
-        &challenge,
-        "Thu Jan 1 00:00:00 UTC 1970",
-    )
-}
-
 impl SrpClient {
     /// Answers `PASSWORD_VERIFIER` for a user: `pool_name` is the part of the pool id after `_`; the
     /// proof is computed for the challenge's `USER_ID_FOR_SRP` (falling back to its `USERNAME`), not
@@ -585,13 +561,6 @@ mod modexp_wasm_tests {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_warm_up_runs_the_whole_computation() {
-        // Not refused early by a check on its inputs: it derives the key and signs.
-        let claim = warm_up_claim().expect("the warm-up computes a claim");
-        assert_eq!(claim.signature.len(), 44);
-    }
-
     use super::*;
     use crate::encoding::hex_encode;
 
