@@ -210,6 +210,27 @@ async fn new_password_required_on_the_admin_path() {
     server.shutdown().await;
 }
 
+/// Answers an MFA_SETUP challenge's first half: AssociateSoftwareToken, then VerifySoftwareToken with
+/// a code of the new secret, both on the sign-in's session; returns the secret and the verify reply.
+async fn set_up_totp_in_session(server: &RunningServer, session: &Value) -> (String, Value) {
+    let associated = call(
+        server,
+        "AssociateSoftwareToken",
+        json!({ "Session": session }),
+    )
+    .await
+    .unwrap();
+    let secret = associated["SecretCode"].as_str().unwrap().to_string();
+    let verified = call(
+        server,
+        "VerifySoftwareToken",
+        json!({ "Session": associated["Session"], "UserCode": totp(&secret, now()) }),
+    )
+    .await
+    .unwrap();
+    (secret, verified)
+}
+
 #[tokio::test]
 async fn mfa_setup_then_software_token_mfa_on_the_admin_path() {
     let mut config = config();
@@ -223,21 +244,7 @@ async fn mfa_setup_then_software_token_mfa_on_the_admin_path() {
     .await
     .unwrap();
     assert_eq!(setup["ChallengeName"], "MFA_SETUP");
-    let associated = call(
-        &server,
-        "AssociateSoftwareToken",
-        json!({ "Session": setup["Session"] }),
-    )
-    .await
-    .unwrap();
-    let secret = associated["SecretCode"].as_str().unwrap().to_string();
-    let verified = call(
-        &server,
-        "VerifySoftwareToken",
-        json!({ "Session": associated["Session"], "UserCode": totp(&secret, now()) }),
-    )
-    .await
-    .unwrap();
+    let (secret, verified) = set_up_totp_in_session(&server, &setup["Session"]).await;
     let done = admin(
         &server,
         "AdminRespondToAuthChallenge",
@@ -290,21 +297,7 @@ async fn verify_software_token_during_mfa_setup_registers_totp() {
         .await
         .unwrap();
     assert_eq!(setup["ChallengeName"], "MFA_SETUP");
-    let associated = call(
-        &server,
-        "AssociateSoftwareToken",
-        json!({ "Session": setup["Session"] }),
-    )
-    .await
-    .unwrap();
-    let secret = associated["SecretCode"].as_str().unwrap().to_string();
-    let verified = call(
-        &server,
-        "VerifySoftwareToken",
-        json!({ "Session": associated["Session"], "UserCode": totp(&secret, now()) }),
-    )
-    .await
-    .unwrap();
+    let (secret, verified) = set_up_totp_in_session(&server, &setup["Session"]).await;
     assert_eq!(verified["Status"], "SUCCESS");
     // The sign-in is abandoned here; the next one asks for the registered TOTP.
     let user = admin(

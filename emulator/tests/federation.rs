@@ -929,6 +929,22 @@ fn link(destination: &str, provider: &str, attribute: &str, value: &str) -> Valu
                             "ProviderAttributeValue": value } })
 }
 
+/// AdminDisableProviderForUser for the identity `provider` / `attribute` / `value`.
+async fn disable(
+    server: &RunningServer,
+    provider: &str,
+    attribute: &str,
+    value: &str,
+) -> Result<Value, (String, String)> {
+    admin(
+        server,
+        "AdminDisableProviderForUser",
+        json!({ "UserPoolId": POOL, "User": { "ProviderName": provider,
+                "ProviderAttributeName": attribute, "ProviderAttributeValue": value } }),
+    )
+    .await
+}
+
 async fn identities(server: &RunningServer, username: &str) -> Option<Vec<Value>> {
     let user = admin(
         server,
@@ -1032,22 +1048,11 @@ async fn a_federated_identity_is_linked_to_a_native_user_and_unlinked() {
     .await;
     assert_eq!(code(forged), "InvalidParameterException");
 
-    let unknown_link = admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Google",
-                "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "999" } }),
-    )
-    .await;
+    let unknown_link = disable(&server, "Google", "Cognito_Subject", "999").await;
     assert_eq!(code(unknown_link), "UserNotFoundException");
-    admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Google",
-                "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1234567890" } }),
-    )
-    .await
-    .unwrap();
+    disable(&server, "Google", "Cognito_Subject", "1234567890")
+        .await
+        .unwrap();
     assert!(identities(&server, "alice").await.is_none());
     // Once unlinked, the identity may go to another user.
     admin(
@@ -1126,13 +1131,7 @@ async fn links_follow_the_documented_rules() {
     )
     .await
     .unwrap();
-    let other_claim = admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Saml",
-                "ProviderAttributeName": "upn", "ProviderAttributeValue": "alice@corp.example.com" } }),
-    )
-    .await;
+    let other_claim = disable(&server, "Saml", "upn", "alice@corp.example.com").await;
     assert_eq!(code(other_claim), "UserNotFoundException");
 
     // At most five identities per user.
@@ -1235,30 +1234,13 @@ async fn a_deleted_user_takes_its_links_along() {
 #[tokio::test]
 async fn disabling_the_cognito_provider_disables_the_native_user() {
     let server = start_with(basic_config()).await;
-    let wrong_attribute = admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Cognito",
-                "ProviderAttributeName": "email", "ProviderAttributeValue": "alice" } }),
-    )
-    .await;
+    let wrong_attribute = disable(&server, "Cognito", "email", "alice").await;
     assert_eq!(code(wrong_attribute), "InvalidParameterException");
-    let ghost = admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Cognito",
-                "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "ghost" } }),
-    )
-    .await;
+    let ghost = disable(&server, "Cognito", "Cognito_Subject", "ghost").await;
     assert_eq!(code(ghost), "UserNotFoundException");
-    admin(
-        &server,
-        "AdminDisableProviderForUser",
-        json!({ "UserPoolId": POOL, "User": { "ProviderName": "Cognito",
-                "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "alice" } }),
-    )
-    .await
-    .unwrap();
+    disable(&server, "Cognito", "Cognito_Subject", "alice")
+        .await
+        .unwrap();
     let user = admin(
         &server,
         "AdminGetUser",
