@@ -33,6 +33,8 @@ pub(crate) enum Call<'a> {
     DeleteUserAttributes(&'a [&'a str]),
     /// `DeleteUser`.
     DeleteUser,
+    /// `GlobalSignOut`.
+    GlobalSignOut,
     /// `AssociateSoftwareToken` with the access token.
     AssociateSoftwareToken,
     /// `VerifySoftwareToken` with the access token: the code and a name for the authenticator.
@@ -147,6 +149,10 @@ impl Call<'_> {
                 access_token: token,
             }
             .request(),
+            Call::GlobalSignOut => op::GlobalSignOut {
+                access_token: token,
+            }
+            .request(),
             Call::AssociateSoftwareToken => op::AssociateSoftwareToken {
                 access_token: t,
                 session: None,
@@ -251,7 +257,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     /// [`CognitoAuth::run`], the reply read as `T`.
-    async fn run_as<T: FromJson>(&self, call: Call<'_>) -> Result<T> {
+    pub(super) async fn run_as<T: FromJson>(&self, call: Call<'_>) -> Result<T> {
         reply_as::<T>(&self.run(call).await?)
     }
 

@@ -285,14 +285,9 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         let outcome = if global {
             // An access token that expired while the app sat idle, or that the service's clock calls
             // expired, is refreshed first.
-            self.call_authed::<op::Empty>(false, &|token| {
-                op::GlobalSignOut {
-                    access_token: token,
-                }
-                .request()
-            })
-            .await
-            .map(|_| ())
+            self.run_as::<op::Empty>(Call::GlobalSignOut)
+                .await
+                .map(|_| ())
         } else if let Some(refresh) = &record.refresh_token {
             self.call(&op::RevokeToken {
                 token: refresh.expose_secret(),
@@ -312,20 +307,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         self.end_session(&record.stored_as).await
     }
 
-    /// Calls an operation that carries the access token (`request` writes it in). When the service
+    /// Sends a request that carries the access token (`request` writes it in). When the service
     /// answers that the token has expired although the local clock says it has not (clock skew, a
     /// laptop that slept), the session is refreshed once and the call made again, instead of failing
-    /// or, worse, ending a session whose refresh token has weeks left.
-    pub(super) async fn call_authed<T: FromJson>(
-        &self,
-        idempotent: bool,
-        request: &dyn Fn(&str) -> Result<ApiRequest>,
-    ) -> Result<T> {
-        let reply = self.exchange_authed(idempotent, request).await?;
-        crate::api::parse_reply::<T>(reply.status, reply.error_type.as_deref(), &reply.body)
-    }
-
-    /// The body of [`CognitoAuth::call_authed`], boxed and not generic (one copy in the wasm).
+    /// or, worse, ending a session whose refresh token has weeks left. Boxed and not generic (one
+    /// copy in the wasm); [`CognitoAuth::run`] is its one caller.
     pub(super) fn exchange_authed<'a>(
         &'a self,
         idempotent: bool,
