@@ -164,6 +164,10 @@ pub struct App {
     credentials: RwLock<HashMap<String, String>>,
     /// Injected faults (off unless configured).
     pub faults: crate::faults::Faults,
+    /// The Lambda endpoint triggers are invoked at (`--lambda-endpoint`), once set.
+    lambda: std::sync::OnceLock<crate::lambda::Invoker>,
+    /// A trigger was due while no endpoint is set, and the log said so.
+    lambda_warned: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -196,6 +200,27 @@ impl App {
                 crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
             )])),
             faults: crate::faults::Faults::default(),
+            lambda: std::sync::OnceLock::new(),
+            lambda_warned: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Sets the Lambda endpoint the triggers are invoked at (once, at start-up).
+    pub fn set_lambda(&self, invoker: crate::lambda::Invoker) {
+        let _ = self.lambda.set(invoker);
+    }
+
+    /// The Lambda client of the triggers, when an endpoint is configured.
+    pub fn lambda(&self) -> Option<&crate::lambda::Invoker> {
+        self.lambda.get()
+    }
+
+    /// Says once in the log that a pool names a trigger function while no endpoint is set.
+    pub fn warn_no_lambda_endpoint(&self, arn: &str) {
+        if !self.lambda_warned.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "cognito-kit-emulator: a pool's LambdaConfig names {arn}, but no Lambda endpoint is configured (--lambda-endpoint URL, or LambdaEndpoint in the config file): such triggers fail with UnexpectedLambdaException"
+            );
         }
     }
 

@@ -26,6 +26,7 @@ pub mod faults;
 pub mod fuzzing;
 pub mod http;
 pub mod jwt;
+pub mod lambda;
 pub mod limits;
 pub mod model;
 pub mod ops;
@@ -33,6 +34,7 @@ pub mod params;
 pub mod sigv4;
 pub mod srp;
 pub mod store;
+pub mod triggers;
 pub mod x509;
 
 use std::net::SocketAddr;
