@@ -26,6 +26,7 @@ pub mod faults;
 pub mod fuzzing;
 pub mod http;
 pub mod jwt;
+mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod ops;
