@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use crate::crypto;
 use crate::error::ApiError;
+use crate::lifecycle::common::check_password;
+use crate::lifecycle::pools::{build_client, build_pool, parse_pool_settings};
+use crate::lifecycle::users::{self, Creation};
 use crate::model::{status, Db};
-use crate::ops::common_support::check_password;
-use crate::ops::config_support::{build_client, build_pool, insert_new_user, parse_pool_settings};
 use crate::params::Params;
 
 fn context(what: &str, error: ApiError) -> String {
@@ -123,7 +124,15 @@ fn add_user(pool: &mut crate::model::Pool, value: &Value, now: i64) -> Result<()
             )))
         }
     };
-    let internal = insert_new_user(pool, username, password, &attributes, user_status, now)?;
+    let internal = users::create_user(
+        pool,
+        username,
+        password,
+        &attributes,
+        user_status,
+        Creation::Config,
+        now,
+    )?;
     let totp = params.opt_str("TotpSecret")?.map(String::from);
     let preferred = params.opt_str("PreferredMfa")?.map(String::from);
     let sms = params.opt_bool("SmsMfaEnabled")?.unwrap_or(false);

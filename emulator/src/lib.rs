@@ -27,6 +27,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod jwt;
 pub mod lambda;
+mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod ops;

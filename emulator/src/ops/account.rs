@@ -3,11 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::admin::{apply_attribute_changes, insert_new_user, revoke_all, set_password};
-use super::common::{self, Owner, LONG_CODE_TTL, RESET_CODE_TTL};
-use super::mfa;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::{self, Owner};
+use crate::lifecycle::messages::{LONG_CODE_TTL, RESET_CODE_TTL};
+use crate::lifecycle::{events, messages, tokens, users};
 use crate::model::{status, AppClient, Pool};
 use crate::params::Params;
 use crate::srp;
@@ -70,7 +70,7 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let password = params.req_str("Password")?;
     let secret_hash = params.opt_str("SecretHash")?;
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
-    let context = super::events::context_data(&params, false)?;
+    let context = events::context_data(&params, false)?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
     common::check_secret_hash(&client, secret_hash, &[typed])?;
@@ -97,10 +97,18 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
                 )));
             }
         }
-        let username = insert_new_user(pool, typed, password, &attributes, status::UNCONFIRMED, now)?;
-        super::events::add_event(
+        let username = users::create_user(
             pool,
-            super::events::NewEvent {
+            typed,
+            password,
+            &attributes,
+            status::UNCONFIRMED,
+            users::Creation::SignUp,
+            now,
+        )?;
+        events::add_event(
+            pool,
+            events::NewEvent {
                 event_id: uuid::Uuid::new_v4().to_string(),
                 username: &username,
                 client_id,
@@ -114,7 +122,7 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
         let mut out = json!({ "UserConfirmed": false, "UserSub": pool.user(&username)?.sub });
         if let Some(channel) = sign_up_channel(pool, &username) {
             out["CodeDeliveryDetails"] =
-                common::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
+                messages::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
         }
         Ok(out)
     })
@@ -161,7 +169,7 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             }
             // The same in-memory bookkeeping as for a real user with a wrong code.
             let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
-            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
+            return messages::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
         };
         let user = pool.user(&username)?;
         if user.status != status::UNCONFIRMED {
@@ -171,16 +179,14 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             )));
         }
         let key = format!("{pool_id}/{username}/signup");
-        common::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
+        messages::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
         let channel = sign_up_channel(pool, &username);
-        let user = db.pool_mut(&pool_id)?.user_mut(&username)?;
-        user.codes.remove("signup");
-        user.status = status::CONFIRMED.to_string();
-        if let Some(channel) = channel {
-            user.attributes
-                .insert(format!("{channel}_verified"), "true".to_string());
-        }
-        user.last_modified = now;
+        users::confirm_user(
+            db.pool_mut(&pool_id)?,
+            &username,
+            users::Confirmation::SignUp { verified: channel },
+            now,
+        )?;
         Ok(json!({}))
     })
 }
@@ -209,9 +215,9 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
                 // same size so the time taken does not tell either.
                 // The key ConfirmSignUp uses for a user it does not confirm: the typed name.
                 let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
-                common::pretend_delivery(app, &key, LONG_CODE_TTL, now);
+                messages::pretend_delivery(app, &key, LONG_CODE_TTL, now);
                 db.decoy_write();
-                return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
+                return Ok(json!({ "CodeDeliveryDetails": messages::fake_delivery(typed) }));
             }
             return Err(unknown_user_for_client());
         };
@@ -221,7 +227,7 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
         let channel = sign_up_channel(pool, &username).ok_or_else(|| {
             ApiError::invalid_parameter("No auto-verified email or phone number to send a code to.")
         })?;
-        let details = common::send_code(
+        let details = messages::send_code(
             pool,
             &username,
             "signup",
@@ -263,9 +269,9 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
         // time taken tells whether the user exists.
         let fake = |db: &mut crate::model::Db, name: &str| {
             let key = format!("{pool_id}/{name}/forgot");
-            common::pretend_delivery(app, &key, RESET_CODE_TTL, now);
+            messages::pretend_delivery(app, &key, RESET_CODE_TTL, now);
             db.decoy_write();
-            Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }))
+            Ok(json!({ "CodeDeliveryDetails": messages::fake_delivery(typed) }))
         };
         let Some(username) = found else {
             if hide {
@@ -325,15 +331,7 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
             ));
         };
-        let details = common::send_code(
-            pool,
-            &username,
-            "forgot",
-            "FORGOT_PASSWORD",
-            channel,
-            RESET_CODE_TTL,
-            now,
-        )?;
+        let details = messages::send_reset_code(pool, &username, channel, now)?;
         Ok(json!({ "CodeDeliveryDetails": details }))
     })
 }
@@ -358,19 +356,16 @@ pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
             common::check_password(&pool.password_policy(), password)?;
             // The same in-memory bookkeeping as a real user's wrong code.
             let key = format!("{pool_id}/{}/forgot", typed.to_lowercase());
-            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
+            return messages::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
         };
         common::check_password(&pool.password_policy(), password)?;
         let user = pool.user(&username)?;
         let key = format!("{pool_id}/{username}/forgot");
-        common::code_attempt(app, &key, user.codes.get("forgot"), code, now, hide)?;
+        messages::code_attempt(app, &key, user.codes.get("forgot"), code, now, hide)?;
         let pool = db.pool_mut(&pool_id)?;
         pool.user_mut(&username)?.codes.remove("forgot");
-        set_password(pool, &username, password, now)?;
-        let user = pool.user_mut(&username)?;
-        if user.status == status::RESET_REQUIRED {
-            user.status = status::CONFIRMED.to_string();
-        }
+        users::set_password(pool, &username, password, now)?;
+        users::confirm_user(pool, &username, users::Confirmation::ForgotPassword, now)?;
         Ok(json!({}))
     })
 }
@@ -391,7 +386,7 @@ pub fn get_user(app: &App, body: &Value) -> ApiResult<Value> {
             "Username": user.username,
             "UserAttributes": user.attribute_list(readable.as_deref()),
         });
-        mfa::add_mfa_settings(user, &mut out);
+        users::add_mfa_settings(user, &mut out);
         Ok(out)
     })
 }
@@ -410,11 +405,11 @@ pub fn update_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
         if let Some(client) = pool.clients.get(&caller.client_id) {
             check_writable(client, &changes)?;
         }
-        let pending = apply_attribute_changes(pool, &caller.username, &changes, now)?;
+        let pending = users::apply_attribute_changes(pool, &caller.username, &changes, now)?;
         let mut deliveries = Vec::new();
         for attribute in pending {
             let purpose = format!("verify:{attribute}");
-            deliveries.push(common::send_code(
+            deliveries.push(messages::send_code(
                 pool,
                 &caller.username,
                 &purpose,
@@ -443,7 +438,7 @@ pub fn get_user_attribute_verification_code(app: &App, body: &Value) -> ApiResul
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
         let purpose = format!("verify:{attribute}");
-        let details = common::send_code(
+        let details = messages::send_code(
             pool,
             &caller.username,
             &purpose,
@@ -473,12 +468,12 @@ pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
             .cloned();
         if let Some(value) = &pending {
             // The new value must still be free when it finally replaces the old one.
-            super::admin::check_alias_free(pool, &caller.username, attribute, value)?;
+            users::check_alias_free(pool, &caller.username, attribute, value)?;
         }
         let purpose = format!("verify:{attribute}");
         let key = format!("{}/{}/{purpose}", caller.pool_id, caller.username);
         let stored = pool.user(&caller.username)?.codes.get(&purpose);
-        common::code_attempt(app, &key, stored, code, now, false)?;
+        messages::code_attempt(app, &key, stored, code, now, false)?;
         let user = pool.user_mut(&caller.username)?;
         user.codes.remove(&purpose);
         if let Some(value) = pending {
@@ -538,8 +533,7 @@ pub fn delete_user(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
-        revoke_all(pool, &caller.username);
-        pool.users.remove(&caller.username);
+        users::delete_user(pool, &caller.username);
         Ok(json!({}))
     })
 }
@@ -583,7 +577,7 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
             // The password changed while the old one was checked outside the lock.
             return Err(ApiError::bad_credentials());
         }
-        set_password(pool, &caller.username, proposed, now)?;
+        users::set_password(pool, &caller.username, proposed, now)?;
         Ok(json!({}))
     })
 }
@@ -594,7 +588,7 @@ pub fn global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.req_str("AccessToken")?;
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
-        revoke_all(db.pool_mut(&caller.pool_id)?, &caller.username);
+        tokens::revoke_all(db.pool_mut(&caller.pool_id)?, &caller.username);
         Ok(json!({}))
     })
 }

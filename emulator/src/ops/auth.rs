@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use num_bigint::BigUint;
 use serde_json::{json, Map, Value};
 
-use super::common;
 use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{
-    status, AppClient, Db, Device, Origin, Pool, RefreshRecord, User, LEGACY_AUTH_FLOWS,
-};
+use crate::lifecycle::common;
+use crate::lifecycle::{challenges, events, messages, sessions, tokens, users};
+use crate::model::{status, AppClient, Db, Pool, User};
 use crate::params::Params;
 use crate::srp;
 
@@ -19,15 +18,9 @@ use crate::srp;
 const TIMESTAMP_TOLERANCE: i64 = 300;
 /// Size of the opaque SECRET_BLOCK (the real one is an encrypted blob of similar size).
 const SECRET_BLOCK_BYTES: usize = 96;
-/// Scope of access tokens from the user-pool API.
-const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
 
 fn missing(name: &str) -> ApiError {
     ApiError::invalid_parameter(format!("Missing required parameter {name}"))
-}
-
-fn new_session_id() -> String {
-    crypto::b64(&crypto::random_bytes(96))
 }
 
 /// Registers a challenge and renders the service's challenge response.
@@ -38,7 +31,7 @@ fn challenge(
     ttl: i64,
     parameters: Map<String, Value>,
 ) -> Value {
-    let session_id = new_session_id();
+    let session_id = sessions::new_session_id();
     let name = step.challenge_name();
     app.put_session(
         session_id.clone(),
@@ -77,7 +70,7 @@ impl<'a> Entry<'a> {
         if let Some(analytics) = params.opt_object("AnalyticsMetadata")? {
             analytics.opt_str("AnalyticsEndpointId")?;
         }
-        let context = super::events::context_data(params, admin)?;
+        let context = events::context_data(params, admin)?;
         Ok(Self {
             admin,
             client_id,
@@ -100,37 +93,6 @@ impl<'a> Entry<'a> {
         })?;
         Ok((pool, client))
     }
-}
-
-/// Checks requested `ExplicitAuthFlows` (of CreateUserPoolClient and the `--config` file): the
-/// `ALLOW_*` names in `allowed`, or only legacy names (kept as given; see
-/// [`AppClient::allows`]). `ALLOW_REFRESH_TOKEN_AUTH` is always added to `ALLOW_*` lists.
-pub fn explicit_auth_flows(requested: &[String], allowed: &[&str]) -> ApiResult<Vec<String>> {
-    let mut flows: Vec<String> = Vec::new();
-    for flow in requested {
-        if !allowed.contains(&flow.as_str()) && !LEGACY_AUTH_FLOWS.contains(&flow.as_str()) {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '[{flow}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
-            )));
-        }
-        if !flows.contains(flow) {
-            flows.push(flow.clone());
-        }
-    }
-    let legacy = flows
-        .iter()
-        .filter(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()))
-        .count();
-    if legacy > 0 && legacy < flows.len() {
-        return Err(ApiError::invalid_parameter(
-            "The legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) cannot be combined with ALLOW_ values.",
-        ));
-    }
-    // The service always allows refresh for clients that use the ALLOW_ names.
-    if legacy == 0 && !flows.iter().any(|f| f == "ALLOW_REFRESH_TOKEN_AUTH") {
-        flows.push("ALLOW_REFRESH_TOKEN_AUTH".to_string());
-    }
-    Ok(flows)
 }
 
 /// What InitiateAuth learned before any expensive math.
@@ -169,6 +131,7 @@ fn begin(
             &candidates,
         )?;
         let user = found.and_then(|name| pool.users.get(&name).cloned());
+        sessions::sign_in_attempted(pool, client, user.as_ref())?;
         let fake = if user.is_none() && client.hides_user_existence() {
             Some(common::fake_user(pool, typed))
         } else {
@@ -213,7 +176,7 @@ fn context(
     }
 }
 
-/// Records a sign-in step in the user's auth events (see [`super::events::record_sign_in`]) and
+/// Records a sign-in step in the user's auth events (see [`events::record_sign_in`]) and
 /// passes its result on.
 fn settle(
     app: &App,
@@ -221,7 +184,7 @@ fn settle(
     factor: Option<(&'static str, bool)>,
     result: ApiResult<Value>,
 ) -> ApiResult<Value> {
-    super::events::record_sign_in(app, ctx, factor, &result);
+    events::record_sign_in(app, ctx, factor, &result);
     result
 }
 
@@ -490,18 +453,7 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
         ));
     }
     if ctx.custom_flow {
-        let challenges = pool
-            .settings
-            .custom_auth
-            .as_ref()
-            .map(|c| c.challenges.clone())
-            .unwrap_or_default();
-        if let Some(next) = challenges.get(ctx.custom_index) {
-            let mut parameters = Map::new();
-            parameters.insert("USERNAME".into(), json!(user.username));
-            for (name, value) in &next.parameters {
-                parameters.insert(name.clone(), json!(value));
-            }
+        if let Some(parameters) = challenges::next_custom_challenge(pool, &user, ctx.custom_index) {
             return Ok(challenge(app, ctx, Step::CustomChallenge, ttl, parameters));
         }
     }
@@ -540,7 +492,7 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
         }
     }
     ctx.mfa_done = true;
-    sign_in_success(app, pool, &client, &ctx, now)
+    sessions::sign_in_succeeded(app, pool, &client, &ctx, now)
 }
 
 /// Picks the MFA challenge the pool and user settings call for, if any.
@@ -610,27 +562,10 @@ fn issue_mfa(
     now: i64,
 ) -> ApiResult<Value> {
     if method == "SMS_MFA" {
-        let phone = user
-            .attributes
-            .get("phone_number")
-            .cloned()
-            .ok_or_else(|| ApiError::invalid_parameter("User has no phone number."))?;
-        let code = crypto::random_code();
-        pool.send(crate::model::OutboxMessage {
-            created: now,
-            username: user.username.clone(),
-            destination: phone.clone(),
-            delivery_medium: "SMS".to_string(),
-            kind: "SMS_MFA".to_string(),
-            code: code.clone(),
-            attribute_name: Some("phone_number".to_string()),
-        });
+        let (code, destination) = messages::send_mfa_code(pool, user, now)?;
         let mut parameters = Map::new();
         parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
-        parameters.insert(
-            "CODE_DELIVERY_DESTINATION".into(),
-            json!(common::mask_destination("SMS", &phone)),
-        );
+        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
         Ok(challenge(
             app,
             ctx.clone(),
@@ -649,224 +584,6 @@ fn issue_mfa(
     }
 }
 
-fn hash_token(token: &str) -> String {
-    crypto::hex(&crypto::sha256(token.as_bytes()))
-}
-
-/// Signs an ID and an access token for one lineage.
-#[allow(clippy::too_many_arguments)]
-fn mint(
-    app: &App,
-    pool: &Pool,
-    client: &AppClient,
-    user: &User,
-    origin_jti: &str,
-    device_key: Option<&str>,
-    auth_time: i64,
-    now: i64,
-) -> ApiResult<(String, String)> {
-    let key = pool.key()?;
-    let issuer = app.issuer(&pool.id);
-    let event_id = uuid::Uuid::new_v4().to_string();
-    let mut id_claims = Map::new();
-    id_claims.insert("sub".into(), json!(user.sub));
-    for (name, value) in &user.attributes {
-        let readable = client
-            .read_attributes
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|a| a == name));
-        if !readable {
-            continue;
-        }
-        if name.ends_with("_verified") {
-            id_claims.insert(name.clone(), json!(common::truthy(value)));
-        } else if name == "identities" {
-            // The service puts the linked identities in the ID token as an array, not as the
-            // attribute's JSON text.
-            let parsed = serde_json::from_str::<Value>(value).unwrap_or_else(|_| json!(value));
-            id_claims.insert(name.clone(), parsed);
-        } else {
-            id_claims.insert(name.clone(), json!(value));
-        }
-    }
-    id_claims.insert("iss".into(), json!(issuer));
-    id_claims.insert("cognito:username".into(), json!(user.username));
-    id_claims.insert("origin_jti".into(), json!(origin_jti));
-    id_claims.insert("aud".into(), json!(client.client_id));
-    id_claims.insert("event_id".into(), json!(event_id));
-    id_claims.insert("token_use".into(), json!("id"));
-    id_claims.insert("auth_time".into(), json!(auth_time));
-    id_claims.insert("exp".into(), json!(now + client.id_ttl()));
-    id_claims.insert("iat".into(), json!(now));
-    id_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-
-    let mut access_claims = Map::new();
-    access_claims.insert("sub".into(), json!(user.sub));
-    if let Some(device_key) = device_key {
-        access_claims.insert("device_key".into(), json!(device_key));
-    }
-    access_claims.insert("iss".into(), json!(issuer));
-    access_claims.insert("client_id".into(), json!(client.client_id));
-    access_claims.insert("origin_jti".into(), json!(origin_jti));
-    access_claims.insert("event_id".into(), json!(event_id));
-    access_claims.insert("token_use".into(), json!("access"));
-    access_claims.insert("scope".into(), json!(ACCESS_SCOPE));
-    access_claims.insert("auth_time".into(), json!(auth_time));
-    access_claims.insert("exp".into(), json!(now + client.access_ttl()));
-    access_claims.insert("iat".into(), json!(now));
-    access_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-    access_claims.insert("username".into(), json!(user.username));
-    // Read from the pool at every mint, so a group change shows in the next tokens, refreshed
-    // ones included.
-    super::groups::add_group_claims(pool, user, &mut id_claims, &mut access_claims);
-
-    Ok((
-        key.sign(&Value::Object(access_claims)),
-        key.sign(&Value::Object(id_claims)),
-    ))
-}
-
-/// Stores a new refresh token for a lineage and returns it.
-fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> String {
-    let token = format!(
-        "{}.{}",
-        crypto::b64url(&crypto::random_bytes(48)),
-        crypto::b64url(&crypto::random_bytes(48))
-    );
-    pool.refresh_tokens.insert(
-        hash_token(&token),
-        RefreshRecord {
-            origin_jti: origin_jti.to_string(),
-            expires_at,
-            superseded_at: None,
-        },
-    );
-    token
-}
-
-/// Issues tokens at the end of a sign-in, with NewDeviceMetadata when devices are tracked.
-fn sign_in_success(
-    app: &App,
-    pool: &mut Pool,
-    client: &AppClient,
-    ctx: &SignInContext,
-    now: i64,
-) -> ApiResult<Value> {
-    // Expired lineages and refresh tokens are dropped by the periodic sweep (`App::sweep`), not
-    // here: a scan of every token per sign-in would make a sign-in's cost grow with the pool.
-    let region = pool.region().to_string();
-    let tracks_devices = pool.settings.device_configuration.is_some();
-    let user = pool.user_mut(&ctx.username)?;
-    let mut new_device = None;
-    let device_key = match &ctx.device_key {
-        Some(key) => {
-            if let Some(device) = user.devices.get_mut(key) {
-                device.last_authenticated = now;
-                Some(key.clone())
-            } else {
-                None
-            }
-        }
-        None if tracks_devices => {
-            let device_key = format!("{region}_{}", uuid::Uuid::new_v4());
-            let group_key = format!("-{}", crypto::random_string(crypto::MIXED_ALNUM, 9));
-            user.add_unconfirmed_device(
-                Device {
-                    device_key: device_key.clone(),
-                    device_group_key: group_key.clone(),
-                    device_name: None,
-                    salt_hex: None,
-                    verifier_hex: None,
-                    remembered: false,
-                    created: now,
-                    last_modified: now,
-                    last_authenticated: now,
-                },
-                now,
-            );
-            new_device = Some((device_key.clone(), group_key));
-            Some(device_key)
-        }
-        None => None,
-    };
-    let origin_jti = uuid::Uuid::new_v4().to_string();
-    let refresh_expires = now + client.refresh_ttl();
-    pool.origins.insert(
-        origin_jti.clone(),
-        Origin {
-            username: ctx.username.clone(),
-            client_id: client.client_id.clone(),
-            device_key: device_key.clone(),
-            auth_time: now,
-            expires_at: refresh_expires,
-            revoked: false,
-        },
-    );
-    let refresh_token = new_refresh_token(pool, &origin_jti, refresh_expires);
-    let user = pool.user(&ctx.username)?;
-    let (access, id) = mint(
-        app,
-        pool,
-        client,
-        user,
-        &origin_jti,
-        device_key.as_deref(),
-        now,
-        now,
-    )?;
-    let mut result = json!({
-        "AccessToken": access,
-        "ExpiresIn": client.access_ttl(),
-        "TokenType": "Bearer",
-        "RefreshToken": refresh_token,
-        "IdToken": id,
-    });
-    if let Some((device_key, group_key)) = new_device {
-        result["NewDeviceMetadata"] =
-            json!({ "DeviceKey": device_key, "DeviceGroupKey": group_key });
-    }
-    Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
-}
-
-/// Finds a usable refresh token of `client`: (hash, lineage id, lineage).
-fn find_refresh(
-    pool: &Pool,
-    client: &AppClient,
-    token: &str,
-    now: i64,
-) -> ApiResult<(String, String, Origin)> {
-    let invalid = || ApiError::not_authorized("Invalid Refresh Token");
-    let hash = hash_token(token);
-    let record = pool.refresh_tokens.get(&hash).ok_or_else(invalid)?;
-    let origin = pool.origins.get(&record.origin_jti).ok_or_else(invalid)?;
-    if origin.client_id != client.client_id {
-        return Err(invalid());
-    }
-    let user = pool
-        .users
-        .get(&origin.username)
-        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
-    }
-    if origin.revoked {
-        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
-    }
-    if record.expires_at <= now {
-        return Err(ApiError::not_authorized("Refresh Token has expired"));
-    }
-    if let Some(superseded) = record.superseded_at {
-        let grace = client
-            .refresh_token_rotation
-            .as_ref()
-            .map_or(0, |r| r.retry_grace_period_seconds);
-        if now > superseded + grace {
-            return Err(invalid());
-        }
-    }
-    Ok((hash, record.origin_jti.clone(), origin.clone()))
-}
-
 /// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
 fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
     let token = auth
@@ -880,7 +597,7 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
                 "REFRESH_TOKEN_AUTH flow not enabled for this client",
             ));
         }
-        let (_, origin_jti, origin) = find_refresh(pool, client, token, now)?;
+        let (_, origin_jti, origin) = tokens::find_refresh(pool, client, token, now)?;
         let user = pool.user(&origin.username)?;
         let mut candidates = vec![user.username.as_str(), user.sub.as_str()];
         if let Some(typed) = auth.get("USERNAME") {
@@ -891,11 +608,12 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             auth.get("SECRET_HASH").map(String::as_str),
             &candidates,
         )?;
-        let (access, id) = mint(
+        let (access, id) = tokens::issue_tokens(
             app,
             pool,
             client,
             user,
+            tokens::TokenSource::RefreshTokens,
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -930,7 +648,7 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             .cloned()
             .ok_or_else(crate::model::client_not_found)?;
         common::check_client_secret(&client, client_secret)?;
-        let (hash, origin_jti, origin) = find_refresh(pool, &client, token, now)?;
+        let (hash, origin_jti, origin) = tokens::find_refresh(pool, &client, token, now)?;
         let mut result = Map::new();
         if client.rotates_refresh_tokens() {
             if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
@@ -940,15 +658,16 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             if let Some(origin) = pool.origins.get_mut(&origin_jti) {
                 origin.expires_at = origin.expires_at.max(expires);
             }
-            let fresh = new_refresh_token(pool, &origin_jti, expires);
+            let fresh = tokens::new_refresh_token(pool, &origin_jti, expires);
             result.insert("RefreshToken".into(), json!(fresh));
         }
         let user = pool.user(&origin.username)?;
-        let (access, id) = mint(
+        let (access, id) = tokens::issue_tokens(
             app,
             pool,
             &client,
             user,
+            tokens::TokenSource::RefreshTokens,
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -989,7 +708,7 @@ pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
                 "Only refresh tokens can be revoked.",
             ));
         }
-        let Some(record) = pool.refresh_tokens.get(&hash_token(token)).cloned() else {
+        let Some(record) = pool.refresh_tokens.get(&tokens::hash_token(token)).cloned() else {
             // Unknown or already purged tokens: revocation is idempotent.
             return Ok(json!({}));
         };
@@ -1176,8 +895,8 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                         )));
                     }
                 }
-                super::admin::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
-                super::admin::set_password(pool, &ctx.username, new_password, now)?;
+                users::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
+                users::set_password(pool, &ctx.username, new_password, now)?;
                 let user = pool.user_mut(&ctx.username)?;
                 user.status = status::CONFIRMED.to_string();
                 let stamp = user.password.verifier_hex.clone();
@@ -1188,7 +907,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             });
             let retry = matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException");
             if !retry {
-                super::events::record_sign_in(app, &ctx, None, &result);
+                events::record_sign_in(app, &ctx, None, &result);
             }
             if retry {
                 // Let the user correct the new password within the same session.
@@ -1209,7 +928,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 .ok_or_else(|| missing("SMS_MFA_CODE"))?;
             if !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
                 let error = mfa_mismatch();
-                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
+                events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 retry_or_fail(
                     app,
                     key,
@@ -1241,7 +960,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let valid = secret.is_some_and(|s| crypto::totp_matches(&s, given, now));
             if !valid {
                 let error = mfa_mismatch();
-                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
+                events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 let step = Step::SoftwareTokenMfa { failed: failed + 1 };
                 retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
                 return Err(mfa_mismatch());
@@ -1292,12 +1011,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let result = app.write(|db| {
                 let pool = db.pool(&ctx.pool_id)?;
                 let config = pool.settings.custom_auth.clone().unwrap_or_default();
-                let expected = config
-                    .challenges
-                    .get(ctx.custom_index)
-                    .map(|c| c.answer.clone())
-                    .unwrap_or_default();
-                if crypto::ct_eq(expected.as_bytes(), answer.as_bytes()) {
+                if challenges::verify_custom_answer(pool, ctx.custom_index, answer) {
                     ctx.custom_index += 1;
                 } else {
                     ctx.wrong_answers = ctx.wrong_answers.saturating_add(1);
@@ -1434,25 +1148,4 @@ fn device_srp_auth(
             "DEVICE_KEY": device.device_key,
         },
     }))
-}
-
-/// MFA_SETUP helpers for AssociateSoftwareToken / VerifySoftwareToken called with a Session.
-pub fn take_setup_session(app: &App, session_id: &str) -> ApiResult<ChallengeSession> {
-    let session = app.take_session(session_id)?;
-    if !matches!(session.step, Step::MfaSetup { .. }) {
-        return Err(ApiError::invalid_session());
-    }
-    Ok(session)
-}
-
-/// Puts an MFA_SETUP session back under the id it was taken with (for a retry).
-pub fn restore_setup_session(app: &App, session_id: &str, session: ChallengeSession) {
-    app.put_session(session_id.to_string(), session);
-}
-
-/// Stores an MFA_SETUP session under a fresh id and returns the id.
-pub fn put_setup_session(app: &App, session: ChallengeSession) -> String {
-    let id = new_session_id();
-    app.put_session(id.clone(), session);
-    id
 }
