@@ -47,6 +47,23 @@ pub struct SignInContext {
     pub event_id: String,
     /// `EventContextData` from the request that started the sign-in.
     pub event_context: Option<serde_json::Value>,
+    /// CUSTOM_AUTH runs on the pool's Define/Create/VerifyAuthChallenge triggers.
+    pub custom_triggers: bool,
+    /// DefineAuthChallenge said `issueTokens`.
+    pub custom_done: bool,
+    /// The rounds of a custom-auth sign-in so far (DefineAuthChallenge's `session`).
+    pub rounds: Vec<ChallengeRound>,
+}
+
+/// One round of a custom-auth sign-in, as the triggers' `request.session` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeRound {
+    /// `challengeName`.
+    pub name: String,
+    /// `challengeResult`.
+    pub result: bool,
+    /// `challengeMetadata` (CUSTOM_CHALLENGE rounds).
+    pub metadata: Option<String>,
 }
 
 /// The challenge a session waits for, with the data needed to check the answer.
@@ -105,8 +122,15 @@ pub enum Step {
         /// Wrong VerifySoftwareToken codes so far.
         failed: u32,
     },
-    /// CUSTOM_CHALLENGE.
+    /// CUSTOM_CHALLENGE of the pool's built-in sequence.
     CustomChallenge,
+    /// CUSTOM_CHALLENGE made by CreateAuthChallenge.
+    TriggeredChallenge {
+        /// `privateChallengeParameters`, for VerifyAuthChallengeResponse.
+        private: std::collections::BTreeMap<String, String>,
+        /// `challengeMetadata`.
+        metadata: Option<String>,
+    },
 }
 
 impl Step {
@@ -121,7 +145,7 @@ impl Step {
             Step::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
             Step::SelectMfaType(_) => "SELECT_MFA_TYPE",
             Step::MfaSetup { .. } => "MFA_SETUP",
-            Step::CustomChallenge => "CUSTOM_CHALLENGE",
+            Step::CustomChallenge | Step::TriggeredChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
 }

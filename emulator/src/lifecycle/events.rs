@@ -271,11 +271,15 @@ fn notify(pool: &mut Pool, client_id: &str, username: &str, now: i64) -> Option<
     let email = pool.users.get(username)?.attr("email")?.to_string();
     let token = crypto::b64url(&crypto::random_bytes(32));
     let message = messages::compose_message(
-        username,
-        &email,
-        "EMAIL",
-        "AUTH_EVENT_NOTIFICATION",
-        &token,
+        pool,
+        messages::Draft {
+            username,
+            destination: &email,
+            medium: "EMAIL",
+            kind: "AUTH_EVENT_NOTIFICATION",
+            code: &token,
+            attribute: None,
+        },
         None,
         now,
     );

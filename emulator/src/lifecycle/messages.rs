@@ -8,6 +8,7 @@ use super::common::looks_like_phone;
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
+use super::hooks::CustomTexts;
 use crate::model::{OutboxMessage, PendingCode, Pool, User};
 
 /// Wrong guesses a code survives before it is discarded.
@@ -39,6 +40,7 @@ pub fn mask_destination(medium: &str, destination: &str) -> String {
 }
 
 /// Sends a code for `attribute` (`email` or `phone_number`) and returns CodeDeliveryDetails.
+/// `texts` is what CustomMessage chose for it, if the pool has that trigger.
 #[allow(clippy::too_many_arguments)]
 pub fn send_code(
     pool: &mut Pool,
@@ -47,6 +49,7 @@ pub fn send_code(
     kind: &str,
     attribute: &str,
     ttl: i64,
+    texts: Option<&CustomTexts>,
     now: i64,
 ) -> ApiResult<Value> {
     let user = pool.user_mut(username)?;
@@ -75,12 +78,16 @@ pub fn send_code(
         "EMAIL"
     };
     let message = compose_message(
-        username,
-        &destination,
-        medium,
-        kind,
-        &code,
-        Some(attribute),
+        pool,
+        Draft {
+            username,
+            destination: &destination,
+            medium,
+            kind,
+            code: &code,
+            attribute: Some(attribute),
+        },
+        texts,
         now,
     );
     deliver_message(pool, message);
@@ -171,6 +178,7 @@ pub fn send_invitation(
     username: &str,
     password: &str,
     mediums: &[String],
+    texts: Option<&CustomTexts>,
     now: i64,
 ) {
     let Ok(user) = pool.user(username) else {
@@ -185,12 +193,16 @@ pub fn send_invitation(
         };
         if let Some(destination) = user.attributes.get(attribute) {
             messages.push(compose_message(
-                username,
-                destination,
-                medium,
-                "INVITATION",
-                password,
-                Some(attribute),
+                pool,
+                Draft {
+                    username,
+                    destination,
+                    medium,
+                    kind: "INVITATION",
+                    code: password,
+                    attribute: Some(attribute),
+                },
+                texts,
                 now,
             ));
         }
@@ -202,7 +214,12 @@ pub fn send_invitation(
 
 /// The SMS MFA code of a sign-in, sent to the user's phone number; returns the code and the
 /// masked destination.
-pub fn send_mfa_code(pool: &mut Pool, user: &User, now: i64) -> ApiResult<(String, String)> {
+pub fn send_mfa_code(
+    pool: &mut Pool,
+    user: &User,
+    texts: Option<&CustomTexts>,
+    now: i64,
+) -> ApiResult<(String, String)> {
     let phone = user
         .attributes
         .get("phone_number")
@@ -210,12 +227,16 @@ pub fn send_mfa_code(pool: &mut Pool, user: &User, now: i64) -> ApiResult<(Strin
         .ok_or_else(|| ApiError::invalid_parameter("User has no phone number."))?;
     let code = crypto::random_code();
     let message = compose_message(
-        &user.username,
-        &phone,
-        "SMS",
-        "SMS_MFA",
-        &code,
-        Some("phone_number"),
+        pool,
+        Draft {
+            username: &user.username,
+            destination: &phone,
+            medium: "SMS",
+            kind: "SMS_MFA",
+            code: &code,
+            attribute: Some("phone_number"),
+        },
+        texts,
         now,
     );
     deliver_message(pool, message);
@@ -225,13 +246,14 @@ pub fn send_mfa_code(pool: &mut Pool, user: &User, now: i64) -> ApiResult<(Strin
 /// The code of a password reset (ForgotPassword, AdminResetUserPassword), sent to `attribute`
 /// (`email` or `phone_number`); returns CodeDeliveryDetails.
 ///
-/// Triggers fire here: CustomMessage (`CustomMessage_ForgotPassword`), through
-/// [`compose_message`]. UserMigration (`UserMigration_ForgotPassword`) fires before this, where
-/// ForgotPassword finds no user.
+/// `texts`: what CustomMessage (`CustomMessage_ForgotPassword`) chose, run before the lock was
+/// taken. UserMigration (`UserMigration_ForgotPassword`) runs before that, where ForgotPassword
+/// finds no user.
 pub fn send_reset_code(
     pool: &mut Pool,
     username: &str,
     attribute: &str,
+    texts: Option<&CustomTexts>,
     now: i64,
 ) -> ApiResult<Value> {
     send_code(
@@ -241,35 +263,115 @@ pub fn send_reset_code(
         "FORGOT_PASSWORD",
         attribute,
         RESET_CODE_TTL,
+        texts,
         now,
     )
 }
 
-/// Composes one message the service would send: who gets it, by which medium, of which kind
-/// (`SIGN_UP`, `FORGOT_PASSWORD`, `VERIFY_ATTRIBUTE`, `INVITATION`, `SMS_MFA`,
-/// `AUTH_EVENT_NOTIFICATION`) and the code it carries. Every message goes through here before
-/// [`deliver_message`]; computing it does not touch the pool, so a later step can run it
-/// outside the state lock.
-///
-/// Triggers fire here: CustomMessage (every `CustomMessage_*` source: the message text and
-/// subject are decided here; not for `AUTH_EVENT_NOTIFICATION`, which the service sends itself).
+/// What a message is: who gets it, by which medium, of which kind (`SIGN_UP`, `RESEND`,
+/// `FORGOT_PASSWORD`, `VERIFY_ATTRIBUTE`, `INVITATION`, `SMS_MFA`, `AUTH_EVENT_NOTIFICATION`), and
+/// the code it carries.
+pub struct Draft<'a> {
+    /// Internal username of the recipient.
+    pub username: &'a str,
+    /// Email address or phone number.
+    pub destination: &'a str,
+    /// `EMAIL` or `SMS`.
+    pub medium: &'a str,
+    /// The kind of message.
+    pub kind: &'a str,
+    /// The code (or temporary password).
+    pub code: &'a str,
+    /// The attribute the code verifies.
+    pub attribute: Option<&'a str>,
+}
+
+/// A template member of a pool setting (`VerificationMessageTemplate`, `InviteMessageTemplate`).
+fn member<'a>(template: Option<&'a Value>, name: &str) -> Option<&'a str> {
+    template?.get(name)?.as_str()
+}
+
+/// The pool's own text and subject for a message of `kind` by `medium`, with the service's
+/// defaults where the pool sets none.
+fn pool_text(pool: &Pool, kind: &str, medium: &str) -> Option<(String, Option<String>)> {
+    let settings = &pool.settings;
+    let email = medium == "EMAIL";
+    match kind {
+        "INVITATION" => {
+            let template = settings
+                .admin_create_user_config
+                .as_ref()
+                .and_then(|c| c.invite_message_template.as_ref());
+            let text = if email {
+                member(template, "EmailMessage")
+            } else {
+                member(template, "SMSMessage")
+            }
+            .unwrap_or("Your username is {username} and temporary password is {####}. ");
+            let subject = email.then(|| {
+                member(template, "EmailSubject")
+                    .unwrap_or("Your temporary password")
+                    .to_string()
+            });
+            Some((text.to_string(), subject))
+        }
+        "SMS_MFA" => Some(("Your authentication code is {####}. ".to_string(), None)),
+        "AUTH_EVENT_NOTIFICATION" => None,
+        _ => {
+            let template = settings.verification_message_template.as_ref();
+            let text = if email {
+                member(template, "EmailMessage").or(settings.email_verification_message.as_deref())
+            } else {
+                member(template, "SmsMessage").or(settings.sms_verification_message.as_deref())
+            }
+            .unwrap_or("Your verification code is {####}. ");
+            let subject = email.then(|| {
+                member(template, "EmailSubject")
+                    .or(settings.email_verification_subject.as_deref())
+                    .unwrap_or("Your verification code")
+                    .to_string()
+            });
+            Some((text.to_string(), subject))
+        }
+    }
+}
+
+/// Composes one message the service would send: its text is the pool's template, or the one
+/// CustomMessage returned (`texts`, decided before the state lock was taken), with the code and
+/// the username put in their placeholders. Every message goes through here before
+/// [`deliver_message`].
 pub fn compose_message(
-    username: &str,
-    destination: &str,
-    medium: &str,
-    kind: &str,
-    code: &str,
-    attribute: Option<&str>,
+    pool: &Pool,
+    draft: Draft<'_>,
+    texts: Option<&CustomTexts>,
     now: i64,
 ) -> OutboxMessage {
+    let email = draft.medium == "EMAIL";
+    let own = pool_text(pool, draft.kind, draft.medium);
+    let custom_text = texts.and_then(|t| if email { t.email.clone() } else { t.sms.clone() });
+    let custom_subject = texts.and_then(|t| t.subject.clone()).filter(|_| email);
+    let fill = |template: String| {
+        template
+            .replace("{####}", draft.code)
+            .replace("{username}", draft.username)
+    };
+    let (message, subject) = match own {
+        Some((text, subject)) => (
+            Some(fill(custom_text.unwrap_or(text))),
+            custom_subject.or(subject),
+        ),
+        None => (None, None),
+    };
     OutboxMessage {
         created: now,
-        username: username.to_string(),
-        destination: destination.to_string(),
-        delivery_medium: medium.to_string(),
-        kind: kind.to_string(),
-        code: code.to_string(),
-        attribute_name: attribute.map(str::to_string),
+        username: draft.username.to_string(),
+        destination: draft.destination.to_string(),
+        delivery_medium: draft.medium.to_string(),
+        kind: draft.kind.to_string(),
+        code: draft.code.to_string(),
+        attribute_name: draft.attribute.map(str::to_string),
+        message,
+        subject,
     }
 }
 

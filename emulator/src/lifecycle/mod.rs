@@ -26,6 +26,7 @@ pub mod challenges;
 pub mod clients;
 pub mod common;
 pub mod events;
+pub mod hooks;
 pub mod messages;
 pub mod pools;
 pub mod schema;

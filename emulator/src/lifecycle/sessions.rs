@@ -7,34 +7,41 @@ use super::tokens::{self, TokenSource};
 use crate::app::{App, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{AppClient, Device, Origin, Pool, User};
+use crate::model::{AppClient, Device, Origin, Pool};
 
 /// A new opaque session id.
 pub fn new_session_id() -> String {
     crypto::b64(&crypto::random_bytes(96))
 }
 
-/// A sign-in starts: InitiateAuth / AdminInitiateAuth of every flow that names a user
-/// (USER_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, CUSTOM_AUTH) calls this once
-/// the user is looked up (`user` is None for an unknown one), before any password is checked.
-///
-/// Triggers fire here: PreAuthentication (a known user), UserMigration
-/// (`UserMigration_Authentication`, an unknown user).
-pub fn sign_in_attempted(pool: &Pool, client: &AppClient, user: Option<&User>) -> ApiResult<()> {
-    let _ = (pool, client, user);
-    Ok(())
+/// The trigger source of the tokens that end a sign-in.
+pub fn token_source(ctx: &SignInContext) -> TokenSource {
+    if ctx.device_verified {
+        TokenSource::AuthenticateDevice
+    } else if ctx.new_password_done {
+        TokenSource::NewPasswordChallenge
+    } else {
+        TokenSource::Authentication
+    }
+}
+
+/// Whether the sign-in's tokens will come with a new device (devices are tracked and the
+/// client named none): PostAuthentication's `newDeviceUsed`.
+pub fn new_device_used(pool: &Pool, ctx: &SignInContext) -> bool {
+    pool.settings.device_configuration.is_some() && ctx.device_key.is_none()
 }
 
 /// A sign-in succeeded (every flow and challenge of InitiateAuth, RespondToAuthChallenge and
 /// their admin forms ends here): issues tokens, with NewDeviceMetadata when devices are tracked.
 ///
-/// Triggers fire here: PostAuthentication, then PreTokenGeneration through
-/// [`tokens::issue_tokens`].
+/// PostAuthentication and PreTokenGeneration have run before (outside the state lock, in
+/// [`super::hooks`]); `overrides` is what PreTokenGeneration decided.
 pub fn sign_in_succeeded(
     app: &App,
     pool: &mut Pool,
     client: &AppClient,
     ctx: &SignInContext,
+    overrides: Option<&super::hooks::TokenOverrides>,
     now: i64,
 ) -> ApiResult<Value> {
     // Expired lineages and refresh tokens are dropped by the periodic sweep (`App::sweep`), not
@@ -88,20 +95,13 @@ pub fn sign_in_succeeded(
         },
     );
     let refresh_token = tokens::new_refresh_token(pool, &origin_jti, refresh_expires);
-    let source = if ctx.device_verified {
-        TokenSource::AuthenticateDevice
-    } else if ctx.new_password_done {
-        TokenSource::NewPasswordChallenge
-    } else {
-        TokenSource::Authentication
-    };
     let user = pool.user(&ctx.username)?;
     let (access, id) = tokens::issue_tokens(
         app,
         pool,
         client,
         user,
-        source,
+        overrides,
         &origin_jti,
         device_key.as_deref(),
         now,

@@ -4,15 +4,16 @@
 use serde_json::{json, Map, Value};
 
 use super::common;
+use super::hooks::{GroupOverride, TokenOverrides};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{AppClient, Group, Origin, Pool, RefreshRecord, User};
 
 /// Scope of access tokens from the user-pool API.
-/// Scope of access tokens from the user-pool API.
-const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
+pub const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
 
+/// The stored form of a refresh token: its SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
     crypto::hex(&crypto::sha256(token.as_bytes()))
 }
@@ -45,21 +46,21 @@ impl TokenSource {
 /// Signs an ID and an access token for one lineage: the one place every ID and access token is
 /// made (sign-in, new password, device sign-in, refresh). Returns (access token, ID token).
 ///
-/// Triggers fire here: PreTokenGeneration (`source.trigger_source()`), on the claims and group
-/// claims built here, before they are signed.
+/// PreTokenGeneration ([`super::hooks::pre_token_generation`], called before the state lock is
+/// taken for this) decided `overrides`, applied here to the claims and group claims built
+/// here, before they are signed.
 #[allow(clippy::too_many_arguments)]
 pub fn issue_tokens(
     app: &App,
     pool: &Pool,
     client: &AppClient,
     user: &User,
-    source: TokenSource,
+    overrides: Option<&TokenOverrides>,
     origin_jti: &str,
     device_key: Option<&str>,
     auth_time: i64,
     now: i64,
 ) -> ApiResult<(String, String)> {
-    let _trigger_source = source.trigger_source();
     let key = pool.key()?;
     let issuer = app.issuer(&pool.id);
     let event_id = uuid::Uuid::new_v4().to_string();
@@ -114,11 +115,99 @@ pub fn issue_tokens(
     // Read from the pool at every mint, so a group change shows in the next tokens, refreshed
     // ones included.
     add_group_claims(pool, user, &mut id_claims, &mut access_claims);
+    if let Some(overrides) = overrides {
+        apply_overrides(overrides, &mut id_claims, &mut access_claims);
+    }
 
     Ok((
         key.sign(&Value::Object(access_claims)),
         key.sign(&Value::Object(id_claims)),
     ))
+}
+
+/// Applies what PreTokenGeneration returned: groups first (replaced or removed), then claims
+/// added or overridden, then claims suppressed (suppression wins), then scopes.
+fn apply_overrides(
+    overrides: &TokenOverrides,
+    id_claims: &mut Map<String, Value>,
+    access_claims: &mut Map<String, Value>,
+) {
+    if let Some(groups) = &overrides.groups {
+        for claim in ["cognito:groups", "cognito:roles", "cognito:preferred_role"] {
+            id_claims.remove(claim);
+            access_claims.remove(claim);
+        }
+        if let Some(groups) = groups {
+            if !groups.groups.is_empty() {
+                id_claims.insert("cognito:groups".into(), json!(groups.groups));
+                access_claims.insert("cognito:groups".into(), json!(groups.groups));
+            }
+            if !groups.roles.is_empty() {
+                id_claims.insert("cognito:roles".into(), json!(groups.roles));
+            }
+            if let Some(role) = &groups.preferred_role {
+                id_claims.insert("cognito:preferred_role".into(), json!(role));
+            }
+        }
+    }
+    for (claims, add, suppress) in [
+        (&mut *id_claims, &overrides.id_add, &overrides.id_suppress),
+        (&mut *access_claims, &overrides.access_add, &overrides.access_suppress),
+    ] {
+        for (name, value) in add {
+            claims.insert(name.clone(), value.clone());
+        }
+        for name in suppress {
+            claims.remove(name);
+            if name == "cognito:groups" {
+                claims.remove("cognito:roles");
+                claims.remove("cognito:preferred_role");
+            }
+        }
+    }
+    if !overrides.scopes_add.is_empty() || !overrides.scopes_suppress.is_empty() {
+        let current = access_claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut scopes: Vec<&str> = current
+            .split(' ')
+            .filter(|s| !s.is_empty() && !overrides.scopes_suppress.iter().any(|x| x == s))
+            .collect();
+        for scope in &overrides.scopes_add {
+            if !scopes.contains(&scope.as_str()) && !overrides.scopes_suppress.contains(scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            access_claims.remove("scope");
+        } else {
+            access_claims.insert("scope".into(), json!(scopes.join(" ")));
+        }
+    }
+}
+
+/// The group configuration PreTokenGeneration is shown: the user's groups by precedence, their
+/// roles, and the preferred role the tokens would carry.
+pub fn group_configuration(pool: &Pool, user: &User) -> GroupOverride {
+    let mut id_claims = Map::new();
+    let mut access_claims = Map::new();
+    add_group_claims(pool, user, &mut id_claims, &mut access_claims);
+    let list = |value: Option<&Value>| -> Vec<String> {
+        value
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    GroupOverride {
+        groups: list(id_claims.get("cognito:groups")),
+        roles: list(id_claims.get("cognito:roles")),
+        preferred_role: id_claims
+            .get("cognito:preferred_role")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    }
 }
 
 /// Stores a new refresh token for a lineage and returns it.

@@ -33,16 +33,47 @@ pub enum Creation {
     Import,
     /// A user of the `--config` file (no trigger).
     Config,
+    /// A user UserMigration brought in at a sign-in or ForgotPassword (no PreSignUp).
+    Migration,
 }
 
 /// Creates a user record in `pool`: the one place every new user comes from (SignUp,
 /// AdminCreateUser, user import, `--config`; sign-in through an external provider will too).
 /// Returns the internal username.
 ///
-/// Triggers fire here: PreSignUp (`how` gives the trigger source; none for import and config),
-/// before the record is inserted. PostConfirmation fires in [`confirm_user`], not here.
+/// PreSignUp ([`super::hooks::pre_sign_up`]) has run before, outside the state lock, for SignUp
+/// and AdminCreateUser (`how`); none runs for import, config and migration. PostConfirmation
+/// runs after [`confirm_user`].
 pub fn create_user(
     pool: &mut Pool,
+    typed_username: &str,
+    password: &str,
+    attributes: &[(String, String)],
+    user_status: &str,
+    how: Creation,
+    now: i64,
+) -> ApiResult<String> {
+    let sub = uuid::Uuid::new_v4().to_string();
+    create_user_as(pool, &sub, typed_username, password, attributes, user_status, how, now)
+}
+
+/// The internal username a user created from `typed_username` with `sub` will have: the sub
+/// in pools whose usernames are emails or phone numbers, the name typed otherwise. PreSignUp
+/// and CustomMessage, which run before the user exists, are sent it as `userName`.
+pub fn future_username(pool: &Pool, sub: &str, typed_username: &str) -> String {
+    if pool.uses_username_attributes() {
+        sub.to_string()
+    } else {
+        typed_username.to_string()
+    }
+}
+
+/// [`create_user`] with the `sub` chosen beforehand (so the triggers that run before the user
+/// exists can be told its name).
+#[allow(clippy::too_many_arguments)]
+pub fn create_user_as(
+    pool: &mut Pool,
+    sub: &str,
     typed_username: &str,
     password: &str,
     attributes: &[(String, String)],
@@ -53,7 +84,7 @@ pub fn create_user(
     let _trigger_source = how;
     common::check_attribute_names(pool, attributes)?;
     let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
-    let sub = uuid::Uuid::new_v4().to_string();
+    let sub = sub.to_string();
     let username = if pool.uses_username_attributes() {
         let as_email = pool
             .settings
@@ -170,7 +201,8 @@ pub enum Confirmation {
 /// Confirms a user: the one place a sign-up or password reset is confirmed (ConfirmSignUp,
 /// AdminConfirmSignUp, ConfirmForgotPassword).
 ///
-/// Triggers fire here: PostConfirmation (after the change).
+/// PostConfirmation ([`super::hooks::post_confirmation`]) runs after this, once the lock is
+/// released.
 pub fn confirm_user(pool: &mut Pool, username: &str, how: Confirmation, now: i64) -> ApiResult<()> {
     let user = pool.user_mut(username)?;
     match how {

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common::{self, date};
-use crate::lifecycle::{messages, pools, schema, tokens, users};
+use crate::lifecycle::{hooks, messages, pools, schema, tokens, users};
 use crate::model::{pool_not_found, status, AppClient, Pool, PoolSettings, User};
 use crate::params::Params;
 
@@ -322,7 +322,66 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let mediums = params
         .opt_str_list("DesiredDeliveryMediums")?
         .unwrap_or_else(|| vec!["EMAIL".to_string()]);
+    let validation: std::collections::BTreeMap<String, String> = params
+        .opt_attributes("ValidationData")?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    // PreSignUp_AdminCreateUser and CustomMessage_AdminCreateUser run before the lock is taken.
+    let sub = uuid::Uuid::new_v4().to_string();
+    let (user_name, existing) = app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        if action == Some("RESEND") {
+            let username = users::lookup(pool, typed)?;
+            Ok((username.clone(), Some(username)))
+        } else {
+            Ok((users::future_username(pool, &sub, typed), None))
+        }
+    })?;
+    if existing.is_none() {
+        hooks::pre_sign_up(
+            app,
+            pool_id,
+            None,
+            true,
+            &user_name,
+            &attributes,
+            Some(&validation),
+            Some(&metadata),
+        )?;
+    }
+    let texts = match (&existing, action) {
+        (_, Some("SUPPRESS")) => None,
+        (Some(username), _) => hooks::custom_message_for(
+            app,
+            pool_id,
+            None,
+            "CustomMessage_AdminCreateUser",
+            username,
+            Some(&metadata),
+        )?,
+        (None, _) if hooks::configured(app, pool_id, crate::triggers::Trigger::CustomMessage)? => {
+            let mut future = serde_json::Map::new();
+            future.insert("sub".into(), json!(sub));
+            for (name, value) in &attributes {
+                future.insert(name.clone(), json!(value));
+            }
+            future.insert("cognito:user_status".into(), json!(status::FORCE_CHANGE_PASSWORD));
+            hooks::custom_message(
+                app,
+                pool_id,
+                None,
+                "CustomMessage_AdminCreateUser",
+                &user_name,
+                Value::Object(future),
+                true,
+                Some(&metadata),
+            )?
+        }
+        (None, _) => None,
+    };
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let policy = pool.password_policy();
@@ -344,8 +403,9 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             users::set_password(pool, &username, &password, now)?;
             username
         } else {
-            users::create_user(
+            users::create_user_as(
                 pool,
+                &sub,
                 typed,
                 &password,
                 &attributes,
@@ -355,7 +415,7 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             )?
         };
         if action != Some("SUPPRESS") {
-            messages::send_invitation(pool, &username, &password, &mediums, now);
+            messages::send_invitation(pool, &username, &password, &mediums, texts.as_ref(), now);
         }
         Ok(json!({ "User": users::user_type(pool.user(&username)?) }))
     })
@@ -390,8 +450,9 @@ pub fn admin_confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let typed = params.req_str("Username")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
-    app.write(|db| {
+    let username = app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let username = users::lookup(pool, typed)?;
         let user = pool.user(&username)?;
@@ -402,8 +463,10 @@ pub fn admin_confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             )));
         }
         users::confirm_user(pool, &username, users::Confirmation::Admin, now)?;
-        Ok(json!({}))
-    })
+        Ok(username)
+    })?;
+    hooks::post_confirmation(app, pool_id, &username, None, false, Some(&metadata))?;
+    Ok(json!({}))
 }
 
 /// AdminGetUser.
@@ -448,7 +511,24 @@ pub fn admin_update_user_attributes(app: &App, body: &Value) -> ApiResult<Value>
     let changes = params
         .opt_attributes("UserAttributes")?
         .ok_or_else(|| ApiError::missing_member("UserAttributes"))?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let texts = if changes
+        .iter()
+        .any(|(name, _)| name == "email" || name == "phone_number")
+    {
+        let username = app.read(|db| users::lookup(db.pool(pool_id)?, typed))?;
+        hooks::custom_message_for(
+            app,
+            pool_id,
+            None,
+            "CustomMessage_UpdateUserAttribute",
+            &username,
+            Some(&metadata),
+        )?
+    } else {
+        None
+    };
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let username = users::lookup(pool, typed)?;
@@ -462,6 +542,7 @@ pub fn admin_update_user_attributes(app: &App, body: &Value) -> ApiResult<Value>
                     "VERIFY_ATTRIBUTE",
                     &attribute,
                     messages::LONG_CODE_TTL,
+                    texts.as_ref(),
                     now,
                 )?;
             }
@@ -511,7 +592,17 @@ pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let typed = params.req_str("Username")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let username = app.read(|db| users::lookup(db.pool(pool_id)?, typed))?;
+    let texts = hooks::custom_message_for(
+        app,
+        pool_id,
+        None,
+        "CustomMessage_ForgotPassword",
+        &username,
+        Some(&metadata),
+    )?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let username = users::lookup(pool, typed)?;
@@ -523,7 +614,7 @@ pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
             "phone_number"
         };
         if pool.user(&username)?.attributes.contains_key(attribute) {
-            messages::send_reset_code(pool, &username, attribute, now)?;
+            messages::send_reset_code(pool, &username, attribute, texts.as_ref(), now)?;
         }
         Ok(json!({}))
     })

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use num_bigint::BigUint;
 use serde_json::{json, Map, Value};
 
-use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
+use crate::app::{real_now, App, ChallengeRound, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common;
-use crate::lifecycle::{challenges, events, messages, sessions, tokens, users};
+use crate::lifecycle::{challenges, events, hooks, messages, sessions, tokens, users};
 use crate::model::{status, AppClient, Db, Pool, User};
 use crate::params::Params;
 use crate::srp;
+use crate::triggers;
 
 /// How far a client's TIMESTAMP may be from the server clock.
 const TIMESTAMP_TOLERANCE: i64 = 300;
@@ -55,6 +56,9 @@ struct Entry<'a> {
     pool_id: Option<&'a str>,
     /// `EventContextData` for the auth event.
     context: Option<Value>,
+    /// `ClientMetadata`: `validationData` of PreAuthentication and UserMigration on
+    /// (Admin)InitiateAuth, `clientMetadata` of the triggers on (Admin)RespondToAuthChallenge.
+    metadata: BTreeMap<String, String>,
 }
 
 impl<'a> Entry<'a> {
@@ -65,8 +69,7 @@ impl<'a> Entry<'a> {
             None
         };
         let client_id = params.req_str("ClientId")?;
-        // No Lambda triggers run, so ClientMetadata and AnalyticsMetadata are only validated.
-        params.opt_str_map("ClientMetadata")?;
+        let metadata = params.opt_str_map("ClientMetadata")?;
         if let Some(analytics) = params.opt_object("AnalyticsMetadata")? {
             analytics.opt_str("AnalyticsEndpointId")?;
         }
@@ -76,6 +79,7 @@ impl<'a> Entry<'a> {
             client_id,
             pool_id,
             context,
+            metadata,
         })
     }
 
@@ -131,7 +135,6 @@ fn begin(
             &candidates,
         )?;
         let user = found.and_then(|name| pool.users.get(&name).cloned());
-        sessions::sign_in_attempted(pool, client, user.as_ref())?;
         let fake = if user.is_none() && client.hides_user_existence() {
             Some(common::fake_user(pool, typed))
         } else {
@@ -173,6 +176,9 @@ fn context(
         admin: entry.admin,
         event_id: uuid::Uuid::new_v4().to_string(),
         event_context: entry.context.clone(),
+        custom_triggers: false,
+        custom_done: false,
+        rounds: Vec::new(),
     }
 }
 
@@ -186,6 +192,31 @@ fn settle(
 ) -> ApiResult<Value> {
     events::record_sign_in(app, ctx, factor, &result);
     result
+}
+
+/// PreAuthentication for the sign-in `begin` found (an unknown user hidden by
+/// PreventUserExistenceErrors included, with `userNotFound`); nothing for an unknown user the
+/// client does not hide, who is refused next.
+fn pre_authentication(
+    app: &App,
+    begin: &Begin,
+    entry: &Entry,
+    auth: &BTreeMap<String, String>,
+) -> ApiResult<()> {
+    let typed = auth.get("USERNAME").map_or("", String::as_str);
+    let user = match (&begin.user, &begin.fake) {
+        (Some(user), _) => Ok(user),
+        (None, Some(_)) => Err(typed),
+        (None, None) => return Ok(()),
+    };
+    hooks::pre_authentication(
+        app,
+        &begin.pool_id,
+        &begin.client.client_id,
+        user,
+        begin.client.hides_user_existence(),
+        Some(&entry.metadata),
+    )
 }
 
 /// InitiateAuth.
@@ -221,11 +252,14 @@ fn initiate(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
         ),
         ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(app, &entry, &auth),
         ("CUSTOM_AUTH", _) => {
-            let configured = app.read(|db| {
+            let (pool_id, built_in) = app.read(|db| {
                 let (pool, _) = entry.client(db)?;
-                Ok(pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()))
+                Ok((
+                    pool.id.clone(),
+                    pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()),
+                ))
             })?;
-            if !configured {
+            if !built_in && !hooks::custom_auth_on_triggers(app, &pool_id)? {
                 return Err(ApiError::invalid_parameter(
                     "Custom auth lambda trigger is not configured for the user pool.",
                 ));
@@ -262,6 +296,35 @@ fn srp_start(
     };
     let begin = begin(app, entry, auth, allow, name)?;
     let srp_a = auth.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+    pre_authentication(app, &begin, entry, auth)?;
+    // Custom auth on triggers that starts with SRP: DefineAuthChallenge sees the SRP_A round and
+    // must ask for PASSWORD_VERIFIER.
+    let mut rounds = Vec::new();
+    let custom_triggers = custom && hooks::custom_auth_on_triggers(app, &begin.pool_id)?;
+    if let (true, Some(user)) = (custom_triggers, &begin.user) {
+        rounds.push(ChallengeRound {
+            name: "SRP_A".into(),
+            result: true,
+            metadata: None,
+        });
+        let subject = hooks::ChallengeSubject {
+            pool_id: &begin.pool_id,
+            client_id: &begin.client.client_id,
+            username: &user.username,
+            not_found: false,
+            hides_existence: begin.client.hides_user_existence(),
+        };
+        match hooks::define_auth_challenge(app, &subject, &rounds, None)? {
+            hooks::Defined::Challenge(name) if name == "PASSWORD_VERIFIER" => {}
+            hooks::Defined::Fail => return Err(ApiError::bad_credentials()),
+            other => {
+                return Err(triggers::invalid_response(
+                    triggers::Trigger::DefineAuthChallenge,
+                    &format!("after SRP_A the next challenge must be PASSWORD_VERIFIER, not {other:?}"),
+                ))
+            }
+        }
+    }
     let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
         (Some(user), _) => (
             user.username.clone(),
@@ -287,6 +350,8 @@ fn srp_start(
     let secret_block_b64 = crypto::b64(&secret_block);
     let mut ctx = context(&begin, entry, &user_id, auth.get("DEVICE_KEY"));
     ctx.custom_flow = custom;
+    ctx.custom_triggers = custom_triggers;
+    ctx.rounds = rounds;
     let server_public_hex = ephemeral.server_public.to_str_radix(16);
     app.put_session(
         secret_block_b64.clone(),
@@ -323,8 +388,38 @@ fn password_auth(
     allow: &str,
     flow_name: &str,
 ) -> ApiResult<Value> {
-    let begin = begin(app, entry, auth, allow, flow_name)?;
+    let mut begin = begin(app, entry, auth, allow, flow_name)?;
     let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+    if begin.user.is_none() {
+        // A user the pool does not have may be migrated from an old user store (UserMigration).
+        let typed = auth.get("USERNAME").map_or("", String::as_str);
+        if let Some(migration) = hooks::migrate_user(
+            app,
+            &begin.pool_id,
+            &begin.client.client_id,
+            typed,
+            Some(password),
+            Some(&entry.metadata),
+            None,
+        )? {
+            let now = app.now();
+            app.write(|db| {
+                let pool = db.pool_mut(&begin.pool_id)?;
+                users::create_user(
+                    pool,
+                    typed,
+                    password,
+                    &migration.attributes,
+                    migration.status,
+                    users::Creation::Migration,
+                    now,
+                )
+                .map(|_| ())
+            })?;
+            begin = self::begin(app, entry, auth, allow, flow_name)?;
+        }
+    }
+    pre_authentication(app, &begin, entry, auth)?;
     let Some(user) = &begin.user else {
         let Some(fake) = &begin.fake else {
             return Err(ApiError::user_not_found());
@@ -360,7 +455,7 @@ fn password_auth(
         return settle(app, &ctx, Some(("Password", false)), Err(error));
     }
     ctx.password_verified = true;
-    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    let result = proceed(app, &ctx, now, None);
     settle(app, &ctx, Some(("Password", true)), result)
 }
 
@@ -374,16 +469,34 @@ fn custom_start(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             ApiError::user_not_found()
         });
     };
+    pre_authentication(app, &begin, entry, auth)?;
     let mut ctx = context(&begin, entry, &user.username, auth.get("DEVICE_KEY"));
     ctx.custom_flow = true;
+    ctx.custom_triggers = hooks::custom_auth_on_triggers(app, &begin.pool_id)?;
     let now = app.now();
-    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    let result = proceed(app, &ctx, now, None);
     settle(app, &ctx, None, result)
 }
 
+/// What a sign-in does next, as decided under the state lock. The steps that call a Lambda
+/// trigger are carried out by [`advance`] once the lock is released.
+enum Next {
+    /// Answer this (a challenge).
+    Reply(Value),
+    /// Ask DefineAuthChallenge what comes next (custom auth on triggers).
+    Custom(SignInContext),
+    /// Send an SMS MFA code (CustomMessage may write its text) and ask for it.
+    SmsMfa(SignInContext),
+    /// The sign-in succeeded: PostAuthentication, PreTokenGeneration, then tokens.
+    Done(SignInContext),
+}
+
+/// Most rounds one custom-auth sign-in may take.
+const MAX_CUSTOM_ROUNDS: usize = 30;
+
 /// Decides what a sign-in needs next once a factor succeeded: a new password, a custom
 /// challenge, device SRP, MFA — or tokens.
-fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Value> {
+fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Next> {
     let pool = db.pool_mut(&ctx.pool_id)?;
     let client = pool
         .clients
@@ -444,17 +557,23 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             "userAttributes".into(),
             json!(json!(user.attributes).to_string()),
         );
-        return Ok(challenge(
+        return Ok(Next::Reply(challenge(
             app,
             ctx,
             Step::NewPasswordRequired,
             ttl,
             parameters,
-        ));
+        )));
     }
     if ctx.custom_flow {
-        if let Some(parameters) = challenges::next_custom_challenge(pool, &user, ctx.custom_index) {
-            return Ok(challenge(app, ctx, Step::CustomChallenge, ttl, parameters));
+        if ctx.custom_triggers {
+            if !ctx.custom_done {
+                return Ok(Next::Custom(ctx));
+            }
+        } else if let Some(parameters) =
+            challenges::next_custom_challenge(pool, &user, ctx.custom_index)
+        {
+            return Ok(Next::Reply(challenge(app, ctx, Step::CustomChallenge, ttl, parameters)));
         }
     }
     if must_change_password {
@@ -470,7 +589,7 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             // Like the service, only a remembered device stands in for MFA via device SRP; a
             // confirmed but not remembered one just gets attached to the tokens.
             Some(device) if device.is_confirmed() && device.remembered => {
-                return Ok(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new()));
+                return Ok(Next::Reply(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new())));
             }
             Some(_) => {}
         }
@@ -486,13 +605,175 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
                 .and_then(|key| user.devices.get(key))
                 .is_some_and(|device| device.remembered);
         if !remembered {
-            if let Some(reply) = mfa_challenge(app, pool, &user, &ctx, ttl, now)? {
-                return Ok(reply);
+            if let Some(next) = mfa_challenge(app, pool, &user, &ctx, ttl)? {
+                return Ok(next);
             }
         }
     }
     ctx.mfa_done = true;
-    sessions::sign_in_succeeded(app, pool, &client, &ctx, now)
+    Ok(Next::Done(ctx))
+}
+
+/// Carries out what [`next_step`] decided, outside the state lock where a trigger runs, until
+/// there is something to answer: DefineAuthChallenge / CreateAuthChallenge for custom auth on
+/// triggers, CustomMessage for an SMS MFA code, PostAuthentication and PreTokenGeneration
+/// before tokens. `metadata` is the `clientMetadata` those triggers get (RespondToAuthChallenge's
+/// ClientMetadata; none on InitiateAuth).
+fn advance(
+    app: &App,
+    next: ApiResult<Next>,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let mut next = next?;
+    loop {
+        match next {
+            Next::Reply(reply) => return Ok(reply),
+            Next::Done(ctx) => return finish(app, &ctx, now, metadata),
+            Next::SmsMfa(ctx) => return send_sms_mfa(app, ctx, now, metadata),
+            Next::Custom(mut ctx) => {
+                let hides = app.read(|db| {
+                    Ok(db
+                        .pool(&ctx.pool_id)?
+                        .clients
+                        .get(&ctx.client_id)
+                        .is_some_and(AppClient::hides_user_existence))
+                })?;
+                let subject = hooks::ChallengeSubject {
+                    pool_id: &ctx.pool_id,
+                    client_id: &ctx.client_id,
+                    username: &ctx.username,
+                    not_found: false,
+                    hides_existence: hides,
+                };
+                match hooks::define_auth_challenge(app, &subject, &ctx.rounds, metadata)? {
+                    hooks::Defined::Fail => return Err(ApiError::bad_credentials()),
+                    hooks::Defined::IssueTokens => {
+                        ctx.custom_done = true;
+                        next = app.write(|db| next_step(app, db, ctx, now))?;
+                    }
+                    hooks::Defined::Challenge(name) if name == "CUSTOM_CHALLENGE" => {
+                        if ctx.rounds.len() >= MAX_CUSTOM_ROUNDS {
+                            return Err(ApiError::bad_credentials());
+                        }
+                        let created =
+                            hooks::create_auth_challenge(app, &subject, &ctx.rounds, metadata)?;
+                        let ttl = app.read(|db| {
+                            Ok(db
+                                .pool(&ctx.pool_id)?
+                                .clients
+                                .get(&ctx.client_id)
+                                .map_or(180, |c| c.auth_session_validity * 60))
+                        })?;
+                        let mut parameters = Map::new();
+                        for (name, value) in created.public {
+                            parameters.insert(name, json!(value));
+                        }
+                        parameters.insert("USERNAME".into(), json!(ctx.username));
+                        let step = Step::TriggeredChallenge {
+                            private: created.private,
+                            metadata: created.metadata,
+                        };
+                        return Ok(challenge(app, ctx, step, ttl, parameters));
+                    }
+                    hooks::Defined::Challenge(name) => {
+                        return Err(triggers::invalid_response(
+                            triggers::Trigger::DefineAuthChallenge,
+                            &format!("{name} cannot be asked at this point of the sign-in"),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs [`next_step`] under the lock and [`advance`] on what it decided.
+fn proceed(
+    app: &App,
+    ctx: &SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    advance(app, app.write(|db| next_step(app, db, ctx.clone(), now)), now, metadata)
+}
+
+/// The end of a successful sign-in: PostAuthentication, PreTokenGeneration (outside the lock),
+/// then the tokens.
+fn finish(
+    app: &App,
+    ctx: &SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let new_device =
+        app.read(|db| Ok(sessions::new_device_used(db.pool(&ctx.pool_id)?, ctx)))?;
+    hooks::post_authentication(
+        app,
+        &ctx.pool_id,
+        &ctx.client_id,
+        &ctx.username,
+        new_device,
+        metadata,
+    )?;
+    let overrides = hooks::token_overrides(
+        app,
+        &ctx.pool_id,
+        &ctx.client_id,
+        &ctx.username,
+        sessions::token_source(ctx),
+        metadata,
+    )?;
+    app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let client = pool
+            .clients
+            .get(&ctx.client_id)
+            .cloned()
+            .ok_or_else(ApiError::invalid_session)?;
+        // The user may have been disabled while the triggers ran.
+        if !pool.user(&ctx.username)?.enabled {
+            return Err(ApiError::not_authorized("User is disabled."));
+        }
+        sessions::sign_in_succeeded(app, pool, &client, ctx, overrides.as_ref(), now)
+    })
+}
+
+/// Sends the SMS MFA code of a sign-in (its text from CustomMessage_Authentication when the
+/// pool has that trigger) and asks for it.
+fn send_sms_mfa(
+    app: &App,
+    ctx: SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let texts = hooks::custom_message_for(
+        app,
+        &ctx.pool_id,
+        Some(&ctx.client_id),
+        "CustomMessage_Authentication",
+        &ctx.username,
+        metadata,
+    )?;
+    app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let ttl = pool
+            .clients
+            .get(&ctx.client_id)
+            .map_or(180, |c| c.auth_session_validity * 60);
+        let user = pool.user(&ctx.username)?.clone();
+        let (code, destination) = messages::send_mfa_code(pool, &user, texts.as_ref(), now)?;
+        let mut parameters = Map::new();
+        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
+        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
+        Ok(challenge(
+            app,
+            ctx,
+            Step::SmsMfa { code, failed: 0 },
+            ttl,
+            parameters,
+        ))
+    })
 }
 
 /// Picks the MFA challenge the pool and user settings call for, if any.
@@ -502,8 +783,7 @@ fn mfa_challenge(
     user: &User,
     ctx: &SignInContext,
     ttl: i64,
-    now: i64,
-) -> ApiResult<Option<Value>> {
+) -> ApiResult<Option<Next>> {
     let mode = pool.settings.mfa_configuration.clone();
     if mode == "OFF" {
         return Ok(None);
@@ -533,7 +813,7 @@ fn mfa_challenge(
                     verified: false,
                     failed: 0,
                 };
-                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
             }
         }
         0 => return Ok(None),
@@ -544,37 +824,20 @@ fn mfa_challenge(
                 let mut parameters = Map::new();
                 parameters.insert("MFAS_CAN_CHOOSE".into(), json!(json!(methods).to_string()));
                 let step = Step::SelectMfaType(methods);
-                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
             }
         },
     };
-    issue_mfa(app, pool, user, ctx, &chosen, ttl, now).map(Some)
+    Ok(Some(issue_mfa(app, ctx, &chosen, ttl)))
 }
 
-/// Sends the SMS code (to the outbox) or asks for the TOTP code.
-fn issue_mfa(
-    app: &App,
-    pool: &mut Pool,
-    user: &User,
-    ctx: &SignInContext,
-    method: &str,
-    ttl: i64,
-    now: i64,
-) -> ApiResult<Value> {
+/// Sends the SMS code (through [`send_sms_mfa`], once the lock is released) or asks for the
+/// TOTP code.
+fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
     if method == "SMS_MFA" {
-        let (code, destination) = messages::send_mfa_code(pool, user, now)?;
-        let mut parameters = Map::new();
-        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
-        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
-        Ok(challenge(
-            app,
-            ctx.clone(),
-            Step::SmsMfa { code, failed: 0 },
-            ttl,
-            parameters,
-        ))
+        Next::SmsMfa(ctx.clone())
     } else {
-        Ok(challenge(
+        Next::Reply(challenge(
             app,
             ctx.clone(),
             Step::SoftwareTokenMfa { failed: 0 },
@@ -590,6 +853,21 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
         .get("REFRESH_TOKEN")
         .ok_or_else(|| missing("REFRESH_TOKEN"))?;
     let now = app.now();
+    // PreTokenGeneration runs before the tokens are made, outside the lock; the lineage is
+    // checked again when they are.
+    let (pool_id, username) = app.read(|db| {
+        let (pool, client) = entry.client(db)?;
+        let (_, _, origin) = tokens::find_refresh(pool, client, token, now)?;
+        Ok((pool.id.clone(), origin.username))
+    })?;
+    let overrides = hooks::token_overrides(
+        app,
+        &pool_id,
+        entry.client_id,
+        &username,
+        tokens::TokenSource::RefreshTokens,
+        None,
+    )?;
     app.read(|db| {
         let (pool, client) = entry.client(db)?;
         if !client.allows("ALLOW_REFRESH_TOKEN_AUTH") {
@@ -613,7 +891,7 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             pool,
             client,
             user,
-            tokens::TokenSource::RefreshTokens,
+            overrides.as_ref(),
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -638,7 +916,22 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
     let token = params.req_str("RefreshToken")?;
     let client_id = params.req_str("ClientId")?;
     let client_secret = params.opt_str("ClientSecret")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let (pool_id, username) = app.read(|db| {
+        let (pool, client) = common::client(db, client_id)?;
+        common::check_client_secret(client, client_secret)?;
+        let (_, _, origin) = tokens::find_refresh(pool, client, token, now)?;
+        Ok((pool.id.clone(), origin.username))
+    })?;
+    let overrides = hooks::token_overrides(
+        app,
+        &pool_id,
+        client_id,
+        &username,
+        tokens::TokenSource::RefreshTokens,
+        Some(&metadata),
+    )?;
     app.write(|db| {
         let pool_id = common::client(db, client_id)?.0.id.clone();
         let pool = db.pool_mut(&pool_id)?;
@@ -667,7 +960,7 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             pool,
             &client,
             user,
-            tokens::TokenSource::RefreshTokens,
+            overrides.as_ref(),
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -830,7 +1123,14 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return settle(app, &ctx, Some(("Password", false)), Err(error));
             }
             ctx.password_verified = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            if ctx.custom_triggers {
+                ctx.rounds.push(ChallengeRound {
+                    name: "PASSWORD_VERIFIER".into(),
+                    result: true,
+                    metadata: None,
+                });
+            }
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Password", true)), result)
         }
         Step::DeviceSrpAuth => device_srp_auth(app, ctx, &responses),
@@ -854,7 +1154,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return settle(app, &ctx, None, Err(ApiError::bad_credentials()));
             }
             ctx.device_verified = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, None, result)
         }
         Step::NewPasswordRequired => {
@@ -905,6 +1205,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 next.password_stamp = stamp;
                 next_step(app, db, next, now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             let retry = matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException");
             if !retry {
                 events::record_sign_in(app, &ctx, None, &result);
@@ -943,7 +1244,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SoftwareTokenMfa { failed } => {
@@ -966,7 +1267,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SelectMfaType(options) => {
@@ -976,15 +1277,15 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                     "Invalid MFA type {answer}"
                 )));
             }
-            app.write(|db| {
+            let next = app.write(|db| {
                 let pool = db.pool_mut(&ctx.pool_id)?;
                 let ttl = pool
                     .clients
                     .get(&ctx.client_id)
                     .map_or(180, |c| c.auth_session_validity * 60);
-                let user = pool.user(&ctx.username)?.clone();
-                issue_mfa(app, pool, &user, &ctx, answer, ttl, now)
-            })
+                Ok(issue_mfa(app, &ctx, answer, ttl))
+            });
+            advance(app, next, now, Some(&entry.metadata))
         }
         Step::MfaSetup {
             secret, verified, ..
@@ -1003,6 +1304,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 user.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".to_string());
                 next_step(app, db, ctx.clone(), now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::CustomChallenge => {
@@ -1021,7 +1323,35 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 }
                 next_step(app, db, ctx, now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &started, None, result)
+        }
+        Step::TriggeredChallenge { private, metadata } => {
+            let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
+            let hides = app.read(|db| {
+                let (_, client) = entry.client(db)?;
+                Ok(client.hides_user_existence())
+            })?;
+            let subject = hooks::ChallengeSubject {
+                pool_id: &ctx.pool_id,
+                client_id: &ctx.client_id,
+                username: &ctx.username,
+                not_found: false,
+                hides_existence: hides,
+            };
+            let correct =
+                hooks::verify_auth_challenge(app, &subject, &private, answer, Some(&entry.metadata));
+            let correct = match correct {
+                Ok(correct) => correct,
+                Err(error) => return settle(app, &ctx, None, Err(error)),
+            };
+            ctx.rounds.push(ChallengeRound {
+                name: "CUSTOM_CHALLENGE".into(),
+                result: correct,
+                metadata,
+            });
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
+            settle(app, &ctx, None, result)
         }
     }
 }
