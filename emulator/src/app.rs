@@ -164,6 +164,9 @@ pub struct App {
     credentials: RwLock<HashMap<String, String>>,
     /// Injected faults (off unless configured).
     pub faults: crate::faults::Faults,
+    /// The Lambda Invoke API endpoint that runs the pools' triggers (`--lambda-endpoint`, else
+    /// the config's `LambdaEndpoint`); None when not configured.
+    lambda_endpoint: Option<String>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -196,7 +199,19 @@ impl App {
                 crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
             )])),
             faults: crate::faults::Faults::default(),
+            lambda_endpoint: None,
         }
+    }
+
+    /// The same state with the Lambda Invoke API endpoint set.
+    pub fn with_lambda_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.lambda_endpoint = endpoint;
+        self
+    }
+
+    /// The Lambda Invoke API endpoint that runs the pools' triggers, when one is configured.
+    pub fn lambda_endpoint(&self) -> Option<&str> {
+        self.lambda_endpoint.as_deref()
     }
 
     /// Adds SigV4 credentials (from the config file) to the default `test`/`test`.

@@ -45,6 +45,18 @@ pub fn credentials(config: &Value) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The config's `LambdaEndpoint`: the Lambda Invoke API endpoint that runs the pools' triggers
+/// (`--lambda-endpoint` wins over it).
+pub fn lambda_endpoint(config: &Value) -> Result<Option<String>, String> {
+    match config.get("LambdaEndpoint") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(Some(url.clone()))
+        }
+        Some(_) => Err("config: LambdaEndpoint must be an http(s) URL".to_string()),
+    }
+}
+
 /// Adds every pool of the config that the state does not already hold. Pools already in the
 /// state win, so a restart with the same `--config` and `--state` keeps users' changes.
 pub fn apply(db: &mut Db, config: &Value, now: i64) -> Result<(), String> {
