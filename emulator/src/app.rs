@@ -188,7 +188,8 @@ pub struct App {
     credentials: RwLock<HashMap<String, String>>,
     /// Injected faults (off unless configured).
     pub faults: crate::faults::Faults,
-    /// The Lambda endpoint triggers are invoked at (`--lambda-endpoint`), once set.
+    /// The Lambda Invoke API client of the triggers (`--lambda-endpoint`, else the config's
+    /// `LambdaEndpoint`), once set.
     lambda: std::sync::OnceLock<crate::lambda::Invoker>,
     /// A trigger was due while no endpoint is set, and the log said so.
     lambda_warned: std::sync::atomic::AtomicBool,
@@ -232,6 +233,11 @@ impl App {
     /// Sets the Lambda endpoint the triggers are invoked at (once, at start-up).
     pub fn set_lambda(&self, invoker: crate::lambda::Invoker) {
         let _ = self.lambda.set(invoker);
+    }
+
+    /// The Lambda Invoke API endpoint that runs the pools' triggers, when one is configured.
+    pub fn lambda_endpoint(&self) -> Option<&str> {
+        self.lambda().map(crate::lambda::Invoker::endpoint)
     }
 
     /// The Lambda client of the triggers, when an endpoint is configured.

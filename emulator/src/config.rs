@@ -45,6 +45,34 @@ pub fn credentials(config: &Value) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The config's `LambdaEndpoint`: the Lambda Invoke API endpoint that runs the pools' triggers
+/// (`--lambda-endpoint` wins over it).
+pub fn lambda_endpoint(config: &Value) -> Result<Option<String>, String> {
+    match config.get("LambdaEndpoint") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(Some(url.clone()))
+        }
+        Some(_) => Err("config: LambdaEndpoint must be an http(s) URL".to_string()),
+    }
+}
+
+/// The config's `LambdaCredentials` (`{"AccessKeyId": "...", "SecretAccessKey": "..."}`): the
+/// key the calls to the Lambda endpoint are signed with (`test`/`test` without it).
+pub fn lambda_credentials(config: &Value) -> Result<Option<(String, String)>, String> {
+    let Some(value) = config.get("LambdaCredentials") else {
+        return Ok(None);
+    };
+    let entry = Params::new(value).map_err(|e| context("config LambdaCredentials", e))?;
+    let key = entry
+        .req_str("AccessKeyId")
+        .map_err(|e| context("config LambdaCredentials", e))?;
+    let secret = entry
+        .req_str("SecretAccessKey")
+        .map_err(|e| context("config LambdaCredentials", e))?;
+    Ok(Some((key.to_string(), secret.to_string())))
+}
+
 /// Adds every pool of the config that the state does not already hold. Pools already in the
 /// state win, so a restart with the same `--config` and `--state` keeps users' changes.
 pub fn apply(db: &mut Db, config: &Value, now: i64) -> Result<(), String> {
