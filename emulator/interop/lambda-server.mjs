@@ -26,7 +26,7 @@ async function signatureMatches(req, body) {
   const url = new URL(req.url, 'http://x');
   const headers = {};
   for (const name of signedHeaders.split(';')) headers[name] = req.headers[name];
-  const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey: 'test' }, region, service: 'lambda', sha256: Sha256, uriEscapePath: true });
+  const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey: 'test' }, region, service: 'lambda', sha256: Sha256, uriEscapePath: true, applyChecksum: false });
   const amzDate = req.headers['x-amz-date'];
   const when = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
   const signed = await signer.sign({

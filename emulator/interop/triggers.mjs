@@ -324,7 +324,15 @@ test('PreTokenGeneration v2: access-token claims and scopes', async () => {
 
 test('CustomMessage: every code message goes through the function, the code put in its placeholder', async () => {
   lambda.reset();
-  const pool = await poolWith({ CustomMessage: 'customMessage' });
+  // Custom email texts need the pool to send through its own (SES) account, as on the service.
+  const developerEmail = { EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com', From: 'no-reply@example.com' } };
+  const cognitoEmailPool = await poolWith({ CustomMessage: 'customMessage' });
+  lambda.handlers.set('customMessage', async (event) => { event.response.emailMessage = `Code ${event.request.codeParameter}`; return event; });
+  await rejectsWith(sdk.send(new SignUpCommand({
+    ClientId: cognitoEmailPool.clientId, Username: 'ses@example.com', Password: 'Passw0rd!', UserAttributes: [{ Name: 'email', Value: 'ses@example.com' }],
+  })), 'InvalidLambdaResponseException');
+
+  const pool = await poolWith({ CustomMessage: 'customMessage' }, developerEmail);
   lambda.handlers.set('customMessage', async (event) => {
     const { codeParameter } = event.request;
     event.response.emailSubject = `[${event.triggerSource}]`;
@@ -337,7 +345,7 @@ test('CustomMessage: every code message goes through the function, the code put 
   const [sent] = await outbox(pool.poolId, signedUp.UserSub);
   assert.equal(sent.subject, '[CustomMessage_SignUp]');
   assert.equal(sent.message, `Hello! Your code: ${sent.code}`);
-  const [event] = lambda.eventsOf('customMessage');
+  const event = lambda.eventsOf('customMessage').at(-1);
   assertEnvelope(event, { poolId: pool.poolId, clientId: pool.clientId, source: 'CustomMessage_SignUp' });
   assert.equal(event.request.codeParameter, '{####}');
   assert.equal(event.request.userAttributes.email, 'cm@example.com');
@@ -489,13 +497,14 @@ test('Custom auth: define, create and verify auth challenge drive CUSTOM_AUTH, w
   const cognitoUser = new CognitoUser({ Username: 'ca@example.com', Pool: userPool });
   cognitoUser.setAuthenticationFlowType('CUSTOM_AUTH');
   const session = await new Promise((resolve, reject) => {
-    cognitoUser.authenticateUser(new AuthenticationDetails({ Username: 'ca@example.com', Password: 'Passw0rd!' }), {
+    const callbacks = {
       onSuccess: resolve, onFailure: reject,
       customChallenge: (parameters) => {
         assert.equal(parameters.question, '6 x 7?');
-        cognitoUser.sendCustomChallengeAnswer('42', this);
+        cognitoUser.sendCustomChallengeAnswer('42', callbacks);
       },
-    });
+    };
+    cognitoUser.authenticateUser(new AuthenticationDetails({ Username: 'ca@example.com', Password: 'Passw0rd!' }), callbacks);
   });
   assert.ok(session.getIdToken().getJwtToken());
   const srpDefine = lambda.eventsOf('define').filter((e) => e.request.session.some((s) => s.challengeName === 'SRP_A'));

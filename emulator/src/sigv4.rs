@@ -366,6 +366,11 @@ mod tests {
             headers.insert(name, value.parse().unwrap_or_else(|_| unreachable!()));
         }
         assert_eq!(format_amz_date(now), "20251206T054640Z");
+        // The same request signed by the AWS SDK's own signer (@smithy/signature-v4, without
+        // the payload-hash header): a known answer from a third party.
+        assert!(signed[1].1.ends_with(
+            "SignedHeaders=content-type;host;x-amz-date, Signature=71318d576e992c72c703d5d9510da9dd2e03a890bedc025cf15f9355413e73eb"
+        ));
         let mut credentials = HashMap::new();
         credentials.insert("test".to_string(), "test".to_string());
         assert_eq!(

@@ -350,10 +350,18 @@ pub fn compose_message(
     let own = pool_text(pool, draft.kind, draft.medium);
     let custom_text = texts.and_then(|t| if email { t.email.clone() } else { t.sms.clone() });
     let custom_subject = texts.and_then(|t| t.subject.clone()).filter(|_| email);
+    // `{username}` is the name the user signs in with: in pools whose usernames are emails or
+    // phone numbers, that address, not the internal name.
+    let sign_in_name = pool
+        .users
+        .get(draft.username)
+        .filter(|_| pool.uses_username_attributes())
+        .and_then(|user| user.attr("email").or_else(|| user.attr("phone_number")))
+        .unwrap_or(draft.username);
     let fill = |template: String| {
         template
             .replace("{####}", draft.code)
-            .replace("{username}", draft.username)
+            .replace("{username}", sign_in_name)
     };
     let (message, subject) = match own {
         Some((text, subject)) => (
