@@ -441,6 +441,21 @@ pub fn required_attributes(pool: &Pool) -> Vec<String> {
         .collect()
 }
 
+/// The check SignUp and UpdateUserAttributes make first: every name is declared in the pool's
+/// schema (a standard attribute or one of its custom attributes), in the service's words for
+/// those operations. The admin operations keep [`check_attribute_names`]'s message.
+pub fn check_declared(pool: &Pool, names: &[&str]) -> ApiResult<()> {
+    let custom = custom_attributes(pool);
+    for name in names {
+        if !STANDARD_ATTRIBUTES.contains(name) && !custom.iter().any(|c| c == name) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Checks attribute names against the schema, like the service's "did not conform" errors.
 pub fn check_attribute_names(pool: &Pool, attributes: &[(String, String)]) -> ApiResult<()> {
     let custom = custom_attributes(pool);

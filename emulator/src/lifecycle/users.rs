@@ -86,27 +86,29 @@ pub fn create_user_as(
     let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
     let sub = sub.to_string();
     let username = if pool.uses_username_attributes() {
-        let as_email = pool
+        let allows_email = pool
             .settings
             .username_attributes
             .iter()
-            .any(|a| a == "email")
-            && common::looks_like_email(typed_username);
-        let as_phone = pool
+            .any(|a| a == "email");
+        let allows_phone = pool
             .settings
             .username_attributes
             .iter()
-            .any(|a| a == "phone_number")
-            && common::looks_like_phone(typed_username);
-        let attribute = if as_email {
+            .any(|a| a == "phone_number");
+        let attribute = if allows_email && common::looks_like_email(typed_username) {
             "email"
-        } else if as_phone {
+        } else if allows_phone && common::looks_like_phone(typed_username) {
             "phone_number"
         } else {
-            let expected = pool.settings.username_attributes.join(" or ");
-            return Err(ApiError::invalid_parameter(format!(
-                "Username should be either an email or a phone number. Expected: {expected}."
-            )));
+            // The service's words, by what the pool's UsernameAttributes allow.
+            return Err(ApiError::invalid_parameter(
+                match (allows_email, allows_phone) {
+                    (true, false) => "Username should be an email.",
+                    (false, true) => "Username should be a phone number.",
+                    _ => "Username should be either an email or a phone number.",
+                },
+            ));
         };
         let taken = pool.users.values().any(|u| {
             u.attributes.get(attribute).is_some_and(|v| {

@@ -216,6 +216,8 @@ fn check_sign_up(pool: &Pool, password: &str, attributes: &[(String, String)]) -
             ));
         }
         common::check_password(&pool.password_policy(), password)?;
+        let names: Vec<&str> = attributes.iter().map(|(name, _)| name.as_str()).collect();
+        common::check_declared(pool, &names)?;
         for required in common::required_attributes(pool) {
             let given = attributes.iter().any(|(name, _)| *name == required);
             let from_username = pool.settings.username_attributes.contains(&required);
@@ -597,6 +599,8 @@ pub fn update_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
         if let Some(client) = pool.clients.get(&caller.client_id) {
             check_writable(client, &changes)?;
         }
+        let names: Vec<&str> = changes.iter().map(|(name, _)| name.as_str()).collect();
+        common::check_declared(pool, &names)?;
         let pending = users::apply_attribute_changes(pool, &caller.username, &changes, now)?;
         let mut deliveries = Vec::new();
         for attribute in pending {
@@ -701,6 +705,9 @@ fn delete_attributes(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::missing_member("UserAttributeNames"))?;
     let now = app.now();
     owner.write_in_pool(app, |pool, username| {
+        // Only names of the pool's schema can be deleted.
+        let declared: Vec<&str> = names.iter().map(String::as_str).collect();
+        common::check_declared(pool, &declared)?;
         let required = common::required_attributes(pool);
         let username_attributes = pool.settings.username_attributes.clone();
         for name in &names {

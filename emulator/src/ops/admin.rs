@@ -587,14 +587,25 @@ pub fn admin_enable_user(app: &App, body: &Value) -> ApiResult<Value> {
     set_enabled(app, body, true)
 }
 
-/// AdminResetUserPassword: RESET_REQUIRED and a reset code.
+/// AdminResetUserPassword: RESET_REQUIRED and a reset code to a verified email or phone; refused
+/// for a FORCE_CHANGE_PASSWORD user.
 pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let typed = params.req_str("Username")?;
     let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
-    let username = app.read(|db| users::lookup(db.pool(pool_id)?, typed))?;
+    let username = app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let username = users::lookup(pool, typed)?;
+        if pool.user(&username)?.status == status::FORCE_CHANGE_PASSWORD {
+            // Refused before CustomMessage could run for a reset that never happens.
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
+        Ok(username)
+    })?;
     let texts = hooks::custom_message_for(
         app,
         pool_id,
@@ -607,13 +618,19 @@ pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool_mut(pool_id)?;
         let username = users::lookup(pool, typed)?;
         let user = pool.user_mut(&username)?;
+        if user.status == status::FORCE_CHANGE_PASSWORD {
+            // A user who never set a password has none to reset (the service's answer).
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
         user.status = status::RESET_REQUIRED.to_string();
-        let attribute = if user.attributes.contains_key("email") {
-            "email"
-        } else {
-            "phone_number"
-        };
-        if pool.user(&username)?.attributes.contains_key(attribute) {
+        // The code goes only to a verified address; without one the user gets none and must
+        // be given a password by an administrator.
+        let verified = ["email", "phone_number"]
+            .into_iter()
+            .find(|attribute| user.is_verified(attribute));
+        if let Some(attribute) = verified {
             messages::send_reset_code(pool, &username, attribute, texts.as_ref(), now)?;
         }
         Ok(json!({}))
