@@ -72,8 +72,8 @@ package_checks() {
     echo "package checks: publint, attw (esm-only) and tsc --strict passed"
 }
 run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
-run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \
-  sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs'
+run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify) and Lambda triggers" \
+  sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/triggers.mjs'
 
 # One closing line over every runner's counts: cargo's "test result:" lines and node's "# pass N" /
 # "# fail N" lines.
