@@ -201,6 +201,61 @@ pub struct Policies {
     /// The password policy; absent means the service default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
+    /// `SignInPolicy`: the first factors choice-based sign-in (USER_AUTH) offers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_policy: Option<SignInPolicy>,
+}
+
+/// `Policies.SignInPolicy`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignInPolicy {
+    /// `AllowedFirstAuthFactors`: `PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`.
+    #[serde(default)]
+    pub allowed_first_auth_factors: Vec<String>,
+}
+
+/// `WebAuthnConfiguration` of SetUserPoolMfaConfig: the pool's passkey relying party.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct WebAuthnConfiguration {
+    /// `RelyingPartyId`: the RP ID passkeys are bound to (a domain, or `localhost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relying_party_id: Option<String>,
+    /// `UserVerification`: `required` or `preferred`.
+    #[serde(default = "default_user_verification")]
+    pub user_verification: String,
+}
+
+fn default_user_verification() -> String {
+    "preferred".to_string()
+}
+
+/// A passkey registered by a user (CompleteWebAuthnRegistration).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnCredential {
+    /// The credential id, base64url.
+    pub credential_id: String,
+    /// The COSE public key, base64url of its CBOR.
+    pub public_key: String,
+    /// COSE algorithm (-7 ES256, -257 RS256, -8 EdDSA).
+    pub algorithm: i64,
+    /// The authenticator's signature counter at the last use.
+    pub sign_count: u32,
+    /// The RP ID it was registered for.
+    pub relying_party_id: String,
+    /// A name for the user to tell passkeys apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// `platform` or `cross-platform`, when the client said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_attachment: Option<String>,
+    /// Transports the client reported (`internal`, `usb`, `hybrid`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transports: Vec<String>,
+    /// Epoch seconds.
+    pub created: i64,
 }
 
 /// `UsernameConfiguration`.
@@ -378,6 +433,15 @@ pub struct PoolSettings {
     /// Whether TOTP MFA is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software_token_mfa_configuration: Option<EnabledFlag>,
+    /// `EmailMfaConfiguration` of SetUserPoolMfaConfig (email MFA available when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_mfa_configuration: Option<Value>,
+    /// `WebAuthnConfiguration` of SetUserPoolMfaConfig.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_authn_configuration: Option<WebAuthnConfiguration>,
+    /// `UserPoolTier`: `LITE`, `ESSENTIALS` (the default for new pools) or `PLUS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pool_tier: Option<String>,
     /// Device tracking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_configuration: Option<DeviceConfiguration>,
@@ -731,6 +795,12 @@ pub struct User {
     /// Names of the groups the user is in.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub groups: BTreeSet<String>,
+    /// Email MFA (an EMAIL_OTP code after the password) enabled in the user's settings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_mfa_enabled: bool,
+    /// Passkeys, by credential id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub webauthn_credentials: BTreeMap<String, WebAuthnCredential>,
 }
 
 impl User {

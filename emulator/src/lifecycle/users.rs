@@ -172,6 +172,8 @@ pub fn create_user_as(
         devices: BTreeMap::new(),
         pending_attributes: BTreeMap::new(),
         groups: Default::default(),
+        email_mfa_enabled: false,
+        webauthn_credentials: BTreeMap::new(),
     };
     pool.users.insert(username.clone(), user);
     Ok(username)
