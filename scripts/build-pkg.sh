@@ -15,6 +15,15 @@ if [ -x "$wasm_opt" ]; then
 else
   echo "build-pkg: $wasm_opt is missing (run scripts/setup.sh node); the wasm is not size-optimized" >&2
 fi
+# wasm-bindgen declares `[Symbol.dispose](): void` on every class, which makes TypeScript users add
+# `ESNext.Disposable` to `lib` (or skip library checks). The declarations leave it out, so they compile
+# under `lib: ["ES2020", "DOM"]` (tests/types/tsconfig.es2020.json); the glue still installs
+# `Symbol.dispose` at run time where the runtime has it, and `free()` stays declared.
+sed -i '/^ *\[Symbol\.dispose\](): void;$/d' pkg/cognito_kit.d.ts
+if grep -q 'Symbol\.dispose' pkg/cognito_kit.d.ts; then
+  echo "build-pkg: pkg/cognito_kit.d.ts still names Symbol.dispose (did wasm-bindgen change its output?)" >&2
+  exit 1
+fi
 if [ -n "$(ls -A pkg-template 2>/dev/null)" ]; then
   cp -R pkg-template/. pkg/
 fi

@@ -69,7 +69,8 @@ package_checks() {
   tools/node_modules/.bin/publint --strict pkg &&
     (cd pkg && ../tools/node_modules/.bin/attw --pack . --profile esm-only) &&
     tools/node_modules/.bin/tsc -p tests/types &&
-    echo "package checks: publint, attw (esm-only) and tsc --strict passed"
+    tools/node_modules/.bin/tsc -p tests/types/tsconfig.es2020.json &&
+    echo "package checks: publint, attw (esm-only) and tsc --strict (ES2022 + Disposable; ES2020 + DOM alone) passed"
 }
 run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \
