@@ -73,6 +73,17 @@ package_checks() {
     echo "package checks: publint, attw (esm-only) and tsc --strict (ES2022 + Disposable; ES2020 + DOM alone) passed"
 }
 run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
+# Each benchmark once in a tiny form, so none can rot (no figure is asserted; each still fails on a
+# wrong result), and the size budget: the package (wasm + bundled minified JS, brotli 11, as
+# bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks.
+size_budget=85500
+benchmarks_smoke() {
+  cargo build --quiet -p cognito-kit-emulator &&
+    node bench/run.mjs --smoke &&
+    node bench/size.mjs --budget "$size_budget" &&
+    EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/bench/load.mjs --smoke
+}
+run "benchmarks (one tiny run each) and the package's size budget" benchmarks_smoke
 run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify)" \
   sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs'
 
