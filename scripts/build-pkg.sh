@@ -9,8 +9,11 @@ wasm-pack --log-level warn build --profile wasm-release --target web --out-dir p
 # wasm-bindgen 0.2.13x output, so it is never used. Features are read from the module itself.
 wasm_opt=tools/node_modules/.bin/wasm-opt
 if [ -x "$wasm_opt" ]; then
-  # --converge repeats -Oz until nothing changes: about 0.3% smaller brotli for a second or two.
-  "$wasm_opt" -Oz --converge --strip-debug --strip-producers pkg/cognito_kit_bg.wasm -o pkg/cognito_kit_bg.wasm.opt
+  # --converge repeats the passes until nothing changes: about 0.3% smaller brotli for a second or two.
+  # --low-memory-unused lets wasm-opt fold constant offsets into loads and stores (an address that
+  # wrapped below 1 KiB would be needed to tell the difference; Rust never forms one), and -O2 before
+  # -Oz leaves code -Oz then shrinks further: together 409 B brotli off the wasm (79,130 → 78,721).
+  "$wasm_opt" -O2 -Oz --low-memory-unused --converge --strip-debug --strip-producers pkg/cognito_kit_bg.wasm -o pkg/cognito_kit_bg.wasm.opt
   mv pkg/cognito_kit_bg.wasm.opt pkg/cognito_kit_bg.wasm
 else
   echo "build-pkg: $wasm_opt is missing (run scripts/setup.sh node); the wasm is not size-optimized" >&2
