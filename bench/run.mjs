@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { amplifyFeaturesApp } from './amplify-features.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = join(root, 'tools/node_modules');
@@ -59,6 +60,19 @@ const sig = c.answerPasswordVerifier(v.poolName, v.password, v.challenge, v.time
 window.__first = { loadMs, aMs, fullMs: performance.now() - t1, ok: typeof sig === 'string' && sig.length === 44 };
 </script>`);
 
+// Amplify v6 with the kit's features, bundled as an app ships it, imported in a fresh page the same
+// way: the cost of loading each library before the first sign-in, measured in the same run.
+await writeFile(join(out, 'amplify-app.mjs'), amplifyFeaturesApp);
+await build({
+  entryPoints: [join(out, 'amplify-app.mjs')], bundle: true, format: 'esm', platform: 'browser', minify: true,
+  outfile: join(out, 'amplify.js'), nodePaths: [tools], define: { global: 'globalThis' }, logLevel: 'warning',
+});
+await writeFile(join(out, 'first-amplify.html'), `<!doctype html><meta charset="utf-8"><title>amplify import</title><script type="module">
+const t0 = performance.now();
+const amplify = await import('/amplify.js');
+window.__amplify = { loadMs: performance.now() - t0, ok: typeof amplify.signIn === 'function' };
+</script>`);
+
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
@@ -93,6 +107,12 @@ try {
   await firstPage.goto(url.replace('/?', '/first.html?'));
   await firstPage.waitForFunction(() => window.__first, null, { timeout: 60_000 });
   result.first = await firstPage.evaluate(() => window.__first);
+  const amplifyContext = await browser.newContext();
+  const amplifyPage = await amplifyContext.newPage();
+  amplifyPage.on('pageerror', (e) => console.error('page error:', e.message));
+  await amplifyPage.goto(url.replace('/?', '/first-amplify.html?'));
+  await amplifyPage.waitForFunction(() => window.__amplify, null, { timeout: 60_000 });
+  result.amplify = await amplifyPage.evaluate(() => window.__amplify);
 } finally {
   await browser.close();
   server.close();
@@ -113,6 +133,7 @@ console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?
 console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms; then, cold, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms, first full client SRP ${fmt(result.kitFirstSignInMs)} ms`);
 const first = result.first;
 console.log(`kit through the package entry (fresh context, idle warm-up, ${typingMs} ms to type): load ${fmt(first.loadMs)} ms; first sign-in: SrpClient ${fmt(first.aMs)} ms, full client SRP ${fmt(first.fullMs)} ms${first.ok ? '' : ' (no signature!)'}`);
+console.log(`import of the entry in a fresh page (fresh context, nothing cached): cognito-kit ${fmt(first.loadMs)} ms, Amplify v6 with the same features ${fmt(result.amplify.loadMs)} ms`);
 console.log('implementation               check  phase A  phase key     full   full min–max');
 for (const [name, r] of Object.entries(rows)) {
   console.log(`${name.padEnd(28)} ${(result.checks[name] ? 'ok' : 'FAIL').padEnd(5)} ${fmt(r.a).padStart(8)} ${fmt(r.key).padStart(10)} ${fmt(r.full).padStart(8)}   ${fmt(r.min)}–${fmt(r.max)}`);
@@ -127,6 +148,10 @@ for (const [name, r] of Object.entries(rows)) {
 if (!smoke) {
   console.log('\nnative Rust (same code, this machine):');
   execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'native_srp', '--', '30'], { cwd: root, stdio: 'inherit' });
+}
+if (!result.amplify.ok) {
+  console.error('the Amplify v6 bundle did not load');
+  process.exit(1);
 }
 if (!first.ok) {
   console.error('the first sign-in through the package entry produced no signature');

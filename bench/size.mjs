@@ -12,6 +12,7 @@ import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { amplifyFeaturesApp } from './amplify-features.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'tools/package.json'));
@@ -25,20 +26,9 @@ const sizes = (bytes) => ({
   brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
 
-// Amplify v6 with the features the kit's package has (its API, one function per kit method, and
-// listeners through Hub).
-const amplifyFeatures = `signIn, confirmSignIn, fetchAuthSession, signOut, signUp, confirmSignUp, resendSignUpCode,
-  resetPassword, confirmResetPassword, updatePassword, fetchUserAttributes, updateUserAttributes, confirmUserAttribute,
-  sendUserAttributeVerificationCode, deleteUserAttributes, deleteUser, setUpTOTP, verifyTOTPSetup,
-  updateMFAPreference, fetchMFAPreference, rememberDevice, forgetDevice, fetchDevices, getCurrentUser`;
 // The same job for each library: sign in with SRP, then read the session (refreshing if needed).
 const apps = {
-  'amplify-v6, the kit\'s features': `
-    import { Amplify } from 'aws-amplify';
-    import { Hub } from 'aws-amplify/utils';
-    import { ${amplifyFeatures} } from 'aws-amplify/auth';
-    Amplify.configure({ Auth: { Cognito: { userPoolId: 'us-east-1_AbCdEf123', userPoolClientId: 'client' } } });
-    export { Hub, ${amplifyFeatures} };`,
+  'amplify-v6, the kit\'s features': amplifyFeaturesApp,
   'amazon-cognito-identity-js, sign-in + session': `
     import { CognitoUserPool, CognitoUser, AuthenticationDetails } from 'amazon-cognito-identity-js';
     const pool = new CognitoUserPool({ UserPoolId: 'us-east-1_AbCdEf123', ClientId: 'client' });
