@@ -47,6 +47,23 @@ pub struct SignInContext {
     pub event_id: String,
     /// `EventContextData` from the request that started the sign-in.
     pub event_context: Option<serde_json::Value>,
+    /// CUSTOM_AUTH runs on the pool's Define/Create/VerifyAuthChallenge triggers.
+    pub custom_triggers: bool,
+    /// DefineAuthChallenge said `issueTokens`.
+    pub custom_done: bool,
+    /// The rounds of a custom-auth sign-in so far (DefineAuthChallenge's `session`).
+    pub rounds: Vec<ChallengeRound>,
+}
+
+/// One round of a custom-auth sign-in, as the triggers' `request.session` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeRound {
+    /// `challengeName`.
+    pub name: String,
+    /// `challengeResult`.
+    pub result: bool,
+    /// `challengeMetadata` (CUSTOM_CHALLENGE rounds).
+    pub metadata: Option<String>,
 }
 
 /// The challenge a session waits for, with the data needed to check the answer.
@@ -105,8 +122,15 @@ pub enum Step {
         /// Wrong VerifySoftwareToken codes so far.
         failed: u32,
     },
-    /// CUSTOM_CHALLENGE.
+    /// CUSTOM_CHALLENGE of the pool's built-in sequence.
     CustomChallenge,
+    /// CUSTOM_CHALLENGE made by CreateAuthChallenge.
+    TriggeredChallenge {
+        /// `privateChallengeParameters`, for VerifyAuthChallengeResponse.
+        private: std::collections::BTreeMap<String, String>,
+        /// `challengeMetadata`.
+        metadata: Option<String>,
+    },
 }
 
 impl Step {
@@ -121,7 +145,7 @@ impl Step {
             Step::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
             Step::SelectMfaType(_) => "SELECT_MFA_TYPE",
             Step::MfaSetup { .. } => "MFA_SETUP",
-            Step::CustomChallenge => "CUSTOM_CHALLENGE",
+            Step::CustomChallenge | Step::TriggeredChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
 }
@@ -164,6 +188,11 @@ pub struct App {
     credentials: RwLock<HashMap<String, String>>,
     /// Injected faults (off unless configured).
     pub faults: crate::faults::Faults,
+    /// The Lambda Invoke API client of the triggers (`--lambda-endpoint`, else the config's
+    /// `LambdaEndpoint`), once set.
+    lambda: std::sync::OnceLock<crate::lambda::Invoker>,
+    /// A trigger was due while no endpoint is set, and the log said so.
+    lambda_warned: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -196,6 +225,32 @@ impl App {
                 crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
             )])),
             faults: crate::faults::Faults::default(),
+            lambda: std::sync::OnceLock::new(),
+            lambda_warned: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Sets the Lambda endpoint the triggers are invoked at (once, at start-up).
+    pub fn set_lambda(&self, invoker: crate::lambda::Invoker) {
+        let _ = self.lambda.set(invoker);
+    }
+
+    /// The Lambda Invoke API endpoint that runs the pools' triggers, when one is configured.
+    pub fn lambda_endpoint(&self) -> Option<&str> {
+        self.lambda().map(crate::lambda::Invoker::endpoint)
+    }
+
+    /// The Lambda client of the triggers, when an endpoint is configured.
+    pub fn lambda(&self) -> Option<&crate::lambda::Invoker> {
+        self.lambda.get()
+    }
+
+    /// Says once in the log that a pool names a trigger function while no endpoint is set.
+    pub fn warn_no_lambda_endpoint(&self, arn: &str) {
+        if !self.lambda_warned.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "cognito-kit-emulator: a pool's LambdaConfig names {arn}, but no Lambda endpoint is configured (--lambda-endpoint URL, or LambdaEndpoint in the config file): such triggers fail with UnexpectedLambdaException"
+            );
         }
     }
 

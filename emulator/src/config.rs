@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use crate::crypto;
 use crate::error::ApiError;
+use crate::lifecycle::common::check_password;
+use crate::lifecycle::pools::{build_client, build_pool, parse_pool_settings};
+use crate::lifecycle::users::{self, Creation};
 use crate::model::{status, Db};
-use crate::ops::common_support::check_password;
-use crate::ops::config_support::{build_client, build_pool, insert_new_user, parse_pool_settings};
 use crate::params::Params;
 
 fn context(what: &str, error: ApiError) -> String {
@@ -42,6 +43,34 @@ pub fn credentials(config: &Value) -> Result<Vec<(String, String)>, String> {
         out.push((key.to_string(), secret.to_string()));
     }
     Ok(out)
+}
+
+/// The config's `LambdaEndpoint`: the Lambda Invoke API endpoint that runs the pools' triggers
+/// (`--lambda-endpoint` wins over it).
+pub fn lambda_endpoint(config: &Value) -> Result<Option<String>, String> {
+    match config.get("LambdaEndpoint") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(Some(url.clone()))
+        }
+        Some(_) => Err("config: LambdaEndpoint must be an http(s) URL".to_string()),
+    }
+}
+
+/// The config's `LambdaCredentials` (`{"AccessKeyId": "...", "SecretAccessKey": "..."}`): the
+/// key the calls to the Lambda endpoint are signed with (`test`/`test` without it).
+pub fn lambda_credentials(config: &Value) -> Result<Option<(String, String)>, String> {
+    let Some(value) = config.get("LambdaCredentials") else {
+        return Ok(None);
+    };
+    let entry = Params::new(value).map_err(|e| context("config LambdaCredentials", e))?;
+    let key = entry
+        .req_str("AccessKeyId")
+        .map_err(|e| context("config LambdaCredentials", e))?;
+    let secret = entry
+        .req_str("SecretAccessKey")
+        .map_err(|e| context("config LambdaCredentials", e))?;
+    Ok(Some((key.to_string(), secret.to_string())))
 }
 
 /// Adds every pool of the config that the state does not already hold. Pools already in the
@@ -123,7 +152,15 @@ fn add_user(pool: &mut crate::model::Pool, value: &Value, now: i64) -> Result<()
             )))
         }
     };
-    let internal = insert_new_user(pool, username, password, &attributes, user_status, now)?;
+    let internal = users::create_user(
+        pool,
+        username,
+        password,
+        &attributes,
+        user_status,
+        Creation::Config,
+        now,
+    )?;
     let totp = params.opt_str("TotpSecret")?.map(String::from);
     let preferred = params.opt_str("PreferredMfa")?.map(String::from);
     let sms = params.opt_bool("SmsMfaEnabled")?.unwrap_or(false);

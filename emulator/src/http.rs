@@ -479,6 +479,8 @@ async fn outbox(
                     "kind": m.kind,
                     "code": m.code,
                     "attributeName": m.attribute_name,
+                    "message": m.message,
+                    "subject": m.subject,
                     "createdAt": m.created,
                 })
             })

@@ -26,6 +26,8 @@ pub mod faults;
 pub mod fuzzing;
 pub mod http;
 pub mod jwt;
+pub mod lambda;
+mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod ops;
@@ -33,6 +35,7 @@ pub mod params;
 pub mod sigv4;
 pub mod srp;
 pub mod store;
+pub mod triggers;
 pub mod x509;
 
 use std::net::SocketAddr;
@@ -74,6 +77,9 @@ pub struct Options {
     /// `--state` file: a SQLite database, loaded at start; every change commits the rows it
     /// touched (a JSON state file of the former format is imported once).
     pub state_path: Option<PathBuf>,
+    /// `--lambda-endpoint`: the Lambda Invoke API endpoint that runs the pools' Lambda
+    /// triggers. When None, the config's `LambdaEndpoint` (if any) is used.
+    pub lambda_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -89,6 +95,7 @@ impl Default for Options {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             faults: None,
+            lambda_endpoint: None,
         }
     }
 }
@@ -125,6 +132,12 @@ impl RunningServer {
         self.app.sweep().map_err(|e| e.to_string())
     }
 
+    /// The Lambda Invoke API endpoint in effect (`--lambda-endpoint`, else the config's
+    /// `LambdaEndpoint`).
+    pub fn lambda_endpoint(&self) -> Option<String> {
+        self.app.lambda_endpoint().map(str::to_string)
+    }
+
     /// The `iss` of a pool's tokens.
     pub fn issuer(&self, pool_id: &str) -> String {
         format!("{}/{pool_id}", self.base_url)
@@ -137,7 +150,9 @@ impl RunningServer {
     }
 }
 
-type Loaded = (Db, Store, Vec<(String, String)>);
+/// What start-up loads: the state, its store, the config's credentials and the Lambda client
+/// settings (`LambdaEndpoint`, `LambdaCredentials`).
+type Loaded = (Db, Store, Vec<(String, String)>, Option<lambda::LambdaSettings>);
 
 fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
     let (mut store, legacy) = Store::open(options.state_path.as_deref())?;
@@ -147,6 +162,8 @@ fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
     };
     ops::startup_support::end_interrupted(&mut db, now);
     let mut credentials = Vec::new();
+    let mut lambda_endpoint = None;
+    let mut lambda_credentials = None;
     if let Some(path) = &options.config_path {
         let bytes = std::fs::read(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
@@ -154,12 +171,33 @@ fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
             .map_err(|e| format!("cannot parse config {}: {e}", path.display()))?;
         config::apply(&mut db, &value, now)?;
         credentials.extend(config::credentials(&value)?);
+        lambda_endpoint = config::lambda_endpoint(&value)?;
+        lambda_credentials = config::lambda_credentials(&value)?;
     }
     if let Some(value) = &options.config {
         config::apply(&mut db, value, now)?;
         credentials.extend(config::credentials(value)?);
+        lambda_endpoint = lambda_endpoint.or(config::lambda_endpoint(value)?);
+        lambda_credentials = lambda_credentials.or(config::lambda_credentials(value)?);
     }
-    Ok((db, store, credentials))
+    // The flag wins over the config.
+    let lambda = match options.lambda_endpoint.clone().or(lambda_endpoint) {
+        Some(endpoint) => {
+            let (access_key, secret_key) = lambda_credentials.unwrap_or_else(|| {
+                (
+                    sigv4::DEFAULT_CREDENTIALS.0.to_string(),
+                    sigv4::DEFAULT_CREDENTIALS.1.to_string(),
+                )
+            });
+            Some(lambda::LambdaSettings {
+                endpoint: lambda::check_endpoint(&endpoint)?,
+                access_key,
+                secret_key,
+            })
+        }
+        None => None,
+    };
+    Ok((db, store, credentials, lambda))
 }
 
 /// Accepts connections until `signal`, each served by hyper with a deadline for request headers
@@ -212,11 +250,14 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
         .as_ref()
         .map(faults::FaultConfig::parse)
         .transpose()?;
-    let (db, store, credentials) =
+    let (db, store, credentials, lambda) =
         tokio::task::spawn_blocking(move || load_db(&loader_options, now))
             .await
             .map_err(|e| format!("loading failed: {e}"))??;
     let app = Arc::new(App::new(db, store));
+    if let Some(settings) = lambda {
+        app.set_lambda(lambda::Invoker::new(settings));
+    }
     app.add_credentials(credentials);
     if let Some(faults) = faults {
         app.faults.set(faults);

@@ -851,6 +851,12 @@ pub struct OutboxMessage {
     /// Attribute the code verifies, when relevant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<String>,
+    /// The text sent, the code in it: the pool's template or what CustomMessage returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The email's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// A group of a pool (`GroupType` without the pool id). Memberships live on the users

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export async function startEmulator({ config = join(root, 'emulator/examples/pools.json') } = {}) {
+export async function startEmulator({ config = join(root, 'emulator/examples/pools.json'), args = [] } = {}) {
   const bin = process.env.EMULATOR_BIN ?? join(root, 'target/debug/cognito-kit-emulator');
-  const child = spawn(bin, ['--port', '0', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, ['--port', '0', '--config', config, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the emulator did not start within 60 s')), 60_000);
     let seen = '';

@@ -1,13 +1,17 @@
 //! Self-service account operations: sign-up, confirmation, password reset and change, profile
 //! attributes, deletion and global sign-out.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
-use super::admin::{apply_attribute_changes, insert_new_user, revoke_all, set_password};
-use super::common::{self, Owner, LONG_CODE_TTL, RESET_CODE_TTL};
-use super::mfa;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::{self, Owner};
+use crate::lifecycle::messages::{LONG_CODE_TTL, RESET_CODE_TTL};
+use crate::crypto;
+use crate::lifecycle::{events, hooks, messages, tokens, users};
+use crate::triggers;
 use crate::model::{status, AppClient, Pool};
 use crate::params::Params;
 use crate::srp;
@@ -70,13 +74,137 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let password = params.req_str("Password")?;
     let secret_hash = params.opt_str("SecretHash")?;
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
-    let context = super::events::context_data(&params, false)?;
+    let validation: BTreeMap<String, String> = params
+        .opt_attributes("ValidationData")?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let metadata = params.opt_str_map("ClientMetadata")?;
+    let context = events::context_data(&params, false)?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
     common::check_secret_hash(&client, secret_hash, &[typed])?;
     check_writable(&client, &attributes)?;
-    app.write(|db| {
+    // The request is checked before PreSignUp runs, so a sign-up the pool refuses anyway never
+    // reaches the function; the same checks run again under the lock.
+    let sub = uuid::Uuid::new_v4().to_string();
+    let user_name = app.read(|db| {
+        let pool = db.pool(&pool_id)?;
+        check_sign_up(pool, password, &attributes)?;
+        Ok(users::future_username(pool, &sub, typed))
+    })?;
+    let decision = hooks::pre_sign_up(
+        app,
+        &pool_id,
+        Some(client_id),
+        false,
+        &user_name,
+        &attributes,
+        Some(&validation),
+        Some(&metadata),
+    )?;
+    let mut attributes = attributes;
+    for (wanted, name) in [
+        (decision.auto_verify_email, "email_verified"),
+        (decision.auto_verify_phone, "phone_number_verified"),
+    ] {
+        if wanted {
+            attributes.retain(|(n, _)| n != name);
+            attributes.push((name.to_string(), "true".to_string()));
+        }
+    }
+    let user_status = if decision.auto_confirm {
+        status::CONFIRMED
+    } else {
+        status::UNCONFIRMED
+    };
+    // CustomMessage_SignUp runs before the user exists, on the attributes it will have.
+    let texts = if decision.auto_confirm {
+        None
+    } else {
+        let mut future = serde_json::Map::new();
+        future.insert("sub".into(), json!(sub));
+        for (name, value) in &attributes {
+            future.insert(name.clone(), json!(value));
+        }
+        let username_attribute = app.read(|db| {
+            let pool = db.pool(&pool_id)?;
+            Ok(pool.uses_username_attributes().then(|| {
+                if common::looks_like_email(typed) {
+                    "email"
+                } else {
+                    "phone_number"
+                }
+            }))
+        })?;
+        if let Some(attribute) = username_attribute {
+            future.insert(attribute.into(), json!(typed));
+        }
+        future.insert("cognito:user_status".into(), json!(user_status));
+        hooks::custom_message(
+            app,
+            &pool_id,
+            Some(client_id),
+            "CustomMessage_SignUp",
+            &user_name,
+            Value::Object(future),
+            false,
+            Some(&metadata),
+        )?
+    };
+    let (username, out) = app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
+        check_sign_up(pool, password, &attributes)?;
+        let username = users::create_user_as(
+            pool,
+            &sub,
+            typed,
+            password,
+            &attributes,
+            user_status,
+            users::Creation::SignUp,
+            now,
+        )?;
+        events::add_event(
+            pool,
+            events::NewEvent {
+                event_id: uuid::Uuid::new_v4().to_string(),
+                username: &username,
+                client_id,
+                event_type: "SignUp",
+                response: "Pass",
+                challenge: None,
+                context,
+            },
+            now,
+        );
+        let mut out = json!({ "UserConfirmed": decision.auto_confirm, "UserSub": pool.user(&username)?.sub });
+        if !decision.auto_confirm {
+            if let Some(channel) = sign_up_channel(pool, &username) {
+                out["CodeDeliveryDetails"] = messages::send_code(
+                    pool,
+                    &username,
+                    "signup",
+                    "SIGN_UP",
+                    &channel,
+                    LONG_CODE_TTL,
+                    texts.as_ref(),
+                    now,
+                )?;
+            }
+        }
+        Ok((username, out))
+    })?;
+    if decision.auto_confirm {
+        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+    }
+    Ok(out)
+}
+
+/// What SignUp checks of a pool before a user is created: sign-up allowed, the password
+/// policy, the required attributes.
+fn check_sign_up(pool: &Pool, password: &str, attributes: &[(String, String)]) -> ApiResult<()> {
+    {
         if pool
             .settings
             .admin_create_user_config
@@ -88,6 +216,8 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             ));
         }
         common::check_password(&pool.password_policy(), password)?;
+        let names: Vec<&str> = attributes.iter().map(|(name, _)| name.as_str()).collect();
+        common::check_declared(pool, &names)?;
         for required in common::required_attributes(pool) {
             let given = attributes.iter().any(|(name, _)| *name == required);
             let from_username = pool.settings.username_attributes.contains(&required);
@@ -97,27 +227,8 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
                 )));
             }
         }
-        let username = insert_new_user(pool, typed, password, &attributes, status::UNCONFIRMED, now)?;
-        super::events::add_event(
-            pool,
-            super::events::NewEvent {
-                event_id: uuid::Uuid::new_v4().to_string(),
-                username: &username,
-                client_id,
-                event_type: "SignUp",
-                response: "Pass",
-                challenge: None,
-                context,
-            },
-            now,
-        );
-        let mut out = json!({ "UserConfirmed": false, "UserSub": pool.user(&username)?.sub });
-        if let Some(channel) = sign_up_channel(pool, &username) {
-            out["CodeDeliveryDetails"] =
-                common::send_code(pool, &username, "signup", "SIGN_UP", &channel, LONG_CODE_TTL, now)?;
-        }
-        Ok(out)
-    })
+        Ok(())
+    }
 }
 
 /// Finds the user of a public call by the name typed, checking SECRET_HASH.
@@ -143,10 +254,11 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let typed = params.req_str("Username")?;
     let code = params.req_str("ConfirmationCode")?;
     let secret_hash = params.opt_str("SecretHash")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
     let hide = client.hides_user_existence();
-    app.write(|db| {
+    let confirmed = app.write(|db| {
         let pool = db.pool(&pool_id)?;
         let found = public_user(pool, &client, typed, secret_hash)?;
         let Some(username) = found.filter(|name| {
@@ -161,7 +273,7 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             }
             // The same in-memory bookkeeping as for a real user with a wrong code.
             let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
-            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
+            return messages::code_attempt(app, &key, None, code, now, true).map(|_| None);
         };
         let user = pool.user(&username)?;
         if user.status != status::UNCONFIRMED {
@@ -171,18 +283,20 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             )));
         }
         let key = format!("{pool_id}/{username}/signup");
-        common::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
+        messages::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
         let channel = sign_up_channel(pool, &username);
-        let user = db.pool_mut(&pool_id)?.user_mut(&username)?;
-        user.codes.remove("signup");
-        user.status = status::CONFIRMED.to_string();
-        if let Some(channel) = channel {
-            user.attributes
-                .insert(format!("{channel}_verified"), "true".to_string());
-        }
-        user.last_modified = now;
-        Ok(json!({}))
-    })
+        users::confirm_user(
+            db.pool_mut(&pool_id)?,
+            &username,
+            users::Confirmation::SignUp { verified: channel },
+            now,
+        )?;
+        Ok(Some(username))
+    })?;
+    if let Some(username) = confirmed {
+        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+    }
+    Ok(json!({}))
 }
 
 /// ResendConfirmationCode.
@@ -191,8 +305,25 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
     let client_id = params.req_str("ClientId")?;
     let typed = params.req_str("Username")?;
     let secret_hash = params.opt_str("SecretHash")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
+    let unconfirmed = app.read(|db| {
+        let pool = db.pool(&pool_id)?;
+        let found = public_user(pool, &client, typed, secret_hash)?;
+        Ok(found.filter(|name| pool.user(name).is_ok_and(|u| u.status == status::UNCONFIRMED)))
+    })?;
+    let texts = match &unconfirmed {
+        Some(username) => hooks::custom_message_for(
+            app,
+            &pool_id,
+            Some(client_id),
+            "CustomMessage_ResendCode",
+            username,
+            Some(&metadata),
+        )?,
+        None => None,
+    };
     app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
         let hide = client.hides_user_existence();
@@ -209,9 +340,9 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
                 // same size so the time taken does not tell either.
                 // The key ConfirmSignUp uses for a user it does not confirm: the typed name.
                 let key = format!("{pool_id}/{}/signup", typed.to_lowercase());
-                common::pretend_delivery(app, &key, LONG_CODE_TTL, now);
+                messages::pretend_delivery(app, &key, LONG_CODE_TTL, now);
                 db.decoy_write();
-                return Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }));
+                return Ok(json!({ "CodeDeliveryDetails": messages::fake_delivery(typed) }));
             }
             return Err(unknown_user_for_client());
         };
@@ -221,13 +352,14 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
         let channel = sign_up_channel(pool, &username).ok_or_else(|| {
             ApiError::invalid_parameter("No auto-verified email or phone number to send a code to.")
         })?;
-        let details = common::send_code(
+        let details = messages::send_code(
             pool,
             &username,
             "signup",
             "SIGN_UP",
             &channel,
             LONG_CODE_TTL,
+            texts.as_ref(),
             now,
         )?;
         Ok(json!({ "CodeDeliveryDetails": details }))
@@ -240,8 +372,54 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
     let client_id = params.req_str("ClientId")?;
     let typed = params.req_str("Username")?;
     let secret_hash = params.opt_str("SecretHash")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
+    let mut found = app.read(|db| public_user(db.pool(&pool_id)?, &client, typed, secret_hash))?;
+    if found.is_none() {
+        // A user the pool does not have may be migrated from an old user store; it then gets
+        // the reset code like any other (UserMigration_ForgotPassword).
+        if let Some(migration) =
+            hooks::migrate_user(app, &pool_id, client_id, typed, None, None, Some(&metadata))?
+        {
+            let verified = |name: &str| {
+                migration
+                    .attributes
+                    .iter()
+                    .any(|(n, v)| n == &format!("{name}_verified") && v == "true")
+            };
+            if !verified("email") && !verified("phone_number") {
+                return Err(triggers::invalid_response(
+                    triggers::Trigger::UserMigration,
+                    "a user migrated at ForgotPassword needs a verified email or phone_number",
+                ));
+            }
+            let password = crypto::b64url(&crypto::random_bytes(32));
+            let username = app.write(|db| {
+                users::create_user(
+                    db.pool_mut(&pool_id)?,
+                    typed,
+                    &password,
+                    &migration.attributes,
+                    status::RESET_REQUIRED,
+                    users::Creation::Migration,
+                    now,
+                )
+            })?;
+            found = Some(username);
+        }
+    }
+    let texts = match &found {
+        Some(username) => hooks::custom_message_for(
+            app,
+            &pool_id,
+            Some(client_id),
+            "CustomMessage_ForgotPassword",
+            username,
+            Some(&metadata),
+        )?,
+        None => None,
+    };
     app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
         let hide = client.hides_user_existence();
@@ -263,9 +441,9 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
         // time taken tells whether the user exists.
         let fake = |db: &mut crate::model::Db, name: &str| {
             let key = format!("{pool_id}/{name}/forgot");
-            common::pretend_delivery(app, &key, RESET_CODE_TTL, now);
+            messages::pretend_delivery(app, &key, RESET_CODE_TTL, now);
             db.decoy_write();
-            Ok(json!({ "CodeDeliveryDetails": common::fake_delivery(typed) }))
+            Ok(json!({ "CodeDeliveryDetails": messages::fake_delivery(typed) }))
         };
         let Some(username) = found else {
             if hide {
@@ -325,15 +503,7 @@ pub fn forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
             ));
         };
-        let details = common::send_code(
-            pool,
-            &username,
-            "forgot",
-            "FORGOT_PASSWORD",
-            channel,
-            RESET_CODE_TTL,
-            now,
-        )?;
+        let details = messages::send_reset_code(pool, &username, channel, texts.as_ref(), now)?;
         Ok(json!({ "CodeDeliveryDetails": details }))
     })
 }
@@ -346,10 +516,11 @@ pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
     let code = params.req_str("ConfirmationCode")?;
     let password = params.req_str("Password")?;
     let secret_hash = params.opt_str("SecretHash")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
     let (pool_id, client) = client_of(app, client_id)?;
     let hide = client.hides_user_existence();
-    app.write(|db| {
+    let confirmed = app.write(|db| {
         let pool = db.pool(&pool_id)?;
         let Some(username) = public_user(pool, &client, typed, secret_hash)? else {
             if !hide {
@@ -358,21 +529,22 @@ pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
             common::check_password(&pool.password_policy(), password)?;
             // The same in-memory bookkeeping as a real user's wrong code.
             let key = format!("{pool_id}/{}/forgot", typed.to_lowercase());
-            return common::code_attempt(app, &key, None, code, now, true).map(|_| json!({}));
+            return messages::code_attempt(app, &key, None, code, now, true).map(|_| None);
         };
         common::check_password(&pool.password_policy(), password)?;
         let user = pool.user(&username)?;
         let key = format!("{pool_id}/{username}/forgot");
-        common::code_attempt(app, &key, user.codes.get("forgot"), code, now, hide)?;
+        messages::code_attempt(app, &key, user.codes.get("forgot"), code, now, hide)?;
         let pool = db.pool_mut(&pool_id)?;
         pool.user_mut(&username)?.codes.remove("forgot");
-        set_password(pool, &username, password, now)?;
-        let user = pool.user_mut(&username)?;
-        if user.status == status::RESET_REQUIRED {
-            user.status = status::CONFIRMED.to_string();
-        }
-        Ok(json!({}))
-    })
+        users::set_password(pool, &username, password, now)?;
+        users::confirm_user(pool, &username, users::Confirmation::ForgotPassword, now)?;
+        Ok(Some(username))
+    })?;
+    if let Some(username) = confirmed {
+        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), true, Some(&metadata))?;
+    }
+    Ok(json!({}))
 }
 
 /// GetUser.
@@ -391,7 +563,7 @@ pub fn get_user(app: &App, body: &Value) -> ApiResult<Value> {
             "Username": user.username,
             "UserAttributes": user.attribute_list(readable.as_deref()),
         });
-        mfa::add_mfa_settings(user, &mut out);
+        users::add_mfa_settings(user, &mut out);
         Ok(out)
     })
 }
@@ -403,24 +575,44 @@ pub fn update_user_attributes(app: &App, body: &Value) -> ApiResult<Value> {
     let changes = params
         .opt_attributes("UserAttributes")?
         .ok_or_else(|| ApiError::missing_member("UserAttributes"))?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let texts = if changes
+        .iter()
+        .any(|(name, _)| name == "email" || name == "phone_number")
+    {
+        let caller = app.read(|db| common::authenticate(app, db, token))?;
+        hooks::custom_message_for(
+            app,
+            &caller.pool_id,
+            Some(&caller.client_id),
+            "CustomMessage_UpdateUserAttribute",
+            &caller.username,
+            Some(&metadata),
+        )?
+    } else {
+        None
+    };
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
         if let Some(client) = pool.clients.get(&caller.client_id) {
             check_writable(client, &changes)?;
         }
-        let pending = apply_attribute_changes(pool, &caller.username, &changes, now)?;
+        let names: Vec<&str> = changes.iter().map(|(name, _)| name.as_str()).collect();
+        common::check_declared(pool, &names)?;
+        let pending = users::apply_attribute_changes(pool, &caller.username, &changes, now)?;
         let mut deliveries = Vec::new();
         for attribute in pending {
             let purpose = format!("verify:{attribute}");
-            deliveries.push(common::send_code(
+            deliveries.push(messages::send_code(
                 pool,
                 &caller.username,
                 &purpose,
                 "VERIFY_ATTRIBUTE",
                 &attribute,
                 LONG_CODE_TTL,
+                texts.as_ref(),
                 now,
             )?);
         }
@@ -438,18 +630,29 @@ pub fn get_user_attribute_verification_code(app: &App, body: &Value) -> ApiResul
             "Cannot verify attribute {attribute}: only email and phone_number can be verified."
         )));
     }
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let caller = app.read(|db| common::authenticate(app, db, token))?;
+    let texts = hooks::custom_message_for(
+        app,
+        &caller.pool_id,
+        Some(&caller.client_id),
+        "CustomMessage_VerifyUserAttribute",
+        &caller.username,
+        Some(&metadata),
+    )?;
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
         let purpose = format!("verify:{attribute}");
-        let details = common::send_code(
+        let details = messages::send_code(
             pool,
             &caller.username,
             &purpose,
             "VERIFY_ATTRIBUTE",
             attribute,
             LONG_CODE_TTL,
+            texts.as_ref(),
             now,
         )?;
         Ok(json!({ "CodeDeliveryDetails": details }))
@@ -473,12 +676,12 @@ pub fn verify_user_attribute(app: &App, body: &Value) -> ApiResult<Value> {
             .cloned();
         if let Some(value) = &pending {
             // The new value must still be free when it finally replaces the old one.
-            super::admin::check_alias_free(pool, &caller.username, attribute, value)?;
+            users::check_alias_free(pool, &caller.username, attribute, value)?;
         }
         let purpose = format!("verify:{attribute}");
         let key = format!("{}/{}/{purpose}", caller.pool_id, caller.username);
         let stored = pool.user(&caller.username)?.codes.get(&purpose);
-        common::code_attempt(app, &key, stored, code, now, false)?;
+        messages::code_attempt(app, &key, stored, code, now, false)?;
         let user = pool.user_mut(&caller.username)?;
         user.codes.remove(&purpose);
         if let Some(value) = pending {
@@ -502,6 +705,9 @@ fn delete_attributes(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::missing_member("UserAttributeNames"))?;
     let now = app.now();
     owner.write_in_pool(app, |pool, username| {
+        // Only names of the pool's schema can be deleted.
+        let declared: Vec<&str> = names.iter().map(String::as_str).collect();
+        common::check_declared(pool, &declared)?;
         let required = common::required_attributes(pool);
         let username_attributes = pool.settings.username_attributes.clone();
         for name in &names {
@@ -538,8 +744,7 @@ pub fn delete_user(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let pool = db.pool_mut(&caller.pool_id)?;
-        revoke_all(pool, &caller.username);
-        pool.users.remove(&caller.username);
+        users::delete_user(pool, &caller.username);
         Ok(json!({}))
     })
 }
@@ -583,7 +788,7 @@ pub fn change_password(app: &App, body: &Value) -> ApiResult<Value> {
             // The password changed while the old one was checked outside the lock.
             return Err(ApiError::bad_credentials());
         }
-        set_password(pool, &caller.username, proposed, now)?;
+        users::set_password(pool, &caller.username, proposed, now)?;
         Ok(json!({}))
     })
 }
@@ -594,7 +799,7 @@ pub fn global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.req_str("AccessToken")?;
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
-        revoke_all(db.pool_mut(&caller.pool_id)?, &caller.username);
+        tokens::revoke_all(db.pool_mut(&caller.pool_id)?, &caller.username);
         Ok(json!({}))
     })
 }

@@ -1,189 +1,13 @@
 //! Administrative (SigV4-signed) operations: pools, app clients, users as an administrator.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
-use super::common::{self, date};
-use super::mfa;
 use crate::app::App;
-use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{
-    pool_not_found, status, AppClient, PasswordRecord, Pool, PoolSettings, RefreshTokenRotation,
-    TokenValidityUnits, User,
-};
+use crate::lifecycle::common::{self, date};
+use crate::lifecycle::{hooks, messages, pools, schema, tokens, users};
+use crate::model::{pool_not_found, status, AppClient, Pool, PoolSettings, User};
 use crate::params::Params;
-use crate::srp;
-
-const ALL_FLOWS: &[&str] = &[
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_USER_AUTH",
-];
-
-/// Parses and validates CreateUserPool-shaped settings.
-pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
-    let mut settings: PoolSettings = serde_json::from_value(body.clone())
-        .map_err(|e| ApiError::serialization(format!("Invalid user pool settings: {e}")))?;
-    if settings.pool_name.is_empty() {
-        return Err(ApiError::missing_member("PoolName"));
-    }
-    if !["OFF", "ON", "OPTIONAL"].contains(&settings.mfa_configuration.as_str()) {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value '{}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]",
-            settings.mfa_configuration
-        )));
-    }
-    if !settings.username_attributes.is_empty() && !settings.alias_attributes.is_empty() {
-        return Err(ApiError::invalid_parameter(
-            "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
-        ));
-    }
-    for attribute in &settings.username_attributes {
-        if attribute != "email" && attribute != "phone_number" {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid username attribute {attribute}"
-            )));
-        }
-    }
-    for attribute in &settings.alias_attributes {
-        if !["email", "phone_number", "preferred_username"].contains(&attribute.as_str()) {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid alias attribute {attribute}"
-            )));
-        }
-    }
-    for attribute in settings.attributes_require_verification() {
-        if attribute != "email" && attribute != "phone_number" {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '[{attribute}]' at 'userAttributeUpdateSettings.attributesRequireVerificationBeforeUpdate' failed to satisfy constraint: Member must satisfy enum value set: [phone_number, email]"
-            )));
-        }
-        if !settings.auto_verified_attributes.contains(attribute) {
-            return Err(ApiError::invalid_parameter(
-                "The attributes in AttributesRequireVerificationBeforeUpdate must also be in AutoVerifiedAttributes.",
-            ));
-        }
-    }
-    check_verification_messages(&settings)?;
-    if settings
-        .lambda_config
-        .as_ref()
-        .is_some_and(|config| !config.is_object())
-    {
-        return Err(ApiError::serialization(
-            "Member 'LambdaConfig' must be an object",
-        ));
-    }
-    settings.schema = super::schema::validate_schema(&settings.schema)?;
-    if let Some(policy) = settings
-        .policies
-        .as_ref()
-        .and_then(|p| p.password_policy.as_ref())
-    {
-        if !(6..=99).contains(&policy.minimum_length) {
-            return Err(ApiError::invalid_parameter(
-                "Password policy MinimumLength must be between 6 and 99.",
-            ));
-        }
-    }
-    super::events::check_add_ons(&settings)?;
-    Ok(settings)
-}
-
-/// A message of the verification settings: `min..=max` characters, with `placeholder` in it.
-fn check_message(
-    value: Option<&str>,
-    member: &str,
-    (min, max): (usize, usize),
-    placeholder: Option<&str>,
-) -> ApiResult<()> {
-    let Some(text) = value else { return Ok(()) };
-    let length = text.chars().count();
-    if length < min || length > max {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length between {min} and {max}"
-        )));
-    }
-    if let Some(placeholder) = placeholder.filter(|p| !text.contains(p)) {
-        return Err(ApiError::invalid_parameter(format!(
-            "{member} must contain the placeholder {placeholder}."
-        )));
-    }
-    Ok(())
-}
-
-/// Validates `VerificationMessageTemplate` and the legacy verification messages.
-fn check_verification_messages(settings: &PoolSettings) -> ApiResult<()> {
-    const CODE: Option<&str> = Some("{####}");
-    check_message(
-        settings.sms_verification_message.as_deref(),
-        "smsVerificationMessage",
-        (6, 140),
-        CODE,
-    )?;
-    check_message(
-        settings.email_verification_message.as_deref(),
-        "emailVerificationMessage",
-        (6, 20_000),
-        CODE,
-    )?;
-    check_message(
-        settings.email_verification_subject.as_deref(),
-        "emailVerificationSubject",
-        (1, 140),
-        None,
-    )?;
-    let Some(template) = &settings.verification_message_template else {
-        return Ok(());
-    };
-    let template = Params::new(template).map_err(|_| {
-        ApiError::serialization("Member 'VerificationMessageTemplate' must be an object")
-    })?;
-    let member = |key: &str| template.opt_str(key);
-    check_message(
-        member("SmsMessage")?,
-        "verificationMessageTemplate.smsMessage",
-        (6, 140),
-        CODE,
-    )?;
-    check_message(
-        member("EmailMessage")?,
-        "verificationMessageTemplate.emailMessage",
-        (6, 20_000),
-        CODE,
-    )?;
-    check_message(
-        member("EmailSubject")?,
-        "verificationMessageTemplate.emailSubject",
-        (1, 140),
-        None,
-    )?;
-    check_message(
-        member("EmailMessageByLink")?,
-        "verificationMessageTemplate.emailMessageByLink",
-        (6, 20_000),
-        Some("{##Verify Email##}"),
-    )?;
-    check_message(
-        member("EmailSubjectByLink")?,
-        "verificationMessageTemplate.emailSubjectByLink",
-        (1, 140),
-        None,
-    )?;
-    if let Some(option) = member("DefaultEmailOption")? {
-        if option != "CONFIRM_WITH_LINK" && option != "CONFIRM_WITH_CODE" {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '{option}' at 'verificationMessageTemplate.defaultEmailOption' failed to satisfy constraint: Member must satisfy enum value set: [CONFIRM_WITH_LINK, CONFIRM_WITH_CODE]"
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// `VerificationMessageTemplate` and the legacy `SmsVerificationMessage`,
 /// `EmailVerificationMessage`, `EmailVerificationSubject`, each filled from the other as the
@@ -235,37 +59,13 @@ fn add_verification_messages(settings: &PoolSettings, out: &mut Map<String, Valu
     );
 }
 
-/// Builds a pool (generating its RSA key) from settings; `fixed_id` comes from `--config`.
-pub fn build_pool(settings: PoolSettings, fixed_id: Option<&str>, now: i64) -> ApiResult<Pool> {
-    let id = match fixed_id {
-        Some(id) => {
-            let valid = id.split_once('_').is_some_and(|(region, suffix)| {
-                !region.is_empty()
-                    && !suffix.is_empty()
-                    && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
-            if !valid {
-                return Err(ApiError::invalid_parameter(format!(
-                    "Pool id {id} must look like region_Suffix (letters and digits after '_')"
-                )));
-            }
-            id.to_string()
-        }
-        None => format!(
-            "us-east-1_{}",
-            crypto::random_string(crypto::MIXED_ALNUM, 9)
-        ),
-    };
-    Pool::new(id, settings, now)
-}
-
 /// The `UserPool` member of DescribeUserPool / CreateUserPool.
 fn describe(pool: &Pool) -> Value {
     let settings = &pool.settings;
     let mut out = Map::new();
     out.insert("Id".into(), json!(pool.id));
     out.insert("Name".into(), json!(settings.pool_name));
-    out.insert("Arn".into(), json!(super::resources::pool_arn(pool)));
+    out.insert("Arn".into(), json!(pools::pool_arn(pool)));
     let policy = pool.password_policy();
     out.insert(
         "Policies".into(),
@@ -289,7 +89,7 @@ fn describe(pool: &Pool) -> Value {
     out.insert("CreationDate".into(), json!(pool.created));
     out.insert(
         "SchemaAttributes".into(),
-        json!(super::schema::schema_attributes(pool)),
+        json!(schema::schema_attributes(pool)),
     );
     if !settings.auto_verified_attributes.is_empty() {
         out.insert(
@@ -352,15 +152,15 @@ fn describe(pool: &Pool) -> Value {
         out.insert("UserPoolAddOns".into(), json!(add_ons));
     }
     out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
-    super::federation::describe_pool_domains(pool, &mut out);
+    pools::describe_pool_domains(pool, &mut out);
     Value::Object(out)
 }
 
 /// CreateUserPool.
 pub fn create_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
-    let settings = parse_pool_settings(body)?;
+    let settings = pools::parse_pool_settings(body)?;
     // Key generation is slow: do it before taking the lock.
-    let pool = build_pool(settings, None, app.now())?;
+    let pool = pools::build_pool(settings, None, app.now())?;
     app.write(|db| {
         let out = describe(&pool);
         db.pools.insert(pool.id.clone(), pool);
@@ -385,7 +185,7 @@ pub fn update_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool_mut(&pool_id)?;
         let mut request = body.clone();
         request["PoolName"] = json!(pool.settings.pool_name);
-        let mut updated = parse_pool_settings(&request)?;
+        let mut updated = pools::parse_pool_settings(&request)?;
         let old = &pool.settings;
         updated.pool_name = old.pool_name.clone();
         updated.username_attributes = old.username_attributes.clone();
@@ -466,189 +266,6 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-fn seconds_per(unit: &str) -> ApiResult<i64> {
-    match unit {
-        "seconds" => Ok(1),
-        "minutes" => Ok(60),
-        "hours" => Ok(3600),
-        "days" => Ok(86_400),
-        other => Err(ApiError::invalid_parameter(format!(
-            "Invalid token validity unit {other}"
-        ))),
-    }
-}
-
-/// Resolves one token validity: (value, unit), defaulting to `default_seconds`.
-fn validity(
-    value: Option<i64>,
-    unit: Option<&str>,
-    fallback_unit: &str,
-    default_seconds: i64,
-    range: (i64, i64),
-    what: &str,
-) -> ApiResult<(i64, String)> {
-    let (value, unit) = match (value, unit) {
-        (Some(value), Some(unit)) => (value, unit.to_string()),
-        (Some(value), None) => (value, fallback_unit.to_string()),
-        (None, Some(unit)) => (
-            default_seconds / seconds_per(unit)?.max(1),
-            unit.to_string(),
-        ),
-        (None, None) => {
-            let unit = if default_seconds % 86_400 == 0 && default_seconds >= 86_400 {
-                "days"
-            } else {
-                "minutes"
-            };
-            (default_seconds / seconds_per(unit)?, unit.to_string())
-        }
-    };
-    let seconds = value.saturating_mul(seconds_per(&unit)?);
-    if seconds < range.0 || seconds > range.1 {
-        return Err(ApiError::invalid_parameter(format!(
-            "{what} must be between {} and {} seconds.",
-            range.0, range.1
-        )));
-    }
-    Ok((value, unit))
-}
-
-/// Builds an app client from CreateUserPoolClient-shaped parameters. `fixed_id` and
-/// `fixed_secret` come from `--config` so demos can use stable ids.
-pub fn build_client(
-    pool: &Pool,
-    params: &Params<'_>,
-    fixed_id: Option<&str>,
-    fixed_secret: Option<&str>,
-    now: i64,
-) -> ApiResult<AppClient> {
-    let client_name = params.req_str("ClientName")?.to_string();
-    let generate_secret = params.opt_bool("GenerateSecret")?.unwrap_or(false);
-    let mut flows = Vec::new();
-    match params.opt_str_list("ExplicitAuthFlows")? {
-        None => {
-            flows.extend(
-                [
-                    "ALLOW_USER_SRP_AUTH",
-                    "ALLOW_CUSTOM_AUTH",
-                    "ALLOW_REFRESH_TOKEN_AUTH",
-                ]
-                .map(String::from),
-            );
-        }
-        Some(requested) => flows = super::auth::explicit_auth_flows(&requested, ALL_FLOWS)?,
-    }
-    let units = params.opt_object("TokenValidityUnits")?;
-    let unit = |name: &str| -> ApiResult<Option<String>> {
-        Ok(match &units {
-            Some(units) => units.opt_str(name)?.map(String::from),
-            None => None,
-        })
-    };
-    let (access_value, access_unit) = validity(
-        params.opt_i64("AccessTokenValidity")?,
-        unit("AccessToken")?.as_deref(),
-        "hours",
-        3600,
-        (300, 86_400),
-        "AccessTokenValidity",
-    )?;
-    let (id_value, id_unit) = validity(
-        params.opt_i64("IdTokenValidity")?,
-        unit("IdToken")?.as_deref(),
-        "hours",
-        3600,
-        (300, 86_400),
-        "IdTokenValidity",
-    )?;
-    let (refresh_value, refresh_unit) = validity(
-        // 0 stands for the default, as the service documents.
-        params.opt_i64("RefreshTokenValidity")?.filter(|v| *v != 0),
-        unit("RefreshToken")?.as_deref(),
-        "days",
-        30 * 86_400,
-        (3600, 3650 * 86_400),
-        "RefreshTokenValidity",
-    )?;
-    let prevent = params
-        .opt_str("PreventUserExistenceErrors")?
-        .unwrap_or("LEGACY")
-        .to_string();
-    if prevent != "LEGACY" && prevent != "ENABLED" {
-        return Err(ApiError::invalid_parameter(
-            "PreventUserExistenceErrors must be LEGACY or ENABLED.",
-        ));
-    }
-    let auth_session_validity = params.opt_i64("AuthSessionValidity")?.unwrap_or(3);
-    if !(3..=15).contains(&auth_session_validity) {
-        return Err(ApiError::invalid_parameter(
-            "AuthSessionValidity must be between 3 and 15 minutes.",
-        ));
-    }
-    let rotation = match params.opt_object("RefreshTokenRotation")? {
-        None => None,
-        Some(rotation) => {
-            let feature = rotation.req_str("Feature")?.to_string();
-            if feature != "ENABLED" && feature != "DISABLED" {
-                return Err(ApiError::invalid_parameter(
-                    "RefreshTokenRotation.Feature must be ENABLED or DISABLED.",
-                ));
-            }
-            let grace = rotation.opt_i64("RetryGracePeriodSeconds")?.unwrap_or(0);
-            if !(0..=60).contains(&grace) {
-                return Err(ApiError::invalid_parameter(
-                    "RetryGracePeriodSeconds must be between 0 and 60.",
-                ));
-            }
-            Some(RefreshTokenRotation {
-                feature,
-                retry_grace_period_seconds: grace,
-            })
-        }
-    };
-    let client_secret = match fixed_secret {
-        Some(secret) => Some(secret.to_string()),
-        None if generate_secret => Some(crypto::random_string(crypto::LOWER_ALNUM, 52)),
-        None => None,
-    };
-    let mut client = AppClient {
-        user_pool_id: pool.id.clone(),
-        client_id: fixed_id
-            .map(String::from)
-            .unwrap_or_else(|| crypto::random_string(crypto::LOWER_ALNUM, 26)),
-        client_name,
-        client_secret,
-        explicit_auth_flows: flows,
-        refresh_token_validity: refresh_value,
-        access_token_validity: access_value,
-        id_token_validity: id_value,
-        token_validity_units: TokenValidityUnits {
-            access_token: access_unit,
-            id_token: id_unit,
-            refresh_token: refresh_unit,
-        },
-        read_attributes: None,
-        write_attributes: None,
-        prevent_user_existence_errors: prevent,
-        enable_token_revocation: params.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
-        auth_session_validity,
-        refresh_token_rotation: rotation,
-        creation_date: now as f64,
-        last_modified_date: now as f64,
-        supported_identity_providers: None,
-        callback_urls: None,
-        logout_urls: None,
-        default_redirect_uri: None,
-        allowed_oauth_flows: None,
-        allowed_oauth_scopes: None,
-        allowed_oauth_flows_user_pool_client: false,
-        analytics_configuration: None,
-        enable_propagate_additional_user_context_data: false,
-    };
-    super::clients::apply_settings(pool, params, &mut client)?;
-    Ok(client)
-}
-
 /// CreateUserPoolClient.
 pub fn create_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
@@ -656,7 +273,7 @@ pub fn create_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let client = build_client(pool, &params, None, None, now)?;
+        let client = pools::build_client(pool, &params, None, None, now)?;
         let out = json!({ "UserPoolClient": client });
         pool.clients.insert(client.client_id.clone(), client);
         Ok(out)
@@ -694,169 +311,6 @@ pub fn delete_user_pool_client(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// The `UserType` shape of AdminCreateUser / ListUsers.
-pub fn user_type(user: &User) -> Value {
-    json!({
-        "Username": user.username,
-        "Attributes": user.attribute_list(None),
-        "UserCreateDate": date(user.created),
-        "UserLastModifiedDate": date(user.last_modified),
-        "Enabled": user.enabled,
-        "UserStatus": user.status,
-    })
-}
-
-/// Creates a user record in `pool` (AdminCreateUser, SignUp and `--config` share this).
-/// Returns the internal username.
-pub fn insert_new_user(
-    pool: &mut Pool,
-    typed_username: &str,
-    password: &str,
-    attributes: &[(String, String)],
-    user_status: &str,
-    now: i64,
-) -> ApiResult<String> {
-    common::check_attribute_names(pool, attributes)?;
-    let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
-    let sub = uuid::Uuid::new_v4().to_string();
-    let username = if pool.uses_username_attributes() {
-        let as_email = pool
-            .settings
-            .username_attributes
-            .iter()
-            .any(|a| a == "email")
-            && common::looks_like_email(typed_username);
-        let as_phone = pool
-            .settings
-            .username_attributes
-            .iter()
-            .any(|a| a == "phone_number")
-            && common::looks_like_phone(typed_username);
-        let attribute = if as_email {
-            "email"
-        } else if as_phone {
-            "phone_number"
-        } else {
-            let expected = pool.settings.username_attributes.join(" or ");
-            return Err(ApiError::invalid_parameter(format!(
-                "Username should be either an email or a phone number. Expected: {expected}."
-            )));
-        };
-        let taken = pool.users.values().any(|u| {
-            u.attributes.get(attribute).is_some_and(|v| {
-                if attribute == "email" {
-                    v.eq_ignore_ascii_case(typed_username)
-                } else {
-                    v == typed_username
-                }
-            })
-        });
-        if taken {
-            let what = if attribute == "email" {
-                "email"
-            } else {
-                "phone_number"
-            };
-            return Err(ApiError::new(
-                "UsernameExistsException",
-                format!("An account with the given {what} already exists."),
-            ));
-        }
-        attribute_map.insert(attribute.to_string(), typed_username.to_string());
-        sub.clone()
-    } else {
-        if typed_username.chars().any(char::is_whitespace) || typed_username.len() > 128 {
-            return Err(ApiError::invalid_parameter(
-                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-            ));
-        }
-        if pool.find_username(typed_username).is_some_and(|found| {
-            found == typed_username
-                || (!pool.case_sensitive() && found.to_lowercase() == typed_username.to_lowercase())
-        }) {
-            return Err(ApiError::new(
-                "UsernameExistsException",
-                "User already exists",
-            ));
-        }
-        typed_username.to_string()
-    };
-    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), &username, password);
-    let user = User {
-        username: username.clone(),
-        sub,
-        attributes: attribute_map,
-        status: user_status.to_string(),
-        enabled: true,
-        created: now,
-        last_modified: now,
-        password: PasswordRecord {
-            salt_hex,
-            verifier_hex,
-            set_at: now,
-        },
-        codes: BTreeMap::new(),
-        totp_secret: None,
-        pending_totp_secret: None,
-        sms_mfa_enabled: false,
-        software_token_mfa_enabled: false,
-        preferred_mfa: None,
-        devices: BTreeMap::new(),
-        pending_attributes: BTreeMap::new(),
-        groups: Default::default(),
-    };
-    pool.users.insert(username.clone(), user);
-    Ok(username)
-}
-
-/// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
-/// accepts) to the internal username.
-pub(super) fn admin_user(pool: &Pool, typed: &str) -> ApiResult<String> {
-    pool.find_username(typed)
-        .ok_or_else(ApiError::user_not_found)
-}
-
-/// Sets a user's password verifier.
-pub fn set_password(pool: &mut Pool, username: &str, password: &str, now: i64) -> ApiResult<()> {
-    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, password);
-    let user = pool.user_mut(username)?;
-    user.password = PasswordRecord {
-        salt_hex,
-        verifier_hex,
-        set_at: now,
-    };
-    user.last_modified = now;
-    Ok(())
-}
-
-fn send_invitation(pool: &mut Pool, username: &str, password: &str, mediums: &[String], now: i64) {
-    let Ok(user) = pool.user(username) else {
-        return;
-    };
-    let mut messages = Vec::new();
-    for medium in mediums {
-        let attribute = if medium == "SMS" {
-            "phone_number"
-        } else {
-            "email"
-        };
-        if let Some(destination) = user.attributes.get(attribute) {
-            messages.push(crate::model::OutboxMessage {
-                created: now,
-                username: username.to_string(),
-                destination: destination.clone(),
-                delivery_medium: medium.clone(),
-                kind: "INVITATION".to_string(),
-                code: password.to_string(),
-                attribute_name: Some(attribute.to_string()),
-            });
-        }
-    }
-    for message in messages {
-        pool.send(message);
-    }
-}
-
 /// AdminCreateUser: the user starts in FORCE_CHANGE_PASSWORD with a temporary password.
 pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
@@ -868,7 +322,66 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let mediums = params
         .opt_str_list("DesiredDeliveryMediums")?
         .unwrap_or_else(|| vec!["EMAIL".to_string()]);
+    let validation: std::collections::BTreeMap<String, String> = params
+        .opt_attributes("ValidationData")?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    // PreSignUp_AdminCreateUser and CustomMessage_AdminCreateUser run before the lock is taken.
+    let sub = uuid::Uuid::new_v4().to_string();
+    let (user_name, existing) = app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        if action == Some("RESEND") {
+            let username = users::lookup(pool, typed)?;
+            Ok((username.clone(), Some(username)))
+        } else {
+            Ok((users::future_username(pool, &sub, typed), None))
+        }
+    })?;
+    if existing.is_none() {
+        hooks::pre_sign_up(
+            app,
+            pool_id,
+            None,
+            true,
+            &user_name,
+            &attributes,
+            Some(&validation),
+            Some(&metadata),
+        )?;
+    }
+    let texts = match (&existing, action) {
+        (_, Some("SUPPRESS")) => None,
+        (Some(username), _) => hooks::custom_message_for(
+            app,
+            pool_id,
+            None,
+            "CustomMessage_AdminCreateUser",
+            username,
+            Some(&metadata),
+        )?,
+        (None, _) if hooks::configured(app, pool_id, crate::triggers::Trigger::CustomMessage)? => {
+            let mut future = serde_json::Map::new();
+            future.insert("sub".into(), json!(sub));
+            for (name, value) in &attributes {
+                future.insert(name.clone(), json!(value));
+            }
+            future.insert("cognito:user_status".into(), json!(status::FORCE_CHANGE_PASSWORD));
+            hooks::custom_message(
+                app,
+                pool_id,
+                None,
+                "CustomMessage_AdminCreateUser",
+                &user_name,
+                Value::Object(future),
+                true,
+                Some(&metadata),
+            )?
+        }
+        (None, _) => None,
+    };
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let policy = pool.password_policy();
@@ -880,29 +393,31 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             None => common::generate_temporary_password(&policy),
         };
         let username = if action == Some("RESEND") {
-            let username = admin_user(pool, typed)?;
+            let username = users::lookup(pool, typed)?;
             if pool.user(&username)?.status != status::FORCE_CHANGE_PASSWORD {
                 return Err(ApiError::new(
                     "UnsupportedUserStateException",
                     "Resend not possible. User has already been confirmed.",
                 ));
             }
-            set_password(pool, &username, &password, now)?;
+            users::set_password(pool, &username, &password, now)?;
             username
         } else {
-            insert_new_user(
+            users::create_user_as(
                 pool,
+                &sub,
                 typed,
                 &password,
                 &attributes,
                 status::FORCE_CHANGE_PASSWORD,
+                users::Creation::AdminCreateUser,
                 now,
             )?
         };
         if action != Some("SUPPRESS") {
-            send_invitation(pool, &username, &password, &mediums, now);
+            messages::send_invitation(pool, &username, &password, &mediums, texts.as_ref(), now);
         }
-        Ok(json!({ "User": user_type(pool.user(&username)?) }))
+        Ok(json!({ "User": users::user_type(pool.user(&username)?) }))
     })
 }
 
@@ -916,9 +431,9 @@ pub fn admin_set_user_password(app: &App, body: &Value) -> ApiResult<Value> {
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
+        let username = users::lookup(pool, typed)?;
         common::check_password(&pool.password_policy(), password)?;
-        set_password(pool, &username, password, now)?;
+        users::set_password(pool, &username, password, now)?;
         let user = pool.user_mut(&username)?;
         user.status = if permanent {
             status::CONFIRMED
@@ -935,22 +450,23 @@ pub fn admin_confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let typed = params.req_str("Username")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
-    app.write(|db| {
+    let username = app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        let user = pool.user_mut(&username)?;
+        let username = users::lookup(pool, typed)?;
+        let user = pool.user(&username)?;
         if user.status != status::UNCONFIRMED {
             return Err(ApiError::not_authorized(format!(
                 "User cannot be confirmed. Current status is {}",
                 user.status
             )));
         }
-        user.status = status::CONFIRMED.to_string();
-        user.codes.remove("signup");
-        user.last_modified = now;
-        Ok(json!({}))
-    })
+        users::confirm_user(pool, &username, users::Confirmation::Admin, now)?;
+        Ok(username)
+    })?;
+    hooks::post_confirmation(app, pool_id, &username, None, false, Some(&metadata))?;
+    Ok(json!({}))
 }
 
 /// AdminGetUser.
@@ -960,7 +476,7 @@ pub fn admin_get_user(app: &App, body: &Value) -> ApiResult<Value> {
     let typed = params.req_str("Username")?;
     app.read(|db| {
         let pool = db.pool(pool_id)?;
-        let user = pool.user(&admin_user(pool, typed)?)?;
+        let user = pool.user(&users::lookup(pool, typed)?)?;
         let mut out = json!({
             "Username": user.username,
             "UserAttributes": user.attribute_list(None),
@@ -969,18 +485,9 @@ pub fn admin_get_user(app: &App, body: &Value) -> ApiResult<Value> {
             "Enabled": user.enabled,
             "UserStatus": user.status,
         });
-        mfa::add_mfa_settings(user, &mut out);
+        users::add_mfa_settings(user, &mut out);
         Ok(out)
     })
-}
-
-/// Revokes every sign-in lineage of a user (GlobalSignOut, AdminUserGlobalSignOut, deletion).
-pub fn revoke_all(pool: &mut Pool, username: &str) {
-    pool.origins.update_each(|_, origin| {
-        let revoke = origin.username == username && !origin.revoked;
-        origin.revoked |= revoke;
-        revoke
-    });
 }
 
 /// AdminDeleteUser.
@@ -990,87 +497,10 @@ pub fn admin_delete_user(app: &App, body: &Value) -> ApiResult<Value> {
     let typed = params.req_str("Username")?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        revoke_all(pool, &username);
-        pool.users.remove(&username);
+        let username = users::lookup(pool, typed)?;
+        users::delete_user(pool, &username);
         Ok(json!({}))
     })
-}
-
-/// Refuses an email / phone number another user already signs in with (UsernameAttributes or
-/// AliasAttributes pools).
-pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) -> ApiResult<()> {
-    if (name == "email" || name == "phone_number")
-        && (pool.uses_username_attributes()
-            || pool.settings.alias_attributes.iter().any(|a| a == name))
-    {
-        let taken = pool.users.values().any(|other| {
-            other.username != username
-                && other
-                    .attributes
-                    .get(name)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
-        });
-        if taken {
-            return Err(ApiError::new(
-                "AliasExistsException",
-                format!("An account with the given {name} already exists."),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Applies attribute changes: a changed email/phone loses its verified flag unless the caller
-/// sets it; returns the attributes that now need verification. With
-/// `AttributesRequireVerificationBeforeUpdate`, a new value for a verified email/phone waits in
-/// `pending_attributes` (the old, verified value stays) until VerifyUserAttribute confirms it —
-/// unless the same call sets `<name>_verified` to true.
-pub fn apply_attribute_changes(
-    pool: &mut Pool,
-    username: &str,
-    changes: &[(String, String)],
-    now: i64,
-) -> ApiResult<Vec<String>> {
-    common::check_attribute_names(pool, changes)?;
-    super::schema::check_mutable(pool, changes)?;
-    for (name, value) in changes {
-        check_alias_free(pool, username, name, value)?;
-    }
-    let require_verification = pool.attributes_requiring_verification().to_vec();
-    let user = pool.user_mut(username)?;
-    let mut needs_verification = Vec::new();
-    for (name, value) in changes {
-        let changed = user.attributes.get(name) != Some(value);
-        if name == "email" || name == "phone_number" {
-            let flag = format!("{name}_verified");
-            let verified_in_call = changes.iter().any(|(n, v)| *n == flag && common::truthy(v));
-            if !changed {
-                // Setting the current value again drops a pending change.
-                user.pending_attributes.remove(name);
-            } else if require_verification.contains(name)
-                && user.is_verified(name)
-                && !verified_in_call
-            {
-                user.pending_attributes.insert(name.clone(), value.clone());
-                needs_verification.push(name.clone());
-                continue;
-            } else {
-                user.pending_attributes.remove(name);
-            }
-        }
-        user.attributes.insert(name.clone(), value.clone());
-        if (name == "email" || name == "phone_number") && changed {
-            let flag = format!("{name}_verified");
-            let explicitly_set = changes.iter().any(|(n, _)| *n == flag);
-            if !explicitly_set {
-                user.attributes.insert(flag, "false".to_string());
-                needs_verification.push(name.clone());
-            }
-        }
-    }
-    user.last_modified = now;
-    Ok(needs_verification)
 }
 
 /// AdminUpdateUserAttributes.
@@ -1081,20 +511,38 @@ pub fn admin_update_user_attributes(app: &App, body: &Value) -> ApiResult<Value>
     let changes = params
         .opt_attributes("UserAttributes")?
         .ok_or_else(|| ApiError::missing_member("UserAttributes"))?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let texts = if changes
+        .iter()
+        .any(|(name, _)| name == "email" || name == "phone_number")
+    {
+        let username = app.read(|db| users::lookup(db.pool(pool_id)?, typed))?;
+        hooks::custom_message_for(
+            app,
+            pool_id,
+            None,
+            "CustomMessage_UpdateUserAttribute",
+            &username,
+            Some(&metadata),
+        )?
+    } else {
+        None
+    };
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        let pending = apply_attribute_changes(pool, &username, &changes, now)?;
+        let username = users::lookup(pool, typed)?;
+        let pending = users::apply_attribute_changes(pool, &username, &changes, now)?;
         for attribute in pending {
             if pool.settings.auto_verified_attributes.contains(&attribute) {
-                common::send_code(
+                messages::send_code(
                     pool,
                     &username,
                     &format!("verify:{attribute}"),
                     "VERIFY_ATTRIBUTE",
                     &attribute,
-                    common::LONG_CODE_TTL,
+                    messages::LONG_CODE_TTL,
+                    texts.as_ref(),
                     now,
                 )?;
             }
@@ -1110,8 +558,8 @@ pub fn admin_set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value
     let typed = params.req_str("Username")?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        mfa::apply_mfa_preference(pool.user_mut(&username)?, &params)?;
+        let username = users::lookup(pool, typed)?;
+        users::apply_mfa_preference(pool.user_mut(&username)?, &params)?;
         Ok(json!({}))
     })
 }
@@ -1123,15 +571,8 @@ fn set_enabled(app: &App, body: &Value, enabled: bool) -> ApiResult<Value> {
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        let user = pool.user_mut(&username)?;
-        user.enabled = enabled;
-        user.last_modified = now;
-        if !enabled {
-            // Like the service, disabling a user revokes every token it holds; enabling it
-            // again does not bring them back.
-            revoke_all(pool, &username);
-        }
+        let username = users::lookup(pool, typed)?;
+        users::set_enabled(pool, &username, enabled, now)?;
         Ok(json!({}))
     })
 }
@@ -1146,32 +587,51 @@ pub fn admin_enable_user(app: &App, body: &Value) -> ApiResult<Value> {
     set_enabled(app, body, true)
 }
 
-/// AdminResetUserPassword: RESET_REQUIRED and a reset code.
+/// AdminResetUserPassword: RESET_REQUIRED and a reset code to a verified email or phone; refused
+/// for a FORCE_CHANGE_PASSWORD user.
 pub fn admin_reset_user_password(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let typed = params.req_str("Username")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let username = app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let username = users::lookup(pool, typed)?;
+        if pool.user(&username)?.status == status::FORCE_CHANGE_PASSWORD {
+            // Refused before CustomMessage could run for a reset that never happens.
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
+        Ok(username)
+    })?;
+    let texts = hooks::custom_message_for(
+        app,
+        pool_id,
+        None,
+        "CustomMessage_ForgotPassword",
+        &username,
+        Some(&metadata),
+    )?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
+        let username = users::lookup(pool, typed)?;
         let user = pool.user_mut(&username)?;
+        if user.status == status::FORCE_CHANGE_PASSWORD {
+            // A user who never set a password has none to reset (the service's answer).
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
         user.status = status::RESET_REQUIRED.to_string();
-        let attribute = if user.attributes.contains_key("email") {
-            "email"
-        } else {
-            "phone_number"
-        };
-        if pool.user(&username)?.attributes.contains_key(attribute) {
-            common::send_code(
-                pool,
-                &username,
-                "forgot",
-                "FORGOT_PASSWORD",
-                attribute,
-                common::RESET_CODE_TTL,
-                now,
-            )?;
+        // The code goes only to a verified address; without one the user gets none and must
+        // be given a password by an administrator.
+        let verified = ["email", "phone_number"]
+            .into_iter()
+            .find(|attribute| user.is_verified(attribute));
+        if let Some(attribute) = verified {
+            messages::send_reset_code(pool, &username, attribute, texts.as_ref(), now)?;
         }
         Ok(json!({}))
     })
@@ -1184,8 +644,8 @@ pub fn admin_user_global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
     let typed = params.req_str("Username")?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let username = admin_user(pool, typed)?;
-        revoke_all(pool, &username);
+        let username = users::lookup(pool, typed)?;
+        tokens::revoke_all(pool, &username);
         Ok(json!({}))
     })
 }
@@ -1397,7 +857,7 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             .unwrap_or(&[])
             .iter()
             .map(|user| {
-                let mut entry = user_type(user);
+                let mut entry = users::user_type(user);
                 if let Some(wanted) = &wanted {
                     // Only what was asked for, `sub` included only when asked for.
                     let listed: Vec<Value> = user

@@ -5,29 +5,23 @@ use std::collections::BTreeMap;
 use num_bigint::BigUint;
 use serde_json::{json, Map, Value};
 
-use super::common;
-use crate::app::{real_now, App, ChallengeSession, SignInContext, Step};
+use crate::app::{real_now, App, ChallengeRound, ChallengeSession, SignInContext, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{
-    status, AppClient, Db, Device, Origin, Pool, RefreshRecord, User, LEGACY_AUTH_FLOWS,
-};
+use crate::lifecycle::common;
+use crate::lifecycle::{challenges, events, hooks, messages, sessions, tokens, users};
+use crate::model::{status, AppClient, Db, Pool, User};
 use crate::params::Params;
 use crate::srp;
+use crate::triggers;
 
 /// How far a client's TIMESTAMP may be from the server clock.
 const TIMESTAMP_TOLERANCE: i64 = 300;
 /// Size of the opaque SECRET_BLOCK (the real one is an encrypted blob of similar size).
 const SECRET_BLOCK_BYTES: usize = 96;
-/// Scope of access tokens from the user-pool API.
-const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
 
 fn missing(name: &str) -> ApiError {
     ApiError::invalid_parameter(format!("Missing required parameter {name}"))
-}
-
-fn new_session_id() -> String {
-    crypto::b64(&crypto::random_bytes(96))
 }
 
 /// Registers a challenge and renders the service's challenge response.
@@ -38,7 +32,7 @@ fn challenge(
     ttl: i64,
     parameters: Map<String, Value>,
 ) -> Value {
-    let session_id = new_session_id();
+    let session_id = sessions::new_session_id();
     let name = step.challenge_name();
     app.put_session(
         session_id.clone(),
@@ -62,6 +56,9 @@ struct Entry<'a> {
     pool_id: Option<&'a str>,
     /// `EventContextData` for the auth event.
     context: Option<Value>,
+    /// `ClientMetadata`: `validationData` of PreAuthentication and UserMigration on
+    /// (Admin)InitiateAuth, `clientMetadata` of the triggers on (Admin)RespondToAuthChallenge.
+    metadata: BTreeMap<String, String>,
 }
 
 impl<'a> Entry<'a> {
@@ -72,17 +69,17 @@ impl<'a> Entry<'a> {
             None
         };
         let client_id = params.req_str("ClientId")?;
-        // No Lambda triggers run, so ClientMetadata and AnalyticsMetadata are only validated.
-        params.opt_str_map("ClientMetadata")?;
+        let metadata = params.opt_str_map("ClientMetadata")?;
         if let Some(analytics) = params.opt_object("AnalyticsMetadata")? {
             analytics.opt_str("AnalyticsEndpointId")?;
         }
-        let context = super::events::context_data(params, admin)?;
+        let context = events::context_data(params, admin)?;
         Ok(Self {
             admin,
             client_id,
             pool_id,
             context,
+            metadata,
         })
     }
 
@@ -100,37 +97,6 @@ impl<'a> Entry<'a> {
         })?;
         Ok((pool, client))
     }
-}
-
-/// Checks requested `ExplicitAuthFlows` (of CreateUserPoolClient and the `--config` file): the
-/// `ALLOW_*` names in `allowed`, or only legacy names (kept as given; see
-/// [`AppClient::allows`]). `ALLOW_REFRESH_TOKEN_AUTH` is always added to `ALLOW_*` lists.
-pub fn explicit_auth_flows(requested: &[String], allowed: &[&str]) -> ApiResult<Vec<String>> {
-    let mut flows: Vec<String> = Vec::new();
-    for flow in requested {
-        if !allowed.contains(&flow.as_str()) && !LEGACY_AUTH_FLOWS.contains(&flow.as_str()) {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '[{flow}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
-            )));
-        }
-        if !flows.contains(flow) {
-            flows.push(flow.clone());
-        }
-    }
-    let legacy = flows
-        .iter()
-        .filter(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()))
-        .count();
-    if legacy > 0 && legacy < flows.len() {
-        return Err(ApiError::invalid_parameter(
-            "The legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) cannot be combined with ALLOW_ values.",
-        ));
-    }
-    // The service always allows refresh for clients that use the ALLOW_ names.
-    if legacy == 0 && !flows.iter().any(|f| f == "ALLOW_REFRESH_TOKEN_AUTH") {
-        flows.push("ALLOW_REFRESH_TOKEN_AUTH".to_string());
-    }
-    Ok(flows)
 }
 
 /// What InitiateAuth learned before any expensive math.
@@ -210,10 +176,13 @@ fn context(
         admin: entry.admin,
         event_id: uuid::Uuid::new_v4().to_string(),
         event_context: entry.context.clone(),
+        custom_triggers: false,
+        custom_done: false,
+        rounds: Vec::new(),
     }
 }
 
-/// Records a sign-in step in the user's auth events (see [`super::events::record_sign_in`]) and
+/// Records a sign-in step in the user's auth events (see [`events::record_sign_in`]) and
 /// passes its result on.
 fn settle(
     app: &App,
@@ -221,8 +190,33 @@ fn settle(
     factor: Option<(&'static str, bool)>,
     result: ApiResult<Value>,
 ) -> ApiResult<Value> {
-    super::events::record_sign_in(app, ctx, factor, &result);
+    events::record_sign_in(app, ctx, factor, &result);
     result
+}
+
+/// PreAuthentication for the sign-in `begin` found (an unknown user hidden by
+/// PreventUserExistenceErrors included, with `userNotFound`); nothing for an unknown user the
+/// client does not hide, who is refused next.
+fn pre_authentication(
+    app: &App,
+    begin: &Begin,
+    entry: &Entry,
+    auth: &BTreeMap<String, String>,
+) -> ApiResult<()> {
+    let typed = auth.get("USERNAME").map_or("", String::as_str);
+    let user = match (&begin.user, &begin.fake) {
+        (Some(user), _) => Ok(user),
+        (None, Some(_)) => Err(typed),
+        (None, None) => return Ok(()),
+    };
+    hooks::pre_authentication(
+        app,
+        &begin.pool_id,
+        &begin.client.client_id,
+        user,
+        begin.client.hides_user_existence(),
+        Some(&entry.metadata),
+    )
 }
 
 /// InitiateAuth.
@@ -258,11 +252,14 @@ fn initiate(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
         ),
         ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(app, &entry, &auth),
         ("CUSTOM_AUTH", _) => {
-            let configured = app.read(|db| {
+            let (pool_id, built_in) = app.read(|db| {
                 let (pool, _) = entry.client(db)?;
-                Ok(pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()))
+                Ok((
+                    pool.id.clone(),
+                    pool.settings.custom_auth.as_ref().is_some_and(|c| !c.challenges.is_empty()),
+                ))
             })?;
-            if !configured {
+            if !built_in && !hooks::custom_auth_on_triggers(app, &pool_id)? {
                 return Err(ApiError::invalid_parameter(
                     "Custom auth lambda trigger is not configured for the user pool.",
                 ));
@@ -299,6 +296,35 @@ fn srp_start(
     };
     let begin = begin(app, entry, auth, allow, name)?;
     let srp_a = auth.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+    pre_authentication(app, &begin, entry, auth)?;
+    // Custom auth on triggers that starts with SRP: DefineAuthChallenge sees the SRP_A round and
+    // must ask for PASSWORD_VERIFIER.
+    let mut rounds = Vec::new();
+    let custom_triggers = custom && hooks::custom_auth_on_triggers(app, &begin.pool_id)?;
+    if let (true, Some(user)) = (custom_triggers, &begin.user) {
+        rounds.push(ChallengeRound {
+            name: "SRP_A".into(),
+            result: true,
+            metadata: None,
+        });
+        let subject = hooks::ChallengeSubject {
+            pool_id: &begin.pool_id,
+            client_id: &begin.client.client_id,
+            username: &user.username,
+            not_found: false,
+            hides_existence: begin.client.hides_user_existence(),
+        };
+        match hooks::define_auth_challenge(app, &subject, &rounds, None)? {
+            hooks::Defined::Challenge(name) if name == "PASSWORD_VERIFIER" => {}
+            hooks::Defined::Fail => return Err(ApiError::bad_credentials()),
+            other => {
+                return Err(triggers::invalid_response(
+                    triggers::Trigger::DefineAuthChallenge,
+                    &format!("after SRP_A the next challenge must be PASSWORD_VERIFIER, not {other:?}"),
+                ))
+            }
+        }
+    }
     let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
         (Some(user), _) => (
             user.username.clone(),
@@ -324,6 +350,8 @@ fn srp_start(
     let secret_block_b64 = crypto::b64(&secret_block);
     let mut ctx = context(&begin, entry, &user_id, auth.get("DEVICE_KEY"));
     ctx.custom_flow = custom;
+    ctx.custom_triggers = custom_triggers;
+    ctx.rounds = rounds;
     let server_public_hex = ephemeral.server_public.to_str_radix(16);
     app.put_session(
         secret_block_b64.clone(),
@@ -360,8 +388,38 @@ fn password_auth(
     allow: &str,
     flow_name: &str,
 ) -> ApiResult<Value> {
-    let begin = begin(app, entry, auth, allow, flow_name)?;
+    let mut begin = begin(app, entry, auth, allow, flow_name)?;
     let password = auth.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+    if begin.user.is_none() {
+        // A user the pool does not have may be migrated from an old user store (UserMigration).
+        let typed = auth.get("USERNAME").map_or("", String::as_str);
+        if let Some(migration) = hooks::migrate_user(
+            app,
+            &begin.pool_id,
+            &begin.client.client_id,
+            typed,
+            Some(password),
+            Some(&entry.metadata),
+            None,
+        )? {
+            let now = app.now();
+            app.write(|db| {
+                let pool = db.pool_mut(&begin.pool_id)?;
+                users::create_user(
+                    pool,
+                    typed,
+                    password,
+                    &migration.attributes,
+                    migration.status,
+                    users::Creation::Migration,
+                    now,
+                )
+                .map(|_| ())
+            })?;
+            begin = self::begin(app, entry, auth, allow, flow_name)?;
+        }
+    }
+    pre_authentication(app, &begin, entry, auth)?;
     let Some(user) = &begin.user else {
         let Some(fake) = &begin.fake else {
             return Err(ApiError::user_not_found());
@@ -397,7 +455,7 @@ fn password_auth(
         return settle(app, &ctx, Some(("Password", false)), Err(error));
     }
     ctx.password_verified = true;
-    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    let result = proceed(app, &ctx, now, None);
     settle(app, &ctx, Some(("Password", true)), result)
 }
 
@@ -411,16 +469,34 @@ fn custom_start(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             ApiError::user_not_found()
         });
     };
+    pre_authentication(app, &begin, entry, auth)?;
     let mut ctx = context(&begin, entry, &user.username, auth.get("DEVICE_KEY"));
     ctx.custom_flow = true;
+    ctx.custom_triggers = hooks::custom_auth_on_triggers(app, &begin.pool_id)?;
     let now = app.now();
-    let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+    let result = proceed(app, &ctx, now, None);
     settle(app, &ctx, None, result)
 }
 
+/// What a sign-in does next, as decided under the state lock. The steps that call a Lambda
+/// trigger are carried out by [`advance`] once the lock is released.
+enum Next {
+    /// Answer this (a challenge).
+    Reply(Value),
+    /// Ask DefineAuthChallenge what comes next (custom auth on triggers).
+    Custom(SignInContext),
+    /// Send an SMS MFA code (CustomMessage may write its text) and ask for it.
+    SmsMfa(SignInContext),
+    /// The sign-in succeeded: PostAuthentication, PreTokenGeneration, then tokens.
+    Done(SignInContext),
+}
+
+/// Most rounds one custom-auth sign-in may take.
+const MAX_CUSTOM_ROUNDS: usize = 30;
+
 /// Decides what a sign-in needs next once a factor succeeded: a new password, a custom
 /// challenge, device SRP, MFA — or tokens.
-fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Value> {
+fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Next> {
     let pool = db.pool_mut(&ctx.pool_id)?;
     let client = pool
         .clients
@@ -481,28 +557,23 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             "userAttributes".into(),
             json!(json!(user.attributes).to_string()),
         );
-        return Ok(challenge(
+        return Ok(Next::Reply(challenge(
             app,
             ctx,
             Step::NewPasswordRequired,
             ttl,
             parameters,
-        ));
+        )));
     }
     if ctx.custom_flow {
-        let challenges = pool
-            .settings
-            .custom_auth
-            .as_ref()
-            .map(|c| c.challenges.clone())
-            .unwrap_or_default();
-        if let Some(next) = challenges.get(ctx.custom_index) {
-            let mut parameters = Map::new();
-            parameters.insert("USERNAME".into(), json!(user.username));
-            for (name, value) in &next.parameters {
-                parameters.insert(name.clone(), json!(value));
+        if ctx.custom_triggers {
+            if !ctx.custom_done {
+                return Ok(Next::Custom(ctx));
             }
-            return Ok(challenge(app, ctx, Step::CustomChallenge, ttl, parameters));
+        } else if let Some(parameters) =
+            challenges::next_custom_challenge(pool, &user, ctx.custom_index)
+        {
+            return Ok(Next::Reply(challenge(app, ctx, Step::CustomChallenge, ttl, parameters)));
         }
     }
     if must_change_password {
@@ -518,7 +589,7 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             // Like the service, only a remembered device stands in for MFA via device SRP; a
             // confirmed but not remembered one just gets attached to the tokens.
             Some(device) if device.is_confirmed() && device.remembered => {
-                return Ok(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new()));
+                return Ok(Next::Reply(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new())));
             }
             Some(_) => {}
         }
@@ -534,13 +605,175 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
                 .and_then(|key| user.devices.get(key))
                 .is_some_and(|device| device.remembered);
         if !remembered {
-            if let Some(reply) = mfa_challenge(app, pool, &user, &ctx, ttl, now)? {
-                return Ok(reply);
+            if let Some(next) = mfa_challenge(app, pool, &user, &ctx, ttl)? {
+                return Ok(next);
             }
         }
     }
     ctx.mfa_done = true;
-    sign_in_success(app, pool, &client, &ctx, now)
+    Ok(Next::Done(ctx))
+}
+
+/// Carries out what [`next_step`] decided, outside the state lock where a trigger runs, until
+/// there is something to answer: DefineAuthChallenge / CreateAuthChallenge for custom auth on
+/// triggers, CustomMessage for an SMS MFA code, PostAuthentication and PreTokenGeneration
+/// before tokens. `metadata` is the `clientMetadata` those triggers get (RespondToAuthChallenge's
+/// ClientMetadata; none on InitiateAuth).
+fn advance(
+    app: &App,
+    next: ApiResult<Next>,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let mut next = next?;
+    loop {
+        match next {
+            Next::Reply(reply) => return Ok(reply),
+            Next::Done(ctx) => return finish(app, &ctx, now, metadata),
+            Next::SmsMfa(ctx) => return send_sms_mfa(app, ctx, now, metadata),
+            Next::Custom(mut ctx) => {
+                let hides = app.read(|db| {
+                    Ok(db
+                        .pool(&ctx.pool_id)?
+                        .clients
+                        .get(&ctx.client_id)
+                        .is_some_and(AppClient::hides_user_existence))
+                })?;
+                let subject = hooks::ChallengeSubject {
+                    pool_id: &ctx.pool_id,
+                    client_id: &ctx.client_id,
+                    username: &ctx.username,
+                    not_found: false,
+                    hides_existence: hides,
+                };
+                match hooks::define_auth_challenge(app, &subject, &ctx.rounds, metadata)? {
+                    hooks::Defined::Fail => return Err(ApiError::bad_credentials()),
+                    hooks::Defined::IssueTokens => {
+                        ctx.custom_done = true;
+                        next = app.write(|db| next_step(app, db, ctx, now))?;
+                    }
+                    hooks::Defined::Challenge(name) if name == "CUSTOM_CHALLENGE" => {
+                        if ctx.rounds.len() >= MAX_CUSTOM_ROUNDS {
+                            return Err(ApiError::bad_credentials());
+                        }
+                        let created =
+                            hooks::create_auth_challenge(app, &subject, &ctx.rounds, metadata)?;
+                        let ttl = app.read(|db| {
+                            Ok(db
+                                .pool(&ctx.pool_id)?
+                                .clients
+                                .get(&ctx.client_id)
+                                .map_or(180, |c| c.auth_session_validity * 60))
+                        })?;
+                        let mut parameters = Map::new();
+                        for (name, value) in created.public {
+                            parameters.insert(name, json!(value));
+                        }
+                        parameters.insert("USERNAME".into(), json!(ctx.username));
+                        let step = Step::TriggeredChallenge {
+                            private: created.private,
+                            metadata: created.metadata,
+                        };
+                        return Ok(challenge(app, ctx, step, ttl, parameters));
+                    }
+                    hooks::Defined::Challenge(name) => {
+                        return Err(triggers::invalid_response(
+                            triggers::Trigger::DefineAuthChallenge,
+                            &format!("{name} cannot be asked at this point of the sign-in"),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs [`next_step`] under the lock and [`advance`] on what it decided.
+fn proceed(
+    app: &App,
+    ctx: &SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    advance(app, app.write(|db| next_step(app, db, ctx.clone(), now)), now, metadata)
+}
+
+/// The end of a successful sign-in: PostAuthentication, PreTokenGeneration (outside the lock),
+/// then the tokens.
+fn finish(
+    app: &App,
+    ctx: &SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let new_device =
+        app.read(|db| Ok(sessions::new_device_used(db.pool(&ctx.pool_id)?, ctx)))?;
+    hooks::post_authentication(
+        app,
+        &ctx.pool_id,
+        &ctx.client_id,
+        &ctx.username,
+        new_device,
+        metadata,
+    )?;
+    let overrides = hooks::token_overrides(
+        app,
+        &ctx.pool_id,
+        &ctx.client_id,
+        &ctx.username,
+        sessions::token_source(ctx),
+        metadata,
+    )?;
+    app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let client = pool
+            .clients
+            .get(&ctx.client_id)
+            .cloned()
+            .ok_or_else(ApiError::invalid_session)?;
+        // The user may have been disabled while the triggers ran.
+        if !pool.user(&ctx.username)?.enabled {
+            return Err(ApiError::not_authorized("User is disabled."));
+        }
+        sessions::sign_in_succeeded(app, pool, &client, ctx, overrides.as_ref(), now)
+    })
+}
+
+/// Sends the SMS MFA code of a sign-in (its text from CustomMessage_Authentication when the
+/// pool has that trigger) and asks for it.
+fn send_sms_mfa(
+    app: &App,
+    ctx: SignInContext,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let texts = hooks::custom_message_for(
+        app,
+        &ctx.pool_id,
+        Some(&ctx.client_id),
+        "CustomMessage_Authentication",
+        &ctx.username,
+        metadata,
+    )?;
+    app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let ttl = pool
+            .clients
+            .get(&ctx.client_id)
+            .map_or(180, |c| c.auth_session_validity * 60);
+        let user = pool.user(&ctx.username)?.clone();
+        let (code, destination) = messages::send_mfa_code(pool, &user, texts.as_ref(), now)?;
+        let mut parameters = Map::new();
+        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
+        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
+        Ok(challenge(
+            app,
+            ctx,
+            Step::SmsMfa { code, failed: 0 },
+            ttl,
+            parameters,
+        ))
+    })
 }
 
 /// Picks the MFA challenge the pool and user settings call for, if any.
@@ -550,8 +783,7 @@ fn mfa_challenge(
     user: &User,
     ctx: &SignInContext,
     ttl: i64,
-    now: i64,
-) -> ApiResult<Option<Value>> {
+) -> ApiResult<Option<Next>> {
     let mode = pool.settings.mfa_configuration.clone();
     if mode == "OFF" {
         return Ok(None);
@@ -581,7 +813,7 @@ fn mfa_challenge(
                     verified: false,
                     failed: 0,
                 };
-                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
             }
         }
         0 => return Ok(None),
@@ -592,54 +824,20 @@ fn mfa_challenge(
                 let mut parameters = Map::new();
                 parameters.insert("MFAS_CAN_CHOOSE".into(), json!(json!(methods).to_string()));
                 let step = Step::SelectMfaType(methods);
-                return Ok(Some(challenge(app, ctx.clone(), step, ttl, parameters)));
+                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
             }
         },
     };
-    issue_mfa(app, pool, user, ctx, &chosen, ttl, now).map(Some)
+    Ok(Some(issue_mfa(app, ctx, &chosen, ttl)))
 }
 
-/// Sends the SMS code (to the outbox) or asks for the TOTP code.
-fn issue_mfa(
-    app: &App,
-    pool: &mut Pool,
-    user: &User,
-    ctx: &SignInContext,
-    method: &str,
-    ttl: i64,
-    now: i64,
-) -> ApiResult<Value> {
+/// Sends the SMS code (through [`send_sms_mfa`], once the lock is released) or asks for the
+/// TOTP code.
+fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
     if method == "SMS_MFA" {
-        let phone = user
-            .attributes
-            .get("phone_number")
-            .cloned()
-            .ok_or_else(|| ApiError::invalid_parameter("User has no phone number."))?;
-        let code = crypto::random_code();
-        pool.send(crate::model::OutboxMessage {
-            created: now,
-            username: user.username.clone(),
-            destination: phone.clone(),
-            delivery_medium: "SMS".to_string(),
-            kind: "SMS_MFA".to_string(),
-            code: code.clone(),
-            attribute_name: Some("phone_number".to_string()),
-        });
-        let mut parameters = Map::new();
-        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
-        parameters.insert(
-            "CODE_DELIVERY_DESTINATION".into(),
-            json!(common::mask_destination("SMS", &phone)),
-        );
-        Ok(challenge(
-            app,
-            ctx.clone(),
-            Step::SmsMfa { code, failed: 0 },
-            ttl,
-            parameters,
-        ))
+        Next::SmsMfa(ctx.clone())
     } else {
-        Ok(challenge(
+        Next::Reply(challenge(
             app,
             ctx.clone(),
             Step::SoftwareTokenMfa { failed: 0 },
@@ -649,230 +847,27 @@ fn issue_mfa(
     }
 }
 
-fn hash_token(token: &str) -> String {
-    crypto::hex(&crypto::sha256(token.as_bytes()))
-}
-
-/// Signs an ID and an access token for one lineage.
-#[allow(clippy::too_many_arguments)]
-fn mint(
-    app: &App,
-    pool: &Pool,
-    client: &AppClient,
-    user: &User,
-    origin_jti: &str,
-    device_key: Option<&str>,
-    auth_time: i64,
-    now: i64,
-) -> ApiResult<(String, String)> {
-    let key = pool.key()?;
-    let issuer = app.issuer(&pool.id);
-    let event_id = uuid::Uuid::new_v4().to_string();
-    let mut id_claims = Map::new();
-    id_claims.insert("sub".into(), json!(user.sub));
-    for (name, value) in &user.attributes {
-        let readable = client
-            .read_attributes
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|a| a == name));
-        if !readable {
-            continue;
-        }
-        if name.ends_with("_verified") {
-            id_claims.insert(name.clone(), json!(common::truthy(value)));
-        } else if name == "identities" {
-            // The service puts the linked identities in the ID token as an array, not as the
-            // attribute's JSON text.
-            let parsed = serde_json::from_str::<Value>(value).unwrap_or_else(|_| json!(value));
-            id_claims.insert(name.clone(), parsed);
-        } else {
-            id_claims.insert(name.clone(), json!(value));
-        }
-    }
-    id_claims.insert("iss".into(), json!(issuer));
-    id_claims.insert("cognito:username".into(), json!(user.username));
-    id_claims.insert("origin_jti".into(), json!(origin_jti));
-    id_claims.insert("aud".into(), json!(client.client_id));
-    id_claims.insert("event_id".into(), json!(event_id));
-    id_claims.insert("token_use".into(), json!("id"));
-    id_claims.insert("auth_time".into(), json!(auth_time));
-    id_claims.insert("exp".into(), json!(now + client.id_ttl()));
-    id_claims.insert("iat".into(), json!(now));
-    id_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-
-    let mut access_claims = Map::new();
-    access_claims.insert("sub".into(), json!(user.sub));
-    if let Some(device_key) = device_key {
-        access_claims.insert("device_key".into(), json!(device_key));
-    }
-    access_claims.insert("iss".into(), json!(issuer));
-    access_claims.insert("client_id".into(), json!(client.client_id));
-    access_claims.insert("origin_jti".into(), json!(origin_jti));
-    access_claims.insert("event_id".into(), json!(event_id));
-    access_claims.insert("token_use".into(), json!("access"));
-    access_claims.insert("scope".into(), json!(ACCESS_SCOPE));
-    access_claims.insert("auth_time".into(), json!(auth_time));
-    access_claims.insert("exp".into(), json!(now + client.access_ttl()));
-    access_claims.insert("iat".into(), json!(now));
-    access_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-    access_claims.insert("username".into(), json!(user.username));
-    // Read from the pool at every mint, so a group change shows in the next tokens, refreshed
-    // ones included.
-    super::groups::add_group_claims(pool, user, &mut id_claims, &mut access_claims);
-
-    Ok((
-        key.sign(&Value::Object(access_claims)),
-        key.sign(&Value::Object(id_claims)),
-    ))
-}
-
-/// Stores a new refresh token for a lineage and returns it.
-fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> String {
-    let token = format!(
-        "{}.{}",
-        crypto::b64url(&crypto::random_bytes(48)),
-        crypto::b64url(&crypto::random_bytes(48))
-    );
-    pool.refresh_tokens.insert(
-        hash_token(&token),
-        RefreshRecord {
-            origin_jti: origin_jti.to_string(),
-            expires_at,
-            superseded_at: None,
-        },
-    );
-    token
-}
-
-/// Issues tokens at the end of a sign-in, with NewDeviceMetadata when devices are tracked.
-fn sign_in_success(
-    app: &App,
-    pool: &mut Pool,
-    client: &AppClient,
-    ctx: &SignInContext,
-    now: i64,
-) -> ApiResult<Value> {
-    // Expired lineages and refresh tokens are dropped by the periodic sweep (`App::sweep`), not
-    // here: a scan of every token per sign-in would make a sign-in's cost grow with the pool.
-    let region = pool.region().to_string();
-    let tracks_devices = pool.settings.device_configuration.is_some();
-    let user = pool.user_mut(&ctx.username)?;
-    let mut new_device = None;
-    let device_key = match &ctx.device_key {
-        Some(key) => {
-            if let Some(device) = user.devices.get_mut(key) {
-                device.last_authenticated = now;
-                Some(key.clone())
-            } else {
-                None
-            }
-        }
-        None if tracks_devices => {
-            let device_key = format!("{region}_{}", uuid::Uuid::new_v4());
-            let group_key = format!("-{}", crypto::random_string(crypto::MIXED_ALNUM, 9));
-            user.add_unconfirmed_device(
-                Device {
-                    device_key: device_key.clone(),
-                    device_group_key: group_key.clone(),
-                    device_name: None,
-                    salt_hex: None,
-                    verifier_hex: None,
-                    remembered: false,
-                    created: now,
-                    last_modified: now,
-                    last_authenticated: now,
-                },
-                now,
-            );
-            new_device = Some((device_key.clone(), group_key));
-            Some(device_key)
-        }
-        None => None,
-    };
-    let origin_jti = uuid::Uuid::new_v4().to_string();
-    let refresh_expires = now + client.refresh_ttl();
-    pool.origins.insert(
-        origin_jti.clone(),
-        Origin {
-            username: ctx.username.clone(),
-            client_id: client.client_id.clone(),
-            device_key: device_key.clone(),
-            auth_time: now,
-            expires_at: refresh_expires,
-            revoked: false,
-        },
-    );
-    let refresh_token = new_refresh_token(pool, &origin_jti, refresh_expires);
-    let user = pool.user(&ctx.username)?;
-    let (access, id) = mint(
-        app,
-        pool,
-        client,
-        user,
-        &origin_jti,
-        device_key.as_deref(),
-        now,
-        now,
-    )?;
-    let mut result = json!({
-        "AccessToken": access,
-        "ExpiresIn": client.access_ttl(),
-        "TokenType": "Bearer",
-        "RefreshToken": refresh_token,
-        "IdToken": id,
-    });
-    if let Some((device_key, group_key)) = new_device {
-        result["NewDeviceMetadata"] =
-            json!({ "DeviceKey": device_key, "DeviceGroupKey": group_key });
-    }
-    Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
-}
-
-/// Finds a usable refresh token of `client`: (hash, lineage id, lineage).
-fn find_refresh(
-    pool: &Pool,
-    client: &AppClient,
-    token: &str,
-    now: i64,
-) -> ApiResult<(String, String, Origin)> {
-    let invalid = || ApiError::not_authorized("Invalid Refresh Token");
-    let hash = hash_token(token);
-    let record = pool.refresh_tokens.get(&hash).ok_or_else(invalid)?;
-    let origin = pool.origins.get(&record.origin_jti).ok_or_else(invalid)?;
-    if origin.client_id != client.client_id {
-        return Err(invalid());
-    }
-    let user = pool
-        .users
-        .get(&origin.username)
-        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
-    }
-    if origin.revoked {
-        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
-    }
-    if record.expires_at <= now {
-        return Err(ApiError::not_authorized("Refresh Token has expired"));
-    }
-    if let Some(superseded) = record.superseded_at {
-        let grace = client
-            .refresh_token_rotation
-            .as_ref()
-            .map_or(0, |r| r.retry_grace_period_seconds);
-        if now > superseded + grace {
-            return Err(invalid());
-        }
-    }
-    Ok((hash, record.origin_jti.clone(), origin.clone()))
-}
-
 /// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
 fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> ApiResult<Value> {
     let token = auth
         .get("REFRESH_TOKEN")
         .ok_or_else(|| missing("REFRESH_TOKEN"))?;
     let now = app.now();
+    // PreTokenGeneration runs before the tokens are made, outside the lock; the lineage is
+    // checked again when they are.
+    let (pool_id, username) = app.read(|db| {
+        let (pool, client) = entry.client(db)?;
+        let (_, _, origin) = tokens::find_refresh(pool, client, token, now)?;
+        Ok((pool.id.clone(), origin.username))
+    })?;
+    let overrides = hooks::token_overrides(
+        app,
+        &pool_id,
+        entry.client_id,
+        &username,
+        tokens::TokenSource::RefreshTokens,
+        None,
+    )?;
     app.read(|db| {
         let (pool, client) = entry.client(db)?;
         if !client.allows("ALLOW_REFRESH_TOKEN_AUTH") {
@@ -880,7 +875,7 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
                 "REFRESH_TOKEN_AUTH flow not enabled for this client",
             ));
         }
-        let (_, origin_jti, origin) = find_refresh(pool, client, token, now)?;
+        let (_, origin_jti, origin) = tokens::find_refresh(pool, client, token, now)?;
         let user = pool.user(&origin.username)?;
         let mut candidates = vec![user.username.as_str(), user.sub.as_str()];
         if let Some(typed) = auth.get("USERNAME") {
@@ -891,11 +886,12 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             auth.get("SECRET_HASH").map(String::as_str),
             &candidates,
         )?;
-        let (access, id) = mint(
+        let (access, id) = tokens::issue_tokens(
             app,
             pool,
             client,
             user,
+            overrides.as_ref(),
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -920,7 +916,22 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
     let token = params.req_str("RefreshToken")?;
     let client_id = params.req_str("ClientId")?;
     let client_secret = params.opt_str("ClientSecret")?;
+    let metadata = params.opt_str_map("ClientMetadata")?;
     let now = app.now();
+    let (pool_id, username) = app.read(|db| {
+        let (pool, client) = common::client(db, client_id)?;
+        common::check_client_secret(client, client_secret)?;
+        let (_, _, origin) = tokens::find_refresh(pool, client, token, now)?;
+        Ok((pool.id.clone(), origin.username))
+    })?;
+    let overrides = hooks::token_overrides(
+        app,
+        &pool_id,
+        client_id,
+        &username,
+        tokens::TokenSource::RefreshTokens,
+        Some(&metadata),
+    )?;
     app.write(|db| {
         let pool_id = common::client(db, client_id)?.0.id.clone();
         let pool = db.pool_mut(&pool_id)?;
@@ -930,7 +941,7 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             .cloned()
             .ok_or_else(crate::model::client_not_found)?;
         common::check_client_secret(&client, client_secret)?;
-        let (hash, origin_jti, origin) = find_refresh(pool, &client, token, now)?;
+        let (hash, origin_jti, origin) = tokens::find_refresh(pool, &client, token, now)?;
         let mut result = Map::new();
         if client.rotates_refresh_tokens() {
             if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
@@ -940,15 +951,16 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             if let Some(origin) = pool.origins.get_mut(&origin_jti) {
                 origin.expires_at = origin.expires_at.max(expires);
             }
-            let fresh = new_refresh_token(pool, &origin_jti, expires);
+            let fresh = tokens::new_refresh_token(pool, &origin_jti, expires);
             result.insert("RefreshToken".into(), json!(fresh));
         }
         let user = pool.user(&origin.username)?;
-        let (access, id) = mint(
+        let (access, id) = tokens::issue_tokens(
             app,
             pool,
             &client,
             user,
+            overrides.as_ref(),
             &origin_jti,
             origin.device_key.as_deref(),
             origin.auth_time,
@@ -989,7 +1001,7 @@ pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
                 "Only refresh tokens can be revoked.",
             ));
         }
-        let Some(record) = pool.refresh_tokens.get(&hash_token(token)).cloned() else {
+        let Some(record) = pool.refresh_tokens.get(&tokens::hash_token(token)).cloned() else {
             // Unknown or already purged tokens: revocation is idempotent.
             return Ok(json!({}));
         };
@@ -1111,7 +1123,14 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return settle(app, &ctx, Some(("Password", false)), Err(error));
             }
             ctx.password_verified = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            if ctx.custom_triggers {
+                ctx.rounds.push(ChallengeRound {
+                    name: "PASSWORD_VERIFIER".into(),
+                    result: true,
+                    metadata: None,
+                });
+            }
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Password", true)), result)
         }
         Step::DeviceSrpAuth => device_srp_auth(app, ctx, &responses),
@@ -1135,7 +1154,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return settle(app, &ctx, None, Err(ApiError::bad_credentials()));
             }
             ctx.device_verified = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, None, result)
         }
         Step::NewPasswordRequired => {
@@ -1176,8 +1195,8 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                         )));
                     }
                 }
-                super::admin::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
-                super::admin::set_password(pool, &ctx.username, new_password, now)?;
+                users::apply_attribute_changes(pool, &ctx.username, &changes, now)?;
+                users::set_password(pool, &ctx.username, new_password, now)?;
                 let user = pool.user_mut(&ctx.username)?;
                 user.status = status::CONFIRMED.to_string();
                 let stamp = user.password.verifier_hex.clone();
@@ -1186,9 +1205,10 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 next.password_stamp = stamp;
                 next_step(app, db, next, now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             let retry = matches!(&result, Err(e) if e.code == "InvalidPasswordException" || e.code == "InvalidParameterException");
             if !retry {
-                super::events::record_sign_in(app, &ctx, None, &result);
+                events::record_sign_in(app, &ctx, None, &result);
             }
             if retry {
                 // Let the user correct the new password within the same session.
@@ -1209,7 +1229,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 .ok_or_else(|| missing("SMS_MFA_CODE"))?;
             if !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
                 let error = mfa_mismatch();
-                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
+                events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 retry_or_fail(
                     app,
                     key,
@@ -1224,7 +1244,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SoftwareTokenMfa { failed } => {
@@ -1241,13 +1261,13 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let valid = secret.is_some_and(|s| crypto::totp_matches(&s, given, now));
             if !valid {
                 let error = mfa_mismatch();
-                super::events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
+                events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
                 let step = Step::SoftwareTokenMfa { failed: failed + 1 };
                 retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
                 return Err(mfa_mismatch());
             }
             ctx.mfa_done = true;
-            let result = app.write(|db| next_step(app, db, ctx.clone(), now));
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::SelectMfaType(options) => {
@@ -1257,15 +1277,15 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                     "Invalid MFA type {answer}"
                 )));
             }
-            app.write(|db| {
+            let next = app.write(|db| {
                 let pool = db.pool_mut(&ctx.pool_id)?;
                 let ttl = pool
                     .clients
                     .get(&ctx.client_id)
                     .map_or(180, |c| c.auth_session_validity * 60);
-                let user = pool.user(&ctx.username)?.clone();
-                issue_mfa(app, pool, &user, &ctx, answer, ttl, now)
-            })
+                Ok(issue_mfa(app, &ctx, answer, ttl))
+            });
+            advance(app, next, now, Some(&entry.metadata))
         }
         Step::MfaSetup {
             secret, verified, ..
@@ -1284,6 +1304,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 user.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".to_string());
                 next_step(app, db, ctx.clone(), now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
         Step::CustomChallenge => {
@@ -1292,12 +1313,7 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let result = app.write(|db| {
                 let pool = db.pool(&ctx.pool_id)?;
                 let config = pool.settings.custom_auth.clone().unwrap_or_default();
-                let expected = config
-                    .challenges
-                    .get(ctx.custom_index)
-                    .map(|c| c.answer.clone())
-                    .unwrap_or_default();
-                if crypto::ct_eq(expected.as_bytes(), answer.as_bytes()) {
+                if challenges::verify_custom_answer(pool, ctx.custom_index, answer) {
                     ctx.custom_index += 1;
                 } else {
                     ctx.wrong_answers = ctx.wrong_answers.saturating_add(1);
@@ -1307,7 +1323,35 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 }
                 next_step(app, db, ctx, now)
             });
+            let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &started, None, result)
+        }
+        Step::TriggeredChallenge { private, metadata } => {
+            let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
+            let hides = app.read(|db| {
+                let (_, client) = entry.client(db)?;
+                Ok(client.hides_user_existence())
+            })?;
+            let subject = hooks::ChallengeSubject {
+                pool_id: &ctx.pool_id,
+                client_id: &ctx.client_id,
+                username: &ctx.username,
+                not_found: false,
+                hides_existence: hides,
+            };
+            let correct =
+                hooks::verify_auth_challenge(app, &subject, &private, answer, Some(&entry.metadata));
+            let correct = match correct {
+                Ok(correct) => correct,
+                Err(error) => return settle(app, &ctx, None, Err(error)),
+            };
+            ctx.rounds.push(ChallengeRound {
+                name: "CUSTOM_CHALLENGE".into(),
+                result: correct,
+                metadata,
+            });
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
+            settle(app, &ctx, None, result)
         }
     }
 }
@@ -1434,25 +1478,4 @@ fn device_srp_auth(
             "DEVICE_KEY": device.device_key,
         },
     }))
-}
-
-/// MFA_SETUP helpers for AssociateSoftwareToken / VerifySoftwareToken called with a Session.
-pub fn take_setup_session(app: &App, session_id: &str) -> ApiResult<ChallengeSession> {
-    let session = app.take_session(session_id)?;
-    if !matches!(session.step, Step::MfaSetup { .. }) {
-        return Err(ApiError::invalid_session());
-    }
-    Ok(session)
-}
-
-/// Puts an MFA_SETUP session back under the id it was taken with (for a retry).
-pub fn restore_setup_session(app: &App, session_id: &str, session: ChallengeSession) {
-    app.put_session(session_id.to_string(), session);
-}
-
-/// Stores an MFA_SETUP session under a fresh id and returns the id.
-pub fn put_setup_session(app: &App, session: ChallengeSession) -> String {
-    let id = new_session_id();
-    app.put_session(id.clone(), session);
-    id
 }

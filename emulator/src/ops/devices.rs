@@ -4,10 +4,10 @@
 
 use serde_json::{json, Value};
 
-use super::common::{self, date, Owner};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::{self, date, Owner};
 use crate::model::Device;
 use crate::params::Params;
 use crate::srp;

@@ -9,12 +9,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::common::{self, date};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::{self, date};
+use crate::lifecycle::users;
 use crate::model::{
     IdentityProvider, Pool, PoolDomain, ProviderLink, ResourceServer, ResourceServerScope,
 };
@@ -320,18 +321,6 @@ pub fn delete_user_pool_domain(app: &App, body: &Value) -> ApiResult<Value> {
         }
         Ok(json!({}))
     })
-}
-
-/// The `Domain` and `CustomDomain` members of DescribeUserPool.
-pub fn describe_pool_domains(pool: &Pool, out: &mut Map<String, Value>) {
-    for domain in pool.domains.values() {
-        let member = if domain.certificate_arn.is_some() {
-            "CustomDomain"
-        } else {
-            "Domain"
-        };
-        out.insert(member.into(), json!(domain.domain));
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,10 +1224,16 @@ pub fn admin_disable_provider_for_user(app: &App, body: &Value) -> ApiResult<Val
             ));
         }
         app.read(|db| db.pool(pool_id).map(|_| ()))?;
-        return super::admin::admin_disable_user(
-            app,
-            &json!({ "UserPoolId": pool_id, "Username": user.value }),
-        );
+        // The same checks as AdminDisableUser's request: the user name is one.
+        Params::new(&json!({ "UserPoolId": pool_id, "Username": user.value }))?
+            .req_str("Username")?;
+        let now = app.now();
+        return app.write(|db| {
+            let pool = db.pool_mut(pool_id)?;
+            let username = users::lookup(pool, &user.value)?;
+            users::set_enabled(pool, &username, false, now)?;
+            Ok(json!({}))
+        });
     }
     let now = app.now();
     app.write(|db| {

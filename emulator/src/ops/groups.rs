@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
-use super::admin::{admin_user, user_type};
-use super::common::{self, date, Owner};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Group, Pool, User};
+use crate::lifecycle::common::{self, date, Owner};
+use crate::lifecycle::{tokens, users};
+use crate::model::{Group, Pool};
 use crate::params::Params;
 
 /// Groups a pool may hold (the service's quota).
@@ -296,17 +296,6 @@ pub fn admin_remove_user_from_group(app: &App, body: &Value) -> ApiResult<Value>
     change_membership(app, body, |groups, name| Ok(groups.remove(name)))
 }
 
-/// The user's groups, in precedence order (unset last), then by name.
-fn groups_of<'a>(pool: &'a Pool, user: &User) -> Vec<&'a Group> {
-    let mut groups: Vec<&Group> = user
-        .groups
-        .iter()
-        .filter_map(|name| pool.groups.get(name))
-        .collect();
-    groups.sort_by(|a, b| a.rank().cmp(&b.rank()));
-    groups
-}
-
 /// AdminListGroupsForUser.
 pub fn admin_list_groups_for_user(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
@@ -316,8 +305,8 @@ pub fn admin_list_groups_for_user(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.opt_str("NextToken")?;
     app.read(|db| {
         let pool = db.pool(pool_id)?;
-        let user = pool.user(&admin_user(pool, typed)?)?;
-        let groups = groups_of(pool, user)
+        let user = pool.user(&users::lookup(pool, typed)?)?;
+        let groups = tokens::groups_of(pool, user)
             .into_iter()
             .map(|g| group_type(pool_id, g))
             .collect();
@@ -339,53 +328,8 @@ pub fn list_users_in_group(app: &App, body: &Value) -> ApiResult<Value> {
             .users
             .values()
             .filter(|u| u.groups.contains(name))
-            .map(user_type)
+            .map(users::user_type)
             .collect();
         paged("Users", users, token, limit)
     })
-}
-
-/// Adds the group claims of a user's tokens, as the service issues them: `cognito:groups` in
-/// both tokens; in the ID token `cognito:roles` (the role ARNs of the groups, by precedence) and
-/// `cognito:preferred_role` — the role of the group with the lowest Precedence (a number beats
-/// none). Groups tied at that precedence share it only when they have the same role; with
-/// different roles no preferred role is set. Groups without a role take no part.
-pub fn add_group_claims(
-    pool: &Pool,
-    user: &User,
-    id_claims: &mut Map<String, Value>,
-    access_claims: &mut Map<String, Value>,
-) {
-    let groups = groups_of(pool, user);
-    if groups.is_empty() {
-        return;
-    }
-    let names: Vec<&str> = groups.iter().map(|g| g.group_name.as_str()).collect();
-    id_claims.insert("cognito:groups".into(), json!(names));
-    access_claims.insert("cognito:groups".into(), json!(names));
-    let with_role: Vec<(&Group, &str)> = groups
-        .iter()
-        .filter_map(|g| g.role_arn.as_deref().map(|role| (*g, role)))
-        .collect();
-    let Some((first, _)) = with_role.first() else {
-        return;
-    };
-    let mut roles: Vec<&str> = Vec::new();
-    for (_, role) in &with_role {
-        if !roles.contains(role) {
-            roles.push(role);
-        }
-    }
-    id_claims.insert("cognito:roles".into(), json!(roles));
-    // `with_role` is sorted by precedence, so the first entry holds the best precedence.
-    let best: Vec<&str> = with_role
-        .iter()
-        .filter(|(g, _)| g.precedence == first.precedence)
-        .map(|(_, role)| *role)
-        .collect();
-    if let Some(preferred) = best.first() {
-        if best.iter().all(|role| role == preferred) {
-            id_claims.insert("cognito:preferred_role".into(), json!(preferred));
-        }
-    }
 }

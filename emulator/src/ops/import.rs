@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::common::{self, date};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::{self, date};
+use crate::lifecycle::{schema, users};
 use crate::model::{status, ImportJob, Pool};
 use crate::params::Params;
 
@@ -270,7 +271,7 @@ pub fn start_user_import_job(app: &App, body: &Value) -> ApiResult<Value> {
     let (csv, allowed) = app.write(|db| {
         let now = app.now();
         let pool = db.pool_mut(pool_id)?;
-        let allowed = super::resources::csv_header(pool);
+        let allowed = schema::csv_header(pool);
         let job = job_mut(pool, job_id)?;
         if job.status != "Created" {
             return Err(ApiError::invalid_parameter(format!(
@@ -575,12 +576,13 @@ fn import_row(pool: &mut Pool, row: &[(&str, &str)], now: i64) -> Result<(), Str
     }
     // No password is imported: the verifier is of a random one nobody knows.
     let password = crypto::hex(&crypto::random_bytes(24));
-    let username = super::admin::insert_new_user(
+    let username = users::create_user(
         pool,
         username,
         &password,
         &attributes,
         status::RESET_REQUIRED,
+        users::Creation::Import,
         now,
     )
     .map_err(|e| e.message)?;

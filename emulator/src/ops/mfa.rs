@@ -2,70 +2,19 @@
 
 use serde_json::{json, Value};
 
-use super::{auth, common};
 use crate::app::{App, Step};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use crate::model::User;
+use crate::lifecycle::common;
+use crate::lifecycle::{sessions, users};
 use crate::params::Params;
-
-/// Adds `UserMFASettingList` / `PreferredMfaSetting` to a GetUser-shaped reply.
-pub fn add_mfa_settings(user: &User, out: &mut Value) {
-    let list = user.mfa_setting_list();
-    if !list.is_empty() {
-        out["UserMFASettingList"] = json!(list);
-    }
-    if let Some(preferred) = &user.preferred_mfa {
-        out["PreferredMfaSetting"] = json!(preferred);
-    }
-}
-
-/// Applies `SMSMfaSettings` / `SoftwareTokenMfaSettings` of (Admin)SetUserMFAPreference.
-pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<()> {
-    if let Some(settings) = params.opt_object("SoftwareTokenMfaSettings")? {
-        let enabled = settings.opt_bool("Enabled")?;
-        let preferred = settings.opt_bool("PreferredMfa")?;
-        if (enabled == Some(true) || preferred == Some(true)) && user.totp_secret.is_none() {
-            return Err(ApiError::invalid_parameter(
-                "User has not verified software token mfa",
-            ));
-        }
-        if let Some(enabled) = enabled {
-            user.software_token_mfa_enabled = enabled;
-        }
-        set_preferred(
-            user,
-            "SOFTWARE_TOKEN_MFA",
-            preferred,
-            user.software_token_mfa_enabled,
-        );
-    }
-    if let Some(settings) = params.opt_object("SMSMfaSettings")? {
-        let enabled = settings.opt_bool("Enabled")?;
-        let preferred = settings.opt_bool("PreferredMfa")?;
-        if let Some(enabled) = enabled {
-            user.sms_mfa_enabled = enabled;
-        }
-        set_preferred(user, "SMS_MFA", preferred, user.sms_mfa_enabled);
-    }
-    Ok(())
-}
-
-fn set_preferred(user: &mut User, method: &str, preferred: Option<bool>, enabled: bool) {
-    let is_current = user.preferred_mfa.as_deref() == Some(method);
-    if preferred == Some(true) && enabled {
-        user.preferred_mfa = Some(method.to_string());
-    } else if is_current && (preferred == Some(false) || !enabled) {
-        user.preferred_mfa = None;
-    }
-}
 
 /// AssociateSoftwareToken, with an access token or an MFA_SETUP session.
 pub fn associate_software_token(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let secret = crypto::base32_encode(&crypto::random_bytes(20));
     if let Some(session_id) = params.opt_str("Session")? {
-        let mut session = auth::take_setup_session(app, session_id)?;
+        let mut session = sessions::take_setup_session(app, session_id)?;
         // Wrong codes count across re-association, so a new secret does not buy new guesses.
         let failed = match session.step {
             Step::MfaSetup { failed, .. } => failed,
@@ -76,7 +25,7 @@ pub fn associate_software_token(app: &App, body: &Value) -> ApiResult<Value> {
             verified: false,
             failed,
         };
-        let next = auth::put_setup_session(app, session);
+        let next = sessions::put_setup_session(app, session);
         return Ok(json!({ "SecretCode": secret, "Session": next }));
     }
     let token = params.req_str("AccessToken")?;
@@ -105,7 +54,7 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
     let code = params.req_str("UserCode")?;
     let now = app.now();
     if let Some(session_id) = params.opt_str("Session")? {
-        let mut session = auth::take_setup_session(app, session_id)?;
+        let mut session = sessions::take_setup_session(app, session_id)?;
         let (secret, failed) = match &session.step {
             Step::MfaSetup {
                 secret: Some(secret),
@@ -114,7 +63,7 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
             } => (secret.clone(), *failed),
             _ => {
                 // Keep the sign-in alive: AssociateSoftwareToken may still follow.
-                auth::restore_setup_session(app, session_id, session);
+                sessions::restore_setup_session(app, session_id, session);
                 return Err(ApiError::invalid_parameter(
                     "Call AssociateSoftwareToken with this session first.",
                 ));
@@ -130,7 +79,7 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
                     verified: false,
                     failed,
                 };
-                auth::restore_setup_session(app, session_id, session);
+                sessions::restore_setup_session(app, session_id, session);
             }
             return Err(totp_mismatch());
         }
@@ -152,7 +101,7 @@ pub fn verify_software_token(app: &App, body: &Value) -> ApiResult<Value> {
             verified: true,
             failed,
         };
-        let next = auth::put_setup_session(app, session);
+        let next = sessions::put_setup_session(app, session);
         return Ok(json!({ "Status": "SUCCESS", "Session": next }));
     }
     let token = params.req_str("AccessToken")?;
@@ -180,7 +129,7 @@ pub fn set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
         let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
-        apply_mfa_preference(user, &params)?;
+        users::apply_mfa_preference(user, &params)?;
         Ok(json!({}))
     })
 }
@@ -220,7 +169,7 @@ fn set_settings(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let enabled = !options.is_empty();
     owner.write(app, |user| {
         user.sms_mfa_enabled = enabled;
-        set_preferred(user, "SMS_MFA", None, enabled);
+        users::set_preferred(user, "SMS_MFA", None, enabled);
         Ok(json!({}))
     })
 }

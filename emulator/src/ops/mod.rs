@@ -4,7 +4,6 @@ mod account;
 mod admin;
 mod auth;
 mod clients;
-mod common;
 mod devices;
 mod events;
 mod federation;
@@ -391,11 +390,6 @@ pub fn operation_names() -> impl Iterator<Item = &'static str> {
     OPERATIONS.iter().map(|(name, _, _)| *name)
 }
 
-/// Builders the `--config` loader shares with the API, so both apply the same validation.
-pub mod config_support {
-    pub use super::admin::{build_client, build_pool, insert_new_user, parse_pool_settings};
-}
-
 /// The user-import upload the HTTP layer serves at a job's `PreSignedUrl`.
 pub mod import_support {
     pub use super::import::{accept_upload, UploadRefused};
@@ -404,9 +398,4 @@ pub mod import_support {
 /// What the start-up does to the state a previous run left.
 pub mod startup_support {
     pub use super::import::end_interrupted;
-}
-
-/// Validation helpers shared with the `--config` loader.
-pub mod common_support {
-    pub use super::common::check_password;
 }

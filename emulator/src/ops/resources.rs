@@ -4,25 +4,17 @@
 
 use serde_json::{json, Value};
 
-use super::common::{self, date};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::common::date;
+use crate::lifecycle::{pools, schema};
 use crate::model::{client_not_found, pool_not_found, Db, Pool, UiCustomization};
 use crate::params::Params;
 use crate::x509;
 
 /// Tags a pool may carry (the service's quota).
 const TAGS_PER_POOL: usize = 50;
-
-/// The ARN of a pool, as DescribeUserPool reports it (the emulator's one account).
-pub fn pool_arn(pool: &Pool) -> String {
-    format!(
-        "arn:aws:cognito-idp:{}:123456789012:userpool/{}",
-        pool.region(),
-        pool.id
-    )
-}
 
 fn validation(message: &str) -> ApiError {
     ApiError::invalid_parameter(format!("1 validation error detected: {message}"))
@@ -60,7 +52,7 @@ fn pool_id_of_arn(arn: &str) -> ApiResult<&str> {
 /// account included), so an ARN of another region or account is not found.
 fn tagged_pool<'a>(db: &Db, arn: &'a str) -> ApiResult<&'a str> {
     let pool_id = pool_id_of_arn(arn)?;
-    if pool_arn(db.pool(pool_id)?) != arn {
+    if pools::pool_arn(db.pool(pool_id)?) != arn {
         return Err(pool_not_found(pool_id));
     }
     Ok(pool_id)
@@ -139,27 +131,13 @@ pub fn list_tags_for_resource(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// The columns of the user-import CSV: the standard attributes the service imports (all but
-/// `sub`), `cognito:mfa_enabled`, `cognito:username`, then the pool's custom attributes.
-pub fn csv_header(pool: &Pool) -> Vec<String> {
-    let mut header: Vec<String> = common::STANDARD_ATTRIBUTES
-        .iter()
-        .filter(|name| **name != "sub")
-        .map(|name| name.to_string())
-        .collect();
-    header.push("cognito:mfa_enabled".to_string());
-    header.push("cognito:username".to_string());
-    header.extend(common::custom_attributes(pool));
-    header
-}
-
 /// GetCSVHeader.
 pub fn get_csv_header(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     app.read(|db| {
         let pool = db.pool(pool_id)?;
-        Ok(json!({ "UserPoolId": pool_id, "CSVHeader": csv_header(pool) }))
+        Ok(json!({ "UserPoolId": pool_id, "CSVHeader": schema::csv_header(pool) }))
     })
 }
 

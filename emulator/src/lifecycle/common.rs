@@ -1,22 +1,18 @@
-//! Rules shared by many operations: client lookup, SECRET_HASH, password policy, codes, access
-//! tokens, attribute schema and code delivery.
+//! Rules shared by many operations: client lookup, SECRET_HASH, password policy, lockouts,
+//! access-token callers, the owner of a user-scoped call, paging, stand-ins for unknown users
+//! and attribute-name checks.
 
 use serde_json::{json, Value};
 
+use super::{schema, users};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
-use crate::model::{AppClient, Db, OutboxMessage, PasswordPolicy, PendingCode, Pool, User};
+use crate::model::{AppClient, Db, PasswordPolicy, Pool, User};
 use crate::params::Params;
 use crate::srp;
 
-/// Wrong guesses a code survives before it is discarded.
-pub const CODE_ATTEMPTS: u32 = 5;
-/// Sign-up and attribute verification codes live 24 hours.
-pub const LONG_CODE_TTL: i64 = 24 * 3600;
-/// Password reset codes live one hour.
-pub const RESET_CODE_TTL: i64 = 3600;
 /// Consecutive wrong passwords before temporary lockouts start.
 pub const LOCKOUT_THRESHOLD: u32 = 5;
 /// Longest lockout, in seconds.
@@ -141,136 +137,6 @@ pub fn generate_temporary_password(policy: &PasswordPolicy) -> String {
     let mut password = crypto::random_string(crypto::MIXED_ALNUM, length - 4);
     password.push_str("Aa1!");
     password
-}
-
-/// Masks a destination the way CodeDeliveryDetails does (`a***@e***`, `+*******1234`).
-pub fn mask_destination(medium: &str, destination: &str) -> String {
-    if medium == "EMAIL" {
-        let (local, domain) = destination.split_once('@').unwrap_or((destination, ""));
-        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
-        format!("{}***@{}***", first(local), first(domain))
-    } else {
-        let digits: String = destination
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("+*******{digits}")
-    }
-}
-
-/// Sends a code for `attribute` (`email` or `phone_number`) and returns CodeDeliveryDetails.
-#[allow(clippy::too_many_arguments)]
-pub fn send_code(
-    pool: &mut Pool,
-    username: &str,
-    purpose: &str,
-    kind: &str,
-    attribute: &str,
-    ttl: i64,
-    now: i64,
-) -> ApiResult<Value> {
-    let user = pool.user_mut(username)?;
-    // A value waiting for verification (UserAttributeUpdateSettings) gets the code, not the old one.
-    let pending = if kind == "VERIFY_ATTRIBUTE" {
-        user.pending_attributes.get(attribute)
-    } else {
-        None
-    };
-    let destination = pending
-        .or_else(|| user.attributes.get(attribute))
-        .cloned()
-        .ok_or_else(|| ApiError::invalid_parameter(format!("User has no {attribute}.")))?;
-    let code = crypto::random_code();
-    user.codes.insert(
-        purpose.to_string(),
-        PendingCode {
-            code: code.clone(),
-            expires_at: now + ttl,
-            failed_attempts: 0,
-        },
-    );
-    let medium = if attribute == "phone_number" {
-        "SMS"
-    } else {
-        "EMAIL"
-    };
-    pool.send(OutboxMessage {
-        created: now,
-        username: username.to_string(),
-        destination: destination.clone(),
-        delivery_medium: medium.to_string(),
-        kind: kind.to_string(),
-        code,
-        attribute_name: Some(attribute.to_string()),
-    });
-    Ok(json!({
-        "Destination": mask_destination(medium, &destination),
-        "DeliveryMedium": medium,
-        "AttributeName": attribute,
-    }))
-}
-
-/// Checks a code typed for `purpose` against the user's pending one, WITHOUT consuming it (the
-/// caller removes it on success, under the write lock). Wrong guesses are counted in memory, for
-/// real users and for unknown users hidden by PreventUserExistenceErrors alike, so a wrong code
-/// writes nothing either way; after [`CODE_ATTEMPTS`] the code is dead until a new one is sent.
-/// No live code answers ExpiredCodeException; with `hide` (PreventUserExistenceErrors ENABLED) a
-/// pretend delivery ([`pretend_delivery`]) counts as a live code, so an unknown user answers
-/// exactly like a real one at every step.
-pub fn code_attempt(
-    app: &App,
-    key: &str,
-    pending: Option<&PendingCode>,
-    code: &str,
-    now: i64,
-    hide: bool,
-) -> ApiResult<()> {
-    let live = pending.filter(|p| p.expires_at > now);
-    let pretend_live = hide
-        && live.is_none()
-        && app.with_lockout(&format!("pretend/{key}"), |_, until| *until > now);
-    // A new code starts a new count (the key lives in memory only).
-    let counter = match live {
-        Some(p) => format!("code/{key}/{}/{}", p.expires_at, p.code),
-        None => format!("code/{key}/none"),
-    };
-    app.with_lockout(&counter, |failures, _| {
-        if *failures >= CODE_ATTEMPTS {
-            // The code died with the last wrong guess.
-            return Err(ApiError::expired_code());
-        }
-        match live {
-            Some(p) if crypto::ct_eq(p.code.as_bytes(), code.trim().as_bytes()) => {
-                *failures = 0;
-                Ok(())
-            }
-            None if !pretend_live => Err(ApiError::expired_code()),
-            _ => {
-                *failures += 1;
-                if *failures >= CODE_ATTEMPTS {
-                    Err(ApiError::new(
-                        "LimitExceededException",
-                        "Attempt limit exceeded, please try after some time.",
-                    ))
-                } else {
-                    Err(ApiError::code_mismatch())
-                }
-            }
-        }
-    })
-}
-
-/// A pretend code "went out" for `key` (PreventUserExistenceErrors): for `ttl` seconds wrong
-/// codes answer like wrong guesses of a real code (a fresh count), then like an expired code.
-pub fn pretend_delivery(app: &App, key: &str, ttl: i64, now: i64) {
-    app.with_lockout(&format!("code/{key}/none"), |failures, _| *failures = 0);
-    app.with_lockout(&format!("pretend/{key}"), |_, until| {
-        *until = now.saturating_add(ttl)
-    });
 }
 
 /// Counts one password attempt of `username` (a real user, or the stand-in of an unknown one
@@ -427,10 +293,7 @@ impl<'a> Owner<'a> {
             }
             Owner::Named { pool_id, username } => {
                 let pool = db.pool(pool_id)?;
-                Ok((
-                    pool_id.to_string(),
-                    super::admin::admin_user(pool, username)?,
-                ))
+                Ok((pool_id.to_string(), users::lookup(pool, username)?))
             }
         }
     }
@@ -557,23 +420,9 @@ pub fn fake_user(pool: &Pool, typed: &str) -> FakeUser {
     }
 }
 
-/// The CodeDeliveryDetails a hidden unknown user gets, shaped like a real delivery.
-pub fn fake_delivery(typed: &str) -> Value {
-    let (medium, attribute) = if looks_like_phone(typed) {
-        ("SMS", "phone_number")
-    } else {
-        ("EMAIL", "email")
-    };
-    json!({
-        "Destination": mask_destination(medium, typed),
-        "DeliveryMedium": medium,
-        "AttributeName": attribute,
-    })
-}
-
 /// Declared custom attribute names (`custom:x`, `dev:custom:x`) of a pool.
 pub fn custom_attributes(pool: &Pool) -> Vec<String> {
-    super::schema::schema_attributes(pool)
+    schema::schema_attributes(pool)
         .iter()
         .filter_map(|entry| entry.get("Name").and_then(Value::as_str))
         .filter(|name| !STANDARD_ATTRIBUTES.contains(name))
@@ -590,6 +439,21 @@ pub fn required_attributes(pool: &Pool) -> Vec<String> {
         .filter_map(|entry| entry.get("Name").and_then(Value::as_str))
         .map(str::to_string)
         .collect()
+}
+
+/// The check SignUp and UpdateUserAttributes make first: every name is declared in the pool's
+/// schema (a standard attribute or one of its custom attributes), in the service's words for
+/// those operations. The admin operations keep [`check_attribute_names`]'s message.
+pub fn check_declared(pool: &Pool, names: &[&str]) -> ApiResult<()> {
+    let custom = custom_attributes(pool);
+    for name in names {
+        if !STANDARD_ATTRIBUTES.contains(name) && !custom.iter().any(|c| c == name) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Checks attribute names against the schema, like the service's "did not conform" errors.

@@ -1,0 +1,333 @@
+//! Tokens: minting ID and access tokens (group claims included), refresh tokens and their
+//! lineages, revocation.
+
+use serde_json::{json, Map, Value};
+
+use super::common;
+use super::hooks::{GroupOverride, TokenOverrides};
+use crate::app::App;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{AppClient, Group, Origin, Pool, RefreshRecord, User};
+
+/// Scope of access tokens from the user-pool API.
+pub const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// The stored form of a refresh token: its SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    crypto::hex(&crypto::sha256(token.as_bytes()))
+}
+
+/// Why tokens are issued: the `triggerSource` of PreTokenGeneration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The end of a sign-in (`TokenGeneration_Authentication`).
+    Authentication,
+    /// A sign-in that answered NEW_PASSWORD_REQUIRED (`TokenGeneration_NewPasswordChallenge`).
+    NewPasswordChallenge,
+    /// A sign-in through DEVICE_SRP_AUTH (`TokenGeneration_AuthenticateDevice`).
+    AuthenticateDevice,
+    /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken (`TokenGeneration_RefreshTokens`).
+    RefreshTokens,
+}
+
+impl TokenSource {
+    /// The `triggerSource` the service sends PreTokenGeneration.
+    pub fn trigger_source(self) -> &'static str {
+        match self {
+            Self::Authentication => "TokenGeneration_Authentication",
+            Self::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
+            Self::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
+            Self::RefreshTokens => "TokenGeneration_RefreshTokens",
+        }
+    }
+}
+
+/// Signs an ID and an access token for one lineage: the one place every ID and access token is
+/// made (sign-in, new password, device sign-in, refresh). Returns (access token, ID token).
+///
+/// PreTokenGeneration ([`super::hooks::pre_token_generation`], called before the state lock is
+/// taken for this) decided `overrides`, applied here to the claims and group claims built
+/// here, before they are signed.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_tokens(
+    app: &App,
+    pool: &Pool,
+    client: &AppClient,
+    user: &User,
+    overrides: Option<&TokenOverrides>,
+    origin_jti: &str,
+    device_key: Option<&str>,
+    auth_time: i64,
+    now: i64,
+) -> ApiResult<(String, String)> {
+    let key = pool.key()?;
+    let issuer = app.issuer(&pool.id);
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let mut id_claims = Map::new();
+    id_claims.insert("sub".into(), json!(user.sub));
+    for (name, value) in &user.attributes {
+        let readable = client
+            .read_attributes
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == name));
+        if !readable {
+            continue;
+        }
+        if name.ends_with("_verified") {
+            id_claims.insert(name.clone(), json!(common::truthy(value)));
+        } else if name == "identities" {
+            // The service puts the linked identities in the ID token as an array, not as the
+            // attribute's JSON text.
+            let parsed = serde_json::from_str::<Value>(value).unwrap_or_else(|_| json!(value));
+            id_claims.insert(name.clone(), parsed);
+        } else {
+            id_claims.insert(name.clone(), json!(value));
+        }
+    }
+    id_claims.insert("iss".into(), json!(issuer));
+    id_claims.insert("cognito:username".into(), json!(user.username));
+    id_claims.insert("origin_jti".into(), json!(origin_jti));
+    id_claims.insert("aud".into(), json!(client.client_id));
+    id_claims.insert("event_id".into(), json!(event_id));
+    id_claims.insert("token_use".into(), json!("id"));
+    id_claims.insert("auth_time".into(), json!(auth_time));
+    id_claims.insert("exp".into(), json!(now + client.id_ttl()));
+    id_claims.insert("iat".into(), json!(now));
+    id_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+
+    let mut access_claims = Map::new();
+    access_claims.insert("sub".into(), json!(user.sub));
+    if let Some(device_key) = device_key {
+        access_claims.insert("device_key".into(), json!(device_key));
+    }
+    access_claims.insert("iss".into(), json!(issuer));
+    access_claims.insert("client_id".into(), json!(client.client_id));
+    access_claims.insert("origin_jti".into(), json!(origin_jti));
+    access_claims.insert("event_id".into(), json!(event_id));
+    access_claims.insert("token_use".into(), json!("access"));
+    access_claims.insert("scope".into(), json!(ACCESS_SCOPE));
+    access_claims.insert("auth_time".into(), json!(auth_time));
+    access_claims.insert("exp".into(), json!(now + client.access_ttl()));
+    access_claims.insert("iat".into(), json!(now));
+    access_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    access_claims.insert("username".into(), json!(user.username));
+    // Read from the pool at every mint, so a group change shows in the next tokens, refreshed
+    // ones included.
+    add_group_claims(pool, user, &mut id_claims, &mut access_claims);
+    if let Some(overrides) = overrides {
+        apply_overrides(overrides, &mut id_claims, &mut access_claims);
+    }
+
+    Ok((
+        key.sign(&Value::Object(access_claims)),
+        key.sign(&Value::Object(id_claims)),
+    ))
+}
+
+/// Applies what PreTokenGeneration returned: groups first (replaced or removed), then claims
+/// added or overridden, then claims suppressed (suppression wins), then scopes.
+fn apply_overrides(
+    overrides: &TokenOverrides,
+    id_claims: &mut Map<String, Value>,
+    access_claims: &mut Map<String, Value>,
+) {
+    if let Some(groups) = &overrides.groups {
+        for claim in ["cognito:groups", "cognito:roles", "cognito:preferred_role"] {
+            id_claims.remove(claim);
+            access_claims.remove(claim);
+        }
+        if let Some(groups) = groups {
+            if !groups.groups.is_empty() {
+                id_claims.insert("cognito:groups".into(), json!(groups.groups));
+                access_claims.insert("cognito:groups".into(), json!(groups.groups));
+            }
+            if !groups.roles.is_empty() {
+                id_claims.insert("cognito:roles".into(), json!(groups.roles));
+            }
+            if let Some(role) = &groups.preferred_role {
+                id_claims.insert("cognito:preferred_role".into(), json!(role));
+            }
+        }
+    }
+    for (claims, add, suppress) in [
+        (&mut *id_claims, &overrides.id_add, &overrides.id_suppress),
+        (&mut *access_claims, &overrides.access_add, &overrides.access_suppress),
+    ] {
+        for (name, value) in add {
+            claims.insert(name.clone(), value.clone());
+        }
+        for name in suppress {
+            claims.remove(name);
+            if name == "cognito:groups" {
+                claims.remove("cognito:roles");
+                claims.remove("cognito:preferred_role");
+            }
+        }
+    }
+    if !overrides.scopes_add.is_empty() || !overrides.scopes_suppress.is_empty() {
+        let current = access_claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut scopes: Vec<&str> = current
+            .split(' ')
+            .filter(|s| !s.is_empty() && !overrides.scopes_suppress.iter().any(|x| x == s))
+            .collect();
+        for scope in &overrides.scopes_add {
+            if !scopes.contains(&scope.as_str()) && !overrides.scopes_suppress.contains(scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            access_claims.remove("scope");
+        } else {
+            access_claims.insert("scope".into(), json!(scopes.join(" ")));
+        }
+    }
+}
+
+/// The group configuration PreTokenGeneration is shown: the user's groups by precedence, their
+/// roles, and the preferred role the tokens would carry.
+pub fn group_configuration(pool: &Pool, user: &User) -> GroupOverride {
+    let mut id_claims = Map::new();
+    let mut access_claims = Map::new();
+    add_group_claims(pool, user, &mut id_claims, &mut access_claims);
+    let list = |value: Option<&Value>| -> Vec<String> {
+        value
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    GroupOverride {
+        groups: list(id_claims.get("cognito:groups")),
+        roles: list(id_claims.get("cognito:roles")),
+        preferred_role: id_claims
+            .get("cognito:preferred_role")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    }
+}
+
+/// Stores a new refresh token for a lineage and returns it.
+pub fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> String {
+    let token = format!(
+        "{}.{}",
+        crypto::b64url(&crypto::random_bytes(48)),
+        crypto::b64url(&crypto::random_bytes(48))
+    );
+    pool.refresh_tokens.insert(
+        hash_token(&token),
+        RefreshRecord {
+            origin_jti: origin_jti.to_string(),
+            expires_at,
+            superseded_at: None,
+        },
+    );
+    token
+}
+
+/// Finds a usable refresh token of `client`: (hash, lineage id, lineage).
+pub fn find_refresh(
+    pool: &Pool,
+    client: &AppClient,
+    token: &str,
+    now: i64,
+) -> ApiResult<(String, String, Origin)> {
+    let invalid = || ApiError::not_authorized("Invalid Refresh Token");
+    let hash = hash_token(token);
+    let record = pool.refresh_tokens.get(&hash).ok_or_else(invalid)?;
+    let origin = pool.origins.get(&record.origin_jti).ok_or_else(invalid)?;
+    if origin.client_id != client.client_id {
+        return Err(invalid());
+    }
+    let user = pool
+        .users
+        .get(&origin.username)
+        .ok_or_else(|| ApiError::not_authorized("User does not exist."))?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    if origin.revoked {
+        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
+    }
+    if record.expires_at <= now {
+        return Err(ApiError::not_authorized("Refresh Token has expired"));
+    }
+    if let Some(superseded) = record.superseded_at {
+        let grace = client
+            .refresh_token_rotation
+            .as_ref()
+            .map_or(0, |r| r.retry_grace_period_seconds);
+        if now > superseded + grace {
+            return Err(invalid());
+        }
+    }
+    Ok((hash, record.origin_jti.clone(), origin.clone()))
+}
+
+/// Revokes every sign-in lineage of a user (GlobalSignOut, AdminUserGlobalSignOut, deletion).
+pub fn revoke_all(pool: &mut Pool, username: &str) {
+    pool.origins.update_each(|_, origin| {
+        let revoke = origin.username == username && !origin.revoked;
+        origin.revoked |= revoke;
+        revoke
+    });
+}
+
+/// The user's groups, in precedence order (unset last), then by name.
+pub fn groups_of<'a>(pool: &'a Pool, user: &User) -> Vec<&'a Group> {
+    let mut groups: Vec<&Group> = user
+        .groups
+        .iter()
+        .filter_map(|name| pool.groups.get(name))
+        .collect();
+    groups.sort_by(|a, b| a.rank().cmp(&b.rank()));
+    groups
+}
+
+/// Adds the group claims of a user's tokens, as the service issues them: `cognito:groups` in
+/// both tokens; in the ID token `cognito:roles` (the role ARNs of the groups, by precedence) and
+/// `cognito:preferred_role` — the role of the group with the lowest Precedence (a number beats
+/// none). Groups tied at that precedence share it only when they have the same role; with
+/// different roles no preferred role is set. Groups without a role take no part.
+pub fn add_group_claims(
+    pool: &Pool,
+    user: &User,
+    id_claims: &mut Map<String, Value>,
+    access_claims: &mut Map<String, Value>,
+) {
+    let groups = groups_of(pool, user);
+    if groups.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = groups.iter().map(|g| g.group_name.as_str()).collect();
+    id_claims.insert("cognito:groups".into(), json!(names));
+    access_claims.insert("cognito:groups".into(), json!(names));
+    let with_role: Vec<(&Group, &str)> = groups
+        .iter()
+        .filter_map(|g| g.role_arn.as_deref().map(|role| (*g, role)))
+        .collect();
+    let Some((first, _)) = with_role.first() else {
+        return;
+    };
+    let mut roles: Vec<&str> = Vec::new();
+    for (_, role) in &with_role {
+        if !roles.contains(role) {
+            roles.push(role);
+        }
+    }
+    id_claims.insert("cognito:roles".into(), json!(roles));
+    // `with_role` is sorted by precedence, so the first entry holds the best precedence.
+    let best: Vec<&str> = with_role
+        .iter()
+        .filter(|(g, _)| g.precedence == first.precedence)
+        .map(|(_, role)| *role)
+        .collect();
+    if let Some(preferred) = best.first() {
+        if best.iter().all(|role| role == preferred) {
+            id_claims.insert("cognito:preferred_role".into(), json!(preferred));
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! Users: lookup, creation, confirmation, passwords, attribute changes and the `UserType` shape.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::common::{self, date};
+use crate::error::{ApiError, ApiResult};
+use crate::model::{status, PasswordRecord, Pool, User};
+use crate::params::Params;
+use crate::srp;
+
+/// The `UserType` shape of AdminCreateUser / ListUsers.
+pub fn user_type(user: &User) -> Value {
+    json!({
+        "Username": user.username,
+        "Attributes": user.attribute_list(None),
+        "UserCreateDate": date(user.created),
+        "UserLastModifiedDate": date(user.last_modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    })
+}
+
+/// How a user came to be created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Creation {
+    /// SignUp (`PreSignUp_SignUp`).
+    SignUp,
+    /// AdminCreateUser (`PreSignUp_AdminCreateUser`).
+    AdminCreateUser,
+    /// A row of a user import job (no trigger in the service).
+    Import,
+    /// A user of the `--config` file (no trigger).
+    Config,
+    /// A user UserMigration brought in at a sign-in or ForgotPassword (no PreSignUp).
+    Migration,
+}
+
+/// Creates a user record in `pool`: the one place every new user comes from (SignUp,
+/// AdminCreateUser, user import, `--config`; sign-in through an external provider will too).
+/// Returns the internal username.
+///
+/// PreSignUp ([`super::hooks::pre_sign_up`]) has run before, outside the state lock, for SignUp
+/// and AdminCreateUser (`how`); none runs for import, config and migration. PostConfirmation
+/// runs after [`confirm_user`].
+pub fn create_user(
+    pool: &mut Pool,
+    typed_username: &str,
+    password: &str,
+    attributes: &[(String, String)],
+    user_status: &str,
+    how: Creation,
+    now: i64,
+) -> ApiResult<String> {
+    let sub = uuid::Uuid::new_v4().to_string();
+    create_user_as(pool, &sub, typed_username, password, attributes, user_status, how, now)
+}
+
+/// The internal username a user created from `typed_username` with `sub` will have: the sub
+/// in pools whose usernames are emails or phone numbers, the name typed otherwise. PreSignUp
+/// and CustomMessage, which run before the user exists, are sent it as `userName`.
+pub fn future_username(pool: &Pool, sub: &str, typed_username: &str) -> String {
+    if pool.uses_username_attributes() {
+        sub.to_string()
+    } else {
+        typed_username.to_string()
+    }
+}
+
+/// [`create_user`] with the `sub` chosen beforehand (so the triggers that run before the user
+/// exists can be told its name).
+#[allow(clippy::too_many_arguments)]
+pub fn create_user_as(
+    pool: &mut Pool,
+    sub: &str,
+    typed_username: &str,
+    password: &str,
+    attributes: &[(String, String)],
+    user_status: &str,
+    how: Creation,
+    now: i64,
+) -> ApiResult<String> {
+    let _trigger_source = how;
+    common::check_attribute_names(pool, attributes)?;
+    let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
+    let sub = sub.to_string();
+    let username = if pool.uses_username_attributes() {
+        let allows_email = pool
+            .settings
+            .username_attributes
+            .iter()
+            .any(|a| a == "email");
+        let allows_phone = pool
+            .settings
+            .username_attributes
+            .iter()
+            .any(|a| a == "phone_number");
+        let attribute = if allows_email && common::looks_like_email(typed_username) {
+            "email"
+        } else if allows_phone && common::looks_like_phone(typed_username) {
+            "phone_number"
+        } else {
+            // The service's words, by what the pool's UsernameAttributes allow.
+            return Err(ApiError::invalid_parameter(
+                match (allows_email, allows_phone) {
+                    (true, false) => "Username should be an email.",
+                    (false, true) => "Username should be a phone number.",
+                    _ => "Username should be either an email or a phone number.",
+                },
+            ));
+        };
+        let taken = pool.users.values().any(|u| {
+            u.attributes.get(attribute).is_some_and(|v| {
+                if attribute == "email" {
+                    v.eq_ignore_ascii_case(typed_username)
+                } else {
+                    v == typed_username
+                }
+            })
+        });
+        if taken {
+            let what = if attribute == "email" {
+                "email"
+            } else {
+                "phone_number"
+            };
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                format!("An account with the given {what} already exists."),
+            ));
+        }
+        attribute_map.insert(attribute.to_string(), typed_username.to_string());
+        sub.clone()
+    } else {
+        if typed_username.chars().any(char::is_whitespace) || typed_username.len() > 128 {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+            ));
+        }
+        if pool.find_username(typed_username).is_some_and(|found| {
+            found == typed_username
+                || (!pool.case_sensitive() && found.to_lowercase() == typed_username.to_lowercase())
+        }) {
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                "User already exists",
+            ));
+        }
+        typed_username.to_string()
+    };
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), &username, password);
+    let user = User {
+        username: username.clone(),
+        sub,
+        attributes: attribute_map,
+        status: user_status.to_string(),
+        enabled: true,
+        created: now,
+        last_modified: now,
+        password: PasswordRecord {
+            salt_hex,
+            verifier_hex,
+            set_at: now,
+        },
+        codes: BTreeMap::new(),
+        totp_secret: None,
+        pending_totp_secret: None,
+        sms_mfa_enabled: false,
+        software_token_mfa_enabled: false,
+        preferred_mfa: None,
+        devices: BTreeMap::new(),
+        pending_attributes: BTreeMap::new(),
+        groups: Default::default(),
+    };
+    pool.users.insert(username.clone(), user);
+    Ok(username)
+}
+
+/// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
+/// accepts) to the internal username.
+pub fn lookup(pool: &Pool, typed: &str) -> ApiResult<String> {
+    pool.find_username(typed)
+        .ok_or_else(ApiError::user_not_found)
+}
+
+/// How a user came to be confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// ConfirmSignUp with the sign-up code; `verified` is the channel (`email` or
+    /// `phone_number`) the code went to (`PostConfirmation_ConfirmSignUp`).
+    SignUp {
+        /// The attribute the code proved.
+        verified: Option<String>,
+    },
+    /// AdminConfirmSignUp (`PostConfirmation_ConfirmSignUp`).
+    Admin,
+    /// ConfirmForgotPassword (`PostConfirmation_ConfirmForgotPassword`): a RESET_REQUIRED user
+    /// is CONFIRMED again.
+    ForgotPassword,
+}
+
+/// Confirms a user: the one place a sign-up or password reset is confirmed (ConfirmSignUp,
+/// AdminConfirmSignUp, ConfirmForgotPassword).
+///
+/// PostConfirmation ([`super::hooks::post_confirmation`]) runs after this, once the lock is
+/// released.
+pub fn confirm_user(pool: &mut Pool, username: &str, how: Confirmation, now: i64) -> ApiResult<()> {
+    let user = pool.user_mut(username)?;
+    match how {
+        Confirmation::SignUp { verified } => {
+            user.codes.remove("signup");
+            user.status = status::CONFIRMED.to_string();
+            if let Some(channel) = verified {
+                user.attributes
+                    .insert(format!("{channel}_verified"), "true".to_string());
+            }
+            user.last_modified = now;
+        }
+        Confirmation::Admin => {
+            user.status = status::CONFIRMED.to_string();
+            user.codes.remove("signup");
+            user.last_modified = now;
+        }
+        Confirmation::ForgotPassword => {
+            if user.status == status::RESET_REQUIRED {
+                user.status = status::CONFIRMED.to_string();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Enables or disables a user (AdminEnableUser, AdminDisableUser, AdminDisableProviderForUser
+/// of a Cognito user). Like the service, disabling a user revokes every token it holds;
+/// enabling it again does not bring them back.
+pub fn set_enabled(pool: &mut Pool, username: &str, enabled: bool, now: i64) -> ApiResult<()> {
+    let user = pool.user_mut(username)?;
+    user.enabled = enabled;
+    user.last_modified = now;
+    if !enabled {
+        super::tokens::revoke_all(pool, username);
+    }
+    Ok(())
+}
+
+/// Deletes a user (AdminDeleteUser, DeleteUser), revoking every sign-in lineage first.
+pub fn delete_user(pool: &mut Pool, username: &str) {
+    super::tokens::revoke_all(pool, username);
+    pool.users.remove(username);
+}
+
+/// Sets a user's password verifier.
+pub fn set_password(pool: &mut Pool, username: &str, password: &str, now: i64) -> ApiResult<()> {
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, password);
+    let user = pool.user_mut(username)?;
+    user.password = PasswordRecord {
+        salt_hex,
+        verifier_hex,
+        set_at: now,
+    };
+    user.last_modified = now;
+    Ok(())
+}
+
+/// Refuses an email / phone number another user already signs in with (UsernameAttributes or
+/// AliasAttributes pools).
+pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) -> ApiResult<()> {
+    if (name == "email" || name == "phone_number")
+        && (pool.uses_username_attributes()
+            || pool.settings.alias_attributes.iter().any(|a| a == name))
+    {
+        let taken = pool.users.values().any(|other| {
+            other.username != username
+                && other
+                    .attributes
+                    .get(name)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        });
+        if taken {
+            return Err(ApiError::new(
+                "AliasExistsException",
+                format!("An account with the given {name} already exists."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies attribute changes: a changed email/phone loses its verified flag unless the caller
+/// sets it; returns the attributes that now need verification. With
+/// `AttributesRequireVerificationBeforeUpdate`, a new value for a verified email/phone waits in
+/// `pending_attributes` (the old, verified value stays) until VerifyUserAttribute confirms it —
+/// unless the same call sets `<name>_verified` to true.
+pub fn apply_attribute_changes(
+    pool: &mut Pool,
+    username: &str,
+    changes: &[(String, String)],
+    now: i64,
+) -> ApiResult<Vec<String>> {
+    common::check_attribute_names(pool, changes)?;
+    super::schema::check_mutable(pool, changes)?;
+    for (name, value) in changes {
+        check_alias_free(pool, username, name, value)?;
+    }
+    let require_verification = pool.attributes_requiring_verification().to_vec();
+    let user = pool.user_mut(username)?;
+    let mut needs_verification = Vec::new();
+    for (name, value) in changes {
+        let changed = user.attributes.get(name) != Some(value);
+        if name == "email" || name == "phone_number" {
+            let flag = format!("{name}_verified");
+            let verified_in_call = changes.iter().any(|(n, v)| *n == flag && common::truthy(v));
+            if !changed {
+                // Setting the current value again drops a pending change.
+                user.pending_attributes.remove(name);
+            } else if require_verification.contains(name)
+                && user.is_verified(name)
+                && !verified_in_call
+            {
+                user.pending_attributes.insert(name.clone(), value.clone());
+                needs_verification.push(name.clone());
+                continue;
+            } else {
+                user.pending_attributes.remove(name);
+            }
+        }
+        user.attributes.insert(name.clone(), value.clone());
+        if (name == "email" || name == "phone_number") && changed {
+            let flag = format!("{name}_verified");
+            let explicitly_set = changes.iter().any(|(n, _)| *n == flag);
+            if !explicitly_set {
+                user.attributes.insert(flag, "false".to_string());
+                needs_verification.push(name.clone());
+            }
+        }
+    }
+    user.last_modified = now;
+    Ok(needs_verification)
+}
+
+/// Adds `UserMFASettingList` / `PreferredMfaSetting` to a GetUser-shaped reply.
+pub fn add_mfa_settings(user: &User, out: &mut Value) {
+    let list = user.mfa_setting_list();
+    if !list.is_empty() {
+        out["UserMFASettingList"] = json!(list);
+    }
+    if let Some(preferred) = &user.preferred_mfa {
+        out["PreferredMfaSetting"] = json!(preferred);
+    }
+}
+
+/// Applies `SMSMfaSettings` / `SoftwareTokenMfaSettings` of (Admin)SetUserMFAPreference.
+pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<()> {
+    if let Some(settings) = params.opt_object("SoftwareTokenMfaSettings")? {
+        let enabled = settings.opt_bool("Enabled")?;
+        let preferred = settings.opt_bool("PreferredMfa")?;
+        if (enabled == Some(true) || preferred == Some(true)) && user.totp_secret.is_none() {
+            return Err(ApiError::invalid_parameter(
+                "User has not verified software token mfa",
+            ));
+        }
+        if let Some(enabled) = enabled {
+            user.software_token_mfa_enabled = enabled;
+        }
+        set_preferred(
+            user,
+            "SOFTWARE_TOKEN_MFA",
+            preferred,
+            user.software_token_mfa_enabled,
+        );
+    }
+    if let Some(settings) = params.opt_object("SMSMfaSettings")? {
+        let enabled = settings.opt_bool("Enabled")?;
+        let preferred = settings.opt_bool("PreferredMfa")?;
+        if let Some(enabled) = enabled {
+            user.sms_mfa_enabled = enabled;
+        }
+        set_preferred(user, "SMS_MFA", preferred, user.sms_mfa_enabled);
+    }
+    Ok(())
+}
+
+/// Sets or clears the preferred MFA method of a user.
+pub fn set_preferred(user: &mut User, method: &str, preferred: Option<bool>, enabled: bool) {
+    let is_current = user.preferred_mfa.as_deref() == Some(method);
+    if preferred == Some(true) && enabled {
+        user.preferred_mfa = Some(method.to_string());
+    } else if is_current && (preferred == Some(false) || !enabled) {
+        user.preferred_mfa = None;
+    }
+}

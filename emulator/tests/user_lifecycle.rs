@@ -1,0 +1,239 @@
+//! User-lifecycle answers found wrong against recorded answers of the service (issue #21):
+//! the UsernameAttributes messages, AdminResetUserPassword's state rule and destination, and
+//! attribute names outside the schema.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+const POOL: &str = "us-east-1_TestPool1";
+
+fn pool(id: &str, username_attributes: &[&str]) -> Value {
+    json!({
+        "Id": id,
+        "PoolName": id,
+        "UsernameAttributes": username_attributes,
+        "Clients": [{ "ClientId": client_of(id), "ClientName": "c" }],
+    })
+}
+
+/// The one app client of a test pool: `client` and the pool id's suffix.
+fn client_of(pool_id: &str) -> String {
+    format!("client{}", pool_id.split('_').nth(1).unwrap())
+}
+
+async fn outbox(server: &RunningServer, pool_id: &str, username: &str) -> Vec<Value> {
+    let path = format!("/_emulator/outbox?poolId={pool_id}&username={username}");
+    let reply = request(server.addr, "GET", &path, &[], b"").await;
+    assert_eq!(reply.status, 200);
+    reply.json().as_array().cloned().unwrap_or_default()
+}
+
+async fn access_token(server: &RunningServer, username: &str, password: &str) -> String {
+    let reply = call(
+        server,
+        "InitiateAuth",
+        json!({ "ClientId": "publicclient", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": { "USERNAME": username, "PASSWORD": password } }),
+    )
+    .await
+    .unwrap();
+    reply["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_username_that_does_not_fit_username_attributes_is_named() {
+    let server = start_with(json!({ "Pools": [
+        pool("us-east-1_Email", &["email"]),
+        pool("us-east-1_Phone", &["phone_number"]),
+        pool("us-east-1_Both", &["email", "phone_number"]),
+    ]}))
+    .await;
+    for (pool_id, expected) in [
+        ("us-east-1_Email", "Username should be an email."),
+        ("us-east-1_Phone", "Username should be a phone number."),
+        (
+            "us-east-1_Both",
+            "Username should be either an email or a phone number.",
+        ),
+    ] {
+        let client_id = client_of(pool_id);
+        let signed_up = call(
+            &server,
+            "SignUp",
+            json!({ "ClientId": client_id, "Username": "bob", "Password": "Passw0rd!" }),
+        )
+        .await;
+        assert_eq!(
+            signed_up,
+            Err(("InvalidParameterException".into(), expected.into())),
+            "SignUp in {pool_id}"
+        );
+        let created = admin(
+            &server,
+            "AdminCreateUser",
+            json!({ "UserPoolId": pool_id, "Username": "bob" }),
+        )
+        .await;
+        assert_eq!(
+            created,
+            Err(("InvalidParameterException".into(), expected.into())),
+            "AdminCreateUser in {pool_id}"
+        );
+    }
+    // What fits is accepted.
+    admin(
+        &server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": "us-east-1_Phone", "Username": "+15555550100" }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": "us-east-1_Both", "Username": "bob@example.com" }),
+    )
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_reset_user_password_refuses_force_change_and_sends_only_to_verified() {
+    let mut config = basic_config();
+    config["Pools"][0]["Users"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "Username": "carol", "Password": "Passw0rd!",
+                      "Attributes": { "email": "carol@example.com", "name": "Carol" } }));
+    let server = start_with(config).await;
+
+    let refused = admin(
+        &server,
+        "AdminResetUserPassword",
+        json!({ "UserPoolId": POOL, "Username": "temp" }),
+    )
+    .await;
+    assert_eq!(
+        refused,
+        Err((
+            "NotAuthorizedException".into(),
+            "User password cannot be reset in the current state.".into()
+        ))
+    );
+    let temp = admin(
+        &server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "temp" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(temp["UserStatus"], "FORCE_CHANGE_PASSWORD");
+
+    // An unverified email gets no code; the reset happens all the same.
+    admin(
+        &server,
+        "AdminResetUserPassword",
+        json!({ "UserPoolId": POOL, "Username": "carol" }),
+    )
+    .await
+    .unwrap();
+    assert!(outbox(&server, POOL, "carol").await.is_empty());
+    let carol = admin(
+        &server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "carol" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carol["UserStatus"], "RESET_REQUIRED");
+
+    // A verified email gets the reset code.
+    admin(
+        &server,
+        "AdminResetUserPassword",
+        json!({ "UserPoolId": POOL, "Username": "alice" }),
+    )
+    .await
+    .unwrap();
+    let sent = latest_code(&server, POOL, "alice").await;
+    assert_eq!(sent["kind"], "FORGOT_PASSWORD", "{sent}");
+    assert_eq!(sent["destination"], "alice@example.com", "{sent}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn attributes_outside_the_schema_are_refused() {
+    let mut config = basic_config();
+    config["Pools"][0]["Schema"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "Name": "tier", "AttributeDataType": "String", "Mutable": true }));
+    let server = start_with(config).await;
+    let undeclared = || {
+        Err::<Value, _>((
+            "InvalidParameterException".to_string(),
+            "Attributes did not conform to the schema: custom:x: Attribute does not exist in the schema."
+                .to_string(),
+        ))
+    };
+
+    let signed_up = call(
+        &server,
+        "SignUp",
+        json!({ "ClientId": "publicclient", "Username": "dave", "Password": "Passw0rd!",
+                "UserAttributes": [
+                    { "Name": "name", "Value": "Dave" },
+                    { "Name": "custom:x", "Value": "1" },
+                ] }),
+    )
+    .await;
+    assert_eq!(signed_up, undeclared());
+
+    let token = access_token(&server, "alice", "Passw0rd!").await;
+    let updated = call(
+        &server,
+        "UpdateUserAttributes",
+        json!({ "AccessToken": token, "UserAttributes": [{ "Name": "custom:x", "Value": "1" }] }),
+    )
+    .await;
+    assert_eq!(updated, undeclared());
+
+    let deleted = call(
+        &server,
+        "DeleteUserAttributes",
+        json!({ "AccessToken": token, "UserAttributeNames": ["custom:x"] }),
+    )
+    .await;
+    assert_eq!(deleted, undeclared());
+    let admin_deleted = admin(
+        &server,
+        "AdminDeleteUserAttributes",
+        json!({ "UserPoolId": POOL, "Username": "alice", "UserAttributeNames": ["custom:x"] }),
+    )
+    .await;
+    assert_eq!(admin_deleted, undeclared());
+
+    // Declared names still work.
+    call(
+        &server,
+        "UpdateUserAttributes",
+        json!({ "AccessToken": token, "UserAttributes": [{ "Name": "custom:tier", "Value": "gold" }] }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "AdminDeleteUserAttributes",
+        json!({ "UserPoolId": POOL, "Username": "alice", "UserAttributeNames": ["custom:tier"] }),
+    )
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
