@@ -14,7 +14,7 @@ import { bigintPhaseA, bigintPhaseKey } from './bigint-srp.mjs';
 import vectors from '../tests/vectors/srp_user.json';
 
 const ROUNDS = Number(new URLSearchParams(location.search).get('rounds') ?? 15);
-const WARMUP = 2;
+const WARMUP = Number(new URLSearchParams(location.search).get('warmup') ?? 2);
 const vector = vectors.cases[10];
 const input = vector.inputs;
 const challenge = { SRP_B: input.srpB, SALT: input.salt, SECRET_BLOCK: input.secretBlock, USER_ID_FOR_SRP: input.userIdForSrp };
@@ -135,7 +135,7 @@ async function main() {
       }
     }
   }
-  return { userAgent: navigator.userAgent, rounds: ROUNDS, wasmLoadMs, kitFirstUseMs, kitFirstSignInMs, checks, samples };
+  return { userAgent: navigator.userAgent, rounds: ROUNDS, warmup: WARMUP, wasmLoadMs, kitFirstUseMs, kitFirstSignInMs, checks, samples };
 }
 
 window.__bench = main().then(

@@ -1,18 +1,24 @@
 // `make bench`: builds the benchmark page, serves it on loopback, runs it in headless Chromium and
-// prints medians, ranges and ratios; then the native Rust time and the bundle sizes.
+// prints medians, ranges and ratios; then the native Rust time (the bundle sizes are bench/size.mjs).
+// `node bench/run.mjs --smoke` (run by `make test` so the script cannot rot): one round, no warm-up,
+// no native run; it still fails when an implementation's signature is wrong. BENCH_ROUNDS=N sets
+// the measured rounds.
 import { createServer } from 'node:http';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { amplifyFeaturesApp } from './amplify-features.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = join(root, 'tools/node_modules');
 const require = createRequire(join(root, 'tools/package.json'));
 const { chromium } = require('playwright-core');
 const { build } = require('esbuild');
-const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+const smoke = process.argv.includes('--smoke');
+const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS ?? 15);
+const warmup = smoke ? 0 : 2;
 const srp = join(tools, '@aws-amplify/auth/dist/esm/providers/cognito/utils/srp');
 
 const out = join(root, 'target/bench');
@@ -54,6 +60,19 @@ const sig = c.answerPasswordVerifier(v.poolName, v.password, v.challenge, v.time
 window.__first = { loadMs, aMs, fullMs: performance.now() - t1, ok: typeof sig === 'string' && sig.length === 44 };
 </script>`);
 
+// Amplify v6 with the kit's features, bundled as an app ships it, imported in a fresh page the same
+// way: the cost of loading each library before the first sign-in, measured in the same run.
+await writeFile(join(out, 'amplify-app.mjs'), amplifyFeaturesApp);
+await build({
+  entryPoints: [join(out, 'amplify-app.mjs')], bundle: true, format: 'esm', platform: 'browser', minify: true,
+  outfile: join(out, 'amplify.js'), nodePaths: [tools], define: { global: 'globalThis' }, logLevel: 'warning',
+});
+await writeFile(join(out, 'first-amplify.html'), `<!doctype html><meta charset="utf-8"><title>amplify import</title><script type="module">
+const t0 = performance.now();
+const amplify = await import('/amplify.js');
+window.__amplify = { loadMs: performance.now() - t0, ok: typeof amplify.signIn === 'function' };
+</script>`);
+
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
@@ -67,7 +86,7 @@ const server = createServer(async (req, res) => {
   }
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/?rounds=${rounds}`;
+const url = `http://127.0.0.1:${server.address().port}/?rounds=${rounds}&warmup=${warmup}`;
 
 // Playwright gives the browser a fresh, empty profile of its own.
 const browser = await chromium.launch({
@@ -81,13 +100,24 @@ try {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   result = await page.evaluate(() => window.__bench, { timeout: 0 });
-  // Its own context (an empty cache): nothing compiled by the page above is reused.
-  const context = await browser.newContext();
-  const firstPage = await context.newPage();
-  firstPage.on('pageerror', (e) => console.error('page error:', e.message));
-  await firstPage.goto(url.replace('/?', '/first.html?'));
-  await firstPage.waitForFunction(() => window.__first, null, { timeout: 60_000 });
-  result.first = await firstPage.evaluate(() => window.__first);
+  // Each page in its own context (an empty cache): nothing compiled by an earlier page is reused.
+  const fresh = async (path, global) => {
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
+    fresh.on('pageerror', (e) => console.error('page error:', e.message));
+    await fresh.goto(url.replace('/?', `/${path}?`));
+    await fresh.waitForFunction((g) => window[g], global, { timeout: 60_000 });
+    const value = await fresh.evaluate((g) => window[g], global);
+    await context.close();
+    return value;
+  };
+  // The two imports in the order kit, Amplify, Amplify, kit, so that neither always goes first;
+  // each import time is the mean of its two. The first sign-in is the first kit page's.
+  result.first = await fresh('first.html', '__first');
+  const amplify = [await fresh('first-amplify.html', '__amplify'), await fresh('first-amplify.html', '__amplify')];
+  const kitAgain = await fresh('first.html', '__first');
+  result.kitImportMs = (result.first.loadMs + kitAgain.loadMs) / 2;
+  result.amplify = { loadMs: (amplify[0].loadMs + amplify[1].loadMs) / 2, ok: amplify.every((a) => a.ok) };
 } finally {
   await browser.close();
   server.close();
@@ -104,10 +134,11 @@ for (const [name, s] of Object.entries(result.samples)) {
   const full = s.a.map((x, i) => x + s.key[i]);
   rows[name] = { a: median(s.a), key: median(s.key), full: median(full), min: Math.min(...full), max: Math.max(...full) };
 }
-console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? result.userAgent}, ${result.rounds} interleaved rounds (+2 warm-up), medians in ms`);
+console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? result.userAgent}, ${result.rounds} interleaved rounds (+${result.warmup} warm-up), medians in ms`);
 console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms; then, cold, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms, first full client SRP ${fmt(result.kitFirstSignInMs)} ms`);
 const first = result.first;
 console.log(`kit through the package entry (fresh context, idle warm-up, ${typingMs} ms to type): load ${fmt(first.loadMs)} ms; first sign-in: SrpClient ${fmt(first.aMs)} ms, full client SRP ${fmt(first.fullMs)} ms${first.ok ? '' : ' (no signature!)'}`);
+console.log(`import of the entry in a fresh page (fresh context, nothing cached; mean of two, order kit, Amplify, Amplify, kit): cognito-kit ${fmt(result.kitImportMs)} ms, Amplify v6 with the same features ${fmt(result.amplify.loadMs)} ms`);
 console.log('implementation               check  phase A  phase key     full   full min–max');
 for (const [name, r] of Object.entries(rows)) {
   console.log(`${name.padEnd(28)} ${(result.checks[name] ? 'ok' : 'FAIL').padEnd(5)} ${fmt(r.a).padStart(8)} ${fmt(r.key).padStart(10)} ${fmt(r.full).padStart(8)}   ${fmt(r.min)}–${fmt(r.max)}`);
@@ -119,8 +150,18 @@ for (const [name, r] of Object.entries(rows)) {
   console.log(`  vs ${name.padEnd(28)} full ${(r.full / kit.full).toFixed(1)}×   phase key ${(r.key / kit.key).toFixed(1)}×   phase A ${(r.a / kit.a).toFixed(1)}×`);
 }
 
-console.log('\nnative Rust (same code, this machine):');
-execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'native_srp', '--', '30'], { cwd: root, stdio: 'inherit' });
+if (!smoke) {
+  console.log('\nnative Rust (same code, this machine):');
+  execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'native_srp', '--', '30'], { cwd: root, stdio: 'inherit' });
+}
+if (!result.amplify.ok) {
+  console.error('the Amplify v6 bundle did not load');
+  process.exit(1);
+}
+if (!first.ok) {
+  console.error('the first sign-in through the package entry produced no signature');
+  process.exit(1);
+}
 if (Object.values(result.checks).some((ok) => !ok)) {
   console.error('a correctness check failed: see the table');
   process.exit(1);

@@ -69,9 +69,23 @@ package_checks() {
   tools/node_modules/.bin/publint --strict pkg &&
     (cd pkg && ../tools/node_modules/.bin/attw --pack . --profile esm-only) &&
     tools/node_modules/.bin/tsc -p tests/types &&
-    echo "package checks: publint, attw (esm-only) and tsc --strict passed"
+    tools/node_modules/.bin/tsc -p tests/types/tsconfig.es2020.json &&
+    echo "package checks: publint, attw (esm-only) and tsc --strict (ES2022 + Disposable; ES2020 + DOM alone) passed"
 }
 run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
+# Each benchmark once in a tiny form, so none can rot (no figure is asserted; each still fails on a
+# wrong result), and the size budget: the package (wasm + bundled minified JS, brotli 11, as
+# bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks. Set
+# 136 B above 83,564 B (rustc 1.95.0, binaryen 132): a toolchain update may move
+# the figure by a little either way.
+size_budget=83700
+benchmarks_smoke() {
+  cargo build --quiet -p cognito-kit-emulator &&
+    node bench/run.mjs --smoke &&
+    node bench/size.mjs --budget "$size_budget" &&
+    EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/bench/load.mjs --smoke
+}
+run "benchmarks (one tiny run each) and the package's size budget" benchmarks_smoke
 run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify) and Lambda triggers" \
   sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/triggers.mjs'
 

@@ -1,13 +1,15 @@
 // Load benchmark (not a test): concurrent SRP sign-ins and admin writes against one emulator with
 // an on-disk state (SQLite, fsync per commit), as the pool and the emulator grow.
 // Run from the repository root:  node emulator/bench/load.mjs [--signins 300] [--concurrency 20]
-//   [--total 10000] [--timeout 900] [--client kit|reference]
+//   [--total 10000] [--timeout 900] [--client kit|reference] [--smoke]
 // Stages (cumulative): 10, 100 and 1,000 users in the pool under test, then 10,000 users in total
 // (a second pool takes the rest). Each stage prints sign-ins per second with p50/p99 latency, and
 // the p50/p99 of AdminUpdateUserAttributes (one write) — which must not grow with the users.
 // The client: `kit` (default, needs pkg/ from `make pkg`) spends ~10 ms of SRP per sign-in, so the
 // figures measure the emulator; `reference` (amazon-cognito-identity-js) mostly measures itself.
 // Uses the release binary when built (EMULATOR_BIN overrides), else the debug one.
+// --smoke (run by `make test` so the script cannot rot): one stage of 4 users in the pool and 2 in
+// another, 4 sign-ins 2 at once, 4 writes; it fails on any error and asserts no figure.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,9 +28,11 @@ const arg = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const signins = Math.min(arg('signins', 300), 5000);
-const concurrency = Math.min(arg('concurrency', 20), 200);
+const smoke = process.argv.includes('--smoke');
+const signins = Math.min(arg('signins', smoke ? 4 : 300), 5000);
+const concurrency = Math.min(arg('concurrency', smoke ? 2 : 20), 200);
 const total = Math.min(arg('total', 10_000), 50_000);
+const writesPerStage = smoke ? 4 : 200;
 const timeoutSeconds = Math.min(arg('timeout', 900), 3600);
 const clientIndex = process.argv.indexOf('--client');
 const clientKind = clientIndex > 0 ? process.argv[clientIndex + 1] : 'kit';
@@ -89,25 +93,26 @@ try {
     const kit = await loadKit();
     signIn = async (username) => {
       const done = await kitSignIn(kit, { endpoint: `${endpoint}/`, poolId: UserPool.Id, clientId: UserPoolClient.ClientId, username, password: 'Passw0rd!' });
-      if (!done.AuthenticationResult) throw new Error(`no tokens: ${done.ChallengeName}`);
+      // kitSignIn resolves to `{ nextStep, idToken?, accessToken?, refreshToken? }`.
+      if (!done.idToken || !done.accessToken) throw new Error(`no tokens: next step ${done.nextStep?.signInStep}`);
     };
   }
 
   console.log(`emulator: ${bin} (state on disk: ${dir}); client: ${clientKind === 'kit' ? 'cognito-kit (wasm)' : 'amazon-cognito-identity-js'}`);
-  console.log(`${signins} sign-ins and 200 writes per stage, ${concurrency} at once`);
+  console.log(`${signins} sign-ins and ${writesPerStage} writes per stage, ${concurrency} at once`);
   console.log('| users in pool | users in total | sign-ins/s | sign-in p50 ms | sign-in p99 ms | write p50 ms | write p99 ms | errors |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   let inPool = 0;
   let filler = 0;
   let failed = 0;
-  const stages = [[10, 0], [100, 0], [1000, 0], [1000, Math.max(0, total - 1000)]];
+  const stages = smoke ? [[4, 2]] : [[10, 0], [100, 0], [1000, 0], [1000, Math.max(0, total - 1000)]];
   for (const [poolTarget, fillerTarget] of stages) {
     const grow = await run(poolTarget - inPool, 8, (i) => create(UserPool.Id, `user${inPool + i}`, true));
     inPool = poolTarget;
     const fill = await run(fillerTarget - filler, 8, (i) => create(Filler.Id, `filler${filler + i}`, false));
     filler = fillerTarget;
     const signed = await run(signins, concurrency, (i) => signIn(`user${i % inPool}`));
-    const writes = await run(200, 1, (i) => sdk.send(new AdminUpdateUserAttributesCommand({
+    const writes = await run(writesPerStage, 1, (i) => sdk.send(new AdminUpdateUserAttributesCommand({
       UserPoolId: UserPool.Id, Username: `user${i % inPool}`, UserAttributes: [{ Name: 'name', Value: `n${i}` }],
     })));
     const errors = grow.errors + fill.errors + signed.errors + writes.errors;
