@@ -20,8 +20,10 @@ pub struct SignInContext {
     pub pool_id: String,
     /// Client that started the sign-in.
     pub client_id: String,
-    /// Internal username.
+    /// Internal username (the stand-in id for a user hidden by PreventUserExistenceErrors).
     pub username: String,
+    /// The USERNAME the sign-in was started with.
+    pub typed_username: String,
     /// DEVICE_KEY the client presented.
     pub device_key: Option<String>,
     /// Device SRP succeeded.
@@ -124,6 +126,35 @@ pub enum Step {
     },
     /// CUSTOM_CHALLENGE of the pool's built-in sequence.
     CustomChallenge,
+    /// SELECT_CHALLENGE of choice-based sign-in (USER_AUTH): the first factors offered.
+    SelectChallenge {
+        /// AvailableChallenges.
+        available: Vec<String>,
+        /// No such user (hidden by PreventUserExistenceErrors): every factor fails at its end.
+        fake: bool,
+    },
+    /// EMAIL_OTP or SMS_OTP: a code sent by email (`email`) or SMS, as a first factor or, by
+    /// email, as MFA.
+    OtpCode {
+        /// EMAIL_OTP (else SMS_OTP).
+        email: bool,
+        /// The code sent (a pretend one for `fake`).
+        code: String,
+        /// Wrong codes so far.
+        failed: u32,
+        /// No such user (hidden): no code went out and none is right.
+        fake: bool,
+    },
+    /// WEB_AUTHN: a passkey assertion for the request options with this challenge.
+    WebAuthn {
+        /// The challenge of CREDENTIAL_REQUEST_OPTIONS, base64url.
+        challenge: String,
+        /// No such user (hidden): no assertion is accepted.
+        fake: bool,
+    },
+    /// A sign-up just confirmed: InitiateAuth USER_AUTH with this `Session` signs the user in
+    /// once (the confirmation code was the first factor).
+    ConfirmedSignUp,
     /// CUSTOM_CHALLENGE made by CreateAuthChallenge.
     TriggeredChallenge {
         /// `privateChallengeParameters`, for VerifyAuthChallengeResponse.
@@ -146,6 +177,11 @@ impl Step {
             Step::SelectMfaType(_) => "SELECT_MFA_TYPE",
             Step::MfaSetup { .. } => "MFA_SETUP",
             Step::CustomChallenge | Step::TriggeredChallenge { .. } => "CUSTOM_CHALLENGE",
+            Step::SelectChallenge { .. } => "SELECT_CHALLENGE",
+            Step::OtpCode { email: true, .. } => "EMAIL_OTP",
+            Step::OtpCode { email: false, .. } => "SMS_OTP",
+            Step::WebAuthn { .. } => "WEB_AUTHN",
+            Step::ConfirmedSignUp => "SIGN_UP_CONFIRMED",
         }
     }
 }

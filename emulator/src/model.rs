@@ -795,6 +795,9 @@ pub struct User {
     /// Names of the groups the user is in.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub groups: BTreeSet<String>,
+    /// Signed up without a password (passwordless sign-up): PASSWORD is no factor of theirs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub passwordless: bool,
     /// Email MFA (an EMAIL_OTP code after the password) enabled in the user's settings.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub email_mfa_enabled: bool,

@@ -243,6 +243,43 @@ pub fn send_mfa_code(
     Ok((code, mask_destination("SMS", &phone)))
 }
 
+/// A sign-in code by email (EMAIL_OTP: a first factor or email MFA) or SMS (SMS_OTP); returns
+/// the code and the masked destination.
+pub fn send_sign_in_code(
+    pool: &mut Pool,
+    user: &User,
+    email: bool,
+    texts: Option<&CustomTexts>,
+    now: i64,
+) -> ApiResult<(String, String)> {
+    let (attribute, medium, kind) = if email {
+        ("email", "EMAIL", "EMAIL_OTP")
+    } else {
+        ("phone_number", "SMS", "SMS_OTP")
+    };
+    let destination = user
+        .attributes
+        .get(attribute)
+        .cloned()
+        .ok_or_else(|| ApiError::invalid_parameter(format!("User has no {attribute}.")))?;
+    let code = crypto::random_code();
+    let message = compose_message(
+        pool,
+        Draft {
+            username: &user.username,
+            destination: &destination,
+            medium,
+            kind,
+            code: &code,
+            attribute: Some(attribute),
+        },
+        texts,
+        now,
+    );
+    deliver_message(pool, message);
+    Ok((code, mask_destination(medium, &destination)))
+}
+
 /// The code of a password reset (ForgotPassword, AdminResetUserPassword), sent to `attribute`
 /// (`email` or `phone_number`); returns CodeDeliveryDetails.
 ///
@@ -315,7 +352,13 @@ fn pool_text(pool: &Pool, kind: &str, medium: &str) -> Option<(String, Option<St
             });
             Some((text.to_string(), subject))
         }
-        "SMS_MFA" => Some(("Your authentication code is {####}. ".to_string(), None)),
+        "SMS_MFA" | "SMS_OTP" => Some(("Your authentication code is {####}. ".to_string(), None)),
+        "EMAIL_OTP" => {
+            let template = settings.email_mfa_configuration.as_ref();
+            let text = member(template, "Message").unwrap_or("Your authentication code is {####}. ");
+            let subject = member(template, "Subject").unwrap_or("Your authentication code");
+            Some((text.to_string(), Some(subject.to_string())))
+        }
         "AUTH_EVENT_NOTIFICATION" => None,
         _ => {
             let template = settings.verification_message_template.as_ref();

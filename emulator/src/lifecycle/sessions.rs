@@ -121,6 +121,47 @@ pub fn sign_in_succeeded(
     Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
 }
 
+/// The session ConfirmSignUp hands out: InitiateAuth USER_AUTH with it signs `username` in once
+/// through `client_id`, within `ttl` seconds.
+pub fn confirmed_sign_up(
+    app: &App,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    ttl: i64,
+) -> String {
+    let id = new_session_id();
+    app.put_session(
+        id.clone(),
+        ChallengeSession {
+            ctx: SignInContext {
+                pool_id: pool_id.to_string(),
+                client_id: client_id.to_string(),
+                username: username.to_string(),
+                typed_username: username.to_string(),
+                device_key: None,
+                device_verified: false,
+                custom_flow: false,
+                custom_index: 0,
+                wrong_answers: 0,
+                new_password_done: false,
+                password_verified: false,
+                password_stamp: String::new(),
+                mfa_done: false,
+                admin: false,
+                event_id: uuid::Uuid::new_v4().to_string(),
+                event_context: None,
+                custom_triggers: false,
+                custom_done: false,
+                rounds: Vec::new(),
+            },
+            step: Step::ConfirmedSignUp,
+            expires_at: app.now() + ttl,
+        },
+    );
+    id
+}
+
 /// MFA_SETUP helpers for AssociateSoftwareToken / VerifySoftwareToken called with a Session.
 pub fn take_setup_session(app: &App, session_id: &str) -> ApiResult<ChallengeSession> {
     let session = app.take_session(session_id)?;

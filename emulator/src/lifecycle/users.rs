@@ -172,6 +172,7 @@ pub fn create_user_as(
         devices: BTreeMap::new(),
         pending_attributes: BTreeMap::new(),
         groups: Default::default(),
+        passwordless: false,
         email_mfa_enabled: false,
         webauthn_credentials: BTreeMap::new(),
     };

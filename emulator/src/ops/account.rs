@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common::{self, Owner};
 use crate::lifecycle::messages::{LONG_CODE_TTL, RESET_CODE_TTL};
 use crate::crypto;
-use crate::lifecycle::{events, hooks, messages, tokens, users};
+use crate::lifecycle::{events, hooks, messages, sessions, tokens, users};
 use crate::triggers;
 use crate::model::{status, AppClient, Pool};
 use crate::params::Params;
@@ -71,9 +71,20 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let client_id = params.req_str("ClientId")?;
     let typed = params.req_str("Username")?;
-    let password = params.req_str("Password")?;
+    let given_password = params.opt_str("Password")?;
     let secret_hash = params.opt_str("SecretHash")?;
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
+    // Without a password the user signs in with a code or a passkey only (passwordless
+    // sign-up), where the pool's sign-in policy offers such a first factor; the record still
+    // holds a random verifier nobody knows.
+    let random_password;
+    let password = match given_password {
+        Some(password) => password,
+        None => {
+            random_password = crypto::b64url(&crypto::random_bytes(32));
+            &random_password
+        }
+    };
     let validation: BTreeMap<String, String> = params
         .opt_attributes("ValidationData")?
         .unwrap_or_default()
@@ -90,7 +101,12 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let sub = uuid::Uuid::new_v4().to_string();
     let user_name = app.read(|db| {
         let pool = db.pool(&pool_id)?;
-        check_sign_up(pool, password, &attributes)?;
+        if given_password.is_none() && !allows_passwordless(pool) {
+            return Err(ApiError::invalid_parameter(
+                "Password is required: this user pool's sign-in policy offers no passwordless first factor.",
+            ));
+        }
+        check_sign_up(pool, given_password, &attributes)?;
         Ok(users::future_username(pool, &sub, typed))
     })?;
     let decision = hooks::pre_sign_up(
@@ -154,7 +170,7 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     };
     let (username, out) = app.write(|db| {
         let pool = db.pool_mut(&pool_id)?;
-        check_sign_up(pool, password, &attributes)?;
+        check_sign_up(pool, given_password, &attributes)?;
         let username = users::create_user_as(
             pool,
             &sub,
@@ -165,6 +181,9 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             users::Creation::SignUp,
             now,
         )?;
+        if given_password.is_none() {
+            pool.user_mut(&username)?.passwordless = true;
+        }
         events::add_event(
             pool,
             events::NewEvent {
@@ -201,9 +220,27 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     Ok(out)
 }
 
+/// Whether the pool's sign-in policy offers a first factor without a password (EMAIL_OTP,
+/// SMS_OTP, WEB_AUTHN), so users may sign up without one.
+fn allows_passwordless(pool: &Pool) -> bool {
+    pool.settings
+        .policies
+        .as_ref()
+        .and_then(|p| p.sign_in_policy.as_ref())
+        .is_some_and(|p| {
+            p.allowed_first_auth_factors
+                .iter()
+                .any(|f| f == "EMAIL_OTP" || f == "SMS_OTP" || f == "WEB_AUTHN")
+        })
+}
+
 /// What SignUp checks of a pool before a user is created: sign-up allowed, the password
 /// policy, the required attributes.
-fn check_sign_up(pool: &Pool, password: &str, attributes: &[(String, String)]) -> ApiResult<()> {
+fn check_sign_up(
+    pool: &Pool,
+    password: Option<&str>,
+    attributes: &[(String, String)],
+) -> ApiResult<()> {
     {
         if pool
             .settings
@@ -215,7 +252,9 @@ fn check_sign_up(pool: &Pool, password: &str, attributes: &[(String, String)]) -
                 "SignUp is not permitted for this user pool",
             ));
         }
-        common::check_password(&pool.password_policy(), password)?;
+        if let Some(password) = password {
+            common::check_password(&pool.password_policy(), password)?;
+        }
         let names: Vec<&str> = attributes.iter().map(|(name, _)| name.as_str()).collect();
         common::check_declared(pool, &names)?;
         for required in common::required_attributes(pool) {
@@ -293,10 +332,23 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
         )?;
         Ok(Some(username))
     })?;
-    if let Some(username) = confirmed {
-        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+    let Some(username) = confirmed else {
+        return Ok(json!({}));
+    };
+    hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+    // A client with choice-based sign-in gets a session that signs the user in once through
+    // USER_AUTH: the confirmation code was the first factor.
+    if !client.allows("ALLOW_USER_AUTH") {
+        return Ok(json!({}));
     }
-    Ok(json!({}))
+    let session = sessions::confirmed_sign_up(
+        app,
+        &pool_id,
+        client_id,
+        &username,
+        client.auth_session_validity * 60,
+    );
+    Ok(json!({ "Session": session }))
 }
 
 /// ResendConfirmationCode.

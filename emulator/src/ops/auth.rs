@@ -160,6 +160,7 @@ fn context(
         pool_id: begin.pool_id.clone(),
         client_id: begin.client.client_id.clone(),
         username: username.to_string(),
+        typed_username: username.to_string(),
         device_key: device_key.cloned(),
         device_verified: false,
         custom_flow: false,
@@ -251,6 +252,7 @@ fn initiate(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             flow,
         ),
         ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(app, &entry, &auth),
+        ("USER_AUTH", _) => user_auth(app, &entry, &auth, params.opt_str("Session")?),
         ("CUSTOM_AUTH", _) => {
             let (pool_id, built_in) = app.read(|db| {
                 let (pool, _) = entry.client(db)?;
@@ -271,7 +273,7 @@ fn initiate(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             }
         }
         (
-            "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" | "USER_AUTH",
+            "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH",
             _,
         ) => Err(ApiError::invalid_parameter(format!(
             "Initiate Auth method {flow} not supported."
@@ -325,58 +327,16 @@ fn srp_start(
             }
         }
     }
-    let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
-        (Some(user), _) => (
-            user.username.clone(),
-            user.password.verifier_hex.clone(),
-            user.password.salt_hex.clone(),
-            false,
-        ),
-        // Answer like for a real user (stable salt and user id) so the reply does not reveal
-        // that none exists.
-        (None, Some(fake)) => (
-            fake.user_id.clone(),
-            fake.verifier_hex.clone(),
-            fake.salt_hex.clone(),
-            true,
-        ),
+    let user_id = match (&begin.user, &begin.fake) {
+        (Some(user), _) => user.username.clone(),
+        (None, Some(fake)) => fake.user_id.clone(),
         (None, None) => return Err(ApiError::user_not_found()),
     };
-    let verifier = srp::parse_hex(&verifier_hex)
-        .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
-    let ephemeral = srp::start(srp_a, &verifier)
-        .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
-    let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
-    let secret_block_b64 = crypto::b64(&secret_block);
     let mut ctx = context(&begin, entry, &user_id, auth.get("DEVICE_KEY"));
     ctx.custom_flow = custom;
     ctx.custom_triggers = custom_triggers;
     ctx.rounds = rounds;
-    let server_public_hex = ephemeral.server_public.to_str_radix(16);
-    app.put_session(
-        secret_block_b64.clone(),
-        ChallengeSession {
-            ctx,
-            step: Step::PasswordVerifier {
-                ephemeral: Box::new(ephemeral),
-                verifier,
-                user_id: user_id.clone(),
-                secret_block,
-                fake,
-            },
-            expires_at: app.now() + begin.client.auth_session_validity * 60,
-        },
-    );
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": salt_hex,
-            "SECRET_BLOCK": secret_block_b64,
-            "SRP_B": server_public_hex,
-            "USERNAME": user_id,
-            "USER_ID_FOR_SRP": user_id,
-        },
-    }))
+    password_verifier(app, &begin, ctx, srp_a)
 }
 
 /// USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH): the password travels in
@@ -487,6 +447,8 @@ enum Next {
     Custom(SignInContext),
     /// Send an SMS MFA code (CustomMessage may write its text) and ask for it.
     SmsMfa(SignInContext),
+    /// Send an EMAIL_OTP (`true`) or SMS_OTP code and ask for it.
+    Otp(SignInContext, bool),
     /// The sign-in succeeded: PostAuthentication, PreTokenGeneration, then tokens.
     Done(SignInContext),
 }
@@ -631,6 +593,7 @@ fn advance(
             Next::Reply(reply) => return Ok(reply),
             Next::Done(ctx) => return finish(app, &ctx, now, metadata),
             Next::SmsMfa(ctx) => return send_sms_mfa(app, ctx, now, metadata),
+            Next::Otp(ctx, email) => return send_otp(app, ctx, email, now, metadata),
             Next::Custom(mut ctx) => {
                 let hides = app.read(|db| {
                     Ok(db
@@ -796,6 +759,12 @@ fn mfa_challenge(
     if pool.totp_mfa_available() && user.software_token_mfa_enabled && user.totp_secret.is_some() {
         methods.push("SOFTWARE_TOKEN_MFA".to_string());
     }
+    if pool.settings.email_mfa_configuration.is_some()
+        && user.email_mfa_enabled
+        && user.is_verified("email")
+    {
+        methods.push("EMAIL_OTP".to_string());
+    }
     let chosen = match methods.len() {
         0 if mode == "ON" => {
             if pool.sms_mfa_available() && has_phone {
@@ -836,6 +805,8 @@ fn mfa_challenge(
 fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
     if method == "SMS_MFA" {
         Next::SmsMfa(ctx.clone())
+    } else if method == "EMAIL_OTP" {
+        Next::Otp(ctx.clone(), true)
     } else {
         Next::Reply(challenge(
             app,
@@ -845,6 +816,328 @@ fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
             Map::new(),
         ))
     }
+}
+
+/// Sends a sign-in code by email (EMAIL_OTP) or SMS (SMS_OTP), its text from
+/// CustomMessage_Authentication when the pool has that trigger, and asks for it. For a user
+/// hidden by PreventUserExistenceErrors (`ctx.username` is then the stand-in id) nothing goes
+/// out, and the reply looks the same.
+fn send_otp(
+    app: &App,
+    ctx: SignInContext,
+    email: bool,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    let medium = if email { "EMAIL" } else { "SMS" };
+    let known = app.read(|db| Ok(db.pool(&ctx.pool_id)?.users.contains_key(&ctx.username)))?;
+    let ttl = app.read(|db| {
+        Ok(db
+            .pool(&ctx.pool_id)?
+            .clients
+            .get(&ctx.client_id)
+            .map_or(180, |c| c.auth_session_validity * 60))
+    })?;
+    if !known {
+        let mut parameters = Map::new();
+        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!(medium));
+        parameters.insert(
+            "CODE_DELIVERY_DESTINATION".into(),
+            json!(messages::mask_destination(medium, &ctx.typed_username)),
+        );
+        let step = Step::OtpCode {
+            email,
+            code: crypto::random_code(),
+            failed: 0,
+            fake: true,
+        };
+        return Ok(challenge(app, ctx, step, ttl, parameters));
+    }
+    let texts = hooks::custom_message_for(
+        app,
+        &ctx.pool_id,
+        Some(&ctx.client_id),
+        "CustomMessage_Authentication",
+        &ctx.username,
+        metadata,
+    )?;
+    app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let user = pool.user(&ctx.username)?.clone();
+        let (code, destination) =
+            messages::send_sign_in_code(pool, &user, email, texts.as_ref(), now)?;
+        let mut parameters = Map::new();
+        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!(medium));
+        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
+        let step = Step::OtpCode {
+            email,
+            code,
+            failed: 0,
+            fake: false,
+        };
+        Ok(challenge(app, ctx, step, ttl, parameters))
+    })
+}
+
+/// The first factors of choice-based sign-in the pool allows (`SignInPolicy`) and this user can
+/// use, in the order offered: a passkey, an emailed code, a texted code, the password (in clear
+/// or by SRP). For a user hidden by PreventUserExistenceErrors (`user` None) the factors a user
+/// with the name typed could have, without passkeys.
+fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<String> {
+    let allowed: Vec<String> = pool
+        .settings
+        .policies
+        .as_ref()
+        .and_then(|p| p.sign_in_policy.as_ref())
+        .map(|p| p.allowed_first_auth_factors.clone())
+        .unwrap_or_else(|| vec!["PASSWORD".to_string()]);
+    let allows = |factor: &str| allowed.iter().any(|a| a == factor);
+    let mut out = Vec::new();
+    let has_passkey = user.is_some_and(|u| !u.webauthn_credentials.is_empty());
+    if allows("WEB_AUTHN") && has_passkey && WEB_AUTHN_SIGN_IN {
+        out.push("WEB_AUTHN".to_string());
+    }
+    let email = user.map_or(common::looks_like_email(typed), |u| u.is_verified("email"));
+    if allows("EMAIL_OTP") && email {
+        out.push("EMAIL_OTP".to_string());
+    }
+    let phone = user.map_or(common::looks_like_phone(typed), |u| u.is_verified("phone_number"));
+    if allows("SMS_OTP") && phone {
+        out.push("SMS_OTP".to_string());
+    }
+    if allows("PASSWORD") && !user.is_some_and(|u| u.passwordless) {
+        out.push("PASSWORD".to_string());
+        out.push("PASSWORD_SRP".to_string());
+    }
+    out
+}
+
+/// Passkey sign-in is offered once the WEB_AUTHN challenge verifies assertions.
+const WEB_AUTHN_SIGN_IN: bool = false;
+
+/// USER_AUTH (choice-based sign-in): PREFERRED_CHALLENGE starts that factor at once when the
+/// user can use it; otherwise SELECT_CHALLENGE lists the factors (AvailableChallenges). With the
+/// `Session` of ConfirmSignUp the confirmation code was the first factor.
+fn user_auth(
+    app: &App,
+    entry: &Entry,
+    auth: &BTreeMap<String, String>,
+    session: Option<&str>,
+) -> ApiResult<Value> {
+    let begin = begin(app, entry, auth, "ALLOW_USER_AUTH", "USER_AUTH")?;
+    let typed = auth.get("USERNAME").map_or("", String::as_str);
+    let now = app.now();
+    if let Some(session) = session {
+        let taken = app.take_session(session)?;
+        let same_user = begin
+            .user
+            .as_ref()
+            .is_some_and(|u| u.username == taken.ctx.username);
+        if !matches!(taken.step, Step::ConfirmedSignUp)
+            || taken.ctx.client_id != begin.client.client_id
+            || !same_user
+        {
+            return Err(ApiError::invalid_session());
+        }
+        pre_authentication(app, &begin, entry, auth)?;
+        let mut ctx = context(&begin, entry, &taken.ctx.username, auth.get("DEVICE_KEY"));
+        ctx.mfa_done = true;
+        let result = proceed(app, &ctx, now, None);
+        return settle(app, &ctx, None, result);
+    }
+    pre_authentication(app, &begin, entry, auth)?;
+    let (user_id, fake) = match (&begin.user, &begin.fake) {
+        (Some(user), _) => (user.username.clone(), false),
+        (None, Some(fake)) => (fake.user_id.clone(), true),
+        (None, None) => return Err(ApiError::user_not_found()),
+    };
+    let available = app.read(|db| {
+        let pool = db.pool(&begin.pool_id)?;
+        Ok(first_factors(pool, begin.user.as_ref(), typed))
+    })?;
+    let mut ctx = context(&begin, entry, &user_id, auth.get("DEVICE_KEY"));
+    ctx.typed_username = typed.to_string();
+    let ttl = begin.client.auth_session_validity * 60;
+    match auth.get("PREFERRED_CHALLENGE").map(String::as_str) {
+        Some(preferred) if available.iter().any(|a| a == preferred) => {
+            first_factor(app, &begin, ctx, preferred, auth, fake, now, None)
+        }
+        Some(
+            other @ ("PASSWORD" | "PASSWORD_SRP" | "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN"),
+        ) if available.is_empty() => Err(ApiError::invalid_parameter(format!(
+            "{other} is not an available first factor for this user."
+        ))),
+        Some(
+            "PASSWORD" | "PASSWORD_SRP" | "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN",
+        )
+        | None => {
+            if available.is_empty() {
+                return Err(ApiError::not_authorized(
+                    "No sign-in factor is available for this user.",
+                ));
+            }
+            let session_id = sessions::new_session_id();
+            let reply = json!({
+                "ChallengeName": "SELECT_CHALLENGE",
+                "Session": session_id,
+                "ChallengeParameters": {},
+                "AvailableChallenges": available,
+            });
+            app.put_session(
+                session_id,
+                ChallengeSession {
+                    ctx,
+                    step: Step::SelectChallenge { available, fake },
+                    expires_at: now + ttl,
+                },
+            );
+            Ok(reply)
+        }
+        Some(other) => Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{other}' at 'PREFERRED_CHALLENGE' failed to satisfy constraint: Member must satisfy enum value set: [PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN]"
+        ))),
+    }
+}
+
+/// Starts or answers one first factor of choice-based sign-in: `responses` carries what the
+/// factor needs at once (PASSWORD, SRP_A). `metadata` as in [`advance`].
+#[allow(clippy::too_many_arguments)]
+fn first_factor(
+    app: &App,
+    begin: &Begin,
+    mut ctx: SignInContext,
+    factor: &str,
+    responses: &BTreeMap<String, String>,
+    fake: bool,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    match factor {
+        "PASSWORD" => {
+            let password = responses.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+            let (user_id, salt_hex, verifier_hex) = match (&begin.user, &begin.fake) {
+                (Some(user), _) if !fake => (
+                    user.username.clone(),
+                    user.password.salt_hex.clone(),
+                    user.password.verifier_hex.clone(),
+                ),
+                (_, Some(fake_user)) => (
+                    fake_user.user_id.clone(),
+                    fake_user.salt_hex.clone(),
+                    fake_user.verifier_hex.clone(),
+                ),
+                _ => return Err(ApiError::bad_credentials()),
+            };
+            // The same modpow for a real and a hidden unknown user.
+            let matches =
+                srp::password_matches(&begin.srp_name, &user_id, password, &salt_hex, &verifier_hex);
+            if fake {
+                return Err(common::fake_user_failure(app, &begin.pool_id, &user_id, now));
+            }
+            if let Err(error) = common::password_attempt(app, &begin.pool_id, &user_id, matches, now)
+            {
+                return settle(app, &ctx, Some(("Password", false)), Err(error));
+            }
+            ctx.password_verified = true;
+            let result = proceed(app, &ctx, now, metadata);
+            settle(app, &ctx, Some(("Password", true)), result)
+        }
+        "PASSWORD_SRP" => {
+            let srp_a = responses.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+            password_verifier(app, begin, ctx, srp_a)
+        }
+        "EMAIL_OTP" | "SMS_OTP" => {
+            // A passwordless first factor: no MFA after it.
+            ctx.mfa_done = true;
+            advance(app, Ok(Next::Otp(ctx, factor == "EMAIL_OTP")), now, metadata)
+        }
+        other => Err(ApiError::invalid_parameter(format!(
+            "{other} is not an available first factor for this user."
+        ))),
+    }
+}
+
+/// What [`begin`] found, looked up again for a sign-in in progress.
+fn begin_again(app: &App, ctx: &SignInContext, fake: bool) -> ApiResult<Begin> {
+    app.read(|db| {
+        let pool = db.pool(&ctx.pool_id)?;
+        let client = pool
+            .clients
+            .get(&ctx.client_id)
+            .cloned()
+            .ok_or_else(ApiError::invalid_session)?;
+        let (user, fake) = if fake {
+            (None, Some(common::fake_user(pool, &ctx.typed_username)))
+        } else {
+            (Some(pool.user(&ctx.username)?.clone()), None)
+        };
+        Ok(Begin {
+            pool_id: pool.id.clone(),
+            client,
+            user,
+            srp_name: pool.srp_name().to_string(),
+            fake,
+        })
+    })
+}
+
+/// The PASSWORD_VERIFIER challenge of an SRP sign-in that sent `srp_a` (USER_SRP_AUTH,
+/// CUSTOM_AUTH with SRP_A, USER_AUTH's PASSWORD_SRP); a hidden unknown user gets the same
+/// answer with a stand-in salt and verifier.
+fn password_verifier(
+    app: &App,
+    begin: &Begin,
+    ctx: SignInContext,
+    srp_a: &str,
+) -> ApiResult<Value> {
+    let (user_id, verifier_hex, salt_hex, fake) = match (&begin.user, &begin.fake) {
+        (Some(user), _) => (
+            user.username.clone(),
+            user.password.verifier_hex.clone(),
+            user.password.salt_hex.clone(),
+            false,
+        ),
+        // Answer like for a real user (stable salt and user id) so the reply does not reveal
+        // that none exists.
+        (None, Some(fake)) => (
+            fake.user_id.clone(),
+            fake.verifier_hex.clone(),
+            fake.salt_hex.clone(),
+            true,
+        ),
+        (None, None) => return Err(ApiError::user_not_found()),
+    };
+    let verifier = srp::parse_hex(&verifier_hex)
+        .ok_or_else(|| ApiError::internal("stored verifier is corrupt"))?;
+    let ephemeral = srp::start(srp_a, &verifier)
+        .ok_or_else(|| ApiError::invalid_parameter("SRP_A is not a valid public value."))?;
+    let secret_block = crypto::random_bytes(SECRET_BLOCK_BYTES);
+    let secret_block_b64 = crypto::b64(&secret_block);
+    let server_public_hex = ephemeral.server_public.to_str_radix(16);
+    app.put_session(
+        secret_block_b64.clone(),
+        ChallengeSession {
+            ctx,
+            step: Step::PasswordVerifier {
+                ephemeral: Box::new(ephemeral),
+                verifier,
+                user_id: user_id.clone(),
+                secret_block,
+                fake,
+            },
+            expires_at: app.now() + begin.client.auth_session_validity * 60,
+        },
+    );
+    Ok(json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": salt_hex,
+            "SECRET_BLOCK": secret_block_b64,
+            "SRP_B": server_public_hex,
+            "USERNAME": user_id,
+            "USER_ID_FOR_SRP": user_id,
+        },
+    }))
 }
 
 /// REFRESH_TOKEN_AUTH: new ID and access tokens, same lineage, no new refresh token.
@@ -1326,6 +1619,41 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &started, None, result)
         }
+        Step::SelectChallenge { available, fake } => {
+            let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
+            if !available.iter().any(|a| a == answer) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "{answer} is not one of the available challenges."
+                )));
+            }
+            let begin = begin_again(app, &ctx, fake)?;
+            first_factor(app, &begin, ctx, answer, &responses, fake, now, Some(&entry.metadata))
+        }
+        Step::OtpCode {
+            email,
+            code,
+            failed,
+            fake,
+        } => {
+            let name = if email { "EMAIL_OTP_CODE" } else { "SMS_OTP_CODE" };
+            let given = responses.get(name).ok_or_else(|| missing(name))?;
+            if fake || !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
+                let error = mfa_mismatch();
+                events::record_sign_in(app, &ctx, Some(("Mfa", false)), &Err(error));
+                let step = Step::OtpCode {
+                    email,
+                    code,
+                    failed: failed + 1,
+                    fake,
+                };
+                retry_or_fail(app, key, ctx, step, expires_at, failed + 1);
+                return Err(mfa_mismatch());
+            }
+            ctx.mfa_done = true;
+            let result = proceed(app, &ctx, now, Some(&entry.metadata));
+            settle(app, &ctx, Some(("Mfa", true)), result)
+        }
+        Step::WebAuthn { .. } | Step::ConfirmedSignUp => Err(ApiError::invalid_session()),
         Step::TriggeredChallenge { private, metadata } => {
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
             let hides = app.read(|db| {
