@@ -675,3 +675,231 @@ pub fn verify_assertion(
     }
     Ok(id)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::ecdsa::{DerSignature, SigningKey};
+
+    fn user(name: &str) -> User {
+        serde_json::from_value(json!({
+            "username": name, "sub": format!("sub-of-{name}"), "attributes": {},
+            "status": "CONFIRMED", "enabled": true, "created": 0, "lastModified": 0,
+            "password": { "saltHex": "", "verifierHex": "", "setAt": 0 }
+        }))
+        .unwrap()
+    }
+
+    fn rp(required: bool) -> RelyingParty {
+        RelyingParty {
+            id: "localhost".to_string(),
+            user_verification_required: required,
+        }
+    }
+
+    /// A software authenticator's credential, registered on `user` with counter `count`.
+    struct Key {
+        signing: SigningKey,
+        id: Vec<u8>,
+    }
+
+    impl Key {
+        fn new(user: &mut User, count: u32) -> Key {
+            let signing = SigningKey::random(&mut rand::thread_rng());
+            let id: [u8; 16] = rand::random();
+            let point = signing.verifying_key().to_encoded_point(false);
+            let mut cose = Vec::new();
+            let int = |n: i64| Cbor::Integer(n.into());
+            ciborium::ser::into_writer(
+                &Cbor::Map(vec![
+                    (int(1), int(2)),
+                    (int(3), int(-7)),
+                    (int(-1), int(1)),
+                    (int(-2), Cbor::Bytes(point.x().unwrap().to_vec())),
+                    (int(-3), Cbor::Bytes(point.y().unwrap().to_vec())),
+                ]),
+                &mut cose,
+            )
+            .unwrap();
+            let credential_id = URL_SAFE_NO_PAD.encode(id);
+            user.webauthn_credentials.insert(
+                credential_id.clone(),
+                WebAuthnCredential {
+                    credential_id,
+                    public_key: URL_SAFE_NO_PAD.encode(&cose),
+                    algorithm: ES256,
+                    sign_count: count,
+                    relying_party_id: "localhost".to_string(),
+                    friendly_name: None,
+                    authenticator_attachment: None,
+                    transports: vec![],
+                    created: 0,
+                },
+            );
+            Key {
+                signing,
+                id: id.to_vec(),
+            }
+        }
+
+        /// An AuthenticationResponseJSON for `challenge` with counter `count`.
+        fn assert(&self, challenge: &str, count: u32, user_handle: Option<&str>) -> String {
+            let client_data = json!({
+                "type": "webauthn.get", "challenge": challenge, "origin": "http://localhost:3000"
+            })
+            .to_string();
+            let mut auth_data = Sha256::digest(b"localhost").to_vec();
+            auth_data.push(FLAG_UP | FLAG_UV);
+            auth_data.extend_from_slice(&count.to_be_bytes());
+            let mut signed = auth_data.clone();
+            signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
+            let signature: DerSignature = self.signing.sign(&signed);
+            json!({
+                "id": URL_SAFE_NO_PAD.encode(&self.id),
+                "rawId": URL_SAFE_NO_PAD.encode(&self.id),
+                "type": "public-key",
+                "clientExtensionResults": {},
+                "response": {
+                    "clientDataJSON": URL_SAFE_NO_PAD.encode(client_data),
+                    "authenticatorData": URL_SAFE_NO_PAD.encode(&auth_data),
+                    "signature": URL_SAFE_NO_PAD.encode(signature.as_bytes()),
+                    "userHandle": user_handle.map(|h| URL_SAFE_NO_PAD.encode(h)),
+                }
+            })
+            .to_string()
+        }
+    }
+
+    fn code(result: ApiResult<String>) -> &'static str {
+        result.unwrap_err().code
+    }
+
+    #[test]
+    fn request_options_list_the_users_passkeys() {
+        let mut alice = user("alice");
+        let key = Key::new(&mut alice, 0);
+        let (challenge, options) = request_options(&rp(true), Some(&alice));
+        assert_eq!(options["challenge"], json!(challenge));
+        assert_eq!(options["rpId"], "localhost");
+        assert_eq!(options["userVerification"], "required");
+        assert_eq!(
+            options["allowCredentials"][0]["id"],
+            json!(URL_SAFE_NO_PAD.encode(&key.id))
+        );
+        let (_, discoverable) = request_options(&rp(false), None);
+        assert_eq!(discoverable["allowCredentials"], json!([]));
+        assert_eq!(discoverable["userVerification"], "preferred");
+    }
+
+    #[test]
+    fn an_assertion_verifies_and_moves_the_counter() {
+        let mut alice = user("alice");
+        let key = Key::new(&mut alice, 0);
+        let (challenge, _) = request_options(&rp(true), Some(&alice));
+        let response = key.assert(&challenge, 5, Some("sub-of-alice"));
+        let id = verify_assertion(&rp(true), &mut alice, &challenge, &response).unwrap();
+        assert_eq!(id, URL_SAFE_NO_PAD.encode(&key.id));
+        assert_eq!(alice.webauthn_credentials[&id].sign_count, 5);
+        // The same assertion again: the counter did not move forward.
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, &challenge, &response)),
+            "NotAuthorizedException"
+        );
+        assert_eq!(alice.webauthn_credentials[&id].sign_count, 5);
+        // A later one does.
+        let later = key.assert(&challenge, 6, None);
+        verify_assertion(&rp(true), &mut alice, &challenge, &later).unwrap();
+        assert_eq!(alice.webauthn_credentials[&id].sign_count, 6);
+    }
+
+    #[test]
+    fn counters_of_zero_are_accepted_each_time() {
+        let mut alice = user("alice");
+        let key = Key::new(&mut alice, 0);
+        let response = key.assert("AAAAAAAAAAAAAAAAAAAAAA", 0, None);
+        for _ in 0..2 {
+            verify_assertion(&rp(false), &mut alice, "AAAAAAAAAAAAAAAAAAAAAA", &response)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn refuses_another_users_or_a_deleted_passkey() {
+        let mut alice = user("alice");
+        let mut bob = user("bob");
+        let bobs = Key::new(&mut bob, 0);
+        let challenge = "AAAAAAAAAAAAAAAAAAAAAA";
+        let response = bobs.assert(challenge, 1, None);
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            "NotAuthorizedException"
+        );
+        // Alice's own passkey, but the userHandle says bob.
+        let alices = Key::new(&mut alice, 0);
+        let response = alices.assert(challenge, 1, Some("sub-of-bob"));
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            "NotAuthorizedException"
+        );
+        // Deleted: no longer verifies.
+        let response = alices.assert(challenge, 1, None);
+        alice.webauthn_credentials.clear();
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            "NotAuthorizedException"
+        );
+    }
+
+    #[test]
+    fn refuses_a_bad_signature_challenge_or_input() {
+        let mut alice = user("alice");
+        let key = Key::new(&mut alice, 0);
+        let challenge = "AAAAAAAAAAAAAAAAAAAAAA";
+        let mut response: Value = serde_json::from_str(&key.assert(challenge, 1, None)).unwrap();
+        let other: Value = serde_json::from_str(&key.assert(challenge, 2, None)).unwrap();
+        response["response"]["signature"] = other["response"]["signature"].clone();
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, &response.to_string())),
+            "NotAuthorizedException"
+        );
+        let fine = key.assert(challenge, 1, None);
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, "BBBBBBBBBBBBBBBBBBBBBB", &fine)),
+            "WebAuthnChallengeNotFoundException"
+        );
+        let elsewhere = RelyingParty {
+            id: "example.com".to_string(),
+            user_verification_required: true,
+        };
+        assert_eq!(
+            code(verify_assertion(&elsewhere, &mut alice, challenge, &fine)),
+            "WebAuthnOriginNotAllowedException"
+        );
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, "{not json")),
+            "InvalidParameterException"
+        );
+        let huge = format!("\"{}\"", "x".repeat(MAX_CREDENTIAL_JSON_BYTES));
+        assert_eq!(
+            code(verify_assertion(&rp(true), &mut alice, challenge, &huge)),
+            "InvalidParameterException"
+        );
+        assert!(alice.webauthn_credentials.values().all(|c| c.sign_count == 0));
+    }
+
+    #[test]
+    fn origins() {
+        assert!(origin_allowed("http://localhost:5173", "localhost"));
+        assert!(origin_allowed("https://localhost", "localhost"));
+        assert!(origin_allowed("https://example.com", "example.com"));
+        assert!(origin_allowed("https://login.example.com:8443", "example.com"));
+        assert!(!origin_allowed("http://example.com", "example.com"));
+        assert!(!origin_allowed("https://badexample.com", "example.com"));
+        assert!(!origin_allowed("https://example.com.evil", "example.com"));
+        assert!(!origin_allowed("https://example.com/path", "example.com"));
+        assert!(!origin_allowed("https://.example.com", "example.com"));
+        assert!(!origin_allowed("http://127.0.0.1", "localhost"));
+    }
+}
