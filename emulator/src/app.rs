@@ -203,6 +203,17 @@ pub const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
 /// Most challenge sessions held at once; beyond this the oldest expire early, bounding memory.
 const SESSION_LIMIT: usize = 100_000;
 
+/// A passkey registration begun by StartWebAuthnRegistration and not yet completed.
+#[derive(Clone, Debug)]
+pub struct PendingRegistration {
+    /// The challenge of the creation options, base64url.
+    pub challenge: String,
+    /// The app client of the access token that started it.
+    pub client_id: String,
+    /// Epoch seconds after which CompleteWebAuthnRegistration no longer finds it.
+    pub expires_at: i64,
+}
+
 /// The model and the database it is saved to, behind one lock.
 struct State {
     db: Db,
@@ -218,6 +229,9 @@ pub struct App {
     /// same (no write) whether the user exists or not, so timing does not tell. A restart
     /// forgets lockouts, which a local emulator can afford.
     lockouts: Mutex<HashMap<String, (u32, i64)>>,
+    /// Pending passkey registrations (StartWebAuthnRegistration), one per user, keyed by
+    /// pool id and internal username; in memory like the sign-in sessions.
+    registrations: Mutex<HashMap<(String, String), PendingRegistration>>,
     clock_offset: AtomicI64,
     base_url: RwLock<String>,
     /// SigV4 credentials: access key id → secret.
@@ -254,6 +268,7 @@ impl App {
             state: Mutex::new(State { db, store }),
             sessions: Mutex::new(HashMap::new()),
             lockouts: Mutex::new(HashMap::new()),
+            registrations: Mutex::new(HashMap::new()),
             clock_offset: AtomicI64::new(0),
             base_url: RwLock::new("http://127.0.0.1:9229".to_string()),
             credentials: RwLock::new(HashMap::from([(
@@ -449,5 +464,25 @@ impl App {
             return Err(ApiError::invalid_session());
         }
         Ok(session)
+    }
+
+    /// Stores the pending passkey registration of a user, replacing an earlier one.
+    pub fn put_registration(&self, pool_id: &str, username: &str, pending: PendingRegistration) {
+        let now = self.now();
+        let mut map = lock(&self.registrations);
+        if map.len() >= SESSION_LIMIT {
+            map.retain(|_, p| p.expires_at > now);
+        }
+        if map.len() < SESSION_LIMIT {
+            map.insert((pool_id.to_string(), username.to_string()), pending);
+        }
+    }
+
+    /// Removes and returns the live pending registration of a user: each is single-use.
+    pub fn take_registration(&self, pool_id: &str, username: &str) -> Option<PendingRegistration> {
+        let now = self.now();
+        lock(&self.registrations)
+            .remove(&(pool_id.to_string(), username.to_string()))
+            .filter(|p| p.expires_at > now)
     }
 }

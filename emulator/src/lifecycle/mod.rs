@@ -33,3 +33,4 @@ pub mod schema;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webauthn;

@@ -12,6 +12,7 @@ mod import;
 mod mfa;
 mod resources;
 mod schema;
+mod webauthn;
 
 use serde_json::Value;
 
@@ -29,6 +30,27 @@ const ADMIN: bool = true;
 const PUBLIC: bool = false;
 
 const OPERATIONS: &[(&str, bool, Handler)] = &[
+    (
+        "StartWebAuthnRegistration",
+        PUBLIC,
+        webauthn::start_web_authn_registration,
+    ),
+    (
+        "CompleteWebAuthnRegistration",
+        PUBLIC,
+        webauthn::complete_web_authn_registration,
+    ),
+    (
+        "ListWebAuthnCredentials",
+        PUBLIC,
+        webauthn::list_web_authn_credentials,
+    ),
+    (
+        "DeleteWebAuthnCredential",
+        PUBLIC,
+        webauthn::delete_web_authn_credential,
+    ),
+    ("GetUserAuthFactors", PUBLIC, webauthn::get_user_auth_factors),
     ("CreateUserPool", ADMIN, admin::create_user_pool),
     ("DescribeUserPool", ADMIN, admin::describe_user_pool),
     ("UpdateUserPool", ADMIN, admin::update_user_pool),
