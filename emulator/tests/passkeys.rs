@@ -544,3 +544,133 @@ async fn a_pool_without_a_relying_party_refuses() {
         "WebAuthnNotEnabledException"
     );
 }
+
+impl Authenticator {
+    /// An AuthenticationResponseJSON for `challenge`, with signature counter `count`.
+    fn assert(&self, challenge: &str, count: u32, user_handle: Option<&str>) -> String {
+        let client_data = json!({
+            "type": "webauthn.get", "challenge": challenge, "origin": ORIGIN, "crossOrigin": false
+        })
+        .to_string();
+        let mut auth_data = Sha256::digest(b"localhost").to_vec();
+        auth_data.push(0x01 | 0x04);
+        auth_data.extend_from_slice(&count.to_be_bytes());
+        let mut signed = auth_data.clone();
+        signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
+        let signature: DerSignature = self.key.sign(&signed);
+        let mut response = json!({
+            "clientDataJSON": b64(client_data.as_bytes()),
+            "authenticatorData": b64(&auth_data),
+            "signature": b64(signature.as_bytes()),
+        });
+        if let Some(handle) = user_handle {
+            response["userHandle"] = json!(handle);
+        }
+        json!({
+            "id": b64(&self.id), "rawId": b64(&self.id), "type": "public-key",
+            "authenticatorAttachment": "platform", "clientExtensionResults": {}, "response": response,
+        })
+        .to_string()
+    }
+}
+
+/// Choice-based sign-in with a passkey: USER_AUTH offers WEB_AUTHN once the user has one, the
+/// WEB_AUTHN challenge carries the request options, and an assertion of the registered key signs
+/// in; a replayed assertion, a wrong key and a deleted passkey are refused.
+#[tokio::test]
+async fn signs_in_with_a_passkey_through_user_auth() {
+    let mut config = config(
+        json!({ "RelyingPartyId": "localhost", "UserVerification": "preferred" }),
+        "ESSENTIALS",
+    );
+    config["Pools"][0]["Clients"][0]["ExplicitAuthFlows"] =
+        json!(["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+    let server = start_with(config).await;
+    let user_auth = |preferred: Option<&str>| {
+        let mut auth = json!({ "USERNAME": "alice" });
+        if let Some(p) = preferred {
+            auth["PREFERRED_CHALLENGE"] = json!(p);
+        }
+        json!({ "AuthFlow": "USER_AUTH", "ClientId": "publicclient", "AuthParameters": auth })
+    };
+    // No passkey yet: not offered.
+    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
+    assert_eq!(choice["ChallengeName"], "SELECT_CHALLENGE");
+    assert_eq!(choice["AvailableChallenges"], json!(["PASSWORD", "PASSWORD_SRP"]));
+
+    let token = token(&server, "publicclient", "alice").await;
+    let authenticator = Authenticator::new();
+    let options = start(&server, &token).await;
+    let registered = authenticator.register(&Make::new(&challenge_of(&options)));
+    complete(&server, &token, registered).await.unwrap();
+    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
+    assert_eq!(
+        choice["AvailableChallenges"],
+        json!(["WEB_AUTHN", "PASSWORD", "PASSWORD_SRP"])
+    );
+
+    let asked = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    assert_eq!(asked["ChallengeName"], "WEB_AUTHN");
+    let request: Value = serde_json::from_str(
+        asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(request["rpId"], "localhost");
+    assert_eq!(request["allowCredentials"][0]["id"], b64(&authenticator.id));
+    let challenge = request["challenge"].as_str().unwrap().to_string();
+    let answer = |session: &Value, credential: String| {
+        json!({
+            "ClientId": "publicclient", "ChallengeName": "WEB_AUTHN", "Session": session,
+            "ChallengeResponses": { "USERNAME": "alice", "CREDENTIAL": credential }
+        })
+    };
+    let assertion = authenticator.assert(&challenge, 1, None);
+    let done = call(&server, "RespondToAuthChallenge", answer(&asked["Session"], assertion.clone()))
+        .await
+        .unwrap();
+    assert!(done["AuthenticationResult"]["IdToken"].is_string());
+
+    // The same assertion again (counter 1 again) on a new challenge: refused.
+    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    let replayed = call(&server, "RespondToAuthChallenge", answer(&again["Session"], assertion))
+        .await
+        .unwrap_err();
+    assert_eq!(replayed.0, "NotAuthorizedException");
+    // Another key with the same credential id: refused.
+    let other = Authenticator {
+        key: SigningKey::random(&mut rand::thread_rng()),
+        id: authenticator.id.clone(),
+    };
+    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    let request: Value = serde_json::from_str(
+        again["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap(),
+    )
+    .unwrap();
+    let forged = other.assert(request["challenge"].as_str().unwrap(), 5, None);
+    let refused = call(&server, "RespondToAuthChallenge", answer(&again["Session"], forged))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.0, "NotAuthorizedException");
+    // Deleted: no longer offered, and an old challenge's assertion is refused.
+    let pending = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    call(
+        &server,
+        "DeleteWebAuthnCredential",
+        json!({ "AccessToken": token, "CredentialId": b64(&authenticator.id) }),
+    )
+    .await
+    .unwrap();
+    let request: Value = serde_json::from_str(
+        pending["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap(),
+    )
+    .unwrap();
+    let late = authenticator.assert(request["challenge"].as_str().unwrap(), 9, None);
+    let refused = call(&server, "RespondToAuthChallenge", answer(&pending["Session"], late))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.0, "NotAuthorizedException");
+    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
+    assert_eq!(choice["AvailableChallenges"], json!(["PASSWORD", "PASSWORD_SRP"]));
+}

@@ -27,7 +27,6 @@ const MAX_CREDENTIAL_ID_BYTES: usize = 1023;
 /// The `timeout` of the creation options, in milliseconds.
 const REGISTRATION_TIMEOUT_MS: i64 = 60_000;
 /// The `timeout` of the request options, in milliseconds.
-#[cfg_attr(not(test), allow(dead_code))] // the WEB_AUTHN challenge of the sign-in calls it
 const SIGN_IN_TIMEOUT_MS: i64 = 180_000;
 /// COSE algorithms: ES256, RS256.
 const ES256: i64 = -7;
@@ -93,7 +92,6 @@ fn malformed(what: &str) -> ApiError {
     ApiError::invalid_parameter(format!("Invalid credential: {what}."))
 }
 
-#[cfg_attr(not(test), allow(dead_code))] // the WEB_AUTHN challenge of the sign-in calls it
 fn sign_in_refused() -> ApiError {
     ApiError::not_authorized("Incorrect passkey.")
 }
@@ -191,7 +189,6 @@ pub fn creation_options(rp: &RelyingParty, user: &User, challenge: &str) -> ApiR
 /// `(challenge, options)`. `allowCredentials` lists the user's passkeys (empty without a user:
 /// a discoverable credential). The caller keeps the challenge with its sign-in session and
 /// hands it to [`verify_assertion`].
-#[cfg_attr(not(test), allow(dead_code))] // the WEB_AUTHN challenge of the sign-in calls it
 pub fn request_options(rp: &RelyingParty, user: Option<&User>) -> (String, Value) {
     let challenge = new_challenge();
     let allow = user.map(descriptors).unwrap_or_default();
@@ -624,7 +621,6 @@ pub fn verify_registration(
 /// NotAuthorizedException for a passkey the user does not have, a userHandle that is not the
 /// user's, a missing UP/UV flag, a bad signature or a counter that did not move forward. The
 /// user is changed only on success. The caller checks the challenge's expiry (its session).
-#[cfg_attr(not(test), allow(dead_code))] // the WEB_AUTHN challenge of the sign-in calls it
 pub fn verify_assertion(
     rp: &RelyingParty,
     user: &mut User,

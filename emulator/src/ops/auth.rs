@@ -9,7 +9,7 @@ use crate::app::{real_now, App, ChallengeRound, ChallengeSession, SignInContext,
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common;
-use crate::lifecycle::{challenges, events, hooks, messages, sessions, tokens, users};
+use crate::lifecycle::{challenges, events, hooks, messages, sessions, tokens, users, webauthn};
 use crate::model::{status, AppClient, Db, Pool, User};
 use crate::params::Params;
 use crate::srp;
@@ -894,7 +894,7 @@ fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<String> {
     let allows = |factor: &str| allowed.iter().any(|a| a == factor);
     let mut out = Vec::new();
     let has_passkey = user.is_some_and(|u| !u.webauthn_credentials.is_empty());
-    if allows("WEB_AUTHN") && has_passkey && WEB_AUTHN_SIGN_IN {
+    if allows("WEB_AUTHN") && has_passkey && webauthn::relying_party(pool).is_ok() {
         out.push("WEB_AUTHN".to_string());
     }
     let email = user.map_or(common::looks_like_email(typed), |u| u.is_verified("email"));
@@ -911,9 +911,6 @@ fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<String> {
     }
     out
 }
-
-/// Passkey sign-in is offered once the WEB_AUTHN challenge verifies assertions.
-const WEB_AUTHN_SIGN_IN: bool = false;
 
 /// USER_AUTH (choice-based sign-in): PREFERRED_CHALLENGE starts that factor at once when the
 /// user can use it; otherwise SELECT_CHALLENGE lists the factors (AvailableChallenges). With the
@@ -1051,10 +1048,73 @@ fn first_factor(
             ctx.mfa_done = true;
             advance(app, Ok(Next::Otp(ctx, factor == "EMAIL_OTP")), now, metadata)
         }
+        "WEB_AUTHN" => {
+            let (challenge_value, options) = app.read(|db| {
+                let pool = db.pool(&ctx.pool_id)?;
+                let rp = webauthn::relying_party(pool)?;
+                Ok(webauthn::request_options(&rp, begin.user.as_ref()))
+            })?;
+            let step = Step::WebAuthn {
+                challenge: challenge_value,
+                fake,
+            };
+            // SELECT_CHALLENGE may carry the assertion at once (ANSWER WEB_AUTHN + CREDENTIAL).
+            if let Some(credential) = responses.get("CREDENTIAL") {
+                let Step::WebAuthn { challenge, .. } = &step else {
+                    return Err(ApiError::invalid_session());
+                };
+                return passkey_answer(app, ctx, challenge, fake, credential, now, metadata);
+            }
+            let mut parameters = Map::new();
+            parameters.insert(
+                "CREDENTIAL_REQUEST_OPTIONS".into(),
+                json!(options.to_string()),
+            );
+            let ttl = begin.client.auth_session_validity * 60;
+            Ok(challenge(app, ctx, step, ttl, parameters))
+        }
         other => Err(ApiError::invalid_parameter(format!(
             "{other} is not an available first factor for this user."
         ))),
     }
+}
+
+/// Checks a passkey assertion (`credential`, an AuthenticationResponseJSON) against the WEB_AUTHN
+/// challenge it answers; on success the sign-in goes on with no MFA (a passkey is a
+/// passwordless first factor). Every refusal at sign-in is NotAuthorizedException, as on the
+/// service, except malformed input (InvalidParameterException).
+#[allow(clippy::too_many_arguments)]
+fn passkey_answer(
+    app: &App,
+    mut ctx: SignInContext,
+    challenge_value: &str,
+    fake: bool,
+    credential: &str,
+    now: i64,
+    metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Value> {
+    if fake {
+        // Parsed like a real answer, then refused like a wrong passkey.
+        webauthn::parse_credential(&Value::String(credential.to_string()))?;
+        return Err(ApiError::not_authorized("Incorrect passkey."));
+    }
+    let verified = app.write(|db| {
+        let pool = db.pool_mut(&ctx.pool_id)?;
+        let rp = webauthn::relying_party(pool)?;
+        let user = pool.user_mut(&ctx.username)?;
+        webauthn::verify_assertion(&rp, user, challenge_value, credential)
+    });
+    if let Err(error) = verified {
+        let error = if error.code == "InvalidParameterException" {
+            error
+        } else {
+            ApiError::not_authorized("Incorrect passkey.")
+        };
+        return settle(app, &ctx, Some(("Passkey", false)), Err(error));
+    }
+    ctx.mfa_done = true;
+    let result = proceed(app, &ctx, now, metadata);
+    settle(app, &ctx, Some(("Passkey", true)), result)
 }
 
 /// What [`begin`] found, looked up again for a sign-in in progress.
@@ -1653,7 +1713,13 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
-        Step::WebAuthn { .. } | Step::ConfirmedSignUp => Err(ApiError::invalid_session()),
+        Step::WebAuthn { challenge, fake } => {
+            let credential = responses
+                .get("CREDENTIAL")
+                .ok_or_else(|| missing("CREDENTIAL"))?;
+            passkey_answer(app, ctx, &challenge, fake, credential, now, Some(&entry.metadata))
+        }
+        Step::ConfirmedSignUp => Err(ApiError::invalid_session()),
         Step::TriggeredChallenge { private, metadata } => {
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
             let hides = app.read(|db| {
