@@ -415,7 +415,7 @@ fn cbor_int(value: &Cbor) -> Option<i128> {
     value.as_integer().map(i128::from)
 }
 
-fn cose_member<'a>(map: &'a [(Cbor, Cbor)], key: i128) -> Option<&'a Cbor> {
+fn cose_member(map: &[(Cbor, Cbor)], key: i128) -> Option<&Cbor> {
     map.iter()
         .find(|(k, _)| cbor_int(k) == Some(key))
         .map(|(_, v)| v)
