@@ -225,6 +225,10 @@ pub struct WebAuthnConfiguration {
     /// `UserVerification`: `required` or `preferred`.
     #[serde(default = "default_user_verification")]
     pub user_verification: String,
+    /// `FactorConfiguration`: only `SINGLE_FACTOR` (the default) is accepted, see
+    /// `lifecycle::pools::parse_web_authn_configuration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_configuration: Option<String>,
 }
 
 fn default_user_verification() -> String {
@@ -501,6 +505,25 @@ pub struct UserPoolAddOns {
 }
 
 impl PoolSettings {
+    /// `UserPoolTier`, `ESSENTIALS` when unset (the service's default for new pools).
+    pub fn tier(&self) -> &str {
+        self.user_pool_tier.as_deref().unwrap_or("ESSENTIALS")
+    }
+
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`, `["PASSWORD"]` when unset.
+    pub fn allowed_first_auth_factors(&self) -> Vec<String> {
+        match self
+            .policies
+            .as_ref()
+            .and_then(|p| p.sign_in_policy.as_ref())
+        {
+            Some(policy) if !policy.allowed_first_auth_factors.is_empty() => {
+                policy.allowed_first_auth_factors.clone()
+            }
+            _ => vec!["PASSWORD".to_string()],
+        }
+    }
+
     /// `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate` (empty if unset).
     pub fn attributes_require_verification(&self) -> &[String] {
         self.user_attribute_update_settings
@@ -870,6 +893,9 @@ impl User {
         }
         if self.software_token_mfa_enabled {
             list.push("SOFTWARE_TOKEN_MFA".to_string());
+        }
+        if self.email_mfa_enabled {
+            list.push("EMAIL_OTP".to_string());
         }
         list
     }
@@ -1477,6 +1503,35 @@ impl Pool {
     /// Whether SMS MFA can be used in this pool.
     pub fn sms_mfa_available(&self) -> bool {
         self.settings.sms_mfa_configuration.is_some() || self.settings.sms_configuration.is_some()
+    }
+
+    /// Whether email MFA (the `EMAIL_OTP` challenge after a first factor) can be used in this
+    /// pool: SetUserPoolMfaConfig gave an `EmailMfaConfiguration` (which needs the ESSENTIALS or
+    /// PLUS tier and a DEVELOPER `EmailSendingAccount`).
+    pub fn email_mfa_available(&self) -> bool {
+        self.settings.email_mfa_configuration.is_some()
+    }
+
+    /// The pool's `UserPoolTier`: `LITE`, `ESSENTIALS` (the default) or `PLUS`.
+    pub fn tier(&self) -> &str {
+        self.settings.tier()
+    }
+
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`: the first factors USER_AUTH may offer
+    /// (`["PASSWORD"]` when none were set).
+    pub fn allowed_first_auth_factors(&self) -> Vec<String> {
+        self.settings.allowed_first_auth_factors()
+    }
+
+    /// Whether `factor` (`PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`) is an allowed first
+    /// factor of USER_AUTH sign-in.
+    pub fn allows_first_factor(&self, factor: &str) -> bool {
+        self.allowed_first_auth_factors().iter().any(|f| f == factor)
+    }
+
+    /// The pool's passkey relying party (`WebAuthnConfiguration` of SetUserPoolMfaConfig), if set.
+    pub fn web_authn(&self) -> Option<&WebAuthnConfiguration> {
+        self.settings.web_authn_configuration.as_ref()
     }
 
     /// Whether a verified remembered device stands in for MFA (`ChallengeRequiredOnNewDevice`).

@@ -509,3 +509,20 @@ pub fn date(seconds: i64) -> Value {
 pub fn truthy(value: &str) -> bool {
     value.eq_ignore_ascii_case("true")
 }
+
+/// Whether `text` matches the service's ARN pattern
+/// `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?`.
+pub fn is_arn(text: &str) -> bool {
+    let word = |part: &str| {
+        part.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || "+=/,.@-".contains(c))
+    };
+    let parts: Vec<&str> = text.split(':').collect();
+    (6..=8).contains(&parts.len())
+        && parts[0] == "arn"
+        && [parts[1], parts[2]].iter().all(|p| !p.is_empty() && word(p))
+        && word(parts[3])
+        && !parts[4].is_empty()
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5..].iter().all(|p| !p.is_empty() && word(p))
+}

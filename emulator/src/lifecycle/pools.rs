@@ -7,7 +7,8 @@ use super::{events, schema};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
-    AppClient, Pool, PoolSettings, RefreshTokenRotation, TokenValidityUnits, LEGACY_AUTH_FLOWS,
+    AppClient, Pool, PoolSettings, RefreshTokenRotation, TokenValidityUnits, WebAuthnConfiguration,
+    LEGACY_AUTH_FLOWS,
 };
 use crate::params::Params;
 
@@ -28,11 +29,26 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
     if settings.pool_name.is_empty() {
         return Err(ApiError::missing_member("PoolName"));
     }
-    if !["OFF", "ON", "OPTIONAL"].contains(&settings.mfa_configuration.as_str()) {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value '{}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]",
-            settings.mfa_configuration
-        )));
+    check_mfa_mode(&settings.mfa_configuration)?;
+    if let Some(tier) = &settings.user_pool_tier {
+        if !TIERS.contains(&tier.as_str()) {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{tier}' at 'userPoolTier' failed to satisfy constraint: Member must satisfy enum value set: [LITE, ESSENTIALS, PLUS]"
+            )));
+        }
+    }
+    if let Some(policy) = settings
+        .policies
+        .as_ref()
+        .and_then(|p| p.sign_in_policy.as_ref())
+    {
+        check_first_auth_factors(&policy.allowed_first_auth_factors)?;
+    }
+    if let Some(config) = &settings.web_authn_configuration {
+        check_web_authn_configuration(config)?;
+    }
+    if let Some(config) = &settings.email_mfa_configuration {
+        settings.email_mfa_configuration = Some(parse_email_mfa_configuration(config)?);
     }
     if !settings.username_attributes.is_empty() && !settings.alias_attributes.is_empty() {
         return Err(ApiError::invalid_parameter(
@@ -88,7 +104,197 @@ pub fn parse_pool_settings(body: &Value) -> ApiResult<PoolSettings> {
         }
     }
     events::check_add_ons(&settings)?;
+    check_tier_features(&settings, false)?;
     Ok(settings)
+}
+
+/// The `UserPoolTier` values.
+pub const TIERS: &[&str] = &["LITE", "ESSENTIALS", "PLUS"];
+
+/// Checks an `MfaConfiguration` value (the service lists its enum as `[OPTIONAL, OFF, ON]`).
+pub fn check_mfa_mode(mode: &str) -> ApiResult<()> {
+    if ["OFF", "ON", "OPTIONAL"].contains(&mode) {
+        return Ok(());
+    }
+    Err(ApiError::invalid_parameter(format!(
+        "1 validation error detected: Value '{mode}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OPTIONAL, OFF, ON]"
+    )))
+}
+
+/// FeatureUnavailableInTierException for `feature` in a pool of `tier`.
+pub fn tier_unavailable(tier: &str, feature: &str) -> ApiError {
+    ApiError::new(
+        "FeatureUnavailableInTierException",
+        format!("The following features need to be disabled for the {tier} pricing tier configured: {feature}"),
+    )
+}
+
+/// Refuses the ESSENTIALS-or-higher features in a LITE pool: first factors other than PASSWORD,
+/// email MFA, passkeys, and (`client_user_auth`) app clients that allow `ALLOW_USER_AUTH`.
+pub fn check_tier_features(settings: &PoolSettings, client_user_auth: bool) -> ApiResult<()> {
+    let tier = settings.tier();
+    if tier == "LITE" {
+        let mut features = Vec::new();
+        if settings
+            .allowed_first_auth_factors()
+            .iter()
+            .any(|f| f != "PASSWORD")
+        {
+            features.push("Passwordless sign-in");
+        }
+        if client_user_auth {
+            features.push("Choice-based sign-in (ALLOW_USER_AUTH)");
+        }
+        if settings.web_authn_configuration.is_some() {
+            features.push("Passkeys (WebAuthnConfiguration)");
+        }
+        if settings.email_mfa_configuration.is_some() {
+            features.push("Email MFA");
+        }
+        if !features.is_empty() {
+            return Err(tier_unavailable(tier, &features.join(", ")));
+        }
+    }
+    if settings.email_mfa_configuration.is_some() {
+        let account = settings
+            .email_configuration
+            .as_ref()
+            .and_then(|c| c.get("EmailSendingAccount"))
+            .and_then(Value::as_str)
+            .unwrap_or("COGNITO_DEFAULT");
+        if account != "DEVELOPER" {
+            return Err(ApiError::invalid_parameter(
+                "Email MFA needs EmailConfiguration.EmailSendingAccount DEVELOPER.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `Policies.SignInPolicy.AllowedFirstAuthFactors`.
+pub fn check_first_auth_factors(factors: &[String]) -> ApiResult<()> {
+    const AUTH_FACTORS: &str = "[PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN, SOFTWARE_TOKEN]";
+    if factors.len() > 5 {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '[{}]' at 'policies.signInPolicy.allowedFirstAuthFactors' failed to satisfy constraint: Member must have length less than or equal to 5",
+            factors.join(", ")
+        )));
+    }
+    for factor in factors {
+        match factor.as_str() {
+            "PASSWORD" | "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN" => {}
+            "SOFTWARE_TOKEN" => {
+                return Err(ApiError::invalid_parameter(
+                    "SOFTWARE_TOKEN is not currently supported as a first auth factor.",
+                ))
+            }
+            other => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '[{other}]' at 'policies.signInPolicy.allowedFirstAuthFactors' failed to satisfy constraint: Member must satisfy enum value set: {AUTH_FACTORS}"
+                )))
+            }
+        }
+    }
+    if !factors.iter().any(|f| f == "PASSWORD") {
+        return Err(ApiError::invalid_parameter(
+            "AllowedFirstAuthFactors must include PASSWORD.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `id` is a WebAuthn relying party id the emulator accepts: `localhost` or a domain
+/// name of two or more labels (letters, digits, hyphens; no scheme, port or path).
+fn valid_relying_party_id(id: &str) -> bool {
+    if id.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let labels: Vec<&str> = id.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()))
+}
+
+/// Parses `WebAuthnConfiguration` (of SetUserPoolMfaConfig and the `--config` file).
+pub fn parse_web_authn_configuration(value: &Value) -> ApiResult<WebAuthnConfiguration> {
+    if !value.is_object() {
+        return Err(ApiError::serialization(
+            "Member 'WebAuthnConfiguration' must be an object",
+        ));
+    }
+    let config: WebAuthnConfiguration = serde_json::from_value(value.clone()).map_err(|e| {
+        ApiError::serialization(format!("Invalid WebAuthnConfiguration: {e}"))
+    })?;
+    check_web_authn_configuration(&config)?;
+    Ok(config)
+}
+
+/// Checks a `WebAuthnConfiguration`: `RelyingPartyId` 1–127 characters, a domain name or
+/// `localhost`; `UserVerification` `required` or `preferred`; `FactorConfiguration`
+/// `SINGLE_FACTOR` only (passkeys as a multi-factor sign-in are not honoured, so refused).
+pub fn check_web_authn_configuration(config: &WebAuthnConfiguration) -> ApiResult<()> {
+    if let Some(id) = &config.relying_party_id {
+        let length = id.chars().count();
+        if !(1..=127).contains(&length) {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'webAuthnConfiguration.relyingPartyId' failed to satisfy constraint: Member must have length between 1 and 127",
+            ));
+        }
+        if !valid_relying_party_id(id) {
+            return Err(ApiError::invalid_parameter(format!(
+                "RelyingPartyId {id} must be a domain name or localhost."
+            )));
+        }
+    }
+    if config.user_verification != "required" && config.user_verification != "preferred" {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{}' at 'webAuthnConfiguration.userVerification' failed to satisfy constraint: Member must satisfy enum value set: [required, preferred]",
+            config.user_verification
+        )));
+    }
+    match config.factor_configuration.as_deref() {
+        None | Some("SINGLE_FACTOR") => Ok(()),
+        Some("MULTI_FACTOR_WITH_USER_VERIFICATION") => Err(ApiError::invalid_parameter(
+            "FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION is not supported by the emulator; use SINGLE_FACTOR.",
+        )),
+        Some(other) => Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{other}' at 'webAuthnConfiguration.factorConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [SINGLE_FACTOR, MULTI_FACTOR_WITH_USER_VERIFICATION]"
+        ))),
+    }
+}
+
+/// Parses `EmailMfaConfiguration` (`Message` with `{####}`, 6–20000 characters; `Subject`
+/// 1–140 characters), keeping only those two members.
+pub fn parse_email_mfa_configuration(value: &Value) -> ApiResult<Value> {
+    let params = Params::new(value).map_err(|_| {
+        ApiError::serialization("Member 'EmailMfaConfiguration' must be an object")
+    })?;
+    let message = params.opt_str("Message")?;
+    let subject = params.opt_str("Subject")?;
+    check_message(
+        message,
+        "emailMfaConfiguration.message",
+        (6, 20_000),
+        Some("{####}"),
+    )?;
+    check_message(subject, "emailMfaConfiguration.subject", (1, 140), None)?;
+    let mut out = Map::new();
+    if let Some(message) = message {
+        out.insert("Message".into(), json!(message));
+    }
+    if let Some(subject) = subject {
+        out.insert("Subject".into(), json!(subject));
+    }
+    Ok(Value::Object(out))
 }
 
 /// A message of the verification settings: `min..=max` characters, with `placeholder` in it.
@@ -276,6 +482,9 @@ pub fn build_client(
             );
         }
         Some(requested) => flows = explicit_auth_flows(&requested, ALL_FLOWS)?,
+    }
+    if flows.iter().any(|f| f == "ALLOW_USER_AUTH") {
+        check_tier_features(&pool.settings, true)?;
     }
     let units = params.opt_object("TokenValidityUnits")?;
     let unit = |name: &str| -> ApiResult<Option<String>> {

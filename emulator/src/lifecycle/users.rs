@@ -353,8 +353,35 @@ pub fn add_mfa_settings(user: &User, out: &mut Value) {
     }
 }
 
-/// Applies `SMSMfaSettings` / `SoftwareTokenMfaSettings` of (Admin)SetUserMFAPreference.
-pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<()> {
+/// Applies `SMSMfaSettings` / `SoftwareTokenMfaSettings` / `EmailMfaSettings` of
+/// (Admin)SetUserMFAPreference; `email_mfa_available` is the pool's
+/// [`crate::model::Pool::email_mfa_available`]. Everything is checked before anything changes.
+pub fn apply_mfa_preference(
+    email_mfa_available: bool,
+    user: &mut User,
+    params: &Params<'_>,
+) -> ApiResult<()> {
+    let email = params.opt_object("EmailMfaSettings")?;
+    let email = match email {
+        None => None,
+        Some(settings) => {
+            let enabled = settings.opt_bool("Enabled")?;
+            let preferred = settings.opt_bool("PreferredMfa")?;
+            if enabled == Some(true) || preferred == Some(true) {
+                if !email_mfa_available {
+                    return Err(ApiError::invalid_parameter(
+                        "Email MFA is not enabled for this user pool.",
+                    ));
+                }
+                if !user.is_verified("email") {
+                    return Err(ApiError::invalid_parameter(
+                        "User does not have a verified email address for email MFA.",
+                    ));
+                }
+            }
+            Some((enabled, preferred))
+        }
+    };
     if let Some(settings) = params.opt_object("SoftwareTokenMfaSettings")? {
         let enabled = settings.opt_bool("Enabled")?;
         let preferred = settings.opt_bool("PreferredMfa")?;
@@ -380,6 +407,12 @@ pub fn apply_mfa_preference(user: &mut User, params: &Params<'_>) -> ApiResult<(
             user.sms_mfa_enabled = enabled;
         }
         set_preferred(user, "SMS_MFA", preferred, user.sms_mfa_enabled);
+    }
+    if let Some((enabled, preferred)) = email {
+        if let Some(enabled) = enabled {
+            user.email_mfa_enabled = enabled;
+        }
+        set_preferred(user, "EMAIL_OTP", preferred, user.email_mfa_enabled);
     }
     Ok(())
 }

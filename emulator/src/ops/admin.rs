@@ -71,7 +71,7 @@ fn describe(pool: &Pool) -> Value {
         "Policies".into(),
         json!({
             "PasswordPolicy": policy,
-            "SignInPolicy": { "AllowedFirstAuthFactors": ["PASSWORD"] },
+            "SignInPolicy": { "AllowedFirstAuthFactors": pool.allowed_first_auth_factors() },
         }),
     );
     out.insert(
@@ -151,7 +151,7 @@ fn describe(pool: &Pool) -> Value {
     if let Some(add_ons) = &settings.user_pool_add_ons {
         out.insert("UserPoolAddOns".into(), json!(add_ons));
     }
-    out.insert("UserPoolTier".into(), json!("ESSENTIALS"));
+    out.insert("UserPoolTier".into(), json!(pool.tier()));
     pools::describe_pool_domains(pool, &mut out);
     Value::Object(out)
 }
@@ -201,6 +201,19 @@ pub fn update_user_pool(app: &App, body: &Value) -> ApiResult<Value> {
         if updated.custom_auth.is_none() {
             updated.custom_auth = old.custom_auth.clone();
         }
+        // SetUserPoolMfaConfig's settings are not members of UpdateUserPool; an update that
+        // names no tier keeps the pool's tier.
+        if updated.email_mfa_configuration.is_none() {
+            updated.email_mfa_configuration = old.email_mfa_configuration.clone();
+        }
+        if updated.web_authn_configuration.is_none() {
+            updated.web_authn_configuration = old.web_authn_configuration.clone();
+        }
+        if updated.user_pool_tier.is_none() {
+            updated.user_pool_tier = old.user_pool_tier.clone();
+        }
+        let user_auth_clients = pool.clients.values().any(|c| c.allows("ALLOW_USER_AUTH"));
+        pools::check_tier_features(&updated, user_auth_clients)?;
         // Tags are managed by TagResource / UntagResource too: an update that names none keeps
         // them rather than dropping what those calls set.
         if updated.user_pool_tags.is_none() {
@@ -559,7 +572,8 @@ pub fn admin_set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
         let username = users::lookup(pool, typed)?;
-        users::apply_mfa_preference(pool.user_mut(&username)?, &params)?;
+        let email_mfa = pool.email_mfa_available();
+        users::apply_mfa_preference(email_mfa, pool.user_mut(&username)?, &params)?;
         Ok(json!({}))
     })
 }
@@ -650,12 +664,57 @@ pub fn admin_user_global_sign_out(app: &App, body: &Value) -> ApiResult<Value> {
     })
 }
 
-/// SetUserPoolMfaConfig.
+fn mfa_off_with_factor() -> ApiError {
+    ApiError::invalid_parameter(
+        "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
+    )
+}
+
+/// `SmsMfaConfiguration` of SetUserPoolMfaConfig: `SmsAuthenticationMessage` (6–140 characters
+/// with `{####}`) and `SmsConfiguration` (`SnsCallerArn` an ARN). Returns the value to store, or
+/// `None` for one without `SmsConfiguration` (no usable factor).
+fn parse_sms_mfa_configuration(value: &Value) -> ApiResult<Option<Value>> {
+    let params = Params::new(value)
+        .map_err(|_| ApiError::serialization("Member 'SmsMfaConfiguration' must be an object"))?;
+    if let Some(message) = params.opt_str("SmsAuthenticationMessage")? {
+        let length = message.chars().count();
+        if !(6..=140).contains(&length) {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'smsMfaConfiguration.smsAuthenticationMessage' failed to satisfy constraint: Member must have length between 6 and 140",
+            ));
+        }
+        if !message.contains("{####}") {
+            return Err(ApiError::invalid_parameter(
+                "SmsAuthenticationMessage must contain the placeholder {####}.",
+            ));
+        }
+    }
+    let Some(sms) = params.opt_object("SmsConfiguration")? else {
+        return Ok(None);
+    };
+    let arn = sms.req_str("SnsCallerArn")?;
+    if !common::is_arn(arn) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{arn}' at 'smsMfaConfiguration.smsConfiguration.snsCallerArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?"
+        )));
+    }
+    Ok(Some(value.clone()))
+}
+
+/// SetUserPoolMfaConfig. Members left out keep their current setting. A factor given together
+/// with `MfaConfiguration` OFF is refused, as is ON/OPTIONAL with no usable factor;
+/// `WebAuthnConfiguration` (passkeys, a first factor) is independent of the MFA mode.
 pub fn set_user_pool_mfa_config(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let pool_id = params.req_str("UserPoolId")?;
     let mode = params.opt_str("MfaConfiguration")?.map(String::from);
-    let sms = params.raw("SmsMfaConfiguration").cloned();
+    if let Some(mode) = &mode {
+        pools::check_mfa_mode(mode)?;
+    }
+    let sms = match params.raw("SmsMfaConfiguration") {
+        None => None,
+        Some(value) => Some(parse_sms_mfa_configuration(value)?),
+    };
     let totp = match params.raw("SoftwareTokenMfaConfiguration") {
         None => None,
         Some(value) => Some(
@@ -664,29 +723,51 @@ pub fn set_user_pool_mfa_config(app: &App, body: &Value) -> ApiResult<Value> {
             })?,
         ),
     };
+    let email = match params.raw("EmailMfaConfiguration") {
+        None => None,
+        Some(value) => Some(pools::parse_email_mfa_configuration(value)?),
+    };
+    let web_authn = match params.raw("WebAuthnConfiguration") {
+        None => None,
+        Some(value) => Some(pools::parse_web_authn_configuration(value)?),
+    };
+    if mode.as_deref() == Some("OFF") {
+        let enables = matches!(sms, Some(Some(_)))
+            || totp.as_ref().is_some_and(|t| t.enabled)
+            || email.is_some();
+        if enables {
+            return Err(mfa_off_with_factor());
+        }
+    }
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
+        let mut settings = pool.settings.clone();
         if let Some(mode) = mode {
-            if !["OFF", "ON", "OPTIONAL"].contains(&mode.as_str()) {
-                return Err(ApiError::invalid_parameter(
-                    "MfaConfiguration must be OFF, ON or OPTIONAL.",
-                ));
-            }
-            pool.settings.mfa_configuration = mode;
+            settings.mfa_configuration = mode;
         }
         if let Some(sms) = sms {
-            pool.settings.sms_mfa_configuration = Some(sms);
+            settings.sms_mfa_configuration = sms;
         }
         if let Some(totp) = totp {
-            pool.settings.software_token_mfa_configuration = Some(totp);
+            settings.software_token_mfa_configuration = Some(totp);
         }
+        if let Some(email) = email {
+            settings.email_mfa_configuration = Some(email);
+        }
+        if let Some(web_authn) = web_authn {
+            settings.web_authn_configuration = Some(web_authn);
+        }
+        pools::check_tier_features(&settings, false)?;
+        let previous = std::mem::replace(&mut pool.settings, settings);
         if pool.settings.mfa_configuration != "OFF"
             && !pool.sms_mfa_available()
             && !pool.totp_mfa_available()
+            && !pool.email_mfa_available()
         {
+            pool.settings = previous;
             return Err(ApiError::invalid_parameter(
-                "At least one MFA method must be enabled when MFA is ON or OPTIONAL.",
+                "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
             ));
         }
         pool.last_modified = now as f64;
@@ -701,6 +782,12 @@ fn mfa_config(pool: &Pool) -> Value {
     });
     if let Some(sms) = &pool.settings.sms_mfa_configuration {
         out["SmsMfaConfiguration"] = sms.clone();
+    }
+    if let Some(email) = &pool.settings.email_mfa_configuration {
+        out["EmailMfaConfiguration"] = email.clone();
+    }
+    if let Some(web_authn) = pool.web_authn() {
+        out["WebAuthnConfiguration"] = json!(web_authn);
     }
     out
 }

@@ -128,8 +128,9 @@ pub fn set_user_mfa_preference(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.req_str("AccessToken")?;
     app.write(|db| {
         let caller = common::authenticate(app, db, token)?;
-        let user = db.pool_mut(&caller.pool_id)?.user_mut(&caller.username)?;
-        users::apply_mfa_preference(user, &params)?;
+        let pool = db.pool_mut(&caller.pool_id)?;
+        let email_mfa = pool.email_mfa_available();
+        users::apply_mfa_preference(email_mfa, pool.user_mut(&caller.username)?, &params)?;
         Ok(json!({}))
     })
 }
