@@ -152,7 +152,12 @@ impl RunningServer {
 
 /// What start-up loads: the state, its store, the config's credentials and the Lambda client
 /// settings (`LambdaEndpoint`, `LambdaCredentials`).
-type Loaded = (Db, Store, Vec<(String, String)>, Option<lambda::LambdaSettings>);
+type Loaded = (
+    Db,
+    Store,
+    Vec<(String, String)>,
+    Option<lambda::LambdaSettings>,
+);
 
 fn load_db(options: &Options, now: i64) -> Result<Loaded, String> {
     let (mut store, legacy) = Store::open(options.state_path.as_deref())?;

@@ -1526,7 +1526,9 @@ impl Pool {
     /// Whether `factor` (`PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`) is an allowed first
     /// factor of USER_AUTH sign-in.
     pub fn allows_first_factor(&self, factor: &str) -> bool {
-        self.allowed_first_auth_factors().iter().any(|f| f == factor)
+        self.allowed_first_auth_factors()
+            .iter()
+            .any(|f| f == factor)
     }
 
     /// The pool's passkey relying party (`WebAuthnConfiguration` of SetUserPoolMfaConfig), if set.

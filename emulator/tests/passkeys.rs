@@ -167,7 +167,10 @@ impl Authenticator {
                 Cbor::Text(if make.packed { "packed" } else { "none" }.into()),
             ),
             (Cbor::Text("attStmt".into()), statement),
-            (Cbor::Text("authData".into()), Cbor::Bytes(auth_data.clone())),
+            (
+                Cbor::Text("authData".into()),
+                Cbor::Bytes(auth_data.clone()),
+            ),
         ]));
         json!({
             "id": b64(&self.id),
@@ -232,7 +235,10 @@ async fn registers_lists_and_deletes_a_passkey() {
     let server = server("preferred").await;
     let token = token(&server, "publicclient", "alice").await;
     let options = start(&server, &token).await;
-    assert_eq!(options["rp"], json!({ "id": "localhost", "name": "localhost" }));
+    assert_eq!(
+        options["rp"],
+        json!({ "id": "localhost", "name": "localhost" })
+    );
     let sub = call(&server, "GetUser", json!({ "AccessToken": token }))
         .await
         .unwrap()["UserAttributes"]
@@ -256,7 +262,13 @@ async fn registers_lists_and_deletes_a_passkey() {
         json!({ "requireResidentKey": true, "residentKey": "required", "userVerification": "preferred" })
     );
     assert_eq!(options["excludeCredentials"], json!([]));
-    assert!(URL_SAFE_NO_PAD.decode(challenge_of(&options)).unwrap().len() >= 16);
+    assert!(
+        URL_SAFE_NO_PAD
+            .decode(challenge_of(&options))
+            .unwrap()
+            .len()
+            >= 16
+    );
 
     let authenticator = Authenticator::new();
     let credential = authenticator.register(&Make::new(&challenge_of(&options)));
@@ -276,7 +288,10 @@ async fn registers_lists_and_deletes_a_passkey() {
     assert_eq!(entry["CredentialId"], json!(b64(&authenticator.id)));
     assert_eq!(entry["RelyingPartyId"], "localhost");
     assert_eq!(entry["AuthenticatorAttachment"], "platform");
-    assert_eq!(entry["AuthenticatorTransports"], json!(["internal", "hybrid"]));
+    assert_eq!(
+        entry["AuthenticatorTransports"],
+        json!(["internal", "hybrid"])
+    );
     assert!(entry["FriendlyCredentialName"].is_string());
     assert!(entry["CreatedAt"].is_i64());
 
@@ -287,9 +302,13 @@ async fn registers_lists_and_deletes_a_passkey() {
         json!(b64(&authenticator.id))
     );
 
-    let factors = call(&server, "GetUserAuthFactors", json!({ "AccessToken": token }))
-        .await
-        .unwrap();
+    let factors = call(
+        &server,
+        "GetUserAuthFactors",
+        json!({ "AccessToken": token }),
+    )
+    .await
+    .unwrap();
     assert_eq!(factors["Username"], "alice");
     assert_eq!(
         factors["ConfiguredUserAuthFactors"],
@@ -459,14 +478,28 @@ async fn refuses_bad_registrations_and_stores_nothing() {
 
     // No registration started, or one that expired.
     assert_eq!(
-        code(complete(&server, &token, authenticator.register(&Make::new(&b64(&[1; 16])))).await),
+        code(
+            complete(
+                &server,
+                &token,
+                authenticator.register(&Make::new(&b64(&[1; 16])))
+            )
+            .await
+        ),
         "WebAuthnChallengeNotFoundException"
     );
     let options = start(&server, &token).await;
     advance(&server, 301).await;
     let token = self::token(&server, "publicclient", "alice").await;
     assert_eq!(
-        code(complete(&server, &token, authenticator.register(&Make::new(&challenge_of(&options)))).await),
+        code(
+            complete(
+                &server,
+                &token,
+                authenticator.register(&Make::new(&challenge_of(&options)))
+            )
+            .await
+        ),
         "WebAuthnChallengeNotFoundException"
     );
     assert!(list(&server, &token).await.is_empty());
@@ -511,7 +544,14 @@ async fn another_client_cannot_complete_and_ids_are_unique_in_the_pool() {
     let bob = token(&server, "publicclient", "bob").await;
     let options = start(&server, &bob).await;
     assert_eq!(
-        code(complete(&server, &bob, authenticator.register(&Make::new(&challenge_of(&options)))).await),
+        code(
+            complete(
+                &server,
+                &bob,
+                authenticator.register(&Make::new(&challenge_of(&options)))
+            )
+            .await
+        ),
         "InvalidParameterException"
     );
     assert!(list(&server, &bob).await.is_empty());
@@ -527,10 +567,21 @@ async fn another_client_cannot_complete_and_ids_are_unique_in_the_pool() {
 
 #[tokio::test]
 async fn a_pool_without_a_relying_party_refuses() {
-    let missing = start_with(config(json!({ "UserVerification": "preferred" }), "ESSENTIALS")).await;
+    let missing = start_with(config(
+        json!({ "UserVerification": "preferred" }),
+        "ESSENTIALS",
+    ))
+    .await;
     let token = token(&missing, "publicclient", "alice").await;
     assert_eq!(
-        code(call(&missing, "StartWebAuthnRegistration", json!({ "AccessToken": token })).await),
+        code(
+            call(
+                &missing,
+                "StartWebAuthnRegistration",
+                json!({ "AccessToken": token })
+            )
+            .await
+        ),
         "WebAuthnConfigurationMissingException"
     );
     // A LITE pool cannot be given a relying party at all (the configuration is refused); one
@@ -538,11 +589,21 @@ async fn a_pool_without_a_relying_party_refuses() {
     let mut lite_config = config(json!({}), "LITE");
     let pool = lite_config["Pools"][0].as_object_mut().unwrap();
     pool.remove("WebAuthnConfiguration");
-    pool["Policies"].as_object_mut().unwrap().remove("SignInPolicy");
+    pool["Policies"]
+        .as_object_mut()
+        .unwrap()
+        .remove("SignInPolicy");
     let lite = start_with(lite_config).await;
     let token = self::token(&lite, "publicclient", "alice").await;
     assert_eq!(
-        code(call(&lite, "StartWebAuthnRegistration", json!({ "AccessToken": token })).await),
+        code(
+            call(
+                &lite,
+                "StartWebAuthnRegistration",
+                json!({ "AccessToken": token })
+            )
+            .await
+        ),
         "WebAuthnNotEnabledException"
     );
 }
@@ -585,8 +646,11 @@ async fn signs_in_with_a_passkey_through_user_auth() {
         json!({ "RelyingPartyId": "localhost", "UserVerification": "preferred" }),
         "ESSENTIALS",
     );
-    config["Pools"][0]["Clients"][0]["ExplicitAuthFlows"] =
-        json!(["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+    config["Pools"][0]["Clients"][0]["ExplicitAuthFlows"] = json!([
+        "ALLOW_USER_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH"
+    ]);
     let server = start_with(config).await;
     let user_auth = |preferred: Option<&str>| {
         let mut auth = json!({ "USERNAME": "alice" });
@@ -596,22 +660,31 @@ async fn signs_in_with_a_passkey_through_user_auth() {
         json!({ "AuthFlow": "USER_AUTH", "ClientId": "publicclient", "AuthParameters": auth })
     };
     // No passkey yet: not offered.
-    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
+    let choice = call(&server, "InitiateAuth", user_auth(None))
+        .await
+        .unwrap();
     assert_eq!(choice["ChallengeName"], "SELECT_CHALLENGE");
-    assert_eq!(choice["AvailableChallenges"], json!(["PASSWORD", "PASSWORD_SRP"]));
+    assert_eq!(
+        choice["AvailableChallenges"],
+        json!(["PASSWORD", "PASSWORD_SRP"])
+    );
 
     let token = token(&server, "publicclient", "alice").await;
     let authenticator = Authenticator::new();
     let options = start(&server, &token).await;
     let registered = authenticator.register(&Make::new(&challenge_of(&options)));
     complete(&server, &token, registered).await.unwrap();
-    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
+    let choice = call(&server, "InitiateAuth", user_auth(None))
+        .await
+        .unwrap();
     assert_eq!(
         choice["AvailableChallenges"],
         json!(["WEB_AUTHN", "PASSWORD", "PASSWORD_SRP"])
     );
 
-    let asked = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    let asked = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN")))
+        .await
+        .unwrap();
     assert_eq!(asked["ChallengeName"], "WEB_AUTHN");
     let request: Value = serde_json::from_str(
         asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
@@ -629,34 +702,54 @@ async fn signs_in_with_a_passkey_through_user_auth() {
         })
     };
     let assertion = authenticator.assert(&challenge, 1, None);
-    let done = call(&server, "RespondToAuthChallenge", answer(&asked["Session"], assertion.clone()))
-        .await
-        .unwrap();
+    let done = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&asked["Session"], assertion.clone()),
+    )
+    .await
+    .unwrap();
     assert!(done["AuthenticationResult"]["IdToken"].is_string());
 
     // The same assertion again (counter 1 again) on a new challenge: refused.
-    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
-    let replayed = call(&server, "RespondToAuthChallenge", answer(&again["Session"], assertion))
+    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN")))
         .await
-        .unwrap_err();
+        .unwrap();
+    let replayed = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&again["Session"], assertion),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(replayed.0, "NotAuthorizedException");
     // Another key with the same credential id: refused.
     let other = Authenticator {
         key: SigningKey::random(&mut rand::thread_rng()),
         id: authenticator.id.clone(),
     };
-    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN")))
+        .await
+        .unwrap();
     let request: Value = serde_json::from_str(
-        again["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap(),
+        again["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
     )
     .unwrap();
     let forged = other.assert(request["challenge"].as_str().unwrap(), 5, None);
-    let refused = call(&server, "RespondToAuthChallenge", answer(&again["Session"], forged))
-        .await
-        .unwrap_err();
+    let refused = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&again["Session"], forged),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.0, "NotAuthorizedException");
     // Deleted: no longer offered, and an old challenge's assertion is refused.
-    let pending = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN"))).await.unwrap();
+    let pending = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN")))
+        .await
+        .unwrap();
     call(
         &server,
         "DeleteWebAuthnCredential",
@@ -665,14 +758,25 @@ async fn signs_in_with_a_passkey_through_user_auth() {
     .await
     .unwrap();
     let request: Value = serde_json::from_str(
-        pending["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap(),
+        pending["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
     )
     .unwrap();
     let late = authenticator.assert(request["challenge"].as_str().unwrap(), 9, None);
-    let refused = call(&server, "RespondToAuthChallenge", answer(&pending["Session"], late))
-        .await
-        .unwrap_err();
+    let refused = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&pending["Session"], late),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.0, "NotAuthorizedException");
-    let choice = call(&server, "InitiateAuth", user_auth(None)).await.unwrap();
-    assert_eq!(choice["AvailableChallenges"], json!(["PASSWORD", "PASSWORD_SRP"]));
+    let choice = call(&server, "InitiateAuth", user_auth(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        choice["AvailableChallenges"],
+        json!(["PASSWORD", "PASSWORD_SRP"])
+    );
 }

@@ -69,9 +69,13 @@ async fn config_file_pool_is_described_with_tier_factors_and_mfa_settings() {
         pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"],
         json!(["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
     );
-    let mfa = admin(&server, "GetUserPoolMfaConfig", json!({ "UserPoolId": POOL }))
-        .await
-        .unwrap();
+    let mfa = admin(
+        &server,
+        "GetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL }),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         mfa["WebAuthnConfiguration"],
         json!({ "RelyingPartyId": "localhost", "UserVerification": "preferred" })
@@ -138,7 +142,8 @@ async fn sign_in_policy_is_stored_and_checked() {
         describe_pool(&server, &id).await["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"],
         json!(["PASSWORD", "SMS_OTP"])
     );
-    let (kind, text) = message(create_pool(&server, policy(json!(["PASSWORD", "SOFTWARE_TOKEN"]))).await);
+    let (kind, text) =
+        message(create_pool(&server, policy(json!(["PASSWORD", "SOFTWARE_TOKEN"]))).await);
     assert_eq!(kind, "InvalidParameterException");
     assert_eq!(
         text,
@@ -151,7 +156,14 @@ async fn sign_in_policy_is_stored_and_checked() {
     );
     let (_, text) = message(create_pool(&server, policy(json!(["EMAIL_OTP"]))).await);
     assert_eq!(text, "AllowedFirstAuthFactors must include PASSWORD.");
-    let six = json!(["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "PASSWORD", "EMAIL_OTP"]);
+    let six = json!([
+        "PASSWORD",
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "WEB_AUTHN",
+        "PASSWORD",
+        "EMAIL_OTP"
+    ]);
     let (_, text) = message(create_pool(&server, policy(six)).await);
     assert!(text.contains("length less than or equal to 5"), "{text}");
     // UpdateUserPool sets it too.
@@ -214,9 +226,13 @@ async fn lite_tier_refuses_the_essentials_features() {
         "FeatureUnavailableInTierException"
     );
     // Nothing was stored.
-    let mfa = admin(&server, "GetUserPoolMfaConfig", json!({ "UserPoolId": lite_id }))
-        .await
-        .unwrap();
+    let mfa = admin(
+        &server,
+        "GetUserPoolMfaConfig",
+        json!({ "UserPoolId": lite_id }),
+    )
+    .await
+    .unwrap();
     assert!(mfa.get("WebAuthnConfiguration").is_none(), "{mfa}");
     // Down-grading a pool that uses the features is refused, and the pool keeps its tier.
     let (kind, text) = message(
@@ -231,7 +247,10 @@ async fn lite_tier_refuses_the_essentials_features() {
     assert_eq!(kind, "FeatureUnavailableInTierException");
     assert!(text.contains("ALLOW_USER_AUTH"), "{text}");
     assert!(text.contains("Email MFA"), "{text}");
-    assert_eq!(describe_pool(&server, POOL).await["UserPoolTier"], "ESSENTIALS");
+    assert_eq!(
+        describe_pool(&server, POOL).await["UserPoolTier"],
+        "ESSENTIALS"
+    );
 }
 
 #[tokio::test]
@@ -260,7 +279,9 @@ async fn web_authn_configuration_is_stored_or_refused() {
             json!({ "UserPoolId": POOL, "WebAuthnConfiguration": config }),
         )
     };
-    let out = set(json!({ "RelyingPartyId": "auth.example.com" })).await.unwrap();
+    let out = set(json!({ "RelyingPartyId": "auth.example.com" }))
+        .await
+        .unwrap();
     assert_eq!(
         out["WebAuthnConfiguration"],
         json!({ "RelyingPartyId": "auth.example.com", "UserVerification": "preferred" })
@@ -269,26 +290,57 @@ async fn web_authn_configuration_is_stored_or_refused() {
         .await
         .unwrap();
     assert_eq!(out["WebAuthnConfiguration"]["UserVerification"], "required");
-    assert_eq!(out["WebAuthnConfiguration"]["FactorConfiguration"], "SINGLE_FACTOR");
+    assert_eq!(
+        out["WebAuthnConfiguration"]["FactorConfiguration"],
+        "SINGLE_FACTOR"
+    );
     for (config, expected) in [
         (json!({ "RelyingPartyId": "" }), "length between 1 and 127"),
-        (json!({ "RelyingPartyId": "a".repeat(128) }), "length between 1 and 127"),
-        (json!({ "RelyingPartyId": "https://example.com" }), "must be a domain name or localhost"),
-        (json!({ "RelyingPartyId": "example.com:8443" }), "must be a domain name or localhost"),
-        (json!({ "RelyingPartyId": "intranet" }), "must be a domain name or localhost"),
-        (json!({ "RelyingPartyId": "localhost", "UserVerification": "discouraged" }), "enum value set: [required, preferred]"),
-        (json!({ "RelyingPartyId": "localhost", "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION" }), "not supported"),
-        (json!({ "RelyingPartyId": "localhost", "FactorConfiguration": "BOTH" }), "[SINGLE_FACTOR, MULTI_FACTOR_WITH_USER_VERIFICATION]"),
+        (
+            json!({ "RelyingPartyId": "a".repeat(128) }),
+            "length between 1 and 127",
+        ),
+        (
+            json!({ "RelyingPartyId": "https://example.com" }),
+            "must be a domain name or localhost",
+        ),
+        (
+            json!({ "RelyingPartyId": "example.com:8443" }),
+            "must be a domain name or localhost",
+        ),
+        (
+            json!({ "RelyingPartyId": "intranet" }),
+            "must be a domain name or localhost",
+        ),
+        (
+            json!({ "RelyingPartyId": "localhost", "UserVerification": "discouraged" }),
+            "enum value set: [required, preferred]",
+        ),
+        (
+            json!({ "RelyingPartyId": "localhost", "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION" }),
+            "not supported",
+        ),
+        (
+            json!({ "RelyingPartyId": "localhost", "FactorConfiguration": "BOTH" }),
+            "[SINGLE_FACTOR, MULTI_FACTOR_WITH_USER_VERIFICATION]",
+        ),
     ] {
         let (kind, text) = message(set(config.clone()).await);
         assert_eq!(kind, "InvalidParameterException", "{config}");
         assert!(text.contains(expected), "{config}: {text}");
     }
     // The last good setting stands.
-    let mfa = admin(&server, "GetUserPoolMfaConfig", json!({ "UserPoolId": POOL }))
-        .await
-        .unwrap();
-    assert_eq!(mfa["WebAuthnConfiguration"]["RelyingPartyId"], "example.com");
+    let mfa = admin(
+        &server,
+        "GetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        mfa["WebAuthnConfiguration"]["RelyingPartyId"],
+        "example.com"
+    );
 }
 
 #[tokio::test]
@@ -305,15 +357,29 @@ async fn email_mfa_configuration_needs_developer_email_and_a_code() {
     };
     let (kind, text) = message(set(id.clone(), json!({})).await);
     assert_eq!(kind, "InvalidParameterException");
-    assert_eq!(text, "Email MFA needs EmailConfiguration.EmailSendingAccount DEVELOPER.");
+    assert_eq!(
+        text,
+        "Email MFA needs EmailConfiguration.EmailSendingAccount DEVELOPER."
+    );
     let (_, text) = message(set(POOL.into(), json!({ "Message": "no code here" })).await);
     assert!(text.contains("{####}"), "{text}");
     let (_, text) = message(set(POOL.into(), json!({ "Message": "abc" })).await);
     assert!(text.contains("length between 6 and 20000"), "{text}");
-    let (_, text) = message(set(POOL.into(), json!({ "Message": "Code {####}", "Subject": "" })).await);
+    let (_, text) = message(
+        set(
+            POOL.into(),
+            json!({ "Message": "Code {####}", "Subject": "" }),
+        )
+        .await,
+    );
     assert!(text.contains("emailMfaConfiguration.subject"), "{text}");
-    let out = set(POOL.into(), json!({ "Message": "Code: {####}" })).await.unwrap();
-    assert_eq!(out["EmailMfaConfiguration"], json!({ "Message": "Code: {####}" }));
+    let out = set(POOL.into(), json!({ "Message": "Code: {####}" }))
+        .await
+        .unwrap();
+    assert_eq!(
+        out["EmailMfaConfiguration"],
+        json!({ "Message": "Code: {####}" })
+    );
     assert_eq!(out["MfaConfiguration"], "OPTIONAL");
     // Email MFA alone is a factor for ON.
     admin(
@@ -359,8 +425,12 @@ async fn mfa_mode_and_factors_must_agree() {
     };
     let none = "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.";
     let (kind, text) = message(set(json!({ "MfaConfiguration": "ON" })).await);
-    assert_eq!((kind.as_str(), text.as_str()), ("InvalidParameterException", none));
-    let (_, text) = message(set(json!({ "MfaConfiguration": "OPTIONAL", "SmsMfaConfiguration": {} })).await);
+    assert_eq!(
+        (kind.as_str(), text.as_str()),
+        ("InvalidParameterException", none)
+    );
+    let (_, text) =
+        message(set(json!({ "MfaConfiguration": "OPTIONAL", "SmsMfaConfiguration": {} })).await);
     assert_eq!(text, none);
     let (_, text) = message(
         set(json!({ "MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": { "Enabled": false } })).await,
@@ -385,9 +455,15 @@ async fn mfa_mode_and_factors_must_agree() {
         "{text}"
     );
     let (_, text) = message(set(json!({ "MfaConfiguration": "SOMETIMES" })).await);
-    assert!(text.ends_with("Member must satisfy enum value set: [OPTIONAL, OFF, ON]"), "{text}");
+    assert!(
+        text.ends_with("Member must satisfy enum value set: [OPTIONAL, OFF, ON]"),
+        "{text}"
+    );
     let (_, text) = message(create_pool(&server, json!({ "MfaConfiguration": "SOMETIMES" })).await);
-    assert!(text.ends_with("Member must satisfy enum value set: [OPTIONAL, OFF, ON]"), "{text}");
+    assert!(
+        text.ends_with("Member must satisfy enum value set: [OPTIONAL, OFF, ON]"),
+        "{text}"
+    );
     // None of the refusals changed the pool.
     let mfa = admin(&server, "GetUserPoolMfaConfig", json!({ "UserPoolId": id }))
         .await
@@ -414,9 +490,12 @@ async fn email_mfa_preference_sets_email_otp() {
             json!({ "UserPoolId": POOL, "Username": user, "EmailMfaSettings": settings }),
         )
     };
-    set("ann@example.com", json!({ "Enabled": true, "PreferredMfa": true }))
-        .await
-        .unwrap();
+    set(
+        "ann@example.com",
+        json!({ "Enabled": true, "PreferredMfa": true }),
+    )
+    .await
+    .unwrap();
     let user = admin(
         &server,
         "AdminGetUser",
@@ -426,7 +505,9 @@ async fn email_mfa_preference_sets_email_otp() {
     .unwrap();
     assert_eq!(user["UserMFASettingList"], json!(["EMAIL_OTP"]));
     assert_eq!(user["PreferredMfaSetting"], "EMAIL_OTP");
-    set("ann@example.com", json!({ "Enabled": false })).await.unwrap();
+    set("ann@example.com", json!({ "Enabled": false }))
+        .await
+        .unwrap();
     let user = admin(
         &server,
         "AdminGetUser",
@@ -439,9 +520,14 @@ async fn email_mfa_preference_sets_email_otp() {
     // A user without a verified email is refused, and nothing changes.
     let (kind, text) = message(set("bob@example.com", json!({ "Enabled": true })).await);
     assert_eq!(kind, "InvalidParameterException");
-    assert_eq!(text, "User does not have a verified email address for email MFA.");
+    assert_eq!(
+        text,
+        "User does not have a verified email address for email MFA."
+    );
     // Turning it off needs nothing.
-    set("bob@example.com", json!({ "Enabled": false })).await.unwrap();
+    set("bob@example.com", json!({ "Enabled": false }))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -466,7 +552,10 @@ async fn email_mfa_preference_needs_email_mfa_in_the_pool() {
     )
     .await
     .unwrap();
-    let access = tokens["AuthenticationResult"]["AccessToken"].as_str().unwrap().to_string();
+    let access = tokens["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, text) = message(
         call(
             &server,

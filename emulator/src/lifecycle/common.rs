@@ -520,7 +520,9 @@ pub fn is_arn(text: &str) -> bool {
     let parts: Vec<&str> = text.split(':').collect();
     (6..=8).contains(&parts.len())
         && parts[0] == "arn"
-        && [parts[1], parts[2]].iter().all(|p| !p.is_empty() && word(p))
+        && [parts[1], parts[2]]
+            .iter()
+            .all(|p| !p.is_empty() && word(p))
         && word(parts[3])
         && !parts[4].is_empty()
         && parts[4].bytes().all(|b| b.is_ascii_digit())

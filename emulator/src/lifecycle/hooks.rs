@@ -14,7 +14,9 @@ use serde_json::{json, Map, Value};
 use crate::app::{App, ChallengeRound};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{status, User};
-use crate::triggers::{self, flag, invalid_response, string_list, string_map, text, Envelope, Trigger};
+use crate::triggers::{
+    self, flag, invalid_response, string_list, string_map, text, Envelope, Trigger,
+};
 
 /// The pool's `LambdaConfig`, when it names a function for `trigger`.
 fn config_for(app: &App, pool_id: &str, trigger: Trigger) -> ApiResult<Option<Value>> {
@@ -108,8 +110,16 @@ pub fn pre_sign_up(
             "PreSignUp_SignUp"
         },
     };
-    let response = json!({ "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false });
-    let Some(reply) = triggers::call(app, Some(&config), trigger, &envelope, request, Some(response))?
+    let response =
+        json!({ "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false });
+    let Some(reply) = triggers::call(
+        app,
+        Some(&config),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
     else {
         return Ok(SignUpDecision::default());
     };
@@ -223,7 +233,14 @@ pub fn custom_message(
         source,
     };
     let response = json!({ "smsMessage": null, "emailMessage": null, "emailSubject": null });
-    let Some(reply) = triggers::call(app, Some(&config), trigger, &envelope, request, Some(response))?
+    let Some(reply) = triggers::call(
+        app,
+        Some(&config),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
     else {
         return Ok(None);
     };
@@ -262,8 +279,15 @@ pub fn custom_message(
             ));
         }
     }
-    if texts.subject.as_ref().is_some_and(|s| s.chars().count() > MAX_SUBJECT) {
-        return Err(invalid_response(trigger, "emailSubject is longer than 140 characters"));
+    if texts
+        .subject
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SUBJECT)
+    {
+        return Err(invalid_response(
+            trigger,
+            "emailSubject is longer than 140 characters",
+        ));
     }
     Ok(Some(texts))
 }
@@ -375,8 +399,8 @@ pub fn migrate_user(
             "UserMigration_ForgotPassword"
         },
     };
-    let reply = triggers::call(app, Some(&config), trigger, &envelope, request, None)?
-        .unwrap_or_default();
+    let reply =
+        triggers::call(app, Some(&config), trigger, &envelope, request, None)?.unwrap_or_default();
     let attributes = string_map(trigger, reply.get("userAttributes"), "userAttributes")?;
     if attributes.is_empty() {
         return Err(ApiError::new(
@@ -404,7 +428,11 @@ pub fn migrate_user(
             ))
         }
     };
-    let mut mediums = string_list(trigger, reply.get("desiredDeliveryMediums"), "desiredDeliveryMediums")?;
+    let mut mediums = string_list(
+        trigger,
+        reply.get("desiredDeliveryMediums"),
+        "desiredDeliveryMediums",
+    )?;
     if mediums.iter().any(|m| m != "EMAIL" && m != "SMS") {
         return Err(invalid_response(
             trigger,
@@ -484,16 +512,38 @@ pub struct GroupOverride {
 /// Claims no function may add, change or take out, in either token (`cognito:` claims other than
 /// the group ones are refused by prefix).
 const RESERVED_CLAIMS: &[&str] = &[
-    "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "device_key", "event_id",
-    "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use",
-    "username", "version", "scope",
+    "acr",
+    "amr",
+    "aud",
+    "at_hash",
+    "auth_time",
+    "azp",
+    "client_id",
+    "device_key",
+    "event_id",
+    "exp",
+    "iat",
+    "identities",
+    "iss",
+    "jti",
+    "nbf",
+    "nonce",
+    "origin_jti",
+    "sub",
+    "token_use",
+    "username",
+    "version",
+    "scope",
 ];
 
 /// Whether a function may touch claim `name`.
 pub fn claim_is_reserved(name: &str) -> bool {
     RESERVED_CLAIMS.contains(&name)
         || (name.starts_with("cognito:")
-            && !matches!(name, "cognito:groups" | "cognito:roles" | "cognito:preferred_role"))
+            && !matches!(
+                name,
+                "cognito:groups" | "cognito:roles" | "cognito:preferred_role"
+            ))
 }
 
 /// PreTokenGeneration, before a pair of tokens is signed. `source` is its trigger source,
@@ -538,7 +588,14 @@ pub fn pre_token_generation(
     } else {
         json!({ "claimsAndScopeOverrideDetails": null })
     };
-    let Some(reply) = triggers::call(app, Some(&config), trigger, &envelope, request, Some(response))?
+    let Some(reply) = triggers::call(
+        app,
+        Some(&config),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
     else {
         return Ok(None);
     };
@@ -547,10 +604,16 @@ pub fn pre_token_generation(
         match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(map)) => Ok(Some(map.clone())),
-            Some(_) => Err(invalid_response(trigger, &format!("{what} must be an object"))),
+            Some(_) => Err(invalid_response(
+                trigger,
+                &format!("{what} must be an object"),
+            )),
         }
     };
-    let claims = |map: &Map<String, Value>, what: &str, strings_only: bool| -> ApiResult<Map<String, Value>> {
+    let claims = |map: &Map<String, Value>,
+                  what: &str,
+                  strings_only: bool|
+     -> ApiResult<Map<String, Value>> {
         let Some(added) = object(map.get("claimsToAddOrOverride"), what)? else {
             return Ok(Map::new());
         };
@@ -583,12 +646,19 @@ pub fn pre_token_generation(
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::Object(details)) => {
-                let groups = string_list(trigger, details.get("groupsToOverride"), "groupsToOverride")?;
-                let roles = string_list(trigger, details.get("iamRolesToOverride"), "iamRolesToOverride")?;
+                let groups =
+                    string_list(trigger, details.get("groupsToOverride"), "groupsToOverride")?;
+                let roles = string_list(
+                    trigger,
+                    details.get("iamRolesToOverride"),
+                    "iamRolesToOverride",
+                )?;
                 let preferred_role = match details.get("preferredRole") {
                     None | Some(Value::Null) => None,
                     Some(Value::String(role)) => Some(role.clone()),
-                    Some(_) => return Err(invalid_response(trigger, "preferredRole must be a string")),
+                    Some(_) => {
+                        return Err(invalid_response(trigger, "preferredRole must be a string"))
+                    }
                 };
                 if groups.is_empty() && roles.is_empty() && preferred_role.is_none() {
                     return Ok(Some(None));
@@ -599,11 +669,15 @@ pub fn pre_token_generation(
                     preferred_role,
                 })))
             }
-            Some(_) => Err(invalid_response(trigger, "groupOverrideDetails must be an object")),
+            Some(_) => Err(invalid_response(
+                trigger,
+                "groupOverrideDetails must be an object",
+            )),
         }
     };
     if version == "1" {
-        let Some(details) = object(reply.get("claimsOverrideDetails"), "claimsOverrideDetails")? else {
+        let Some(details) = object(reply.get("claimsOverrideDetails"), "claimsOverrideDetails")?
+        else {
             return Ok(None);
         };
         overrides.id_add = claims(&details, "claimsOverrideDetails", true)?;
@@ -621,7 +695,10 @@ pub fn pre_token_generation(
             overrides.id_add = claims(&id, "idTokenGeneration", false)?;
             overrides.id_suppress = suppressed(&id, "claimsToSuppress")?;
         }
-        if let Some(access) = object(details.get("accessTokenGeneration"), "accessTokenGeneration")? {
+        if let Some(access) = object(
+            details.get("accessTokenGeneration"),
+            "accessTokenGeneration",
+        )? {
             overrides.access_add = claims(&access, "accessTokenGeneration", false)?;
             overrides.access_suppress = suppressed(&access, "claimsToSuppress")?;
             overrides.scopes_add = string_list(trigger, access.get("scopesToAdd"), "scopesToAdd")?;
@@ -632,7 +709,10 @@ pub fn pre_token_generation(
                 .iter()
                 .any(|s| s.is_empty() || s.chars().any(char::is_whitespace))
             {
-                return Err(invalid_response(trigger, "scopesToAdd values may not contain whitespace"));
+                return Err(invalid_response(
+                    trigger,
+                    "scopesToAdd values may not contain whitespace",
+                ));
             }
         }
         overrides.groups = group_details(&details)?;
@@ -716,11 +796,21 @@ pub fn define_auth_challenge(
         client_id: Some(subject.client_id),
         source: "DefineAuthChallenge_Authentication",
     };
-    let response = json!({ "challengeName": null, "issueTokens": false, "failAuthentication": false });
-    let reply = triggers::call(app, config.as_ref(), trigger, &envelope, request, Some(response))?
-        .ok_or_else(|| {
-            ApiError::invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
-        })?;
+    let response =
+        json!({ "challengeName": null, "issueTokens": false, "failAuthentication": false });
+    let reply = triggers::call(
+        app,
+        config.as_ref(),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
+    .ok_or_else(|| {
+        ApiError::invalid_parameter(
+            "Custom auth lambda trigger is not configured for the user pool.",
+        )
+    })?;
     let issue = flag(trigger, &reply, "issueTokens")?;
     let fail = flag(trigger, &reply, "failAuthentication")?;
     let challenge = text(trigger, &reply, "challengeName")?;
@@ -776,15 +866,33 @@ pub fn create_auth_challenge(
         source: "CreateAuthChallenge_Authentication",
     };
     let response = json!({ "publicChallengeParameters": null, "privateChallengeParameters": null, "challengeMetadata": null });
-    let Some(reply) = triggers::call(app, config.as_ref(), trigger, &envelope, request, Some(response))?
+    let Some(reply) = triggers::call(
+        app,
+        config.as_ref(),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
     else {
-        return Err(invalid_response(trigger, "no CreateAuthChallenge function is configured"));
+        return Err(invalid_response(
+            trigger,
+            "no CreateAuthChallenge function is configured",
+        ));
     };
     Ok(CreatedChallenge {
-        public: string_map(trigger, reply.get("publicChallengeParameters"), "publicChallengeParameters")?,
-        private: string_map(trigger, reply.get("privateChallengeParameters"), "privateChallengeParameters")?
-            .into_iter()
-            .collect(),
+        public: string_map(
+            trigger,
+            reply.get("publicChallengeParameters"),
+            "publicChallengeParameters",
+        )?,
+        private: string_map(
+            trigger,
+            reply.get("privateChallengeParameters"),
+            "privateChallengeParameters",
+        )?
+        .into_iter()
+        .collect(),
         metadata: text(trigger, &reply, "challengeMetadata")?.map(str::to_string),
     })
 }
@@ -810,9 +918,19 @@ pub fn verify_auth_challenge(
         source: "VerifyAuthChallengeResponse_Authentication",
     };
     let response = json!({ "answerCorrect": false });
-    let Some(reply) = triggers::call(app, config.as_ref(), trigger, &envelope, request, Some(response))?
+    let Some(reply) = triggers::call(
+        app,
+        config.as_ref(),
+        trigger,
+        &envelope,
+        request,
+        Some(response),
+    )?
     else {
-        return Err(invalid_response(trigger, "no VerifyAuthChallengeResponse function is configured"));
+        return Err(invalid_response(
+            trigger,
+            "no VerifyAuthChallengeResponse function is configured",
+        ));
     };
     flag(trigger, &reply, "answerCorrect")
 }
@@ -832,7 +950,10 @@ pub fn token_overrides(
     }
     let groups = app.read(|db| {
         let pool = db.pool(pool_id)?;
-        Ok(super::tokens::group_configuration(pool, pool.user(username)?))
+        Ok(super::tokens::group_configuration(
+            pool,
+            pool.user(username)?,
+        ))
     })?;
     pre_token_generation(
         app,

@@ -5,10 +5,10 @@
 use serde_json::{json, Value};
 
 use super::common::looks_like_phone;
+use super::hooks::CustomTexts;
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-use super::hooks::CustomTexts;
 use crate::model::{OutboxMessage, PendingCode, Pool, User};
 
 /// Wrong guesses a code survives before it is discarded.
@@ -212,50 +212,20 @@ pub fn send_invitation(
     }
 }
 
-/// The SMS MFA code of a sign-in, sent to the user's phone number; returns the code and the
-/// masked destination.
-pub fn send_mfa_code(
-    pool: &mut Pool,
-    user: &User,
-    texts: Option<&CustomTexts>,
-    now: i64,
-) -> ApiResult<(String, String)> {
-    let phone = user
-        .attributes
-        .get("phone_number")
-        .cloned()
-        .ok_or_else(|| ApiError::invalid_parameter("User has no phone number."))?;
-    let code = crypto::random_code();
-    let message = compose_message(
-        pool,
-        Draft {
-            username: &user.username,
-            destination: &phone,
-            medium: "SMS",
-            kind: "SMS_MFA",
-            code: &code,
-            attribute: Some("phone_number"),
-        },
-        texts,
-        now,
-    );
-    deliver_message(pool, message);
-    Ok((code, mask_destination("SMS", &phone)))
-}
-
-/// A sign-in code by email (EMAIL_OTP: a first factor or email MFA) or SMS (SMS_OTP); returns
-/// the code and the masked destination.
+/// A sign-in code of `kind`: `SMS_MFA` and `SMS_OTP` (a first factor) to the user's phone
+/// number, `EMAIL_OTP` (a first factor or email MFA) to the email address; returns the code
+/// and the masked destination.
 pub fn send_sign_in_code(
     pool: &mut Pool,
     user: &User,
-    email: bool,
+    kind: &str,
     texts: Option<&CustomTexts>,
     now: i64,
 ) -> ApiResult<(String, String)> {
-    let (attribute, medium, kind) = if email {
-        ("email", "EMAIL", "EMAIL_OTP")
+    let (attribute, medium) = if kind == "EMAIL_OTP" {
+        ("email", "EMAIL")
     } else {
-        ("phone_number", "SMS", "SMS_OTP")
+        ("phone_number", "SMS")
     };
     let destination = user
         .attributes
@@ -355,7 +325,8 @@ fn pool_text(pool: &Pool, kind: &str, medium: &str) -> Option<(String, Option<St
         "SMS_MFA" | "SMS_OTP" => Some(("Your authentication code is {####}. ".to_string(), None)),
         "EMAIL_OTP" => {
             let template = settings.email_mfa_configuration.as_ref();
-            let text = member(template, "Message").unwrap_or("Your authentication code is {####}. ");
+            let text =
+                member(template, "Message").unwrap_or("Your authentication code is {####}. ");
             let subject = member(template, "Subject").unwrap_or("Your authentication code");
             Some((text.to_string(), Some(subject.to_string())))
         }
@@ -391,7 +362,13 @@ pub fn compose_message(
 ) -> OutboxMessage {
     let email = draft.medium == "EMAIL";
     let own = pool_text(pool, draft.kind, draft.medium);
-    let custom_text = texts.and_then(|t| if email { t.email.clone() } else { t.sms.clone() });
+    let custom_text = texts.and_then(|t| {
+        if email {
+            t.email.clone()
+        } else {
+            t.sms.clone()
+        }
+    });
     let custom_subject = texts.and_then(|t| t.subject.clone()).filter(|_| email);
     // `{username}` is the name the user signs in with: in pools whose usernames are emails or
     // phone numbers, that address, not the internal name.

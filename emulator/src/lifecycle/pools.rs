@@ -231,9 +231,8 @@ pub fn parse_web_authn_configuration(value: &Value) -> ApiResult<WebAuthnConfigu
             "Member 'WebAuthnConfiguration' must be an object",
         ));
     }
-    let config: WebAuthnConfiguration = serde_json::from_value(value.clone()).map_err(|e| {
-        ApiError::serialization(format!("Invalid WebAuthnConfiguration: {e}"))
-    })?;
+    let config: WebAuthnConfiguration = serde_json::from_value(value.clone())
+        .map_err(|e| ApiError::serialization(format!("Invalid WebAuthnConfiguration: {e}")))?;
     check_web_authn_configuration(&config)?;
     Ok(config)
 }
@@ -275,9 +274,8 @@ pub fn check_web_authn_configuration(config: &WebAuthnConfiguration) -> ApiResul
 /// Parses `EmailMfaConfiguration` (`Message` with `{####}`, 6–20000 characters; `Subject`
 /// 1–140 characters), keeping only those two members.
 pub fn parse_email_mfa_configuration(value: &Value) -> ApiResult<Value> {
-    let params = Params::new(value).map_err(|_| {
-        ApiError::serialization("Member 'EmailMfaConfiguration' must be an object")
-    })?;
+    let params = Params::new(value)
+        .map_err(|_| ApiError::serialization("Member 'EmailMfaConfiguration' must be an object"))?;
     let message = params.opt_str("Message")?;
     let subject = params.opt_str("Subject")?;
     check_message(

@@ -152,7 +152,11 @@ fn apply_overrides(
     }
     for (claims, add, suppress) in [
         (&mut *id_claims, &overrides.id_add, &overrides.id_suppress),
-        (&mut *access_claims, &overrides.access_add, &overrides.access_suppress),
+        (
+            &mut *access_claims,
+            &overrides.access_add,
+            &overrides.access_suppress,
+        ),
     ] {
         for (name, value) in add {
             claims.insert(name.clone(), value.clone());
@@ -197,7 +201,12 @@ pub fn group_configuration(pool: &Pool, user: &User) -> GroupOverride {
     let list = |value: Option<&Value>| -> Vec<String> {
         value
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     GroupOverride {

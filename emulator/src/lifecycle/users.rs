@@ -54,7 +54,16 @@ pub fn create_user(
     now: i64,
 ) -> ApiResult<String> {
     let sub = uuid::Uuid::new_v4().to_string();
-    create_user_as(pool, &sub, typed_username, password, attributes, user_status, how, now)
+    create_user_as(
+        pool,
+        &sub,
+        typed_username,
+        password,
+        attributes,
+        user_status,
+        how,
+        now,
+    )
 }
 
 /// The internal username a user created from `typed_username` with `sub` will have: the sub

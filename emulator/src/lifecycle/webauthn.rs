@@ -217,7 +217,9 @@ pub fn parse_credential(value: &Value) -> ApiResult<Value> {
             serde_json::from_str::<Value>(text).map_err(|_| malformed("not JSON"))?
         }
         other => {
-            let size = serde_json::to_vec(other).map(|v| v.len()).unwrap_or(usize::MAX);
+            let size = serde_json::to_vec(other)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX);
             if size > MAX_CREDENTIAL_JSON_BYTES {
                 return Err(too_large());
             }
@@ -280,7 +282,9 @@ fn open_envelope(
     let client_data: Value =
         serde_json::from_slice(&client_data_bytes).map_err(|_| malformed("clientDataJSON"))?;
     if client_data.get("type").and_then(Value::as_str) != Some(expected_type) {
-        return Err(malformed(&format!("clientDataJSON type is not {expected_type}")));
+        return Err(malformed(&format!(
+            "clientDataJSON type is not {expected_type}"
+        )));
     }
     let challenge = client_data
         .get("challenge")
@@ -400,7 +404,9 @@ fn check_flags(rp: &RelyingParty, data: &AuthData) -> ApiResult<()> {
         return Err(malformed("user presence flag not set"));
     }
     if rp.user_verification_required && data.flags & FLAG_UV == 0 {
-        return Err(malformed("user verification is required but was not performed"));
+        return Err(malformed(
+            "user verification is required but was not performed",
+        ));
     }
     Ok(())
 }
@@ -424,11 +430,16 @@ fn cose_member(map: &[(Cbor, Cbor)], key: i128) -> Option<&Cbor> {
 /// Parses a COSE_Key: `(algorithm, key)`. WebAuthnCredentialNotSupportedException for a key
 /// type or algorithm this relying party does not verify.
 fn parse_cose_key(bytes: &[u8]) -> ApiResult<(i64, PublicKey)> {
-    let unsupported = || not_supported("The credential's public key is not supported (ES256 and RS256 are).");
+    let unsupported =
+        || not_supported("The credential's public key is not supported (ES256 and RS256 are).");
     let value: Cbor = ciborium::de::from_reader(bytes).map_err(|_| unsupported())?;
     let map = value.as_map().ok_or_else(unsupported)?;
-    let kty = cose_member(map, 1).and_then(cbor_int).ok_or_else(unsupported)?;
-    let alg = cose_member(map, 3).and_then(cbor_int).ok_or_else(unsupported)?;
+    let kty = cose_member(map, 1)
+        .and_then(cbor_int)
+        .ok_or_else(unsupported)?;
+    let alg = cose_member(map, 3)
+        .and_then(cbor_int)
+        .ok_or_else(unsupported)?;
     let bytes_of = |key: i128| {
         cose_member(map, key)
             .and_then(Cbor::as_bytes)
@@ -450,8 +461,8 @@ fn parse_cose_key(bytes: &[u8]) -> ApiResult<(i64, PublicKey)> {
                 p256::FieldBytes::from_slice(&y),
                 false,
             );
-            let key = p256::ecdsa::VerifyingKey::from_encoded_point(&point)
-                .map_err(|_| unsupported())?;
+            let key =
+                p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| unsupported())?;
             Ok((ES256, PublicKey::Es256(key)))
         }
         (3, a) if a == i128::from(RS256) => {
@@ -800,7 +811,12 @@ mod tests {
         assert_eq!(alice.webauthn_credentials[&id].sign_count, 5);
         // The same assertion again: the counter did not move forward.
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, &challenge, &response)),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                &challenge,
+                &response
+            )),
             "NotAuthorizedException"
         );
         assert_eq!(alice.webauthn_credentials[&id].sign_count, 5);
@@ -816,8 +832,7 @@ mod tests {
         let key = Key::new(&mut alice, 0);
         let response = key.assert("AAAAAAAAAAAAAAAAAAAAAA", 0, None);
         for _ in 0..2 {
-            verify_assertion(&rp(false), &mut alice, "AAAAAAAAAAAAAAAAAAAAAA", &response)
-                .unwrap();
+            verify_assertion(&rp(false), &mut alice, "AAAAAAAAAAAAAAAAAAAAAA", &response).unwrap();
         }
     }
 
@@ -829,21 +844,36 @@ mod tests {
         let challenge = "AAAAAAAAAAAAAAAAAAAAAA";
         let response = bobs.assert(challenge, 1, None);
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                challenge,
+                &response
+            )),
             "NotAuthorizedException"
         );
         // Alice's own passkey, but the userHandle says bob.
         let alices = Key::new(&mut alice, 0);
         let response = alices.assert(challenge, 1, Some("sub-of-bob"));
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                challenge,
+                &response
+            )),
             "NotAuthorizedException"
         );
         // Deleted: no longer verifies.
         let response = alices.assert(challenge, 1, None);
         alice.webauthn_credentials.clear();
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, challenge, &response)),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                challenge,
+                &response
+            )),
             "NotAuthorizedException"
         );
     }
@@ -857,12 +887,22 @@ mod tests {
         let other: Value = serde_json::from_str(&key.assert(challenge, 2, None)).unwrap();
         response["response"]["signature"] = other["response"]["signature"].clone();
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, challenge, &response.to_string())),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                challenge,
+                &response.to_string()
+            )),
             "NotAuthorizedException"
         );
         let fine = key.assert(challenge, 1, None);
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, "BBBBBBBBBBBBBBBBBBBBBB", &fine)),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                "BBBBBBBBBBBBBBBBBBBBBB",
+                &fine
+            )),
             "WebAuthnChallengeNotFoundException"
         );
         let elsewhere = RelyingParty {
@@ -874,7 +914,12 @@ mod tests {
             "WebAuthnOriginNotAllowedException"
         );
         assert_eq!(
-            code(verify_assertion(&rp(true), &mut alice, challenge, "{not json")),
+            code(verify_assertion(
+                &rp(true),
+                &mut alice,
+                challenge,
+                "{not json"
+            )),
             "InvalidParameterException"
         );
         let huge = format!("\"{}\"", "x".repeat(MAX_CREDENTIAL_JSON_BYTES));
@@ -882,7 +927,10 @@ mod tests {
             code(verify_assertion(&rp(true), &mut alice, challenge, &huge)),
             "InvalidParameterException"
         );
-        assert!(alice.webauthn_credentials.values().all(|c| c.sign_count == 0));
+        assert!(alice
+            .webauthn_credentials
+            .values()
+            .all(|c| c.sign_count == 0));
     }
 
     #[test]
@@ -890,7 +938,10 @@ mod tests {
         assert!(origin_allowed("http://localhost:5173", "localhost"));
         assert!(origin_allowed("https://localhost", "localhost"));
         assert!(origin_allowed("https://example.com", "example.com"));
-        assert!(origin_allowed("https://login.example.com:8443", "example.com"));
+        assert!(origin_allowed(
+            "https://login.example.com:8443",
+            "example.com"
+        ));
         assert!(!origin_allowed("http://example.com", "example.com"));
         assert!(!origin_allowed("https://badexample.com", "example.com"));
         assert!(!origin_allowed("https://example.com.evil", "example.com"));

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common::{self, Owner};
 use crate::lifecycle::messages::{LONG_CODE_TTL, RESET_CODE_TTL};
-use crate::crypto;
 use crate::lifecycle::{events, hooks, messages, sessions, tokens, users};
-use crate::triggers;
 use crate::model::{status, AppClient, Pool};
 use crate::params::Params;
 use crate::srp;
+use crate::triggers;
 
 fn unknown_user_for_client() -> ApiError {
     ApiError::new(
@@ -197,25 +197,25 @@ pub fn sign_up(app: &App, body: &Value) -> ApiResult<Value> {
             },
             now,
         );
-        let mut out = json!({ "UserConfirmed": decision.auto_confirm, "UserSub": pool.user(&username)?.sub });
+        let mut out =
+            json!({ "UserConfirmed": decision.auto_confirm, "UserSub": pool.user(&username)?.sub });
         if !decision.auto_confirm {
             if let Some(channel) = sign_up_channel(pool, &username) {
-                out["CodeDeliveryDetails"] = messages::send_code(
-                    pool,
-                    &username,
-                    "signup",
-                    "SIGN_UP",
-                    &channel,
-                    LONG_CODE_TTL,
-                    texts.as_ref(),
-                    now,
-                )?;
+                out["CodeDeliveryDetails"] =
+                    send_sign_up_code(pool, &username, &channel, texts.as_ref(), now)?;
             }
         }
         Ok((username, out))
     })?;
     if decision.auto_confirm {
-        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+        hooks::post_confirmation(
+            app,
+            &pool_id,
+            &username,
+            Some(client_id),
+            false,
+            Some(&metadata),
+        )?;
     }
     Ok(out)
 }
@@ -268,6 +268,26 @@ fn check_sign_up(
         }
         Ok(())
     }
+}
+
+/// The sign-up confirmation code (SignUp, ResendConfirmationCode) to `channel`.
+fn send_sign_up_code(
+    pool: &mut Pool,
+    username: &str,
+    channel: &str,
+    texts: Option<&hooks::CustomTexts>,
+    now: i64,
+) -> ApiResult<Value> {
+    messages::send_code(
+        pool,
+        username,
+        "signup",
+        "SIGN_UP",
+        channel,
+        LONG_CODE_TTL,
+        texts,
+        now,
+    )
 }
 
 /// Finds the user of a public call by the name typed, checking SECRET_HASH.
@@ -335,7 +355,14 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let Some(username) = confirmed else {
         return Ok(json!({}));
     };
-    hooks::post_confirmation(app, &pool_id, &username, Some(client_id), false, Some(&metadata))?;
+    hooks::post_confirmation(
+        app,
+        &pool_id,
+        &username,
+        Some(client_id),
+        false,
+        Some(&metadata),
+    )?;
     // A client with choice-based sign-in gets a session that signs the user in once through
     // USER_AUTH: the confirmation code was the first factor.
     if !client.allows("ALLOW_USER_AUTH") {
@@ -363,7 +390,10 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
     let unconfirmed = app.read(|db| {
         let pool = db.pool(&pool_id)?;
         let found = public_user(pool, &client, typed, secret_hash)?;
-        Ok(found.filter(|name| pool.user(name).is_ok_and(|u| u.status == status::UNCONFIRMED)))
+        Ok(found.filter(|name| {
+            pool.user(name)
+                .is_ok_and(|u| u.status == status::UNCONFIRMED)
+        }))
     })?;
     let texts = match &unconfirmed {
         Some(username) => hooks::custom_message_for(
@@ -404,16 +434,7 @@ pub fn resend_confirmation_code(app: &App, body: &Value) -> ApiResult<Value> {
         let channel = sign_up_channel(pool, &username).ok_or_else(|| {
             ApiError::invalid_parameter("No auto-verified email or phone number to send a code to.")
         })?;
-        let details = messages::send_code(
-            pool,
-            &username,
-            "signup",
-            "SIGN_UP",
-            &channel,
-            LONG_CODE_TTL,
-            texts.as_ref(),
-            now,
-        )?;
+        let details = send_sign_up_code(pool, &username, &channel, texts.as_ref(), now)?;
         Ok(json!({ "CodeDeliveryDetails": details }))
     })
 }
@@ -594,7 +615,14 @@ pub fn confirm_forgot_password(app: &App, body: &Value) -> ApiResult<Value> {
         Ok(Some(username))
     })?;
     if let Some(username) = confirmed {
-        hooks::post_confirmation(app, &pool_id, &username, Some(client_id), true, Some(&metadata))?;
+        hooks::post_confirmation(
+            app,
+            &pool_id,
+            &username,
+            Some(client_id),
+            true,
+            Some(&metadata),
+        )?;
     }
     Ok(json!({}))
 }

@@ -381,7 +381,10 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             for (name, value) in &attributes {
                 future.insert(name.clone(), json!(value));
             }
-            future.insert("cognito:user_status".into(), json!(status::FORCE_CHANGE_PASSWORD));
+            future.insert(
+                "cognito:user_status".into(),
+                json!(status::FORCE_CHANGE_PASSWORD),
+            );
             hooks::custom_message(
                 app,
                 pool_id,

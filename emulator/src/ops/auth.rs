@@ -322,7 +322,9 @@ fn srp_start(
             other => {
                 return Err(triggers::invalid_response(
                     triggers::Trigger::DefineAuthChallenge,
-                    &format!("after SRP_A the next challenge must be PASSWORD_VERIFIER, not {other:?}"),
+                    &format!(
+                        "after SRP_A the next challenge must be PASSWORD_VERIFIER, not {other:?}"
+                    ),
                 ))
             }
         }
@@ -445,10 +447,9 @@ enum Next {
     Reply(Value),
     /// Ask DefineAuthChallenge what comes next (custom auth on triggers).
     Custom(SignInContext),
-    /// Send an SMS MFA code (CustomMessage may write its text) and ask for it.
-    SmsMfa(SignInContext),
-    /// Send an EMAIL_OTP (`true`) or SMS_OTP code and ask for it.
-    Otp(SignInContext, bool),
+    /// Send a code (`SMS_MFA`, `EMAIL_OTP` or `SMS_OTP`; CustomMessage may write its text) and
+    /// ask for it.
+    Code(SignInContext, &'static str),
     /// The sign-in succeeded: PostAuthentication, PreTokenGeneration, then tokens.
     Done(SignInContext),
 }
@@ -535,7 +536,13 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
         } else if let Some(parameters) =
             challenges::next_custom_challenge(pool, &user, ctx.custom_index)
         {
-            return Ok(Next::Reply(challenge(app, ctx, Step::CustomChallenge, ttl, parameters)));
+            return Ok(Next::Reply(challenge(
+                app,
+                ctx,
+                Step::CustomChallenge,
+                ttl,
+                parameters,
+            )));
         }
     }
     if must_change_password {
@@ -551,7 +558,13 @@ fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiRes
             // Like the service, only a remembered device stands in for MFA via device SRP; a
             // confirmed but not remembered one just gets attached to the tokens.
             Some(device) if device.is_confirmed() && device.remembered => {
-                return Ok(Next::Reply(challenge(app, ctx, Step::DeviceSrpAuth, ttl, Map::new())));
+                return Ok(Next::Reply(challenge(
+                    app,
+                    ctx,
+                    Step::DeviceSrpAuth,
+                    ttl,
+                    Map::new(),
+                )));
             }
             Some(_) => {}
         }
@@ -592,8 +605,7 @@ fn advance(
         match next {
             Next::Reply(reply) => return Ok(reply),
             Next::Done(ctx) => return finish(app, &ctx, now, metadata),
-            Next::SmsMfa(ctx) => return send_sms_mfa(app, ctx, now, metadata),
-            Next::Otp(ctx, email) => return send_otp(app, ctx, email, now, metadata),
+            Next::Code(ctx, kind) => return send_code_challenge(app, ctx, kind, now, metadata),
             Next::Custom(mut ctx) => {
                 let hides = app.read(|db| {
                     Ok(db
@@ -658,7 +670,12 @@ fn proceed(
     now: i64,
     metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<Value> {
-    advance(app, app.write(|db| next_step(app, db, ctx.clone(), now)), now, metadata)
+    advance(
+        app,
+        app.write(|db| next_step(app, db, ctx.clone(), now)),
+        now,
+        metadata,
+    )
 }
 
 /// The end of a successful sign-in: PostAuthentication, PreTokenGeneration (outside the lock),
@@ -669,8 +686,7 @@ fn finish(
     now: i64,
     metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<Value> {
-    let new_device =
-        app.read(|db| Ok(sessions::new_device_used(db.pool(&ctx.pool_id)?, ctx)))?;
+    let new_device = app.read(|db| Ok(sessions::new_device_used(db.pool(&ctx.pool_id)?, ctx)))?;
     hooks::post_authentication(
         app,
         &ctx.pool_id,
@@ -699,43 +715,6 @@ fn finish(
             return Err(ApiError::not_authorized("User is disabled."));
         }
         sessions::sign_in_succeeded(app, pool, &client, ctx, overrides.as_ref(), now)
-    })
-}
-
-/// Sends the SMS MFA code of a sign-in (its text from CustomMessage_Authentication when the
-/// pool has that trigger) and asks for it.
-fn send_sms_mfa(
-    app: &App,
-    ctx: SignInContext,
-    now: i64,
-    metadata: Option<&BTreeMap<String, String>>,
-) -> ApiResult<Value> {
-    let texts = hooks::custom_message_for(
-        app,
-        &ctx.pool_id,
-        Some(&ctx.client_id),
-        "CustomMessage_Authentication",
-        &ctx.username,
-        metadata,
-    )?;
-    app.write(|db| {
-        let pool = db.pool_mut(&ctx.pool_id)?;
-        let ttl = pool
-            .clients
-            .get(&ctx.client_id)
-            .map_or(180, |c| c.auth_session_validity * 60);
-        let user = pool.user(&ctx.username)?.clone();
-        let (code, destination) = messages::send_mfa_code(pool, &user, texts.as_ref(), now)?;
-        let mut parameters = Map::new();
-        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("SMS"));
-        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
-        Ok(challenge(
-            app,
-            ctx,
-            Step::SmsMfa { code, failed: 0 },
-            ttl,
-            parameters,
-        ))
     })
 }
 
@@ -782,7 +761,13 @@ fn mfa_challenge(
                     verified: false,
                     failed: 0,
                 };
-                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
+                return Ok(Some(Next::Reply(challenge(
+                    app,
+                    ctx.clone(),
+                    step,
+                    ttl,
+                    parameters,
+                ))));
             }
         }
         0 => return Ok(None),
@@ -793,7 +778,13 @@ fn mfa_challenge(
                 let mut parameters = Map::new();
                 parameters.insert("MFAS_CAN_CHOOSE".into(), json!(json!(methods).to_string()));
                 let step = Step::SelectMfaType(methods);
-                return Ok(Some(Next::Reply(challenge(app, ctx.clone(), step, ttl, parameters))));
+                return Ok(Some(Next::Reply(challenge(
+                    app,
+                    ctx.clone(),
+                    step,
+                    ttl,
+                    parameters,
+                ))));
             }
         },
     };
@@ -804,9 +795,9 @@ fn mfa_challenge(
 /// TOTP code.
 fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
     if method == "SMS_MFA" {
-        Next::SmsMfa(ctx.clone())
+        Next::Code(ctx.clone(), "SMS_MFA")
     } else if method == "EMAIL_OTP" {
-        Next::Otp(ctx.clone(), true)
+        Next::Code(ctx.clone(), "EMAIL_OTP")
     } else {
         Next::Reply(challenge(
             app,
@@ -818,40 +809,46 @@ fn issue_mfa(app: &App, ctx: &SignInContext, method: &str, ttl: i64) -> Next {
     }
 }
 
-/// Sends a sign-in code by email (EMAIL_OTP) or SMS (SMS_OTP), its text from
-/// CustomMessage_Authentication when the pool has that trigger, and asks for it. For a user
-/// hidden by PreventUserExistenceErrors (`ctx.username` is then the stand-in id) nothing goes
-/// out, and the reply looks the same.
-fn send_otp(
+/// Sends a sign-in code — `SMS_MFA`, `EMAIL_OTP` (a first factor or email MFA) or `SMS_OTP` —,
+/// its text from CustomMessage_Authentication when the pool has that trigger, and asks for it.
+/// For a user hidden by PreventUserExistenceErrors (`ctx.username` is then the stand-in id)
+/// nothing goes out, and the reply looks the same.
+fn send_code_challenge(
     app: &App,
     ctx: SignInContext,
-    email: bool,
+    kind: &'static str,
     now: i64,
     metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<Value> {
+    let email = kind == "EMAIL_OTP";
     let medium = if email { "EMAIL" } else { "SMS" };
-    let known = app.read(|db| Ok(db.pool(&ctx.pool_id)?.users.contains_key(&ctx.username)))?;
-    let ttl = app.read(|db| {
-        Ok(db
-            .pool(&ctx.pool_id)?
+    let (known, ttl) = app.read(|db| {
+        let pool = db.pool(&ctx.pool_id)?;
+        let ttl = pool
             .clients
             .get(&ctx.client_id)
-            .map_or(180, |c| c.auth_session_validity * 60))
+            .map_or(180, |c| c.auth_session_validity * 60);
+        Ok((pool.users.contains_key(&ctx.username), ttl))
     })?;
-    if !known {
+    let step = |code: String, fake: bool| match kind {
+        "SMS_MFA" => Step::SmsMfa { code, failed: 0 },
+        _ => Step::OtpCode {
+            email,
+            code,
+            failed: 0,
+            fake,
+        },
+    };
+    let parameters = |destination: String| {
         let mut parameters = Map::new();
         parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!(medium));
-        parameters.insert(
-            "CODE_DELIVERY_DESTINATION".into(),
-            json!(messages::mask_destination(medium, &ctx.typed_username)),
-        );
-        let step = Step::OtpCode {
-            email,
-            code: crypto::random_code(),
-            failed: 0,
-            fake: true,
-        };
-        return Ok(challenge(app, ctx, step, ttl, parameters));
+        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
+        parameters
+    };
+    if !known {
+        let destination = messages::mask_destination(medium, &ctx.typed_username);
+        let step = step(crypto::random_code(), true);
+        return Ok(challenge(app, ctx, step, ttl, parameters(destination)));
     }
     let texts = hooks::custom_message_for(
         app,
@@ -865,17 +862,14 @@ fn send_otp(
         let pool = db.pool_mut(&ctx.pool_id)?;
         let user = pool.user(&ctx.username)?.clone();
         let (code, destination) =
-            messages::send_sign_in_code(pool, &user, email, texts.as_ref(), now)?;
-        let mut parameters = Map::new();
-        parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!(medium));
-        parameters.insert("CODE_DELIVERY_DESTINATION".into(), json!(destination));
-        let step = Step::OtpCode {
-            email,
-            code,
-            failed: 0,
-            fake: false,
-        };
-        Ok(challenge(app, ctx, step, ttl, parameters))
+            messages::send_sign_in_code(pool, &user, kind, texts.as_ref(), now)?;
+        Ok(challenge(
+            app,
+            ctx,
+            step(code, false),
+            ttl,
+            parameters(destination),
+        ))
     })
 }
 
@@ -901,7 +895,9 @@ fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<String> {
     if allows("EMAIL_OTP") && email {
         out.push("EMAIL_OTP".to_string());
     }
-    let phone = user.map_or(common::looks_like_phone(typed), |u| u.is_verified("phone_number"));
+    let phone = user.map_or(common::looks_like_phone(typed), |u| {
+        u.is_verified("phone_number")
+    });
     if allows("SMS_OTP") && phone {
         out.push("SMS_OTP".to_string());
     }
@@ -1011,7 +1007,9 @@ fn first_factor(
 ) -> ApiResult<Value> {
     match factor {
         "PASSWORD" => {
-            let password = responses.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+            let password = responses
+                .get("PASSWORD")
+                .ok_or_else(|| missing("PASSWORD"))?;
             let (user_id, salt_hex, verifier_hex) = match (&begin.user, &begin.fake) {
                 (Some(user), _) if !fake => (
                     user.username.clone(),
@@ -1026,12 +1024,23 @@ fn first_factor(
                 _ => return Err(ApiError::bad_credentials()),
             };
             // The same modpow for a real and a hidden unknown user.
-            let matches =
-                srp::password_matches(&begin.srp_name, &user_id, password, &salt_hex, &verifier_hex);
+            let matches = srp::password_matches(
+                &begin.srp_name,
+                &user_id,
+                password,
+                &salt_hex,
+                &verifier_hex,
+            );
             if fake {
-                return Err(common::fake_user_failure(app, &begin.pool_id, &user_id, now));
+                return Err(common::fake_user_failure(
+                    app,
+                    &begin.pool_id,
+                    &user_id,
+                    now,
+                ));
             }
-            if let Err(error) = common::password_attempt(app, &begin.pool_id, &user_id, matches, now)
+            if let Err(error) =
+                common::password_attempt(app, &begin.pool_id, &user_id, matches, now)
             {
                 return settle(app, &ctx, Some(("Password", false)), Err(error));
             }
@@ -1046,7 +1055,12 @@ fn first_factor(
         "EMAIL_OTP" | "SMS_OTP" => {
             // A passwordless first factor: no MFA after it.
             ctx.mfa_done = true;
-            advance(app, Ok(Next::Otp(ctx, factor == "EMAIL_OTP")), now, metadata)
+            let kind = if factor == "EMAIL_OTP" {
+                "EMAIL_OTP"
+            } else {
+                "SMS_OTP"
+            };
+            advance(app, Ok(Next::Code(ctx, kind)), now, metadata)
         }
         "WEB_AUTHN" => {
             let (challenge_value, options) = app.read(|db| {
@@ -1687,7 +1701,16 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 )));
             }
             let begin = begin_again(app, &ctx, fake)?;
-            first_factor(app, &begin, ctx, answer, &responses, fake, now, Some(&entry.metadata))
+            first_factor(
+                app,
+                &begin,
+                ctx,
+                answer,
+                &responses,
+                fake,
+                now,
+                Some(&entry.metadata),
+            )
         }
         Step::OtpCode {
             email,
@@ -1695,7 +1718,11 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             failed,
             fake,
         } => {
-            let name = if email { "EMAIL_OTP_CODE" } else { "SMS_OTP_CODE" };
+            let name = if email {
+                "EMAIL_OTP_CODE"
+            } else {
+                "SMS_OTP_CODE"
+            };
             let given = responses.get(name).ok_or_else(|| missing(name))?;
             if fake || !crypto::ct_eq(code.as_bytes(), given.trim().as_bytes()) {
                 let error = mfa_mismatch();
@@ -1717,7 +1744,15 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
             let credential = responses
                 .get("CREDENTIAL")
                 .ok_or_else(|| missing("CREDENTIAL"))?;
-            passkey_answer(app, ctx, &challenge, fake, credential, now, Some(&entry.metadata))
+            passkey_answer(
+                app,
+                ctx,
+                &challenge,
+                fake,
+                credential,
+                now,
+                Some(&entry.metadata),
+            )
         }
         Step::ConfirmedSignUp => Err(ApiError::invalid_session()),
         Step::TriggeredChallenge { private, metadata } => {
@@ -1733,8 +1768,13 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
                 not_found: false,
                 hides_existence: hides,
             };
-            let correct =
-                hooks::verify_auth_challenge(app, &subject, &private, answer, Some(&entry.metadata));
+            let correct = hooks::verify_auth_challenge(
+                app,
+                &subject,
+                &private,
+                answer,
+                Some(&entry.metadata),
+            );
             let correct = match correct {
                 Ok(correct) => correct,
                 Err(error) => return settle(app, &ctx, None, Err(error)),

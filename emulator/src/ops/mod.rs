@@ -50,7 +50,11 @@ const OPERATIONS: &[(&str, bool, Handler)] = &[
         PUBLIC,
         webauthn::delete_web_authn_credential,
     ),
-    ("GetUserAuthFactors", PUBLIC, webauthn::get_user_auth_factors),
+    (
+        "GetUserAuthFactors",
+        PUBLIC,
+        webauthn::get_user_auth_factors,
+    ),
     ("CreateUserPool", ADMIN, admin::create_user_pool),
     ("DescribeUserPool", ADMIN, admin::describe_user_pool),
     ("UpdateUserPool", ADMIN, admin::update_user_pool),
