@@ -759,6 +759,38 @@ pub struct ChallengeSubject<'a> {
 }
 
 impl ChallengeSubject<'_> {
+    /// Calls `trigger` (one of the three custom-auth triggers) about this subject: the request
+    /// has `userAttributes` (and `userNotFound`), what `fill` adds, and `clientMetadata`; its
+    /// source is `<Trigger>_Authentication`. `Ok(None)` when no function is configured.
+    fn call(
+        &self,
+        app: &App,
+        trigger: Trigger,
+        client_metadata: Option<&BTreeMap<String, String>>,
+        response: Value,
+        fill: impl FnOnce(&mut Value),
+    ) -> ApiResult<Option<Map<String, Value>>> {
+        let config = config_for(app, self.pool_id, trigger)?;
+        let (user_name, mut request) = self.request(app)?;
+        fill(&mut request);
+        let request = with_metadata(request, client_metadata);
+        let source = format!("{}_Authentication", trigger.name());
+        let envelope = Envelope {
+            pool_id: self.pool_id,
+            user_name: &user_name,
+            client_id: Some(self.client_id),
+            source: &source,
+        };
+        triggers::call(
+            app,
+            config.as_ref(),
+            trigger,
+            &envelope,
+            request,
+            Some(response),
+        )
+    }
+
     fn request(&self, app: &App) -> ApiResult<(String, Value)> {
         let (user_name, attributes) = if self.not_found {
             (self.username.to_string(), json!({}))
@@ -786,31 +818,17 @@ pub fn define_auth_challenge(
     client_metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<Defined> {
     let trigger = Trigger::DefineAuthChallenge;
-    let config = config_for(app, subject.pool_id, trigger)?;
-    let (user_name, mut request) = subject.request(app)?;
-    request["session"] = session_value(rounds);
-    let request = with_metadata(request, client_metadata);
-    let envelope = Envelope {
-        pool_id: subject.pool_id,
-        user_name: &user_name,
-        client_id: Some(subject.client_id),
-        source: "DefineAuthChallenge_Authentication",
-    };
     let response =
         json!({ "challengeName": null, "issueTokens": false, "failAuthentication": false });
-    let reply = triggers::call(
-        app,
-        config.as_ref(),
-        trigger,
-        &envelope,
-        request,
-        Some(response),
-    )?
-    .ok_or_else(|| {
-        ApiError::invalid_parameter(
-            "Custom auth lambda trigger is not configured for the user pool.",
-        )
-    })?;
+    let reply = subject
+        .call(app, trigger, client_metadata, response, |request| {
+            request["session"] = session_value(rounds);
+        })?
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(
+                "Custom auth lambda trigger is not configured for the user pool.",
+            )
+        })?;
     let issue = flag(trigger, &reply, "issueTokens")?;
     let fail = flag(trigger, &reply, "failAuthentication")?;
     let challenge = text(trigger, &reply, "challengeName")?;
@@ -854,32 +872,15 @@ pub fn create_auth_challenge(
     client_metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<CreatedChallenge> {
     let trigger = Trigger::CreateAuthChallenge;
-    let config = config_for(app, subject.pool_id, trigger)?;
-    let (user_name, mut request) = subject.request(app)?;
-    request["challengeName"] = json!("CUSTOM_CHALLENGE");
-    request["session"] = session_value(rounds);
-    let request = with_metadata(request, client_metadata);
-    let envelope = Envelope {
-        pool_id: subject.pool_id,
-        user_name: &user_name,
-        client_id: Some(subject.client_id),
-        source: "CreateAuthChallenge_Authentication",
-    };
     let response = json!({ "publicChallengeParameters": null, "privateChallengeParameters": null, "challengeMetadata": null });
-    let Some(reply) = triggers::call(
-        app,
-        config.as_ref(),
-        trigger,
-        &envelope,
-        request,
-        Some(response),
-    )?
-    else {
-        return Err(invalid_response(
-            trigger,
-            "no CreateAuthChallenge function is configured",
-        ));
-    };
+    let reply = subject
+        .call(app, trigger, client_metadata, response, |request| {
+            request["challengeName"] = json!("CUSTOM_CHALLENGE");
+            request["session"] = session_value(rounds);
+        })?
+        .ok_or_else(|| {
+            invalid_response(trigger, "no CreateAuthChallenge function is configured")
+        })?;
     Ok(CreatedChallenge {
         public: string_map(
             trigger,
@@ -906,32 +907,18 @@ pub fn verify_auth_challenge(
     client_metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<bool> {
     let trigger = Trigger::VerifyAuthChallengeResponse;
-    let config = config_for(app, subject.pool_id, trigger)?;
-    let (user_name, mut request) = subject.request(app)?;
-    request["privateChallengeParameters"] = string_object(private);
-    request["challengeAnswer"] = json!(answer);
-    let request = with_metadata(request, client_metadata);
-    let envelope = Envelope {
-        pool_id: subject.pool_id,
-        user_name: &user_name,
-        client_id: Some(subject.client_id),
-        source: "VerifyAuthChallengeResponse_Authentication",
-    };
     let response = json!({ "answerCorrect": false });
-    let Some(reply) = triggers::call(
-        app,
-        config.as_ref(),
-        trigger,
-        &envelope,
-        request,
-        Some(response),
-    )?
-    else {
-        return Err(invalid_response(
-            trigger,
-            "no VerifyAuthChallengeResponse function is configured",
-        ));
-    };
+    let reply = subject
+        .call(app, trigger, client_metadata, response, |request| {
+            request["privateChallengeParameters"] = string_object(private);
+            request["challengeAnswer"] = json!(answer);
+        })?
+        .ok_or_else(|| {
+            invalid_response(
+                trigger,
+                "no VerifyAuthChallengeResponse function is configured",
+            )
+        })?;
     flag(trigger, &reply, "answerCorrect")
 }
 
