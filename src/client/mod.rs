@@ -8,12 +8,14 @@
 //! clears the session only when the service says the refresh token is no longer valid.
 
 mod account;
+mod machine;
 pub(crate) use account::{attribute_types, reply_as, totp_verified, Call};
 mod records;
 mod session;
 mod sign_in;
 mod steps;
 
+use machine::{Ctx, Flow, Input, Io, Step};
 use records::{DeviceRecord, TokenRecord};
 use session::Flight;
 use sign_in::Pending;
@@ -66,6 +68,21 @@ pub struct Config {
 }
 
 impl Config {
+    /// SECRET_HASH for `username`, for clients with a secret.
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.client_secret
+            .as_ref()
+            .map(|s| secret_hash(s, username, &self.client_id))
+    }
+
+    /// `params` with SECRET_HASH added, for clients with a secret.
+    fn with_secret_hash(&self, mut params: StringMap, username: &str) -> StringMap {
+        if let Some(hash) = self.secret_hash(username) {
+            params.insert("SECRET_HASH".into(), hash);
+        }
+        params
+    }
+
     /// A configuration with the defaults: no secret, the region's endpoint, no rotation, a 60 s margin.
     pub fn new(user_pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
         Config {
@@ -228,17 +245,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         epoch
     }
 
-    /// Fails with `InvalidState` when the sign-in of generation `epoch` was replaced.
-    fn still_current(&self, epoch: u64) -> Result<()> {
-        if epoch == self.epoch.get() {
-            Ok(())
-        } else {
-            Err(invalid_state(
-                "this sign-in was replaced by a newer sign-in or a sign-out",
-            ))
-        }
-    }
-
     fn now_seconds(&self) -> i64 {
         (self.runtime.now_millis() / 1000.0) as i64
     }
@@ -252,23 +258,53 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     fn secret_hash(&self, username: &str) -> Option<String> {
-        self.config
-            .client_secret
-            .as_ref()
-            .map(|s| secret_hash(s, username, &self.config.client_id))
+        self.config.secret_hash(username)
     }
 
-    fn with_secret_hash(&self, mut params: StringMap, username: &str) -> StringMap {
-        if let Some(hash) = self.secret_hash(username) {
-            params.insert("SECRET_HASH".into(), hash);
+    fn with_secret_hash(&self, params: StringMap, username: &str) -> StringMap {
+        self.config.with_secret_hash(params, username)
+    }
+
+    /// What a flow may read and change between two inputs.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            config: &self.config,
+            pool_name: &self.pool_name,
+            keys: &self.keys,
+            pending: &self.pending,
+            epoch: &self.epoch,
+            env: &self.runtime,
         }
-        params
     }
 
-    fn new_srp(&self) -> Result<SrpClient> {
-        let mut a = Zeroizing::new([0u8; SMALL_A_BYTES]);
-        self.runtime.fill_random(&mut a[..])?;
-        SrpClient::new(&a)
+    /// Carries out one thing a flow asked for. Boxed and not generic over the flow: one state
+    /// machine for every flow's I/O.
+    fn perform(&self, io: Io) -> Pin<Box<dyn Future<Output = Input> + '_>> {
+        Box::pin(async move {
+            match io {
+                Io::Send(request) => {
+                    Input::Reply(self.runtime.send(&self.endpoint, &request).await)
+                }
+                Io::Get(key) => Input::Value(self.storage.get(&key).await),
+                Io::Set(key, value) => Input::Stored(self.storage.set(&key, &value).await),
+                Io::Remove(key) => Input::Stored(self.storage.remove(&key).await),
+                Io::Emit(event) => {
+                    self.emit(event);
+                    Input::Told
+                }
+            }
+        })
+    }
+
+    /// Runs a flow to its end, carrying out what it asks for.
+    async fn drive<T>(&self, flow: &mut dyn Flow<Output = T>) -> Result<T> {
+        let mut input = Input::Start;
+        loop {
+            match flow.resume(&self.ctx(), input) {
+                Step::Done(result) => return result,
+                Step::Io(io) => input = self.perform(io).await,
+            }
+        }
     }
 
     /// Sends one operation and parses its reply. Never retried: used for anything that changes state

@@ -1,6 +1,9 @@
 //! Sign-in: the SRP and device challenges answered by the kit, the user-facing steps, and what is
-//! stored when it completes.
+//! stored when it completes — one synchronous state machine ([`SignIn`], a [`Flow`]) for a new
+//! sign-in and for the answer to a waiting step. It performs no I/O: its driver sends the requests
+//! and carries out the storage writes it asks for.
 
+use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
 
 /// A sign-in waiting for the user.
@@ -43,56 +46,328 @@ pub(super) struct Attempt {
     device: Option<DeviceRecord>,
     device_srp: Option<SrpClient>,
     epoch: u64,
+    /// Challenges answered since the sign-in started or the user last answered.
+    rounds: u32,
 }
 
-impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
-    // ---------------------------------------------------------------- sign-in
+/// A sign-in, or the answer to its waiting step, as a state machine.
+pub(super) struct SignIn {
+    state: State,
+}
 
-    /// Signs in. With [`AuthFlow::UserSrp`] (the default) the password never leaves the client.
-    /// Returns the next step: `Done`, or what the user must provide to [`CognitoAuth::confirm_sign_in`].
-    pub async fn sign_in(
-        &self,
-        username: &str,
-        password: Option<&str>,
+enum State {
+    /// A new sign-in, not started.
+    Begin {
+        username: String,
+        password: Option<Password>,
         flow: AuthFlow,
-    ) -> Result<SignInOutput> {
+    },
+    /// The user's answer to the waiting step, not sent yet.
+    Confirm(UserAnswer),
+    /// Reading the device kept for the username.
+    Device(Attempt),
+    /// `InitiateAuth` or a challenge the kit answered was sent.
+    Authenticating(Attempt),
+    /// The service no longer knows the device: it is being forgotten here before a new start.
+    Forgetting(Attempt),
+    /// `AssociateSoftwareToken` was sent for `MFA_SETUP`.
+    Associating {
+        attempt: Attempt,
+        challenge: Challenge,
+        session: Option<String>,
+        challenge_username: String,
+    },
+    /// `VerifySoftwareToken` was sent for the waiting `MFA_SETUP`.
+    Verifying(Pending),
+    /// The user's answer was sent.
+    Answered(Pending),
+    /// Storing what a completed sign-in brought.
+    Finishing(Box<Finish>),
+    /// Over (or resumed with an input it did not ask for).
+    Over,
+}
+
+/// What a completed sign-in stores, in order.
+struct Finish {
+    record: TokenRecord,
+    typed_username: String,
+    epoch: u64,
+    new_device: Option<op::NewDeviceMetadata>,
+    stage: Stage,
+}
+
+enum Stage {
+    /// Reading the current-user marker.
+    Previous,
+    /// Writing the token record.
+    Tokens { previous: Option<String> },
+    /// Writing the current-user marker.
+    Marker { previous: Option<String> },
+    /// Taking back the token record after the marker failed or a sign-out came.
+    UndoTokens(Error),
+    /// Reading the marker to take it back too while it names this user.
+    UndoReadMarker(Error),
+    /// Removing the marker.
+    UndoMarker(Error),
+    /// Removing the previous user's tokens.
+    RemovePrevious,
+    /// `ConfirmDevice` was sent.
+    ConfirmingDevice(DeviceRecord),
+    /// Writing the device record.
+    Device,
+    /// Telling the listeners.
+    Emitting,
+}
+
+impl SignIn {
+    /// A new sign-in.
+    pub(super) fn begin(username: &str, password: Option<&str>, flow: AuthFlow) -> Self {
+        SignIn {
+            state: State::Begin {
+                username: username.to_string(),
+                password: password.map(Password::new),
+                flow,
+            },
+        }
+    }
+
+    /// The answer to the waiting step.
+    pub(super) fn confirm(answer: UserAnswer) -> Self {
+        SignIn {
+            state: State::Confirm(answer),
+        }
+    }
+}
+
+fn done<T>(result: Result<T>) -> Step<T> {
+    Step::Done(result)
+}
+
+fn fail<T>(error: Error) -> Step<T> {
+    Step::Done(Err(error))
+}
+
+fn unexpected_input<T>() -> Step<T> {
+    fail(invalid_state(
+        "the sign-in was resumed with an input it did not ask for",
+    ))
+}
+
+/// Errors that mean "do this next" become steps, as Amplify reports them.
+fn sign_in_error(error: Error) -> Result<SignInOutput> {
+    match error.code() {
+        "UserNotConfirmedException" => Ok(SignInOutput::step(NextStep::ConfirmSignUp)),
+        "PasswordResetRequiredException" => Ok(SignInOutput::step(NextStep::ResetPassword)),
+        _ => Err(error),
+    }
+}
+
+fn is_forgotten_device(error: &Error) -> bool {
+    // A byte-window compare rather than str::contains, whose substring searcher (and the panic
+    // path of str slicing it brings) is several KB of wasm.
+    matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException"
+        && s.message.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"device")))
+}
+
+fn new_srp(cx: &Ctx<'_>) -> Result<SrpClient> {
+    let mut a = Zeroizing::new([0u8; SMALL_A_BYTES]);
+    cx.env.fill_random(&mut a[..])?;
+    SrpClient::new(&a)
+}
+
+fn respond_request(
+    cx: &Ctx<'_>,
+    challenge: &str,
+    responses: StringMap,
+    session: Option<&str>,
+) -> Result<ApiRequest> {
+    op::RespondToAuthChallenge {
+        challenge_name: challenge,
+        client_id: &cx.config.client_id,
+        challenge_responses: responses,
+        session,
+        client_metadata: None,
+    }
+    .request()
+}
+
+impl Flow for SignIn {
+    type Output = SignInOutput;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<SignInOutput> {
+        match (core::mem::replace(&mut self.state, State::Over), input) {
+            (
+                State::Begin {
+                    username,
+                    password,
+                    flow,
+                },
+                Input::Start,
+            ) => self.begin_sign_in(cx, username, password, flow),
+            (State::Confirm(answer), Input::Start) => self.send_answer(cx, answer),
+            (State::Device(mut attempt), Input::Value(stored)) => match stored {
+                Ok(text) => {
+                    attempt.device = read_record::<DeviceRecord>(text);
+                    self.initiate(cx, attempt)
+                }
+                Err(e) => fail(e),
+            },
+            (State::Authenticating(attempt), Input::Reply(reply)) => {
+                match reply.and_then(|r| reply_as::<AuthReply>(&r)) {
+                    Ok(reply) => self.advance(cx, attempt, reply),
+                    // The service no longer knows the device: forget it here and start again
+                    // without it (a fresh InitiateAuth: a challenge session must not be replayed).
+                    Err(e) if attempt.device.is_some() && is_forgotten_device(&e) => {
+                        let key = cx.keys.device(&attempt.username);
+                        self.state = State::Forgetting(attempt);
+                        Step::Io(Io::Remove(key))
+                    }
+                    Err(e) => done(sign_in_error(e)),
+                }
+            }
+            (State::Forgetting(attempt), Input::Stored(removed)) => match removed {
+                Ok(()) => self.initiate(
+                    cx,
+                    Attempt {
+                        device: None,
+                        srp: None,
+                        device_srp: None,
+                        ..attempt
+                    },
+                ),
+                Err(e) => fail(e),
+            },
+            (
+                State::Associating {
+                    attempt,
+                    challenge,
+                    session,
+                    challenge_username,
+                },
+                Input::Reply(reply),
+            ) => match reply.and_then(|r| reply_as::<op::AssociateSoftwareTokenReply>(&r)) {
+                Ok(associated) => {
+                    let step = NextStep::ContinueSignInWithTotpSetup {
+                        setup_uri: otpauth_uri(
+                            cx.pool_name,
+                            &attempt.username,
+                            &associated.secret_code,
+                        ),
+                        shared_secret: associated.secret_code,
+                    };
+                    let session = associated.session.or(session);
+                    park(cx, attempt, challenge, session, challenge_username, step)
+                }
+                Err(e) => fail(e),
+            },
+            (State::Verifying(pending), Input::Reply(reply)) => {
+                match reply.and_then(|r| reply_as::<op::VerifySoftwareTokenReply>(&r)) {
+                    Ok(verified) => {
+                        let responses = cx.config.with_secret_hash(
+                            map(&[("USERNAME", &pending.challenge_username)]),
+                            &pending.challenge_username,
+                        );
+                        let request = respond_request(
+                            cx,
+                            "MFA_SETUP",
+                            responses,
+                            verified.session.as_deref().or(pending.session.as_deref()),
+                        );
+                        self.send(cx, State::Answered(pending), request)
+                    }
+                    Err(e) => answer_failed(cx, pending, e),
+                }
+            }
+            (State::Answered(pending), Input::Reply(reply)) => {
+                match reply.and_then(|r| reply_as::<AuthReply>(&r)) {
+                    Ok(reply) => {
+                        let attempt = Attempt {
+                            username: pending.username,
+                            password: None,
+                            flow: AuthFlow::UserSrp,
+                            srp: None,
+                            device: pending.device,
+                            device_srp: None,
+                            epoch: pending.epoch,
+                            rounds: 0,
+                        };
+                        self.advance(cx, attempt, reply)
+                    }
+                    Err(e) => answer_failed(cx, pending, e),
+                }
+            }
+            (State::Finishing(finish), input) => self.finishing(cx, finish, input),
+            _ => unexpected_input(),
+        }
+    }
+}
+
+impl SignIn {
+    /// Sends `request` and waits for its reply in `next`; a request that cannot be built fails as
+    /// its reply would.
+    fn send(
+        &mut self,
+        cx: &Ctx<'_>,
+        next: State,
+        request: Result<ApiRequest>,
+    ) -> Step<SignInOutput> {
+        self.state = next;
+        match request {
+            Ok(request) => Step::Io(Io::Send(request)),
+            Err(e) => self.resume(cx, Input::Reply(Err(e))),
+        }
+    }
+
+    fn begin_sign_in(
+        &mut self,
+        cx: &Ctx<'_>,
+        username: String,
+        password: Option<Password>,
+        flow: AuthFlow,
+    ) -> Step<SignInOutput> {
         if username.is_empty() {
-            return Err(Error::misuse(
+            return fail(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
                 "username is empty",
             ));
         }
-        if flow != AuthFlow::CustomWithoutSrp && password.map_or(true, str::is_empty) {
-            return Err(Error::misuse(
+        if flow != AuthFlow::CustomWithoutSrp
+            && password
+                .as_ref()
+                .map_or(true, |p| p.expose_secret().is_empty())
+        {
+            return fail(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
                 "password is empty",
             ));
         }
-        self.pending.borrow_mut().take();
-        let epoch = self.next_epoch();
+        cx.pending.borrow_mut().take();
+        let epoch = cx.next_epoch();
         // A browser is one device: the key the service gave at an earlier sign-in is presented
         // again, remembered or not, so that the service does not list a new device per sign-in.
-        let device = self
-            .load_json::<DeviceRecord>(&self.keys.device(username))
-            .await?;
-        let attempt = Attempt {
-            username: username.to_string(),
-            password: password.map(Password::new),
+        let key = cx.keys.device(&username);
+        self.state = State::Device(Attempt {
+            username,
+            password,
             flow,
             srp: None,
-            device,
+            device: None,
             device_srp: None,
             epoch,
-        };
-        self.start(attempt).await
+            rounds: 0,
+        });
+        Step::Io(Io::Get(key))
     }
 
-    pub(super) async fn start(&self, mut attempt: Attempt) -> Result<SignInOutput> {
-        let username = attempt.username.clone();
-        let mut params = map(&[("USERNAME", &username)]);
+    /// Sends `InitiateAuth`.
+    fn initiate(&mut self, cx: &Ctx<'_>, mut attempt: Attempt) -> Step<SignInOutput> {
+        let mut params = map(&[("USERNAME", &attempt.username)]);
         let flow_name = match attempt.flow {
             AuthFlow::UserSrp | AuthFlow::CustomWithSrp => {
-                let srp = self.new_srp()?;
+                let srp = match new_srp(cx) {
+                    Ok(srp) => srp,
+                    Err(e) => return fail(e),
+                };
                 params.insert("SRP_A".into(), srp.srp_a().to_string());
                 if attempt.flow == AuthFlow::CustomWithSrp {
                     params.insert("CHALLENGE_NAME".into(), "SRP_A".into());
@@ -118,194 +393,112 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         if let Some(device) = &attempt.device {
             params.insert("DEVICE_KEY".into(), device.device_key.clone());
         }
-        let params = self.with_secret_hash(params, &username);
-        let reply = self
-            .call(&op::InitiateAuth {
-                auth_flow: flow_name,
-                client_id: &self.config.client_id,
-                auth_parameters: params,
-                client_metadata: None,
-            })
-            .await;
-        let reply = match reply {
-            Ok(r) => r,
-            // With USER_PASSWORD_AUTH the service refuses a device it no longer knows right here.
-            Err(e) if attempt.device.is_some() && Self::is_forgotten_device(&e) => {
-                return self.restart_without_device(attempt).await
-            }
-            Err(e) => return self.sign_in_error(e),
-        };
-        self.advance(attempt, reply).await
-    }
-
-    /// The service no longer knows the device: forget it here and start again without it (a fresh
-    /// InitiateAuth: a challenge session must not be replayed).
-    fn restart_without_device(
-        &self,
-        attempt: Attempt,
-    ) -> Pin<Box<dyn Future<Output = Result<SignInOutput>> + '_>> {
-        Box::pin(async move {
-            self.storage
-                .remove(&self.keys.device(&attempt.username))
-                .await?;
-            let retry = Attempt {
-                device: None,
-                srp: None,
-                device_srp: None,
-                ..attempt
-            };
-            self.start(retry).await
-        })
-    }
-
-    /// Errors that mean "do this next" become steps, as Amplify reports them.
-    pub(super) fn sign_in_error(&self, error: Error) -> Result<SignInOutput> {
-        match error.code() {
-            "UserNotConfirmedException" => Ok(SignInOutput::step(NextStep::ConfirmSignUp)),
-            "PasswordResetRequiredException" => Ok(SignInOutput::step(NextStep::ResetPassword)),
-            _ => Err(error),
-        }
-    }
-
-    pub(super) async fn respond(
-        &self,
-        challenge: &str,
-        responses: StringMap,
-        session: Option<&str>,
-    ) -> Result<AuthReply> {
-        self.call(&op::RespondToAuthChallenge {
-            challenge_name: challenge,
-            client_id: &self.config.client_id,
-            challenge_responses: responses,
-            session,
+        let params = cx.config.with_secret_hash(params, &attempt.username);
+        let request = op::InitiateAuth {
+            auth_flow: flow_name,
+            client_id: &cx.config.client_id,
+            auth_parameters: params,
             client_metadata: None,
-        })
-        .await
+        }
+        .request();
+        self.send(cx, State::Authenticating(attempt), request)
     }
 
-    pub(super) fn is_forgotten_device(error: &Error) -> bool {
-        // A byte-window compare rather than str::contains, whose substring searcher (and the panic
-        // path of str slicing it brings) is several KB of wasm.
-        matches!(error, Error::Service(s) if s.code == "ResourceNotFoundException"
-            && s.message.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"device")))
-    }
-
-    /// Follows replies until the user must act or sign-in completes. The kit answers the SRP and
-    /// device challenges itself.
-    pub(super) async fn advance(
-        &self,
+    /// Follows a reply: the kit answers the SRP and device challenges itself; a challenge for the
+    /// user ends the flow with its step; tokens are stored.
+    fn advance(
+        &mut self,
+        cx: &Ctx<'_>,
         mut attempt: Attempt,
-        mut reply: AuthReply,
-    ) -> Result<SignInOutput> {
-        let mut rounds = 0u32;
-        loop {
-            rounds += 1;
-            if rounds > MAX_CHALLENGES {
-                return Err(Error::protocol(
-                    crate::error::ProtocolErrorKind::UnexpectedChallenge,
-                    "ChallengeName",
-                    "more than ten challenges in one sign-in",
-                ));
-            }
-            let (challenge, session, challenge_username) =
-                match interpret(reply, &attempt.username)? {
-                    Outcome::SignedIn(result) => {
-                        self.finish(&attempt.username, attempt.epoch, result)
-                            .await?;
-                        return Ok(SignInOutput::step(NextStep::Done));
-                    }
-                    Outcome::Challenge {
-                        challenge,
-                        session,
-                        username,
-                    } => (challenge, session, username),
+        reply: AuthReply,
+    ) -> Step<SignInOutput> {
+        attempt.rounds += 1;
+        if attempt.rounds > MAX_CHALLENGES {
+            return fail(Error::protocol(
+                crate::error::ProtocolErrorKind::UnexpectedChallenge,
+                "ChallengeName",
+                "more than ten challenges in one sign-in",
+            ));
+        }
+        let (challenge, session, challenge_username) = match interpret(reply, &attempt.username) {
+            Err(e) => return fail(e),
+            Ok(Outcome::SignedIn(result)) => return self.finish(cx, attempt, result),
+            Ok(Outcome::Challenge {
+                challenge,
+                session,
+                username,
+            }) => (challenge, session, username),
+        };
+        let timestamp = cognito_timestamp(cx.now_seconds());
+        let answer = match &challenge {
+            Challenge::PasswordVerifier(v) => {
+                let (Some(srp), Some(password)) = (&attempt.srp, &attempt.password) else {
+                    return fail(invalid_state(
+                        "PASSWORD_VERIFIER without an SRP sign-in in progress",
+                    ));
                 };
-            let timestamp = cognito_timestamp(self.now_seconds());
-            let next = match &challenge {
-                Challenge::PasswordVerifier(v) => {
-                    let (srp, password) = match (&attempt.srp, &attempt.password) {
-                        (Some(s), Some(p)) => (s, p),
-                        _ => {
-                            return Err(invalid_state(
-                                "PASSWORD_VERIFIER without an SRP sign-in in progress",
-                            ))
-                        }
-                    };
-                    let claim = srp.answer_user_challenge(
-                        &self.pool_name,
-                        password.expose_secret(),
-                        v,
-                        &timestamp,
-                    )?;
-                    let device_key = attempt.device.as_ref().map(|d| d.device_key.as_str());
-                    let responses = claim.challenge_responses(
-                        device_key,
-                        self.secret_hash(&claim.username).as_deref(),
-                    );
-                    self.respond("PASSWORD_VERIFIER", responses, session.as_deref())
-                        .await
-                }
-                Challenge::DeviceSrpAuth => {
-                    let Some(device) = &attempt.device else {
-                        return Err(invalid_state("DEVICE_SRP_AUTH without a device kept here"));
-                    };
-                    let srp = self.new_srp()?;
+                srp.answer_user_challenge(cx.pool_name, password.expose_secret(), v, &timestamp)
+                    .map(|claim| {
+                        let device_key = attempt.device.as_ref().map(|d| d.device_key.as_str());
+                        let hash = cx.config.secret_hash(&claim.username);
+                        claim.challenge_responses(device_key, hash.as_deref())
+                    })
+            }
+            Challenge::DeviceSrpAuth => {
+                let Some(device) = &attempt.device else {
+                    return fail(invalid_state("DEVICE_SRP_AUTH without a device kept here"));
+                };
+                new_srp(cx).map(|srp| {
                     let mut responses = map(&[
                         ("USERNAME", &challenge_username),
                         ("DEVICE_KEY", &device.device_key),
                     ]);
                     responses.insert("SRP_A".into(), srp.srp_a().into());
                     attempt.device_srp = Some(srp);
-                    self.respond(
-                        "DEVICE_SRP_AUTH",
-                        self.with_secret_hash(responses, &challenge_username),
-                        session.as_deref(),
-                    )
-                    .await
-                }
-                Challenge::DevicePasswordVerifier(v) => {
-                    let (Some(device), Some(srp)) = (&attempt.device, &attempt.device_srp) else {
-                        return Err(invalid_state(
-                            "DEVICE_PASSWORD_VERIFIER without device SRP in progress",
-                        ));
-                    };
-                    let claim = srp.answer_device_challenge(
-                        &device.device_group_key,
-                        &device.device_key,
-                        &device.device_password,
-                        v,
-                        &timestamp,
-                    )?;
-                    let responses = claim.challenge_responses(
-                        Some(&device.device_key),
-                        self.secret_hash(&claim.username).as_deref(),
-                    );
-                    self.respond("DEVICE_PASSWORD_VERIFIER", responses, session.as_deref())
-                        .await
-                }
-                _ => {
-                    return self
-                        .wait_for_user(attempt, challenge, session, challenge_username)
-                        .await
-                }
-            };
-            reply = match next {
-                Ok(r) => r,
-                Err(e) if attempt.device.is_some() && Self::is_forgotten_device(&e) => {
-                    return self.restart_without_device(attempt).await;
-                }
-                Err(e) => return self.sign_in_error(e),
-            };
+                    cx.config.with_secret_hash(responses, &challenge_username)
+                })
+            }
+            Challenge::DevicePasswordVerifier(v) => {
+                let (Some(device), Some(srp)) = (&attempt.device, &attempt.device_srp) else {
+                    return fail(invalid_state(
+                        "DEVICE_PASSWORD_VERIFIER without device SRP in progress",
+                    ));
+                };
+                srp.answer_device_challenge(
+                    &device.device_group_key,
+                    &device.device_key,
+                    &device.device_password,
+                    v,
+                    &timestamp,
+                )
+                .map(|claim| {
+                    let hash = cx.config.secret_hash(&claim.username);
+                    claim.challenge_responses(Some(&device.device_key), hash.as_deref())
+                })
+            }
+            _ => return self.wait_for_user(cx, attempt, challenge, session, challenge_username),
+        };
+        let request = answer.and_then(|responses| {
+            respond_request(cx, challenge.name(), responses, session.as_deref())
+        });
+        match request {
+            Ok(request) => {
+                self.state = State::Authenticating(attempt);
+                Step::Io(Io::Send(request))
+            }
+            Err(e) => fail(e),
         }
     }
 
-    pub(super) async fn wait_for_user(
-        &self,
+    /// A challenge only the user can answer: its step, after setting up TOTP where it asks for it.
+    fn wait_for_user(
+        &mut self,
+        cx: &Ctx<'_>,
         attempt: Attempt,
         challenge: Challenge,
-        mut session: Option<String>,
+        session: Option<String>,
         challenge_username: String,
-    ) -> Result<SignInOutput> {
+    ) -> Step<SignInOutput> {
         let step = match &challenge {
             Challenge::SmsMfa(d) | Challenge::SmsOtp(d) => {
                 NextStep::ConfirmSignInWithSmsCode(d.clone())
@@ -317,7 +510,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             ),
             Challenge::MfaSetup(options) => {
                 if !options.is_empty() && !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
-                    return Err(Error::protocol(
+                    return fail(Error::protocol(
                         crate::error::ProtocolErrorKind::UnexpectedChallenge,
                         "MFAS_CAN_SETUP",
                         format!(
@@ -326,21 +519,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                         ),
                     ));
                 }
-                let associated = self
-                    .call(&op::AssociateSoftwareToken {
-                        access_token: None,
-                        session: session.as_deref(),
-                    })
-                    .await?;
-                session = associated.session.or(session);
-                NextStep::ContinueSignInWithTotpSetup {
-                    setup_uri: otpauth_uri(
-                        &self.pool_name,
-                        &attempt.username,
-                        &associated.secret_code,
-                    ),
-                    shared_secret: associated.secret_code,
+                let request = op::AssociateSoftwareToken {
+                    access_token: None,
+                    session: session.as_deref(),
                 }
+                .request();
+                let next = State::Associating {
+                    attempt,
+                    challenge,
+                    session,
+                    challenge_username,
+                };
+                return self.send(cx, next, request);
             }
             Challenge::NewPasswordRequired {
                 required_attributes,
@@ -353,23 +543,284 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 NextStep::ContinueSignInWithFirstFactorSelection(options.clone())
             }
             other => {
-                return Err(Error::protocol(
+                return fail(Error::protocol(
                     crate::error::ProtocolErrorKind::UnexpectedChallenge,
                     "ChallengeName",
                     format!("{} cannot be answered here", other.name()),
                 ))
             }
         };
-        self.still_current(attempt.epoch)?;
-        *self.pending.borrow_mut() = Some(Pending {
-            username: attempt.username,
-            challenge,
-            session,
-            challenge_username,
-            device: attempt.device,
+        park(cx, attempt, challenge, session, challenge_username, step)
+    }
+
+    /// Sends the user's answer to the waiting step. An answer of the wrong kind keeps the step.
+    fn send_answer(&mut self, cx: &Ctx<'_>, answer: UserAnswer) -> Step<SignInOutput> {
+        let Some(pending) = cx.pending.borrow_mut().take() else {
+            return fail(invalid_state("no sign-in is waiting for an answer"));
+        };
+        // MFA methods are offered with Amplify's names (`TOTP`, `SMS`, `EMAIL`); the service's are
+        // accepted too.
+        let mut answer = match (&pending.challenge, answer) {
+            (Challenge::SelectMfaType(_), UserAnswer::Choice(c)) => {
+                UserAnswer::Choice(mfa_service_name(&c).to_string())
+            }
+            (_, answer) => answer,
+        };
+        if let Challenge::MfaSetup(_) = &pending.challenge {
+            let UserAnswer::Code(code) = &answer else {
+                zeroize::Zeroize::zeroize(&mut answer);
+                *cx.pending.borrow_mut() = Some(pending);
+                return fail(Error::misuse(
+                    MisuseErrorKind::InvalidArgument,
+                    "TOTP setup is answered with a code",
+                ));
+            };
+            let request = op::VerifySoftwareToken {
+                access_token: None,
+                session: pending.session.as_deref(),
+                user_code: code,
+                friendly_device_name: None,
+            }
+            .request();
+            return self.send(cx, State::Verifying(pending), request);
+        }
+        let hash = cx.config.secret_hash(&pending.challenge_username);
+        let responses = match user_answer(
+            &pending.challenge,
+            &pending.challenge_username,
+            answer,
+            hash.as_deref(),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                *cx.pending.borrow_mut() = Some(pending);
+                return fail(e);
+            }
+        };
+        let request = respond_request(
+            cx,
+            pending.challenge.name(),
+            responses,
+            pending.session.as_deref(),
+        );
+        self.send(cx, State::Answered(pending), request)
+    }
+
+    /// Checks the tokens of a completed sign-in and starts storing them: both tokens must decode,
+    /// and a sign-in that a newer sign-in or a sign-out replaced while it was on the wire stores
+    /// nothing.
+    fn finish(
+        &mut self,
+        cx: &Ctx<'_>,
+        attempt: Attempt,
+        result: AuthenticationResult,
+    ) -> Step<SignInOutput> {
+        let record = (|| {
+            let id_token = result.id_token.clone().ok_or_else(|| {
+                Error::protocol(
+                    crate::error::ProtocolErrorKind::MissingField,
+                    "IdToken",
+                    "absent after sign-in",
+                )
+            })?;
+            let id = Jwt::decode(id_token.expose_secret())?;
+            Jwt::decode(result.access_token.expose_secret())?;
+            cx.still_current(attempt.epoch)?;
+            let username = id.username().unwrap_or(&attempt.username).to_string();
+            let issued = id.issued_at()?.unwrap_or_else(|| cx.now_seconds());
+            Ok(TokenRecord {
+                stored_as: username.clone(),
+                username,
+                signed_in_as: attempt.username.clone(),
+                id_token,
+                access_token: result.access_token.clone(),
+                refresh_token: result.refresh_token.clone(),
+                clock_drift: clock_drift(cx.now_seconds(), issued),
+            })
+        })();
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        self.state = State::Finishing(Box::new(Finish {
+            record,
+            typed_username: attempt.username,
             epoch: attempt.epoch,
+            new_device: result.new_device_metadata,
+            stage: Stage::Previous,
+        }));
+        Step::Io(Io::Get(cx.keys.last_user()))
+    }
+
+    fn finishing(&mut self, cx: &Ctx<'_>, mut f: Box<Finish>, input: Input) -> Step<SignInOutput> {
+        let username = f.record.username.clone();
+        let stage = core::mem::replace(&mut f.stage, Stage::Emitting);
+        let io = match (stage, input) {
+            (Stage::Previous, Input::Value(previous)) => {
+                let previous = match previous {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                };
+                f.stage = Stage::Tokens { previous };
+                Io::Set(cx.keys.tokens(&username), record_text(&f.record))
+            }
+            (Stage::Tokens { previous }, Input::Stored(stored)) => {
+                if let Err(e) = stored {
+                    return fail(e);
+                }
+                f.stage = Stage::Marker { previous };
+                Io::Set(cx.keys.last_user(), Zeroizing::new(username.clone()))
+            }
+            // A sign-out (or a newer sign-in) that ran while the record was being written wins:
+            // what this sign-in wrote is taken back. Not half a session either: tokens nobody is
+            // signed in with do not stay behind when the marker cannot be written.
+            (Stage::Marker { previous }, Input::Stored(marked)) => {
+                match marked.and_then(|()| cx.still_current(f.epoch)) {
+                    Err(e) => {
+                        f.stage = Stage::UndoTokens(e);
+                        Io::Remove(cx.keys.tokens(&username))
+                    }
+                    // One signed-in user per pool client: the previous user's tokens go.
+                    Ok(()) => match previous.filter(|p| *p != username) {
+                        Some(previous) => {
+                            f.stage = Stage::RemovePrevious;
+                            Io::Remove(cx.keys.tokens(&previous))
+                        }
+                        None => return self.confirm_device(cx, f),
+                    },
+                }
+            }
+            (Stage::UndoTokens(e), Input::Stored(_)) => {
+                f.stage = Stage::UndoReadMarker(e);
+                Io::Get(cx.keys.last_user())
+            }
+            (Stage::UndoReadMarker(e), Input::Value(marker)) => {
+                if marker.ok().flatten().as_deref() != Some(username.as_str()) {
+                    return fail(e);
+                }
+                f.stage = Stage::UndoMarker(e);
+                Io::Remove(cx.keys.last_user())
+            }
+            (Stage::UndoMarker(e), Input::Stored(_)) => return fail(e),
+            (Stage::RemovePrevious, Input::Stored(removed)) => {
+                if let Err(e) = removed {
+                    return fail(e);
+                }
+                return self.confirm_device(cx, f);
+            }
+            // A failure to confirm the device does not undo the sign-in: the device is simply not
+            // kept.
+            (Stage::ConfirmingDevice(mut device), Input::Reply(reply)) => {
+                match reply.and_then(|r| reply_as::<op::ConfirmDeviceReply>(&r)) {
+                    Ok(confirmed) => {
+                        device.remembered = !confirmed.user_confirmation_necessary;
+                        f.stage = Stage::Device;
+                        Io::Set(cx.keys.device(&f.typed_username), record_text(&device))
+                    }
+                    Err(_) => Io::Emit(Event::SignedIn),
+                }
+            }
+            (Stage::Device, Input::Stored(_)) => Io::Emit(Event::SignedIn),
+            (Stage::Emitting, Input::Told) => return done(Ok(SignInOutput::step(NextStep::Done))),
+            _ => return unexpected_input(),
+        };
+        self.state = State::Finishing(f);
+        Step::Io(io)
+    }
+
+    /// Confirms the new device the service announced, if any; then tells the listeners.
+    fn confirm_device(&mut self, cx: &Ctx<'_>, mut f: Box<Finish>) -> Step<SignInOutput> {
+        let request = f.new_device.take().and_then(|meta| {
+            let mut password = Zeroizing::new([0u8; 40]);
+            let mut salt = [0u8; 16];
+            cx.env.fill_random(&mut password[..]).ok()?;
+            cx.env.fill_random(&mut salt).ok()?;
+            let verifier = DeviceVerifier::generate(
+                &meta.device_group_key,
+                &meta.device_key,
+                &password,
+                &salt,
+            );
+            let request = op::ConfirmDevice {
+                access_token: f.record.access_token.expose_secret(),
+                device_key: &meta.device_key,
+                device_secret_verifier_config: op::DeviceSecretVerifierConfig {
+                    password_verifier: &verifier.password_verifier,
+                    salt: &verifier.salt,
+                },
+                device_name: cx.config.device_name.as_deref(),
+            }
+            .request()
+            .ok()?;
+            let device = DeviceRecord {
+                device_key: meta.device_key,
+                device_group_key: meta.device_group_key,
+                device_password: verifier.password,
+                remembered: false,
+            };
+            Some((request, device))
         });
-        Ok(SignInOutput::step(step))
+        let io = match request {
+            Some((request, device)) => {
+                f.stage = Stage::ConfirmingDevice(device);
+                Io::Send(request)
+            }
+            None => {
+                f.stage = Stage::Emitting;
+                Io::Emit(Event::SignedIn)
+            }
+        };
+        self.state = State::Finishing(f);
+        Step::Io(io)
+    }
+}
+
+/// Keeps the sign-in waiting for the user's answer and reports its step.
+fn park(
+    cx: &Ctx<'_>,
+    attempt: Attempt,
+    challenge: Challenge,
+    session: Option<String>,
+    challenge_username: String,
+    step: NextStep,
+) -> Step<SignInOutput> {
+    if let Err(e) = cx.still_current(attempt.epoch) {
+        return fail(e);
+    }
+    *cx.pending.borrow_mut() = Some(Pending {
+        username: attempt.username,
+        challenge,
+        session,
+        challenge_username,
+        device: attempt.device,
+        epoch: attempt.epoch,
+    });
+    done(Ok(SignInOutput::step(step)))
+}
+
+/// A failed answer: the step stays open when the user can correct it, while it is still the current
+/// sign-in and nothing replaced it.
+fn answer_failed(cx: &Ctx<'_>, pending: Pending, error: Error) -> Step<SignInOutput> {
+    let mut slot = cx.pending.borrow_mut();
+    if correctable(&error) && pending.epoch == cx.epoch.get() && slot.is_none() {
+        *slot = Some(pending);
+    }
+    fail(error)
+}
+
+impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
+    // ---------------------------------------------------------------- sign-in
+
+    /// Signs in. With [`AuthFlow::UserSrp`] (the default) the password never leaves the client.
+    /// Returns the next step: `Done`, or what the user must provide to [`CognitoAuth::confirm_sign_in`].
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        flow: AuthFlow,
+    ) -> Result<SignInOutput> {
+        self.drive(&mut SignIn::begin(username, password, flow))
+            .await
     }
 
     /// The challenge a sign-in is waiting on, if any.
@@ -411,182 +862,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// correct (a wrong code, a password the policy refuses) keeps the step open for another try;
     /// other failures end the sign-in.
     pub async fn confirm_sign_in(&self, answer: UserAnswer) -> Result<SignInOutput> {
-        let Some(pending) = self.pending.borrow_mut().take() else {
-            return Err(invalid_state("no sign-in is waiting for an answer"));
-        };
-        // MFA methods are offered with Amplify's names (`TOTP`, `SMS`, `EMAIL`); the service's are
-        // accepted too.
-        let answer = match (&pending.challenge, answer) {
-            (Challenge::SelectMfaType(_), UserAnswer::Choice(c)) => {
-                UserAnswer::Choice(mfa_service_name(&c).to_string())
-            }
-            (_, answer) => answer,
-        };
-        let mut answer = answer;
-        let reply = if let Challenge::MfaSetup(_) = &pending.challenge {
-            let UserAnswer::Code(code) = &answer else {
-                zeroize::Zeroize::zeroize(&mut answer);
-                *self.pending.borrow_mut() = Some(pending);
-                return Err(Error::misuse(
-                    MisuseErrorKind::InvalidArgument,
-                    "TOTP setup is answered with a code",
-                ));
-            };
-            let verified = self
-                .call(&op::VerifySoftwareToken {
-                    access_token: None,
-                    session: pending.session.as_deref(),
-                    user_code: code,
-                    friendly_device_name: None,
-                })
-                .await;
-            match verified {
-                Ok(v) => {
-                    let responses = self.with_secret_hash(
-                        map(&[("USERNAME", &pending.challenge_username)]),
-                        &pending.challenge_username,
-                    );
-                    self.respond(
-                        "MFA_SETUP",
-                        responses,
-                        v.session.as_deref().or(pending.session.as_deref()),
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            }
-        } else {
-            let hash = self.secret_hash(&pending.challenge_username);
-            let responses = match user_answer(
-                &pending.challenge,
-                &pending.challenge_username,
-                answer,
-                hash.as_deref(),
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    *self.pending.borrow_mut() = Some(pending);
-                    return Err(e);
-                }
-            };
-            self.respond(
-                pending.challenge.name(),
-                responses,
-                pending.session.as_deref(),
-            )
-            .await
-        };
-        match reply {
-            Ok(reply) => {
-                let attempt = Attempt {
-                    username: pending.username,
-                    password: None,
-                    flow: AuthFlow::UserSrp,
-                    srp: None,
-                    device: pending.device,
-                    device_srp: None,
-                    epoch: pending.epoch,
-                };
-                self.advance(attempt, reply).await
-            }
-            Err(e) => {
-                // Kept open only while it is still the current sign-in and nothing replaced it.
-                let mut slot = self.pending.borrow_mut();
-                if correctable(&e) && pending.epoch == self.epoch.get() && slot.is_none() {
-                    *slot = Some(pending);
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// Stores the tokens of a completed sign-in, checked first: both tokens must decode, and a
-    /// sign-in that a newer sign-in or a sign-out replaced while it was on the wire stores nothing.
-    pub(super) async fn finish(
-        &self,
-        typed_username: &str,
-        epoch: u64,
-        result: AuthenticationResult,
-    ) -> Result<()> {
-        let id_token = result.id_token.clone().ok_or_else(|| {
-            Error::protocol(
-                crate::error::ProtocolErrorKind::MissingField,
-                "IdToken",
-                "absent after sign-in",
-            )
-        })?;
-        let id = Jwt::decode(id_token.expose_secret())?;
-        Jwt::decode(result.access_token.expose_secret())?;
-        self.still_current(epoch)?;
-        let username = id.username().unwrap_or(typed_username).to_string();
-        let issued = id.issued_at()?.unwrap_or_else(|| self.now_seconds());
-        let record = TokenRecord {
-            stored_as: username.clone(),
-            username: username.clone(),
-            signed_in_as: typed_username.to_string(),
-            id_token,
-            access_token: result.access_token.clone(),
-            refresh_token: result.refresh_token.clone(),
-            clock_drift: clock_drift(self.now_seconds(), issued),
-        };
-        let previous = self.current_user().await?;
-        self.save_json(&self.keys.tokens(&username), &record)
-            .await?;
-        // A sign-out (or a newer sign-in) that ran while the record was being written wins: what
-        // this sign-in wrote is taken back. Not half a session either: tokens nobody is signed in
-        // with do not stay behind when the marker cannot be written.
-        let marked = self.storage.set(&self.keys.last_user(), &username).await;
-        if let Err(e) = marked.and_then(|()| self.still_current(epoch)) {
-            let _ = self.storage.remove(&self.keys.tokens(&username)).await;
-            if self.current_user().await.ok().flatten().as_deref() == Some(username.as_str()) {
-                let _ = self.storage.remove(&self.keys.last_user()).await;
-            }
-            return Err(e);
-        }
-        // One signed-in user per pool client: the previous user's tokens go.
-        if let Some(previous) = previous.filter(|p| *p != username) {
-            self.storage.remove(&self.keys.tokens(&previous)).await?;
-        }
-        if let Some(meta) = result.new_device_metadata {
-            // A failure to confirm the device does not undo the sign-in: the device is simply not kept.
-            let _ = self
-                .confirm_new_device(typed_username, &record.access_token, &meta)
-                .await;
-        }
-        self.emit(Event::SignedIn);
-        Ok(())
-    }
-
-    pub(super) async fn confirm_new_device(
-        &self,
-        typed_username: &str,
-        access_token: &AccessToken,
-        meta: &op::NewDeviceMetadata,
-    ) -> Result<()> {
-        let mut password = Zeroizing::new([0u8; 40]);
-        let mut salt = [0u8; 16];
-        self.runtime.fill_random(&mut password[..])?;
-        self.runtime.fill_random(&mut salt)?;
-        let verifier =
-            DeviceVerifier::generate(&meta.device_group_key, &meta.device_key, &password, &salt);
-        let confirmed = self
-            .call(&op::ConfirmDevice {
-                access_token: access_token.expose_secret(),
-                device_key: &meta.device_key,
-                device_secret_verifier_config: op::DeviceSecretVerifierConfig {
-                    password_verifier: &verifier.password_verifier,
-                    salt: &verifier.salt,
-                },
-                device_name: self.config.device_name.as_deref(),
-            })
-            .await?;
-        let record = DeviceRecord {
-            device_key: meta.device_key.clone(),
-            device_group_key: meta.device_group_key.clone(),
-            device_password: verifier.password,
-            remembered: !confirmed.user_confirmation_necessary,
-        };
-        self.save_json(&self.keys.device(typed_username), &record)
-            .await
+        self.drive(&mut SignIn::confirm(answer)).await
     }
 }

@@ -1,0 +1,127 @@
+//! The sans-IO shape of the client's flows: a flow is a synchronous state machine that answers each
+//! input with the next thing to do — send this request, read, write or remove this record, tell the
+//! listeners — or with its result. It performs no I/O and awaits nothing; a driver carries out what
+//! it asks for and feeds the outcome back (`CognitoAuth::drive` for Rust apps). The clock and random
+//! bytes are read synchronously through [`Env`].
+
+use super::{invalid_state, Config, Event, Keys, Pending};
+use crate::api::ApiRequest;
+use crate::error::Result;
+use crate::json::{self, FromJson, ObjectWriter, WriteJson};
+use crate::transport::{HttpReply, Runtime};
+use alloc::string::String;
+use core::cell::{Cell, RefCell};
+use zeroize::Zeroizing;
+
+/// What a flow asks its driver to do.
+pub(crate) enum Io {
+    /// Send this request; answered with [`Input::Reply`].
+    Send(ApiRequest),
+    /// Read this key; answered with [`Input::Value`].
+    Get(String),
+    /// Write this value under this key; answered with [`Input::Stored`].
+    Set(String, Zeroizing<String>),
+    /// Remove this key; answered with [`Input::Stored`].
+    Remove(String),
+    /// Tell the listeners; answered with [`Input::Told`].
+    Emit(Event),
+}
+
+/// What the driver feeds a flow: how it starts, then the outcome of each [`Io`].
+pub(crate) enum Input {
+    /// The first input of every flow.
+    Start,
+    /// The reply to [`Io::Send`], or the transport's failure.
+    Reply(Result<HttpReply>),
+    /// The value read by [`Io::Get`].
+    Value(Result<Option<String>>),
+    /// The outcome of [`Io::Set`] or [`Io::Remove`].
+    Stored(Result<()>),
+    /// The listeners were told.
+    Told,
+}
+
+/// A flow's answer to an input.
+pub(crate) enum Step<T> {
+    /// Carry this out and resume the flow with its outcome.
+    Io(Io),
+    /// The flow is over.
+    Done(Result<T>),
+}
+
+/// A flow: resumed by its driver until it is [`Step::Done`].
+pub(crate) trait Flow {
+    /// What it ends with.
+    type Output;
+    /// Answers `input` with the next step.
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<Self::Output>;
+}
+
+/// The synchronous parts of the platform a flow reads: the clock and random bytes.
+pub(crate) trait Env {
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> f64;
+    /// Fills `buffer` from a cryptographically secure generator.
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<()>;
+}
+
+impl<R: Runtime> Env for R {
+    fn now_millis(&self) -> f64 {
+        Runtime::now_millis(self)
+    }
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<()> {
+        Runtime::fill_random(self, buffer)
+    }
+}
+
+/// What a flow may read and change of its client between two inputs.
+pub(crate) struct Ctx<'a> {
+    pub(crate) config: &'a Config,
+    /// The part of the pool id after `_` (SRP's pool name).
+    pub(crate) pool_name: &'a str,
+    pub(crate) keys: &'a Keys,
+    pub(crate) pending: &'a RefCell<Option<Pending>>,
+    /// The sign-in generation (see `CognitoAuth::epoch`).
+    pub(crate) epoch: &'a Cell<u64>,
+    pub(crate) env: &'a dyn Env,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn now_seconds(&self) -> i64 {
+        (self.env.now_millis() / 1000.0) as i64
+    }
+
+    /// Starts a new sign-in generation (a sign-in or a sign-out) and returns it.
+    pub(crate) fn next_epoch(&self) -> u64 {
+        let epoch = self.epoch.get().wrapping_add(1);
+        self.epoch.set(epoch);
+        epoch
+    }
+
+    /// Fails with `InvalidState` when the sign-in of generation `epoch` was replaced.
+    pub(crate) fn still_current(&self, epoch: u64) -> Result<()> {
+        if epoch == self.epoch.get() {
+            Ok(())
+        } else {
+            Err(invalid_state(
+                "this sign-in was replaced by a newer sign-in or a sign-out",
+            ))
+        }
+    }
+}
+
+/// A stored record as the text written: JSON, zeroed when dropped.
+pub(crate) fn record_text(value: &dyn WriteJson) -> Zeroizing<String> {
+    let mut w = ObjectWriter::new();
+    value.write_json(&mut w);
+    Zeroizing::new(w.finish())
+}
+
+/// A stored record read back. One that no longer parses (an older format, tampering) counts as
+/// absent.
+pub(crate) fn read_record<T: FromJson>(text: Option<String>) -> Option<T> {
+    let text = Zeroizing::new(text?);
+    json::parse(text.as_bytes())
+        .ok()
+        .and_then(|v| T::from_json(v).ok())
+}
