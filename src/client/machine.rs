@@ -4,7 +4,7 @@
 //! it asks for and feeds the outcome back (`CognitoAuth::drive` for Rust apps). The clock and random
 //! bytes are read synchronously through [`Env`].
 
-use super::{invalid_state, Config, Event, Keys, Pending};
+use super::{invalid_state, Config, Event, Keys, Pending, Session};
 use crate::api::ApiRequest;
 use crate::error::Result;
 use crate::json::{self, FromJson, ObjectWriter, WriteJson};
@@ -25,6 +25,17 @@ pub(crate) enum Io {
     Remove(String),
     /// Tell the listeners; answered with [`Input::Told`].
     Emit(Event),
+    /// Join the refresh running in this client (answered with [`Input::Joined`] once it is
+    /// settled) or lead a new one ([`Input::Leading`]).
+    Flight,
+    /// Settle the refresh this flow leads for the callers that joined it; answered with
+    /// [`Input::Settled`].
+    Settle(Result<Session>),
+    /// Take the lock of this name, shared by every page of the origin where the platform has one;
+    /// answered with [`Input::Locked`] once it is held.
+    Lock(String),
+    /// Release the lock; answered with [`Input::Unlocked`].
+    Unlock,
 }
 
 /// What the driver feeds a flow: how it starts, then the outcome of each [`Io`].
@@ -39,6 +50,16 @@ pub(crate) enum Input {
     Stored(Result<()>),
     /// The listeners were told.
     Told,
+    /// The result of the refresh this flow joined.
+    Joined(Result<Session>),
+    /// This flow leads a new refresh.
+    Leading,
+    /// The refresh was settled.
+    Settled,
+    /// The lock is held.
+    Locked,
+    /// The lock was released.
+    Unlocked,
 }
 
 /// A flow's answer to an input.

@@ -245,10 +245,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         epoch
     }
 
-    fn now_seconds(&self) -> i64 {
-        (self.runtime.now_millis() / 1000.0) as i64
-    }
-
     /// The app client's secret, for the operations that take it as it is (not as a SECRET_HASH).
     fn client_secret(&self) -> Option<&str> {
         self.config
@@ -259,10 +255,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     fn secret_hash(&self, username: &str) -> Option<String> {
         self.config.secret_hash(username)
-    }
-
-    fn with_secret_hash(&self, params: StringMap, username: &str) -> StringMap {
-        self.config.with_secret_hash(params, username)
     }
 
     /// What a flow may read and change between two inputs.
@@ -292,19 +284,82 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                     self.emit(event);
                     Input::Told
                 }
+                Io::Flight => {
+                    let running = self.flight.borrow().clone();
+                    match running {
+                        Some(flight) => Input::Joined(session::WaitFlight(flight).await),
+                        // The driver registers the leader (see `carry_out`).
+                        None => Input::Leading,
+                    }
+                }
+                // Settling and the lock are the driver's (see `drive`); a lock asked for while
+                // held is held.
+                Io::Settle(_) => Input::Settled,
+                Io::Lock(_) => Input::Locked,
+                Io::Unlock => Input::Unlocked,
             }
         })
     }
 
     /// Runs a flow to its end, carrying out what it asks for.
     async fn drive<T>(&self, flow: &mut dyn Flow<Output = T>) -> Result<T> {
+        let mut leader = None;
         let mut input = Input::Start;
         loop {
             match flow.resume(&self.ctx(), input) {
                 Step::Done(result) => return result,
-                Step::Io(io) => input = self.perform(io).await,
+                Step::Io(Io::Lock(name)) => {
+                    // The flow goes on under the lock until it releases it.
+                    let locked = self
+                        .runtime
+                        .exclusive(&name, self.drive_locked(&mut *flow, &mut leader))
+                        .await;
+                    match locked {
+                        Ok(next) => input = next,
+                        Err(result) => return result,
+                    }
+                }
+                Step::Io(io) => input = self.carry_out(io, &mut leader).await,
             }
         }
+    }
+
+    /// [`CognitoAuth::drive`] while a lock is held: the input after the flow released it, or the
+    /// flow's result if it ended holding it.
+    async fn drive_locked<'a, T>(
+        &'a self,
+        flow: &mut dyn Flow<Output = T>,
+        leader: &mut Option<session::Leader<'a>>,
+    ) -> core::result::Result<Input, Result<T>> {
+        let mut input = Input::Locked;
+        loop {
+            match flow.resume(&self.ctx(), input) {
+                Step::Done(result) => return Err(result),
+                Step::Io(Io::Unlock) => return Ok(Input::Unlocked),
+                Step::Io(io) => input = self.carry_out(io, leader).await,
+            }
+        }
+    }
+
+    /// Carries out `io`. A flow that leads a refresh is registered as its leader, so that the
+    /// callers that join it get its result — or an error if the flow is dropped before it ends.
+    async fn carry_out<'a>(&'a self, io: Io, leader: &mut Option<session::Leader<'a>>) -> Input {
+        if let Io::Settle(result) = io {
+            if let Some(leader) = leader.take() {
+                leader.settle(result);
+            }
+            return Input::Settled;
+        }
+        let input = self.perform(io).await;
+        if let Input::Leading = input {
+            let flight = Rc::new(RefCell::new(session::Flight::default()));
+            *self.flight.borrow_mut() = Some(flight.clone());
+            *leader = Some(session::Leader {
+                slot: &self.flight,
+                flight,
+            });
+        }
+        input
     }
 
     /// Sends one operation and parses its reply. Never retried: used for anything that changes state

@@ -1,5 +1,8 @@
-//! The session: reading it, single-flight refresh in a tab and across tabs, sign-out.
+//! The session: reading it, single-flight refresh in a tab and across tabs, sign-out. Reading the
+//! session and refreshing it are synchronous state machines ([`GetSession`], [`Refresh`]); the
+//! driver carries out their I/O, the cross-tab lock and the sharing of one refresh.
 
+use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
 
 /// One refresh shared by every caller that needs it while it runs.
@@ -24,13 +27,13 @@ pub(super) enum Need<'a> {
 /// Settles a flight however its leader ends: when the leading future is dropped before it finished
 /// (a cancelled task in a Rust app), waiters get an error instead of waiting forever, and the next
 /// caller starts a new refresh.
-struct Leader<'a> {
-    slot: &'a RefCell<Option<Rc<RefCell<Flight>>>>,
-    flight: Rc<RefCell<Flight>>,
+pub(super) struct Leader<'a> {
+    pub(super) slot: &'a RefCell<Option<Rc<RefCell<Flight>>>>,
+    pub(super) flight: Rc<RefCell<Flight>>,
 }
 
 impl Leader<'_> {
-    fn settle(&self, result: Result<Session>) {
+    pub(super) fn settle(&self, result: Result<Session>) {
         let wakers = {
             let mut f = self.flight.borrow_mut();
             f.result = Some(result);
@@ -54,7 +57,7 @@ impl Drop for Leader<'_> {
     }
 }
 
-struct WaitFlight(Rc<RefCell<Flight>>);
+pub(super) struct WaitFlight(pub(super) Rc<RefCell<Flight>>);
 
 impl Future for WaitFlight {
     type Output = Result<Session>;
@@ -83,12 +86,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         Ok(record)
     }
 
-    /// Whether the stored session is still the one `record` was read from.
-    pub(super) async fn unchanged(&self, record: &TokenRecord) -> bool {
-        matches!(self.load_record().await, Ok(now)
-            if now.stored_as == record.stored_as && now.refresh_token == record.refresh_token)
-    }
-
     /// Removes the user's tokens and, while it names them, the current-user marker, then says so. A
     /// remembered device stays.
     pub(super) async fn end_session(&self, username: &str) -> Result<()> {
@@ -99,36 +96,34 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         self.emit(Event::SignedOut);
         Ok(())
     }
+}
 
-    pub(super) fn session_of(record: &TokenRecord) -> Result<Session> {
-        let access = Jwt::decode(record.access_token.expose_secret())?;
-        let id = Jwt::decode(record.id_token.expose_secret())?;
-        Ok(Session {
-            username: record.username.clone(),
-            id_token: record.id_token.clone(),
-            access_token: record.access_token.clone(),
-            id_token_claims: id.claims().clone(),
-            expires_at: access.expires_at()?.unwrap_or(0),
-        })
-    }
+pub(super) fn session_of(record: &TokenRecord) -> Result<Session> {
+    let access = Jwt::decode(record.access_token.expose_secret())?;
+    let id = Jwt::decode(record.id_token.expose_secret())?;
+    Ok(Session {
+        username: record.username.clone(),
+        id_token: record.id_token.clone(),
+        access_token: record.access_token.clone(),
+        id_token_claims: id.claims().clone(),
+        expires_at: access.expires_at()?.unwrap_or(0),
+    })
+}
 
-    pub(super) fn needs_refresh(&self, record: &TokenRecord) -> Result<bool> {
-        let now = self.now_seconds();
-        let margin = self.config.refresh_margin_seconds;
-        let access = Jwt::decode(record.access_token.expose_secret())?;
-        let id = Jwt::decode(record.id_token.expose_secret())?;
-        Ok(access.expires_within(now, record.clock_drift, margin)?
-            || id.expires_within(now, record.clock_drift, margin)?)
-    }
+fn needs_refresh(cx: &Ctx<'_>, record: &TokenRecord) -> Result<bool> {
+    let now = cx.now_seconds();
+    let margin = cx.config.refresh_margin_seconds;
+    let access = Jwt::decode(record.access_token.expose_secret())?;
+    let id = Jwt::decode(record.id_token.expose_secret())?;
+    Ok(access.expires_within(now, record.clock_drift, margin)?
+        || id.expires_within(now, record.clock_drift, margin)?)
+}
 
+impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// The signed-in user's tokens, refreshed first when they expire within the margin. Concurrent
     /// callers share one refresh.
     pub async fn get_session(&self) -> Result<Session> {
-        let record = self.load_record().await?;
-        if !self.needs_refresh(&record)? {
-            return Self::session_of(&record);
-        }
-        self.refresh_shared(Need::Expiring).await
+        self.drive(&mut GetSession::new()).await
     }
 
     /// Refreshes now, whatever the expiry (shared with any refresh already running).
@@ -137,132 +132,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     pub(super) async fn refresh_shared(&self, need: Need<'_>) -> Result<Session> {
-        let running = self.flight.borrow().clone();
-        if let Some(flight) = running {
-            return WaitFlight(flight).await;
-        }
-        let flight = Rc::new(RefCell::new(Flight::default()));
-        *self.flight.borrow_mut() = Some(flight.clone());
-        let leader = Leader {
-            slot: &self.flight,
-            flight,
-        };
-        // Across tabs: one refresh at a time per pool client; a tab that waited first looks whether
-        // another one already stored fresh tokens.
-        let lock = format!(
-            "cognito-kit.refresh.{}.{}",
-            self.config.user_pool_id, self.config.client_id
-        );
-        let result = self
-            .runtime
-            .exclusive(&lock, async {
-                let record = self.load_record().await?;
-                let stale = match need {
-                    Need::Always => true,
-                    Need::Expiring => self.needs_refresh(&record)?,
-                    Need::Replacing(token) => record.access_token.expose_secret() == token,
-                };
-                if !stale {
-                    return Self::session_of(&record);
-                }
-                self.refresh_once().await
-            })
-            .await;
-        leader.settle(result.clone());
-        result
-    }
-
-    pub(super) async fn refresh_once(&self) -> Result<Session> {
-        let record = self.load_record().await?;
-        let Some(refresh_token) = record.refresh_token.clone() else {
-            return Err(not_signed_in());
-        };
-        let typed_device = self
-            .load_json::<DeviceRecord>(&self.keys.device(&record.signed_in_as))
-            .await?;
-        let device_key = typed_device.as_ref().map(|d| d.device_key.clone());
-        let result = if self.config.refresh_token_rotation {
-            self.call(&op::GetTokensFromRefreshToken {
-                refresh_token: refresh_token.expose_secret(),
-                client_id: &self.config.client_id,
-                client_secret: self.client_secret(),
-                device_key: device_key.as_deref(),
-            })
-            .await
-            .map(|r| r.authentication_result)
-        } else {
-            let mut params = map(&[("REFRESH_TOKEN", refresh_token.expose_secret())]);
-            if let Some(key) = &device_key {
-                params.insert("DEVICE_KEY".into(), key.clone());
-            }
-            let params = self.with_secret_hash(params, &record.username);
-            self.call(&op::InitiateAuth {
-                auth_flow: "REFRESH_TOKEN_AUTH",
-                client_id: &self.config.client_id,
-                auth_parameters: params,
-                client_metadata: None,
-            })
-            .await
-            .map(|reply| reply.authentication_result)
-        };
-        // Both operations answer alike: a reply without tokens is one error, whichever was used.
-        let result = result.and_then(|r| {
-            r.ok_or_else(|| {
-                Error::protocol(
-                    crate::error::ProtocolErrorKind::UnexpectedResponse,
-                    "AuthenticationResult",
-                    "absent from a refresh reply",
-                )
-            })
-        });
-        // The new tokens are read before anything is stored: a token that does not decode is the
-        // reply's fault, and the stored session stays as it was.
-        let result = result.and_then(|r| {
-            Jwt::decode(r.access_token.expose_secret())?;
-            if let Some(id) = &r.id_token {
-                Jwt::decode(id.expose_secret())?;
-            }
-            Ok(r)
-        });
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => {
-                // Only the service's own "this refresh token is no longer valid" ends the session;
-                // a network failure, a timeout or a 5xx keeps every stored token.
-                // A session that changed meanwhile (a sign-out, a new sign-in) is not this
-                // refresh's to end.
-                self.emit(Event::TokenRefreshFailure(e.clone()));
-                if matches!(&e, Error::Service(s) if s.code == "NotAuthorizedException")
-                    && self.unchanged(&record).await
-                {
-                    self.end_session(&record.stored_as).await?;
-                }
-                return Err(e);
-            }
-        };
-        // Nor is it this refresh's to overwrite: a sign-out while the request was on the wire
-        // stays signed out, a new sign-in keeps its own tokens.
-        if !self.unchanged(&record).await {
-            return Self::session_of(&self.load_record().await?);
-        }
-        let id_token = result.id_token.unwrap_or_else(|| record.id_token.clone());
-        let issued = Jwt::decode(result.access_token.expose_secret())?
-            .issued_at()?
-            .unwrap_or_else(|| self.now_seconds());
-        let updated = TokenRecord {
-            stored_as: record.stored_as.clone(),
-            username: record.username.clone(),
-            signed_in_as: record.signed_in_as.clone(),
-            id_token,
-            access_token: result.access_token,
-            // Keep the newest refresh token: a reply without one means the old one stays valid.
-            refresh_token: result.refresh_token.or(record.refresh_token),
-            clock_drift: clock_drift(self.now_seconds(), issued),
-        };
-        self.save_json(&self.keys.tokens(&record.stored_as), &updated)
-            .await?;
-        self.emit(Event::TokenRefresh);
-        Self::session_of(&updated)
+        self.drive(&mut Refresh::new(need)).await
     }
 
     /// Signs out here (revoking the refresh token) or, with `global`, everywhere (GlobalSignOut).
@@ -352,4 +222,414 @@ fn access_token_expired(reply: &HttpReply) -> bool {
         Some(Error::Service(s)) if s.code == "NotAuthorizedException"
             && s.message.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"expired"))
     )
+}
+
+/// Reading the stored session: the current-user marker, then that user's token record.
+enum Load {
+    Marker,
+    Tokens(String),
+}
+
+/// What [`Load::feed`] gives: the next read, or the record.
+enum Loaded {
+    Io(Load, Io),
+    Record(Result<TokenRecord>),
+}
+
+impl Load {
+    fn begin(cx: &Ctx<'_>) -> (Load, Io) {
+        (Load::Marker, Io::Get(cx.keys.last_user()))
+    }
+
+    fn feed(self, cx: &Ctx<'_>, input: Input) -> Loaded {
+        match (self, input) {
+            (Load::Marker, Input::Value(Ok(Some(user)))) => {
+                let key = cx.keys.tokens(&user);
+                Loaded::Io(Load::Tokens(user), Io::Get(key))
+            }
+            (Load::Tokens(user), Input::Value(Ok(text))) => {
+                Loaded::Record(match read_record::<TokenRecord>(text) {
+                    Some(mut record) => {
+                        record.stored_as = user;
+                        Ok(record)
+                    }
+                    None => Err(not_signed_in()),
+                })
+            }
+            (_, Input::Value(Err(e))) => Loaded::Record(Err(e)),
+            (_, Input::Value(Ok(None))) => Loaded::Record(Err(not_signed_in())),
+            _ => Loaded::Record(Err(invalid_state(
+                "the session was resumed with an input it did not ask for",
+            ))),
+        }
+    }
+}
+
+/// `get_session`: the stored tokens, or a refresh when they expire within the margin.
+pub(super) struct GetSession {
+    state: GetState,
+}
+
+enum GetState {
+    Start,
+    Loading(Load),
+    Refreshing(Box<Refresh<'static>>),
+    Over,
+}
+
+impl GetSession {
+    pub(super) fn new() -> Self {
+        GetSession {
+            state: GetState::Start,
+        }
+    }
+}
+
+impl Flow for GetSession {
+    type Output = Session;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<Session> {
+        match (core::mem::replace(&mut self.state, GetState::Over), input) {
+            (GetState::Start, Input::Start) => {
+                let (load, io) = Load::begin(cx);
+                self.state = GetState::Loading(load);
+                Step::Io(io)
+            }
+            (GetState::Loading(load), input) => match load.feed(cx, input) {
+                Loaded::Io(load, io) => {
+                    self.state = GetState::Loading(load);
+                    Step::Io(io)
+                }
+                Loaded::Record(record) => {
+                    let fresh = record.and_then(|r| Ok((needs_refresh(cx, &r)?, r)));
+                    match fresh {
+                        Ok((false, record)) => Step::Done(session_of(&record)),
+                        Ok((true, _)) => {
+                            let mut refresh = Box::new(Refresh::new(Need::Expiring));
+                            let step = refresh.resume(cx, Input::Start);
+                            self.state = GetState::Refreshing(refresh);
+                            step
+                        }
+                        Err(e) => Step::Done(Err(e)),
+                    }
+                }
+            },
+            (GetState::Refreshing(mut refresh), input) => {
+                let step = refresh.resume(cx, input);
+                self.state = GetState::Refreshing(refresh);
+                step
+            }
+            _ => Step::Done(Err(invalid_state(
+                "the session was resumed with an input it did not ask for",
+            ))),
+        }
+    }
+}
+
+/// One refresh: joins the refresh already running in this client, or leads one under the
+/// cross-tab lock; a tab that waited for the lock first looks whether another one already stored
+/// fresh tokens.
+pub(super) struct Refresh<'a> {
+    need: Need<'a>,
+    state: RefreshState,
+}
+
+enum RefreshState {
+    Start,
+    /// Asked to join the running refresh or lead a new one.
+    Flight,
+    /// Asked for the cross-tab lock.
+    Locking,
+    /// Reading the session, then going on as `After` says.
+    Loading(Load, After),
+    /// Reading the device kept for the user.
+    Device(TokenRecord),
+    /// The refresh request was sent.
+    Sent(TokenRecord),
+    /// The listeners are told of a failure.
+    Failed(TokenRecord, Error),
+    /// The new token record is being written.
+    Storing(TokenRecord),
+    /// The listeners are told; then the flow ends with this.
+    Telling(Result<Session>),
+    /// Ending the session the service refused: removing the tokens, then the marker while it
+    /// names the user; the flow then ends with the error.
+    EndTokens(String, Error),
+    EndReadMarker(String, Error),
+    EndMarker(Error),
+    /// The lock is being released; then the refresh is settled for the callers that joined it.
+    Unlocking(Result<Session>),
+    Settling(Result<Session>),
+    Over,
+}
+
+/// What follows a read of the session.
+enum After {
+    /// The first read under the lock: refresh when still stale.
+    Check,
+    /// After the service refused the refresh token: end the session only if it is still the one
+    /// refreshed.
+    Refused(TokenRecord, Error),
+    /// After new tokens arrived: store them only if the session is still the one refreshed.
+    Arrived(TokenRecord, op::AuthenticationResult),
+}
+
+/// Whether the session read now is still the one `record` was read from.
+fn same_session(now: &TokenRecord, record: &TokenRecord) -> bool {
+    now.stored_as == record.stored_as && now.refresh_token == record.refresh_token
+}
+
+impl<'a> Refresh<'a> {
+    pub(super) fn new(need: Need<'a>) -> Self {
+        Refresh {
+            need,
+            state: RefreshState::Start,
+        }
+    }
+
+    /// Releases the lock, settles the shared refresh, and ends with `result`.
+    fn finish(&mut self, result: Result<Session>) -> Step<Session> {
+        self.state = RefreshState::Unlocking(result);
+        Step::Io(Io::Unlock)
+    }
+
+    fn load(&mut self, cx: &Ctx<'_>, after: After) -> Step<Session> {
+        let (load, io) = Load::begin(cx);
+        self.state = RefreshState::Loading(load, after);
+        Step::Io(io)
+    }
+
+    fn loaded(&mut self, cx: &Ctx<'_>, after: After, now: Result<TokenRecord>) -> Step<Session> {
+        match after {
+            After::Check => {
+                let record = match now {
+                    Ok(r) => r,
+                    Err(e) => return self.finish(Err(e)),
+                };
+                let stale = match self.need {
+                    Need::Always => Ok(true),
+                    Need::Expiring => needs_refresh(cx, &record),
+                    Need::Replacing(token) => Ok(record.access_token.expose_secret() == token),
+                };
+                match stale {
+                    Err(e) => self.finish(Err(e)),
+                    Ok(false) => self.finish(session_of(&record)),
+                    Ok(true) if record.refresh_token.is_none() => self.finish(Err(not_signed_in())),
+                    Ok(true) => {
+                        let key = cx.keys.device(&record.signed_in_as);
+                        self.state = RefreshState::Device(record);
+                        Step::Io(Io::Get(key))
+                    }
+                }
+            }
+            // A session that changed meanwhile (a sign-out, a new sign-in) is not this refresh's
+            // to end.
+            After::Refused(record, error) => match now {
+                Ok(now) if same_session(&now, &record) => {
+                    let key = cx.keys.tokens(&record.stored_as);
+                    self.state = RefreshState::EndTokens(record.stored_as, error);
+                    Step::Io(Io::Remove(key))
+                }
+                _ => self.finish(Err(error)),
+            },
+            // Nor is it this refresh's to overwrite: a sign-out while the request was on the wire
+            // stays signed out, a new sign-in keeps its own tokens.
+            After::Arrived(record, result) => match now {
+                Ok(now) if same_session(&now, &record) => {
+                    let id_token = result.id_token.unwrap_or_else(|| record.id_token.clone());
+                    let issued = match Jwt::decode(result.access_token.expose_secret())
+                        .and_then(|t| t.issued_at())
+                    {
+                        Ok(issued) => issued.unwrap_or_else(|| cx.now_seconds()),
+                        Err(e) => return self.finish(Err(e)),
+                    };
+                    let updated = TokenRecord {
+                        stored_as: record.stored_as.clone(),
+                        username: record.username.clone(),
+                        signed_in_as: record.signed_in_as.clone(),
+                        id_token,
+                        access_token: result.access_token,
+                        // Keep the newest refresh token: a reply without one means the old one
+                        // stays valid.
+                        refresh_token: result.refresh_token.or(record.refresh_token),
+                        clock_drift: clock_drift(cx.now_seconds(), issued),
+                    };
+                    let key = cx.keys.tokens(&record.stored_as);
+                    let text = record_text(&updated);
+                    self.state = RefreshState::Storing(updated);
+                    Step::Io(Io::Set(key, text))
+                }
+                Ok(now) => self.finish(session_of(&now)),
+                Err(e) => self.finish(Err(e)),
+            },
+        }
+    }
+
+    /// The refresh request: `GetTokensFromRefreshToken` for clients that rotate refresh tokens,
+    /// else `InitiateAuth` with `REFRESH_TOKEN_AUTH`.
+    fn request(cx: &Ctx<'_>, record: &TokenRecord, device_key: Option<&str>) -> Result<ApiRequest> {
+        let refresh_token = record.refresh_token.as_ref().ok_or_else(not_signed_in)?;
+        if cx.config.refresh_token_rotation {
+            op::GetTokensFromRefreshToken {
+                refresh_token: refresh_token.expose_secret(),
+                client_id: &cx.config.client_id,
+                client_secret: cx
+                    .config
+                    .client_secret
+                    .as_ref()
+                    .map(ClientSecret::expose_secret),
+                device_key,
+            }
+            .request()
+        } else {
+            let mut params = map(&[("REFRESH_TOKEN", refresh_token.expose_secret())]);
+            if let Some(key) = device_key {
+                params.insert("DEVICE_KEY".into(), key.to_string());
+            }
+            op::InitiateAuth {
+                auth_flow: "REFRESH_TOKEN_AUTH",
+                client_id: &cx.config.client_id,
+                auth_parameters: cx.config.with_secret_hash(params, &record.username),
+                client_metadata: None,
+            }
+            .request()
+        }
+    }
+
+    /// The new tokens of a refresh reply, read before anything is stored: a reply without tokens,
+    /// or a token that does not decode, is the reply's fault, and the stored session stays as it
+    /// was. Both operations answer alike: a reply without tokens is one error, whichever was used.
+    fn tokens_of(cx: &Ctx<'_>, reply: Result<HttpReply>) -> Result<op::AuthenticationResult> {
+        let reply = reply?;
+        let result = if cx.config.refresh_token_rotation {
+            reply_as::<op::TokensReply>(&reply)?.authentication_result
+        } else {
+            reply_as::<AuthReply>(&reply)?.authentication_result
+        };
+        let result = result.ok_or_else(|| {
+            Error::protocol(
+                crate::error::ProtocolErrorKind::UnexpectedResponse,
+                "AuthenticationResult",
+                "absent from a refresh reply",
+            )
+        })?;
+        Jwt::decode(result.access_token.expose_secret())?;
+        if let Some(id) = &result.id_token {
+            Jwt::decode(id.expose_secret())?;
+        }
+        Ok(result)
+    }
+}
+
+impl Flow for Refresh<'_> {
+    type Output = Session;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<Session> {
+        use RefreshState as S;
+        match (core::mem::replace(&mut self.state, S::Over), input) {
+            (S::Start, Input::Start) => {
+                self.state = S::Flight;
+                Step::Io(Io::Flight)
+            }
+            (S::Flight, Input::Joined(result)) => Step::Done(result),
+            (S::Flight, Input::Leading) => {
+                self.state = S::Locking;
+                Step::Io(Io::Lock(format!(
+                    "cognito-kit.refresh.{}.{}",
+                    cx.config.user_pool_id, cx.config.client_id
+                )))
+            }
+            (S::Locking, Input::Locked) => self.load(cx, After::Check),
+            (S::Loading(load, after), input) => match load.feed(cx, input) {
+                Loaded::Io(load, io) => {
+                    self.state = S::Loading(load, after);
+                    Step::Io(io)
+                }
+                Loaded::Record(now) => self.loaded(cx, after, now),
+            },
+            (S::Device(record), Input::Value(device)) => match device {
+                Ok(text) => {
+                    let device = read_record::<DeviceRecord>(text);
+                    let request =
+                        Self::request(cx, &record, device.as_ref().map(|d| d.device_key.as_str()));
+                    match request {
+                        Ok(request) => {
+                            self.state = S::Sent(record);
+                            Step::Io(Io::Send(request))
+                        }
+                        Err(e) => self.resume_sent(cx, record, Err(e)),
+                    }
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            (S::Sent(record), Input::Reply(reply)) => self.resume_sent(cx, record, reply),
+            // Only the service's own "this refresh token is no longer valid" ends the session; a
+            // network failure, a timeout or a 5xx keeps every stored token.
+            (S::Failed(record, error), Input::Told) => {
+                if matches!(&error, Error::Service(s) if s.code == "NotAuthorizedException") {
+                    self.load(cx, After::Refused(record, error))
+                } else {
+                    self.finish(Err(error))
+                }
+            }
+            (S::Storing(updated), Input::Stored(stored)) => match stored {
+                Ok(()) => {
+                    self.state = S::Telling(session_of(&updated));
+                    Step::Io(Io::Emit(Event::TokenRefresh))
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            (S::Telling(result), Input::Told) => self.finish(result),
+            (S::EndTokens(user, error), Input::Stored(removed)) => match removed {
+                Ok(()) => {
+                    self.state = S::EndReadMarker(user, error);
+                    Step::Io(Io::Get(cx.keys.last_user()))
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            (S::EndReadMarker(user, error), Input::Value(marker)) => match marker {
+                Ok(Some(current)) if current == user => {
+                    self.state = S::EndMarker(error);
+                    Step::Io(Io::Remove(cx.keys.last_user()))
+                }
+                Ok(_) => {
+                    self.state = S::Telling(Err(error));
+                    Step::Io(Io::Emit(Event::SignedOut))
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            (S::EndMarker(error), Input::Stored(removed)) => match removed {
+                Ok(()) => {
+                    self.state = S::Telling(Err(error));
+                    Step::Io(Io::Emit(Event::SignedOut))
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            (S::Unlocking(result), Input::Unlocked) => {
+                self.state = S::Settling(result.clone());
+                Step::Io(Io::Settle(result))
+            }
+            (S::Settling(result), Input::Settled) => Step::Done(result),
+            _ => Step::Done(Err(invalid_state(
+                "the refresh was resumed with an input it did not ask for",
+            ))),
+        }
+    }
+}
+
+impl Refresh<'_> {
+    fn resume_sent(
+        &mut self,
+        cx: &Ctx<'_>,
+        record: TokenRecord,
+        reply: Result<HttpReply>,
+    ) -> Step<Session> {
+        match Self::tokens_of(cx, reply) {
+            Ok(result) => self.load(cx, After::Arrived(record, result)),
+            Err(e) => {
+                self.state = RefreshState::Failed(record, e.clone());
+                Step::Io(Io::Emit(Event::TokenRefreshFailure(e)))
+            }
+        }
+    }
 }
