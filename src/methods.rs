@@ -4,12 +4,14 @@
 //! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
 
 use crate::api::operations::{
-    AttributeType, CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserReply,
-    MfaSettings, SignUpReply, StringMap, UpdateUserAttributesReply,
+    CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserReply, MfaSettings,
+    SignUpReply, StringMap, UpdateUserAttributesReply,
 };
+use crate::client::machine::{Ctx, Flow, Input as FlowInput, Step};
 use crate::client::{
-    attribute_types, reply_as, totp_verified, AuthFlow, Call, CognitoAuth, Config, NextStep,
-    Session, SignInOutput,
+    answer_for, attribute_types, reply_as, totp_verified, Account, AuthFlow, Call, CognitoAuth,
+    Config, Core, GetSession, Local, LocalAction, LocalOutput, Need, NextStep, Refresh, Session,
+    SignIn, SignInOutput, SignOut,
 };
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::flow::{mfa_name, CodeDestination};
@@ -331,67 +333,188 @@ fn flow_of(name: Option<&str>) -> Result<AuthFlow> {
 
 /// Runs one method of the package's `CognitoAuth` on `auth`: its input as JSON (an object, or
 /// `null`), its result as JSON text (`None` for methods that return nothing), in the shapes of the
-/// package's `client.d.ts`; a device's dates are milliseconds since the epoch.
-///
-/// The methods that are one request (a [`Call`]) share one send, and are read by [`shape`]; the
-/// others are the client's flows.
+/// package's `client.d.ts`; a device's dates are milliseconds since the epoch. The method is a
+/// [`Method`] flow; this drives it with `auth`'s runtime and storage.
 pub async fn call<R: Runtime, S: Storage>(
     auth: &CognitoAuth<R, S>,
     method: &str,
     input: &str,
 ) -> Result<Option<Zeroizing<String>>> {
-    let input = Input::parse(input)?;
-    let i = &input;
-    let attributes: Vec<AttributeType>;
-    let names: Vec<&str>;
-    let one = match method {
-        "signUp" => {
-            let (username, password) = (i.str("username")?, i.str("password")?);
-            attributes = attribute_types(&i.attributes("userAttributes")?);
-            Call::SignUp(username, password, &attributes)
+    auth.drive_method(method, input).await
+}
+
+/// One method of the package's `CognitoAuth` as a flow: its input read, the client's flow that does
+/// it, and its result written as JSON. The methods that are one request (a [`Call`]) share the one
+/// [`Account`] flow and are read by [`shape`].
+pub(crate) enum Method {
+    Call(Account),
+    SignIn(Box<SignIn>),
+    Session(GetSession),
+    Refresh(Refresh),
+    SignOut(SignOut),
+    Local(Local),
+}
+
+impl Method {
+    /// The flow of `method` with its `input`; a waiting sign-in step is read from `core` to know
+    /// what kind of answer `confirmSignIn` gives.
+    pub(crate) fn new(core: &Core, method: &str, input: &str) -> Result<Method> {
+        let input = Input::parse(input)?;
+        let i = &input;
+        let s = |key: &str| i.str(key).map(String::from);
+        let opt = |key: &str| i.typed_str(key).map(|v| v.map(String::from));
+        let call = match method {
+            "signUp" => {
+                let (username, password) = (s("username")?, s("password")?);
+                Call::SignUp(
+                    username,
+                    password,
+                    attribute_types(&i.attributes("userAttributes")?),
+                )
+            }
+            "confirmSignUp" => Call::ConfirmSignUp(s("username")?, s("confirmationCode")?),
+            "resendSignUpCode" => Call::ResendSignUpCode(s("username")?),
+            "forgotPassword" => Call::ForgotPassword(s("username")?),
+            "confirmForgotPassword" => {
+                let (username, code) = (s("username")?, s("confirmationCode")?);
+                Call::ConfirmForgotPassword(username, code, s("newPassword")?)
+            }
+            "changePassword" => Call::ChangePassword(s("oldPassword")?, s("newPassword")?),
+            "getUser" => Call::GetUser,
+            "updateUserAttributes" => {
+                Call::UpdateUserAttributes(attribute_types(&i.attributes("userAttributes")?))
+            }
+            "verifyUserAttribute" => {
+                Call::VerifyUserAttribute(s("userAttributeKey")?, s("confirmationCode")?)
+            }
+            "sendUserAttributeVerificationCode" => Call::SendAttributeCode(s("userAttributeKey")?),
+            "deleteUserAttributes" => {
+                let list: Option<Vec<String>> = match i.get("userAttributeKeys") {
+                    Some(Json::Array(items)) => {
+                        items.iter().map(|v| v.as_str().map(String::from)).collect()
+                    }
+                    _ => None,
+                };
+                Call::DeleteUserAttributes(list.ok_or_else(|| {
+                    invalid("userAttributeKeys is required (an array of strings)".into())
+                })?)
+            }
+            "verifyTotpSetup" => Call::VerifySoftwareToken(
+                s("code")?,
+                i.opt_str("friendlyDeviceName").map(String::from),
+            ),
+            "setMfaPreference" => {
+                let totp = i.mfa_setting("totp")?;
+                let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
+                Call::SetMfaPreference(totp, sms, email)
+            }
+            "signIn" => {
+                let username = i.str("username")?;
+                let flow = flow_of(i.typed_str("authFlow")?)?;
+                let password = i.opt_str("password");
+                return Ok(Method::SignIn(Box::new(SignIn::begin(
+                    username, password, flow,
+                ))));
+            }
+            "confirmSignIn" => {
+                let response = s("challengeResponse")?;
+                let attributes: StringMap = i.attributes("userAttributes")?.into_iter().collect();
+                return Ok(Method::SignIn(Box::new(SignIn::confirm(answer_for(
+                    core, response, attributes,
+                )?))));
+            }
+            "getSession" => return Ok(Method::Session(GetSession::new())),
+            "refreshSession" => return Ok(Method::Refresh(Refresh::new(Need::Always))),
+            "signOut" => return Ok(Method::SignOut(SignOut::new(i.truthy("global")))),
+            "deleteUser" => return Ok(Method::Local(Local::new(LocalAction::DeleteUser))),
+            "setUpTotp" => {
+                return Ok(Method::Local(Local::new(LocalAction::SetUpTotp(opt(
+                    "issuer",
+                )?))))
+            }
+            "rememberDevice" => return Ok(Method::Local(Local::new(LocalAction::RememberDevice))),
+            "forgetDevice" => {
+                return Ok(Method::Local(Local::new(LocalAction::ForgetDevice(opt(
+                    "deviceKey",
+                )?))))
+            }
+            "getDevice" => {
+                return Ok(Method::Local(Local::new(LocalAction::GetDevice(opt(
+                    "deviceKey",
+                )?))))
+            }
+            "listDevices" => return Ok(Method::Local(Local::new(LocalAction::ListDevices))),
+            other => {
+                return Err(invalid(format!(
+                    "unknown method {}",
+                    crate::error::quoted(other)
+                )))
+            }
+        };
+        Ok(Method::Call(Account::new(call)))
+    }
+}
+
+impl Flow for Method {
+    type Output = Option<Zeroizing<String>>;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: FlowInput) -> Step<Self::Output> {
+        fn then<T>(
+            step: Step<T>,
+            write: impl FnOnce(T) -> Result<Option<Zeroizing<String>>>,
+        ) -> Step<Option<Zeroizing<String>>> {
+            match step {
+                Step::Io(io) => Step::Io(io),
+                Step::Done(result) => Step::Done(result.and_then(write)),
+            }
         }
-        "confirmSignUp" => Call::ConfirmSignUp(i.str("username")?, i.str("confirmationCode")?),
-        "resendSignUpCode" => Call::ResendSignUpCode(i.str("username")?),
-        "forgotPassword" => Call::ForgotPassword(i.str("username")?),
-        "confirmForgotPassword" => {
-            let (username, code) = (i.str("username")?, i.str("confirmationCode")?);
-            Call::ConfirmForgotPassword(username, code, i.str("newPassword")?)
+        match self {
+            Method::Call(account) => then(account.resume(cx, input), |reply| {
+                shape(account.call(), &reply)
+            }),
+            Method::SignIn(flow) => then(flow.resume(cx, input), |o| Ok(sign_in_output(&o))),
+            Method::Session(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
+            Method::Refresh(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
+            Method::SignOut(flow) => then(flow.resume(cx, input), |()| Ok(None)),
+            Method::Local(flow) => then(flow.resume(cx, input), |out| Ok(local_output(out))),
         }
-        "changePassword" => Call::ChangePassword(i.str("oldPassword")?, i.str("newPassword")?),
-        "getUser" => Call::GetUser,
-        "updateUserAttributes" => {
-            attributes = attribute_types(&i.attributes("userAttributes")?);
-            Call::UpdateUserAttributes(&attributes)
+    }
+}
+
+/// The result of a [`Local`] flow.
+fn local_output(out: LocalOutput) -> Option<Zeroizing<String>> {
+    match out {
+        LocalOutput::Nothing => None,
+        LocalOutput::Totp(secret, uri) => {
+            let mut out = Out::new();
+            out.map([
+                ("sharedSecret", secret.as_str()),
+                ("setupUri", uri.as_str()),
+            ]);
+            out.done()
         }
-        "verifyUserAttribute" => {
-            Call::VerifyUserAttribute(i.str("userAttributeKey")?, i.str("confirmationCode")?)
+        LocalOutput::Device(d) => {
+            let mut out = Out::new();
+            device(&mut out, &d);
+            out.done()
         }
-        "sendUserAttributeVerificationCode" => Call::SendAttributeCode(i.str("userAttributeKey")?),
-        "deleteUserAttributes" => {
-            let list = match i.get("userAttributeKeys") {
-                Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
-                _ => None,
-            };
-            names = list.ok_or_else(|| {
-                invalid("userAttributeKeys is required (an array of strings)".into())
-            })?;
-            Call::DeleteUserAttributes(&names)
+        LocalOutput::Devices(list) => {
+            let mut out = Out::new();
+            out.raw("[");
+            for (n, d) in list.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                device(&mut out, d);
+            }
+            out.raw("]");
+            out.done()
         }
-        "verifyTotpSetup" => {
-            Call::VerifySoftwareToken(i.str("code")?, i.opt_str("friendlyDeviceName"))
-        }
-        "setMfaPreference" => {
-            let totp = i.mfa_setting("totp")?;
-            let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
-            Call::SetMfaPreference(totp, sms, email)
-        }
-        _ => return flow(auth, method, i).await,
-    };
-    shape(one, &auth.run(one).await?)
+    }
 }
 
 /// The result of a method that is one request, from the request's reply.
-fn shape(call: Call<'_>, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
+fn shape(call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
     Ok(match call {
         Call::SignUp(..) => {
             let r: SignUpReply = reply_as(reply)?;
@@ -481,86 +604,6 @@ fn shape(call: Call<'_>, reply: &HttpReply) -> Result<Option<Zeroizing<String>>>
         _ => {
             reply_as::<Empty>(reply)?;
             None
-        }
-    })
-}
-
-/// The methods that are more than one request: sign-in, the session, and what reads or changes
-/// what is stored.
-async fn flow<R: Runtime, S: Storage>(
-    auth: &CognitoAuth<R, S>,
-    method: &str,
-    i: &Input,
-) -> Result<Option<Zeroizing<String>>> {
-    Ok(match method {
-        "signIn" => {
-            let username = i.str("username")?;
-            let flow = flow_of(i.typed_str("authFlow")?)?;
-            let password = i.opt_str("password");
-            sign_in_output(&auth.sign_in(username, password, flow).await?)
-        }
-        "confirmSignIn" => {
-            if auth.pending_challenge().is_none() {
-                return Err(Error::misuse(
-                    MisuseErrorKind::InvalidState,
-                    "no sign-in is waiting for an answer",
-                ));
-            }
-            let response = i.str("challengeResponse")?.to_string();
-            let attributes: StringMap = i.attributes("userAttributes")?.into_iter().collect();
-            sign_in_output(&auth.confirm_sign_in_response(response, attributes).await?)
-        }
-        "getSession" => session(&auth.get_session().await?),
-        "refreshSession" => session(&auth.refresh_session().await?),
-        "signOut" => {
-            auth.sign_out(i.truthy("global")).await?;
-            None
-        }
-        "deleteUser" => {
-            auth.delete_user().await?;
-            None
-        }
-        "setUpTotp" => {
-            let (secret, uri) = auth.set_up_totp(i.typed_str("issuer")?).await?;
-            let mut out = Out::new();
-            out.map([
-                ("sharedSecret", secret.as_str()),
-                ("setupUri", uri.as_str()),
-            ]);
-            out.done()
-        }
-        "rememberDevice" => {
-            auth.remember_device().await?;
-            None
-        }
-        "forgetDevice" => {
-            auth.forget_device(i.typed_str("deviceKey")?).await?;
-            None
-        }
-        "getDevice" => {
-            let d = auth.get_device(i.typed_str("deviceKey")?).await?;
-            let mut out = Out::new();
-            device(&mut out, &d);
-            out.done()
-        }
-        "listDevices" => {
-            let list = auth.list_devices().await?;
-            let mut out = Out::new();
-            out.raw("[");
-            for (n, d) in list.iter().enumerate() {
-                if n > 0 {
-                    out.raw(",");
-                }
-                device(&mut out, d);
-            }
-            out.raw("]");
-            out.done()
-        }
-        other => {
-            return Err(invalid(format!(
-                "unknown method {}",
-                crate::error::quoted(other)
-            )))
         }
     })
 }

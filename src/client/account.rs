@@ -1,36 +1,41 @@
-//! The account: sign-up, passwords, the user and attributes, MFA settings, devices.
+//! The account: sign-up, passwords, the user and attributes, MFA settings, devices. One request
+//! that stands alone is a [`Call`] sent by the [`Account`] flow; what also reads or changes what is
+//! stored is a [`Local`] flow.
 
+use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
+use super::session::{
+    access_token_expired, EndSession, Ended, GetSession, Load, Loaded, Need, Refresh,
+};
 use super::*;
 
 /// One request of the account that stands alone, the caller reading its reply. Every such request,
 /// whether a Rust app's typed method or the package's JSON method makes it, is built here and sent by
-/// [`CognitoAuth::run`]: one place for each request body, for whether it carries the access token
+/// the [`Account`] flow: one place for each request body, for whether it carries the access token
 /// (and so is refreshed and repeated when the service calls the token expired) and for whether it is
 /// retried — and in the wasm, one await for all of them instead of a state machine each.
-#[derive(Clone, Copy)]
-pub(crate) enum Call<'a> {
+pub(crate) enum Call {
     /// `SignUp`: a username, a password and attributes.
-    SignUp(&'a str, &'a str, &'a [op::AttributeType]),
+    SignUp(String, String, Vec<op::AttributeType>),
     /// `ConfirmSignUp`: a username and the code.
-    ConfirmSignUp(&'a str, &'a str),
+    ConfirmSignUp(String, String),
     /// `ResendConfirmationCode`: a username.
-    ResendSignUpCode(&'a str),
+    ResendSignUpCode(String),
     /// `ForgotPassword`: a username.
-    ForgotPassword(&'a str),
+    ForgotPassword(String),
     /// `ConfirmForgotPassword`: a username, the code and the new password.
-    ConfirmForgotPassword(&'a str, &'a str, &'a str),
+    ConfirmForgotPassword(String, String, String),
     /// `ChangePassword`: the old and the new password.
-    ChangePassword(&'a str, &'a str),
+    ChangePassword(String, String),
     /// `GetUser`.
     GetUser,
     /// `UpdateUserAttributes`.
-    UpdateUserAttributes(&'a [op::AttributeType]),
+    UpdateUserAttributes(Vec<op::AttributeType>),
     /// `VerifyUserAttribute`: the attribute and the code.
-    VerifyUserAttribute(&'a str, &'a str),
+    VerifyUserAttribute(String, String),
     /// `GetUserAttributeVerificationCode`: the attribute.
-    SendAttributeCode(&'a str),
+    SendAttributeCode(String),
     /// `DeleteUserAttributes`.
-    DeleteUserAttributes(&'a [&'a str]),
+    DeleteUserAttributes(Vec<String>),
     /// `DeleteUser`.
     DeleteUser,
     /// `GlobalSignOut`.
@@ -38,7 +43,7 @@ pub(crate) enum Call<'a> {
     /// `AssociateSoftwareToken` with the access token.
     AssociateSoftwareToken,
     /// `VerifySoftwareToken` with the access token: the code and a name for the authenticator.
-    VerifySoftwareToken(&'a str, Option<&'a str>),
+    VerifySoftwareToken(String, Option<String>),
     /// `SetUserMFAPreference`: TOTP, SMS, email.
     SetMfaPreference(
         Option<op::MfaSettings>,
@@ -46,16 +51,16 @@ pub(crate) enum Call<'a> {
         Option<op::MfaSettings>,
     ),
     /// `UpdateDeviceStatus` to remembered: the device key.
-    RememberDevice(&'a str),
+    RememberDevice(String),
     /// `ForgetDevice`: the device key.
-    ForgetDevice(&'a str),
+    ForgetDevice(String),
     /// `GetDevice`: the device key.
-    GetDevice(&'a str),
+    GetDevice(String),
     /// `ListDevices`: the page to read (`None`: the first).
-    ListDevices(Option<&'a str>),
+    ListDevices(Option<String>),
 }
 
-impl Call<'_> {
+impl Call {
     /// `None` for a request made without a session; for one that carries the access token, whether
     /// it only reads (then network failures, throttling and 5xx are retried).
     fn access(&self) -> Option<bool> {
@@ -73,7 +78,7 @@ impl Call<'_> {
     /// The request, with `token` as the access token where it carries one.
     fn request(&self, client_id: &str, hash: Option<&str>, token: &str) -> Result<ApiRequest> {
         let t = Some(token);
-        match *self {
+        match self {
             Call::SignUp(username, password, user_attributes) => op::SignUp {
                 client_id,
                 secret_hash: hash,
@@ -140,8 +145,8 @@ impl Call<'_> {
                 attribute_name,
             }
             .request(),
-            Call::DeleteUserAttributes(user_attribute_names) => op::DeleteUserAttributes {
-                user_attribute_names,
+            Call::DeleteUserAttributes(names) => op::DeleteUserAttributes {
+                user_attribute_names: &names.iter().map(String::as_str).collect::<Vec<_>>(),
                 access_token: token,
             }
             .request(),
@@ -162,13 +167,13 @@ impl Call<'_> {
                 access_token: t,
                 session: None,
                 user_code,
-                friendly_device_name,
+                friendly_device_name: friendly_device_name.as_deref(),
             }
             .request(),
             Call::SetMfaPreference(totp, sms, email) => op::SetUserMfaPreference {
-                sms_mfa_settings: sms,
-                software_token_mfa_settings: totp,
-                email_mfa_settings: email,
+                sms_mfa_settings: *sms,
+                software_token_mfa_settings: *totp,
+                email_mfa_settings: *email,
                 access_token: token,
             }
             .request(),
@@ -191,7 +196,7 @@ impl Call<'_> {
             Call::ListDevices(pagination_token) => op::ListDevices {
                 access_token: token,
                 limit: Some(60),
-                pagination_token,
+                pagination_token: pagination_token.as_deref(),
             }
             .request(),
         }
@@ -199,7 +204,7 @@ impl Call<'_> {
 
     /// The username whose SECRET_HASH the request carries.
     fn username(&self) -> Option<&str> {
-        match *self {
+        match self {
             Call::SignUp(u, ..)
             | Call::ConfirmSignUp(u, _)
             | Call::ResendSignUpCode(u)
@@ -238,27 +243,466 @@ pub(crate) fn attribute_types(attributes: &[(String, String)]) -> Vec<op::Attrib
         .collect()
 }
 
+impl Drop for Call {
+    /// A call holds passwords and codes: its text is zeroed when it is dropped.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            Call::SignUp(a, b, _)
+            | Call::ConfirmSignUp(a, b)
+            | Call::ChangePassword(a, b)
+            | Call::VerifyUserAttribute(a, b) => {
+                a.zeroize();
+                b.zeroize();
+            }
+            Call::ConfirmForgotPassword(a, b, c) => {
+                a.zeroize();
+                b.zeroize();
+                c.zeroize();
+            }
+            Call::VerifySoftwareToken(a, _) => a.zeroize(),
+            _ => {}
+        }
+    }
+}
+
+/// One [`Call`]: sent as it is, or with the session's access token. When the service answers that
+/// the token has expired although the local clock says it has not (clock skew, a laptop that
+/// slept), the session is refreshed once and the call made again, instead of failing or, worse,
+/// ending a session whose refresh token has weeks left. A call that only reads is retried on
+/// network failures, throttling and 5xx, twice, with jittered exponential backoff. The reply,
+/// failure or not, is the caller's to read with [`reply_as`].
+pub(crate) struct Account {
+    call: Call,
+    state: AccountState,
+}
+
+enum AccountState {
+    Start,
+    /// Reading (and maybe refreshing) the session for its access token.
+    Session(Box<GetSession>),
+    /// The request is on its way; `attempt` counts the retries, `refreshed` whether the token was
+    /// refreshed already.
+    Sent(Sending),
+    /// Waiting before the next attempt.
+    Sleeping(Sending),
+    /// Refreshing the token the service called expired.
+    Refreshing(Box<Refresh>, String),
+    Over,
+}
+
+struct Sending {
+    /// The access token and the user it belongs to (`None`: a call without a session).
+    token: Option<(AccessToken, String)>,
+    attempt: u32,
+    refreshed: bool,
+}
+
+impl Account {
+    pub(crate) fn new(call: Call) -> Self {
+        Account {
+            call,
+            state: AccountState::Start,
+        }
+    }
+
+    /// The call consumed by its flow (for the reply's shape).
+    pub(crate) fn call(&self) -> &Call {
+        &self.call
+    }
+
+    fn send(&mut self, cx: &Ctx<'_>, sending: Sending) -> Step<HttpReply> {
+        let request = match &sending.token {
+            None => {
+                let hash = self.call.username().and_then(|u| cx.config.secret_hash(u));
+                self.call.request(&cx.config.client_id, hash.as_deref(), "")
+            }
+            Some((token, _)) => {
+                self.call
+                    .request(&cx.config.client_id, None, token.expose_secret())
+            }
+        };
+        match request {
+            Ok(request) => {
+                self.state = AccountState::Sent(sending);
+                Step::Io(Io::Send(request))
+            }
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+}
+
+/// Whether an outcome of a call that only reads is worth another attempt.
+fn retryable(outcome: &Result<HttpReply>) -> bool {
+    match outcome {
+        Ok(reply) => {
+            crate::api::reply_failure(reply.status, reply.error_type.as_deref(), &reply.body)
+                .is_some_and(|e| e.retryable())
+        }
+        Err(e) => {
+            e.retryable()
+                && !matches!(e, Error::Transport(t) if t.kind == TransportErrorKind::Aborted)
+        }
+    }
+}
+
+impl Flow for Account {
+    type Output = HttpReply;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<HttpReply> {
+        use AccountState as S;
+        match (core::mem::replace(&mut self.state, S::Over), input) {
+            (S::Start, Input::Start) => match self.call.access() {
+                None => self.send(
+                    cx,
+                    Sending {
+                        token: None,
+                        attempt: 0,
+                        refreshed: false,
+                    },
+                ),
+                Some(_) => {
+                    self.state = S::Session(Box::new(GetSession::new()));
+                    self.resume(cx, Input::Start)
+                }
+            },
+            (S::Session(mut session), input) => match session.resume(cx, input) {
+                Step::Io(io) => {
+                    self.state = S::Session(session);
+                    Step::Io(io)
+                }
+                Step::Done(Ok(session)) => self.send(
+                    cx,
+                    Sending {
+                        token: Some((session.access_token, session.username)),
+                        attempt: 0,
+                        refreshed: false,
+                    },
+                ),
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+            },
+            (S::Sent(sending), Input::Reply(outcome)) => {
+                let idempotent = self.call.access() == Some(true);
+                if idempotent && sending.attempt < 2 && retryable(&outcome) {
+                    let mut jitter = [0u8; 1];
+                    let _ = cx.env.fill_random(&mut jitter);
+                    let base = 200u32 << sending.attempt;
+                    self.state = S::Sleeping(sending);
+                    return Step::Io(Io::Sleep(base / 2 + base * u32::from(jitter[0]) / 255));
+                }
+                match (outcome, sending.token) {
+                    (Ok(reply), Some((token, username)))
+                        if !sending.refreshed && access_token_expired(&reply) =>
+                    {
+                        self.state =
+                            S::Refreshing(Box::new(Refresh::new(Need::Replacing(token))), username);
+                        self.resume(cx, Input::Start)
+                    }
+                    (outcome, _) => Step::Done(outcome),
+                }
+            }
+            (S::Sleeping(sending), Input::Slept) => self.send(
+                cx,
+                Sending {
+                    attempt: sending.attempt + 1,
+                    ..sending
+                },
+            ),
+            (S::Refreshing(mut refresh, username), input) => match refresh.resume(cx, input) {
+                Step::Io(io) => {
+                    self.state = S::Refreshing(refresh, username);
+                    Step::Io(io)
+                }
+                // Never for another user: a sign-out and a new sign-in may have happened meanwhile.
+                Step::Done(Ok(fresh)) if fresh.username != username => {
+                    Step::Done(Err(not_signed_in()))
+                }
+                Step::Done(Ok(fresh)) => self.send(
+                    cx,
+                    Sending {
+                        token: Some((fresh.access_token, fresh.username)),
+                        attempt: 0,
+                        refreshed: true,
+                    },
+                ),
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+            },
+            _ => Step::Done(Err(invalid_state(
+                "a call was resumed with an input it did not ask for",
+            ))),
+        }
+    }
+}
+
+/// What reads or changes what is stored besides a call: the user's deletion, an authenticator's
+/// setup, the devices.
+pub(crate) enum LocalAction {
+    /// `DeleteUser`, then the device kept for the user and the session go.
+    DeleteUser,
+    /// `AssociateSoftwareToken`: the secret and an otpauth URI for this issuer (default: the pool).
+    SetUpTotp(Option<String>),
+    /// Remembers the device kept here.
+    RememberDevice,
+    /// Forgets a device (the one kept here when `None`), and locally when it is this one.
+    ForgetDevice(Option<String>),
+    /// One device (the one kept here when `None`).
+    GetDevice(Option<String>),
+    /// Every device, page by page.
+    ListDevices,
+}
+
+/// What a [`Local`] flow ends with.
+pub(crate) enum LocalOutput {
+    Nothing,
+    Totp(String, String),
+    Device(op::DeviceType),
+    Devices(Vec<op::DeviceType>),
+}
+
+/// The flow of a [`LocalAction`].
+pub(crate) struct Local {
+    action: LocalAction,
+    /// The session, once read.
+    record: Option<TokenRecord>,
+    /// The key of the device record kept for the user, and that record.
+    device: Option<(String, Option<DeviceRecord>)>,
+    /// The device a forget is for.
+    target: String,
+    devices: Vec<op::DeviceType>,
+    state: LocalState,
+}
+
+enum LocalState {
+    Start,
+    Loading(Load),
+    Device,
+    Calling(Box<Account>),
+    /// The local record is being written or removed.
+    Storing,
+    Ending(EndSession),
+    Over,
+}
+
+impl Local {
+    pub(crate) fn new(action: LocalAction) -> Self {
+        Local {
+            action,
+            record: None,
+            device: None,
+            target: String::new(),
+            devices: Vec::new(),
+            state: LocalState::Start,
+        }
+    }
+
+    fn call(&mut self, cx: &Ctx<'_>, call: Call) -> Step<LocalOutput> {
+        self.state = LocalState::Calling(Box::new(Account::new(call)));
+        self.resume(cx, Input::Start)
+    }
+
+    fn fail(error: Error) -> Step<LocalOutput> {
+        Step::Done(Err(error))
+    }
+
+    /// The session was read.
+    fn loaded(&mut self, cx: &Ctx<'_>, record: TokenRecord) -> Step<LocalOutput> {
+        let next = match self.action {
+            LocalAction::DeleteUser => Some(Call::DeleteUser),
+            LocalAction::SetUpTotp(_) => Some(Call::AssociateSoftwareToken),
+            _ => None,
+        };
+        let device_key = cx.keys.device(&record.signed_in_as);
+        self.record = Some(record);
+        match next {
+            Some(call) => self.call(cx, call),
+            None => {
+                self.state = LocalState::Device;
+                self.device = Some((device_key.clone(), None));
+                Step::Io(Io::Get(device_key))
+            }
+        }
+    }
+
+    /// The device record kept here was read.
+    fn device_read(&mut self, cx: &Ctx<'_>, local: Option<DeviceRecord>) -> Step<LocalOutput> {
+        let local_key = local.as_ref().map(|d| d.device_key.clone());
+        if let Some((_, slot)) = &mut self.device {
+            *slot = local;
+        }
+        let call = match &self.action {
+            LocalAction::RememberDevice => match local_key {
+                Some(k) => Call::RememberDevice(k),
+                None => return Self::fail(invalid_state("this sign-in has no device to remember")),
+            },
+            LocalAction::ForgetDevice(given) => match given.clone().or(local_key) {
+                Some(k) => {
+                    self.target = k.clone();
+                    Call::ForgetDevice(k)
+                }
+                None => return Self::fail(invalid_state("no device is remembered here")),
+            },
+            _ => match local_key {
+                Some(k) => Call::GetDevice(k),
+                None => return Self::fail(invalid_state("no device is kept here")),
+            },
+        };
+        self.call(cx, call)
+    }
+
+    /// The call's reply arrived.
+    fn replied(&mut self, cx: &Ctx<'_>, call: &Call, reply: HttpReply) -> Step<LocalOutput> {
+        match &self.action {
+            LocalAction::DeleteUser => {
+                if let Err(e) = reply_as::<op::Empty>(&reply) {
+                    return Self::fail(e);
+                }
+                let Some(record) = &self.record else {
+                    return Self::fail(not_signed_in());
+                };
+                // The service deleted the device with the user: presenting its key again would fail.
+                self.state = LocalState::Storing;
+                Step::Io(Io::Remove(cx.keys.device(&record.signed_in_as)))
+            }
+            LocalAction::SetUpTotp(issuer) => {
+                let reply = match reply_as::<op::AssociateSoftwareTokenReply>(&reply) {
+                    Ok(r) => r,
+                    Err(e) => return Self::fail(e),
+                };
+                // The app's entry is labelled with the name the user signs in with (an email,
+                // say), not the pool's internal user id.
+                let account = self.record.as_ref().map_or("", |r| r.signed_in_as.as_str());
+                let uri = otpauth_uri(
+                    issuer.as_deref().unwrap_or(&cx.pool_name),
+                    account,
+                    &reply.secret_code,
+                );
+                Step::Done(Ok(LocalOutput::Totp(reply.secret_code, uri)))
+            }
+            LocalAction::RememberDevice => {
+                if let Err(e) = reply_as::<op::Empty>(&reply) {
+                    return Self::fail(e);
+                }
+                match &mut self.device {
+                    Some((key, Some(device))) => {
+                        device.remembered = true;
+                        let io = Io::Set(key.clone(), record_text(device));
+                        self.state = LocalState::Storing;
+                        Step::Io(io)
+                    }
+                    _ => Step::Done(Ok(LocalOutput::Nothing)),
+                }
+            }
+            LocalAction::ForgetDevice(_) => {
+                if let Err(e) = reply_as::<op::Empty>(&reply) {
+                    return Self::fail(e);
+                }
+                match &self.device {
+                    Some((key, Some(local))) if local.device_key == self.target => {
+                        self.state = LocalState::Storing;
+                        Step::Io(Io::Remove(key.clone()))
+                    }
+                    _ => Step::Done(Ok(LocalOutput::Nothing)),
+                }
+            }
+            LocalAction::GetDevice(_) => Step::Done(
+                reply_as::<op::GetDeviceReply>(&reply).map(|r| LocalOutput::Device(r.device)),
+            ),
+            LocalAction::ListDevices => {
+                let reply = match reply_as::<op::ListDevicesReply>(&reply) {
+                    Ok(r) => r,
+                    Err(e) => return Self::fail(e),
+                };
+                self.devices.extend(reply.devices);
+                match reply.pagination_token {
+                    Some(next)
+                        if !next.is_empty()
+                            && !matches!(call, Call::ListDevices(Some(p)) if *p == next) =>
+                    {
+                        self.call(cx, Call::ListDevices(Some(next)))
+                    }
+                    _ => Step::Done(Ok(LocalOutput::Devices(core::mem::take(&mut self.devices)))),
+                }
+            }
+        }
+    }
+}
+
+impl Flow for Local {
+    type Output = LocalOutput;
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<LocalOutput> {
+        use LocalState as S;
+        match (core::mem::replace(&mut self.state, S::Over), input) {
+            (S::Start, Input::Start) => match &self.action {
+                LocalAction::GetDevice(Some(key)) => {
+                    let call = Call::GetDevice(key.clone());
+                    self.call(cx, call)
+                }
+                LocalAction::ListDevices => self.call(cx, Call::ListDevices(None)),
+                _ => {
+                    let (load, io) = Load::begin(cx);
+                    self.state = S::Loading(load);
+                    Step::Io(io)
+                }
+            },
+            (S::Loading(load), input) => match load.feed(cx, input) {
+                Loaded::Io(load, io) => {
+                    self.state = S::Loading(load);
+                    Step::Io(io)
+                }
+                Loaded::Record(Ok(record)) => self.loaded(cx, record),
+                Loaded::Record(Err(e)) => Self::fail(e),
+            },
+            (S::Device, Input::Value(stored)) => match stored {
+                Ok(text) => self.device_read(cx, read_record::<DeviceRecord>(text)),
+                Err(e) => Self::fail(e),
+            },
+            (S::Calling(mut account), input) => match account.resume(cx, input) {
+                Step::Io(io) => {
+                    self.state = S::Calling(account);
+                    Step::Io(io)
+                }
+                Step::Done(Ok(reply)) => self.replied(cx, account.call(), reply),
+                Step::Done(Err(e)) => Self::fail(e),
+            },
+            (S::Storing, Input::Stored(stored)) => match stored {
+                Err(e) => Self::fail(e),
+                Ok(()) => match (&self.action, &self.record) {
+                    (LocalAction::DeleteUser, Some(record)) => {
+                        let (end, io) = EndSession::begin(cx, record.stored_as.clone());
+                        self.state = S::Ending(end);
+                        Step::Io(io)
+                    }
+                    _ => Step::Done(Ok(LocalOutput::Nothing)),
+                },
+            },
+            (S::Ending(end), input) => match end.feed(cx, input) {
+                Ended::Io(end, io) => {
+                    self.state = S::Ending(end);
+                    Step::Io(io)
+                }
+                Ended::Done(result) => Step::Done(result.map(|()| LocalOutput::Nothing)),
+            },
+            _ => Self::fail(invalid_state(
+                "a call was resumed with an input it did not ask for",
+            )),
+        }
+    }
+}
+
 impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Sends one [`Call`]; the reply, failure or not, is the caller's to read with [`reply_as`].
-    pub(crate) async fn run(&self, call: Call<'_>) -> Result<HttpReply> {
-        Ok(match call.access() {
-            None => {
-                let hash = call.username().and_then(|u| self.secret_hash(u));
-                self.exchange(call.request(&self.config.client_id, hash.as_deref(), ""))
-                    .await?
-            }
-            Some(idempotent) => {
-                self.exchange_authed(idempotent, &|token| {
-                    call.request(&self.config.client_id, None, token)
-                })
-                .await?
-            }
-        })
+    pub(crate) async fn run(&self, call: Call) -> Result<HttpReply> {
+        self.drive(&mut Account::new(call)).await
     }
 
     /// [`CognitoAuth::run`], the reply read as `T`.
-    pub(super) async fn run_as<T: FromJson>(&self, call: Call<'_>) -> Result<T> {
+    async fn run_as<T: FromJson>(&self, call: Call) -> Result<T> {
         reply_as::<T>(&self.run(call).await?)
+    }
+
+    async fn local(&self, action: LocalAction) -> Result<LocalOutput> {
+        self.drive(&mut Local::new(action)).await
     }
 
     // ---------------------------------------------------------------- sign-up and passwords
@@ -271,12 +715,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         attributes: &[(String, String)],
     ) -> Result<op::SignUpReply> {
         let attrs = attribute_types(attributes);
-        self.run_as(Call::SignUp(username, password, &attrs)).await
+        self.run_as(Call::SignUp(username.into(), password.into(), attrs))
+            .await
     }
 
     /// Confirms a registration with the code the user received.
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ConfirmSignUp(username, code))
+        self.run_as::<op::Empty>(Call::ConfirmSignUp(username.into(), code.into()))
             .await
             .map(drop)
     }
@@ -286,13 +731,15 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         username: &str,
     ) -> Result<Option<op::CodeDeliveryDetails>> {
-        let reply: op::CodeDeliveryReply = self.run_as(Call::ResendSignUpCode(username)).await?;
+        let reply: op::CodeDeliveryReply =
+            self.run_as(Call::ResendSignUpCode(username.into())).await?;
         Ok(reply.code_delivery_details)
     }
 
     /// Starts a password reset: the service sends a code.
     pub async fn forgot_password(&self, username: &str) -> Result<Option<op::CodeDeliveryDetails>> {
-        let reply: op::CodeDeliveryReply = self.run_as(Call::ForgotPassword(username)).await?;
+        let reply: op::CodeDeliveryReply =
+            self.run_as(Call::ForgotPassword(username.into())).await?;
         Ok(reply.code_delivery_details)
     }
 
@@ -303,16 +750,23 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         code: &str,
         new_password: &str,
     ) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ConfirmForgotPassword(username, code, new_password))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::ConfirmForgotPassword(
+            username.into(),
+            code.into(),
+            new_password.into(),
+        ))
+        .await
+        .map(drop)
     }
 
     /// Changes the signed-in user's password.
     pub async fn change_password(&self, old_password: &str, new_password: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ChangePassword(old_password, new_password))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::ChangePassword(
+            old_password.into(),
+            new_password.into(),
+        ))
+        .await
+        .map(drop)
     }
 
     // ---------------------------------------------------------------- the user
@@ -329,13 +783,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     ) -> Result<Vec<op::CodeDeliveryDetails>> {
         let attrs = attribute_types(attributes);
         let reply: op::UpdateUserAttributesReply =
-            self.run_as(Call::UpdateUserAttributes(&attrs)).await?;
+            self.run_as(Call::UpdateUserAttributes(attrs)).await?;
         Ok(reply.code_delivery_details_list)
     }
 
     /// Verifies `email` or `phone_number` with the code the user received.
     pub async fn verify_user_attribute(&self, attribute: &str, code: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::VerifyUserAttribute(attribute, code))
+        self.run_as::<op::Empty>(Call::VerifyUserAttribute(attribute.into(), code.into()))
             .await
             .map(drop)
     }
@@ -345,12 +799,15 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         attribute: &str,
     ) -> Result<Option<op::CodeDeliveryDetails>> {
-        let reply: op::CodeDeliveryReply = self.run_as(Call::SendAttributeCode(attribute)).await?;
+        let reply: op::CodeDeliveryReply = self
+            .run_as(Call::SendAttributeCode(attribute.into()))
+            .await?;
         Ok(reply.code_delivery_details)
     }
 
     /// Deletes attributes.
     pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<()> {
+        let names = names.iter().map(|n| n.to_string()).collect();
         self.run_as::<op::Empty>(Call::DeleteUserAttributes(names))
             .await
             .map(drop)
@@ -359,49 +816,30 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Deletes the signed-in user, then clears the local session and the device kept for the user
     /// (the service deleted the device with the user: presenting its key again would fail).
     pub async fn delete_user(&self) -> Result<()> {
-        let record = self.load_record().await?;
-        self.run_as::<op::Empty>(Call::DeleteUser).await?;
-        self.user_deleted(&record).await
-    }
-
-    /// What follows a deleted user: the device kept for it and the session go.
-    async fn user_deleted(&self, record: &TokenRecord) -> Result<()> {
-        self.storage
-            .remove(&self.keys.device(&record.signed_in_as))
-            .await?;
-        self.end_session(&record.stored_as).await
+        self.local(LocalAction::DeleteUser).await.map(drop)
     }
 
     // ---------------------------------------------------------------- MFA
 
     /// Starts setting up an authenticator app for the signed-in user: the secret and an otpauth URI.
     pub async fn set_up_totp(&self, issuer: Option<&str>) -> Result<(String, String)> {
-        let record = self.load_record().await?;
-        let reply = self.run_as(Call::AssociateSoftwareToken).await?;
-        Ok(self.totp_setup(issuer, &record, reply))
-    }
-
-    /// The secret and the otpauth URI of an authenticator app's setup. The app's entry is labelled
-    /// with the name the user signs in with (an email, say), not the pool's internal user id.
-    fn totp_setup(
-        &self,
-        issuer: Option<&str>,
-        record: &TokenRecord,
-        reply: op::AssociateSoftwareTokenReply,
-    ) -> (String, String) {
-        let uri = otpauth_uri(
-            issuer.unwrap_or(&self.pool_name),
-            &record.signed_in_as,
-            &reply.secret_code,
-        );
-        (reply.secret_code, uri)
+        match self
+            .local(LocalAction::SetUpTotp(issuer.map(String::from)))
+            .await?
+        {
+            LocalOutput::Totp(secret, uri) => Ok((secret, uri)),
+            _ => Err(invalid_state("no authenticator setup came back")),
+        }
     }
 
     /// Finishes the setup with a code from the app.
     pub async fn verify_totp_setup(&self, code: &str, device_name: Option<&str>) -> Result<()> {
         totp_verified(
-            self.run_as(Call::VerifySoftwareToken(code, device_name))
-                .await?,
+            self.run_as(Call::VerifySoftwareToken(
+                code.into(),
+                device_name.map(String::from),
+            ))
+            .await?,
         )
     }
 
@@ -419,69 +857,35 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     // ---------------------------------------------------------------- devices
 
-    /// The device record kept for the signed-in user, and its storage key.
-    async fn local_device(&self) -> Result<(String, Option<DeviceRecord>)> {
-        let record = self.load_record().await?;
-        let key = self.keys.device(&record.signed_in_as);
-        let device = self.load_json::<DeviceRecord>(&key).await?;
-        Ok((key, device))
-    }
-
     /// Remembers this device: later sign-ins skip MFA through device SRP (where the pool allows).
     pub async fn remember_device(&self) -> Result<()> {
-        let (key, device) = self.local_device().await?;
-        let mut device =
-            device.ok_or_else(|| invalid_state("this sign-in has no device to remember"))?;
-        self.run_as::<op::Empty>(Call::RememberDevice(&device.device_key))
-            .await?;
-        device.remembered = true;
-        self.save_json(&key, &device).await
+        self.local(LocalAction::RememberDevice).await.map(drop)
     }
 
     /// Forgets a device (this one when `device_key` is `None`) on the service, and locally when it is
     /// this one.
     pub async fn forget_device(&self, device_key: Option<&str>) -> Result<()> {
-        let (key, local) = self.local_device().await?;
-        let target = match (device_key, &local) {
-            (Some(k), _) => k.to_string(),
-            (None, Some(d)) => d.device_key.clone(),
-            (None, None) => return Err(invalid_state("no device is remembered here")),
-        };
-        self.run_as::<op::Empty>(Call::ForgetDevice(&target))
-            .await?;
-        if local.is_some_and(|d| d.device_key == target) {
-            self.storage.remove(&key).await?;
-        }
-        Ok(())
+        self.local(LocalAction::ForgetDevice(device_key.map(String::from)))
+            .await
+            .map(drop)
     }
 
     /// One of the user's devices (this one when `device_key` is `None`).
     pub async fn get_device(&self, device_key: Option<&str>) -> Result<op::DeviceType> {
-        let key = match device_key {
-            Some(k) => k.to_string(),
-            None => self
-                .local_device()
-                .await?
-                .1
-                .map(|d| d.device_key)
-                .ok_or_else(|| invalid_state("no device is kept here"))?,
-        };
-        let reply: op::GetDeviceReply = self.run_as(Call::GetDevice(&key)).await?;
-        Ok(reply.device)
+        match self
+            .local(LocalAction::GetDevice(device_key.map(String::from)))
+            .await?
+        {
+            LocalOutput::Device(d) => Ok(d),
+            _ => Err(invalid_state("no device came back")),
+        }
     }
 
     /// The user's devices.
     pub async fn list_devices(&self) -> Result<Vec<op::DeviceType>> {
-        let mut devices = Vec::new();
-        let mut page: Option<String> = None;
-        loop {
-            let reply: op::ListDevicesReply =
-                self.run_as(Call::ListDevices(page.as_deref())).await?;
-            devices.extend(reply.devices);
-            match reply.pagination_token {
-                Some(next) if !next.is_empty() => page = Some(next),
-                _ => return Ok(devices),
-            }
+        match self.local(LocalAction::ListDevices).await? {
+            LocalOutput::Devices(d) => Ok(d),
+            _ => Err(invalid_state("no devices came back")),
         }
     }
 }

@@ -4,13 +4,12 @@
 //! it asks for and feeds the outcome back (`CognitoAuth::drive` for Rust apps). The clock and random
 //! bytes are read synchronously through [`Env`].
 
-use super::{invalid_state, Config, Event, Keys, Pending, Session};
+use super::{invalid_state, Core, Event, Session};
 use crate::api::ApiRequest;
 use crate::error::Result;
 use crate::json::{self, FromJson, ObjectWriter, WriteJson};
 use crate::transport::{HttpReply, Runtime};
 use alloc::string::String;
-use core::cell::{Cell, RefCell};
 use zeroize::Zeroizing;
 
 /// What a flow asks its driver to do.
@@ -36,6 +35,8 @@ pub(crate) enum Io {
     Lock(String),
     /// Release the lock; answered with [`Input::Unlocked`].
     Unlock,
+    /// Wait this many milliseconds; answered with [`Input::Slept`].
+    Sleep(u32),
 }
 
 /// What the driver feeds a flow: how it starts, then the outcome of each [`Io`].
@@ -60,6 +61,8 @@ pub(crate) enum Input {
     Locked,
     /// The lock was released.
     Unlocked,
+    /// The wait is over.
+    Slept,
 }
 
 /// A flow's answer to an input.
@@ -97,14 +100,15 @@ impl<R: Runtime> Env for R {
 
 /// What a flow may read and change of its client between two inputs.
 pub(crate) struct Ctx<'a> {
-    pub(crate) config: &'a Config,
-    /// The part of the pool id after `_` (SRP's pool name).
-    pub(crate) pool_name: &'a str,
-    pub(crate) keys: &'a Keys,
-    pub(crate) pending: &'a RefCell<Option<Pending>>,
-    /// The sign-in generation (see `CognitoAuth::epoch`).
-    pub(crate) epoch: &'a Cell<u64>,
+    pub(crate) core: &'a Core,
     pub(crate) env: &'a dyn Env,
+}
+
+impl core::ops::Deref for Ctx<'_> {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        self.core
+    }
 }
 
 impl Ctx<'_> {

@@ -8,8 +8,10 @@
 //! clears the session only when the service says the refresh token is no longer valid.
 
 mod account;
-mod machine;
-pub(crate) use account::{attribute_types, reply_as, totp_verified, Call};
+pub(crate) mod machine;
+pub(crate) use account::{
+    attribute_types, reply_as, totp_verified, Account, Call, Local, LocalAction, LocalOutput,
+};
 mod records;
 mod session;
 mod sign_in;
@@ -18,7 +20,9 @@ mod steps;
 use machine::{Ctx, Flow, Input, Io, Step};
 use records::{DeviceRecord, TokenRecord};
 use session::Flight;
+pub(crate) use session::{GetSession, Need, Refresh, SignOut};
 use sign_in::Pending;
+pub(crate) use sign_in::{answer_for, SignIn};
 pub use steps::{Event, NextStep, Session, SignInOutput};
 
 use crate::api::operations as op;
@@ -30,7 +34,7 @@ use crate::error::{Error, MisuseErrorKind, Result, TransportErrorKind};
 use crate::flow::{
     interpret, mfa_name, mfa_service_name, user_answer, Challenge, Outcome, UserAnswer,
 };
-use crate::json::{self, FromJson, ObjectWriter, WriteJson};
+use crate::json::FromJson;
 use crate::secret::{AccessToken, ClientSecret, Password};
 use crate::secret_hash::secret_hash;
 use crate::srp::{DeviceVerifier, SrpClient, SMALL_A_BYTES};
@@ -149,26 +153,23 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
     format!("otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}")
 }
 
-/// The client of one user pool app client.
-pub struct CognitoAuth<R: Runtime, S: Storage> {
-    config: Config,
-    pool_name: String,
-    endpoint: String,
-    keys: Keys,
-    runtime: R,
-    storage: S,
-    pending: RefCell<Option<Pending>>,
+/// What the flows of one pool client share, whoever drives them: the configuration and the state
+/// that lives between calls.
+pub(crate) struct Core {
+    pub(crate) config: Config,
+    /// The part of the pool id after `_` (SRP's pool name).
+    pub(crate) pool_name: String,
+    pub(crate) endpoint: String,
+    pub(crate) keys: Keys,
+    pub(crate) pending: RefCell<Option<Pending>>,
     /// Bumped by every sign-in and sign-out: a sign-in step that answers after either stores
     /// nothing and leaves no pending step behind.
-    epoch: Cell<u64>,
-    flight: RefCell<Option<Rc<RefCell<Flight>>>>,
-    listeners: RefCell<Vec<(u32, Rc<Listener>)>>,
-    next_listener: Cell<u32>,
+    pub(crate) epoch: Cell<u64>,
 }
 
-impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
-    /// A client for `config`, on `runtime`, keeping tokens in `storage`.
-    pub fn new(config: Config, runtime: R, storage: S) -> Result<Self> {
+impl Core {
+    /// The shared state of a client for `config`.
+    pub(crate) fn new(config: Config) -> Result<Core> {
         let (_, pool_name) = split_pool_id(&config.user_pool_id)?;
         if config.client_id.is_empty() {
             return Err(Error::misuse(
@@ -180,15 +181,34 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             Some(e) => e.clone(),
             None => endpoint_for_pool(&config.user_pool_id)?,
         };
-        Ok(CognitoAuth {
+        Ok(Core {
             pool_name: pool_name.to_string(),
             endpoint,
             keys: Keys::new(&config.user_pool_id, &config.client_id),
             config,
-            runtime,
-            storage,
             pending: RefCell::new(None),
             epoch: Cell::new(0),
+        })
+    }
+}
+
+/// The client of one user pool app client.
+pub struct CognitoAuth<R: Runtime, S: Storage> {
+    core: Core,
+    runtime: R,
+    storage: S,
+    flight: RefCell<Option<Rc<RefCell<Flight>>>>,
+    listeners: RefCell<Vec<(u32, Rc<Listener>)>>,
+    next_listener: Cell<u32>,
+}
+
+impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
+    /// A client for `config`, on `runtime`, keeping tokens in `storage`.
+    pub fn new(config: Config, runtime: R, storage: S) -> Result<Self> {
+        Ok(CognitoAuth {
+            core: Core::new(config)?,
+            runtime,
+            storage,
             flight: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
@@ -197,7 +217,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.core.config
     }
 
     /// The runtime (for tests).
@@ -238,33 +258,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         }
     }
 
-    /// Starts a new sign-in generation (a sign-in or a sign-out) and returns it.
-    fn next_epoch(&self) -> u64 {
-        let epoch = self.epoch.get().wrapping_add(1);
-        self.epoch.set(epoch);
-        epoch
-    }
-
-    /// The app client's secret, for the operations that take it as it is (not as a SECRET_HASH).
-    fn client_secret(&self) -> Option<&str> {
-        self.config
-            .client_secret
-            .as_ref()
-            .map(ClientSecret::expose_secret)
-    }
-
-    fn secret_hash(&self, username: &str) -> Option<String> {
-        self.config.secret_hash(username)
-    }
-
     /// What a flow may read and change between two inputs.
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
-            config: &self.config,
-            pool_name: &self.pool_name,
-            keys: &self.keys,
-            pending: &self.pending,
-            epoch: &self.epoch,
+            core: &self.core,
             env: &self.runtime,
         }
     }
@@ -275,7 +272,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         Box::pin(async move {
             match io {
                 Io::Send(request) => {
-                    Input::Reply(self.runtime.send(&self.endpoint, &request).await)
+                    Input::Reply(self.runtime.send(&self.core.endpoint, &request).await)
                 }
                 Io::Get(key) => Input::Value(self.storage.get(&key).await),
                 Io::Set(key, value) => Input::Stored(self.storage.set(&key, &value).await),
@@ -297,8 +294,22 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 Io::Settle(_) => Input::Settled,
                 Io::Lock(_) => Input::Locked,
                 Io::Unlock => Input::Unlocked,
+                Io::Sleep(millis) => {
+                    self.runtime.sleep(millis).await;
+                    Input::Slept
+                }
             }
         })
+    }
+
+    /// Runs one method of the package (see [`crate::methods::call`]).
+    pub(crate) async fn drive_method(
+        &self,
+        method: &str,
+        input: &str,
+    ) -> Result<Option<Zeroizing<String>>> {
+        let mut flow = crate::methods::Method::new(&self.core, method, input)?;
+        self.drive(&mut flow).await
     }
 
     /// Runs a flow to its end, carrying out what it asks for.
@@ -375,7 +386,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         request: Result<ApiRequest>,
     ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + '_>> {
-        Box::pin(async move { self.runtime.send(&self.endpoint, &request?).await })
+        Box::pin(async move { self.runtime.send(&self.core.endpoint, &request?).await })
     }
 
     /// Sends a read-only operation, retrying network failures, throttling and 5xx up to twice with
@@ -396,7 +407,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             let request = request?;
             let mut attempt = 0u32;
             loop {
-                let outcome = self.runtime.send(&self.endpoint, &request).await;
+                let outcome = self.runtime.send(&self.core.endpoint, &request).await;
                 let retry = match &outcome {
                     Ok(reply) => crate::api::reply_failure(
                         reply.status,
@@ -421,27 +432,6 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 attempt += 1;
             }
         })
-    }
-
-    async fn load_json<T: FromJson>(&self, key: &str) -> Result<Option<T>> {
-        match self.storage.get(key).await? {
-            None => Ok(None),
-            // A record that no longer parses (an older format, tampering) counts as absent.
-            Some(text) => Ok(json::parse(Zeroizing::new(text).as_bytes())
-                .ok()
-                .and_then(|v| T::from_json(v).ok())),
-        }
-    }
-
-    async fn save_json(&self, key: &str, value: &dyn WriteJson) -> Result<()> {
-        let mut w = ObjectWriter::new();
-        value.write_json(&mut w);
-        let text = Zeroizing::new(w.finish());
-        self.storage.set(key, &text).await
-    }
-
-    async fn current_user(&self) -> Result<Option<String>> {
-        self.storage.get(&self.keys.last_user()).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! session and refreshing it are synchronous state machines ([`GetSession`], [`Refresh`]); the
 //! driver carries out their I/O, the cross-tab lock and the sharing of one refresh.
 
+use super::account::{Account, Call};
 use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
 
@@ -13,15 +14,14 @@ pub(super) struct Flight {
 }
 
 /// When a refresh is needed.
-#[derive(Clone, Copy)]
-pub(super) enum Need<'a> {
+pub(crate) enum Need {
     /// When a token expires within the margin.
     Expiring,
     /// Always.
     Always,
     /// While the stored access token is still this one (the service refused it as expired); tokens
     /// another tab stored meanwhile are used as they are.
-    Replacing(&'a str),
+    Replacing(AccessToken),
 }
 
 /// Settles a flight however its leader ends: when the leading future is dropped before it finished
@@ -73,31 +73,7 @@ impl Future for WaitFlight {
     }
 }
 
-impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
-    // ---------------------------------------------------------------- session
-
-    pub(super) async fn load_record(&self) -> Result<TokenRecord> {
-        let user = self.current_user().await?.ok_or_else(not_signed_in)?;
-        let mut record = self
-            .load_json::<TokenRecord>(&self.keys.tokens(&user))
-            .await?
-            .ok_or_else(not_signed_in)?;
-        record.stored_as = user;
-        Ok(record)
-    }
-
-    /// Removes the user's tokens and, while it names them, the current-user marker, then says so. A
-    /// remembered device stays.
-    pub(super) async fn end_session(&self, username: &str) -> Result<()> {
-        self.storage.remove(&self.keys.tokens(username)).await?;
-        if self.current_user().await?.as_deref() == Some(username) {
-            self.storage.remove(&self.keys.last_user()).await?;
-        }
-        self.emit(Event::SignedOut);
-        Ok(())
-    }
-}
-
+/// The session a token record holds.
 pub(super) fn session_of(record: &TokenRecord) -> Result<Session> {
     let access = Jwt::decode(record.access_token.expose_secret())?;
     let id = Jwt::decode(record.id_token.expose_secret())?;
@@ -128,94 +104,19 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Refreshes now, whatever the expiry (shared with any refresh already running).
     pub async fn refresh_session(&self) -> Result<Session> {
-        self.refresh_shared(Need::Always).await
-    }
-
-    pub(super) async fn refresh_shared(&self, need: Need<'_>) -> Result<Session> {
-        self.drive(&mut Refresh::new(need)).await
+        self.drive(&mut Refresh::new(Need::Always)).await
     }
 
     /// Signs out here (revoking the refresh token) or, with `global`, everywhere (GlobalSignOut).
     /// Local tokens are removed even when the network is down; a remembered device stays.
     pub async fn sign_out(&self, global: bool) -> Result<()> {
-        self.pending.borrow_mut().take();
-        self.next_epoch();
-        let record = match self.load_record().await {
-            Ok(r) => r,
-            Err(e) if e.code() == "NotSignedIn" => {
-                // Nothing usable is stored (nothing, or a damaged record): whatever the marker
-                // points at goes with it, so that a damaged session does not linger.
-                if let Some(user) = self.current_user().await? {
-                    self.storage.remove(&self.keys.tokens(&user)).await?;
-                }
-                return self.storage.remove(&self.keys.last_user()).await;
-            }
-            Err(e) => return Err(e),
-        };
-        let outcome = if global {
-            // An access token that expired while the app sat idle, or that the service's clock calls
-            // expired, is refreshed first.
-            self.run_as::<op::Empty>(Call::GlobalSignOut)
-                .await
-                .map(|_| ())
-        } else if let Some(refresh) = &record.refresh_token {
-            self.call(&op::RevokeToken {
-                token: refresh.expose_secret(),
-                client_id: &self.config.client_id,
-                client_secret: self.client_secret(),
-            })
-            .await
-            .map(|_| ())
-        } else {
-            Ok(())
-        };
-        if global {
-            // A global sign-out that did not reach the service must be visible to the caller, and the
-            // tokens are kept so that it can be retried.
-            outcome?;
-        }
-        self.end_session(&record.stored_as).await
-    }
-
-    /// Sends a request that carries the access token (`request` writes it in). When the service
-    /// answers that the token has expired although the local clock says it has not (clock skew, a
-    /// laptop that slept), the session is refreshed once and the call made again, instead of failing
-    /// or, worse, ending a session whose refresh token has weeks left. Boxed and not generic (one
-    /// copy in the wasm); [`CognitoAuth::run`] is its one caller.
-    pub(super) fn exchange_authed<'a>(
-        &'a self,
-        idempotent: bool,
-        request: &'a dyn Fn(&str) -> Result<ApiRequest>,
-    ) -> Pin<Box<dyn Future<Output = Result<HttpReply>> + 'a>> {
-        Box::pin(async move {
-            let send = |token: &AccessToken| {
-                let request = request(token.expose_secret());
-                if idempotent {
-                    self.exchange_idempotent(request)
-                } else {
-                    self.exchange(request)
-                }
-            };
-            let session = self.get_session().await?;
-            let reply = send(&session.access_token).await?;
-            if !access_token_expired(&reply) {
-                return Ok(reply);
-            }
-            let fresh = self
-                .refresh_shared(Need::Replacing(session.access_token.expose_secret()))
-                .await?;
-            // Never for another user: a sign-out and a new sign-in may have happened meanwhile.
-            if fresh.username != session.username {
-                return Err(not_signed_in());
-            }
-            send(&fresh.access_token).await
-        })
+        self.drive(&mut SignOut::new(global)).await
     }
 }
 
 /// Whether a reply is the service's "the access token has expired" (`NotAuthorizedException` with
 /// "Access Token has expired"), as opposed to a revoked token or a refused request.
-fn access_token_expired(reply: &HttpReply) -> bool {
+pub(super) fn access_token_expired(reply: &HttpReply) -> bool {
     // A byte-window compare rather than str::contains (whose searcher is several KB of wasm).
     matches!(
         crate::api::reply_failure(reply.status, reply.error_type.as_deref(), &reply.body),
@@ -225,23 +126,23 @@ fn access_token_expired(reply: &HttpReply) -> bool {
 }
 
 /// Reading the stored session: the current-user marker, then that user's token record.
-enum Load {
+pub(super) enum Load {
     Marker,
     Tokens(String),
 }
 
 /// What [`Load::feed`] gives: the next read, or the record.
-enum Loaded {
+pub(super) enum Loaded {
     Io(Load, Io),
     Record(Result<TokenRecord>),
 }
 
 impl Load {
-    fn begin(cx: &Ctx<'_>) -> (Load, Io) {
+    pub(super) fn begin(cx: &Ctx<'_>) -> (Load, Io) {
         (Load::Marker, Io::Get(cx.keys.last_user()))
     }
 
-    fn feed(self, cx: &Ctx<'_>, input: Input) -> Loaded {
+    pub(super) fn feed(self, cx: &Ctx<'_>, input: Input) -> Loaded {
         match (self, input) {
             (Load::Marker, Input::Value(Ok(Some(user)))) => {
                 let key = cx.keys.tokens(&user);
@@ -266,19 +167,19 @@ impl Load {
 }
 
 /// `get_session`: the stored tokens, or a refresh when they expire within the margin.
-pub(super) struct GetSession {
+pub(crate) struct GetSession {
     state: GetState,
 }
 
 enum GetState {
     Start,
     Loading(Load),
-    Refreshing(Box<Refresh<'static>>),
+    Refreshing(Box<Refresh>),
     Over,
 }
 
 impl GetSession {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         GetSession {
             state: GetState::Start,
         }
@@ -329,8 +230,8 @@ impl Flow for GetSession {
 /// One refresh: joins the refresh already running in this client, or leads one under the
 /// cross-tab lock; a tab that waited for the lock first looks whether another one already stored
 /// fresh tokens.
-pub(super) struct Refresh<'a> {
-    need: Need<'a>,
+pub(crate) struct Refresh {
+    need: Need,
     state: RefreshState,
 }
 
@@ -352,11 +253,8 @@ enum RefreshState {
     Storing(TokenRecord),
     /// The listeners are told; then the flow ends with this.
     Telling(Result<Session>),
-    /// Ending the session the service refused: removing the tokens, then the marker while it
-    /// names the user; the flow then ends with the error.
-    EndTokens(String, Error),
-    EndReadMarker(String, Error),
-    EndMarker(Error),
+    /// Ending the session the service refused; the flow then ends with the error.
+    Ending(EndSession, Error),
     /// The lock is being released; then the refresh is settled for the callers that joined it.
     Unlocking(Result<Session>),
     Settling(Result<Session>),
@@ -379,8 +277,8 @@ fn same_session(now: &TokenRecord, record: &TokenRecord) -> bool {
     now.stored_as == record.stored_as && now.refresh_token == record.refresh_token
 }
 
-impl<'a> Refresh<'a> {
-    pub(super) fn new(need: Need<'a>) -> Self {
+impl Refresh {
+    pub(crate) fn new(need: Need) -> Self {
         Refresh {
             need,
             state: RefreshState::Start,
@@ -406,10 +304,12 @@ impl<'a> Refresh<'a> {
                     Ok(r) => r,
                     Err(e) => return self.finish(Err(e)),
                 };
-                let stale = match self.need {
+                let stale = match &self.need {
                     Need::Always => Ok(true),
                     Need::Expiring => needs_refresh(cx, &record),
-                    Need::Replacing(token) => Ok(record.access_token.expose_secret() == token),
+                    Need::Replacing(token) => {
+                        Ok(record.access_token.expose_secret() == token.expose_secret())
+                    }
                 };
                 match stale {
                     Err(e) => self.finish(Err(e)),
@@ -426,9 +326,9 @@ impl<'a> Refresh<'a> {
             // to end.
             After::Refused(record, error) => match now {
                 Ok(now) if same_session(&now, &record) => {
-                    let key = cx.keys.tokens(&record.stored_as);
-                    self.state = RefreshState::EndTokens(record.stored_as, error);
-                    Step::Io(Io::Remove(key))
+                    let (end, io) = EndSession::begin(cx, record.stored_as);
+                    self.state = RefreshState::Ending(end, error);
+                    Step::Io(io)
                 }
                 _ => self.finish(Err(error)),
             },
@@ -521,7 +421,7 @@ impl<'a> Refresh<'a> {
     }
 }
 
-impl Flow for Refresh<'_> {
+impl Flow for Refresh {
     type Output = Session;
 
     fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<Session> {
@@ -580,30 +480,13 @@ impl Flow for Refresh<'_> {
                 Err(e) => self.finish(Err(e)),
             },
             (S::Telling(result), Input::Told) => self.finish(result),
-            (S::EndTokens(user, error), Input::Stored(removed)) => match removed {
-                Ok(()) => {
-                    self.state = S::EndReadMarker(user, error);
-                    Step::Io(Io::Get(cx.keys.last_user()))
+            (S::Ending(end, error), input) => match end.feed(cx, input) {
+                Ended::Io(end, io) => {
+                    self.state = S::Ending(end, error);
+                    Step::Io(io)
                 }
-                Err(e) => self.finish(Err(e)),
-            },
-            (S::EndReadMarker(user, error), Input::Value(marker)) => match marker {
-                Ok(Some(current)) if current == user => {
-                    self.state = S::EndMarker(error);
-                    Step::Io(Io::Remove(cx.keys.last_user()))
-                }
-                Ok(_) => {
-                    self.state = S::Telling(Err(error));
-                    Step::Io(Io::Emit(Event::SignedOut))
-                }
-                Err(e) => self.finish(Err(e)),
-            },
-            (S::EndMarker(error), Input::Stored(removed)) => match removed {
-                Ok(()) => {
-                    self.state = S::Telling(Err(error));
-                    Step::Io(Io::Emit(Event::SignedOut))
-                }
-                Err(e) => self.finish(Err(e)),
+                Ended::Done(Ok(())) => self.finish(Err(error)),
+                Ended::Done(Err(e)) => self.finish(Err(e)),
             },
             (S::Unlocking(result), Input::Unlocked) => {
                 self.state = S::Settling(result.clone());
@@ -617,7 +500,7 @@ impl Flow for Refresh<'_> {
     }
 }
 
-impl Refresh<'_> {
+impl Refresh {
     fn resume_sent(
         &mut self,
         cx: &Ctx<'_>,
@@ -630,6 +513,187 @@ impl Refresh<'_> {
                 self.state = RefreshState::Failed(record, e.clone());
                 Step::Io(Io::Emit(Event::TokenRefreshFailure(e)))
             }
+        }
+    }
+}
+
+/// Ending a session: the user's tokens go, then the current-user marker while it names them, then
+/// the listeners are told. A remembered device stays.
+pub(super) enum EndSession {
+    Tokens(String),
+    ReadMarker(String),
+    Marker,
+    Telling,
+}
+
+/// What [`EndSession::feed`] gives: the next step of it, or its end.
+pub(super) enum Ended {
+    Io(EndSession, Io),
+    Done(Result<()>),
+}
+
+impl EndSession {
+    pub(super) fn begin(cx: &Ctx<'_>, user: String) -> (EndSession, Io) {
+        let key = cx.keys.tokens(&user);
+        (EndSession::Tokens(user), Io::Remove(key))
+    }
+
+    pub(super) fn feed(self, cx: &Ctx<'_>, input: Input) -> Ended {
+        match (self, input) {
+            (EndSession::Tokens(user), Input::Stored(Ok(()))) => {
+                Ended::Io(EndSession::ReadMarker(user), Io::Get(cx.keys.last_user()))
+            }
+            (EndSession::ReadMarker(user), Input::Value(Ok(marker))) => {
+                if marker.as_deref() == Some(user.as_str()) {
+                    Ended::Io(EndSession::Marker, Io::Remove(cx.keys.last_user()))
+                } else {
+                    Ended::Io(EndSession::Telling, Io::Emit(Event::SignedOut))
+                }
+            }
+            (EndSession::Marker, Input::Stored(Ok(()))) => {
+                Ended::Io(EndSession::Telling, Io::Emit(Event::SignedOut))
+            }
+            (EndSession::Telling, Input::Told) => Ended::Done(Ok(())),
+            (_, Input::Stored(Err(e)) | Input::Value(Err(e))) => Ended::Done(Err(e)),
+            _ => Ended::Done(Err(invalid_state(
+                "the sign-out was resumed with an input it did not ask for",
+            ))),
+        }
+    }
+}
+
+/// `sign_out`: revokes the refresh token (or signs out everywhere) and ends the session here.
+pub(crate) struct SignOut {
+    global: bool,
+    state: SignOutState,
+}
+
+enum SignOutState {
+    Start,
+    /// Reading the current-user marker.
+    Marker,
+    /// Reading that user's tokens.
+    Tokens(String),
+    /// Nothing usable is stored: removing whatever the marker points at, then the marker.
+    Clearing,
+    ClearingMarker,
+    /// `GlobalSignOut` (through the authenticated-call flow) or `RevokeToken` is on its way.
+    Global(Box<Account>, String),
+    Revoking(String),
+    Ending(EndSession),
+    Over,
+}
+
+impl SignOut {
+    pub(crate) fn new(global: bool) -> Self {
+        SignOut {
+            global,
+            state: SignOutState::Start,
+        }
+    }
+
+    fn end(&mut self, cx: &Ctx<'_>, user: String) -> Step<()> {
+        let (end, io) = EndSession::begin(cx, user);
+        self.state = SignOutState::Ending(end);
+        Step::Io(io)
+    }
+}
+
+impl Flow for SignOut {
+    type Output = ();
+
+    fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<()> {
+        use SignOutState as S;
+        match (core::mem::replace(&mut self.state, S::Over), input) {
+            (S::Start, Input::Start) => {
+                cx.pending.borrow_mut().take();
+                cx.next_epoch();
+                self.state = S::Marker;
+                Step::Io(Io::Get(cx.keys.last_user()))
+            }
+            (S::Marker, Input::Value(marker)) => match marker {
+                Ok(Some(user)) => {
+                    let key = cx.keys.tokens(&user);
+                    self.state = S::Tokens(user);
+                    Step::Io(Io::Get(key))
+                }
+                Ok(None) => {
+                    self.state = S::ClearingMarker;
+                    Step::Io(Io::Remove(cx.keys.last_user()))
+                }
+                Err(e) => Step::Done(Err(e)),
+            },
+            (S::Tokens(user), Input::Value(stored)) => match stored {
+                Err(e) => Step::Done(Err(e)),
+                Ok(text) => match read_record::<TokenRecord>(text) {
+                    // Nothing usable is stored (a damaged record): whatever the marker points at
+                    // goes with it, so that a damaged session does not linger.
+                    None => {
+                        self.state = S::Clearing;
+                        Step::Io(Io::Remove(cx.keys.tokens(&user)))
+                    }
+                    // An access token that expired while the app sat idle, or that the service's
+                    // clock calls expired, is refreshed first.
+                    Some(_) if self.global => {
+                        self.state = S::Global(Box::new(Account::new(Call::GlobalSignOut)), user);
+                        self.resume(cx, Input::Start)
+                    }
+                    Some(record) => match &record.refresh_token {
+                        Some(refresh) => {
+                            let request = op::RevokeToken {
+                                token: refresh.expose_secret(),
+                                client_id: &cx.config.client_id,
+                                client_secret: cx
+                                    .config
+                                    .client_secret
+                                    .as_ref()
+                                    .map(ClientSecret::expose_secret),
+                            }
+                            .request();
+                            match request {
+                                Ok(request) => {
+                                    self.state = S::Revoking(user);
+                                    Step::Io(Io::Send(request))
+                                }
+                                Err(_) => self.end(cx, user),
+                            }
+                        }
+                        None => self.end(cx, user),
+                    },
+                },
+            },
+            (S::Clearing, Input::Stored(removed)) => match removed {
+                Ok(()) => {
+                    self.state = S::ClearingMarker;
+                    Step::Io(Io::Remove(cx.keys.last_user()))
+                }
+                Err(e) => Step::Done(Err(e)),
+            },
+            (S::ClearingMarker, Input::Stored(removed)) => Step::Done(removed),
+            (S::Global(mut call, user), input) => match call.resume(cx, input) {
+                Step::Io(io) => {
+                    self.state = S::Global(call, user);
+                    Step::Io(io)
+                }
+                // A global sign-out that did not reach the service must be visible to the caller,
+                // and the tokens are kept so that it can be retried.
+                Step::Done(reply) => match reply.and_then(|r| reply_as::<op::Empty>(&r)) {
+                    Ok(_) => self.end(cx, user),
+                    Err(e) => Step::Done(Err(e)),
+                },
+            },
+            // Local tokens are removed even when the revocation failed.
+            (S::Revoking(user), Input::Reply(_)) => self.end(cx, user),
+            (S::Ending(end), input) => match end.feed(cx, input) {
+                Ended::Io(end, io) => {
+                    self.state = S::Ending(end);
+                    Step::Io(io)
+                }
+                Ended::Done(result) => Step::Done(result),
+            },
+            _ => Step::Done(Err(invalid_state(
+                "the sign-out was resumed with an input it did not ask for",
+            ))),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
 
 /// A sign-in waiting for the user.
-pub(super) struct Pending {
+pub(crate) struct Pending {
     /// The name the user typed.
     username: String,
     challenge: Challenge,
@@ -51,7 +51,7 @@ pub(super) struct Attempt {
 }
 
 /// A sign-in, or the answer to its waiting step, as a state machine.
-pub(super) struct SignIn {
+pub(crate) struct SignIn {
     state: State,
 }
 
@@ -121,7 +121,7 @@ enum Stage {
 
 impl SignIn {
     /// A new sign-in.
-    pub(super) fn begin(username: &str, password: Option<&str>, flow: AuthFlow) -> Self {
+    pub(crate) fn begin(username: &str, password: Option<&str>, flow: AuthFlow) -> Self {
         SignIn {
             state: State::Begin {
                 username: username.to_string(),
@@ -132,7 +132,7 @@ impl SignIn {
     }
 
     /// The answer to the waiting step.
-    pub(super) fn confirm(answer: UserAnswer) -> Self {
+    pub(crate) fn confirm(answer: UserAnswer) -> Self {
         SignIn {
             state: State::Confirm(answer),
         }
@@ -249,7 +249,7 @@ impl Flow for SignIn {
                 Ok(associated) => {
                     let step = NextStep::ContinueSignInWithTotpSetup {
                         setup_uri: otpauth_uri(
-                            cx.pool_name,
+                            &cx.pool_name,
                             &attempt.username,
                             &associated.secret_code,
                         ),
@@ -437,7 +437,7 @@ impl SignIn {
                         "PASSWORD_VERIFIER without an SRP sign-in in progress",
                     ));
                 };
-                srp.answer_user_challenge(cx.pool_name, password.expose_secret(), v, &timestamp)
+                srp.answer_user_challenge(&cx.pool_name, password.expose_secret(), v, &timestamp)
                     .map(|claim| {
                         let device_key = attempt.device.as_ref().map(|d| d.device_key.as_str());
                         let hash = cx.config.secret_hash(&claim.username);
@@ -825,7 +825,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The challenge a sign-in is waiting on, if any.
     pub fn pending_challenge(&self) -> Option<Challenge> {
-        self.pending.borrow().as_ref().map(|p| p.challenge.clone())
+        self.core
+            .pending
+            .borrow()
+            .as_ref()
+            .map(|p| p.challenge.clone())
     }
 
     /// Answers the waiting step with what the user typed or chose: a code, an MFA method or first
@@ -836,25 +840,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         response: String,
         attributes: StringMap,
     ) -> Result<SignInOutput> {
-        let answer = match self.pending.borrow().as_ref().map(|p| &p.challenge) {
-            None => return Err(invalid_state("no sign-in is waiting for an answer")),
-            Some(
-                Challenge::SmsMfa(_)
-                | Challenge::SoftwareTokenMfa
-                | Challenge::EmailOtp(_)
-                | Challenge::SmsOtp(_)
-                | Challenge::MfaSetup(_),
-            ) => UserAnswer::Code(response),
-            Some(Challenge::SelectMfaType(_) | Challenge::SelectChallenge(_)) => {
-                UserAnswer::Choice(response)
-            }
-            Some(Challenge::NewPasswordRequired { .. }) => UserAnswer::NewPassword {
-                password: response,
-                attributes,
-            },
-            Some(Challenge::WebAuthn(_)) => UserAnswer::Credential(response),
-            Some(_) => UserAnswer::Custom(response),
-        };
+        let answer = answer_for(&self.core, response, attributes)?;
         self.confirm_sign_in(answer).await
     }
 
@@ -864,4 +850,33 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     pub async fn confirm_sign_in(&self, answer: UserAnswer) -> Result<SignInOutput> {
         self.drive(&mut SignIn::confirm(answer)).await
     }
+}
+
+/// What the user typed or chose, as the answer the waiting step takes: a code, an MFA method or
+/// first factor, a new password (with `attributes` the step asked for), a custom answer or a
+/// passkey assertion.
+pub(crate) fn answer_for(
+    core: &Core,
+    response: String,
+    attributes: StringMap,
+) -> Result<UserAnswer> {
+    Ok(match core.pending.borrow().as_ref().map(|p| &p.challenge) {
+        None => return Err(invalid_state("no sign-in is waiting for an answer")),
+        Some(
+            Challenge::SmsMfa(_)
+            | Challenge::SoftwareTokenMfa
+            | Challenge::EmailOtp(_)
+            | Challenge::SmsOtp(_)
+            | Challenge::MfaSetup(_),
+        ) => UserAnswer::Code(response),
+        Some(Challenge::SelectMfaType(_) | Challenge::SelectChallenge(_)) => {
+            UserAnswer::Choice(response)
+        }
+        Some(Challenge::NewPasswordRequired { .. }) => UserAnswer::NewPassword {
+            password: response,
+            attributes,
+        },
+        Some(Challenge::WebAuthn(_)) => UserAnswer::Credential(response),
+        Some(_) => UserAnswer::Custom(response),
+    })
 }
