@@ -58,60 +58,39 @@ async function readBody(res, max) {
   return out;
 }
 
-/** The I/O the engine asks for (EngineHost in cognito_kit.d.ts). */
-function host(storage, listeners) {
-  const call = async (method, ...args) => storage[method](...args);
-  return {
-    async send(url, target, body, timeoutMs, maxBytes) {
-      const ctl = new AbortController();
-      let timedOut = false;
-      const timer = timeoutMs > 0 && setTimeout(() => ((timedOut = true), ctl.abort()), timeoutMs);
-      try {
-        const res = await fetch(url, {
-          method: 'POST', cache: 'no-store', credentials: 'omit', signal: ctl.signal, body,
-          headers: {
-            'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target,
-            'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
-          },
-        });
-        return [res.status, res.headers.get('x-amzn-errortype'), await readBody(res, maxBytes + 1)];
-      } catch (e) {
-        throw [timedOut ? 'timeout' : 'network', String(e?.message ?? e)];
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    get: async (key) => {
-      const v = await call('getItem', key);
-      return typeof v === 'string' ? v : null;
-    },
-    set: (key, value) => call('setItem', key, value),
-    remove: (key) => call('removeItem', key),
-    lock(name) {
-      const locks = globalThis.navigator?.locks;
-      if (!locks) return Promise.resolve();
-      // Held until the engine calls the release function; where Web Locks refuse (an opaque
-      // origin), the engine goes on without the lock.
-      return new Promise((granted) => {
-        try {
-          locks.request(name, () => new Promise(granted)).catch(() => granted());
-        } catch {
-          granted();
-        }
-      });
-    },
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    emit(event, error) {
-      // A listener that throws must not break the client, nor keep the others from hearing.
-      for (const [e, listener] of [...listeners]) {
-        if (e === event) {
-          try {
-            listener(error);
-          } catch {}
-        }
-      }
-    },
-  };
+/** POSTs to the service with a timeout: [status, x-amzn-errortype, body] or throws [kind, message]. */
+async function send(url, target, body, timeoutMs, maxBytes) {
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = timeoutMs > 0 && setTimeout(() => ((timedOut = true), ctl.abort()), timeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: 'POST', cache: 'no-store', credentials: 'omit', signal: ctl.signal, body,
+      headers: {
+        'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target,
+        'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
+      },
+    });
+    return [res.status, res.headers.get('x-amzn-errortype'), await readBody(res, maxBytes + 1)];
+  } catch (e) {
+    throw [timedOut ? 'timeout' : 'network', String(e?.message ?? e)];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves once the origin-wide lock `name` is held, to the function that releases it; at once
+ * where Web Locks do not exist or refuse (an opaque origin): the engine then goes on without it. */
+function lock(name) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return Promise.resolve();
+  return new Promise((granted) => {
+    try {
+      locks.request(name, () => new Promise(granted)).catch(() => granted());
+    } catch {
+      granted();
+    }
+  });
 }
 
 // Set by the entry that loads the wasm without a top-level await (lazy.js, for service workers):
@@ -132,13 +111,16 @@ const plain = (key, value) =>
 
 export class CognitoAuth {
   #engine;
+  #storage;
   #listeners = new Set();
+  /** The tasks waiting for a refresh another task leads, by refresh id. */
+  #waiting = new Map();
 
   /** `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?, refreshTokenRotation?,
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
   constructor(options) {
-    const storage = pickStorage(options?.storage);
-    const make = () => new Engine(JSON.stringify({ ...options, storage: undefined }), host(storage, this.#listeners));
+    this.#storage = pickStorage(options?.storage);
+    const make = () => new Engine(JSON.stringify({ ...options, storage: undefined }));
     if (loading) {
       // Option errors then reject the first call instead of throwing here.
       this.#engine = loading.then(make, (e) => {
@@ -160,6 +142,13 @@ export class CognitoAuth {
     return () => void this.#listeners.delete(entry);
   }
 
+  #wake(id) {
+    for (const resume of this.#waiting.get(id) ?? []) resume();
+    this.#waiting.delete(id);
+  }
+
+  /** Runs a method: the engine's task says what to do next, this loop does it and says how it went
+   * (see src/js/engine.rs). No decision is made here. */
   async #run(method, input) {
     let json;
     try {
@@ -167,8 +156,45 @@ export class CognitoAuth {
     } catch (e) {
       throw invalid(`the input cannot be read: ${e?.message ?? e}`);
     }
-    const out = await (await this.#engine).call(method, json);
-    return out === undefined ? undefined : JSON.parse(out, revive);
+    const task = (await this.#engine).start(method, json);
+    const storage = this.#storage;
+    let release;
+    let ok = true, a, b, c;
+    try {
+      for (;;) {
+        const [op, x, y, z, t, m] = task.resume(ok, a, b, c);
+        ok = true;
+        a = b = c = undefined;
+        try {
+          switch (op) {
+            case 0: return x === undefined ? undefined : JSON.parse(x, revive);
+            case 1: [a, b, c] = await send(x, y, z, t, m); break;
+            case 2: a = await storage.getItem(x); if (typeof a !== 'string') a = null; break;
+            case 3: await storage.setItem(x, y); break;
+            case 4: await storage.removeItem(x); break;
+            case 5:
+              // A listener that throws must not break the client, nor keep the others from hearing.
+              for (const [e, listener] of [...this.#listeners]) {
+                if (e === x) try { listener(y); } catch {}
+              }
+              break;
+            case 6: release = await lock(x); break;
+            case 7: release?.(); release = undefined; break;
+            case 8: await new Promise((r) => setTimeout(r, x)); break;
+            case 9: await new Promise((r) => (this.#waiting.get(x) ?? this.#waiting.set(x, []).get(x)).push(r)); break;
+            case 10: this.#wake(x); break;
+          }
+        } catch (e) {
+          ok = false;
+          [a, b] = Array.isArray(e) ? e : [String(e?.message ?? e)];
+        }
+      }
+    } finally {
+      release?.();
+      const led = task.abandon();
+      if (led !== undefined) this.#wake(led);
+      task.free();
+    }
   }
 
   signIn(input) { return this.#run('signIn', input); }

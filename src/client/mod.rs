@@ -1,6 +1,9 @@
-//! The async client: one per user pool app client. Generic over its platform ([`Runtime`]) and its
-//! token storage ([`Storage`]), so it runs in browsers, workers and Node (as wasm) and natively in
-//! tests with a scripted runtime.
+//! The client: one per user pool app client. Every method is a synchronous state machine that
+//! performs no I/O ([`machine::Flow`]: sign-in, the session and its refresh, sign-out, the account);
+//! two drivers carry out what the flows ask for. [`CognitoAuth`] is the async driver for Rust apps,
+//! generic over its platform ([`Runtime`]) and its token storage ([`Storage`]), so it runs in
+//! browsers, workers and Node (as wasm) and natively in tests with a scripted runtime; the npm
+//! package's one JavaScript loop is the other (`crate::js::engine`).
 //!
 //! Sign-in answers the SRP and device challenges itself and stops only where the user must act
 //! (an MFA code, a new password, …), returning the next step. Tokens are stored as one record per

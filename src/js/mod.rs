@@ -17,7 +17,6 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 pub mod engine;
-mod host;
 #[cfg(target_arch = "wasm32")]
 pub mod storage;
 
