@@ -334,7 +334,7 @@ fn flow_of(name: Option<&str>) -> Result<AuthFlow> {
 /// Runs one method of the package's `CognitoAuth` on `auth`: its input as JSON (an object, or
 /// `null`), its result as JSON text (`None` for methods that return nothing), in the shapes of the
 /// package's `client.d.ts`; a device's dates are milliseconds since the epoch. The method is a
-/// [`Method`] flow; this drives it with `auth`'s runtime and storage.
+/// `Method` flow; this drives it with `auth`'s runtime and storage.
 pub async fn call<R: Runtime, S: Storage>(
     auth: &CognitoAuth<R, S>,
     method: &str,

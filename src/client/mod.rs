@@ -1,5 +1,5 @@
 //! The client: one per user pool app client. Every method is a synchronous state machine that
-//! performs no I/O ([`machine::Flow`]: sign-in, the session and its refresh, sign-out, the account);
+//! performs no I/O (`machine::Flow`: sign-in, the session and its refresh, sign-out, the account);
 //! two drivers carry out what the flows ask for. [`CognitoAuth`] is the async driver for Rust apps,
 //! generic over its platform ([`Runtime`]) and its token storage ([`Storage`]), so it runs in
 //! browsers, workers and Node (as wasm) and natively in tests with a scripted runtime; the npm

@@ -1,5 +1,5 @@
 //! `Engine`: the crate's flows as the npm package runs them. `engine.start(method, inputJson)` makes
-//! a [`Method`] flow (Amplify-v6-shaped input in, the result as JSON out); `task.resume(ok, a, b,
+//! a `Method` flow (Amplify-v6-shaped input in, the result as JSON out); `task.resume(ok, a, b,
 //! c)` feeds it the outcome of the last thing it asked for and returns the next one, as a small
 //! array the package's one loop (`pkg-template/client.js`) carries out:
 //!
