@@ -42,9 +42,9 @@ pub(super) struct Attempt {
     username: String,
     password: Option<Password>,
     flow: AuthFlow,
-    srp: Option<SrpClient>,
+    srp: Option<Box<SrpClient>>,
     device: Option<DeviceRecord>,
-    device_srp: Option<SrpClient>,
+    device_srp: Option<Box<SrpClient>>,
     epoch: u64,
     /// Challenges answered since the sign-in started or the user last answered.
     rounds: u32,
@@ -169,10 +169,10 @@ fn is_forgotten_device(error: &Error) -> bool {
         && s.message.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"device")))
 }
 
-fn new_srp(cx: &Ctx<'_>) -> Result<SrpClient> {
+fn new_srp(cx: &Ctx<'_>) -> Result<Box<SrpClient>> {
     let mut a = Zeroizing::new([0u8; SMALL_A_BYTES]);
     cx.env.fill_random(&mut a[..])?;
-    SrpClient::new(&a)
+    SrpClient::new(&a).map(Box::new)
 }
 
 fn respond_request(
