@@ -57,10 +57,12 @@ pub trait Runtime {
 #[cfg(target_arch = "wasm32")]
 pub use fetch::FetchRuntime;
 
+#[cfg(target_arch = "wasm32")]
 /// Calls a JavaScript release function when dropped, so that a lock is given back however the work
 /// under it ends (completed, failed, or its future dropped by a cancelled task).
 pub(crate) struct Release(pub(crate) Option<js_sys::Function>);
 
+#[cfg(target_arch = "wasm32")]
 impl Drop for Release {
     fn drop(&mut self) {
         if let Some(release) = self.0.take() {
