@@ -29,6 +29,8 @@ const emulatorBin = process.env.EMULATOR_BIN
   || fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
 const EMAIL = 'pia@example.com';
 const PASSWORD = 'Passw0rd!';
+// A stuck browser fails the suite instead of holding make test.
+const LIMIT = { timeout: 60_000 };
 
 let emulator;
 let endpoint;
@@ -133,7 +135,7 @@ before(async () => {
   await page.evaluate(({ poolId, clientId, endpoint: userPoolEndpoint }) => {
     window.kit.Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint } } });
   }, { poolId: ctx.poolId, clientId: ctx.clientId, endpoint });
-});
+}, { timeout: 120_000 });
 
 after(async () => {
   await browser?.close();
@@ -163,7 +165,7 @@ async function verifiedIdToken(idToken) {
   return verifier.verify(idToken);
 }
 
-test('Amplify v6 in Chromium: sign up and in by an emailed code, register a passkey and list it', async () => {
+test('Amplify v6 in Chromium: sign up and in by an emailed code, register a passkey and list it', LIMIT, async () => {
   const signedUp = await inPage((auth, a) => auth.signUp({ username: a.email, password: a.password, options: { userAttributes: { email: a.email } } }),
     { email: EMAIL, password: PASSWORD });
   assert.equal(signedUp.error, undefined, signedUp.message);
@@ -212,7 +214,7 @@ test('Amplify v6 in Chromium: sign up and in by an emailed code, register a pass
   assert.equal((await inPage((auth) => auth.signOut().then(() => 'out'))), 'out');
 });
 
-test('Amplify v6 in Chromium: signing in with the passkey (USER_AUTH, WEB_AUTHN) gives verified tokens', async () => {
+test('Amplify v6 in Chromium: signing in with the passkey (USER_AUTH, WEB_AUTHN) gives verified tokens', LIMIT, async () => {
   const signCountBefore = (await ctx.cdp.send('WebAuthn.getCredentials', { authenticatorId: ctx.authenticatorId })).credentials[0].signCount;
   const choice = await inPage((auth, email) => auth.signIn({ username: email, options: { authFlowType: 'USER_AUTH' } }), EMAIL);
   assert.equal(choice.nextStep?.signInStep, 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION', choice.message);
@@ -242,7 +244,7 @@ test('Amplify v6 in Chromium: signing in with the passkey (USER_AUTH, WEB_AUTHN)
   assert.equal(user.UserStatus, 'CONFIRMED');
 });
 
-test('Amplify v6 in Chromium: after deleteWebAuthnCredential the passkey signs in no more', async () => {
+test('Amplify v6 in Chromium: after deleteWebAuthnCredential the passkey signs in no more', LIMIT, async () => {
   // A WEB_AUTHN challenge fetched while the passkey still exists (raw InitiateAuth from the page).
   const pending = await page.evaluate(async ({ endpoint: url, clientId, email }) => {
     const response = await fetch(url, {
