@@ -9,6 +9,15 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+// Amplify's autoSignIn arms a 3-minute timer at signUp that nothing can clear, and it kept this
+// suite's process alive for 3 minutes after the last test: long timers do not hold the process.
+const setTimeoutOfNode = globalThis.setTimeout;
+globalThis.setTimeout = (fn, ms, ...args) => {
+  const timer = setTimeoutOfNode(fn, ms, ...args);
+  if (ms >= 60_000) timer.unref();
+  return timer;
+};
+
 const require = createRequire(new URL('../../tools/package.json', import.meta.url));
 const {
   CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand,

@@ -6,6 +6,10 @@
 //!     "Users": [ { "Username": "a@example.com", "Password": "...", "Attributes": {"email_verified": "true"},
 //!                  "Status": "CONFIRMED", "TotpSecret": "BASE32", "PreferredMfa": "SOFTWARE_TOKEN_MFA" } ] } ] }
 //! ```
+//!
+//! A user's MFA: `TotpSecret` (enables SOFTWARE_TOKEN_MFA), `SmsMfaEnabled`, `EmailMfaEnabled`
+//! (needs the pool's `EmailMfaConfiguration` and a verified email), and `PreferredMfa`
+//! (SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP; EMAIL_OTP also enables email MFA).
 
 use serde_json::Value;
 
@@ -164,6 +168,9 @@ fn add_user(pool: &mut crate::model::Pool, value: &Value, now: i64) -> Result<()
     let totp = params.opt_str("TotpSecret")?.map(String::from);
     let preferred = params.opt_str("PreferredMfa")?.map(String::from);
     let sms = params.opt_bool("SmsMfaEnabled")?.unwrap_or(false);
+    let email = params.opt_bool("EmailMfaEnabled")?.unwrap_or(false)
+        || preferred.as_deref() == Some("EMAIL_OTP");
+    let email_mfa_available = pool.email_mfa_available();
     let user = pool.user_mut(&internal)?;
     if let Some(secret) = totp {
         if crypto::base32_decode(&secret).is_none_or(|bytes| bytes.is_empty()) {
@@ -173,10 +180,24 @@ fn add_user(pool: &mut crate::model::Pool, value: &Value, now: i64) -> Result<()
         user.software_token_mfa_enabled = true;
     }
     user.sms_mfa_enabled = sms;
-    if let Some(preferred) = preferred {
-        if preferred != "SOFTWARE_TOKEN_MFA" && preferred != "SMS_MFA" {
+    if email {
+        // The rules of AdminSetUserMFAPreference's EmailMfaSettings.
+        if !email_mfa_available {
             return Err(ApiError::invalid_parameter(
-                "PreferredMfa must be SOFTWARE_TOKEN_MFA or SMS_MFA",
+                "EMAIL_OTP MFA needs the pool's EmailMfaConfiguration",
+            ));
+        }
+        if !user.is_verified("email") {
+            return Err(ApiError::invalid_parameter(
+                "EMAIL_OTP MFA needs a verified email (email_verified true)",
+            ));
+        }
+        user.email_mfa_enabled = true;
+    }
+    if let Some(preferred) = preferred {
+        if !["SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"].contains(&preferred.as_str()) {
+            return Err(ApiError::invalid_parameter(
+                "PreferredMfa must be SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP",
             ));
         }
         user.preferred_mfa = Some(preferred);

@@ -48,7 +48,14 @@ fn mutate(rng: &mut StdRng, input: &[u8]) -> Vec<u8> {
 }
 
 fn smoke(target: &str, run: fn(&[u8]), rounds: usize) {
-    let seeds = corpus(target);
+    smoke_with(target, run, rounds, Vec::new());
+}
+
+/// As [`smoke`], with `extra` seeds made in code besides the corpus (those that hold values only
+/// the running code can make: signed passkey credentials, live sessions).
+fn smoke_with(target: &str, run: fn(&[u8]), rounds: usize, extra: Vec<Vec<u8>>) {
+    let mut seeds = corpus(target);
+    seeds.extend(extra);
     for seed in &seeds {
         run(seed);
     }
@@ -62,10 +69,74 @@ fn smoke(target: &str, run: fn(&[u8]), rounds: usize) {
 
 #[test]
 fn request_bodies_of_every_operation() {
-    smoke(
+    smoke_with(
         "emulator_request",
         cognito_kit_emulator::fuzzing::request,
         3000,
+        cognito_kit_emulator::fuzzing::request_seeds(),
+    );
+}
+
+/// The passwordless operations' seeds are what they claim: each reaches its operation and,
+/// unmutated, gets past the parsing (a live token, a live session, a signed credential).
+#[test]
+fn passwordless_seeds_reach_their_operations() {
+    let seeds = cognito_kit_emulator::fuzzing::request_seeds();
+    let outcomes: Vec<_> = seeds
+        .iter()
+        .map(|seed| cognito_kit_emulator::fuzzing::request_outcome(seed))
+        .collect();
+    // The credentials are signed for a fixed challenge, not the pending one of the session.
+    assert_eq!(
+        outcomes,
+        [
+            Ok(()),                                    // StartWebAuthnRegistration
+            Err("WebAuthnChallengeNotFoundException"), // CompleteWebAuthnRegistration
+            Err("InvalidParameterException"),          // ListWebAuthnCredentials (bad NextToken)
+            Err("ResourceNotFoundException"),          // DeleteWebAuthnCredential
+            Ok(()),                                    // GetUserAuthFactors
+            Ok(()),                                    // USER_AUTH: SELECT_CHALLENGE
+            Ok(()),                                    // USER_AUTH, hidden unknown user, EMAIL_OTP
+            Ok(()),                                    // USER_AUTH preferring WEB_AUTHN
+            Ok(()),                                    // SELECT_CHALLENGE answered WEB_AUTHN
+            Err("NotAuthorizedException"),             // … with a credential at once
+            Ok(()),                                    // … answered PASSWORD
+            Ok(()),                                    // … answered EMAIL_OTP
+            Err("NotAuthorizedException"),             // WEB_AUTHN answered
+            Ok(()),                                    // AdminInitiateAuth USER_AUTH PASSWORD
+        ]
+    );
+    let passkeys = cognito_kit_emulator::fuzzing::passkey_seeds();
+    assert_eq!(passkeys.len(), 3);
+    // FUZZ_SEEDS_OUT=dir writes them out, to refresh fuzz/corpus/ for `make fuzz`.
+    if let Ok(dir) = std::env::var("FUZZ_SEEDS_OUT") {
+        let dir = std::path::Path::new(&dir);
+        for (target, list) in [
+            ("emulator_request", &seeds),
+            ("emulator_passkey", &passkeys),
+        ] {
+            std::fs::create_dir_all(dir.join(target)).unwrap();
+            for (i, seed) in list.iter().enumerate() {
+                std::fs::write(dir.join(target).join(format!("passwordless{i:02}")), seed).unwrap();
+            }
+        }
+    }
+    for seed in &passkeys {
+        assert!(
+            cognito_kit_emulator::fuzzing::passkey_verifies(seed),
+            "a valid seed verifies: {}",
+            String::from_utf8_lossy(seed)
+        );
+    }
+}
+
+#[test]
+fn passkey_credentials() {
+    smoke_with(
+        "emulator_passkey",
+        cognito_kit_emulator::fuzzing::passkey,
+        3000,
+        cognito_kit_emulator::fuzzing::passkey_seeds(),
     );
 }
 

@@ -1,7 +1,7 @@
 //! Passkeys (issue #19): the relying party behind StartWebAuthnRegistration,
 //! CompleteWebAuthnRegistration, ListWebAuthnCredentials, DeleteWebAuthnCredential and
-//! GetUserAuthFactors, driven by a software authenticator (P-256 key, CBOR attestation object,
-//! clientDataJSON as a browser writes it). Every refusal leaves the user without a passkey.
+//! GetUserAuthFactors, driven by a software authenticator (a P-256 or Ed25519 key, CBOR
+//! attestation object, clientDataJSON as a browser writes it). Every refusal leaves the user without a passkey.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -72,9 +72,15 @@ fn int(n: i64) -> Cbor {
     Cbor::Integer(n.into())
 }
 
-/// A software authenticator holding one P-256 credential.
+/// The credential's key pair: ES256 (P-256) or EdDSA (Ed25519).
+enum Key {
+    P256(SigningKey),
+    Ed25519(ed25519_dalek::SigningKey),
+}
+
+/// A software authenticator holding one credential.
 struct Authenticator {
-    key: SigningKey,
+    key: Key,
     id: Vec<u8>,
 }
 
@@ -85,8 +91,8 @@ struct Make {
     rp_id: String,
     flags: u8,
     kind: &'static str,
-    /// Replace the COSE key by an EdDSA (OKP) key.
-    eddsa: bool,
+    /// Replace the COSE key by one of an algorithm the relying party does not offer (ES384).
+    unsupported_key: bool,
     packed: bool,
 }
 
@@ -98,7 +104,7 @@ impl Make {
             rp_id: "localhost".to_string(),
             flags: 0x01 | 0x04 | 0x40,
             kind: "webauthn.create",
-            eddsa: false,
+            unsupported_key: false,
             packed: false,
         }
     }
@@ -106,23 +112,67 @@ impl Make {
 
 impl Authenticator {
     fn new() -> Self {
-        let key = SigningKey::random(&mut rand::thread_rng());
         let id: [u8; 16] = rand::random();
         Authenticator {
-            key,
+            key: Key::P256(SigningKey::random(&mut rand::thread_rng())),
             id: id.to_vec(),
         }
     }
 
+    fn ed25519() -> Self {
+        let id: [u8; 16] = rand::random();
+        let secret: [u8; 32] = rand::random();
+        Authenticator {
+            key: Key::Ed25519(ed25519_dalek::SigningKey::from_bytes(&secret)),
+            id: id.to_vec(),
+        }
+    }
+
+    /// The COSE algorithm of the key.
+    fn alg(&self) -> i64 {
+        match self.key {
+            Key::P256(_) => -7,
+            Key::Ed25519(_) => -8,
+        }
+    }
+
+    /// The COSE_Key: EC2 P-256 (kty 2, crv 1, x, y) or OKP Ed25519 (kty 1, crv 6, x).
     fn cose_key(&self) -> Vec<u8> {
-        let point = self.key.verifying_key().to_encoded_point(false);
-        cbor(&Cbor::Map(vec![
-            (int(1), int(2)),
-            (int(3), int(-7)),
-            (int(-1), int(1)),
-            (int(-2), Cbor::Bytes(point.x().unwrap().to_vec())),
-            (int(-3), Cbor::Bytes(point.y().unwrap().to_vec())),
-        ]))
+        match &self.key {
+            Key::P256(key) => {
+                let point = key.verifying_key().to_encoded_point(false);
+                cbor(&Cbor::Map(vec![
+                    (int(1), int(2)),
+                    (int(3), int(-7)),
+                    (int(-1), int(1)),
+                    (int(-2), Cbor::Bytes(point.x().unwrap().to_vec())),
+                    (int(-3), Cbor::Bytes(point.y().unwrap().to_vec())),
+                ]))
+            }
+            Key::Ed25519(key) => cbor(&Cbor::Map(vec![
+                (int(1), int(1)),
+                (int(3), int(-8)),
+                (int(-1), int(6)),
+                (
+                    int(-2),
+                    Cbor::Bytes(key.verifying_key().to_bytes().to_vec()),
+                ),
+            ])),
+        }
+    }
+
+    /// A signature as WebAuthn carries it: DER for ECDSA, the raw 64 bytes for EdDSA.
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match &self.key {
+            Key::P256(key) => {
+                let signature: DerSignature = key.sign(message);
+                signature.as_bytes().to_vec()
+            }
+            Key::Ed25519(key) => {
+                use ed25519_dalek::Signer as _;
+                key.sign(message).to_bytes().to_vec()
+            }
+        }
     }
 
     fn register(&self, make: &Make) -> Value {
@@ -130,12 +180,13 @@ impl Authenticator {
             "type": make.kind, "challenge": make.challenge, "origin": make.origin, "crossOrigin": false
         })
         .to_string();
-        let key = if make.eddsa {
+        let key = if make.unsupported_key {
             cbor(&Cbor::Map(vec![
-                (int(1), int(1)),
-                (int(3), int(-8)),
-                (int(-1), int(6)),
-                (int(-2), Cbor::Bytes(vec![7; 32])),
+                (int(1), int(2)),
+                (int(3), int(-35)),
+                (int(-1), int(2)),
+                (int(-2), Cbor::Bytes(vec![7; 48])),
+                (int(-3), Cbor::Bytes(vec![7; 48])),
             ]))
         } else {
             self.cose_key()
@@ -150,13 +201,9 @@ impl Authenticator {
         let statement = if make.packed {
             let mut signed = auth_data.clone();
             signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
-            let signature: DerSignature = self.key.sign(&signed);
             Cbor::Map(vec![
-                (Cbor::Text("alg".into()), int(-7)),
-                (
-                    Cbor::Text("sig".into()),
-                    Cbor::Bytes(signature.as_bytes().to_vec()),
-                ),
+                (Cbor::Text("alg".into()), int(self.alg())),
+                (Cbor::Text("sig".into()), Cbor::Bytes(self.sign(&signed))),
             ])
         } else {
             Cbor::Map(vec![])
@@ -183,7 +230,7 @@ impl Authenticator {
                 "attestationObject": b64(&attestation),
                 "authenticatorData": b64(&auth_data),
                 "transports": ["internal", "hybrid"],
-                "publicKeyAlgorithm": -7,
+                "publicKeyAlgorithm": self.alg(),
             }
         })
     }
@@ -255,7 +302,11 @@ async fn registers_lists_and_deletes_a_passkey() {
     assert_eq!(options["user"]["displayName"], "Alice");
     assert_eq!(
         options["pubKeyCredParams"],
-        json!([{ "type": "public-key", "alg": -7 }, { "type": "public-key", "alg": -257 }])
+        json!([
+            { "type": "public-key", "alg": -7 },
+            { "type": "public-key", "alg": -8 },
+            { "type": "public-key", "alg": -257 }
+        ])
     );
     assert_eq!(
         options["authenticatorSelection"],
@@ -452,7 +503,7 @@ async fn refuses_bad_registrations_and_stores_nothing() {
         "WebAuthnCredentialNotSupportedException",
         |challenge| {
             let mut make = Make::new(challenge);
-            make.eddsa = true;
+            make.unsupported_key = true;
             authenticator.register(&make)
         },
     )
@@ -620,11 +671,10 @@ impl Authenticator {
         auth_data.extend_from_slice(&count.to_be_bytes());
         let mut signed = auth_data.clone();
         signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
-        let signature: DerSignature = self.key.sign(&signed);
         let mut response = json!({
             "clientDataJSON": b64(client_data.as_bytes()),
             "authenticatorData": b64(&auth_data),
-            "signature": b64(signature.as_bytes()),
+            "signature": b64(&self.sign(&signed)),
         });
         if let Some(handle) = user_handle {
             response["userHandle"] = json!(handle);
@@ -725,7 +775,7 @@ async fn signs_in_with_a_passkey_through_user_auth() {
     assert_eq!(replayed.0, "NotAuthorizedException");
     // Another key with the same credential id: refused.
     let other = Authenticator {
-        key: SigningKey::random(&mut rand::thread_rng()),
+        key: Key::P256(SigningKey::random(&mut rand::thread_rng())),
         id: authenticator.id.clone(),
     };
     let again = call(&server, "InitiateAuth", user_auth(Some("WEB_AUTHN")))
@@ -779,4 +829,153 @@ async fn signs_in_with_a_passkey_through_user_auth() {
         choice["AvailableChallenges"],
         json!(["PASSWORD", "PASSWORD_SRP"])
     );
+}
+
+/// EdDSA (COSE -8, Ed25519) passkeys: an Ed25519 credential registers (attestation none and
+/// packed self attestation, both signed with ed25519-dalek) and signs in through USER_AUTH; a
+/// signature by another Ed25519 key for the same credential id is refused.
+#[tokio::test]
+async fn an_ed25519_passkey_registers_and_signs_in() {
+    let mut config = config(
+        json!({ "RelyingPartyId": "localhost", "UserVerification": "required" }),
+        "ESSENTIALS",
+    );
+    config["Pools"][0]["Clients"][0]["ExplicitAuthFlows"] = json!([
+        "ALLOW_USER_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH"
+    ]);
+    let server = start_with(config).await;
+    let token = token(&server, "publicclient", "alice").await;
+    let authenticator = Authenticator::ed25519();
+    let options = start(&server, &token).await;
+    complete(
+        &server,
+        &token,
+        authenticator.register(&Make::new(&challenge_of(&options))),
+    )
+    .await
+    .unwrap();
+    let packed = Authenticator::ed25519();
+    let mut make = Make::new(&challenge_of(&start(&server, &token).await));
+    make.packed = true;
+    complete(&server, &token, packed.register(&make))
+        .await
+        .unwrap();
+    // A packed self attestation whose signature is another Ed25519 key's: refused, nothing stored.
+    let mut make = Make::new(&challenge_of(&start(&server, &token).await));
+    make.packed = true;
+    let claimed = Authenticator::ed25519();
+    let mut credential = claimed.register(&make);
+    let object: Cbor = ciborium::de::from_reader(
+        URL_SAFE_NO_PAD
+            .decode(
+                credential["response"]["attestationObject"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    let mut members = object.into_map().unwrap();
+    let auth_data = members
+        .iter()
+        .find(|(k, _)| k.as_text() == Some("authData"))
+        .and_then(|(_, v)| v.as_bytes().cloned())
+        .unwrap();
+    let client_data = URL_SAFE_NO_PAD
+        .decode(credential["response"]["clientDataJSON"].as_str().unwrap())
+        .unwrap();
+    let mut signed = auth_data;
+    signed.extend_from_slice(&Sha256::digest(&client_data));
+    let wrong_signature = Authenticator::ed25519().sign(&signed);
+    for (key, value) in members.iter_mut() {
+        if key.as_text() == Some("attStmt") {
+            *value = Cbor::Map(vec![
+                (Cbor::Text("alg".into()), int(-8)),
+                (
+                    Cbor::Text("sig".into()),
+                    Cbor::Bytes(wrong_signature.clone()),
+                ),
+            ]);
+        }
+    }
+    credential["response"]["attestationObject"] = json!(b64(&cbor(&Cbor::Map(members))));
+    assert_eq!(
+        code(complete(&server, &token, credential).await),
+        "InvalidParameterException"
+    );
+    assert_eq!(list(&server, &token).await.len(), 2);
+
+    let begin = json!({ "AuthFlow": "USER_AUTH", "ClientId": "publicclient",
+                        "AuthParameters": { "USERNAME": "alice", "PREFERRED_CHALLENGE": "WEB_AUTHN" } });
+    let asked = call(&server, "InitiateAuth", begin.clone()).await.unwrap();
+    assert_eq!(asked["ChallengeName"], "WEB_AUTHN");
+    let request: Value = serde_json::from_str(
+        asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let challenge = request["challenge"].as_str().unwrap().to_string();
+    let answer = |session: &Value, credential: String| {
+        json!({
+            "ClientId": "publicclient", "ChallengeName": "WEB_AUTHN", "Session": session,
+            "ChallengeResponses": { "USERNAME": "alice", "CREDENTIAL": credential }
+        })
+    };
+    // Another Ed25519 key claiming this credential id: refused.
+    let other = Authenticator {
+        key: Key::Ed25519(ed25519_dalek::SigningKey::from_bytes(&rand::random())),
+        id: authenticator.id.clone(),
+    };
+    let refused = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&asked["Session"], other.assert(&challenge, 1, None)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.0, "NotAuthorizedException");
+
+    let asked = call(&server, "InitiateAuth", begin.clone()).await.unwrap();
+    let request: Value = serde_json::from_str(
+        asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let challenge = request["challenge"].as_str().unwrap().to_string();
+    let done = call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&asked["Session"], authenticator.assert(&challenge, 1, None)),
+    )
+    .await
+    .unwrap();
+    let id_token = done["AuthenticationResult"]["IdToken"].as_str().unwrap();
+    let claims: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(id_token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["cognito:username"], "alice");
+    // The packed-attested Ed25519 passkey signs in too.
+    let asked = call(&server, "InitiateAuth", begin).await.unwrap();
+    let request: Value = serde_json::from_str(
+        asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let challenge = request["challenge"].as_str().unwrap().to_string();
+    call(
+        &server,
+        "RespondToAuthChallenge",
+        answer(&asked["Session"], packed.assert(&challenge, 1, None)),
+    )
+    .await
+    .unwrap();
 }

@@ -566,3 +566,62 @@ async fn email_mfa_preference_needs_email_mfa_in_the_pool() {
     );
     assert_eq!(text, "Email MFA is not enabled for this user pool.");
 }
+
+/// The `--config` file gives a user email MFA: `PreferredMfa` EMAIL_OTP (or `EmailMfaEnabled`)
+/// under the rules of EmailMfaSettings, and the sign-in then asks for the emailed code.
+#[tokio::test]
+async fn config_users_may_prefer_email_otp() {
+    let mut with_email_mfa = config();
+    with_email_mfa["Pools"][0]["Users"][0]["PreferredMfa"] = json!("EMAIL_OTP");
+    let server = start_with(with_email_mfa).await;
+    let user = admin(
+        &server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "ann@example.com" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(user["UserMFASettingList"], json!(["EMAIL_OTP"]));
+    assert_eq!(user["PreferredMfaSetting"], "EMAIL_OTP");
+    let started = call(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_AUTH", "ClientId": "userauthclient",
+                "AuthParameters": { "USERNAME": "ann@example.com", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(started["ChallengeName"], "EMAIL_OTP");
+    let code = latest_code(&server, POOL, "ann@example.com").await;
+    let done = call(
+        &server,
+        "RespondToAuthChallenge",
+        json!({ "ClientId": "userauthclient", "ChallengeName": "EMAIL_OTP", "Session": started["Session"],
+                "ChallengeResponses": { "USERNAME": "ann@example.com", "EMAIL_OTP_CODE": code["code"] } }),
+    )
+    .await
+    .unwrap();
+    assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+
+    // Refused: an unknown factor, a user without a verified email, a pool without email MFA.
+    let now = 1_800_000_000;
+    let refused = |config: Value| {
+        let mut db = cognito_kit_emulator::model::Db::default();
+        cognito_kit_emulator::config::apply(&mut db, &config, now).unwrap_err()
+    };
+    let mut unknown = config();
+    unknown["Pools"][0]["Users"][0]["PreferredMfa"] = json!("CARRIER_PIGEON");
+    assert!(
+        refused(unknown).contains("PreferredMfa must be SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP")
+    );
+    let mut unverified = config();
+    unverified["Pools"][0]["Users"][1]["PreferredMfa"] = json!("EMAIL_OTP");
+    assert!(refused(unverified).contains("needs a verified email"));
+    let mut no_email_mfa = config();
+    no_email_mfa["Pools"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("EmailMfaConfiguration");
+    no_email_mfa["Pools"][0]["Users"][0]["EmailMfaEnabled"] = json!(true);
+    assert!(refused(no_email_mfa).contains("needs the pool's EmailMfaConfiguration"));
+}

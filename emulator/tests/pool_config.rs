@@ -1292,3 +1292,187 @@ async fn client_and_schema_changes_survive_a_restart() {
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The answers of the service recorded for the schema and the link message (issue #19's last
+/// section): exact texts, not only the exception.
+#[tokio::test]
+async fn schema_and_link_message_answer_as_the_service() {
+    let server = start_with(json!({ "Pools": [] })).await;
+    let message = |result: Result<Value, (String, String)>| result.unwrap_err().1;
+
+    // EmailMessageByLink: {##…##} around any text; none at all is "The message is invalid."
+    for (text, accepted) in [
+        ("Click {##foobar##} to verify", true),
+        ("{##Verify Email##}", true),
+        ("Open {####} now", true),
+        ("no link here", false),
+        ("half {## of a link", false),
+        ("wrong ##} order {##", false),
+    ] {
+        let result = admin(
+            &server,
+            "CreateUserPool",
+            json!({ "PoolName": "link", "VerificationMessageTemplate": { "EmailMessageByLink": text } }),
+        )
+        .await;
+        if accepted {
+            let pool = &result.unwrap()["UserPool"];
+            assert_eq!(
+                pool["VerificationMessageTemplate"]["EmailMessageByLink"],
+                text
+            );
+        } else {
+            let (code, text_back) = result.unwrap_err();
+            assert_eq!(code, "InvalidParameterException", "{text}");
+            assert_eq!(text_back, "The message is invalid.", "{text}");
+        }
+    }
+
+    // updated_at is a Number attribute with MinValue 0 unless the schema says otherwise.
+    let plain = admin(&server, "CreateUserPool", json!({ "PoolName": "plain" }))
+        .await
+        .unwrap();
+    let updated_at = |pool: &Value| {
+        pool["UserPool"]["SchemaAttributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["Name"] == "updated_at")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        updated_at(&plain),
+        json!({ "Name": "updated_at", "AttributeDataType": "Number", "DeveloperOnlyAttribute": false,
+                "Mutable": true, "Required": false, "NumberAttributeConstraints": { "MinValue": "0" } })
+    );
+    let plain_id = plain["UserPool"]["Id"].as_str().unwrap().to_string();
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "AdminCreateUser",
+                json!({ "UserPoolId": plain_id, "Username": "neg", "MessageAction": "SUPPRESS",
+                        "UserAttributes": [{ "Name": "updated_at", "Value": "-5" }] })
+            )
+            .await
+        ),
+        "Attributes did not conform to the schema: updated_at: Number must be no less than 0"
+    );
+    let bounded = admin(
+        &server,
+        "CreateUserPool",
+        json!({ "PoolName": "bounded", "Schema": [{ "Name": "updated_at", "AttributeDataType": "Number",
+                "NumberAttributeConstraints": { "MinValue": "100", "MaxValue": "2000000000" } }] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        updated_at(&bounded)["NumberAttributeConstraints"],
+        json!({ "MinValue": "100", "MaxValue": "2000000000" })
+    );
+    for bad in [
+        json!({ "MinValue": "5", "MaxValue": "4" }),
+        json!({ "MinValue": "soon" }),
+    ] {
+        assert_eq!(
+            code(
+                admin(
+                    &server,
+                    "CreateUserPool",
+                    json!({ "PoolName": "bad", "Schema": [{ "Name": "updated_at", "NumberAttributeConstraints": bad.clone() }] })
+                )
+                .await
+            ),
+            "InvalidParameterException",
+            "{bad}"
+        );
+    }
+
+    // AttributeDataType outside the enum: the validation form with the member's path (from 1).
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "CreateUserPool",
+                json!({ "PoolName": "t", "Schema": [custom("a", "String"), custom("b", "Text")] })
+            )
+            .await
+        ),
+        "1 validation error detected: Value 'Text' at 'schema.2.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [String, Number, DateTime, Boolean]"
+    );
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "CreateUserPool",
+                json!({ "PoolName": "t", "Schema": [{ "Name": "email", "AttributeDataType": "Text" }] })
+            )
+            .await
+        ),
+        "1 validation error detected: Value 'Text' at 'schema.1.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [String, Number, DateTime, Boolean]"
+    );
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "CreateUserPool",
+                json!({ "PoolName": "t", "Schema": [{ "Name": "nokind" }] })
+            )
+            .await
+        ),
+        "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+    );
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "CreateUserPool",
+                json!({ "PoolName": "t", "MfaConfiguration": "SOMETIMES" })
+            )
+            .await
+        ),
+        "1 validation error detected: Value 'SOMETIMES' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OPTIONAL, OFF, ON]"
+    );
+
+    // AddCustomAttributes: the same path form, and a duplicate names both attributes.
+    admin(
+        &server,
+        "AddCustomAttributes",
+        json!({ "UserPoolId": plain_id, "CustomAttributes": [{ "Name": "banana", "AttributeDataType": "String", "DeveloperOnlyAttribute": true }] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "AddCustomAttributes",
+                json!({ "UserPoolId": plain_id, "CustomAttributes": [custom("banana", "String")] })
+            )
+            .await
+        ),
+        "custom:banana: Existing attribute already has name dev:custom:banana."
+    );
+    assert_eq!(
+        message(
+            admin(
+                &server,
+                "AddCustomAttributes",
+                json!({ "UserPoolId": plain_id, "CustomAttributes": [custom("kiwi", "String"), custom("mango", "Float")] })
+            )
+            .await
+        ),
+        "1 validation error detected: Value 'Float' at 'customAttributes.2.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [String, Number, DateTime, Boolean]"
+    );
+    // Nothing of the refused calls was stored.
+    let described = describe_pool(&server, &plain_id).await;
+    let names: Vec<&str> = described["SchemaAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["Name"].as_str())
+        .filter(|n| n.contains("custom:"))
+        .collect();
+    assert_eq!(names, ["dev:custom:banana"]);
+}

@@ -2,5 +2,6 @@
 pub mod kit;
 
 pub use cognito_kit_emulator::fuzzing::{
-    authorization as emulator_authorization, request as emulator_request,
+    authorization as emulator_authorization, passkey as emulator_passkey,
+    request as emulator_request,
 };

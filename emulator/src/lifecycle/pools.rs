@@ -317,6 +317,13 @@ fn check_message(
     Ok(())
 }
 
+/// Whether `text` has `{##`, later followed by `##}`: the placeholder of the link.
+pub fn has_link_placeholder(text: &str) -> bool {
+    text.find("{##")
+        .and_then(|start| text.get(start + 3..))
+        .is_some_and(|rest| rest.contains("##}"))
+}
+
 /// Validates `VerificationMessageTemplate` and the legacy verification messages.
 fn check_verification_messages(settings: &PoolSettings) -> ApiResult<()> {
     const CODE: Option<&str> = Some("{####}");
@@ -363,12 +370,18 @@ fn check_verification_messages(settings: &PoolSettings) -> ApiResult<()> {
         (1, 140),
         None,
     )?;
+    let by_link = member("EmailMessageByLink")?;
     check_message(
-        member("EmailMessageByLink")?,
+        by_link,
         "verificationMessageTemplate.emailMessageByLink",
         (6, 20_000),
-        Some("{##Verify Email##}"),
+        None,
     )?;
+    // The link is the text between {## and ##} (any text, `{##Click here##}`), as the service's
+    // pattern `…\{##…##\}…` has it.
+    if by_link.is_some_and(|text| !has_link_placeholder(text)) {
+        return Err(ApiError::invalid_parameter("The message is invalid."));
+    }
     check_message(
         member("EmailSubjectByLink")?,
         "verificationMessageTemplate.emailSubjectByLink",

@@ -199,8 +199,25 @@ pub fn entry_object(value: &Value) -> ApiResult<&Map<String, Value>> {
     }
 }
 
-/// A custom attribute, validated and normalized (full name, every member present).
-pub fn custom_entry(entry: &Map<String, Value>) -> ApiResult<Value> {
+/// The `AttributeDataType` of an entry, `None` when left out. A value outside the enum is the
+/// service's validation error naming the member's path `at` (`schema.N.member`, N from 1).
+fn data_type<'a>(entry: &'a Map<String, Value>, at: &str) -> ApiResult<Option<&'a str>> {
+    match entry.get("AttributeDataType") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(kind)) if DATA_TYPES.contains(&kind.as_str()) => Ok(Some(kind)),
+        Some(Value::String(other)) => Err(invalid(format!(
+            "1 validation error detected: Value '{other}' at '{at}.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            DATA_TYPES.join(", ")
+        ))),
+        Some(_) => Err(ApiError::serialization(
+            "Member 'AttributeDataType' must be a string",
+        )),
+    }
+}
+
+/// A custom attribute, validated and normalized (full name, every member present). `at` is the
+/// entry's path in the request for validation errors (`schema.N.member`).
+pub fn custom_entry(entry: &Map<String, Value>, at: &str) -> ApiResult<Value> {
     let declared = declared_name(entry)?;
     let base = declared
         .strip_prefix("dev:custom:")
@@ -212,9 +229,9 @@ pub fn custom_entry(entry: &Map<String, Value>) -> ApiResult<Value> {
             "Invalid custom attribute name {declared}."
         )));
     }
-    let data_type = match entry.get("AttributeDataType") {
-        Some(Value::String(kind)) if DATA_TYPES.contains(&kind.as_str()) => kind.clone(),
-        _ => return Err(invalid(
+    let data_type = match data_type(entry, at)? {
+        Some(kind) => kind.to_string(),
+        None => return Err(invalid(
             "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
         )),
     };
@@ -250,24 +267,9 @@ pub fn custom_entry(entry: &Map<String, Value>) -> ApiResult<Value> {
 
 /// A standard attribute named in CreateUserPool's schema: its type cannot change and it cannot
 /// become developer-only; Required, Mutable and string constraints may be set.
-fn standard_entry(name: &str, entry: &Map<String, Value>) -> ApiResult<Value> {
+fn standard_entry(name: &str, entry: &Map<String, Value>, at: &str) -> ApiResult<Value> {
     let kind = standard_type(name);
-    let type_changed = match entry.get("AttributeDataType") {
-        None | Some(Value::Null) => false,
-        Some(Value::String(given)) => {
-            if !DATA_TYPES.contains(&given.as_str()) {
-                return Err(invalid(
-                    "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
-                ));
-            }
-            given != kind
-        }
-        Some(_) => {
-            return Err(ApiError::serialization(
-                "Member 'AttributeDataType' must be a string",
-            ))
-        }
-    };
+    let type_changed = data_type(entry, at)?.is_some_and(|given| given != kind);
     if type_changed || flag(entry, "DeveloperOnlyAttribute")? == Some(true) {
         return Err(invalid(format!(
             "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
@@ -282,6 +284,11 @@ fn standard_entry(name: &str, entry: &Map<String, Value>) -> ApiResult<Value> {
                 string_constraints(name, Some(strings), standard_lengths(name))?;
         }
     }
+    if kind == "Number" {
+        if let Some(numbers) = constraints_object(entry, "NumberAttributeConstraints")? {
+            out["NumberAttributeConstraints"] = number_constraints(name, Some(numbers))?;
+        }
+    }
     Ok(out)
 }
 
@@ -294,13 +301,14 @@ pub fn validate_schema(entries: &[Value]) -> ApiResult<Vec<Value>> {
         ));
     }
     let mut out: Vec<Value> = Vec::with_capacity(entries.len());
-    for value in entries {
+    for (index, value) in entries.iter().enumerate() {
         let entry = entry_object(value)?;
         let declared = declared_name(entry)?;
+        let at = format!("schema.{}.member", index + 1);
         let normalized = if STANDARD_ATTRIBUTES.contains(&declared.as_str()) {
-            standard_entry(&declared, entry)?
+            standard_entry(&declared, entry, &at)?
         } else {
-            custom_entry(entry)?
+            custom_entry(entry, &at)?
         };
         add_unique(&mut out, normalized)?;
     }
@@ -335,13 +343,17 @@ fn base_name(name: &str) -> &str {
         .unwrap_or(name)
 }
 
+/// Adds `entry` unless an attribute of the same base name is there (`custom:x` and
+/// `dev:custom:x` are the same name): "custom:x: Existing attribute already has name
+/// dev:custom:x." names the new one, then the one already there.
 pub fn add_unique(list: &mut Vec<Value>, entry: Value) -> ApiResult<()> {
     let name = entry_name(&entry).to_string();
-    if list.iter().any(|other| {
+    if let Some(existing) = list.iter().find(|other| {
         base_name(entry_name(other)) == base_name(&name) && is_custom(other) == is_custom(&entry)
     }) {
         return Err(invalid(format!(
-            "Existing attribute already has name {name}."
+            "{name}: Existing attribute already has name {}.",
+            entry_name(existing)
         )));
     }
     list.push(entry);
@@ -363,7 +375,9 @@ pub fn normalized(pool: &Pool) -> Vec<Value> {
                 return entry.clone();
             }
             match entry {
-                Value::Object(members) => custom_entry(members).unwrap_or_else(|_| entry.clone()),
+                Value::Object(members) => {
+                    custom_entry(members, "schema.member").unwrap_or_else(|_| entry.clone())
+                }
                 _ => entry.clone(),
             }
         })
@@ -398,6 +412,13 @@ pub fn schema_attributes(pool: &Pool) -> Vec<Value> {
                     .and_then(|e| e.get("StringAttributeConstraints"))
                     .cloned()
                     .unwrap_or_else(|| json!({ "MinLength": min, "MaxLength": max }));
+            }
+            if data_type == "Number" {
+                // updated_at: seconds since the epoch, never negative (the service's default).
+                entry["NumberAttributeConstraints"] = over
+                    .and_then(|e| e.get("NumberAttributeConstraints"))
+                    .cloned()
+                    .unwrap_or_else(|| json!({ "MinValue": "0" }));
             }
             entry
         })
@@ -554,6 +575,7 @@ mod tests {
             json!({ "Name": "tier", "AttributeDataType": "String" })
                 .as_object()
                 .unwrap(),
+            "schema.1.member",
         )
         .unwrap();
         assert_eq!(plain["Name"], "custom:tier");
@@ -561,6 +583,7 @@ mod tests {
             json!({ "Name": "custom:tier", "AttributeDataType": "Number", "DeveloperOnlyAttribute": true })
                 .as_object()
                 .unwrap(),
+            "schema.2.member",
         )
         .unwrap();
         assert_eq!(dev["Name"], "dev:custom:tier");

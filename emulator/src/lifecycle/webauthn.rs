@@ -2,8 +2,8 @@
 //! RegistrationResponseJSON (StartWebAuthnRegistration / CompleteWebAuthnRegistration), request
 //! options and the verification of an AuthenticationResponseJSON (the WEB_AUTHN challenge).
 //!
-//! CBOR and COSE are read with `ciborium`, signatures checked with `p256` (ES256) and `rsa`
-//! (RS256). Every check that fails is a typed error and nothing is stored: the functions that
+//! CBOR and COSE are read with `ciborium`, signatures checked with `p256` (ES256), `rsa`
+//! (RS256) and `ed25519-dalek` (EdDSA over Ed25519). Every check that fails is a typed error and nothing is stored: the functions that
 //! change a user do so only once every check has passed.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,9 +28,16 @@ const MAX_CREDENTIAL_ID_BYTES: usize = 1023;
 const REGISTRATION_TIMEOUT_MS: i64 = 60_000;
 /// The `timeout` of the request options, in milliseconds.
 const SIGN_IN_TIMEOUT_MS: i64 = 180_000;
-/// COSE algorithms: ES256, RS256.
+/// COSE algorithms: ES256, EdDSA, RS256.
 const ES256: i64 = -7;
+const EDDSA: i64 = -8;
 const RS256: i64 = -257;
+/// COSE key types and the Ed25519 curve (RFC 9053).
+const KTY_OKP: i128 = 1;
+const KTY_EC2: i128 = 2;
+const KTY_RSA: i128 = 3;
+const CRV_P256: i128 = 1;
+const CRV_ED25519: i128 = 6;
 
 /// Authenticator data flags.
 const FLAG_UP: u8 = 0x01;
@@ -173,6 +180,7 @@ pub fn creation_options(rp: &RelyingParty, user: &User, challenge: &str) -> ApiR
         "challenge": challenge,
         "pubKeyCredParams": [
             { "type": "public-key", "alg": ES256 },
+            { "type": "public-key", "alg": EDDSA },
             { "type": "public-key", "alg": RS256 },
         ],
         "timeout": REGISTRATION_TIMEOUT_MS,
@@ -414,6 +422,7 @@ fn check_flags(rp: &RelyingParty, data: &AuthData) -> ApiResult<()> {
 /// A public key of a supported COSE algorithm.
 enum PublicKey {
     Es256(p256::ecdsa::VerifyingKey),
+    EdDsa(ed25519_dalek::VerifyingKey),
     Rs256(rsa::RsaPublicKey),
 }
 
@@ -430,8 +439,9 @@ fn cose_member(map: &[(Cbor, Cbor)], key: i128) -> Option<&Cbor> {
 /// Parses a COSE_Key: `(algorithm, key)`. WebAuthnCredentialNotSupportedException for a key
 /// type or algorithm this relying party does not verify.
 fn parse_cose_key(bytes: &[u8]) -> ApiResult<(i64, PublicKey)> {
-    let unsupported =
-        || not_supported("The credential's public key is not supported (ES256 and RS256 are).");
+    let unsupported = || {
+        not_supported("The credential's public key is not supported (ES256, EdDSA and RS256 are).")
+    };
     let value: Cbor = ciborium::de::from_reader(bytes).map_err(|_| unsupported())?;
     let map = value.as_map().ok_or_else(unsupported)?;
     let kty = cose_member(map, 1)
@@ -447,8 +457,8 @@ fn parse_cose_key(bytes: &[u8]) -> ApiResult<(i64, PublicKey)> {
             .ok_or_else(unsupported)
     };
     match (kty, alg) {
-        (2, a) if a == i128::from(ES256) => {
-            if cose_member(map, -1).and_then(cbor_int) != Some(1) {
+        (KTY_EC2, a) if a == i128::from(ES256) => {
+            if cose_member(map, -1).and_then(cbor_int) != Some(CRV_P256) {
                 return Err(unsupported());
             }
             let x = bytes_of(-2)?;
@@ -465,7 +475,16 @@ fn parse_cose_key(bytes: &[u8]) -> ApiResult<(i64, PublicKey)> {
                 p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| unsupported())?;
             Ok((ES256, PublicKey::Es256(key)))
         }
-        (3, a) if a == i128::from(RS256) => {
+        (KTY_OKP, a) if a == i128::from(EDDSA) => {
+            if cose_member(map, -1).and_then(cbor_int) != Some(CRV_ED25519) {
+                return Err(unsupported());
+            }
+            let x: [u8; 32] = bytes_of(-2)?.try_into().map_err(|_| unsupported())?;
+            // Refuses a point that is not on the curve; weak keys are refused by verify_strict.
+            let key = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| unsupported())?;
+            Ok((EDDSA, PublicKey::EdDsa(key)))
+        }
+        (KTY_RSA, a) if a == i128::from(RS256) => {
             let n = bytes_of(-1)?;
             let e = bytes_of(-2)?;
             if n.len() < 256 || n.len() > 512 {
@@ -487,6 +506,8 @@ fn verify_signature(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
     match key {
         PublicKey::Es256(key) => p256::ecdsa::Signature::from_der(signature)
             .is_ok_and(|sig| key.verify(message, &sig).is_ok()),
+        PublicKey::EdDsa(key) => ed25519_dalek::Signature::from_slice(signature)
+            .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()),
         PublicKey::Rs256(key) => {
             let key = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
             rsa::pkcs1v15::Signature::try_from(signature)

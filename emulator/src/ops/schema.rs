@@ -29,9 +29,12 @@ pub fn add_custom_attributes(app: &App, body: &Value) -> ApiResult<Value> {
         )));
     }
     let mut added = Vec::with_capacity(entries.len());
-    for value in entries {
+    for (index, value) in entries.iter().enumerate() {
         let entry = entry_object(value)?;
-        added.push(custom_entry(entry)?);
+        added.push(custom_entry(
+            entry,
+            &format!("customAttributes.{}.member", index + 1),
+        )?);
     }
     let now = app.now();
     app.write(|db| {
