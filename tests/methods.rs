@@ -1,4 +1,4 @@
-//! The package's methods as JSON (`cognito_kit::methods`, what `Engine.call` runs in the browser),
+//! The package's methods as JSON (`cognito_kit::methods`, the flows `Engine.start` makes and the package's loop drives in the browser),
 //! natively on scripted replies: the exact result shapes of `pkg-template/client.d.ts`, the
 //! requests they send, and the errors bad inputs get.
 #![cfg(not(target_arch = "wasm32"))]
