@@ -4,7 +4,7 @@
 // EMULATOR_BIN overrides the binary (default: the workspace's target/debug/cognito-kit-emulator).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { startEmulator } from './start-emulator.mjs';
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -52,21 +52,6 @@ let emulator;
 let endpoint;
 let sdk;
 const ctx = {};
-
-function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
-    child.on('error', (error) => { clearTimeout(timer); reject(error); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); child.removeAllListeners('exit'); resolve({ child, url: match[1] }); }
-    });
-  });
-}
 
 // RFC 6238 TOTP computed here, independently of the emulator.
 function base32Decode(text) {
@@ -151,7 +136,7 @@ async function verifySession(session) {
 }
 
 before(async () => {
-  ({ child: emulator, url: endpoint } = await startEmulator());
+  ({ child: emulator, url: endpoint } = await startEmulator(emulatorBin));
   sdk = new CognitoIdentityProviderClient({
     region: 'us-east-1',
     endpoint,

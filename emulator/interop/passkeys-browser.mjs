@@ -7,7 +7,7 @@
 // Run from the repository root:  node emulator/interop/passkeys-browser.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { startEmulator } from './start-emulator.mjs';
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,20 +40,6 @@ let browser;
 let page;
 let workDir;
 const ctx = {};
-
-function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); child.removeAllListeners('exit'); resolve({ child, url: match[1] }); }
-    });
-  });
-}
 
 async function latestCode(kind) {
   const response = await fetch(`${endpoint}/_emulator/outbox?poolId=${encodeURIComponent(ctx.poolId)}&username=${encodeURIComponent(EMAIL)}`);
@@ -88,7 +74,7 @@ async function serve(dir) {
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'passkeys-browser-'));
   const [started] = await Promise.all([
-    startEmulator(),
+    startEmulator(emulatorBin),
     esbuild.build({
       stdin: { contents: PAGE_ENTRY, resolveDir: toolsDir, loader: 'js' },
       bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(workDir, 'app.js'), logLevel: 'silent',

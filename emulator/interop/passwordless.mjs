@@ -5,7 +5,7 @@
 // Run from the repository root:  node emulator/interop/passwordless.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { startEmulator } from './start-emulator.mjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -36,20 +36,6 @@ let endpoint;
 let sdk;
 const ctx = {};
 
-function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); child.removeAllListeners('exit'); resolve({ child, url: match[1] }); }
-    });
-  });
-}
-
 async function outbox(username) {
   const response = await fetch(`${endpoint}/_emulator/outbox?poolId=${encodeURIComponent(ctx.poolId)}&username=${encodeURIComponent(username)}`);
   assert.equal(response.status, 200);
@@ -65,7 +51,7 @@ async function user(email, { password = 'Passw0rd!', phone } = {}) {
 }
 
 before(async () => {
-  ({ child: emulator, url: endpoint } = await startEmulator());
+  ({ child: emulator, url: endpoint } = await startEmulator(emulatorBin));
   sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   const created = await sdk.send(new CreateUserPoolCommand({
     PoolName: 'passwordless', UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'], UserPoolTier: 'ESSENTIALS',

@@ -7,7 +7,7 @@
 // Run from the repository root:  node emulator/interop/triggers.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { startEmulator } from './start-emulator.mjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startLambdaServer } from './lambda-server.mjs';
@@ -27,33 +27,13 @@ const emulatorBin = process.env.EMULATOR_BIN
 const arn = (name) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
 
-function startEmulator(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let log = '';
-    child.stderr.on('data', (chunk) => { log += chunk; });
-    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}: ${log}`)); });
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, url: match[1], log: () => log + output });
-      }
-    });
-  });
-}
-
 let lambda;
 let emulator;
 let sdk;
 
 before(async () => {
   lambda = await startLambdaServer();
-  emulator = await startEmulator(['--lambda-endpoint', lambda.url]);
+  emulator = await startEmulator(emulatorBin, ['--lambda-endpoint', lambda.url]);
   sdk = new CognitoIdentityProviderClient({
     region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
   });
@@ -547,7 +527,7 @@ test('failures: a missing function, an invalid reply, a slow function that does 
 });
 
 test('a pool naming a function while no Lambda endpoint is configured', async () => {
-  const bare = await startEmulator([]);
+  const bare = await startEmulator(emulatorBin, []);
   const bareSdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: bare.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   try {
     const created = await bareSdk.send(new CreateUserPoolCommand({ PoolName: 'bare', LambdaConfig: { PreSignUp: arn('preSignUp') } }));

@@ -75,6 +75,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The app client's secret as it is, for the operations that take it so (not as a SECRET_HASH).
+    fn secret(&self) -> Option<&str> {
+        self.client_secret.as_ref().map(ClientSecret::expose_secret)
+    }
+
     /// SECRET_HASH for `username`, for clients with a secret.
     fn secret_hash(&self, username: &str) -> Option<String> {
         self.client_secret

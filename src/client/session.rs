@@ -373,11 +373,7 @@ impl Refresh {
             op::GetTokensFromRefreshToken {
                 refresh_token: refresh_token.expose_secret(),
                 client_id: &cx.config.client_id,
-                client_secret: cx
-                    .config
-                    .client_secret
-                    .as_ref()
-                    .map(ClientSecret::expose_secret),
+                client_secret: cx.config.secret(),
                 device_key,
             }
             .request()
@@ -643,11 +639,7 @@ impl Flow for SignOut {
                             let request = op::RevokeToken {
                                 token: refresh.expose_secret(),
                                 client_id: &cx.config.client_id,
-                                client_secret: cx
-                                    .config
-                                    .client_secret
-                                    .as_ref()
-                                    .map(ClientSecret::expose_secret),
+                                client_secret: cx.config.secret(),
                             }
                             .request();
                             match request {
