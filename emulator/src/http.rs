@@ -127,10 +127,12 @@ fn host_port(authority: &str) -> Option<u16> {
     }
 }
 
-/// Whether a Host header names this server. Bound to loopback: a loopback name or the bound
-/// address, with the bound port. Bound beyond loopback: any IP literal or loopback name (port
-/// forwarding may change the port). Any other name only when allowed by `--allow-host`: a DNS
-/// name resolving to this machine is how DNS rebinding reaches a local server.
+/// Whether a Host header names this server. A loopback name (`localhost`, `*.localhost`, a
+/// loopback IP literal) is this machine on any port: a dev server's proxy that keeps the
+/// browser's Host, or an SSH tunnel, reaches us under another port. Bound beyond loopback, any
+/// IP literal too (port forwarding may change the port). Any other DNS name only when allowed by
+/// `--allow-host`: a DNS name resolving to this machine is how DNS rebinding reaches a local
+/// server.
 fn host_allowed(policy: &Policy, host: &str) -> bool {
     let name = host_name(host);
     if policy
@@ -140,14 +142,11 @@ fn host_allowed(policy: &Policy, host: &str) -> bool {
     {
         return true;
     }
-    let is_ip = name.parse::<IpAddr>().is_ok();
-    if policy.bound.ip().is_loopback() {
-        let names_us =
-            is_loopback_name(&name) || name.parse::<IpAddr>().ok() == Some(policy.bound.ip());
-        names_us && host_port(host) == Some(policy.bound.port())
-    } else {
-        is_ip || is_loopback_name(&name)
+    if host_port(host).is_none() {
+        return false;
     }
+    let is_ip = name.parse::<IpAddr>().is_ok();
+    is_loopback_name(&name) || (is_ip && !policy.bound.ip().is_loopback())
 }
 
 fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {

@@ -231,8 +231,13 @@ async fn dns_rebinding_hosts_are_refused() {
     for host in [
         "evil.example".to_string(),
         format!("evil.example:{port}"),
-        format!("127.0.0.1:{}", port.wrapping_add(1)),
-        "127.0.0.1".to_string(),
+        format!("evil.example:{}", port.wrapping_add(1)),
+        // A name that merely starts like a loopback one is still a DNS name.
+        "localhost.evil.example".to_string(),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("10.0.0.1:{port}"),
+        format!("localhost:{port}x"),
+        String::new(),
     ] {
         let (status, _) = raw(
             &server,
@@ -246,6 +251,12 @@ async fn dns_rebinding_hosts_are_refused() {
         format!("127.0.0.1:{port}"),
         format!("localhost:{port}"),
         format!("LOCALHOST:{port}"),
+        // A loopback name is this machine on any port (a dev server's proxy, an SSH tunnel).
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_string(),
+        "localhost:5173".to_string(),
+        "app.localhost:8443".to_string(),
+        "[::1]:3000".to_string(),
     ] {
         let (status, _) = raw(
             &server,
