@@ -35,6 +35,18 @@ pub fn validation(member: &str, constraint: &str) -> ApiError {
     ))
 }
 
+/// `localhost` or a loopback IP literal (`127.0.0.1`, `[::1]` as `Uri::host` gives it).
+fn is_loopback_host(host: &str) -> bool {
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host == "localhost"
+        || literal
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A redirect URL the service accepts: absolute, no fragment, HTTPS — or plain HTTP to
 /// `localhost` only — or an app scheme such as `myapp://callback`.
 fn check_url(url: &str, what: &str) -> ApiResult<()> {
@@ -57,7 +69,10 @@ fn check_url(url: &str, what: &str) -> ApiResult<()> {
     }
     match scheme.as_str() {
         "https" => {}
-        "http" if host != "localhost" => {
+        // Plain HTTP to this machine only: `localhost` and, as the service accepts since
+        // August 2025, loopback IP literals (`127.0.0.1`, `[::1]`; RFC 8252 §7.3 for native
+        // apps).
+        "http" if !is_loopback_host(&host) => {
             return Err(invalid(format!(
                 "{what} URL {url} must use HTTPS, except http://localhost for testing."
             )));
@@ -304,12 +319,19 @@ mod tests {
             "https://example.com/callback",
             "http://localhost:3000/cb",
             "http://localhost",
+            "http://127.0.0.1:3000/cb",
+            "http://127.0.0.1/cb",
+            "http://[::1]:8080/cb",
             "myapp://callback",
         ] {
             assert!(check_url(good, "callbackURLs").is_ok(), "{good}");
         }
         for bad in [
             "http://example.com/cb",
+            "http://127.0.0.1.nip.io/cb",
+            "http://10.0.0.1/cb",
+            "http://[::2]/cb",
+            "http://localhost.example.com/cb",
             "https://example.com/#frag",
             "not a url",
             "/relative",
