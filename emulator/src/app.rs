@@ -55,6 +55,9 @@ pub struct SignInContext {
     pub custom_done: bool,
     /// The rounds of a custom-auth sign-in so far (DefineAuthChallenge's `session`).
     pub rounds: Vec<ChallengeRound>,
+    /// Begun on the managed login page (`/login` at the pool's domain): it ends without
+    /// tokens, which the domain's token endpoint issues for the authorization code.
+    pub hosted: bool,
 }
 
 /// One round of a custom-auth sign-in, as the triggers' `request.session` lists it.
@@ -238,6 +241,8 @@ pub struct App {
     credentials: RwLock<HashMap<String, String>>,
     /// Injected faults (off unless configured).
     pub faults: crate::faults::Faults,
+    /// Authorization codes and browser sessions of the pools' domains.
+    pub oauth: crate::lifecycle::oauth::OAuthMemory,
     /// The Lambda Invoke API client of the triggers (`--lambda-endpoint`, else the config's
     /// `LambdaEndpoint`), once set.
     lambda: std::sync::OnceLock<crate::lambda::Invoker>,
@@ -276,6 +281,7 @@ impl App {
                 crate::sigv4::DEFAULT_CREDENTIALS.1.to_string(),
             )])),
             faults: crate::faults::Faults::default(),
+            oauth: crate::lifecycle::oauth::OAuthMemory::default(),
             lambda: std::sync::OnceLock::new(),
             lambda_warned: std::sync::atomic::AtomicBool::new(false),
         }
@@ -333,6 +339,11 @@ impl App {
         if let Ok(mut guard) = self.base_url.write() {
             *guard = url;
         }
+    }
+
+    /// `http://host:port`, where the emulator answers.
+    pub fn base_url(&self) -> String {
+        self.base_url.read().map(|b| b.clone()).unwrap_or_default()
     }
 
     /// The issuer of a pool's tokens: `http://{host}:{port}/{poolId}`.
@@ -413,6 +424,7 @@ impl App {
     pub fn sweep(&self) -> ApiResult<()> {
         let now = self.now();
         lock(&self.sessions).retain(|_, s| s.expires_at > now);
+        crate::lifecycle::oauth::sweep(self, now);
         self.write(|db| {
             db.sweep(now);
             Ok(())

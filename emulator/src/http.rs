@@ -75,6 +75,7 @@ pub fn router(app: Arc<App>, policy: Policy) -> Router {
                 .post(crate::faults::set_faults)
                 .fallback(method_not_allowed),
         )
+        .merge(crate::hosted::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             app.clone(),
@@ -423,25 +424,29 @@ async fn openid_configuration(
     State(app): State<Arc<App>>,
     Path(pool_id): Path<String>,
 ) -> Response {
-    let exists = app.read(|db| db.pool(&pool_id).map(|_| ())).is_ok();
-    if !exists {
+    let Ok(domain) = app.read(|db| Ok(crate::lifecycle::oauth::domain_of_pool(db.pool(&pool_id)?)))
+    else {
         return pool_missing(&pool_id);
-    }
+    };
     let issuer = app.issuer(&pool_id);
-    let body = json!({
+    let mut body = json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
-        "token_endpoint": format!("{issuer}/oauth2/token"),
-        "userinfo_endpoint": format!("{issuer}/oauth2/userInfo"),
-        "end_session_endpoint": format!("{issuer}/logout"),
-        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
         "response_types_supported": ["code", "token"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     });
+    // The OAuth endpoints are the domain's (as on the service, where they are on
+    // `{domain}.auth.{region}.amazoncognito.com`, not beside the issuer): listed when the pool
+    // has a domain. The service's document has no revocation or end-session endpoint.
+    if let Some(domain) = domain {
+        let base = crate::lifecycle::oauth::domain_base(&app, &domain);
+        body["authorization_endpoint"] = json!(format!("{base}/oauth2/authorize"));
+        body["token_endpoint"] = json!(format!("{base}/oauth2/token"));
+        body["userinfo_endpoint"] = json!(format!("{base}/oauth2/userInfo"));
+    }
     json_response(StatusCode::OK, "application/json", &body, "-")
 }
 
@@ -535,7 +540,7 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
 }
 
 /// A known route called with a method it does not serve: 405 in the service's error shape.
-async fn method_not_allowed(method: Method) -> Response {
+pub(crate) async fn method_not_allowed(method: Method) -> Response {
     let error = ApiError::new(
         "UnknownOperationException",
         format!("Method {method} is not allowed on this route"),

@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod error;
 pub mod faults;
 pub mod fuzzing;
+pub mod hosted;
 pub mod http;
 pub mod jwt;
 pub mod lambda;

@@ -917,6 +917,11 @@ pub struct Origin {
     pub expires_at: i64,
     /// Set by RevokeToken / GlobalSignOut: access and refresh tokens of the lineage stop working.
     pub revoked: bool,
+    /// The OAuth scopes of a lineage begun at the pool's domain (`/oauth2/token`), space
+    /// separated: every access token of the lineage, refreshed ones included, carries them.
+    /// `None` for a sign-in through the API (`aws.cognito.signin.user.admin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// A refresh token, stored by its SHA-256 so the state file holds no usable token.

@@ -219,6 +219,17 @@ pub fn authenticate(app: &App, db: &Db, token: &str) -> ApiResult<Caller> {
     if claims.get("token_use").and_then(Value::as_str) != Some("access") {
         return Err(invalid());
     }
+    // A token from the pool's domain without `aws.cognito.signin.user.admin` (or one whose
+    // PreTokenGeneration suppressed it) may not call the user operations.
+    let scoped = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .is_some_and(|scope| scope.split(' ').any(|s| s == super::tokens::ACCESS_SCOPE));
+    if !scoped {
+        return Err(ApiError::not_authorized(
+            "Access Token does not have required scopes",
+        ));
+    }
     let expires = claims
         .get("exp")
         .and_then(Value::as_i64)

@@ -932,6 +932,29 @@ pub fn token_overrides(
     source: super::tokens::TokenSource,
     client_metadata: Option<&BTreeMap<String, String>>,
 ) -> ApiResult<Option<TokenOverrides>> {
+    let scopes = [super::tokens::ACCESS_SCOPE.to_string()];
+    token_overrides_with_scopes(
+        app,
+        pool_id,
+        client_id,
+        username,
+        source,
+        &scopes,
+        client_metadata,
+    )
+}
+
+/// [`token_overrides`] for tokens of other scopes than the API's (the pool domain's OAuth
+/// scopes): PreTokenGeneration is shown them.
+pub fn token_overrides_with_scopes(
+    app: &App,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    source: super::tokens::TokenSource,
+    scopes: &[String],
+    client_metadata: Option<&BTreeMap<String, String>>,
+) -> ApiResult<Option<TokenOverrides>> {
     if config_for(app, pool_id, Trigger::PreTokenGeneration)?.is_none() {
         return Ok(None);
     }
@@ -949,7 +972,7 @@ pub fn token_overrides(
         username,
         source.trigger_source(),
         &groups,
-        &[super::tokens::ACCESS_SCOPE.to_string()],
+        scopes,
         client_metadata,
     )
 }

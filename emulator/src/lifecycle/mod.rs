@@ -28,6 +28,7 @@ pub mod common;
 pub mod events;
 pub mod hooks;
 pub mod messages;
+pub mod oauth;
 pub mod pools;
 pub mod schema;
 pub mod sessions;

@@ -92,6 +92,7 @@ pub fn sign_in_succeeded(
             auth_time: now,
             expires_at: refresh_expires,
             revoked: false,
+            scope: None,
         },
     );
     let refresh_token = tokens::new_refresh_token(pool, &origin_jti, refresh_expires);
@@ -154,6 +155,7 @@ pub fn confirmed_sign_up(
                 custom_triggers: false,
                 custom_done: false,
                 rounds: Vec::new(),
+                hosted: false,
             },
             step: Step::ConfirmedSignUp,
             expires_at: app.now() + ttl,

@@ -29,6 +29,8 @@ pub enum TokenSource {
     AuthenticateDevice,
     /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken (`TokenGeneration_RefreshTokens`).
     RefreshTokens,
+    /// A sign-in at the pool's domain, tokens from `/oauth2/token` (`TokenGeneration_HostedAuth`).
+    HostedAuth,
 }
 
 impl TokenSource {
@@ -39,6 +41,7 @@ impl TokenSource {
             Self::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
             Self::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
             Self::RefreshTokens => "TokenGeneration_RefreshTokens",
+            Self::HostedAuth => "TokenGeneration_HostedAuth",
         }
     }
 }
@@ -61,6 +64,51 @@ pub fn issue_tokens(
     auth_time: i64,
     now: i64,
 ) -> ApiResult<(String, String)> {
+    let lineage = Lineage {
+        origin_jti,
+        device_key,
+        auth_time,
+        nonce: None,
+    };
+    issue_lineage_tokens(app, pool, client, user, overrides, &lineage, now)
+}
+
+/// What the tokens of one lineage share: its id, device, sign-in time, and the `nonce` of the
+/// authorize request that began it (first ID token only).
+pub struct Lineage<'a> {
+    /// `origin_jti`.
+    pub origin_jti: &'a str,
+    /// The device of the sign-in.
+    pub device_key: Option<&'a str>,
+    /// `auth_time`.
+    pub auth_time: i64,
+    /// OpenID Connect `nonce`, copied into the ID token.
+    pub nonce: Option<&'a str>,
+}
+
+/// [`issue_tokens`] with every member of the lineage: the access token's `scope` is the
+/// lineage's OAuth scopes when it began at the pool's domain, else the API's
+/// `aws.cognito.signin.user.admin`.
+pub fn issue_lineage_tokens(
+    app: &App,
+    pool: &Pool,
+    client: &AppClient,
+    user: &User,
+    overrides: Option<&TokenOverrides>,
+    lineage: &Lineage<'_>,
+    now: i64,
+) -> ApiResult<(String, String)> {
+    let Lineage {
+        origin_jti,
+        device_key,
+        auth_time,
+        nonce,
+    } = *lineage;
+    let scope = pool
+        .origins
+        .get(origin_jti)
+        .and_then(|origin| origin.scope.clone())
+        .unwrap_or_else(|| ACCESS_SCOPE.to_string());
     let key = pool.key()?;
     let issuer = app.issuer(&pool.id);
     let event_id = uuid::Uuid::new_v4().to_string();
@@ -95,6 +143,9 @@ pub fn issue_tokens(
     id_claims.insert("exp".into(), json!(now + client.id_ttl()));
     id_claims.insert("iat".into(), json!(now));
     id_claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    if let Some(nonce) = nonce {
+        id_claims.insert("nonce".into(), json!(nonce));
+    }
 
     let mut access_claims = Map::new();
     access_claims.insert("sub".into(), json!(user.sub));
@@ -106,7 +157,7 @@ pub fn issue_tokens(
     access_claims.insert("origin_jti".into(), json!(origin_jti));
     access_claims.insert("event_id".into(), json!(event_id));
     access_claims.insert("token_use".into(), json!("access"));
-    access_claims.insert("scope".into(), json!(ACCESS_SCOPE));
+    access_claims.insert("scope".into(), json!(scope));
     access_claims.insert("auth_time".into(), json!(auth_time));
     access_claims.insert("exp".into(), json!(now + client.access_ttl()));
     access_claims.insert("iat".into(), json!(now));

@@ -59,6 +59,9 @@ struct Entry<'a> {
     /// `ClientMetadata`: `validationData` of PreAuthentication and UserMigration on
     /// (Admin)InitiateAuth, `clientMetadata` of the triggers on (Admin)RespondToAuthChallenge.
     metadata: BTreeMap<String, String>,
+    /// The managed login page of the pool's domain: the client's ExplicitAuthFlows and
+    /// SECRET_HASH do not apply (the page signs in on the service's side).
+    hosted: bool,
 }
 
 impl<'a> Entry<'a> {
@@ -80,6 +83,7 @@ impl<'a> Entry<'a> {
             pool_id,
             context,
             metadata,
+            hosted: false,
         })
     }
 
@@ -118,7 +122,7 @@ fn begin(
 ) -> ApiResult<Begin> {
     app.read(|db| {
         let (pool, client) = entry.client(db)?;
-        if !client.allows(allow) {
+        if !entry.hosted && !client.allows(allow) {
             return Err(ApiError::invalid_parameter(format!(
                 "{flow_name} flow not enabled for this client"
             )));
@@ -129,11 +133,13 @@ fn begin(
         if let Some(found) = &found {
             candidates.push(found);
         }
-        common::check_secret_hash(
-            client,
-            auth.get("SECRET_HASH").map(String::as_str),
-            &candidates,
-        )?;
+        if !entry.hosted {
+            common::check_secret_hash(
+                client,
+                auth.get("SECRET_HASH").map(String::as_str),
+                &candidates,
+            )?;
+        }
         let user = found.and_then(|name| pool.users.get(&name).cloned());
         let fake = if user.is_none() && client.hides_user_existence() {
             Some(common::fake_user(pool, typed))
@@ -180,6 +186,7 @@ fn context(
         custom_triggers: false,
         custom_done: false,
         rounds: Vec::new(),
+        hosted: entry.hosted,
     }
 }
 
@@ -218,6 +225,32 @@ fn pre_authentication(
         begin.client.hides_user_existence(),
         Some(&entry.metadata),
     )
+}
+
+/// The password sign-in of the managed login page (`/login` at the pool's domain): the very
+/// USER_PASSWORD_AUTH sign-in of the API — UserMigration, PreAuthentication, lockouts, auth
+/// events, the new-password and MFA decisions, PostAuthentication — whatever the client's
+/// ExplicitAuthFlows, ending without tokens. The reply is a challenge as InitiateAuth gives it,
+/// or `{"HostedSignIn": {"Username", "AuthTime"}}` when the user is signed in.
+pub fn managed_login(
+    app: &App,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> ApiResult<Value> {
+    let entry = Entry {
+        admin: false,
+        client_id,
+        pool_id: None,
+        context: None,
+        metadata: BTreeMap::new(),
+        hosted: true,
+    };
+    let auth = BTreeMap::from([
+        ("USERNAME".to_string(), username.to_string()),
+        ("PASSWORD".to_string(), password.to_string()),
+    ]);
+    password_auth(app, &entry, &auth, "", "USER_PASSWORD_AUTH")
 }
 
 /// InitiateAuth.
@@ -695,6 +728,15 @@ fn finish(
         new_device,
         metadata,
     )?;
+    if ctx.hosted {
+        // The domain's token endpoint makes the tokens (and runs PreTokenGeneration then).
+        return app.read(|db| {
+            if !db.pool(&ctx.pool_id)?.user(&ctx.username)?.enabled {
+                return Err(ApiError::not_authorized("User is disabled."));
+            }
+            Ok(json!({ "HostedSignIn": { "Username": ctx.username, "AuthTime": now } }))
+        });
+    }
     let overrides = hooks::token_overrides(
         app,
         &ctx.pool_id,

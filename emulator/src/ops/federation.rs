@@ -3,9 +3,9 @@
 //! the links of federated identities to native users (AdminLinkProviderForUser,
 //! AdminDisableProviderForUser).
 //!
-//! The emulator has no hosted UI: domains, resource servers and providers are kept and
-//! validated as the service does, so infrastructure code and tests that create them work, but no
-//! federated sign-in happens.
+//! Domains, resource servers and providers are kept and validated as the service does; a
+//! domain's OAuth endpoints and login page are served by `crate::hosted`, but no federated
+//! sign-in happens yet.
 
 use std::collections::BTreeMap;
 

@@ -425,3 +425,9 @@ pub mod import_support {
 pub mod startup_support {
     pub use super::import::end_interrupted;
 }
+
+/// What the managed login page of a pool's domain (`crate::hosted`) uses: the API's own
+/// password sign-in, so the page has no second copy of it.
+pub mod hosted_support {
+    pub use super::auth::managed_login;
+}

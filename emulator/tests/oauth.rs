@@ -1,0 +1,1073 @@
+//! The pool domain's OAuth 2.0 / OpenID Connect endpoints and managed login page (issue #20):
+//! where they live, the authorize → login → token → userInfo → revoke → logout path, and every
+//! refusal — each the service's error, never a 500, never a redirect to an unregistered URL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use support::*;
+
+const POOL: &str = "us-east-1_TestPool1";
+const DOMAIN: &str = "myapp";
+const CALLBACK: &str = "https://app.example.com/cb";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXkdBjftJeZ4CVP";
+
+fn challenge_of(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    let tail = url.split_once(['?', '#']).map_or("", |(_, t)| t);
+    form_urlencoded::parse(tail.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// The OAuth clients of the tests: `web` (public, code + implicit), `api` (confidential,
+/// client credentials) and `other` (public, code) — all in the pool of domain `myapp`.
+struct Setup {
+    server: RunningServer,
+    web: String,
+    other: String,
+    api: String,
+    api_secret: String,
+}
+
+async fn setup() -> Setup {
+    let server = start_with(basic_config()).await;
+    admin(
+        &server,
+        "CreateUserPoolDomain",
+        json!({ "UserPoolId": POOL, "Domain": DOMAIN }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &server,
+        "CreateResourceServer",
+        json!({ "UserPoolId": POOL, "Identifier": "api", "Name": "API",
+                "Scopes": [{ "ScopeName": "read", "ScopeDescription": "Read" }] }),
+    )
+    .await
+    .unwrap();
+    let create = |body: Value| {
+        let server = &server;
+        async move {
+            admin(server, "CreateUserPoolClient", body).await.unwrap()["UserPoolClient"].clone()
+        }
+    };
+    let web = create(json!({
+        "UserPoolId": POOL, "ClientName": "web",
+        "CallbackURLs": [CALLBACK, "http://127.0.0.1:3000/cb"],
+        "LogoutURLs": ["https://app.example.com/bye"],
+        "AllowedOAuthFlows": ["code", "implicit"],
+        "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin", "api/read"],
+        "AllowedOAuthFlowsUserPoolClient": true,
+        "SupportedIdentityProviders": ["COGNITO"],
+        "EnableTokenRevocation": true,
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+    }))
+    .await;
+    let other = create(json!({
+        "UserPoolId": POOL, "ClientName": "other",
+        "CallbackURLs": [CALLBACK],
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid"],
+        "AllowedOAuthFlowsUserPoolClient": true,
+        "SupportedIdentityProviders": ["COGNITO"],
+    }))
+    .await;
+    let api = create(json!({
+        "UserPoolId": POOL, "ClientName": "service", "GenerateSecret": true,
+        "AllowedOAuthFlows": ["client_credentials"],
+        "AllowedOAuthScopes": ["api/read"],
+        "AllowedOAuthFlowsUserPoolClient": true,
+    }))
+    .await;
+    Setup {
+        server,
+        web: web["ClientId"].as_str().unwrap().into(),
+        other: other["ClientId"].as_str().unwrap().into(),
+        api: api["ClientId"].as_str().unwrap().into(),
+        api_secret: api["ClientSecret"].as_str().unwrap().into(),
+    }
+}
+
+fn path(endpoint: &str) -> String {
+    format!("/domains/{DOMAIN}{endpoint}")
+}
+
+async fn get(s: &Setup, target: &str, cookie: Option<&str>) -> Reply {
+    let mut headers = Vec::new();
+    if let Some(cookie) = cookie {
+        headers.push(("Cookie", cookie));
+    }
+    let reply = request(s.server.addr, "GET", target, &headers, b"").await;
+    assert_ne!(reply.status, 500, "{target}");
+    reply
+}
+
+async fn post_form(s: &Setup, target: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut all = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    all.extend_from_slice(headers);
+    let reply = request(s.server.addr, "POST", target, &all, body.as_bytes()).await;
+    assert_ne!(reply.status, 500, "{target}");
+    reply
+}
+
+fn authorize_query(client_id: &str, extra: &[(&str, &str)]) -> String {
+    let challenge = challenge_of(VERIFIER);
+    let mut pairs = vec![
+        ("client_id", client_id),
+        ("response_type", "code"),
+        ("redirect_uri", CALLBACK),
+        (
+            "scope",
+            "openid email aws.cognito.signin.user.admin api/read",
+        ),
+        ("state", "st-1"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    for (name, value) in extra {
+        pairs.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            pairs.push((name, value));
+        }
+    }
+    encode(&pairs)
+}
+
+fn location(reply: &Reply) -> String {
+    reply.headers.get("location").cloned().unwrap_or_else(|| {
+        panic!(
+            "no Location ({}): {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        )
+    })
+}
+
+fn cookie_value(reply: &Reply, name: &str) -> String {
+    let header = reply.headers.get("set-cookie").expect("a cookie is set");
+    let value = header
+        .split(';')
+        .next()
+        .and_then(|p| p.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} not in {header}"));
+    format!("{name}={value}")
+}
+
+/// The hidden `_csrf` of a login form.
+fn csrf_of(reply: &Reply) -> String {
+    let html = String::from_utf8_lossy(&reply.body);
+    let at = html.find("name=\"_csrf\" value=\"").expect("csrf input") + 20;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Opens the login page of an authorize request and submits `password`.
+async fn sign_in(s: &Setup, query: &str, password: &str) -> Reply {
+    let form = get(s, &format!("{}?{query}", path("/login")), None).await;
+    assert_eq!(form.status, 200, "{}", String::from_utf8_lossy(&form.body));
+    let csrf_cookie = cookie_value(&form, "XSRF-TOKEN");
+    let body = encode(&[
+        ("_csrf", &csrf_of(&form)),
+        ("username", "alice"),
+        ("password", password),
+    ]);
+    post_form(
+        s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &csrf_cookie)],
+        &body,
+    )
+    .await
+}
+
+/// A code for `alice` through the login page.
+async fn code_for(s: &Setup, client_id: &str) -> String {
+    let reply = sign_in(s, &authorize_query(client_id, &[]), "Passw0rd!").await;
+    assert_eq!(
+        reply.status,
+        302,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    query_of(&location(&reply))["code"].clone()
+}
+
+async fn redeem(s: &Setup, client_id: &str, code: &str, verifier: &str) -> Reply {
+    let body = encode(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", verifier),
+    ]);
+    post_form(s, &path("/oauth2/token"), &[], &body).await
+}
+
+fn error_of(reply: &Reply) -> String {
+    assert_eq!(
+        reply.headers.get("content-type").map(String::as_str),
+        Some("application/json;charset=UTF-8")
+    );
+    reply.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn discovery_lists_the_domain_endpoints_once_the_pool_has_a_domain() {
+    let server = start_with(basic_config()).await;
+    let discovery = format!("/{POOL}/.well-known/openid-configuration");
+    let before = request(server.addr, "GET", &discovery, &[], b"")
+        .await
+        .json();
+    assert!(before.get("authorization_endpoint").is_none(), "{before}");
+    admin(
+        &server,
+        "CreateUserPoolDomain",
+        json!({ "UserPoolId": POOL, "Domain": DOMAIN }),
+    )
+    .await
+    .unwrap();
+    let doc = request(server.addr, "GET", &discovery, &[], b"")
+        .await
+        .json();
+    let base = format!("http://{}/domains/{DOMAIN}", server.addr);
+    assert_eq!(
+        doc["authorization_endpoint"],
+        json!(format!("{base}/oauth2/authorize"))
+    );
+    assert_eq!(doc["token_endpoint"], json!(format!("{base}/oauth2/token")));
+    assert_eq!(
+        doc["userinfo_endpoint"],
+        json!(format!("{base}/oauth2/userInfo"))
+    );
+    assert_eq!(
+        doc["issuer"],
+        json!(format!("http://{}/{POOL}", server.addr))
+    );
+    // The service's document has neither.
+    assert!(doc.get("revocation_endpoint").is_none() && doc.get("end_session_endpoint").is_none());
+    // A custom domain takes over, as the service's managed login does.
+    admin(
+        &server,
+        "CreateUserPoolDomain",
+        json!({ "UserPoolId": POOL, "Domain": "auth.example.com",
+                "CustomDomainConfig": { "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc" } }),
+    )
+    .await
+    .unwrap();
+    let doc = request(server.addr, "GET", &discovery, &[], b"")
+        .await
+        .json();
+    assert_eq!(
+        doc["token_endpoint"],
+        json!(format!(
+            "http://{}/domains/auth.example.com/oauth2/token",
+            server.addr
+        ))
+    );
+    // An unknown domain is a 404, not a 500.
+    let reply = request(
+        server.addr,
+        "GET",
+        "/domains/nope/oauth2/authorize",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(reply.status, 404);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn loopback_ip_callback_urls_are_accepted_and_other_http_hosts_refused() {
+    let server = start_with(basic_config()).await;
+    let created = admin(
+        &server,
+        "CreateUserPoolClient",
+        json!({ "UserPoolId": POOL, "ClientName": "native",
+                "CallbackURLs": ["http://127.0.0.1:3000/cb", "http://[::1]:8080/cb"],
+                "LogoutURLs": ["http://127.0.0.1:3000/bye"] }),
+    )
+    .await
+    .unwrap();
+    let client_id = created["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for url in [
+        "http://10.0.0.1/cb",
+        "http://127.0.0.1.nip.io/cb",
+        "http://example.com/cb",
+    ] {
+        let refused = admin(
+            &server,
+            "UpdateUserPoolClient",
+            json!({ "UserPoolId": POOL, "ClientId": client_id, "CallbackURLs": [url] }),
+        )
+        .await;
+        assert_eq!(code(refused), "InvalidParameterException", "{url}");
+    }
+    admin(
+        &server,
+        "UpdateUserPoolClient",
+        json!({ "UserPoolId": POOL, "ClientId": client_id, "CallbackURLs": ["http://127.0.0.1/cb"],
+                "LogoutURLs": ["http://[::1]/bye"] }),
+    )
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_issues_tokens_that_work_everywhere() {
+    let s = setup().await;
+    // authorize sends a browser without a session to the login page, with the same request.
+    let query = authorize_query(&s.web, &[]);
+    let reply = get(&s, &format!("{}?{query}", path("/oauth2/authorize")), None).await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        location(&reply),
+        format!("http://{}/domains/{DOMAIN}/login?{query}", s.server.addr)
+    );
+    // The form: username, password, a CSRF token bound to a cookie.
+    let form = get(&s, &format!("{}?{query}", path("/login")), None).await;
+    let html = String::from_utf8_lossy(&form.body).to_string();
+    assert!(html.contains("name=\"username\"") && html.contains("name=\"password\""));
+    let csrf_header = form.headers.get("set-cookie").unwrap();
+    assert!(csrf_header.contains("HttpOnly") && csrf_header.contains("SameSite=Lax"));
+    // A wrong password shows the form again, with an error, and no code.
+    let wrong = sign_in(&s, &query, "Wrong-passw0rd").await;
+    assert_eq!(wrong.status, 400);
+    assert!(String::from_utf8_lossy(&wrong.body).contains("Incorrect username or password."));
+    assert!(!wrong.headers.contains_key("location"));
+    // The right one redirects to the callback with code and state, and signs the browser in.
+    let signed = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(signed.status, 302);
+    let back = location(&signed);
+    assert!(back.starts_with(&format!("{CALLBACK}?")), "{back}");
+    let params = query_of(&back);
+    assert_eq!(params["state"], "st-1");
+    let session = signed.headers.get("set-cookie").unwrap();
+    assert!(
+        session.starts_with("cognito=")
+            && session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+    );
+    let reply = redeem(&s, &s.web, &params["code"], VERIFIER).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        reply
+            .headers
+            .get("access-control-allow-origin")
+            .map(String::as_str),
+        Some("*")
+    );
+    let tokens = reply.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["aud"], json!(s.web));
+    assert_eq!(id["cognito:username"], "alice");
+    let access_token = tokens["access_token"].as_str().unwrap().to_string();
+    let access = claims(&access_token);
+    assert_eq!(
+        access["scope"],
+        "openid email aws.cognito.signin.user.admin api/read"
+    );
+    assert_eq!(access["client_id"], json!(s.web));
+    // The access token calls the API like InitiateAuth's (it has the admin scope).
+    let user = call(&s.server, "GetUser", json!({ "AccessToken": access_token }))
+        .await
+        .unwrap();
+    assert_eq!(user["Username"], "alice");
+    // userInfo answers its claims.
+    let bearer = format!("Bearer {access_token}");
+    let info = request(
+        s.server.addr,
+        "GET",
+        &path("/oauth2/userInfo"),
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .await;
+    assert_eq!(info.status, 200);
+    let info = info.json();
+    assert_eq!(info["email"], "alice@example.com");
+    assert_eq!(info["username"], "alice");
+    assert_eq!(info["sub"], id["sub"]);
+    // The code is single use.
+    let replay = redeem(&s, &s.web, &params["code"], VERIFIER).await;
+    assert_eq!(
+        (replay.status, error_of(&replay).as_str()),
+        (400, "invalid_grant")
+    );
+    // The refresh grant keeps the lineage's scopes; so does the API's refresh.
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let body = encode(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &s.web),
+        ("refresh_token", &refresh),
+    ]);
+    let refreshed = post_form(&s, &path("/oauth2/token"), &[], &body).await;
+    assert_eq!(refreshed.status, 200);
+    let refreshed = refreshed.json();
+    assert!(refreshed.get("refresh_token").is_none());
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().unwrap())["scope"],
+        access["scope"]
+    );
+    assert_eq!(
+        claims(refreshed["id_token"].as_str().unwrap())["origin_jti"],
+        id["origin_jti"]
+    );
+    let api_refresh = call(
+        &s.server,
+        "InitiateAuth",
+        json!({ "ClientId": s.web, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": refresh } }),
+    )
+    .await
+    .unwrap();
+    let api_access = claims(
+        api_refresh["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(api_access["scope"], access["scope"]);
+    // /oauth2/revoke ends the lineage: its refresh and access tokens stop working.
+    let body = encode(&[("token", &refresh), ("client_id", &s.web)]);
+    let revoked = post_form(&s, &path("/oauth2/revoke"), &[], &body).await;
+    assert_eq!(revoked.status, 200);
+    assert!(revoked.body.is_empty());
+    let body = encode(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &s.web),
+        ("refresh_token", &refresh),
+    ]);
+    let again = post_form(&s, &path("/oauth2/token"), &[], &body).await;
+    assert_eq!(error_of(&again), "invalid_grant");
+    let refused = call(&s.server, "GetUser", json!({ "AccessToken": access_token })).await;
+    assert_eq!(code(refused), "NotAuthorizedException");
+    let info = request(
+        s.server.addr,
+        "GET",
+        &path("/oauth2/userInfo"),
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .await;
+    assert_eq!(info.status, 401);
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_browser_gets_its_code_at_once_until_logout() {
+    let s = setup().await;
+    let query = authorize_query(&s.web, &[]);
+    let signed = sign_in(&s, &query, "Passw0rd!").await;
+    let session = cookie_value(&signed, "cognito");
+    let again = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("state", "st-2")])
+        ),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(again.status, 302);
+    let back = location(&again);
+    assert!(back.starts_with(CALLBACK), "{back}");
+    assert_eq!(query_of(&back)["state"], "st-2");
+    assert_eq!(
+        redeem(&s, &s.web, &query_of(&back)["code"], VERIFIER)
+            .await
+            .status,
+        200
+    );
+    // prompt=login asks again; prompt=none without a session says login_required.
+    let forced = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("prompt", "login")])
+        ),
+        Some(&session),
+    )
+    .await;
+    assert!(location(&forced).contains("/login?"));
+    let none = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("prompt", "none")])
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(query_of(&location(&none))["error"], "login_required");
+    // logout: logout_uri must be registered.
+    let bad = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/logout"),
+            encode(&[
+                ("client_id", &s.web),
+                ("logout_uri", "https://evil.example/")
+            ])
+        ),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(!bad.headers.contains_key("location"));
+    let missing = get(
+        &s,
+        &format!("{}?{}", path("/logout"), encode(&[("client_id", &s.web)])),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(missing.status, 400);
+    let out = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/logout"),
+            encode(&[
+                ("client_id", &s.web),
+                ("logout_uri", "https://app.example.com/bye")
+            ])
+        ),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(out.status, 302);
+    assert_eq!(location(&out), "https://app.example.com/bye");
+    assert!(out.headers.get("set-cookie").unwrap().contains("Max-Age=0"));
+    let after = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[])
+        ),
+        Some(&session),
+    )
+    .await;
+    assert!(location(&after).contains("/login?"), "signed out");
+    // logout with redirect_uri + response_type goes back to the login page.
+    let relogin = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/logout"),
+            encode(&[
+                ("client_id", &s.web),
+                ("redirect_uri", CALLBACK),
+                ("response_type", "code"),
+                ("state", "x")
+            ])
+        ),
+        None,
+    )
+    .await;
+    let target = location(&relogin);
+    assert!(
+        target.starts_with(&format!("http://{}/domains/{DOMAIN}/login?", s.server.addr)),
+        "{target}"
+    );
+    assert_eq!(query_of(&target)["state"], "x");
+    let stray = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/logout"),
+            encode(&[
+                ("client_id", &s.web),
+                ("redirect_uri", "https://evil.example/"),
+                ("response_type", "code")
+            ])
+        ),
+        None,
+    )
+    .await;
+    assert!(!stray.headers.contains_key("location"));
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn implicit_flow_returns_tokens_in_the_fragment() {
+    let s = setup().await;
+    let query = authorize_query(
+        &s.web,
+        &[("response_type", "token"), ("scope", "openid email")],
+    );
+    let reply = sign_in(&s, &query, "Passw0rd!").await;
+    let back = location(&reply);
+    assert!(back.starts_with(&format!("{CALLBACK}#")), "{back}");
+    let params = query_of(&back);
+    assert_eq!(params["token_type"], "Bearer");
+    assert_eq!(params["state"], "st-1");
+    assert_eq!(claims(&params["id_token"])["nonce"], "n-0S6_WzA2Mj");
+    assert!(!params.contains_key("refresh_token"));
+    // Without aws.cognito.signin.user.admin the access token may not call the user API.
+    let refused = call(
+        &s.server,
+        "GetUser",
+        json!({ "AccessToken": params["access_token"] }),
+    )
+    .await;
+    assert_eq!(code(refused), "NotAuthorizedException");
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn authorize_refusals_never_redirect_to_an_unregistered_url() {
+    let s = setup().await;
+    let authorize = |query: String| format!("{}?{query}", path("/oauth2/authorize"));
+    // Shown, never redirected: no client, unknown client, no/unregistered/repeated redirect_uri.
+    for query in [
+        authorize_query("", &[]),
+        authorize_query("nosuchclient", &[]),
+        authorize_query(&s.web, &[("redirect_uri", "")]),
+        authorize_query(&s.web, &[("redirect_uri", "https://evil.example/cb")]),
+        authorize_query(
+            &s.web,
+            &[("redirect_uri", "https://app.example.com/cb/../evil")],
+        ),
+        authorize_query(
+            &s.web,
+            &[(
+                "redirect_uri",
+                "https://app.example.com/cb?next=https://evil.example",
+            )],
+        ),
+        authorize_query(&s.web, &[("redirect_uri", "https://app.example.com/cbx")]),
+        format!(
+            "{}&redirect_uri=https%3A%2F%2Fevil.example%2F",
+            authorize_query(&s.web, &[])
+        ),
+        format!("{}&client_id={}", authorize_query(&s.web, &[]), s.other),
+    ] {
+        let reply = get(&s, &authorize(query.clone()), None).await;
+        assert_eq!(reply.status, 400, "{query}");
+        assert!(!reply.headers.contains_key("location"), "{query}");
+    }
+    // Redirected to the registered callback with the service's error code (and the state).
+    let long = "x".repeat(9000);
+    for (extra, error) in [
+        (vec![("response_type", "")], "invalid_request"),
+        (
+            vec![("response_type", "id_token")],
+            "unsupported_response_type",
+        ),
+        (vec![("code_challenge_method", "plain")], "invalid_request"),
+        (vec![("code_challenge_method", "")], "invalid_request"),
+        (vec![("code_challenge", "")], "invalid_request"),
+        (vec![("code_challenge", "too-short")], "invalid_request"),
+        (vec![("scope", "openid phone")], "invalid_scope"),
+        (vec![("scope", "email")], "invalid_scope"),
+        (vec![("scope", "api/write")], "invalid_scope"),
+        (vec![("nonce", long.as_str())], "invalid_request"),
+        (vec![("identity_provider", "Google")], "invalid_request"),
+    ] {
+        let reply = get(&s, &authorize(authorize_query(&s.web, &extra)), None).await;
+        assert_eq!(reply.status, 302, "{extra:?}");
+        let back = location(&reply);
+        assert!(back.starts_with(&format!("{CALLBACK}?")), "{back}");
+        let params = query_of(&back);
+        assert_eq!(params["error"], error, "{extra:?}");
+        assert_eq!(params["state"], "st-1", "{extra:?}");
+    }
+    let repeated = format!("{}&state=again", authorize_query(&s.web, &[]));
+    let back = location(&get(&s, &authorize(repeated), None).await);
+    assert_eq!(query_of(&back)["error"], "invalid_request");
+    // A client without the implicit flow.
+    let reply = get(
+        &s,
+        &authorize(authorize_query(
+            &s.other,
+            &[("response_type", "token"), ("scope", "openid")],
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(query_of(&location(&reply))["error"], "unauthorized_client");
+    // Garbage never breaks it.
+    for query in ["%", "client_id=%ff%fe", "&&&=&=", "client_id"] {
+        let reply = get(&s, &authorize(query.to_string()), None).await;
+        assert_eq!(reply.status, 400, "{query}");
+    }
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tampered_csrf_token_signs_no_one_in() {
+    let s = setup().await;
+    let query = authorize_query(&s.web, &[]);
+    let form = get(&s, &format!("{}?{query}", path("/login")), None).await;
+    let csrf_cookie = cookie_value(&form, "XSRF-TOKEN");
+    for (cookie, token) in [
+        (csrf_cookie.as_str(), "forged"),
+        ("XSRF-TOKEN=forged", csrf_of(&form).as_str()),
+        ("", csrf_of(&form).as_str()),
+        ("XSRF-TOKEN=", ""),
+    ] {
+        let body = encode(&[
+            ("_csrf", token),
+            ("username", "alice"),
+            ("password", "Passw0rd!"),
+        ]);
+        let reply = post_form(
+            &s,
+            &format!("{}?{query}", path("/login")),
+            &[("Cookie", cookie)],
+            &body,
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{cookie} {token}");
+        assert!(!reply.headers.contains_key("location"));
+        assert!(String::from_utf8_lossy(&reply.body).contains("tampered"));
+    }
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_endpoint_refusals_are_the_services_errors() {
+    let s = setup().await;
+    let token = path("/oauth2/token");
+    // A wrong verifier, a missing one, and the code is gone after a failed try.
+    let code = code_for(&s, &s.web).await;
+    let wrong = redeem(&s, &s.web, &code, &VERIFIER.replace('d', "e")).await;
+    assert_eq!(error_of(&wrong), "invalid_grant");
+    assert_eq!(
+        error_of(&redeem(&s, &s.web, &code, VERIFIER).await),
+        "invalid_grant"
+    );
+    let code = code_for(&s, &s.web).await;
+    let body = encode(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", &s.web),
+        ("code", &code),
+        ("redirect_uri", CALLBACK),
+    ]);
+    assert_eq!(
+        error_of(&post_form(&s, &token, &[], &body).await),
+        "invalid_grant"
+    );
+    // Another client's code; another redirect URI; an expired code.
+    let code = code_for(&s, &s.web).await;
+    assert_eq!(
+        error_of(&redeem(&s, &s.other, &code, VERIFIER).await),
+        "invalid_grant"
+    );
+    let code = code_for(&s, &s.web).await;
+    let body = encode(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", &s.web),
+        ("code", &code),
+        ("redirect_uri", "http://127.0.0.1:3000/cb"),
+        ("code_verifier", VERIFIER),
+    ]);
+    assert_eq!(
+        error_of(&post_form(&s, &token, &[], &body).await),
+        "invalid_grant"
+    );
+    let code = code_for(&s, &s.web).await;
+    advance(&s.server, 301).await;
+    assert_eq!(
+        error_of(&redeem(&s, &s.web, &code, VERIFIER).await),
+        "invalid_grant"
+    );
+    // Malformed requests.
+    let long = "x".repeat(9000);
+    for (body, error) in [
+        (encode(&[("client_id", &s.web)]), "invalid_request"),
+        (
+            encode(&[("grant_type", "password"), ("client_id", &s.web)]),
+            "unsupported_grant_type",
+        ),
+        (
+            encode(&[("grant_type", "authorization_code"), ("client_id", &s.web)]),
+            "invalid_request",
+        ),
+        (
+            encode(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", "nosuchclient"),
+                ("code", "x"),
+                ("redirect_uri", CALLBACK),
+            ]),
+            "invalid_client",
+        ),
+        (
+            encode(&[("grant_type", "authorization_code")]),
+            "invalid_request",
+        ),
+        (
+            format!(
+                "{}&grant_type=refresh_token",
+                encode(&[("grant_type", "authorization_code"), ("client_id", &s.web)])
+            ),
+            "invalid_request",
+        ),
+        (
+            encode(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", &s.web),
+                ("refresh_token", &long),
+            ]),
+            "invalid_request",
+        ),
+        (
+            encode(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", &s.web),
+                ("refresh_token", "garbage"),
+            ]),
+            "invalid_grant",
+        ),
+        (
+            encode(&[("grant_type", "client_credentials"), ("client_id", &s.web)]),
+            "unauthorized_client",
+        ),
+        (
+            encode(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &s.api),
+                ("client_secret", "wrong"),
+            ]),
+            "invalid_client",
+        ),
+        (
+            encode(&[("grant_type", "client_credentials"), ("client_id", &s.api)]),
+            "invalid_client",
+        ),
+        (
+            encode(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &s.api),
+                ("client_secret", &s.api_secret),
+                ("scope", "openid"),
+            ]),
+            "invalid_scope",
+        ),
+        ("%%%".to_string(), "invalid_request"),
+    ] {
+        let reply = post_form(&s, &token, &[], &body).await;
+        assert_eq!(
+            (reply.status, error_of(&reply)),
+            (400, error.to_string()),
+            "{body}"
+        );
+    }
+    let json_body = request(
+        s.server.addr,
+        "POST",
+        &token,
+        &[("Content-Type", "application/json")],
+        b"{}",
+    )
+    .await;
+    assert_eq!(error_of(&json_body), "invalid_request");
+    let get_token = request(s.server.addr, "GET", &token, &[], b"").await;
+    assert_eq!(get_token.status, 405);
+    // Both client authentications at once.
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", s.api, s.api_secret))
+    );
+    let body = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_secret", &s.api_secret),
+    ]);
+    let both = post_form(&s, &token, &[("Authorization", &basic)], &body).await;
+    assert_eq!(error_of(&both), "invalid_request");
+    for header in [
+        "Basic !!!",
+        "Bearer x",
+        "Basic",
+        &format!("Basic {}", STANDARD.encode("no-colon")),
+    ] {
+        let reply = post_form(
+            &s,
+            &token,
+            &[("Authorization", header)],
+            "grant_type=client_credentials",
+        )
+        .await;
+        assert_eq!(error_of(&reply), "invalid_client", "{header}");
+    }
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_credentials_with_basic_and_post_authentication() {
+    let s = setup().await;
+    let token = path("/oauth2/token");
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", s.api, s.api_secret))
+    );
+    let by_basic = post_form(
+        &s,
+        &token,
+        &[("Authorization", &basic)],
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(
+        by_basic.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&by_basic.body)
+    );
+    let body = by_basic.json();
+    assert!(body.get("refresh_token").is_none() && body.get("id_token").is_none());
+    let access = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(access["scope"], "api/read");
+    assert_eq!(access["sub"], json!(s.api));
+    assert_eq!(access["token_use"], "access");
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", &s.api),
+        ("client_secret", &s.api_secret),
+        ("scope", "api/read"),
+    ]);
+    let by_post = post_form(&s, &token, &[], &form).await;
+    assert_eq!(by_post.status, 200);
+    // A machine token is no user's: the user API and userInfo refuse it.
+    let machine = by_post.json()["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        code(call(&s.server, "GetUser", json!({ "AccessToken": machine })).await),
+        "NotAuthorizedException"
+    );
+    let bearer = format!("Bearer {machine}");
+    let info = request(
+        s.server.addr,
+        "GET",
+        &path("/oauth2/userInfo"),
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .await;
+    assert_eq!(info.status, 401);
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_info_and_revoke_refusals() {
+    let s = setup().await;
+    let user_info = path("/oauth2/userInfo");
+    let none = request(s.server.addr, "GET", &user_info, &[], b"").await;
+    assert_eq!(none.status, 400);
+    assert!(none.headers["www-authenticate"].contains("error=\"invalid_request\""));
+    // An access token of InitiateAuth has no openid scope.
+    let signed = call(
+        &s.server,
+        "InitiateAuth",
+        json!({ "ClientId": "publicclient", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": { "USERNAME": "alice", "PASSWORD": "Passw0rd!" } }),
+    )
+    .await
+    .unwrap();
+    let api_access = signed["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
+    for token in [api_access, "garbage", "a.b.c"] {
+        let bearer = format!("Bearer {token}");
+        let reply = request(
+            s.server.addr,
+            "GET",
+            &user_info,
+            &[("Authorization", &bearer)],
+            b"",
+        )
+        .await;
+        assert_eq!(reply.status, 401, "{token}");
+        assert!(reply.headers["www-authenticate"].contains("error=\"invalid_token\""));
+    }
+    // Revoke: no token, an access token, a wrong secret, a client without revocation.
+    let revoke = path("/oauth2/revoke");
+    let reply = post_form(&s, &revoke, &[], &encode(&[("client_id", &s.web)])).await;
+    assert_eq!(
+        (reply.status, error_of(&reply)),
+        (400, "invalid_request".into())
+    );
+    let reply = post_form(
+        &s,
+        &revoke,
+        &[],
+        &encode(&[("client_id", &s.web), ("token", api_access)]),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, error_of(&reply)),
+        (400, "unsupported_token_type".into())
+    );
+    let basic = format!("Basic {}", STANDARD.encode(format!("{}:wrong", s.api)));
+    let reply = post_form(&s, &revoke, &[("Authorization", &basic)], "token=abc").await;
+    assert_eq!(
+        (reply.status, error_of(&reply)),
+        (401, "invalid_client".into())
+    );
+    // Unknown tokens are accepted, as RevokeToken does.
+    let reply = post_form(
+        &s,
+        &revoke,
+        &[],
+        &encode(&[("client_id", &s.web), ("token", "unknown")]),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    // CORS preflight for a browser app.
+    let preflight = request(
+        s.server.addr,
+        "OPTIONS",
+        &path("/oauth2/token"),
+        &[
+            ("Origin", "http://localhost:5173"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.headers["access-control-allow-origin"], "*");
+    s.server.shutdown().await;
+}
