@@ -1,0 +1,231 @@
+// The pool domain's OAuth 2.0 / OpenID Connect endpoints, driven by third parties: oauth4webapi (a
+// certified OpenID relying-party library) runs discovery, the authorization code flow with PKCE,
+// refresh, userInfo, revocation and client credentials; the managed login form is filled in ONE
+// headless Chromium (playwright-core); the ID token is verified by aws-jwt-verify (signature,
+// issuer, audience, nonce) and the access token calls the user API through the AWS SDK.
+// Run from the repository root:  node emulator/interop/oauth.mjs
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const toolsDir = fileURLToPath(new URL('../../tools/', import.meta.url));
+const require = createRequire(join(toolsDir, 'package.json'));
+const {
+  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
+  CreateResourceServerCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand, GetUserCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
+const { JwtRsaVerifier } = require('aws-jwt-verify');
+const { chromium } = require('playwright-core');
+const oauth = await import(require.resolve('oauth4webapi'));
+
+const emulatorBin = process.env.EMULATOR_BIN
+  || fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
+const USERNAME = 'olga@example.com';
+const PASSWORD = 'Passw0rd!';
+// The app: a server on a loopback IP literal (the callback URLs the service accepts since
+// August 2025) that only notes where the browser landed.
+let app;
+let CALLBACK;
+let SIGNED_OUT;
+const LIMIT = { timeout: 60_000 };
+const insecure = { [oauth.allowInsecureRequests]: true };
+
+let emulator;
+let endpoint;
+let sdk;
+let browser;
+let page;
+const ctx = {};
+
+function startEmulator() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}`)); });
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/listening on (http:\/\/\S+)/);
+      if (match) { clearTimeout(timer); child.removeAllListeners('exit'); resolve({ child, url: match[1] }); }
+    });
+  });
+}
+
+let landed;
+function landing() {
+  return new Promise((resolve) => { landed = resolve; });
+}
+
+async function authorizationUrl(extra = {}) {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const url = new URL(ctx.as.authorization_endpoint);
+  for (const [name, value] of Object.entries({
+    client_id: ctx.client.client_id, redirect_uri: CALLBACK, response_type: 'code',
+    scope: 'openid email profile aws.cognito.signin.user.admin api/read', state, nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+  })) url.searchParams.set(name, value);
+  return { url, verifier, state, nonce };
+}
+
+async function redeem(flow, callbackUrl) {
+  const params = oauth.validateAuthResponse(ctx.as, ctx.client, new URL(callbackUrl), flow.state);
+  const response = await oauth.authorizationCodeGrantRequest(
+    ctx.as, ctx.client, oauth.None(), params, CALLBACK, flow.verifier, insecure);
+  return oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, response, { expectedNonce: flow.nonce, requireIdToken: true });
+}
+
+before(async () => {
+  app = createServer((req, res) => {
+    landed?.(`http://${req.headers.host}${req.url}`);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('app');
+  });
+  await new Promise((resolve) => { app.listen(0, '127.0.0.1', resolve); });
+  CALLBACK = `http://127.0.0.1:${app.address().port}/cb`;
+  SIGNED_OUT = `http://127.0.0.1:${app.address().port}/bye`;
+  ({ child: emulator, url: endpoint } = await startEmulator());
+  sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'oauth', UsernameAttributes: ['email'] }));
+  ctx.poolId = pool.UserPool.Id;
+  await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: ctx.poolId, Domain: 'interop-oauth' }));
+  await sdk.send(new CreateResourceServerCommand({
+    UserPoolId: ctx.poolId, Identifier: 'api', Name: 'API', Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }],
+  }));
+  const web = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'web', CallbackURLs: [CALLBACK], LogoutURLs: [SIGNED_OUT],
+    AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'],
+    AllowedOAuthScopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin', 'api/read'],
+  }));
+  ctx.client = { client_id: web.UserPoolClient.ClientId };
+  const service = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'service', GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'],
+    AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: ['api/read'],
+  }));
+  ctx.service = { id: service.UserPoolClient.ClientId, secret: service.UserPoolClient.ClientSecret };
+  await sdk.send(new AdminCreateUserCommand({
+    UserPoolId: ctx.poolId, Username: USERNAME, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: USERNAME }, { Name: 'email_verified', Value: 'true' }],
+  }));
+  await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: ctx.poolId, Username: USERNAME, Password: PASSWORD, Permanent: true }));
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+}, LIMIT);
+
+after(async () => {
+  await browser?.close();
+  emulator?.kill();
+  app?.close();
+});
+
+test('discovery: the issuer, JWKS and the domain\'s endpoints', LIMIT, async () => {
+  const issuer = new URL(`${endpoint}/${ctx.poolId}`);
+  ctx.as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oidc' }));
+  assert.equal(ctx.as.issuer, issuer.href);
+  assert.equal(ctx.as.authorization_endpoint, `${endpoint}/domains/interop-oauth/oauth2/authorize`);
+  assert.equal(ctx.as.token_endpoint, `${endpoint}/domains/interop-oauth/oauth2/token`);
+  assert.equal(ctx.as.userinfo_endpoint, `${endpoint}/domains/interop-oauth/oauth2/userInfo`);
+});
+
+test('code + PKCE through the login form, tokens verified, userInfo, refresh, revoke', LIMIT, async () => {
+  const flow = await authorizationUrl();
+  await page.goto(flow.url.href);
+  assert.match(page.url(), /\/domains\/interop-oauth\/login\?/);
+  // A wrong password: the form again, with the service's message.
+  await page.fill('input[name=username]', USERNAME);
+  await page.fill('input[name=password]', 'Wrong-passw0rd');
+  await page.click('button[type=submit]');
+  assert.equal(await page.textContent('#loginErrorMessage'), 'Incorrect username or password.');
+  const arrival = landing();
+  await page.fill('input[name=username]', USERNAME);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  const result = await redeem(flow, await arrival);
+  assert.equal(result.token_type.toLowerCase(), 'bearer');
+  assert.ok(result.refresh_token);
+
+  // aws-jwt-verify: signature against the pool's JWKS, issuer, audience, token use, nonce.
+  const issuer = `${endpoint}/${ctx.poolId}`;
+  const jwks = await (await fetch(`${issuer}/.well-known/jwks.json`)).json();
+  const idVerifier = JwtRsaVerifier.create({
+    issuer, audience: ctx.client.client_id, tokenUse: 'id', jwksUri: `${issuer}/.well-known/jwks.json`,
+    customJwtCheck: ({ payload }) => { if (payload.nonce !== flow.nonce) throw new Error(`nonce ${payload.nonce}`); },
+  });
+  idVerifier.cacheJwks(jwks);
+  const id = await idVerifier.verify(result.id_token);
+  assert.equal(id.email, USERNAME);
+  const accessVerifier = JwtRsaVerifier.create({ issuer, audience: null, tokenUse: 'access', jwksUri: `${issuer}/.well-known/jwks.json` });
+  accessVerifier.cacheJwks(jwks);
+  const access = await accessVerifier.verify(result.access_token);
+  assert.deepEqual(access.scope.split(' ').sort(), ['api/read', 'aws.cognito.signin.user.admin', 'email', 'openid', 'profile']);
+  // The access token works with the user API, as InitiateAuth's does.
+  const user = await sdk.send(new GetUserCommand({ AccessToken: result.access_token }));
+  assert.equal(user.UserAttributes.find((a) => a.Name === 'email').Value, USERNAME);
+
+  const claims = oauth.getValidatedIdTokenClaims(result);
+  const info = await oauth.processUserInfoResponse(ctx.as, ctx.client, claims.sub,
+    await oauth.userInfoRequest(ctx.as, ctx.client, result.access_token, insecure));
+  assert.equal(info.email, USERNAME);
+
+  const refreshed = await oauth.processRefreshTokenResponse(ctx.as, ctx.client,
+    await oauth.refreshTokenGrantRequest(ctx.as, ctx.client, oauth.None(), result.refresh_token, insecure));
+  assert.ok(refreshed.access_token && refreshed.id_token);
+  assert.notEqual(refreshed.access_token, result.access_token);
+
+  // The service's discovery document names no revocation endpoint; it sits beside the token one.
+  const withRevocation = { ...ctx.as, revocation_endpoint: ctx.as.token_endpoint.replace(/token$/, 'revoke') };
+  await oauth.processRevocationResponse(
+    await oauth.revocationRequest(withRevocation, ctx.client, oauth.None(), result.refresh_token, insecure));
+  await assert.rejects(
+    oauth.processRefreshTokenResponse(ctx.as, ctx.client,
+      await oauth.refreshTokenGrantRequest(ctx.as, ctx.client, oauth.None(), result.refresh_token, insecure)),
+    (error) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant');
+  await assert.rejects(sdk.send(new GetUserCommand({ AccessToken: refreshed.access_token })), { name: 'NotAuthorizedException' });
+});
+
+test('the signed-in browser gets its code without the form, until it signs out', LIMIT, async () => {
+  const flow = await authorizationUrl();
+  let arrival = landing();
+  await page.goto(flow.url.href);
+  const callbackUrl = await arrival;
+  const result = await redeem(flow, callbackUrl);
+  assert.ok(result.access_token);
+  // A code is single use: oauth4webapi sees the service's invalid_grant.
+  const replay = await oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, oauth.None(),
+    oauth.validateAuthResponse(ctx.as, ctx.client, new URL(callbackUrl), flow.state),
+    CALLBACK, flow.verifier, insecure);
+  await assert.rejects(oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, replay),
+    (error) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant');
+
+  arrival = landing();
+  const logout = new URL(ctx.as.authorization_endpoint.replace(/oauth2\/authorize$/, 'logout'));
+  logout.searchParams.set('client_id', ctx.client.client_id);
+  logout.searchParams.set('logout_uri', SIGNED_OUT);
+  await page.goto(logout.href);
+  assert.equal(await arrival, SIGNED_OUT);
+  const again = await authorizationUrl();
+  await page.goto(again.url.href);
+  assert.match(page.url(), /\/login\?/, 'signed out: the form again');
+});
+
+test('client credentials with client_secret_basic: resource-server scopes, no user', LIMIT, async () => {
+  const response = await oauth.clientCredentialsGrantRequest(ctx.as, { client_id: ctx.service.id },
+    oauth.ClientSecretBasic(ctx.service.secret), new URLSearchParams({ scope: 'api/read' }), insecure);
+  const result = await oauth.processClientCredentialsResponse(ctx.as, { client_id: ctx.service.id }, response);
+  const issuer = `${endpoint}/${ctx.poolId}`;
+  const verifier = JwtRsaVerifier.create({ issuer, audience: null, tokenUse: 'access', jwksUri: `${issuer}/.well-known/jwks.json` });
+  verifier.cacheJwks(await (await fetch(`${issuer}/.well-known/jwks.json`)).json());
+  const access = await verifier.verify(result.access_token);
+  assert.equal(access.scope, 'api/read');
+  assert.equal(access.sub, ctx.service.id);
+  assert.equal(result.refresh_token, undefined);
+});
