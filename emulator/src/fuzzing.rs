@@ -1,5 +1,6 @@
 //! Entry points for fuzzing the emulator's request parsing (`make fuzz`, and the stable smoke test
-//! `tests/fuzz_smoke.rs`): arbitrary bytes as the body of every operation, as a SigV4
+//! `tests/fuzz_smoke.rs`): arbitrary bytes as the body of every operation (and as the form of the
+//! pool domains' OAuth endpoints), as a SigV4
 //! `Authorization` header, and as the passkey credentials the relying party verifies. Nothing
 //! here may panic, whatever the input.
 //!
@@ -156,7 +157,27 @@ fn replace_all(body: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 /// admin operations' parsers are reached too). `@token@`, `@select@` and `@webauthn@` in the
 /// body become live values (see the module's doc).
 pub fn request(data: &[u8]) {
+    form(data);
     let _ = request_outcome(data);
+}
+
+/// The bytes as the query or form body of a pool domain's endpoints (`/oauth2/token`,
+/// `/oauth2/revoke`, `/login`, `/logout`; [`crate::hosted::parse_form`]): never a panic, and
+/// what is accepted encodes back to the same parameters.
+pub fn form(data: &[u8]) {
+    let Ok(params) = crate::hosted::parse_form(data) else {
+        return;
+    };
+    let mut encoder = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &params {
+        encoder.append_pair(name, value);
+    }
+    let again = crate::hosted::parse_form(encoder.finish().as_bytes());
+    assert_eq!(
+        again.as_ref(),
+        Ok(&params),
+        "a form does not survive re-encoding"
+    );
 }
 
 /// [`request`], telling the outcome: `Ok` or the error's code (for the smoke test's check of

@@ -606,8 +606,36 @@ fn authorize_work(call: &Call) -> Response {
     }
 }
 
-/// The login form, with an error when a sign-in failed.
-fn login_form(call: &Call, request: &Authorization, error: Option<&str>) -> Response {
+/// A step of the sign-in after the password: which challenge, its session, the user.
+struct PendingStep {
+    challenge: String,
+    session: String,
+    username: String,
+}
+
+/// The input a challenge the page offers asks for, and the `ChallengeResponses` key it fills.
+fn step_input(challenge: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match challenge {
+        "NEW_PASSWORD_REQUIRED" => Some(("newPassword", "NEW_PASSWORD", "New password")),
+        "SOFTWARE_TOKEN_MFA" => Some((
+            "code",
+            "SOFTWARE_TOKEN_MFA_CODE",
+            "Code from your authenticator app",
+        )),
+        "SMS_MFA" => Some(("code", "SMS_MFA_CODE", "Code sent by SMS")),
+        "EMAIL_OTP" => Some(("code", "EMAIL_OTP_CODE", "Code sent by email")),
+        _ => None,
+    }
+}
+
+/// The login form (or the form of a step after the password), with an error when the last try
+/// failed. Each form carries a fresh CSRF token, also set as the `XSRF-TOKEN` cookie.
+fn login_form(
+    call: &Call,
+    request: &Authorization,
+    error: Option<&str>,
+    step: Option<&PendingStep>,
+) -> Response {
     let csrf = crypto::b64url(&crypto::random_bytes(32));
     let query = String::from_utf8_lossy(&call.query);
     let action = format!("{}/login?{query}", call.base());
@@ -617,14 +645,29 @@ fn login_form(call: &Call, request: &Authorization, error: Option<&str>) -> Resp
             escape(e)
         )
     });
+    let fields = match step.and_then(|s| step_input(&s.challenge).map(|input| (s, input))) {
+        Some((step, (input, _, label))) => {
+            let kind = if input == "newPassword" { "password" } else { "text" };
+            format!(
+                "<input type=\"hidden\" name=\"challenge\" value=\"{challenge}\">\
+                 <input type=\"hidden\" name=\"session\" value=\"{session}\">\
+                 <input type=\"hidden\" name=\"username\" value=\"{username}\">\
+                 <label>{label} <input id=\"{input}\" name=\"{input}\" type=\"{kind}\" required></label>\
+                 <button type=\"submit\" name=\"challengeSubmitButton\">Continue</button>",
+                challenge = escape(&step.challenge),
+                session = escape(&step.session),
+                username = escape(&step.username),
+            )
+        }
+        None => "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" required></label>\
+                 <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+                 <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>"
+            .to_string(),
+    };
     let body = format!(
         "<p>Sign in to {client}</p>{error_html}\
          <form method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
-         <label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" required></label>\
-         <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>\
-         </form>",
+         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{fields}</form>",
         client = escape(&request.client.client_name),
         action = escape(&action),
     );
@@ -647,12 +690,13 @@ fn login_form(call: &Call, request: &Authorization, error: Option<&str>) -> Resp
 /// `GET /login`.
 fn login_page_work(call: &Call) -> Response {
     match check_authorization(call) {
-        Ok(request) => login_form(call, &request, None),
+        Ok(request) => login_form(call, &request, None, None),
         Err(refusal) => refusal.into_response(),
     }
 }
 
-/// `POST /login`: the password sign-in, the API's own.
+/// `POST /login`: the password sign-in, the API's own, then its steps (a new password, an MFA
+/// code) through the API's RespondToAuthChallenge.
 fn login_submit_work(call: &Call) -> Response {
     let request = match check_authorization(call) {
         Ok(request) => request,
@@ -660,7 +704,7 @@ fn login_submit_work(call: &Call) -> Response {
     };
     let form = match parse_form(&call.body) {
         Ok(form) => form,
-        Err(_) => return login_form(call, &request, Some("The form is malformed.")),
+        Err(_) => return login_form(call, &request, Some("The form is malformed."), None),
     };
     let csrf_ok = match (form.get("_csrf"), call.cookie(CSRF_COOKIE)) {
         (Some(sent), Some(kept)) => {
@@ -673,47 +717,70 @@ fn login_submit_work(call: &Call) -> Response {
             call,
             &request,
             Some("The sign-in form expired or was tampered with; please try again."),
+            None,
         );
     }
+    let client_id = request.client.client_id.clone();
+    if let (Some(challenge), Some(session), Some(username)) = (
+        form.get("challenge"),
+        form.get("session"),
+        form.get("username"),
+    ) {
+        let step = PendingStep {
+            challenge: challenge.clone(),
+            session: session.clone(),
+            username: username.clone(),
+        };
+        let Some((input, key, _)) = step_input(challenge) else {
+            return login_form(call, &request, Some("Unknown sign-in step."), None);
+        };
+        let answer = form.get(input).cloned().unwrap_or_default();
+        let responses = BTreeMap::from([
+            ("USERNAME".to_string(), username.clone()),
+            (key.to_string(), answer),
+        ]);
+        let outcome = crate::ops::hosted_support::managed_respond(
+            &call.app, &client_id, session, challenge, &responses,
+        );
+        return match outcome {
+            // A wrong code keeps the session (three tries), as the API's does.
+            Err(error) if error.code == "CodeMismatchException" => {
+                login_form(call, &request, Some(&error.message), Some(&step))
+            }
+            other => signed_in_or_next(call, &request, username, other),
+        };
+    }
     let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
-        return login_form(call, &request, Some("Username and password are required."));
+        return login_form(
+            call,
+            &request,
+            Some("Username and password are required."),
+            None,
+        );
     };
     if username.is_empty() || password.is_empty() {
-        return login_form(call, &request, Some("Username and password are required."));
+        return login_form(
+            call,
+            &request,
+            Some("Username and password are required."),
+            None,
+        );
     }
-    let outcome = crate::ops::hosted_support::managed_login(
-        &call.app,
-        &request.client.client_id,
-        username,
-        password,
-    );
-    match outcome {
-        Ok(reply) => {
-            let signed_in = &reply["HostedSignIn"];
-            let (Some(username), Some(auth_time)) = (
-                signed_in["Username"].as_str(),
-                signed_in["AuthTime"].as_i64(),
-            ) else {
-                let step = reply["ChallengeName"].as_str().unwrap_or("another step");
-                return login_form(
-                    call,
-                    &request,
-                    Some(&format!(
-                        "This sign-in needs {step}, which the emulator's login page does not offer yet."
-                    )),
-                );
-            };
-            let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
-            let mut response = complete(call, &request, username, auth_time);
-            set_cookie(
-                &mut response,
-                &format!(
-                    "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
-                    call.domain
-                ),
-            );
-            response
-        }
+    let outcome =
+        crate::ops::hosted_support::managed_login(&call.app, &client_id, username, password);
+    signed_in_or_next(call, &request, username, outcome)
+}
+
+/// What a sign-in step answered: signed in (the browser session, then the code or tokens), the
+/// form of the next step, or the login form with the error.
+fn signed_in_or_next(
+    call: &Call,
+    request: &Authorization,
+    typed: &str,
+    outcome: crate::error::ApiResult<Value>,
+) -> Response {
+    let reply = match outcome {
+        Ok(reply) => reply,
         Err(error) => {
             let message = match error.code {
                 "NotAuthorizedException" | "UserNotFoundException" => {
@@ -721,8 +788,46 @@ fn login_submit_work(call: &Call) -> Response {
                 }
                 _ => error.message,
             };
-            login_form(call, &request, Some(&message))
+            return login_form(call, request, Some(&message), None);
         }
+    };
+    let signed_in = &reply["HostedSignIn"];
+    if let (Some(username), Some(auth_time)) = (
+        signed_in["Username"].as_str(),
+        signed_in["AuthTime"].as_i64(),
+    ) {
+        let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
+        let mut response = complete(call, request, username, auth_time);
+        set_cookie(
+            &mut response,
+            &format!(
+                "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
+                call.domain
+            ),
+        );
+        return response;
+    }
+    let challenge = reply["ChallengeName"].as_str().unwrap_or("another step");
+    match (step_input(challenge), reply["Session"].as_str()) {
+        (Some(_), Some(session)) => {
+            let username = reply["ChallengeParameters"]["USERNAME"]
+                .as_str()
+                .unwrap_or(typed);
+            let step = PendingStep {
+                challenge: challenge.to_string(),
+                session: session.to_string(),
+                username: username.to_string(),
+            };
+            login_form(call, request, None, Some(&step))
+        }
+        _ => login_form(
+            call,
+            request,
+            Some(&format!(
+                "This sign-in needs {challenge}, which the emulator's login page does not offer yet."
+            )),
+            None,
+        ),
     }
 }
 

@@ -1071,3 +1071,143 @@ async fn user_info_and_revoke_refusals() {
     assert_eq!(preflight.headers["access-control-allow-origin"], "*");
     s.server.shutdown().await;
 }
+
+/// The `name="…" value="…"` of a hidden input of a form.
+fn hidden(reply: &Reply, name: &str) -> String {
+    let html = String::from_utf8_lossy(&reply.body);
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{name} in {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Posts the step form of `page` with `answer` in its `input`.
+async fn answer_step(s: &Setup, query: &str, page: &Reply, input: &str, answer: &str) -> Reply {
+    let cookie = cookie_value(page, "XSRF-TOKEN");
+    let body = encode(&[
+        ("_csrf", &csrf_of(page)),
+        ("challenge", &hidden(page, "challenge")),
+        ("session", &hidden(page, "session")),
+        ("username", &hidden(page, "username")),
+        (input, answer),
+    ]);
+    post_form(
+        s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie)],
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_login_page_asks_for_the_mfa_code_and_a_new_password() {
+    let s = setup().await;
+    // alice turns TOTP on through the API.
+    let signed = call(
+        &s.server,
+        "InitiateAuth",
+        json!({ "ClientId": "publicclient", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": { "USERNAME": "alice", "PASSWORD": "Passw0rd!" } }),
+    )
+    .await
+    .unwrap();
+    let access = signed["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = call(
+        &s.server,
+        "AssociateSoftwareToken",
+        json!({ "AccessToken": access }),
+    )
+    .await
+    .unwrap()["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(
+        &s.server,
+        "VerifySoftwareToken",
+        json!({ "AccessToken": access, "UserCode": totp(&secret, now()) }),
+    )
+    .await
+    .unwrap();
+    call(&s.server, "SetUserMFAPreference", json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }))
+        .await
+        .unwrap();
+    let query = authorize_query(&s.web, &[]);
+    let step = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(step.status, 200, "{}", String::from_utf8_lossy(&step.body));
+    assert_eq!(hidden(&step, "challenge"), "SOFTWARE_TOKEN_MFA");
+    assert!(
+        !step.headers.contains_key("location"),
+        "no code before the second factor"
+    );
+    // A wrong code: the same step again, with the API's error.
+    let wrong = answer_step(&s, &query, &step, "code", &totp(&secret, now() + 3600)).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(hidden(&wrong, "challenge"), "SOFTWARE_TOKEN_MFA");
+    let done = answer_step(&s, &query, &wrong, "code", &totp(&secret, now())).await;
+    assert_eq!(done.status, 302, "{}", String::from_utf8_lossy(&done.body));
+    let code = query_of(&location(&done))["code"].clone();
+    assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+
+    // A user created by an administrator sets a new password on the page.
+    admin(
+        &s.server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": POOL, "Username": "newbie", "TemporaryPassword": "Temp-Passw0rd!", "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "newbie@example.com" }, { "Name": "name", "Value": "New" }] }),
+    )
+    .await
+    .unwrap();
+    let form = get(&s, &format!("{}?{query}", path("/login")), None).await;
+    let cookie = cookie_value(&form, "XSRF-TOKEN");
+    let body = encode(&[
+        ("_csrf", &csrf_of(&form)),
+        ("username", "newbie"),
+        ("password", "Temp-Passw0rd!"),
+    ]);
+    let step = post_form(
+        &s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie)],
+        &body,
+    )
+    .await;
+    assert_eq!(hidden(&step, "challenge"), "NEW_PASSWORD_REQUIRED");
+    let done = answer_step(&s, &query, &step, "newPassword", "Brand-new-Passw0rd!").await;
+    assert_eq!(done.status, 302, "{}", String::from_utf8_lossy(&done.body));
+    let code = query_of(&location(&done))["code"].clone();
+    let tokens = redeem(&s, &s.web, &code, VERIFIER).await.json();
+    assert_eq!(
+        claims(tokens["id_token"].as_str().unwrap())["cognito:username"],
+        "newbie"
+    );
+    // A forged session is no way in.
+    let forged = answer_step(
+        &s,
+        &query,
+        &form_with_session(&s, &query).await,
+        "code",
+        "123456",
+    )
+    .await;
+    assert!(!forged.headers.contains_key("location"));
+    s.server.shutdown().await;
+}
+
+/// A login form whose step fields name a session that does not exist.
+async fn form_with_session(s: &Setup, query: &str) -> Reply {
+    let form = get(s, &format!("{}?{query}", path("/login")), None).await;
+    let mut html = String::from_utf8_lossy(&form.body).to_string();
+    html.push_str("<input type=\"hidden\" name=\"challenge\" value=\"SOFTWARE_TOKEN_MFA\"><input type=\"hidden\" name=\"session\" value=\"forged\"><input type=\"hidden\" name=\"username\" value=\"alice\">");
+    Reply {
+        status: form.status,
+        headers: form.headers,
+        body: html.into_bytes(),
+    }
+}

@@ -429,5 +429,5 @@ pub mod startup_support {
 /// What the managed login page of a pool's domain (`crate::hosted`) uses: the API's own
 /// password sign-in, so the page has no second copy of it.
 pub mod hosted_support {
-    pub use super::auth::managed_login;
+    pub use super::auth::{managed_login, managed_respond};
 }
