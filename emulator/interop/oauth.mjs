@@ -82,7 +82,8 @@ async function redeem(flow, callbackUrl) {
 
 before(async () => {
   app = createServer((req, res) => {
-    landed?.(`http://${req.headers.host}${req.url}`);
+    // Chromium also asks for /favicon.ico: only the callback and sign-out URLs count.
+    if (/^\/(cb|bye)\b/.test(req.url)) landed?.(`http://${req.headers.host}${req.url}`);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('app');
   });
   await new Promise((resolve) => { app.listen(0, '127.0.0.1', resolve); });
