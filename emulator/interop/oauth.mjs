@@ -6,11 +6,11 @@
 // Run from the repository root:  node emulator/interop/oauth.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulator } from './start-emulator.mjs';
 
 const toolsDir = fileURLToPath(new URL('../../tools/', import.meta.url));
 const require = createRequire(join(toolsDir, 'package.json'));
@@ -40,20 +40,6 @@ let sdk;
 let browser;
 let page;
 const ctx = {};
-
-function startEmulator() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error('emulator did not start in 60 s')), 60_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); child.removeAllListeners('exit'); resolve({ child, url: match[1] }); }
-    });
-  });
-}
 
 let landed;
 function landing() {
@@ -89,7 +75,7 @@ before(async () => {
   await new Promise((resolve) => { app.listen(0, '127.0.0.1', resolve); });
   CALLBACK = `http://127.0.0.1:${app.address().port}/cb`;
   SIGNED_OUT = `http://127.0.0.1:${app.address().port}/bye`;
-  ({ child: emulator, url: endpoint } = await startEmulator());
+  ({ child: emulator, url: endpoint } = await startEmulator(emulatorBin));
   sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'oauth', UsernameAttributes: ['email'] }));
   ctx.poolId = pool.UserPool.Id;
