@@ -485,39 +485,17 @@ pub fn refresh_tokens(
             .get(client_id)
             .cloned()
             .ok_or_else(crate::model::client_not_found)?;
-        let (hash, origin_jti, origin) = tokens::find_refresh(pool, &client, refresh_token, now)?;
-        let mut rotated = None;
-        if client.rotates_refresh_tokens() {
-            if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
-                record.superseded_at.get_or_insert(now);
-            }
-            let expires = now + client.refresh_ttl();
-            if let Some(origin) = pool.origins.get_mut(&origin_jti) {
-                origin.expires_at = origin.expires_at.max(expires);
-            }
-            rotated = Some(tokens::new_refresh_token(pool, &origin_jti, expires));
-        }
-        let user = pool.user(&origin.username)?;
-        let (access, id) = tokens::issue_tokens(
-            app,
-            pool,
-            &client,
-            user,
-            overrides.as_ref(),
-            &origin_jti,
-            origin.device_key.as_deref(),
-            origin.auth_time,
-            now,
-        )?;
+        let refreshed =
+            tokens::refresh(app, pool, &client, refresh_token, true, overrides.as_ref(), now)?;
         // A lineage of the API has no OAuth scopes; its ID token comes as from the API.
-        let openid = origin
+        let openid = refreshed
             .scope
             .as_deref()
             .is_none_or(|scope| scope.split(' ').any(|s| s == "openid"));
         Ok(TokenSet {
-            access_token: access,
-            id_token: openid.then_some(id),
-            refresh_token: rotated,
+            access_token: refreshed.access_token,
+            id_token: openid.then_some(refreshed.id_token),
+            refresh_token: refreshed.refresh_token,
             expires_in: client.access_ttl(),
         })
     })

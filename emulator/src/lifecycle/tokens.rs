@@ -270,6 +270,61 @@ pub fn group_configuration(pool: &Pool, user: &User) -> GroupOverride {
     }
 }
 
+/// New tokens of a refresh token's lineage.
+pub struct Refreshed {
+    pub access_token: String,
+    pub id_token: String,
+    /// A new refresh token, when the refresh rotates them.
+    pub refresh_token: Option<String>,
+    /// The lineage's OAuth scopes (`None`: a sign-in through the API).
+    pub scope: Option<String>,
+}
+
+/// Refreshes the lineage `token` belongs to: new access and ID tokens (with `overrides` from
+/// PreTokenGeneration), and with `rotate`, when the client rotates refresh tokens, a new refresh
+/// token (the old one keeps working for the grace period). The one refresh of REFRESH_TOKEN_AUTH,
+/// GetTokensFromRefreshToken and the domain's token endpoint.
+pub fn refresh(
+    app: &App,
+    pool: &mut Pool,
+    client: &AppClient,
+    token: &str,
+    rotate: bool,
+    overrides: Option<&TokenOverrides>,
+    now: i64,
+) -> ApiResult<Refreshed> {
+    let (hash, origin_jti, origin) = find_refresh(pool, client, token, now)?;
+    let mut refresh_token = None;
+    if rotate && client.rotates_refresh_tokens() {
+        if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
+            record.superseded_at.get_or_insert(now);
+        }
+        let expires = now + client.refresh_ttl();
+        if let Some(origin) = pool.origins.get_mut(&origin_jti) {
+            origin.expires_at = origin.expires_at.max(expires);
+        }
+        refresh_token = Some(new_refresh_token(pool, &origin_jti, expires));
+    }
+    let user = pool.user(&origin.username)?;
+    let (access_token, id_token) = issue_tokens(
+        app,
+        pool,
+        client,
+        user,
+        overrides,
+        &origin_jti,
+        origin.device_key.as_deref(),
+        origin.auth_time,
+        now,
+    )?;
+    Ok(Refreshed {
+        access_token,
+        id_token,
+        refresh_token,
+        scope: origin.scope,
+    })
+}
+
 /// Stores a new refresh token for a lineage and returns it.
 pub fn new_refresh_token(pool: &mut Pool, origin_jti: &str, expires_at: i64) -> String {
     let token = format!(

@@ -1296,14 +1296,14 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
         tokens::TokenSource::RefreshTokens,
         None,
     )?;
-    app.read(|db| {
+    app.write(|db| {
         let (pool, client) = entry.client(db)?;
         if !client.allows("ALLOW_REFRESH_TOKEN_AUTH") {
             return Err(ApiError::invalid_parameter(
                 "REFRESH_TOKEN_AUTH flow not enabled for this client",
             ));
         }
-        let (_, origin_jti, origin) = tokens::find_refresh(pool, client, token, now)?;
+        let (_, _, origin) = tokens::find_refresh(pool, client, token, now)?;
         let user = pool.user(&origin.username)?;
         let mut candidates = vec![user.username.as_str(), user.sub.as_str()];
         if let Some(typed) = auth.get("USERNAME") {
@@ -1314,17 +1314,11 @@ fn refresh_auth(app: &App, entry: &Entry, auth: &BTreeMap<String, String>) -> Ap
             auth.get("SECRET_HASH").map(String::as_str),
             &candidates,
         )?;
-        let (access, id) = tokens::issue_tokens(
-            app,
-            pool,
-            client,
-            user,
-            overrides.as_ref(),
-            &origin_jti,
-            origin.device_key.as_deref(),
-            origin.auth_time,
-            now,
-        )?;
+        let client = client.clone();
+        let pool_id = pool.id.clone();
+        let pool = db.pool_mut(&pool_id)?;
+        let refreshed = tokens::refresh(app, pool, &client, token, false, overrides.as_ref(), now)?;
+        let (access, id) = (refreshed.access_token, refreshed.id_token);
         Ok(json!({
             "AuthenticationResult": {
                 "AccessToken": access,
@@ -1369,35 +1363,15 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
             .cloned()
             .ok_or_else(crate::model::client_not_found)?;
         common::check_client_secret(&client, client_secret)?;
-        let (hash, origin_jti, origin) = tokens::find_refresh(pool, &client, token, now)?;
+        let refreshed = tokens::refresh(app, pool, &client, token, true, overrides.as_ref(), now)?;
         let mut result = Map::new();
-        if client.rotates_refresh_tokens() {
-            if let Some(record) = pool.refresh_tokens.get_mut(&hash) {
-                record.superseded_at.get_or_insert(now);
-            }
-            let expires = now + client.refresh_ttl();
-            if let Some(origin) = pool.origins.get_mut(&origin_jti) {
-                origin.expires_at = origin.expires_at.max(expires);
-            }
-            let fresh = tokens::new_refresh_token(pool, &origin_jti, expires);
+        if let Some(fresh) = refreshed.refresh_token {
             result.insert("RefreshToken".into(), json!(fresh));
         }
-        let user = pool.user(&origin.username)?;
-        let (access, id) = tokens::issue_tokens(
-            app,
-            pool,
-            &client,
-            user,
-            overrides.as_ref(),
-            &origin_jti,
-            origin.device_key.as_deref(),
-            origin.auth_time,
-            now,
-        )?;
-        result.insert("AccessToken".into(), json!(access));
+        result.insert("AccessToken".into(), json!(refreshed.access_token));
         result.insert("ExpiresIn".into(), json!(client.access_ttl()));
         result.insert("TokenType".into(), json!("Bearer"));
-        result.insert("IdToken".into(), json!(id));
+        result.insert("IdToken".into(), json!(refreshed.id_token));
         Ok(json!({ "AuthenticationResult": result }))
     })
 }
