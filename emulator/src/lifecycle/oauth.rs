@@ -485,8 +485,15 @@ pub fn refresh_tokens(
             .get(client_id)
             .cloned()
             .ok_or_else(crate::model::client_not_found)?;
-        let refreshed =
-            tokens::refresh(app, pool, &client, refresh_token, true, overrides.as_ref(), now)?;
+        let refreshed = tokens::refresh(
+            app,
+            pool,
+            &client,
+            refresh_token,
+            true,
+            overrides.as_ref(),
+            now,
+        )?;
         // A lineage of the API has no OAuth scopes; its ID token comes as from the API.
         let openid = refreshed
             .scope
