@@ -435,3 +435,40 @@ pub fn set_preferred(user: &mut User, method: &str, preferred: Option<bool>, ena
         user.preferred_mfa = None;
     }
 }
+
+/// The first factors of choice-based sign-in the pool allows (`SignInPolicy`) and this user can
+/// use, in the order offered: a passkey, an emailed code, a texted code, the password (in clear
+/// or by SRP). For a user hidden by PreventUserExistenceErrors (`user` None) the factors a user
+/// with the name typed could have, without passkeys.
+pub fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<String> {
+    let allowed: Vec<String> = pool
+        .settings
+        .policies
+        .as_ref()
+        .and_then(|p| p.sign_in_policy.as_ref())
+        .map(|p| p.allowed_first_auth_factors.clone())
+        .unwrap_or_else(|| vec!["PASSWORD".to_string()]);
+    let allows = |factor: &str| allowed.iter().any(|a| a == factor);
+    let mut out = Vec::new();
+    let has_passkey = user.is_some_and(|u| !u.webauthn_credentials.is_empty());
+    if allows("WEB_AUTHN") && has_passkey && super::webauthn::relying_party(pool).is_ok() {
+        out.push("WEB_AUTHN".to_string());
+    }
+    let email = user.map_or(super::common::looks_like_email(typed), |u| {
+        u.is_verified("email")
+    });
+    if allows("EMAIL_OTP") && email {
+        out.push("EMAIL_OTP".to_string());
+    }
+    let phone = user.map_or(super::common::looks_like_phone(typed), |u| {
+        u.is_verified("phone_number")
+    });
+    if allows("SMS_OTP") && phone {
+        out.push("SMS_OTP".to_string());
+    }
+    if allows("PASSWORD") && !user.is_some_and(|u| u.passwordless) {
+        out.push("PASSWORD".to_string());
+        out.push("PASSWORD_SRP".to_string());
+    }
+    out
+}
