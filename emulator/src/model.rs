@@ -1570,6 +1570,11 @@ impl Pool {
             .is_some_and(|c| c.enabled)
     }
 
+    /// The app client `client_id` of this pool (`ResourceNotFoundException` when it has none).
+    pub fn client(&self, client_id: &str) -> ApiResult<&AppClient> {
+        self.clients.get(client_id).ok_or_else(client_not_found)
+    }
+
     /// A user by internal username, or UserNotFoundException.
     pub fn user(&self, username: &str) -> ApiResult<&User> {
         self.users

@@ -398,11 +398,7 @@ pub fn grant_user_tokens(app: &App, grant: &UserGrant<'_>) -> ApiResult<TokenSet
     let now = app.now();
     app.write(|db| {
         let pool = db.pool_mut(grant.pool_id)?;
-        let client = pool
-            .clients
-            .get(grant.client_id)
-            .cloned()
-            .ok_or_else(crate::model::client_not_found)?;
+        let client = pool.client(grant.client_id)?.clone();
         if !pool.user(grant.username)?.enabled {
             return Err(ApiError::not_authorized("User is disabled."));
         }
@@ -480,11 +476,7 @@ pub fn refresh_tokens(
     .map_err(|_| OAuthError::InvalidGrant)?;
     app.write(|db| {
         let pool = db.pool_mut(pool_id)?;
-        let client = pool
-            .clients
-            .get(client_id)
-            .cloned()
-            .ok_or_else(crate::model::client_not_found)?;
+        let client = pool.client(client_id)?.clone();
         let refreshed = tokens::refresh(
             app,
             pool,

@@ -514,10 +514,9 @@ const MAX_CUSTOM_ROUNDS: usize = 30;
 fn next_step(app: &App, db: &mut Db, mut ctx: SignInContext, now: i64) -> ApiResult<Next> {
     let pool = db.pool_mut(&ctx.pool_id)?;
     let client = pool
-        .clients
-        .get(&ctx.client_id)
-        .cloned()
-        .ok_or_else(ApiError::invalid_session)?;
+        .client(&ctx.client_id)
+        .map_err(|_| ApiError::invalid_session())?
+        .clone();
     let ttl = client.auth_session_validity * 60;
     let user = pool.user(&ctx.username)?.clone();
     if !user.enabled {
@@ -767,10 +766,9 @@ fn finish(
     app.write(|db| {
         let pool = db.pool_mut(&ctx.pool_id)?;
         let client = pool
-            .clients
-            .get(&ctx.client_id)
-            .cloned()
-            .ok_or_else(ApiError::invalid_session)?;
+            .client(&ctx.client_id)
+            .map_err(|_| ApiError::invalid_session())?
+            .clone();
         // The user may have been disabled while the triggers ran.
         if !pool.user(&ctx.username)?.enabled {
             return Err(ApiError::not_authorized("User is disabled."));
@@ -1162,10 +1160,9 @@ fn begin_again(app: &App, ctx: &SignInContext, fake: bool) -> ApiResult<Begin> {
     app.read(|db| {
         let pool = db.pool(&ctx.pool_id)?;
         let client = pool
-            .clients
-            .get(&ctx.client_id)
-            .cloned()
-            .ok_or_else(ApiError::invalid_session)?;
+            .client(&ctx.client_id)
+            .map_err(|_| ApiError::invalid_session())?
+            .clone();
         let (user, fake) = if fake {
             (None, Some(common::fake_user(pool, &ctx.typed_username)))
         } else {
@@ -1322,11 +1319,7 @@ pub fn get_tokens_from_refresh_token(app: &App, body: &Value) -> ApiResult<Value
     app.write(|db| {
         let pool_id = common::client(db, client_id)?.0.id.clone();
         let pool = db.pool_mut(&pool_id)?;
-        let client = pool
-            .clients
-            .get(client_id)
-            .cloned()
-            .ok_or_else(crate::model::client_not_found)?;
+        let client = pool.client(client_id)?.clone();
         common::check_client_secret(&client, client_secret)?;
         let refreshed = tokens::refresh(app, pool, &client, token, true, overrides.as_ref(), now)?;
         let mut result = Map::new();
@@ -1350,11 +1343,7 @@ pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
     app.write(|db| {
         let pool_id = common::client(db, client_id)?.0.id.clone();
         let pool = db.pool_mut(&pool_id)?;
-        let client = pool
-            .clients
-            .get(client_id)
-            .cloned()
-            .ok_or_else(crate::model::client_not_found)?;
+        let client = pool.client(client_id)?.clone();
         common::check_client_secret(&client, client_secret)?;
         if !client.enable_token_revocation {
             return Err(ApiError::new(
