@@ -76,7 +76,7 @@ run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # Each benchmark once in a tiny form, so none can rot (no figure is asserted; each still fails on a
 # wrong result), and the size budget: the package (wasm + bundled minified JS, brotli 11, as
 # bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks. Set
-# 133 B above 74,917 B (rustc 1.95.0, binaryen 132; the sans-IO engine): a toolchain update may
+# about 300 B above 72,306 B (rustc 1.95.0, binaryen 132; the sans-IO engine, wasm-opt -ocimfs=20): a toolchain update may
 # move the figure by a little either way.
 size_budget=72600
 benchmarks_smoke() {
