@@ -171,7 +171,9 @@ pub fn get_user_auth_factors(app: &App, body: &Value) -> ApiResult<Value> {
                 && user.attr(&format!("{attribute}_verified")) == Some("true")
         };
         let mut factors = Vec::new();
-        if !user.password.verifier_hex.is_empty() {
+        // A user who signed up without a password has a random verifier nobody knows: no
+        // password factor (first_factors offers none either).
+        if !user.passwordless && !user.password.verifier_hex.is_empty() {
             factors.push("PASSWORD");
         }
         if verified("email") {
@@ -183,10 +185,7 @@ pub fn get_user_auth_factors(app: &App, body: &Value) -> ApiResult<Value> {
         if !user.webauthn_credentials.is_empty() {
             factors.push("WEB_AUTHN");
         }
-        let mut mfa = user.mfa_setting_list();
-        if user.email_mfa_enabled {
-            mfa.push("EMAIL_OTP".to_string());
-        }
+        let mfa = user.mfa_setting_list();
         let mut out = json!({
             "Username": user.username,
             "ConfiguredUserAuthFactors": factors,
