@@ -28,8 +28,17 @@ export interface CognitoAuthOptions {
   /** Refresh when a token expires within this many seconds (default 60). */
   refreshMarginSeconds?: number;
 }
-export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP';
-export interface SignInInput { username: string; password?: string; authFlow?: AuthFlowType }
+export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP' | 'USER_AUTH';
+/** A first factor of choice-based sign-in (`authFlow: 'USER_AUTH'`). */
+export type AuthFactorType = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
+export interface SignInInput {
+  username: string;
+  /** With the password flows, and with `USER_AUTH` only when `preferredChallenge` is `PASSWORD` or `PASSWORD_SRP`. */
+  password?: string;
+  authFlow?: AuthFlowType;
+  /** With `authFlow: 'USER_AUTH'`: the factor to start with when the user has it (else the user chooses). */
+  preferredChallenge?: AuthFactorType;
+}
 export interface CodeDeliveryDetails { destination?: string; deliveryMedium?: string; attributeName?: string }
 export type MfaType = 'SMS' | 'TOTP' | 'EMAIL';
 export type SignInStep =
@@ -41,12 +50,13 @@ export type SignInStep =
   | { signInStep: 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP'; totpSetupDetails: TotpSetupDetails }
   | { signInStep: 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED'; missingAttributes: string[] }
   | { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE'; additionalInfo: Record<string, string> }
-  | { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION'; availableChallenges: string[] }
+  | { signInStep: 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION'; availableChallenges: AuthFactorType[] }
+  | { signInStep: 'CONFIRM_SIGN_IN_WITH_PASSWORD' }
   | { signInStep: 'CONFIRM_SIGN_UP' }
   | { signInStep: 'RESET_PASSWORD' };
 export interface SignInOutput { isSignedIn: boolean; nextStep: SignInStep }
 export interface ConfirmSignInInput {
-  /** The code, the chosen MFA type (`'TOTP'`, `'SMS'`, `'EMAIL'`), the new password, or the custom answer. */
+  /** The code, the chosen MFA type (`'TOTP'`, `'SMS'`, `'EMAIL'`) or first factor (`'EMAIL_OTP'`, `'PASSWORD'`, …), the password, the new password, or the custom answer. */
   challengeResponse: string;
   /** With a new password: the attributes the pool requires. */
   userAttributes?: Record<string, string>;
@@ -61,14 +71,20 @@ export interface AuthSession {
   idTokenClaims: Record<string, unknown>;
 }
 export interface SignOutInput { global?: boolean }
-export interface SignUpInput { username: string; password: string; userAttributes?: Record<string, string> }
+export interface SignUpInput {
+  username: string;
+  /** Left out for a user who signs in without a password (choice-based sign-in). */
+  password?: string;
+  userAttributes?: Record<string, string>;
+}
 export interface SignUpOutput {
   isSignUpComplete: boolean;
   userId?: string;
   nextStep: { signUpStep: 'DONE' | 'CONFIRM_SIGN_UP'; codeDeliveryDetails?: CodeDeliveryDetails };
 }
 export interface ConfirmSignUpInput { username: string; confirmationCode: string }
-export interface ConfirmSignUpOutput { isSignUpComplete: true; nextStep: { signUpStep: 'DONE' } }
+/** `COMPLETE_AUTO_SIGN_IN`: the service returned a session, and `autoSignIn()` signs the user in. */
+export interface ConfirmSignUpOutput { isSignUpComplete: true; nextStep: { signUpStep: 'DONE' | 'COMPLETE_AUTO_SIGN_IN' } }
 export interface UsernameInput { username: string }
 export interface ResetPasswordOutput {
   nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE'; codeDeliveryDetails?: CodeDeliveryDetails };
@@ -94,6 +110,24 @@ export interface Device {
   lastModifiedDate?: Date;
   lastAuthenticatedDate?: Date;
 }
+export interface UserAuthFactors {
+  username: string;
+  preferredMfa?: MfaType;
+  enabledMfa: MfaType[];
+  /** The factors the user can sign in with: `PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`. */
+  configuredUserAuthFactors: string[];
+}
+export interface WebAuthnCredential {
+  credentialId: string;
+  friendlyCredentialName?: string;
+  relyingPartyId: string;
+  authenticatorAttachment?: string;
+  authenticatorTransports: string[];
+  createdAt?: Date;
+}
+export interface ListWebAuthnCredentialsInput { pageSize?: number; nextToken?: string }
+export interface ListWebAuthnCredentialsOutput { credentials: WebAuthnCredential[]; nextToken?: string }
+export interface DeleteWebAuthnCredentialInput { credentialId: string }
 export type AuthEvent = 'signedIn' | 'signedOut' | 'tokenRefresh' | 'tokenRefreshFailure';
 
 /** A client of one user pool app client. Every method returns a Promise that rejects with a `CognitoError`. */
@@ -103,6 +137,11 @@ export declare class CognitoAuth {
      * refreshTokenRotation?, deviceName?, timeoutMs?, refreshMarginSeconds? })`.
      */
     constructor(options: CognitoAuthOptions);
+    /**
+     * `autoSignIn()`: signs in the user `confirmSignUp` just confirmed when it returned
+     * `COMPLETE_AUTO_SIGN_IN` (the confirmation code was the first factor).
+     */
+    autoSignIn(): Promise<SignInOutput>;
     /**
      * `changePassword({ oldPassword, newPassword })`.
      */
@@ -127,6 +166,18 @@ export declare class CognitoAuth {
      * `deleteUser()`.
      */
     deleteUser(): Promise<void>;
+    /**
+     * `deleteWebAuthnCredential({ credentialId })`: deletes one of the user's passkeys.
+     */
+    deleteWebAuthnCredential(input: DeleteWebAuthnCredentialInput): Promise<void>;
+    /**
+     * `getUserAuthFactors()` → `{ username, preferredMfa, enabledMfa, configuredUserAuthFactors }`.
+     */
+    getUserAuthFactors(): Promise<UserAuthFactors>;
+    /**
+     * `listWebAuthnCredentials({ pageSize?, nextToken? })` → `{ credentials, nextToken? }`.
+     */
+    listWebAuthnCredentials(input?: ListWebAuthnCredentialsInput): Promise<ListWebAuthnCredentialsOutput>;
     /**
      * `forgetDevice({ deviceKey? })`: this device when no key is given.
      */
@@ -182,7 +233,7 @@ export declare class CognitoAuth {
      */
     setUpTotp(input?: SetUpTotpInput): Promise<TotpSetupDetails>;
     /**
-     * `signIn({ username, password?, authFlow? })` → `{ isSignedIn, nextStep }`.
+     * `signIn({ username, password?, authFlow?, preferredChallenge? })` → `{ isSignedIn, nextStep }`.
      */
     signIn(input: SignInInput): Promise<SignInOutput>;
     /**
@@ -190,7 +241,7 @@ export declare class CognitoAuth {
      */
     signOut(input?: SignOutInput): Promise<void>;
     /**
-     * `signUp({ username, password, userAttributes? })` →
+     * `signUp({ username, password?, userAttributes? })` →
      * `{ isSignUpComplete, userId, nextStep: { signUpStep, codeDeliveryDetails } }`.
      */
     signUp(input: SignUpInput): Promise<SignUpOutput>;

@@ -99,10 +99,12 @@ let loading = null;
 /** @internal */
 export const loadWith = (promise) => void (loading = promise);
 
-/** A device's dates are sent as milliseconds (`Device` in client.d.ts has `Date`s). */
+/** A device's and a passkey's dates are sent as milliseconds (`Device` and `WebAuthnCredential` in
+ * client.d.ts have `Date`s). */
 const DATES = new Set(['createDate', 'lastModifiedDate', 'lastAuthenticatedDate']);
 function revive(key, value) {
-  return DATES.has(key) && typeof value === 'number' && typeof this.id === 'string' && typeof this.attributes === 'object' ? new Date(value) : value;
+  return typeof value === 'number' && (DATES.has(key) && typeof this.id === 'string' && typeof this.attributes === 'object'
+    || key === 'createdAt' && typeof this.credentialId === 'string') ? new Date(value) : value;
 }
 /** Inputs are plain data: members that are not (an event, a DOM node passed by mistake) are left
  * out, as unknown members always were. */
@@ -221,4 +223,8 @@ export class CognitoAuth {
   forgetDevice(input) { return this.#run('forgetDevice', input); }
   listDevices() { return this.#run('listDevices'); }
   getDevice(input) { return this.#run('getDevice', input); }
+  autoSignIn() { return this.#run('autoSignIn'); }
+  getUserAuthFactors() { return this.#run('getUserAuthFactors'); }
+  listWebAuthnCredentials(input) { return this.#run('listWebAuthnCredentials', input); }
+  deleteWebAuthnCredential(input) { return this.#run('deleteWebAuthnCredential', input); }
 }

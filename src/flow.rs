@@ -292,6 +292,8 @@ pub enum UserAnswer {
     Custom(String),
     /// A passkey assertion (the JSON of the `PublicKeyCredential`).
     Credential(String),
+    /// The password, for the password factor chosen at the first-factor selection.
+    Password(String),
 }
 
 impl core::fmt::Debug for UserAnswer {
@@ -302,6 +304,7 @@ impl core::fmt::Debug for UserAnswer {
             UserAnswer::NewPassword { .. } => "NewPassword",
             UserAnswer::Custom(_) => "Custom",
             UserAnswer::Credential(_) => "Credential",
+            UserAnswer::Password(_) => "Password",
         };
         f.debug_tuple(kind).field(&crate::secret::Redacted).finish()
     }
@@ -313,7 +316,8 @@ impl zeroize::Zeroize for UserAnswer {
             UserAnswer::Code(s)
             | UserAnswer::Choice(s)
             | UserAnswer::Custom(s)
-            | UserAnswer::Credential(s) => s.zeroize(),
+            | UserAnswer::Credential(s)
+            | UserAnswer::Password(s) => s.zeroize(),
             UserAnswer::NewPassword {
                 password,
                 attributes,
@@ -353,20 +357,24 @@ pub fn user_answer(
             out.insert("EMAIL_OTP_CODE".into(), code)
         }
         (Challenge::SmsOtp(_), UserAnswer::Code(code)) => out.insert("SMS_OTP_CODE".into(), code),
-        (Challenge::SelectMfaType(options), UserAnswer::Choice(choice)) => {
+        (
+            Challenge::SelectMfaType(options) | Challenge::SelectChallenge(options),
+            UserAnswer::Choice(choice),
+        ) => {
             if !options.is_empty() && !options.contains(&choice) {
+                let what = match challenge {
+                    Challenge::SelectMfaType(_) => "MFA types",
+                    _ => "first factors",
+                };
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
                     format!(
-                        "{} is not one of the offered MFA types {}",
+                        "{} is not one of the offered {what} {}",
                         crate::error::quoted(&choice),
                         crate::error::quoted_list(options)
                     ),
                 ));
             }
-            out.insert("ANSWER".into(), choice)
-        }
-        (Challenge::SelectChallenge(_), UserAnswer::Choice(choice)) => {
             out.insert("ANSWER".into(), choice)
         }
         (

@@ -4,14 +4,15 @@
 //! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
 
 use crate::api::operations::{
-    CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserReply, MfaSettings,
-    SignUpReply, StringMap, UpdateUserAttributesReply,
+    CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserAuthFactorsReply,
+    GetUserReply, ListWebAuthnCredentialsReply, MfaSettings, SignUpReply, StringMap,
+    UpdateUserAttributesReply,
 };
 use crate::client::machine::{Ctx, Flow, Input as FlowInput, Step};
 use crate::client::{
     answer_for, attribute_types, reply_as, totp_verified, Account, AuthFlow, Call, CognitoAuth,
-    Config, Core, GetSession, Local, LocalAction, LocalOutput, Need, NextStep, Refresh, Session,
-    SignIn, SignInOutput, SignOut,
+    Config, Core, FirstFactor, GetSession, Local, LocalAction, LocalOutput, Need, NextStep,
+    Refresh, Session, SignIn, SignInOutput, SignOut,
 };
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::flow::{mfa_name, CodeDestination};
@@ -265,6 +266,7 @@ fn sign_in_output(o: &SignInOutput) -> Option<Zeroizing<String>> {
             .raw(",")
             .key("availableChallenges")
             .strs(options),
+        NextStep::ConfirmSignInWithPassword => out.str("CONFIRM_SIGN_IN_WITH_PASSWORD"),
         NextStep::ConfirmSignUp => out.str("CONFIRM_SIGN_UP"),
         NextStep::ResetPassword => out.str("RESET_PASSWORD"),
     };
@@ -318,16 +320,38 @@ fn device(out: &mut Out, d: &DeviceType) {
     out.raw("}");
 }
 
-fn flow_of(name: Option<&str>) -> Result<AuthFlow> {
-    match name {
-        None | Some("USER_SRP_AUTH") => Ok(AuthFlow::UserSrp),
-        Some("USER_PASSWORD_AUTH") => Ok(AuthFlow::UserPassword),
-        Some("CUSTOM_WITH_SRP") => Ok(AuthFlow::CustomWithSrp),
-        Some("CUSTOM_WITHOUT_SRP" | "CUSTOM_AUTH") => Ok(AuthFlow::CustomWithoutSrp),
-        Some(other) => Err(invalid(format!(
-            "unknown authFlow {}",
-            crate::error::quoted(other)
-        ))),
+/// The flow of `authFlow`, with `preferredChallenge` for `USER_AUTH` (and only there).
+fn flow_of(name: Option<&str>, preferred: Option<&str>) -> Result<AuthFlow> {
+    let flow = match name {
+        None | Some("USER_SRP_AUTH") => AuthFlow::UserSrp,
+        Some("USER_PASSWORD_AUTH") => AuthFlow::UserPassword,
+        Some("CUSTOM_WITH_SRP") => AuthFlow::CustomWithSrp,
+        Some("CUSTOM_WITHOUT_SRP" | "CUSTOM_AUTH") => AuthFlow::CustomWithoutSrp,
+        Some("USER_AUTH") => {
+            let factor = match preferred {
+                None => None,
+                Some(name) => Some(FirstFactor::from_name(name).ok_or_else(|| {
+                    invalid(format!(
+                        "unknown preferredChallenge {} (PASSWORD, PASSWORD_SRP, EMAIL_OTP, \
+                         SMS_OTP or WEB_AUTHN)",
+                        crate::error::quoted(name)
+                    ))
+                })?),
+            };
+            return Ok(AuthFlow::UserAuth(factor));
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "unknown authFlow {}",
+                crate::error::quoted(other)
+            )))
+        }
+    };
+    match preferred {
+        Some(_) => Err(invalid(
+            "preferredChallenge goes with authFlow USER_AUTH".into(),
+        )),
+        None => Ok(flow),
     }
 }
 
@@ -365,7 +389,7 @@ impl Method {
         let opt = |key: &str| i.typed_str(key).map(|v| v.map(String::from));
         let call = match method {
             "signUp" => {
-                let (username, password) = (s("username")?, s("password")?);
+                let (username, password) = (s("username")?, opt("password")?);
                 Call::SignUp(
                     username,
                     password,
@@ -410,7 +434,7 @@ impl Method {
             }
             "signIn" => {
                 let username = i.str("username")?;
-                let flow = flow_of(i.typed_str("authFlow")?)?;
+                let flow = flow_of(i.typed_str("authFlow")?, i.typed_str("preferredChallenge")?)?;
                 let password = i.opt_str("password");
                 return Ok(Method::SignIn(Box::new(SignIn::begin(
                     username, password, flow,
@@ -423,6 +447,14 @@ impl Method {
                     core, response, attributes,
                 )?))));
             }
+            "autoSignIn" => return Ok(Method::SignIn(Box::new(SignIn::after_sign_up(core)?))),
+            "getUserAuthFactors" => Call::GetUserAuthFactors,
+            "listWebAuthnCredentials" => {
+                let size = i.number("pageSize", 0.0);
+                let size = (size >= 1.0).then(|| size.min(20.0) as u32);
+                Call::ListWebAuthnCredentials(opt("nextToken")?, size)
+            }
+            "deleteWebAuthnCredential" => Call::DeleteWebAuthnCredential(s("credentialId")?),
             "getSession" => return Ok(Method::Session(GetSession::new())),
             "refreshSession" => return Ok(Method::Refresh(Refresh::new(Need::Always))),
             "signOut" => return Ok(Method::SignOut(SignOut::new(i.truthy("global")))),
@@ -470,7 +502,7 @@ impl Flow for Method {
         }
         match self {
             Method::Call(account) => then(account.resume(cx, input), |reply| {
-                shape(account.call(), &reply)
+                shape(cx, account.call(), &reply)
             }),
             Method::SignIn(flow) => then(flow.resume(cx, input), |o| Ok(sign_in_output(&o))),
             Method::Session(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
@@ -514,7 +546,7 @@ fn local_output(out: LocalOutput) -> Option<Zeroizing<String>> {
 }
 
 /// The result of a method that is one request, from the request's reply.
-fn shape(call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
+fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
     Ok(match call {
         Call::SignUp(..) => {
             let r: SignUpReply = reply_as(reply)?;
@@ -539,10 +571,18 @@ fn shape(call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
             out.raw("}}");
             out.done()
         }
-        Call::ConfirmSignUp(..) => {
+        Call::ConfirmSignUp(username, _) => {
             reply_as::<Empty>(reply)?;
+            // With a session kept for the user, `autoSignIn()` signs them in (Amplify's step).
+            let auto = matches!(&*cx.sign_up_session.borrow(), Some((u, _)) if u == username);
             let mut out = Out::new();
-            out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":"DONE"}}"#);
+            out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":""#)
+                .raw(if auto {
+                    "COMPLETE_AUTO_SIGN_IN"
+                } else {
+                    "DONE"
+                })
+                .raw(r#""}}"#);
             out.done()
         }
         Call::ResendSignUpCode(_) | Call::SendAttributeCode(_) => {
@@ -599,6 +639,55 @@ fn shape(call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
         Call::VerifySoftwareToken(..) => {
             totp_verified(reply_as(reply)?)?;
             None
+        }
+        Call::GetUserAuthFactors => {
+            let f: GetUserAuthFactorsReply = reply_as(reply)?;
+            let mut out = Out::new();
+            out.raw("{").key("username").str(&f.username);
+            out.opt(
+                "preferredMfa",
+                f.preferred_mfa_setting.as_deref().map(mfa_name),
+            );
+            out.raw(",")
+                .key("enabledMfa")
+                .strs(f.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
+                .raw(",")
+                .key("configuredUserAuthFactors")
+                .strs(&f.configured_user_auth_factors)
+                .raw("}");
+            out.done()
+        }
+        Call::ListWebAuthnCredentials(..) => {
+            let list: ListWebAuthnCredentialsReply = reply_as(reply)?;
+            let mut out = Out::new();
+            out.raw("{").key("credentials").raw("[");
+            for (n, c) in list.credentials.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                out.raw("{").key("credentialId").str(&c.credential_id);
+                out.opt(
+                    "friendlyCredentialName",
+                    c.friendly_credential_name.as_deref(),
+                );
+                out.raw(",").key("relyingPartyId").str(&c.relying_party_id);
+                out.opt(
+                    "authenticatorAttachment",
+                    c.authenticator_attachment.as_deref(),
+                );
+                out.raw(",")
+                    .key("authenticatorTransports")
+                    .strs(&c.authenticator_transports);
+                // Milliseconds, which the package turns into a `Date`.
+                if let Some(s) = c.created_at {
+                    out.raw(",").key("createdAt").int((s * 1000.0) as i64);
+                }
+                out.raw("}");
+            }
+            out.raw("]");
+            out.opt("nextToken", list.next_token.as_deref());
+            out.raw("}");
+            out.done()
         }
         // The methods that return nothing.
         _ => {

@@ -5,7 +5,7 @@
 mod support;
 use support::*;
 
-use cognito_kit::client::{AuthFlow, CognitoAuth, Config, Event, NextStep};
+use cognito_kit::client::{AuthFlow, CognitoAuth, Config, Event, FirstFactor, NextStep};
 use cognito_kit::error::TransportErrorKind;
 use cognito_kit::flow::UserAnswer;
 use cognito_kit::secret::ClientSecret;
@@ -545,5 +545,140 @@ fn records_stored_by_earlier_versions_still_load() {
     let session = block_on(auth.get_session()).unwrap();
     assert_eq!(session.username, "u-1");
     assert_eq!(session.id_token.expose_secret(), id);
+    mock.done();
+}
+
+#[test]
+fn choice_based_sign_in_sends_what_the_service_asks_for() {
+    let v = vector();
+    let mock = Mock::default();
+    let auth = client(&mock, v["inputs"]["poolName"].as_str().unwrap(), None);
+
+    // A preferred factor the user has starts at once.
+    mock.expect(
+        "InitiateAuth",
+        200,
+        json!({"ChallengeName": "EMAIL_OTP", "Session": "e-1", "ChallengeParameters": {
+            "USERNAME": "u-1", "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            "CODE_DELIVERY_DESTINATION": "a***@e***"}}),
+    );
+    let out = block_on(auth.sign_in(
+        "alice",
+        None,
+        AuthFlow::UserAuth(Some(FirstFactor::EmailOtp)),
+    ))
+    .unwrap();
+    assert_eq!(
+        mock.body(0),
+        json!({"AuthFlow": "USER_AUTH", "ClientId": "client123",
+               "AuthParameters": {"USERNAME": "alice", "PREFERRED_CHALLENGE": "EMAIL_OTP"}})
+    );
+    assert!(
+        matches!(&out.next_step, NextStep::ConfirmSignInWithEmailCode(d)
+            if d.destination.as_deref() == Some("a***@e***")),
+        "{out:?}"
+    );
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        tokens(1_795_000_000, 3600, Some("r")),
+    );
+    assert!(
+        block_on(auth.confirm_sign_in(UserAnswer::Code("123456".into())))
+            .unwrap()
+            .is_signed_in
+    );
+    assert_eq!(
+        mock.body(1),
+        json!({"ChallengeName": "EMAIL_OTP", "ClientId": "client123", "Session": "e-1",
+               "ChallengeResponses": {"USERNAME": "u-1", "EMAIL_OTP_CODE": "123456"}})
+    );
+
+    // No preferred factor: the user chooses. PASSWORD_SRP asks for the password without a
+    // request, then sends SRP's A with the choice and answers PASSWORD_VERIFIER exactly as the
+    // reference client does.
+    mock.expect(
+        "InitiateAuth",
+        200,
+        json!({"ChallengeName": "SELECT_CHALLENGE", "Session": "sel-1", "ChallengeParameters": {},
+               "AvailableChallenges": ["PASSWORD_SRP", "EMAIL_OTP"]}),
+    );
+    let out = block_on(auth.sign_in("typed@example.com", None, AuthFlow::UserAuth(None))).unwrap();
+    assert_eq!(
+        out.next_step,
+        NextStep::ContinueSignInWithFirstFactorSelection(vec![
+            "PASSWORD_SRP".into(),
+            "EMAIL_OTP".into()
+        ])
+    );
+    assert_eq!(
+        mock.body(2)["AuthParameters"],
+        json!({"USERNAME": "typed@example.com"})
+    );
+    let refused = block_on(auth.confirm_sign_in(UserAnswer::Choice("SMS_OTP".into()))).unwrap_err();
+    assert_eq!(refused.code(), "InvalidArgument", "{refused}");
+    let out = block_on(auth.confirm_sign_in(UserAnswer::Choice("PASSWORD_SRP".into()))).unwrap();
+    assert_eq!(out.next_step, NextStep::ConfirmSignInWithPassword);
+    assert_eq!(
+        mock.sent().len(),
+        3,
+        "choosing a password factor sends nothing"
+    );
+
+    let a = hex::decode(v["inputs"]["a"].as_str().unwrap());
+    mock.0.random.borrow_mut().extend(a);
+    mock.0
+        .now_millis
+        .set(v["inputs"]["nowMillis"].as_f64().unwrap());
+    let i = &v["inputs"];
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s-2", "ChallengeParameters": {
+            "SRP_B": i["srpB"], "SALT": i["salt"], "SECRET_BLOCK": i["secretBlock"],
+            "USER_ID_FOR_SRP": i["userIdForSrp"], "USERNAME": i["userIdForSrp"]}}),
+    );
+    let now = (i["nowMillis"].as_f64().unwrap() / 1000.0) as i64;
+    mock.expect("RespondToAuthChallenge", 200, tokens(now, 3600, Some("r")));
+    let password = i["password"].as_str().unwrap();
+    let out = block_on(auth.confirm_sign_in(UserAnswer::Password(password.into()))).unwrap();
+    assert_eq!(out.next_step, NextStep::Done);
+    assert_eq!(
+        mock.body(3),
+        json!({"ChallengeName": "SELECT_CHALLENGE", "ClientId": "client123", "Session": "sel-1",
+               "ChallengeResponses": {"USERNAME": "typed@example.com", "ANSWER": "PASSWORD_SRP",
+                                      "SRP_A": v["A"]}})
+    );
+    assert_eq!(mock.body(4)["ChallengeName"], "PASSWORD_VERIFIER");
+    assert_eq!(mock.body(4)["Session"], "s-2");
+    assert_eq!(
+        mock.body(4)["ChallengeResponses"],
+        v["challengeResponses"],
+        "the reference client's answer, byte for byte"
+    );
+
+    // A confirmed sign-up's session signs that user in once, without a factor.
+    mock.expect("ConfirmSignUp", 200, json!({"Session": "su-1"}));
+    block_on(auth.confirm_sign_up("newbie", "654321")).unwrap();
+    mock.expect("InitiateAuth", 200, tokens(1_795_000_000, 3600, Some("r2")));
+    assert!(block_on(auth.auto_sign_in()).unwrap().is_signed_in);
+    assert_eq!(
+        mock.body(6),
+        json!({"AuthFlow": "USER_AUTH", "ClientId": "client123",
+               "AuthParameters": {"USERNAME": "newbie"}, "Session": "su-1"})
+    );
+    assert_eq!(
+        block_on(auth.auto_sign_in()).unwrap_err().code(),
+        "InvalidState",
+        "the session serves once"
+    );
+    // A password is sent only with its factor.
+    let err = block_on(auth.sign_in(
+        "alice",
+        Some("pw"),
+        AuthFlow::UserAuth(Some(FirstFactor::SmsOtp)),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "InvalidArgument");
     mock.done();
 }

@@ -14,8 +14,8 @@ use super::*;
 /// (and so is refreshed and repeated when the service calls the token expired) and for whether it is
 /// retried — and in the wasm, one await for all of them instead of a state machine each.
 pub(crate) enum Call {
-    /// `SignUp`: a username, a password and attributes.
-    SignUp(String, String, Vec<op::AttributeType>),
+    /// `SignUp`: a username, a password (none for a user who signs in without one) and attributes.
+    SignUp(String, Option<String>, Vec<op::AttributeType>),
     /// `ConfirmSignUp`: a username and the code.
     ConfirmSignUp(String, String),
     /// `ResendConfirmationCode`: a username.
@@ -58,6 +58,12 @@ pub(crate) enum Call {
     GetDevice(String),
     /// `ListDevices`: the page to read (`None`: the first).
     ListDevices(Option<String>),
+    /// `GetUserAuthFactors`.
+    GetUserAuthFactors,
+    /// `ListWebAuthnCredentials`: the page to read (`None`: the first) and its size.
+    ListWebAuthnCredentials(Option<String>, Option<u32>),
+    /// `DeleteWebAuthnCredential`: the credential id.
+    DeleteWebAuthnCredential(String),
 }
 
 impl Call {
@@ -70,7 +76,11 @@ impl Call {
             | Call::ResendSignUpCode(_)
             | Call::ForgotPassword(_)
             | Call::ConfirmForgotPassword(..) => None,
-            Call::GetUser | Call::GetDevice(_) | Call::ListDevices(_) => Some(true),
+            Call::GetUser
+            | Call::GetDevice(_)
+            | Call::ListDevices(_)
+            | Call::GetUserAuthFactors
+            | Call::ListWebAuthnCredentials(..) => Some(true),
             _ => Some(false),
         }
     }
@@ -83,7 +93,7 @@ impl Call {
                 client_id,
                 secret_hash: hash,
                 username,
-                password,
+                password: password.as_deref(),
                 user_attributes,
                 client_metadata: None,
             }
@@ -199,6 +209,21 @@ impl Call {
                 pagination_token: pagination_token.as_deref(),
             }
             .request(),
+            Call::GetUserAuthFactors => op::GetUserAuthFactors {
+                access_token: token,
+            }
+            .request(),
+            Call::ListWebAuthnCredentials(next_token, max_results) => op::ListWebAuthnCredentials {
+                access_token: token,
+                next_token: next_token.as_deref(),
+                max_results: *max_results,
+            }
+            .request(),
+            Call::DeleteWebAuthnCredential(credential_id) => op::DeleteWebAuthnCredential {
+                access_token: token,
+                credential_id,
+            }
+            .request(),
         }
     }
 
@@ -248,7 +273,7 @@ impl Drop for Call {
     fn drop(&mut self) {
         use zeroize::Zeroize;
         match self {
-            Call::SignUp(a, b, _)
+            Call::SignUp(a, Some(b), _)
             | Call::ConfirmSignUp(a, b)
             | Call::ChangePassword(a, b)
             | Call::VerifyUserAttribute(a, b) => {
@@ -332,6 +357,22 @@ impl Account {
     }
 }
 
+impl Account {
+    /// A confirmed sign-up's session serves one choice-based sign-in of that user right after it
+    /// ([`SignIn::after_sign_up`]); it is kept in memory, never stored.
+    fn keep_sign_up_session(&self, cx: &Ctx<'_>, outcome: &Result<HttpReply>) {
+        let Call::ConfirmSignUp(username, _) = &self.call else {
+            return;
+        };
+        let session = outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| reply_as::<op::ConfirmSignUpReply>(r).ok())
+            .and_then(|r| r.session);
+        *cx.sign_up_session.borrow_mut() = session.map(|s| (username.clone(), Zeroizing::new(s)));
+    }
+}
+
 /// Whether an outcome of a call that only reads is worth another attempt.
 fn retryable(outcome: &Result<HttpReply>) -> bool {
     match outcome {
@@ -398,7 +439,10 @@ impl Flow for Account {
                             S::Refreshing(Box::new(Refresh::new(Need::Replacing(token))), username);
                         self.resume(cx, Input::Start)
                     }
-                    (outcome, _) => Step::Done(outcome),
+                    (outcome, _) => {
+                        self.keep_sign_up_session(cx, &outcome);
+                        Step::Done(outcome)
+                    }
                 }
             }
             (S::Sleeping(sending), Input::Slept) => self.send(
@@ -715,11 +759,25 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         attributes: &[(String, String)],
     ) -> Result<op::SignUpReply> {
         let attrs = attribute_types(attributes);
-        self.run_as(Call::SignUp(username.into(), password.into(), attrs))
+        self.run_as(Call::SignUp(username.into(), Some(password.into()), attrs))
             .await
     }
 
-    /// Confirms a registration with the code the user received.
+    /// Registers a user without a password, who signs in with a code or a passkey (choice-based
+    /// sign-in; the pool must allow it).
+    pub async fn sign_up_without_password(
+        &self,
+        username: &str,
+        attributes: &[(String, String)],
+    ) -> Result<op::SignUpReply> {
+        let attrs = attribute_types(attributes);
+        self.run_as(Call::SignUp(username.into(), None, attrs))
+            .await
+    }
+
+    /// Confirms a registration with the code the user received. Where the service returns a
+    /// session (a client with choice-based sign-in), the user can be signed in right away with
+    /// [`CognitoAuth::auto_sign_in`].
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<()> {
         self.run_as::<op::Empty>(Call::ConfirmSignUp(username.into(), code.into()))
             .await
@@ -887,5 +945,33 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             LocalOutput::Devices(d) => Ok(d),
             _ => Err(invalid_state("no devices came back")),
         }
+    }
+
+    // ---------------------------------------------------------------- sign-in factors, passkeys
+
+    /// The factors the user can sign in with, and the MFA settings.
+    pub async fn get_user_auth_factors(&self) -> Result<op::GetUserAuthFactorsReply> {
+        self.run_as(Call::GetUserAuthFactors).await
+    }
+
+    /// One page of the user's passkeys: the page after `next_token` (`None`: the first), of at
+    /// most `max_results` (the service allows 1 to 20).
+    pub async fn list_webauthn_credentials(
+        &self,
+        next_token: Option<&str>,
+        max_results: Option<u32>,
+    ) -> Result<op::ListWebAuthnCredentialsReply> {
+        self.run_as(Call::ListWebAuthnCredentials(
+            next_token.map(String::from),
+            max_results,
+        ))
+        .await
+    }
+
+    /// Deletes one of the user's passkeys.
+    pub async fn delete_webauthn_credential(&self, credential_id: &str) -> Result<()> {
+        self.run_as::<op::Empty>(Call::DeleteWebAuthnCredential(credential_id.into()))
+            .await
+            .map(drop)
     }
 }

@@ -121,6 +121,59 @@ pub enum AuthFlow {
     CustomWithSrp,
     /// The pool's custom challenges only.
     CustomWithoutSrp,
+    /// Choice-based sign-in (`USER_AUTH`): the service offers the user's first factors (a
+    /// password, a code by email or SMS, a passkey). With a preferred factor that the user has,
+    /// that factor starts at once; otherwise the sign-in stops at
+    /// [`NextStep::ContinueSignInWithFirstFactorSelection`]. A password is given only with
+    /// [`FirstFactor::Password`] or [`FirstFactor::PasswordSrp`].
+    UserAuth(Option<FirstFactor>),
+}
+
+/// A first factor of choice-based sign-in ([`AuthFlow::UserAuth`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstFactor {
+    /// The password, sent to the service (over TLS).
+    Password,
+    /// The password, proven with SRP (it never leaves the client).
+    PasswordSrp,
+    /// A code sent by email.
+    EmailOtp,
+    /// A code sent by SMS.
+    SmsOtp,
+    /// A passkey.
+    WebAuthn,
+}
+
+impl FirstFactor {
+    /// Every factor, in the order of [`FirstFactor::name`]'s names.
+    const ALL: [FirstFactor; 5] = [
+        FirstFactor::Password,
+        FirstFactor::PasswordSrp,
+        FirstFactor::EmailOtp,
+        FirstFactor::SmsOtp,
+        FirstFactor::WebAuthn,
+    ];
+
+    /// The service's name: `PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "PASSWORD",
+            FirstFactor::PasswordSrp => "PASSWORD_SRP",
+            FirstFactor::EmailOtp => "EMAIL_OTP",
+            FirstFactor::SmsOtp => "SMS_OTP",
+            FirstFactor::WebAuthn => "WEB_AUTHN",
+        }
+    }
+
+    /// The factor of a service name.
+    pub fn from_name(name: &str) -> Option<FirstFactor> {
+        FirstFactor::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the factor is the password (the user types it).
+    pub fn is_password(self) -> bool {
+        matches!(self, FirstFactor::Password | FirstFactor::PasswordSrp)
+    }
 }
 
 type Listener = Box<dyn Fn(&Event)>;
@@ -170,6 +223,9 @@ pub(crate) struct Core {
     pub(crate) endpoint: String,
     pub(crate) keys: Keys,
     pub(crate) pending: RefCell<Option<Pending>>,
+    /// The session `ConfirmSignUp` returned and the user it confirmed: one choice-based sign-in
+    /// of that user without a factor (the confirmation code was the first), kept in memory only.
+    pub(crate) sign_up_session: RefCell<Option<(String, Zeroizing<String>)>>,
     /// Bumped by every sign-in and sign-out: a sign-in step that answers after either stores
     /// nothing and leaves no pending step behind.
     pub(crate) epoch: Cell<u64>,
@@ -195,6 +251,7 @@ impl Core {
             keys: Keys::new(&config.user_pool_id, &config.client_id),
             config,
             pending: RefCell::new(None),
+            sign_up_session: RefCell::new(None),
             epoch: Cell::new(0),
         })
     }

@@ -387,6 +387,7 @@ impl Refresh {
                 client_id: &cx.config.client_id,
                 auth_parameters: cx.config.with_secret_hash(params, &record.username),
                 client_metadata: None,
+                session: None,
             }
             .request()
         }

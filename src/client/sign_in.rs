@@ -17,6 +17,8 @@ pub(crate) struct Pending {
     device: Option<DeviceRecord>,
     /// The sign-in this step belongs to (see [`CognitoAuth::epoch`]).
     epoch: u64,
+    /// The password factor chosen at the first-factor selection: the next answer is the password.
+    factor: Option<FirstFactor>,
 }
 
 /// Most challenges one sign-in may go through. The service asks for a handful (SRP, device SRP,
@@ -48,6 +50,8 @@ pub(super) struct Attempt {
     epoch: u64,
     /// Challenges answered since the sign-in started or the user last answered.
     rounds: u32,
+    /// The session of `ConfirmSignUp`, for a choice-based sign-in right after it.
+    sign_up_session: Option<Zeroizing<String>>,
 }
 
 /// A sign-in, or the answer to its waiting step, as a state machine.
@@ -79,8 +83,9 @@ enum State {
     },
     /// `VerifySoftwareToken` was sent for the waiting `MFA_SETUP`.
     Verifying(Pending),
-    /// The user's answer was sent.
-    Answered(Pending),
+    /// The user's answer was sent; with the SRP client and password of a password factor chosen
+    /// at the first-factor selection, for the `PASSWORD_VERIFIER` that follows.
+    Answered(Pending, Option<(Box<SrpClient>, Password)>),
     /// Storing what a completed sign-in brought.
     Finishing(Box<Finish>),
     /// Over (or resumed with an input it did not ask for).
@@ -129,6 +134,16 @@ impl SignIn {
                 flow,
             },
         }
+    }
+
+    /// The choice-based sign-in of the user `ConfirmSignUp` just confirmed, with the session it
+    /// returned (no factor: the confirmation code was the first).
+    pub(crate) fn after_sign_up(cx: &super::Core) -> Result<Self> {
+        let username = cx.sign_up_session.borrow().as_ref().map(|(u, _)| u.clone());
+        let username = username.ok_or_else(|| {
+            invalid_state("no sign-up was confirmed with a session to sign in with")
+        })?;
+        Ok(SignIn::begin(&username, None, AuthFlow::UserAuth(None)))
     }
 
     /// The answer to the waiting step.
@@ -273,23 +288,28 @@ impl Flow for SignIn {
                             responses,
                             verified.session.as_deref().or(pending.session.as_deref()),
                         );
-                        self.send(cx, State::Answered(pending), request)
+                        self.send(cx, State::Answered(pending, None), request)
                     }
                     Err(e) => answer_failed(cx, pending, e),
                 }
             }
-            (State::Answered(pending), Input::Reply(reply)) => {
+            (State::Answered(pending, factor), Input::Reply(reply)) => {
                 match reply.and_then(|r| reply_as::<AuthReply>(&r)) {
                     Ok(reply) => {
+                        let (srp, password) = match factor {
+                            Some((srp, password)) => (Some(srp), Some(password)),
+                            None => (None, None),
+                        };
                         let attempt = Attempt {
                             username: pending.username,
-                            password: None,
+                            password,
                             flow: AuthFlow::UserSrp,
-                            srp: None,
+                            srp,
                             device: pending.device,
                             device_srp: None,
                             epoch: pending.epoch,
                             rounds: 0,
+                            sign_up_session: None,
                         };
                         self.advance(cx, attempt, reply)
                     }
@@ -331,17 +351,42 @@ impl SignIn {
                 "username is empty",
             ));
         }
-        if flow != AuthFlow::CustomWithoutSrp
-            && password
-                .as_ref()
-                .map_or(true, |p| p.expose_secret().is_empty())
-        {
+        let needs_password = match flow {
+            AuthFlow::CustomWithoutSrp => false,
+            AuthFlow::UserAuth(factor) => factor.is_some_and(FirstFactor::is_password),
+            _ => true,
+        };
+        let given = password
+            .as_ref()
+            .is_some_and(|p| !p.expose_secret().is_empty());
+        if needs_password && !given {
             return fail(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
                 "password is empty",
             ));
         }
+        if matches!(flow, AuthFlow::UserAuth(_)) && !needs_password && given {
+            // Not sent, and not kept for later: a password goes with its factor only.
+            return fail(Error::misuse(
+                MisuseErrorKind::InvalidArgument,
+                "a password is given only with the first factor PASSWORD or PASSWORD_SRP",
+            ));
+        }
         cx.pending.borrow_mut().take();
+        // The session of a confirmed sign-up serves one choice-based sign-in of that user.
+        let sign_up_session = match flow {
+            AuthFlow::UserAuth(_) => {
+                let mut kept = cx.sign_up_session.borrow_mut();
+                match kept.take() {
+                    Some((user, session)) if user == username => Some(session),
+                    other => {
+                        *kept = other;
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let epoch = cx.next_epoch();
         // A browser is one device: the key the service gave at an earlier sign-in is presented
         // again, remembered or not, so that the service does not list a new device per sign-in.
@@ -355,6 +400,7 @@ impl SignIn {
             device_srp: None,
             epoch,
             rounds: 0,
+            sign_up_session,
         });
         Step::Io(Io::Get(key))
     }
@@ -389,6 +435,31 @@ impl SignIn {
                 "USER_PASSWORD_AUTH"
             }
             AuthFlow::CustomWithoutSrp => "CUSTOM_AUTH",
+            AuthFlow::UserAuth(factor) => {
+                if let Some(factor) = factor {
+                    params.insert("PREFERRED_CHALLENGE".into(), factor.name().into());
+                }
+                match factor {
+                    Some(FirstFactor::Password) => {
+                        let password = attempt
+                            .password
+                            .as_ref()
+                            .map(|p| p.expose_secret().to_string())
+                            .unwrap_or_default();
+                        params.insert("PASSWORD".into(), password);
+                    }
+                    Some(FirstFactor::PasswordSrp) => {
+                        let srp = match new_srp(cx) {
+                            Ok(srp) => srp,
+                            Err(e) => return fail(e),
+                        };
+                        params.insert("SRP_A".into(), srp.srp_a().to_string());
+                        attempt.srp = Some(srp);
+                    }
+                    _ => {}
+                }
+                "USER_AUTH"
+            }
         };
         if let Some(device) = &attempt.device {
             params.insert("DEVICE_KEY".into(), device.device_key.clone());
@@ -399,6 +470,7 @@ impl SignIn {
             client_id: &cx.config.client_id,
             auth_parameters: params,
             client_metadata: None,
+            session: attempt.sign_up_session.as_deref().map(String::as_str),
         }
         .request();
         self.send(cx, State::Authenticating(attempt), request)
@@ -566,6 +638,10 @@ impl SignIn {
             }
             (_, answer) => answer,
         };
+        if let Challenge::SelectChallenge(options) = &pending.challenge {
+            let options = options.clone();
+            return self.select_first_factor(cx, pending, answer, options);
+        }
         if let Challenge::MfaSetup(_) = &pending.challenge {
             let UserAnswer::Code(code) = &answer else {
                 zeroize::Zeroize::zeroize(&mut answer);
@@ -603,7 +679,96 @@ impl SignIn {
             responses,
             pending.session.as_deref(),
         );
-        self.send(cx, State::Answered(pending), request)
+        self.send(cx, State::Answered(pending, None), request)
+    }
+
+    /// Answers the first-factor selection. A code factor or a passkey is sent as the choice (the
+    /// service sends the code, or asks for the passkey); the password factors ask the user for
+    /// the password first, without a request, and send it with the choice: as it is for
+    /// `PASSWORD`, as SRP's A for `PASSWORD_SRP` (the kit then answers `PASSWORD_VERIFIER`).
+    fn select_first_factor(
+        &mut self,
+        cx: &Ctx<'_>,
+        mut pending: Pending,
+        mut answer: UserAnswer,
+        options: Vec<String>,
+    ) -> Step<SignInOutput> {
+        let keep = |pending: Pending, e: Error| {
+            *cx.pending.borrow_mut() = Some(pending);
+            fail(e)
+        };
+        let hash = cx.config.secret_hash(&pending.challenge_username);
+        let (responses, factor) = match (pending.factor, &mut answer) {
+            (None, UserAnswer::Choice(choice)) => {
+                let chosen = FirstFactor::from_name(choice).filter(|f| f.is_password());
+                let offered = options.is_empty() || options.iter().any(|o| o == choice);
+                if let (Some(factor), true) = (chosen, offered) {
+                    pending.factor = Some(factor);
+                    *cx.pending.borrow_mut() = Some(pending);
+                    return done(Ok(SignInOutput::step(NextStep::ConfirmSignInWithPassword)));
+                }
+                let answer = core::mem::replace(&mut answer, UserAnswer::Choice(String::new()));
+                match user_answer(
+                    &pending.challenge,
+                    &pending.challenge_username,
+                    answer,
+                    hash.as_deref(),
+                ) {
+                    Ok(responses) => (responses, None),
+                    Err(e) => return keep(pending, e),
+                }
+            }
+            (Some(factor), UserAnswer::Password(password)) if !password.is_empty() => {
+                let password = Password::new(core::mem::take(password).as_str());
+                let mut responses = map(&[
+                    ("USERNAME", &pending.challenge_username),
+                    ("ANSWER", factor.name()),
+                ]);
+                let srp = if factor == FirstFactor::PasswordSrp {
+                    match new_srp(cx) {
+                        Ok(srp) => {
+                            responses.insert("SRP_A".into(), srp.srp_a().to_string());
+                            Some((srp, password))
+                        }
+                        Err(e) => return keep(pending, e),
+                    }
+                } else {
+                    responses.insert("PASSWORD".into(), password.expose_secret().to_string());
+                    None
+                };
+                if let Some(hash) = hash {
+                    responses.insert("SECRET_HASH".into(), hash);
+                }
+                (responses, srp)
+            }
+            (Some(_), _) => {
+                zeroize::Zeroize::zeroize(&mut answer);
+                return keep(
+                    pending,
+                    Error::misuse(
+                        MisuseErrorKind::InvalidArgument,
+                        "the password factor is answered with the password",
+                    ),
+                );
+            }
+            (None, _) => {
+                zeroize::Zeroize::zeroize(&mut answer);
+                return keep(
+                    pending,
+                    Error::misuse(
+                        MisuseErrorKind::InvalidArgument,
+                        "the first-factor selection is answered with a factor's name",
+                    ),
+                );
+            }
+        };
+        let request = respond_request(
+            cx,
+            "SELECT_CHALLENGE",
+            responses,
+            pending.session.as_deref(),
+        );
+        self.send(cx, State::Answered(pending, factor), request)
     }
 
     /// Checks the tokens of a completed sign-in and starts storing them: both tokens must decode,
@@ -794,6 +959,7 @@ fn park(
         challenge_username,
         device: attempt.device,
         epoch: attempt.epoch,
+        factor: None,
     });
     done(Ok(SignInOutput::step(step)))
 }
@@ -821,6 +987,14 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     ) -> Result<SignInOutput> {
         self.drive(&mut SignIn::begin(username, password, flow))
             .await
+    }
+
+    /// Signs in the user [`CognitoAuth::confirm_sign_up`] just confirmed, with the session the
+    /// service returned for it (choice-based sign-in: the confirmation code was the first factor).
+    /// The session serves once; `InvalidState` when there is none.
+    pub async fn auto_sign_in(&self) -> Result<SignInOutput> {
+        let mut flow = SignIn::after_sign_up(&self.core)?;
+        self.drive(&mut flow).await
     }
 
     /// The challenge a sign-in is waiting on, if any.
@@ -869,6 +1043,15 @@ pub(crate) fn answer_for(
             | Challenge::SmsOtp(_)
             | Challenge::MfaSetup(_),
         ) => UserAnswer::Code(response),
+        Some(Challenge::SelectChallenge(_))
+            if core
+                .pending
+                .borrow()
+                .as_ref()
+                .is_some_and(|p| p.factor.is_some()) =>
+        {
+            UserAnswer::Password(response)
+        }
         Some(Challenge::SelectMfaType(_) | Challenge::SelectChallenge(_)) => {
             UserAnswer::Choice(response)
         }

@@ -35,6 +35,8 @@ pub enum NextStep {
     ConfirmSignInWithCustomChallenge(StringMap),
     /// Choose a first factor among these (choice-based sign-in).
     ContinueSignInWithFirstFactorSelection(Vec<String>),
+    /// Enter the password: the factor chosen at the first-factor selection.
+    ConfirmSignInWithPassword,
     /// The user has not confirmed the account yet: confirm it with the code sent at sign-up.
     ConfirmSignUp,
     /// The password must be reset (`forgot_password`).
@@ -76,6 +78,7 @@ impl core::fmt::Debug for NextStep {
                 .debug_tuple("ContinueSignInWithFirstFactorSelection")
                 .field(o)
                 .finish(),
+            S::ConfirmSignInWithPassword => f.write_str("ConfirmSignInWithPassword"),
             S::ConfirmSignUp => f.write_str("ConfirmSignUp"),
             S::ResetPassword => f.write_str("ResetPassword"),
         }

@@ -229,7 +229,7 @@ test('damaged stored records read as signed out, and bad arguments are InvalidAr
     [() => a.signIn(undefined)],
     [() => a.signIn({ username: 'alice@example.com' })],
     [() => a.signIn({ username: 'alice@example.com', password: 'x', authFlow: 'MAGIC' })],
-    [() => a.signUp({ username: 'x' })],
+    [() => a.signUp({ username: 'x', password: 5 })],
     [() => a.confirmSignUp({ username: 'x', confirmationCode: 5 })],
     [() => a.setMfaPreference({ totp: 'SOMETIMES' })],
   ]) {

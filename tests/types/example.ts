@@ -72,7 +72,24 @@ export async function example(): Promise<string> {
   off();
   // @ts-expect-error unknown event
   auth.on('loggedIn', () => undefined);
+  // Choice-based sign-in, passwordless sign-up and passkeys.
+  const choice = await auth.signIn({ username: 'pia', authFlow: 'USER_AUTH', preferredChallenge: 'EMAIL_OTP' });
+  if (choice.nextStep.signInStep === 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION') {
+    const factor: 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN' = choice.nextStep.availableChallenges[0] ?? 'EMAIL_OTP';
+    await auth.confirmSignIn({ challengeResponse: factor });
+  }
+  // @ts-expect-error not a first factor
+  await auth.signIn({ username: 'pia', authFlow: 'USER_AUTH', preferredChallenge: 'TOTP' });
+  await auth.signUp({ username: 'pia', userAttributes: { email: 'pia@example.com' } });
+  const confirmed = await auth.confirmSignUp({ username: 'pia', confirmationCode: '123456' });
+  if (confirmed.nextStep.signUpStep === 'COMPLETE_AUTO_SIGN_IN') await auth.autoSignIn();
+  const factors: string[] = (await auth.getUserAuthFactors()).configuredUserAuthFactors;
+  const page = await auth.listWebAuthnCredentials({ pageSize: 10 });
+  const created: Date | undefined = page.credentials[0]?.createdAt;
+  await auth.deleteWebAuthnCredential({ credentialId: page.credentials[0]?.credentialId ?? '' });
+  // @ts-expect-error credentialId is required
+  await auth.deleteWebAuthnCredential({});
   const srp = new SrpClient();
   const answer: Record<string, string> = srp.answerPasswordVerifier('Pool', 'pw', { SRP_B: 'ab', SALT: 'cd', SECRET_BLOCK: 'AAAA', USER_ID_FOR_SRP: 'u' });
-  return [memory, expires, wrong, first, mine, totp, refreshed.username, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
+  return [memory, expires, wrong, first, mine, totp, refreshed.username, factors, created, page.nextToken, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
 }

@@ -23,8 +23,8 @@ pub struct SignUp<'a> {
     pub secret_hash: Option<&'a str>,
     /// The username (or email/phone, per the pool's username attributes).
     pub username: &'a str,
-    /// The password.
-    pub password: &'a str,
+    /// The password; `None` for a user who signs in without one (choice-based sign-in).
+    pub password: Option<&'a str>,
     /// The user's attributes.
     pub user_attributes: &'a [AttributeType],
     /// Passed to the pool's Lambda triggers.
@@ -261,7 +261,7 @@ impl WriteJson for SignUp<'_> {
         w.str("ClientId", self.client_id);
         w.opt_str("SecretHash", self.secret_hash);
         w.str("Username", self.username);
-        w.str("Password", self.password);
+        w.opt_str("Password", self.password);
         w.array("UserAttributes", self.user_attributes.len(), &mut |i, w| {
             self.user_attributes[i].write_json(w)
         });

@@ -53,6 +53,9 @@ pub struct InitiateAuth<'a> {
     pub auth_parameters: StringMap,
     /// Passed to the pool's Lambda triggers.
     pub client_metadata: Option<&'a StringMap>,
+    /// `USER_AUTH` right after sign-up: the session `ConfirmSignUp` returned (the confirmation
+    /// code was the first factor).
+    pub session: Option<&'a str>,
 }
 
 operation!(InitiateAuth, AuthReply);
@@ -123,6 +126,7 @@ impl WriteJson for InitiateAuth<'_> {
         if let Some(map) = self.client_metadata {
             w.map("ClientMetadata", map);
         }
+        w.opt_str("Session", self.session);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Request and reply types of every public (unsigned) user-pool operation the kit calls, one file
 //! per area: `auth` (sign-in, refresh, sign-out), `account` (sign-up, passwords, the user, MFA),
-//! `devices`, and `string_map` (the maps of strings requests carry).
+//! `devices`, `factors` (sign-in factors and passkeys), and `string_map` (the maps of strings
+//! requests carry).
 //!
 //! Requests borrow their strings and serialize to the exact PascalCase body the service expects;
 //! optional fields are left out rather than sent as `null`. Replies accept unknown fields, so a newer
@@ -16,6 +17,7 @@ use alloc::vec::Vec;
 pub use account::*;
 pub use auth::*;
 pub use devices::*;
+pub use factors::*;
 pub use string_map::StringMap;
 
 /// One user pool operation: its name, its request body (the implementing type) and its reply.
@@ -49,6 +51,7 @@ macro_rules! operation {
 mod account;
 mod auth;
 mod devices;
+mod factors;
 mod string_map;
 
 /// A reply with no fields the kit reads.
@@ -197,9 +200,37 @@ mod tests {
                 auth_flow: "USER_SRP_AUTH",
                 client_id: "c1",
                 auth_parameters: params,
-                client_metadata: None
+                client_metadata: None,
+                session: None,
             }),
             json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": "c1", "AuthParameters": {"USERNAME": "alice", "SRP_A": "abc"}})
+        );
+        let mut params = StringMap::new();
+        params.insert("USERNAME".into(), "alice".into());
+        assert_eq!(
+            body(&InitiateAuth {
+                auth_flow: "USER_AUTH",
+                client_id: "c1",
+                auth_parameters: params,
+                client_metadata: None,
+                session: Some("s-confirmed"),
+            }),
+            json!({"AuthFlow": "USER_AUTH", "ClientId": "c1", "AuthParameters": {"USERNAME": "alice"}, "Session": "s-confirmed"})
+        );
+        assert_eq!(
+            body(&ListWebAuthnCredentials {
+                access_token: "at",
+                next_token: Some("n"),
+                max_results: Some(20),
+            }),
+            json!({"AccessToken": "at", "NextToken": "n", "MaxResults": 20})
+        );
+        assert_eq!(
+            body(&DeleteWebAuthnCredential {
+                access_token: "at",
+                credential_id: "Y3JlZA",
+            }),
+            json!({"AccessToken": "at", "CredentialId": "Y3JlZA"})
         );
         let attrs = [AttributeType {
             name: "email".into(),
@@ -210,12 +241,25 @@ mod tests {
                 client_id: "c1",
                 secret_hash: Some("h"),
                 username: "alice",
-                password: "pw",
+                password: Some("pw"),
                 user_attributes: &attrs,
                 client_metadata: None
             }),
             json!({"ClientId": "c1", "SecretHash": "h", "Username": "alice", "Password": "pw",
                    "UserAttributes": [{"Name": "email", "Value": "a@example.com"}]})
+        );
+        assert_eq!(
+            body(&SignUp {
+                client_id: "c1",
+                secret_hash: None,
+                username: "alice",
+                password: None,
+                user_attributes: &attrs,
+                client_metadata: None
+            }),
+            json!({"ClientId": "c1", "Username": "alice",
+                   "UserAttributes": [{"Name": "email", "Value": "a@example.com"}]}),
+            "a user without a password"
         );
         assert_eq!(
             body(&SetUserMfaPreference {
