@@ -143,6 +143,12 @@ export declare class CognitoAuth {
      */
     autoSignIn(): Promise<SignInOutput>;
     /**
+     * `associateWebAuthnCredential()`: registers a passkey for the signed-in user with the
+     * platform's authenticator (WebAuthn). Fails with `PasskeyCanceled`, `PasskeyNotSupported`,
+     * `PasskeyAlreadyExists` or `PasskeyRelyingPartyMismatch` when the platform does not complete it.
+     */
+    associateWebAuthnCredential(): Promise<void>;
+    /**
      * `changePassword({ oldPassword, newPassword })`.
      */
     changePassword(input: ChangePasswordInput): Promise<void>;

@@ -99,6 +99,49 @@ let loading = null;
 /** @internal */
 export const loadWith = (promise) => void (loading = promise);
 
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const unb64url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+/** WebAuthn's JSON form of a credential, where the platform lacks `toJSON()`. */
+function credentialJson(c) {
+  const r = c.response;
+  const response = { clientDataJSON: b64url(r.clientDataJSON) };
+  if (r.attestationObject) {
+    const key = r.getPublicKey?.();
+    Object.assign(response, {
+      attestationObject: b64url(r.attestationObject), transports: r.getTransports?.() ?? [],
+      authenticatorData: r.getAuthenticatorData && b64url(r.getAuthenticatorData()),
+      publicKey: key ? b64url(key) : undefined, publicKeyAlgorithm: r.getPublicKeyAlgorithm?.(),
+    });
+  } else {
+    Object.assign(response, {
+      authenticatorData: b64url(r.authenticatorData), signature: b64url(r.signature),
+      userHandle: r.userHandle ? b64url(r.userHandle) : undefined,
+    });
+  }
+  return {
+    id: c.id, rawId: b64url(c.rawId), type: c.type, authenticatorAttachment: c.authenticatorAttachment ?? undefined,
+    clientExtensionResults: c.getClientExtensionResults?.() ?? {}, response,
+  };
+}
+/** A passkey ceremony with the platform's authenticator: the options and the credential in
+ * WebAuthn's JSON form; a failure is [DOMException name, message]. */
+async function passkey(create, optionsJson) {
+  const P = globalThis.PublicKeyCredential;
+  const credentials = globalThis.navigator?.credentials;
+  if (!P || !credentials) throw ['NotSupportedError', 'this platform has no WebAuthn'];
+  const o = JSON.parse(optionsJson);
+  const ids = (list) => list?.map((d) => ({ ...d, id: unb64url(d.id) }));
+  try {
+    const publicKey = create
+      ? (P.parseCreationOptionsFromJSON?.(o) ?? { ...o, challenge: unb64url(o.challenge), user: { ...o.user, id: unb64url(o.user.id) }, excludeCredentials: ids(o.excludeCredentials) })
+      : (P.parseRequestOptionsFromJSON?.(o) ?? { ...o, challenge: unb64url(o.challenge), allowCredentials: ids(o.allowCredentials) });
+    const c = await credentials[create ? 'create' : 'get']({ publicKey });
+    return JSON.stringify(c.toJSON?.() ?? credentialJson(c));
+  } catch (e) {
+    throw [String(e?.name ?? 'Error'), String(e?.message ?? e)];
+  }
+}
+
 /** A device's and a passkey's dates are sent as milliseconds (`Device` and `WebAuthnCredential` in
  * client.d.ts have `Date`s). */
 const DATES = new Set(['createDate', 'lastModifiedDate', 'lastAuthenticatedDate']);
@@ -185,6 +228,7 @@ export class CognitoAuth {
             case 8: await new Promise((r) => setTimeout(r, x)); break;
             case 9: await new Promise((r) => (this.#waiting.get(x) ?? this.#waiting.set(x, []).get(x)).push(r)); break;
             case 10: this.#wake(x); break;
+            case 11: a = await passkey(x === 1, y); break;
           }
         } catch (e) {
           ok = false;
@@ -224,6 +268,7 @@ export class CognitoAuth {
   listDevices() { return this.#run('listDevices'); }
   getDevice(input) { return this.#run('getDevice', input); }
   autoSignIn() { return this.#run('autoSignIn'); }
+  associateWebAuthnCredential() { return this.#run('associateWebAuthnCredential'); }
   getUserAuthFactors() { return this.#run('getUserAuthFactors'); }
   listWebAuthnCredentials(input) { return this.#run('listWebAuthnCredentials', input); }
   deleteWebAuthnCredential(input) { return this.#run('deleteWebAuthnCredential', input); }

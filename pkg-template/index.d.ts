@@ -51,7 +51,12 @@ export type KitErrorCode =
   | 'UnexpectedResponse'
   | 'InvalidArgument'
   | 'InvalidState'
-  | 'NotSignedIn';
+  | 'NotSignedIn'
+  | 'PasskeyNotSupported'
+  | 'PasskeyCanceled'
+  | 'PasskeyAlreadyExists'
+  | 'PasskeyRelyingPartyMismatch'
+  | 'PasskeyFailed';
 
 /** Exception names the user pool returns to the operations the kit calls. */
 export type ServiceErrorCode =

@@ -5,6 +5,7 @@
 //! - [`Error::Protocol`]: a peer's value was malformed or unsafe (bad hex, base64 or JSON, an SRP value
 //!   that would leak the password, a malformed token, an HTML page from a proxy).
 //! - [`Error::Misuse`]: the caller used the API wrongly.
+//! - [`Error::Passkey`]: the platform or the user did not complete a passkey ceremony.
 //!
 //! Every variant has a stable [`Error::code`] string, which is what the JavaScript `CognitoError.code`
 //! carries.
@@ -28,6 +29,9 @@ pub enum Error {
     Protocol(ProtocolError),
     /// The caller used the API wrongly.
     Misuse(MisuseError),
+    /// A passkey could not be created or used: the user declined, the platform has no WebAuthn,
+    /// the key exists already, or the relying party does not fit the page.
+    Passkey(PasskeyError),
 }
 
 impl Error {
@@ -39,6 +43,7 @@ impl Error {
             Error::Transport(e) => e.kind.code(),
             Error::Protocol(e) => e.kind.code(),
             Error::Misuse(e) => e.kind.code(),
+            Error::Passkey(e) => e.kind.code(),
         }
     }
 
@@ -48,7 +53,7 @@ impl Error {
             Error::Service(e) => e.retryable(),
             Error::Transport(_) => true,
             Error::Protocol(e) => e.retryable(),
-            Error::Misuse(_) => false,
+            Error::Misuse(_) | Error::Passkey(_) => false,
         }
     }
 
@@ -81,6 +86,7 @@ impl fmt::Display for Error {
             Error::Transport(e) => e.fmt(f),
             Error::Protocol(e) => e.fmt(f),
             Error::Misuse(e) => e.fmt(f),
+            Error::Passkey(e) => e.fmt(f),
         }
     }
 }
@@ -92,6 +98,7 @@ impl std::error::Error for Error {
             Error::Transport(e) => Some(e),
             Error::Protocol(e) => Some(e),
             Error::Misuse(e) => Some(e),
+            Error::Passkey(e) => Some(e),
         }
     }
 }
@@ -378,3 +385,59 @@ mod tests {
         assert!(std::error::Error::source(&misuse).is_some());
     }
 }
+
+/// Why a passkey ceremony did not complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PasskeyErrorKind {
+    /// The platform has no WebAuthn (or no authenticator that can do this).
+    NotSupported,
+    /// The user cancelled, or the ceremony timed out (WebAuthn does not tell them apart).
+    Canceled,
+    /// The authenticator holds a passkey for this user already.
+    AlreadyExists,
+    /// The relying party id does not fit the page's origin.
+    RelyingPartyMismatch,
+    /// Anything else the platform reported.
+    Failed,
+}
+
+impl PasskeyErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            PasskeyErrorKind::NotSupported => "PasskeyNotSupported",
+            PasskeyErrorKind::Canceled => "PasskeyCanceled",
+            PasskeyErrorKind::AlreadyExists => "PasskeyAlreadyExists",
+            PasskeyErrorKind::RelyingPartyMismatch => "PasskeyRelyingPartyMismatch",
+            PasskeyErrorKind::Failed => "PasskeyFailed",
+        }
+    }
+
+    /// The kind of a WebAuthn failure, from the `DOMException` name the platform threw.
+    pub fn from_dom_exception(name: &str) -> PasskeyErrorKind {
+        match name {
+            "NotSupportedError" => PasskeyErrorKind::NotSupported,
+            "NotAllowedError" | "AbortError" => PasskeyErrorKind::Canceled,
+            "InvalidStateError" => PasskeyErrorKind::AlreadyExists,
+            "SecurityError" => PasskeyErrorKind::RelyingPartyMismatch,
+            _ => PasskeyErrorKind::Failed,
+        }
+    }
+}
+
+/// A passkey ceremony that did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyError {
+    /// What happened.
+    pub kind: PasskeyErrorKind,
+    /// The platform's message.
+    pub message: String,
+}
+
+impl fmt::Display for PasskeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.message)
+    }
+}
+
+impl std::error::Error for PasskeyError {}

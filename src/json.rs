@@ -224,6 +224,12 @@ impl ObjectWriter {
         let _ = write!(self.out, "{value}");
     }
 
+    /// A member holding any JSON value (written from the parsed value, so it is always JSON).
+    pub fn json(&mut self, key: &str, value: &Json) {
+        self.key(key);
+        value.write(&mut self.out);
+    }
+
     /// An object of strings.
     pub fn map(&mut self, key: &str, map: &StringMap) {
         self.object(key, &mut |w| {

@@ -476,6 +476,9 @@ impl Method {
                 )?))))
             }
             "listDevices" => return Ok(Method::Local(Local::new(LocalAction::ListDevices))),
+            "associateWebAuthnCredential" => {
+                return Ok(Method::Local(Local::new(LocalAction::AssociatePasskey)))
+            }
             other => {
                 return Err(invalid(format!(
                     "unknown method {}",

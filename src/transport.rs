@@ -52,6 +52,20 @@ pub trait Runtime {
         let _ = name;
         work
     }
+    /// Carries out a passkey ceremony (WebAuthn) with the platform's authenticator: registers a
+    /// passkey with `options` (`PublicKeyCredentialCreationOptionsJSON`) when `create`, else signs
+    /// in with them (`PublicKeyCredentialRequestOptionsJSON`); returns the credential as WebAuthn's
+    /// JSON (`RegistrationResponseJSON` / `AuthenticationResponseJSON`). The default has no
+    /// authenticator: `PasskeyNotSupported`.
+    fn passkey(&self, create: bool, options: &str) -> impl Future<Output = Result<String>> {
+        let _ = (create, options);
+        core::future::ready(Err(crate::error::Error::Passkey(
+            crate::error::PasskeyError {
+                kind: crate::error::PasskeyErrorKind::NotSupported,
+                message: "this runtime has no passkey authenticator".into(),
+            },
+        )))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -682,3 +682,92 @@ fn choice_based_sign_in_sends_what_the_service_asks_for() {
     assert_eq!(err.code(), "InvalidArgument");
     mock.done();
 }
+
+#[test]
+fn a_passkey_answers_web_authn_and_a_declined_one_lets_the_user_choose_again() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", Some("s3cr3t"));
+    let options = r#"{"challenge":"Y2hhbGxlbmdl","rpId":"localhost","allowCredentials":[{"id":"Y3JlZA","type":"public-key"}],"userVerification":"required"}"#;
+    let challenge = json!({"ChallengeName": "WEB_AUTHN", "Session": "w-1", "ChallengeParameters": {
+        "USERNAME": "u-1", "CREDENTIAL_REQUEST_OPTIONS": options}});
+    let assertion = r#"{"id":"Y3JlZA","rawId":"Y3JlZA","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA"},"clientExtensionResults":{}}"#;
+
+    // The platform's assertion goes back as CREDENTIAL, with SECRET_HASH for the challenge's USERNAME.
+    mock.expect("InitiateAuth", 200, challenge.clone());
+    mock.0.passkeys.borrow_mut().push_back(Ok(assertion.into()));
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        tokens(1_795_000_000, 3600, Some("r")),
+    );
+    let out = block_on(auth.sign_in(
+        "alice",
+        None,
+        AuthFlow::UserAuth(Some(FirstFactor::WebAuthn)),
+    ))
+    .unwrap();
+    assert_eq!(out.next_step, NextStep::Done);
+    assert_eq!(
+        mock.0.ceremonies.borrow()[0],
+        (
+            false,
+            serde_json::from_str::<serde_json::Value>(options).unwrap()
+        ),
+        "the service's request options, as sent"
+    );
+    let hash = |user: &str| {
+        cognito_kit::secret_hash::secret_hash(&ClientSecret::new("s3cr3t"), user, "client123")
+    };
+    assert_eq!(
+        mock.body(1),
+        json!({"ChallengeName": "WEB_AUTHN", "ClientId": "client123", "Session": "w-1",
+               "ChallengeResponses": {"USERNAME": "u-1", "CREDENTIAL": assertion, "SECRET_HASH": hash("u-1")}})
+    );
+
+    // Declined: the platform's error, and the sign-in goes on with the factor chosen next (a new
+    // USER_AUTH that prefers it), here the password, proven with SRP.
+    mock.expect("InitiateAuth", 200, challenge);
+    mock.0
+        .passkeys
+        .borrow_mut()
+        .push_back(Err(cognito_kit::error::Error::Passkey(
+            cognito_kit::error::PasskeyError {
+                kind: cognito_kit::error::PasskeyErrorKind::from_dom_exception("NotAllowedError"),
+                message: "The operation either timed out or was not allowed.".into(),
+            },
+        )));
+    let err = block_on(auth.sign_in(
+        "alice",
+        None,
+        AuthFlow::UserAuth(Some(FirstFactor::WebAuthn)),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "PasskeyCanceled");
+    assert_eq!(mock.sent().len(), 3, "nothing sent after the decline");
+    let out = block_on(auth.confirm_sign_in(UserAnswer::Choice("PASSWORD_SRP".into()))).unwrap();
+    assert_eq!(out.next_step, NextStep::ConfirmSignInWithPassword);
+    mock.expect(
+        "InitiateAuth",
+        400,
+        json!({"__type": "NotAuthorizedException", "message": "Incorrect username or password."}),
+    );
+    let err = block_on(auth.confirm_sign_in(UserAnswer::Password("pw".into()))).unwrap_err();
+    assert_eq!(err.code(), "NotAuthorizedException");
+    let restart = mock.body(3);
+    assert_eq!(restart["AuthFlow"], "USER_AUTH");
+    assert_eq!(
+        restart["AuthParameters"]["PREFERRED_CHALLENGE"],
+        "PASSWORD_SRP"
+    );
+    assert_eq!(restart["AuthParameters"]["USERNAME"], "alice");
+    assert_eq!(restart["AuthParameters"]["SECRET_HASH"], hash("alice"));
+    assert_eq!(
+        restart["AuthParameters"]["SRP_A"].as_str().map(str::len),
+        Some(768)
+    );
+    assert!(
+        restart.get("Session").is_none(),
+        "a new sign-in, not the declined one's session"
+    );
+    mock.done();
+}

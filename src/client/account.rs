@@ -7,6 +7,7 @@ use super::session::{
     access_token_expired, EndSession, Ended, GetSession, Load, Loaded, Need, Refresh,
 };
 use super::*;
+use crate::json::Json;
 
 /// One request of the account that stands alone, the caller reading its reply. Every such request,
 /// whether a Rust app's typed method or the package's JSON method makes it, is built here and sent by
@@ -64,6 +65,10 @@ pub(crate) enum Call {
     ListWebAuthnCredentials(Option<String>, Option<u32>),
     /// `DeleteWebAuthnCredential`: the credential id.
     DeleteWebAuthnCredential(String),
+    /// `StartWebAuthnRegistration`.
+    StartWebAuthnRegistration,
+    /// `CompleteWebAuthnRegistration`: the new passkey (`RegistrationResponseJSON`).
+    CompleteWebAuthnRegistration(Json),
 }
 
 impl Call {
@@ -222,6 +227,15 @@ impl Call {
             Call::DeleteWebAuthnCredential(credential_id) => op::DeleteWebAuthnCredential {
                 access_token: token,
                 credential_id,
+            }
+            .request(),
+            Call::StartWebAuthnRegistration => op::StartWebAuthnRegistration {
+                access_token: token,
+            }
+            .request(),
+            Call::CompleteWebAuthnRegistration(credential) => op::CompleteWebAuthnRegistration {
+                access_token: token,
+                credential,
             }
             .request(),
         }
@@ -493,6 +507,9 @@ pub(crate) enum LocalAction {
     GetDevice(Option<String>),
     /// Every device, page by page.
     ListDevices,
+    /// Registers a passkey: the service's creation options, the platform's authenticator, the
+    /// new credential back to the service.
+    AssociatePasskey,
 }
 
 /// What a [`Local`] flow ends with.
@@ -521,6 +538,8 @@ enum LocalState {
     Loading(Load),
     Device,
     Calling(Box<Account>),
+    /// The platform's authenticator was asked for a new passkey.
+    Creating,
     /// The local record is being written or removed.
     Storing,
     Ending(EndSession),
@@ -648,6 +667,23 @@ impl Local {
                     _ => Step::Done(Ok(LocalOutput::Nothing)),
                 }
             }
+            LocalAction::AssociatePasskey => match call {
+                Call::StartWebAuthnRegistration => {
+                    match reply_as::<op::StartWebAuthnRegistrationReply>(&reply) {
+                        Ok(r) => {
+                            let mut options = String::new();
+                            r.credential_creation_options.write(&mut options);
+                            self.state = LocalState::Creating;
+                            Step::Io(Io::Credential {
+                                create: true,
+                                options,
+                            })
+                        }
+                        Err(e) => Self::fail(e),
+                    }
+                }
+                _ => Step::Done(reply_as::<op::Empty>(&reply).map(|_| LocalOutput::Nothing)),
+            },
             LocalAction::GetDevice(_) => Step::Done(
                 reply_as::<op::GetDeviceReply>(&reply).map(|r| LocalOutput::Device(r.device)),
             ),
@@ -683,6 +719,7 @@ impl Flow for Local {
                     self.call(cx, call)
                 }
                 LocalAction::ListDevices => self.call(cx, Call::ListDevices(None)),
+                LocalAction::AssociatePasskey => self.call(cx, Call::StartWebAuthnRegistration),
                 _ => {
                     let (load, io) = Load::begin(cx);
                     self.state = S::Loading(load);
@@ -709,6 +746,24 @@ impl Flow for Local {
                 Step::Done(Ok(reply)) => self.replied(cx, account.call(), reply),
                 Step::Done(Err(e)) => Self::fail(e),
             },
+            // The new passkey goes to the service as a JSON object; a text that is not one is
+            // the platform's failure, not something to send.
+            (S::Creating, Input::Credential(credential)) => {
+                let parsed = credential.and_then(|text| {
+                    let text = Zeroizing::new(text);
+                    match crate::json::parse(text.as_bytes()) {
+                        Ok(value @ Json::Object(_)) => Ok(value),
+                        _ => Err(Error::Passkey(crate::error::PasskeyError {
+                            kind: crate::error::PasskeyErrorKind::Failed,
+                            message: "the platform's credential is not a JSON object".into(),
+                        })),
+                    }
+                });
+                match parsed {
+                    Ok(value) => self.call(cx, Call::CompleteWebAuthnRegistration(value)),
+                    Err(e) => Self::fail(e),
+                }
+            }
             (S::Storing, Input::Stored(stored)) => match stored {
                 Err(e) => Self::fail(e),
                 Ok(()) => match (&self.action, &self.record) {
@@ -966,6 +1021,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             max_results,
         ))
         .await
+    }
+
+    /// Registers a passkey for the signed-in user with the runtime's authenticator
+    /// ([`Runtime::passkey`]): the service's creation options go to the platform, the new
+    /// credential back to the service.
+    pub async fn associate_webauthn_credential(&self) -> Result<()> {
+        self.local(LocalAction::AssociatePasskey).await.map(drop)
     }
 
     /// Deletes one of the user's passkeys.

@@ -37,6 +37,16 @@ pub(crate) enum Io {
     Unlock,
     /// Wait this many milliseconds; answered with [`Input::Slept`].
     Sleep(u32),
+    /// Ask the platform's authenticator for a passkey (WebAuthn): with `create`, register one with
+    /// these creation options, else sign in with these request options — both the JSON the
+    /// service sent, in WebAuthn's JSON form (binary values base64url). Answered with
+    /// [`Input::Credential`].
+    Credential {
+        /// Registration (`navigator.credentials.create`) rather than sign-in (`get`).
+        create: bool,
+        /// `PublicKeyCredentialCreationOptionsJSON` or `PublicKeyCredentialRequestOptionsJSON`.
+        options: String,
+    },
 }
 
 /// What the driver feeds a flow: how it starts, then the outcome of each [`Io`].
@@ -63,6 +73,9 @@ pub(crate) enum Input {
     Unlocked,
     /// The wait is over.
     Slept,
+    /// The credential of [`Io::Credential`] as WebAuthn's JSON (`RegistrationResponseJSON` or
+    /// `AuthenticationResponseJSON`), or why there is none.
+    Credential(Result<String>),
 }
 
 /// A flow's answer to an input.

@@ -363,6 +363,9 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                     self.runtime.sleep(millis).await;
                     Input::Slept
                 }
+                Io::Credential { create, options } => {
+                    Input::Credential(self.runtime.passkey(create, &options).await)
+                }
             }
         })
     }

@@ -52,6 +52,8 @@ pub(super) struct Attempt {
     rounds: u32,
     /// The session of `ConfirmSignUp`, for a choice-based sign-in right after it.
     sign_up_session: Option<Zeroizing<String>>,
+    /// A passkey was asked for already: a second `WEB_AUTHN` in one sign-in is refused.
+    passkey_used: bool,
 }
 
 /// A sign-in, or the answer to its waiting step, as a state machine.
@@ -83,6 +85,12 @@ enum State {
     },
     /// `VerifySoftwareToken` was sent for the waiting `MFA_SETUP`.
     Verifying(Pending),
+    /// The platform's authenticator was asked for a passkey for `WEB_AUTHN`.
+    Passkey {
+        attempt: Attempt,
+        session: Option<String>,
+        challenge_username: String,
+    },
     /// The user's answer was sent; with the SRP client and password of a password factor chosen
     /// at the first-factor selection, for the `PASSWORD_VERIFIER` that follows.
     Answered(Pending, Option<(Box<SrpClient>, Password)>),
@@ -310,12 +318,21 @@ impl Flow for SignIn {
                             epoch: pending.epoch,
                             rounds: 0,
                             sign_up_session: None,
+                            passkey_used: false,
                         };
                         self.advance(cx, attempt, reply)
                     }
                     Err(e) => answer_failed(cx, pending, e),
                 }
             }
+            (
+                State::Passkey {
+                    attempt,
+                    session,
+                    challenge_username,
+                },
+                Input::Credential(credential),
+            ) => self.passkey_answered(cx, attempt, session, challenge_username, credential),
             (State::Finishing(finish), input) => self.finishing(cx, finish, input),
             _ => unexpected_input(),
         }
@@ -401,6 +418,7 @@ impl SignIn {
             epoch,
             rounds: 0,
             sign_up_session,
+            passkey_used: false,
         });
         Step::Io(Io::Get(key))
     }
@@ -614,6 +632,20 @@ impl SignIn {
             Challenge::SelectChallenge(options) => {
                 NextStep::ContinueSignInWithFirstFactorSelection(options.clone())
             }
+            Challenge::WebAuthn(options) if !attempt.passkey_used => {
+                let options = options.clone();
+                let mut attempt = attempt;
+                attempt.passkey_used = true;
+                self.state = State::Passkey {
+                    attempt,
+                    session,
+                    challenge_username,
+                };
+                return Step::Io(Io::Credential {
+                    create: false,
+                    options,
+                });
+            }
             other => {
                 return fail(Error::protocol(
                     crate::error::ProtocolErrorKind::UnexpectedChallenge,
@@ -682,6 +714,97 @@ impl SignIn {
         self.send(cx, State::Answered(pending, None), request)
     }
 
+    /// A factor chosen after a passkey failed: a new `USER_AUTH` sign-in that prefers it (a
+    /// password factor asks for the password first).
+    fn restart_with(
+        &mut self,
+        cx: &Ctx<'_>,
+        mut pending: Pending,
+        mut answer: UserAnswer,
+        options: &[String],
+    ) -> Step<SignInOutput> {
+        let (factor, password) = match (pending.factor, &mut answer) {
+            (None, UserAnswer::Choice(choice)) => {
+                let offered = options.is_empty() || options.iter().any(|o| o == choice);
+                match FirstFactor::from_name(choice).filter(|_| offered) {
+                    Some(f) if f.is_password() => {
+                        pending.factor = Some(f);
+                        *cx.pending.borrow_mut() = Some(pending);
+                        return done(Ok(SignInOutput::step(NextStep::ConfirmSignInWithPassword)));
+                    }
+                    Some(f) => (f, None),
+                    None => {
+                        *cx.pending.borrow_mut() = Some(pending);
+                        return fail(Error::misuse(
+                            MisuseErrorKind::InvalidArgument,
+                            "the first-factor selection is answered with a factor's name",
+                        ));
+                    }
+                }
+            }
+            (Some(f), UserAnswer::Password(p)) if !p.is_empty() => {
+                (f, Some(Password::new(core::mem::take(p).as_str())))
+            }
+            _ => {
+                zeroize::Zeroize::zeroize(&mut answer);
+                *cx.pending.borrow_mut() = Some(pending);
+                return fail(Error::misuse(
+                    MisuseErrorKind::InvalidArgument,
+                    "the password factor is answered with the password",
+                ));
+            }
+        };
+        let attempt = Attempt {
+            username: pending.username,
+            password,
+            flow: AuthFlow::UserAuth(Some(factor)),
+            srp: None,
+            device: pending.device,
+            device_srp: None,
+            epoch: pending.epoch,
+            rounds: 0,
+            sign_up_session: None,
+            passkey_used: false,
+        };
+        self.initiate(cx, attempt)
+    }
+
+    /// The platform's passkey answers `WEB_AUTHN`. When there is none (the user cancelled, no
+    /// authenticator, no WebAuthn), the sign-in fails with that error but stays open: the user may
+    /// choose another factor (or the passkey again), which starts a new sign-in with it.
+    fn passkey_answered(
+        &mut self,
+        cx: &Ctx<'_>,
+        attempt: Attempt,
+        session: Option<String>,
+        challenge_username: String,
+        credential: Result<String>,
+    ) -> Step<SignInOutput> {
+        let credential = match credential {
+            Ok(c) => c,
+            Err(e) => {
+                let step = NextStep::ContinueSignInWithFirstFactorSelection(Vec::new());
+                let challenge = Challenge::SelectChallenge(Vec::new());
+                if let Step::Done(Err(stale)) =
+                    park(cx, attempt, challenge, None, challenge_username, step)
+                {
+                    return fail(stale);
+                }
+                return fail(e);
+            }
+        };
+        let mut responses = map(&[
+            ("USERNAME", &challenge_username),
+            ("CREDENTIAL", &credential),
+        ]);
+        if let Some(device) = &attempt.device {
+            responses.insert("DEVICE_KEY".into(), device.device_key.clone());
+        }
+        let responses = cx.config.with_secret_hash(responses, &challenge_username);
+        let request = respond_request(cx, "WEB_AUTHN", responses, session.as_deref());
+        self.send(cx, State::Authenticating(attempt), request)
+    }
+
     /// Answers the first-factor selection. A code factor or a passkey is sent as the choice (the
     /// service sends the code, or asks for the passkey); the password factors ask the user for
     /// the password first, without a request, and send it with the choice: as it is for
@@ -697,6 +820,9 @@ impl SignIn {
             *cx.pending.borrow_mut() = Some(pending);
             fail(e)
         };
+        if pending.session.is_none() {
+            return self.restart_with(cx, pending, answer, &options);
+        }
         let hash = cx.config.secret_hash(&pending.challenge_username);
         let (responses, factor) = match (pending.factor, &mut answer) {
             (None, UserAnswer::Choice(choice)) => {

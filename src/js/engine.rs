@@ -13,6 +13,7 @@
 //! | `[6, name]` / `[7]`                           | takes / releases a Web Lock               | nothing                 |
 //! | `[8, ms]`                                     | waits                                     | nothing                 |
 //! | `[9, id]` / `[10, id]`                        | waits for / wakes the tasks of refresh `id` | nothing               |
+//! | `[11, create, optionsJson]`                   | a passkey ceremony (WebAuthn `create` when `create` is 1, else `get`) | `credentialJson` or `false, domExceptionName, message` |
 //!
 //! A failed flow throws its `CognitoError` from `resume`. Every decision — what to send, how to
 //! read the reply, what to store, when to retry or refresh, which error a failure is — is the
@@ -21,7 +22,10 @@
 use super::to_js_error;
 use crate::client::machine::{Ctx, Env, Flow, Input, Io, Step};
 use crate::client::{Core, Event, Session};
-use crate::error::{Error, MisuseErrorKind, Result, TransportError, TransportErrorKind};
+use crate::error::{
+    Error, MisuseErrorKind, PasskeyError, PasskeyErrorKind, Result, TransportError,
+    TransportErrorKind,
+};
 use crate::methods::{Method, Options};
 use crate::transport::HttpReply;
 use alloc::format;
@@ -113,6 +117,7 @@ enum Asked {
     Locked,
     Unlocked,
     Slept,
+    Credential,
 }
 
 /// One method running: resumed by the package's loop until it is done.
@@ -224,6 +229,10 @@ impl JsTask {
                 Io::Lock(name) => (Asked::Locked, array(&[6.into(), name.into()])),
                 Io::Unlock => (Asked::Unlocked, array(&[7.into()])),
                 Io::Sleep(millis) => (Asked::Slept, array(&[8.into(), millis.into()])),
+                Io::Credential { create, options } => (
+                    Asked::Credential,
+                    array(&[11.into(), u32::from(create).into(), options.into()]),
+                ),
             };
             self.asked = asked;
             return Ok(out);
@@ -288,6 +297,16 @@ impl JsTask {
             Asked::Locked => Input::Locked,
             Asked::Unlocked => Input::Unlocked,
             Asked::Slept => Input::Slept,
+            Asked::Credential => Input::Credential(match a.as_string() {
+                Some(json) if ok => Ok(json),
+                _ => {
+                    let name = a.as_string().unwrap_or_default();
+                    Err(Error::Passkey(PasskeyError {
+                        kind: PasskeyErrorKind::from_dom_exception(&name),
+                        message: b.as_string().unwrap_or(name),
+                    }))
+                }
+            }),
         }
     }
 }

@@ -128,6 +128,8 @@ test('passwordless sign-up: confirmation, then autoSignIn signs in once without 
   assert.ok(!factors.configuredUserAuthFactors.includes('PASSWORD'), JSON.stringify(factors));
   assert.deepEqual(factors.enabledMfa, []);
   assert.deepEqual(await a.listWebAuthnCredentials(), { credentials: [] });
+  // Node has no WebAuthn: a typed error, not a crash (tests/node/passkeys_kit.test.mjs does it in Chromium).
+  await rejectsWith(a.associateWebAuthnCredential(), 'PasskeyNotSupported', /no WebAuthn/);
   await rejectsWith(a.deleteWebAuthnCredential({ credentialId: 'AAAA' }), 'ResourceNotFoundException');
   await rejectsWith(a.deleteWebAuthnCredential({}), 'InvalidArgument', /credentialId/);
 

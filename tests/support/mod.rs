@@ -31,6 +31,9 @@ pub struct Script {
     pub now_millis: Cell<f64>,
     pub random: RefCell<VecDeque<u8>>,
     pub counter: Cell<u8>,
+    /// What the authenticator answers, in order; and the ceremonies asked for (create, options).
+    pub passkeys: RefCell<VecDeque<Result<String>>>,
+    pub ceremonies: RefCell<Vec<(bool, Value)>>,
 }
 
 #[derive(Clone, Default)]
@@ -128,6 +131,17 @@ impl Runtime for Mock {
         Ok(())
     }
     async fn sleep(&self, _millis: u32) {}
+    async fn passkey(&self, create: bool, options: &str) -> Result<String> {
+        self.0
+            .ceremonies
+            .borrow_mut()
+            .push((create, serde_json::from_str(options).unwrap()));
+        self.0
+            .passkeys
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected passkey ceremony"))
+    }
 }
 
 pub fn jwt(claims: Value) -> String {

@@ -71,6 +71,60 @@ pub struct DeleteWebAuthnCredential<'a> {
 
 operation!(DeleteWebAuthnCredential, Empty);
 
+/// The reply of `StartWebAuthnRegistration`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartWebAuthnRegistrationReply {
+    /// The options for `navigator.credentials.create` (`PublicKeyCredentialCreationOptionsJSON`).
+    pub credential_creation_options: Json,
+}
+
+/// `StartWebAuthnRegistration`.
+pub struct StartWebAuthnRegistration<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+}
+
+operation!(StartWebAuthnRegistration, StartWebAuthnRegistrationReply);
+
+/// `CompleteWebAuthnRegistration`.
+pub struct CompleteWebAuthnRegistration<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// The new passkey (`RegistrationResponseJSON`), sent as a JSON object.
+    pub credential: &'a Json,
+}
+
+operation!(CompleteWebAuthnRegistration, Empty);
+
+impl WriteJson for StartWebAuthnRegistration<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+    }
+}
+
+impl WriteJson for CompleteWebAuthnRegistration<'_> {
+    fn write_json(&self, w: &mut ObjectWriter) {
+        w.str("AccessToken", self.access_token);
+        w.json("Credential", self.credential);
+    }
+}
+
+impl FromJson for StartWebAuthnRegistrationReply {
+    fn from_json(value: Json) -> Read<Self> {
+        let mut f = Fields::of(value)?;
+        let options = f.take("CredentialCreationOptions")?;
+        match options {
+            Some(o @ Json::Object(_)) => Ok(StartWebAuthnRegistrationReply {
+                credential_creation_options: o,
+            }),
+            _ => Err(ShapeError {
+                field: "CredentialCreationOptions".into(),
+                expected: "an object",
+            }),
+        }
+    }
+}
+
 impl WriteJson for GetUserAuthFactors<'_> {
     fn write_json(&self, w: &mut ObjectWriter) {
         w.str("AccessToken", self.access_token);
