@@ -27,7 +27,32 @@ export interface CognitoAuthOptions {
   timeoutMs?: number;
   /** Refresh when a token expires within this many seconds (default 60). */
   refreshMarginSeconds?: number;
+  /** Sign-in with a redirect through the pool's domain (managed login, social and enterprise providers). */
+  oauth?: OAuthOptions;
 }
+export interface OAuthOptions {
+  /** The domain's URL base: `myapp.auth.us-east-1.amazoncognito.com` (`https://` assumed), a custom domain, or the emulator's `http://localhost:9229/domains/myapp`. */
+  domain: string;
+  /** One of the app client's callback URLs (the first, when a list is given). */
+  redirectSignIn: string | string[];
+  /** One of the app client's sign-out URLs, for `signOut({ redirect: true })`. */
+  redirectSignOut?: string | string[];
+  /** Default: phone, email, openid, profile, aws.cognito.signin.user.admin. */
+  scopes?: string[];
+  /** Only the code flow (with PKCE). */
+  responseType?: 'code';
+}
+/** Amplify's names, or a provider of the pool by its name (`{ custom: 'MyOIDC' }`); `'COGNITO'` is the managed login's own form. */
+export type RedirectProvider = 'Google' | 'Facebook' | 'Amazon' | 'Apple' | 'COGNITO' | { custom: string };
+export interface SignInWithRedirectInput {
+  provider?: RedirectProvider;
+  /** Given back by `handleRedirect()`. */
+  customState?: string;
+  loginHint?: string;
+  lang?: string;
+  prompt?: 'none' | 'login' | 'consent' | 'select_account';
+}
+export interface HandleRedirectOutput { isSignedIn: boolean; customState?: string }
 export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP' | 'USER_AUTH';
 /** A first factor of choice-based sign-in (`authFlow: 'USER_AUTH'`). */
 export type AuthFactorType = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
@@ -70,7 +95,8 @@ export interface AuthSession {
   /** The ID token's claims, decoded but NOT verified. */
   idTokenClaims: Record<string, unknown>;
 }
-export interface SignOutInput { global?: boolean }
+/** `redirect`: then end the domain's session through `/logout`, which returns to `oauth.redirectSignOut`. */
+export interface SignOutInput { global?: boolean; redirect?: boolean }
 export interface SignUpInput {
   username: string;
   /** Left out for a user who signs in without a password (choice-based sign-in). */
@@ -177,6 +203,16 @@ export declare class CognitoAuth {
      */
     deleteWebAuthnCredential(input: DeleteWebAuthnCredentialInput): Promise<void>;
     /**
+     * `getUserInfo()`: the user's claims from the domain's `/oauth2/userInfo`.
+     */
+    getUserInfo(): Promise<Record<string, unknown>>;
+    /**
+     * `handleRedirect({ url? })` on the callback page (its address by default): checks `state`,
+     * exchanges the code, checks the ID token and stores the session like any sign-in.
+     * `{ isSignedIn: false }` on a page that is not a callback.
+     */
+    handleRedirect(input?: { url?: string }): Promise<HandleRedirectOutput>;
+    /**
      * `getUserAuthFactors()` → `{ username, preferredMfa, enabledMfa, configuredUserAuthFactors }`.
      */
     getUserAuthFactors(): Promise<UserAuthFactors>;
@@ -243,7 +279,12 @@ export declare class CognitoAuth {
      */
     signIn(input: SignInInput): Promise<SignInOutput>;
     /**
-     * `signOut({ global? })`.
+     * `signInWithRedirect({ provider?, customState?, loginHint?, lang?, prompt? })`: sends the
+     * browser to the domain (PKCE S256; state and nonce kept in session storage).
+     */
+    signInWithRedirect(input?: SignInWithRedirectInput): Promise<void>;
+    /**
+     * `signOut({ global?, redirect? })`.
      */
     signOut(input?: SignOutInput): Promise<void>;
     /**

@@ -25,6 +25,9 @@ function webStorage(name) {
     return memory();
   }
 }
+/** The tab's own storage, for a sign-in with a redirect: it outlives the navigation, not the tab. */
+let tabStorage;
+const transient = () => (tabStorage ??= webStorage('sessionStorage'));
 function pickStorage(storage = 'local') {
   const s = storage === 'memory' ? memory() : storage === 'local' ? webStorage('localStorage')
     : storage === 'session' ? webStorage('sessionStorage') : typeof storage === 'string' ? null : storage;
@@ -58,18 +61,14 @@ async function readBody(res, max) {
   return out;
 }
 
-/** POSTs to the service with a timeout: [status, x-amzn-errortype, body] or throws [kind, message]. */
-async function send(url, target, body, timeoutMs, maxBytes) {
+/** A request with a timeout: [status, x-amzn-errortype, body] or throws [kind, message]. */
+async function send(url, body, headers, timeoutMs, maxBytes) {
   const ctl = new AbortController();
   let timedOut = false;
   const timer = timeoutMs > 0 && setTimeout(() => ((timedOut = true), ctl.abort()), timeoutMs);
   try {
     const res = await fetch(url, {
-      method: 'POST', cache: 'no-store', credentials: 'omit', signal: ctl.signal, body,
-      headers: {
-        'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target,
-        'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
-      },
+      method: body == null ? 'GET' : 'POST', cache: 'no-store', credentials: 'omit', signal: ctl.signal, body, headers,
     });
     return [res.status, res.headers.get('x-amzn-errortype'), await readBody(res, maxBytes + 1)];
   } catch (e) {
@@ -213,7 +212,10 @@ export class CognitoAuth {
         try {
           switch (op) {
             case 0: return x === undefined ? undefined : JSON.parse(x, revive);
-            case 1: [a, b, c] = await send(x, y, z, t, m); break;
+            case 1: [a, b, c] = await send(x, z, {
+              'content-type': 'application/x-amz-json-1.1', 'x-amz-target': y,
+              'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
+            }, t, m); break;
             case 2: a = await storage.getItem(x); if (typeof a !== 'string') a = null; break;
             case 3: await storage.setItem(x, y); break;
             case 4: await storage.removeItem(x); break;
@@ -229,6 +231,13 @@ export class CognitoAuth {
             case 9: await new Promise((r) => (this.#waiting.get(x) ?? this.#waiting.set(x, []).get(x)).push(r)); break;
             case 10: this.#wake(x); break;
             case 11: a = await passkey(x === 1, y); break;
+            case 12: a = await transient().getItem(x); if (typeof a !== 'string') a = null; break;
+            case 13: await transient().setItem(x, y); break;
+            case 14: await transient().removeItem(x); break;
+            case 15: if (y) history.replaceState(history.state, '', x); else location.assign(x); break;
+            case 16: [a, b, c] = await send(x, z, {
+              ...(y == null ? {} : { authorization: y }), ...(z == null ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+            }, t, m); break;
           }
         } catch (e) {
           ok = false;
@@ -269,6 +278,10 @@ export class CognitoAuth {
   getDevice(input) { return this.#run('getDevice', input); }
   autoSignIn() { return this.#run('autoSignIn'); }
   associateWebAuthnCredential() { return this.#run('associateWebAuthnCredential'); }
+  signInWithRedirect(input) { return this.#run('signInWithRedirect', input); }
+  /** `handleRedirect({ url? })`: the callback page's address by default. */
+  handleRedirect(input) { return this.#run('handleRedirect', { url: globalThis.location?.href, ...input }); }
+  getUserInfo() { return this.#run('getUserInfo'); }
   getUserAuthFactors() { return this.#run('getUserAuthFactors'); }
   listWebAuthnCredentials(input) { return this.#run('listWebAuthnCredentials', input); }
   deleteWebAuthnCredential(input) { return this.#run('deleteWebAuthnCredential', input); }

@@ -11,8 +11,9 @@ use crate::api::operations::{
 use crate::client::machine::{Ctx, Flow, Input as FlowInput, Step};
 use crate::client::{
     answer_for, attribute_types, reply_as, totp_verified, Account, AuthFlow, Call, CognitoAuth,
-    Config, Core, FirstFactor, GetSession, Local, LocalAction, LocalOutput, Need, NextStep,
-    Refresh, Session, SignIn, SignInOutput, SignOut,
+    Config, Core, FirstFactor, GetSession, HandleRedirect, Local, LocalAction, LocalOutput, Need,
+    NextStep, OAuthConfig, RedirectOptions, Redirected, Refresh, Session, SignIn, SignInOutput,
+    SignInWithRedirect, SignOut, SignOutRedirect, UserInfo,
 };
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::flow::{mfa_name, CodeDestination};
@@ -377,6 +378,10 @@ pub(crate) enum Method {
     Refresh(Refresh),
     SignOut(SignOut),
     Local(Local),
+    Redirect(SignInWithRedirect),
+    HandleRedirect(Box<HandleRedirect>),
+    UserInfo(UserInfo),
+    SignOutRedirect(SignOutRedirect),
 }
 
 impl Method {
@@ -457,7 +462,40 @@ impl Method {
             "deleteWebAuthnCredential" => Call::DeleteWebAuthnCredential(s("credentialId")?),
             "getSession" => return Ok(Method::Session(GetSession::new())),
             "refreshSession" => return Ok(Method::Refresh(Refresh::new(Need::Always))),
+            "signOut" if i.truthy("redirect") => {
+                return Ok(Method::SignOutRedirect(SignOutRedirect::new(
+                    i.truthy("global"),
+                )))
+            }
             "signOut" => return Ok(Method::SignOut(SignOut::new(i.truthy("global")))),
+            "signInWithRedirect" => {
+                let provider = match i.get("provider") {
+                    None | Some(Json::Null) => None,
+                    Some(Json::String(p)) => Some(provider_name(p)),
+                    Some(other) => Some(
+                        other
+                            .get("custom")
+                            .and_then(Json::as_str)
+                            .map(String::from)
+                            .ok_or_else(|| {
+                                invalid("provider must be a name or { custom: name }".into())
+                            })?,
+                    ),
+                };
+                return Ok(Method::Redirect(SignInWithRedirect::new(RedirectOptions {
+                    provider,
+                    custom_state: opt("customState")?,
+                    login_hint: opt("loginHint")?,
+                    lang: opt("lang")?,
+                    prompt: opt("prompt")?,
+                })));
+            }
+            "handleRedirect" => {
+                return Ok(Method::HandleRedirect(Box::new(HandleRedirect::new(
+                    i.str("url")?,
+                ))))
+            }
+            "getUserInfo" => return Ok(Method::UserInfo(UserInfo::new())),
             "deleteUser" => return Ok(Method::Local(Local::new(LocalAction::DeleteUser))),
             "setUpTotp" => {
                 return Ok(Method::Local(Local::new(LocalAction::SetUpTotp(opt(
@@ -512,8 +550,34 @@ impl Flow for Method {
             Method::Refresh(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
             Method::SignOut(flow) => then(flow.resume(cx, input), |()| Ok(None)),
             Method::Local(flow) => then(flow.resume(cx, input), |out| Ok(local_output(out))),
+            Method::Redirect(flow) => then(flow.resume(cx, input), |()| Ok(None)),
+            Method::SignOutRedirect(flow) => then(flow.resume(cx, input), |()| Ok(None)),
+            Method::HandleRedirect(flow) => then(flow.resume(cx, input), |r| Ok(redirected(&r))),
+            Method::UserInfo(flow) => then(flow.resume(cx, input), |claims| Ok(Some(claims))),
         }
     }
+}
+
+/// Amplify's names of the social providers, as the domain knows them; any other name (a SAML or
+/// OIDC provider of the pool, `COGNITO`) as it is.
+fn provider_name(name: &str) -> String {
+    match name {
+        "Amazon" => "LoginWithAmazon",
+        "Apple" => "SignInWithApple",
+        other => other,
+    }
+    .to_string()
+}
+
+/// `{ isSignedIn, customState? }`.
+fn redirected(r: &Redirected) -> Option<Zeroizing<String>> {
+    let mut out = Out::new();
+    out.raw("{")
+        .key("isSignedIn")
+        .raw(if r.signed_in { "true" } else { "false" });
+    out.opt("customState", r.custom_state.as_deref());
+    out.raw("}");
+    out.done()
 }
 
 /// The result of a [`Local`] flow.
@@ -700,6 +764,42 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
     })
 }
 
+/// `oauth: { domain, redirectSignIn, redirectSignOut?, scopes?, responseType? }`; the redirects may
+/// be arrays (Amplify's shape), of which the first is used.
+fn oauth_options(value: Option<&Json>) -> Result<Option<OAuthConfig>> {
+    let Some(o @ Json::Object(_)) = value else {
+        return Ok(None);
+    };
+    let text = |key: &str| -> Option<&str> {
+        match o.get(key) {
+            Some(Json::String(s)) => Some(s),
+            Some(Json::Array(items)) => items.first().and_then(Json::as_str),
+            _ => None,
+        }
+    };
+    let (Some(domain), Some(redirect)) = (text("domain"), text("redirectSignIn")) else {
+        return Err(invalid(
+            "oauth needs domain and redirectSignIn (strings)".into(),
+        ));
+    };
+    if let Some(kind) = text("responseType").filter(|t| *t != "code") {
+        return Err(invalid(format!(
+            "oauth.responseType {} is not supported: the kit signs in with the code flow and PKCE",
+            crate::error::quoted(kind)
+        )));
+    }
+    let mut oauth = OAuthConfig::new(domain, redirect);
+    oauth.redirect_sign_out = text("redirectSignOut").map(String::from);
+    if let Some(Json::Array(items)) = o.get("scopes") {
+        oauth.scopes = items
+            .iter()
+            .filter_map(Json::as_str)
+            .map(String::from)
+            .collect();
+    }
+    Ok(Some(oauth))
+}
+
 /// The options of the package's `new CognitoAuth({ … })` but `storage` (the host's), as JSON.
 #[derive(Debug)]
 pub struct Options {
@@ -724,6 +824,7 @@ impl Options {
         config.refresh_token_rotation = o.bool("refreshTokenRotation");
         config.device_name = o.opt_str("deviceName").map(ToString::to_string);
         config.refresh_margin_seconds = o.number("refreshMarginSeconds", 60.0) as i64;
+        config.oauth = oauth_options(o.get("oauth"))?;
         // Timers hold at most 2^31 - 1 ms.
         let timeout_millis = o
             .number("timeoutMs", 30_000.0)

@@ -123,6 +123,11 @@ impl Keys {
     pub fn device(&self, username: &str) -> String {
         format!("{}.{username}.device", self.prefix)
     }
+
+    /// The sign-in with a redirect in progress (kept in the tab's own storage).
+    pub fn oauth(&self) -> String {
+        format!("{}.oauth", self.prefix)
+    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,33 @@ pub trait Runtime {
         let _ = name;
         work
     }
+    /// Sends a request to one of the pool domain's OAuth endpoints (`method` `GET` or `POST`, with
+    /// an `Authorization` header and an `application/x-www-form-urlencoded` body when given). The
+    /// default sends nothing: a network error.
+    fn request(
+        &self,
+        method: &str,
+        url: &str,
+        authorization: Option<&str>,
+        form: Option<&str>,
+    ) -> impl Future<Output = Result<HttpReply>> {
+        let _ = (method, url, authorization, form);
+        core::future::ready(Err(crate::error::Error::Transport(
+            crate::error::TransportError {
+                kind: crate::error::TransportErrorKind::Network,
+                message: "this runtime sends only the user pool's API operations".into(),
+            },
+        )))
+    }
+    /// Sends the browser to `url` (`replace`: only replaces the address shown). The default has no
+    /// browser: `InvalidState`.
+    fn navigate(&self, url: &str, replace: bool) -> Result<()> {
+        let _ = (url, replace);
+        Err(crate::error::Error::misuse(
+            crate::error::MisuseErrorKind::InvalidState,
+            "this runtime has no browser to navigate",
+        ))
+    }
     /// Carries out a passkey ceremony (WebAuthn) with the platform's authenticator: registers a
     /// passkey with `options` (`PublicKeyCredentialCreationOptionsJSON`) when `create`, else signs
     /// in with them (`PublicKeyCredentialRequestOptionsJSON`); returns the credential as WebAuthn's

@@ -771,3 +771,205 @@ fn a_passkey_answers_web_authn_and_a_declined_one_lets_the_user_choose_again() {
     );
     mock.done();
 }
+
+#[test]
+fn a_redirect_sign_in_checks_state_and_the_id_token_and_stores_the_session() {
+    use cognito_kit::client::{OAuthConfig, RedirectOptions};
+    let mock = Mock::default();
+    mock.0.now_millis.set(1_795_000_000_000.0);
+    let mut config = Config::new("us-east-1_Pool", "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    let mut oauth = OAuthConfig::new("auth.example.com/", "https://app.example/cb");
+    oauth.redirect_sign_out = Some("https://app.example/bye".into());
+    config.oauth = Some(oauth);
+    let auth = CognitoAuth::new(config, mock.clone(), MemoryStorage::new()).unwrap();
+    let key = "cognito-kit.us-east-1_Pool.client123.oauth";
+    let start = |custom: Option<&str>| -> String {
+        block_on(auth.sign_in_with_redirect(RedirectOptions {
+            provider: Some("Google".into()),
+            custom_state: custom.map(String::from),
+            ..RedirectOptions::default()
+        }))
+        .unwrap();
+        let (to, replace) = mock.0.navigated.borrow().last().cloned().unwrap();
+        assert!(!replace);
+        to
+    };
+    // The query's value of `name`, percent-decoded.
+    let param = |u: &String, name: &str| -> Option<String> {
+        let query = u.split_once('?')?.1;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| {
+                let mut out = Vec::new();
+                let b = v.as_bytes();
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i] == b'%' {
+                        out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                        i += 3;
+                    } else {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8(out).unwrap()
+            })
+        })
+    };
+    let id_token = |nonce: &str, aud: &str, iss: &str, exp: i64| {
+        jwt(
+            json!({"sub": "s-1", "cognito:username": "u-1", "email": "a@example.com", "token_use": "id",
+                   "nonce": nonce, "aud": aud, "iss": iss, "iat": 1_795_000_000, "exp": exp}),
+        )
+    };
+    let issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool";
+    let tokens = |id: String| {
+        json!({"id_token": id, "access_token": jwt(json!({"sub": "s-1", "username": "u-1", "token_use": "access",
+               "iat": 1_795_000_000, "exp": 1_795_003_600})), "refresh_token": "rt-1", "expires_in": 3600,
+               "token_type": "Bearer"}).to_string()
+    };
+
+    // The authorize URL: PKCE S256 over the verifier kept in storage, state, nonce, the provider.
+    let to = start(Some("shop"));
+    assert_eq!(
+        to.split('?').next(),
+        Some("https://auth.example.com/oauth2/authorize")
+    );
+    let kept: serde_json::Value =
+        serde_json::from_str(&block_on(auth.storage().get(key)).unwrap().unwrap()).unwrap();
+    let verifier = kept["verifier"].as_str().unwrap();
+    assert_eq!(verifier.len(), 43);
+    let challenge =
+        cognito_kit::encoding::base64url_encode(&cognito_kit::hash::sha256(&[verifier.as_bytes()]));
+    assert_eq!(
+        param(&to, "code_challenge").as_deref(),
+        Some(challenge.as_str())
+    );
+    assert_eq!(param(&to, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(param(&to, "identity_provider").as_deref(), Some("Google"));
+    assert_eq!(
+        param(&to, "redirect_uri").as_deref(),
+        Some("https://app.example/cb")
+    );
+    assert_eq!(param(&to, "client_id").as_deref(), Some("client123"));
+    assert_eq!(
+        param(&to, "scope").as_deref(),
+        Some("phone email openid profile aws.cognito.signin.user.admin")
+    );
+    let (state, nonce) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+    assert_eq!(kept["state"], state.as_str());
+    assert_eq!(kept["nonce"], nonce.as_str());
+
+    // Each token that is not this sign-in's is refused, and nothing is stored.
+    for (bad, field) in [
+        (
+            id_token("other", "client123", issuer, 1_795_003_600),
+            "nonce",
+        ),
+        (
+            id_token(&nonce, "another-client", issuer, 1_795_003_600),
+            "aud",
+        ),
+        (
+            id_token(
+                &nonce,
+                "client123",
+                "https://evil.example/us-east-1_Pool",
+                1_795_003_600,
+            ),
+            "iss",
+        ),
+        (id_token(&nonce, "client123", issuer, 1_794_990_000), "exp"),
+    ] {
+        let to = start(None);
+        let (state, nonce2) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+        let bad = if field == "nonce" {
+            bad
+        } else {
+            // The same claims with this attempt's nonce.
+            let claims: serde_json::Value = serde_json::from_slice(
+                &cognito_kit::encoding::base64url_decode(bad.split('.').nth(1).unwrap(), "t")
+                    .unwrap(),
+            )
+            .unwrap();
+            let mut claims = claims;
+            claims["nonce"] = json!(nonce2);
+            jwt(claims)
+        };
+        mock.0.domain.borrow_mut().push_back((200, tokens(bad)));
+        let err = block_on(
+            auth.handle_redirect(&format!("https://app.example/cb?code=c-1&state={state}")),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(field), "{field}: {err}");
+        assert_eq!(
+            block_on(auth.get_session()).unwrap_err().code(),
+            "NotSignedIn"
+        );
+        assert_eq!(
+            block_on(auth.storage().get(key)).unwrap(),
+            None,
+            "the record serves once"
+        );
+    }
+
+    // The right one: the code exchange as RFC 6749 asks, then a session like any sign-in's.
+    let to = start(Some("shop"));
+    let (state, nonce) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+    let verifier = serde_json::from_str::<serde_json::Value>(
+        &block_on(auth.storage().get(key)).unwrap().unwrap(),
+    )
+    .unwrap()["verifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    mock.0.domain.borrow_mut().push_back((
+        200,
+        tokens(id_token(&nonce, "client123", issuer, 1_795_003_600)),
+    ));
+    let done = block_on(auth.handle_redirect(&format!(
+        "https://app.example/cb?code=c%2B2&state={state}&tab=1"
+    )))
+    .unwrap();
+    assert_eq!(
+        done,
+        cognito_kit::client::Redirected {
+            signed_in: true,
+            custom_state: Some("shop".into())
+        }
+    );
+    let (method, url, authorization, form) = mock.0.domain_sent.borrow().last().cloned().unwrap();
+    assert_eq!(
+        (method.as_str(), url.as_str(), authorization),
+        ("POST", "https://auth.example.com/oauth2/token", None)
+    );
+    assert_eq!(
+        form.unwrap(),
+        format!("grant_type=authorization_code&client_id=client123&code=c%2B2&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&code_verifier={verifier}")
+    );
+    assert_eq!(
+        mock.0.navigated.borrow().last().cloned(),
+        Some(("https://app.example/cb?tab=1".to_string(), true)),
+        "the code leaves the address bar"
+    );
+    assert_eq!(block_on(auth.get_session()).unwrap().username, "u-1");
+
+    // A callback with an error, and a tampered state.
+    let to = start(None);
+    let state = param(&to, "state").unwrap();
+    let err = block_on(auth.handle_redirect(&format!(
+        "https://app.example/cb?error=access_denied&error_description=No%20thanks&state={state}"
+    )))
+    .unwrap_err();
+    assert_eq!(
+        (err.code(), err.to_string().contains("No thanks")),
+        ("access_denied", true)
+    );
+    start(None);
+    let err =
+        block_on(auth.handle_redirect("https://app.example/cb?code=c-3&state=forged")).unwrap_err();
+    assert_eq!(err.code(), "UnexpectedResponse");
+    assert_eq!(mock.0.domain.borrow().len(), 0);
+    mock.done();
+}

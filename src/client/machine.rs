@@ -37,6 +37,24 @@ pub(crate) enum Io {
     Unlock,
     /// Wait this many milliseconds; answered with [`Input::Slept`].
     Sleep(u32),
+    /// Read this key of the tab's own storage (session storage in a browser), which outlives a
+    /// navigation but not the tab; answered with [`Input::Value`].
+    GetTransient(String),
+    /// Write this value there; answered with [`Input::Stored`].
+    SetTransient(String, Zeroizing<String>),
+    /// Remove this key there; answered with [`Input::Stored`].
+    RemoveTransient(String),
+    /// Send the browser to this URL (`replace`: only change the address shown, without loading
+    /// it); answered with [`Input::Navigated`] where the page stays.
+    Navigate {
+        /// The URL.
+        url: String,
+        /// Replace the address in the history instead of loading it.
+        replace: bool,
+    },
+    /// An HTTP request that is not one of the pool's API operations (the domain's OAuth
+    /// endpoints); answered with [`Input::Reply`].
+    Http(HttpRequest),
     /// Ask the platform's authenticator for a passkey (WebAuthn): with `create`, register one with
     /// these creation options, else sign in with these request options — both the JSON the
     /// service sent, in WebAuthn's JSON form (binary values base64url). Answered with
@@ -76,6 +94,20 @@ pub(crate) enum Input {
     /// The credential of [`Io::Credential`] as WebAuthn's JSON (`RegistrationResponseJSON` or
     /// `AuthenticationResponseJSON`), or why there is none.
     Credential(Result<String>),
+    /// The browser was sent, or the address replaced.
+    Navigated(Result<()>),
+}
+
+/// A request to one of the domain's OAuth endpoints.
+pub(crate) struct HttpRequest {
+    /// `GET` or `POST`.
+    pub(crate) method: &'static str,
+    /// The URL.
+    pub(crate) url: String,
+    /// The `Authorization` header, if any.
+    pub(crate) authorization: Option<Zeroizing<String>>,
+    /// An `application/x-www-form-urlencoded` body, if any.
+    pub(crate) form: Option<Zeroizing<String>>,
 }
 
 /// A flow's answer to an input.

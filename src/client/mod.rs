@@ -16,12 +16,15 @@ pub(crate) use account::{
     attribute_types, reply_as, totp_verified, Account, Call, Local, LocalAction, LocalOutput,
 };
 mod records;
+mod redirect;
 mod session;
 mod sign_in;
 mod steps;
 
 use machine::{Ctx, Flow, Input, Io, Step};
 use records::{DeviceRecord, TokenRecord};
+pub(crate) use redirect::{HandleRedirect, SignInWithRedirect, SignOutRedirect, UserInfo};
+pub use redirect::{RedirectOptions, Redirected};
 use session::Flight;
 pub(crate) use session::{GetSession, Need, Refresh, SignOut};
 use sign_in::Pending;
@@ -72,6 +75,52 @@ pub struct Config {
     pub refresh_margin_seconds: i64,
     /// The name given to a new remembered device.
     pub device_name: Option<String>,
+    /// The pool's domain, for sign-in with a redirect (the managed login, social and enterprise
+    /// providers).
+    pub oauth: Option<OAuthConfig>,
+}
+
+/// Sign-in with a redirect through the pool's domain (OAuth 2.0 authorization code with PKCE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthConfig {
+    /// The domain's URL base, e.g. `https://myapp.auth.us-east-1.amazoncognito.com` or the
+    /// emulator's `http://localhost:9229/domains/myapp` (no trailing slash).
+    pub domain: String,
+    /// Where the domain sends the browser back with the code: one of the client's callback URLs.
+    pub redirect_sign_in: String,
+    /// Where `/logout` sends the browser: one of the client's sign-out URLs.
+    pub redirect_sign_out: Option<String>,
+    /// The scopes asked for.
+    pub scopes: Vec<String>,
+}
+
+impl OAuthConfig {
+    /// A domain given without a scheme is `https://`; a trailing `/` is dropped.
+    pub fn new(domain: &str, redirect_sign_in: &str) -> OAuthConfig {
+        // Bytewise: `contains` and `trim_end_matches` bring str's pattern searchers into the wasm.
+        let mut domain = if domain.as_bytes().windows(3).any(|w| w == b"://") {
+            domain.to_string()
+        } else {
+            format!("https://{domain}")
+        };
+        while domain.as_bytes().last() == Some(&b'/') {
+            domain.pop();
+        }
+        OAuthConfig {
+            domain,
+            redirect_sign_in: redirect_sign_in.to_string(),
+            redirect_sign_out: None,
+            scopes: [
+                "phone",
+                "email",
+                "openid",
+                "profile",
+                "aws.cognito.signin.user.admin",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 impl Config {
@@ -105,6 +154,7 @@ impl Config {
             refresh_token_rotation: false,
             refresh_margin_seconds: 60,
             device_name: None,
+            oauth: None,
         }
     }
 }
@@ -196,7 +246,7 @@ fn map(items: &[(&str, &str)]) -> StringMap {
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -366,6 +416,23 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
                 Io::Credential { create, options } => {
                     Input::Credential(self.runtime.passkey(create, &options).await)
                 }
+                // A Rust app's storage serves as the tab's own storage too.
+                Io::GetTransient(key) => Input::Value(self.storage.get(&key).await),
+                Io::SetTransient(key, value) => Input::Stored(self.storage.set(&key, &value).await),
+                Io::RemoveTransient(key) => Input::Stored(self.storage.remove(&key).await),
+                Io::Navigate { url, replace } => {
+                    Input::Navigated(self.runtime.navigate(&url, replace))
+                }
+                Io::Http(request) => Input::Reply(
+                    self.runtime
+                        .request(
+                            request.method,
+                            &request.url,
+                            request.authorization.as_deref().map(String::as_str),
+                            request.form.as_deref().map(String::as_str),
+                        )
+                        .await,
+                ),
             }
         })
     }

@@ -154,6 +154,31 @@ impl SignIn {
         Ok(SignIn::begin(&username, None, AuthFlow::UserAuth(None)))
     }
 
+    /// Stores what a sign-in elsewhere (the domain's token endpoint) brought, as any completed
+    /// sign-in does: the flow and its first step.
+    pub(crate) fn store(
+        cx: &Ctx<'_>,
+        username: String,
+        result: AuthenticationResult,
+    ) -> (Box<Self>, Step<SignInOutput>) {
+        cx.pending.borrow_mut().take();
+        let attempt = Attempt {
+            username,
+            password: None,
+            flow: AuthFlow::UserSrp,
+            srp: None,
+            device: None,
+            device_srp: None,
+            epoch: cx.next_epoch(),
+            rounds: 0,
+            sign_up_session: None,
+            passkey_used: false,
+        };
+        let mut flow = Box::new(SignIn { state: State::Over });
+        let step = flow.finish(cx, attempt, result);
+        (flow, step)
+    }
+
     /// The answer to the waiting step.
     pub(crate) fn confirm(answer: UserAnswer) -> Self {
         SignIn {

@@ -13,6 +13,9 @@
 //! | `[6, name]` / `[7]`                           | takes / releases a Web Lock               | nothing                 |
 //! | `[8, ms]`                                     | waits                                     | nothing                 |
 //! | `[9, id]` / `[10, id]`                        | waits for / wakes the tasks of refresh `id` | nothing               |
+//! | `[12, key]` / `[13, key, value]` / `[14, key]` | reads / writes / removes the tab's own storage (session storage) | as 2, 3, 4 |
+//! | `[15, url, replace]`                          | sends the browser to `url` (`replace` 1: only the address shown) | nothing or `false, message` |
+//! | `[16, url, authorization?, form?, timeoutMs, maxBytes]` | a request to the domain (POST with a form body, else GET) | as 1 |
 //! | `[11, create, optionsJson]`                   | a passkey ceremony (WebAuthn `create` when `create` is 1, else `get`) | `credentialJson` or `false, domExceptionName, message` |
 //!
 //! A failed flow throws its `CognitoError` from `resume`. Every decision — what to send, how to
@@ -118,6 +121,8 @@ enum Asked {
     Unlocked,
     Slept,
     Credential,
+    Navigated,
+    Http,
 }
 
 /// One method running: resumed by the package's loop until it is done.
@@ -138,6 +143,24 @@ fn storage_error(method: &str, message: &JsValue) -> Error {
         MisuseErrorKind::InvalidState,
         format!("storage {method}(): {message}"),
     )
+}
+
+/// The loop's failure to send a request: a timeout or a network failure (with its message).
+fn transport_failure(kind: &JsValue, message: &JsValue, what: &str, timeout_millis: u32) -> Error {
+    let kind = match kind.as_string().as_deref() {
+        Some("timeout") => TransportErrorKind::Timeout,
+        _ => TransportErrorKind::Network,
+    };
+    let detail = match kind {
+        TransportErrorKind::Timeout => format!("no reply within {timeout_millis} ms"),
+        _ => message
+            .as_string()
+            .unwrap_or_else(|| String::from("failed")),
+    };
+    Error::Transport(TransportError {
+        kind,
+        message: format!("{what}: {detail}"),
+    })
 }
 
 fn array(items: &[JsValue]) -> Array {
@@ -229,6 +252,33 @@ impl JsTask {
                 Io::Lock(name) => (Asked::Locked, array(&[6.into(), name.into()])),
                 Io::Unlock => (Asked::Unlocked, array(&[7.into()])),
                 Io::Sleep(millis) => (Asked::Slept, array(&[8.into(), millis.into()])),
+                Io::GetTransient(key) => (Asked::Get, array(&[12.into(), key.into()])),
+                Io::SetTransient(key, value) => (
+                    Asked::Set,
+                    array(&[13.into(), key.into(), value.as_str().into()]),
+                ),
+                Io::RemoveTransient(key) => (Asked::Remove, array(&[14.into(), key.into()])),
+                Io::Navigate { url, replace } => (
+                    Asked::Navigated,
+                    array(&[15.into(), url.into(), u32::from(replace).into()]),
+                ),
+                Io::Http(request) => {
+                    let text = |v: &Option<zeroize::Zeroizing<String>>| {
+                        v.as_ref()
+                            .map_or(JsValue::NULL, |t| JsValue::from_str(t.as_str()))
+                    };
+                    (
+                        Asked::Http,
+                        array(&[
+                            16.into(),
+                            request.url.into(),
+                            text(&request.authorization),
+                            text(&request.form),
+                            self.shared.timeout_millis.into(),
+                            crate::api::MAX_REPLY_BYTES.into(),
+                        ]),
+                    )
+                }
                 Io::Credential { create, options } => (
                     Asked::Credential,
                     array(&[11.into(), u32::from(create).into(), options.into()]),
@@ -245,7 +295,15 @@ impl JsTask {
     fn input(&mut self, ok: bool, a: &JsValue, b: &JsValue, c: &JsValue) -> Input {
         match core::mem::replace(&mut self.asked, Asked::Start) {
             Asked::Start => Input::Start,
-            Asked::Send(_) if ok => {
+            Asked::Navigated if ok => Input::Navigated(Ok(())),
+            Asked::Navigated => Input::Navigated(Err(Error::misuse(
+                MisuseErrorKind::InvalidState,
+                format!(
+                    "the page cannot navigate: {}",
+                    a.as_string().unwrap_or_default()
+                ),
+            ))),
+            Asked::Send(_) | Asked::Http if ok => {
                 // A status outside 0..=65535 (never sent by a real fetch) reads as 0: not a success.
                 let status = a.as_f64().filter(|s| (0.0..65536.0).contains(s));
                 let Some(body) = c.dyn_ref::<Uint8Array>() else {
@@ -263,22 +321,18 @@ impl JsTask {
                     body: copy,
                 }))
             }
-            Asked::Send(operation) => {
-                let kind = match a.as_string().as_deref() {
-                    Some("timeout") => TransportErrorKind::Timeout,
-                    _ => TransportErrorKind::Network,
-                };
-                let detail = match kind {
-                    TransportErrorKind::Timeout => {
-                        format!("no reply within {} ms", self.shared.timeout_millis)
-                    }
-                    _ => b.as_string().unwrap_or_else(|| String::from("failed")),
-                };
-                Input::Reply(Err(Error::Transport(TransportError {
-                    kind,
-                    message: format!("{operation}: {detail}"),
-                })))
-            }
+            Asked::Http => Input::Reply(Err(transport_failure(
+                a,
+                b,
+                "the domain",
+                self.shared.timeout_millis,
+            ))),
+            Asked::Send(operation) => Input::Reply(Err(transport_failure(
+                a,
+                b,
+                operation,
+                self.shared.timeout_millis,
+            ))),
             Asked::Get if ok => Input::Value(Ok(a.as_string())),
             Asked::Get => Input::Value(Err(storage_error("getItem", a))),
             Asked::Set if ok => Input::Stored(Ok(())),

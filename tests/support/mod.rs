@@ -24,6 +24,9 @@ pub struct Step {
     pub reply: std::result::Result<(u16, String), TransportErrorKind>,
 }
 
+/// A request to the domain: method, url, authorization, form.
+pub type DomainRequest = (String, String, Option<String>, Option<String>);
+
 #[derive(Default)]
 pub struct Script {
     pub steps: RefCell<VecDeque<Step>>,
@@ -34,6 +37,11 @@ pub struct Script {
     /// What the authenticator answers, in order; and the ceremonies asked for (create, options).
     pub passkeys: RefCell<VecDeque<Result<String>>>,
     pub ceremonies: RefCell<Vec<(bool, Value)>>,
+    /// The domain's replies (status, body), in order; the requests made (method, url,
+    /// authorization, form); the navigations (url, replace).
+    pub domain: RefCell<VecDeque<(u16, String)>>,
+    pub domain_sent: RefCell<Vec<DomainRequest>>,
+    pub navigated: RefCell<Vec<(String, bool)>>,
 }
 
 #[derive(Clone, Default)]
@@ -131,6 +139,35 @@ impl Runtime for Mock {
         Ok(())
     }
     async fn sleep(&self, _millis: u32) {}
+    async fn request(
+        &self,
+        method: &str,
+        url: &str,
+        authorization: Option<&str>,
+        form: Option<&str>,
+    ) -> Result<HttpReply> {
+        self.0.domain_sent.borrow_mut().push((
+            method.into(),
+            url.into(),
+            authorization.map(String::from),
+            form.map(String::from),
+        ));
+        let (status, body) = self
+            .0
+            .domain
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request to {url}"));
+        Ok(HttpReply {
+            status,
+            error_type: None,
+            body: body.into_bytes().into(),
+        })
+    }
+    fn navigate(&self, url: &str, replace: bool) -> Result<()> {
+        self.0.navigated.borrow_mut().push((url.into(), replace));
+        Ok(())
+    }
     async fn passkey(&self, create: bool, options: &str) -> Result<String> {
         self.0
             .ceremonies

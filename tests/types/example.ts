@@ -89,7 +89,19 @@ export async function example(): Promise<string> {
   await auth.deleteWebAuthnCredential({ credentialId: page.credentials[0]?.credentialId ?? '' });
   // @ts-expect-error credentialId is required
   await auth.deleteWebAuthnCredential({});
+  // Sign-in with a redirect.
+  const redirecting = new CognitoAuth({
+    userPoolId: 'us-east-1_AbC123', clientId: 'c',
+    oauth: { domain: 'myapp.auth.us-east-1.amazoncognito.com', redirectSignIn: 'https://app.example/cb', redirectSignOut: ['https://app.example/'] },
+  });
+  await redirecting.signInWithRedirect({ provider: { custom: 'Okta' }, customState: '/orders' });
+  // @ts-expect-error an implicit flow is not offered
+  new CognitoAuth({ userPoolId: 'p', clientId: 'c', oauth: { domain: 'd', redirectSignIn: 'r', responseType: 'token' } });
+  const back = await redirecting.handleRedirect();
+  const state: string | undefined = back.isSignedIn ? back.customState : undefined;
+  const claims: Record<string, unknown> = await redirecting.getUserInfo();
+  await redirecting.signOut({ redirect: true });
   const srp = new SrpClient();
   const answer: Record<string, string> = srp.answerPasswordVerifier('Pool', 'pw', { SRP_B: 'ab', SALT: 'cd', SECRET_BLOCK: 'AAAA', USER_ID_FOR_SRP: 'u' });
-  return [memory, expires, wrong, first, mine, totp, refreshed.username, factors, created, page.nextToken, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
+  return [memory, expires, wrong, first, mine, totp, refreshed.username, factors, created, page.nextToken, state, claims.email, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
 }

@@ -1,0 +1,206 @@
+// Sign-in with a redirect through the package in a real browser: one headless Chromium, an app
+// page on http://localhost:PORT using the package's signInWithRedirect / handleRedirect, and the
+// emulator's pool domain (managed login, /oauth2/token, /oauth2/userInfo, /logout). The tokens
+// the redirect brings are refreshed and used like any sign-in's; a tampered state, a replayed code
+// and an `error` on the callback end in typed errors and leave nothing stored.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, serveFiles, startEmulator } from './emulator.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(join(root, 'tools/package.json'));
+const {
+  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
+  AdminCreateUserCommand, AdminSetUserPasswordCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
+
+const USERNAME = 'rita@example.com';
+const PASSWORD = 'Passw0rd!';
+const LIMIT = { timeout: 60_000 };
+let emulator, server, browser, page, sdk, app;
+const ctx = {};
+
+const inPage = (fn, arg) => page.evaluate(async ({ source, arg: input }) => {
+  try {
+    return await new Function('auth', 'arg', `return (${source})(auth, arg);`)(window.auth, input);
+  } catch (e) {
+    return { error: e.code ?? e.name, message: e.message, isCognitoError: e instanceof window.kit.CognitoError };
+  }
+}, { source: fn.toString(), arg });
+
+/** Loads an app page and waits for its CognitoAuth. */
+async function open(url) {
+  await page.goto(url);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20_000 });
+}
+
+/** Starts signInWithRedirect on the app page and waits for the managed login's form. */
+async function toLogin(input = {}) {
+  await open(`${app}/`);
+  await Promise.all([page.waitForURL(/\/login\?/, LIMIT), inPage((auth, i) => auth.signInWithRedirect(i), input)]);
+}
+
+async function submit(username, password) {
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForLoadState('load'), page.click('[type=submit]')]);
+}
+
+const storedKeys = () => page.evaluate(() => ({
+  local: Object.keys(localStorage).filter((k) => k.startsWith('cognito-kit.')),
+  session: Object.keys(sessionStorage).filter((k) => k.startsWith('cognito-kit.')),
+}));
+
+before(async () => {
+  emulator = await startEmulator();
+  const endpoint = emulator.url.replace(/\/$/, '');
+  sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'kit-redirect', UsernameAttributes: ['email'] }));
+  ctx.poolId = pool.UserPool.Id;
+  await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: ctx.poolId, Domain: 'kit-redirect' }));
+  await sdk.send(new AdminCreateUserCommand({
+    UserPoolId: ctx.poolId, Username: USERNAME, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: USERNAME }, { Name: 'email_verified', Value: 'true' }],
+  }));
+  await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: ctx.poolId, Username: USERNAME, Password: PASSWORD, Permanent: true }));
+
+  // The app's page; the callback and sign-out pages are the same page.
+  const index = () => `<!doctype html><meta charset="utf-8"><title>kit redirect</title><script type="module">
+    import * as kit from './index.js';
+    window.kit = kit;
+    window.auth = new kit.CognitoAuth(${JSON.stringify(ctx.options)});
+    window.ready = true;
+  </script>`;
+  server = await serveFiles(join(root, 'pkg'), { '/': index, '/cb': index, '/bye': index });
+  app = server.url.replace('127.0.0.1', 'localhost').replace(/\/$/, '');
+  const web = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'web', CallbackURLs: [`${app}/cb`], LogoutURLs: [`${app}/bye`],
+    AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'],
+    AllowedOAuthScopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'],
+  }));
+  ctx.options = {
+    userPoolId: ctx.poolId, clientId: web.UserPoolClient.ClientId, endpoint: emulator.url,
+    oauth: {
+      domain: `${endpoint}/domains/kit-redirect`, redirectSignIn: `${app}/cb`, redirectSignOut: `${app}/bye`,
+      scopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'],
+    },
+  };
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, { timeout: 120_000 });
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sdk?.destroy();
+  emulator?.stop();
+});
+
+test('the managed login refuses a wrong password, then the callback signs the kit in', LIMIT, async () => {
+  await toLogin({ customState: 'back-to=/orders' });
+  const authorize = new URL(page.url());
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  assert.match(authorize.searchParams.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/);
+
+  await submit(USERNAME, 'wrong-password');
+  assert.match(await page.content(), /Incorrect username or password/);
+  await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), submit(USERNAME, PASSWORD)]);
+  ctx.callback = page.url();
+  assert.ok(new URL(ctx.callback).searchParams.get('code'));
+  await page.waitForFunction(() => window.ready === true);
+  // The tab kept the verifier, state and nonce across the navigation, in session storage only.
+  assert.deepEqual(await storedKeys(), { local: [], session: [`cognito-kit.${ctx.poolId}.${ctx.options.clientId}.oauth`] });
+
+  const handled = await inPage((auth) => auth.handleRedirect());
+  assert.deepEqual(handled, { isSignedIn: true, customState: 'back-to=/orders' });
+  assert.equal(new URL(page.url()).search, '', 'the code left the address bar');
+  assert.deepEqual((await storedKeys()).session, [], 'the redirect state serves once');
+
+  const session = await inPage((auth) => auth.getSession());
+  assert.equal(session.idTokenClaims.email, USERNAME);
+  assert.equal(session.idTokenClaims.aud, ctx.options.clientId);
+  const info = await inPage((auth) => auth.getUserInfo());
+  assert.equal(info.email, USERNAME);
+  assert.equal(info.sub, session.idTokenClaims.sub);
+  // The redirect's tokens work with the API and refresh like any sign-in's.
+  const user = await inPage((auth) => auth.getUser());
+  assert.equal(user.attributes.email, USERNAME);
+  const refreshed = await inPage((auth) => auth.refreshSession());
+  assert.equal(refreshed.username, session.username);
+  assert.notEqual(refreshed.accessToken, session.accessToken);
+});
+
+test('a replayed callback, a replayed code and a tampered state are refused and store nothing', LIMIT, async () => {
+  // The same callback again (a reload, the back button): the tab's record was used up.
+  await open(ctx.callback);
+  const again = await inPage((auth) => auth.handleRedirect());
+  assert.equal(again.error, 'InvalidState', JSON.stringify(again));
+  assert.equal(again.isCognitoError, true);
+  await inPage((auth) => auth.signOut());
+
+  // The domain's session signs the browser in at once: a fresh code and state.
+  await open(`${app}/`);
+  await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect())]);
+  const callback = page.url();
+  await page.waitForFunction(() => window.ready === true);
+  const record = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => k.endsWith('.oauth')));
+  assert.equal((await inPage((auth) => auth.handleRedirect())).isSignedIn, true);
+  await inPage((auth) => auth.signOut());
+  // The record put back by hand: the code itself is then refused by the domain (single use).
+  await page.evaluate(([k, v]) => sessionStorage.setItem(k, v), record);
+  const replayed = await inPage((auth, url) => auth.handleRedirect({ url }), callback);
+  assert.equal(replayed.error, 'invalid_grant', JSON.stringify(replayed));
+  assert.deepEqual(await storedKeys(), { local: [], session: [] });
+
+  // A state that is not the tab's.
+  await open(`${app}/`);
+  await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect())]);
+  await page.waitForFunction(() => window.ready === true);
+  const tampered = new URL(page.url());
+  tampered.searchParams.set('state', 'forged');
+  const refused = await inPage((auth, url) => auth.handleRedirect({ url }), tampered.href);
+  assert.equal(refused.error, 'UnexpectedResponse', JSON.stringify(refused));
+  assert.match(refused.message, /state/);
+  assert.deepEqual(await storedKeys(), { local: [], session: [] });
+});
+
+test('signOut({ redirect: true }) ends the domain session; an error on the callback is typed', LIMIT, async () => {
+  // Signed in again through the domain's session, then out of both.
+  await open(`${app}/`);
+  await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect())]);
+  await page.waitForFunction(() => window.ready === true);
+  assert.equal((await inPage((auth) => auth.handleRedirect())).isSignedIn, true);
+  await Promise.all([page.waitForURL(/\/bye/, LIMIT), inPage((auth) => auth.signOut({ redirect: true }))]);
+  await page.waitForFunction(() => window.ready === true);
+  assert.deepEqual((await storedKeys()).local.filter((k) => /\.(tokens|lastAuthUser)$/.test(k)), []);
+
+  // Without the domain's session, prompt=none comes back with an error instead of a form.
+  await open(`${app}/`);
+  await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect({ prompt: 'none' }))]);
+  await page.waitForFunction(() => window.ready === true);
+  assert.equal(new URL(page.url()).searchParams.get('error'), 'login_required');
+  const failed = await inPage((auth) => auth.handleRedirect());
+  assert.equal(failed.error, 'login_required', JSON.stringify(failed));
+  assert.deepEqual(await storedKeys(), { local: [], session: [] });
+  // A page that is not a callback is not an error.
+  assert.deepEqual(await inPage((auth) => auth.handleRedirect()), { isSignedIn: false });
+});
+
+test('a client with a secret is refused before its secret can travel', LIMIT, async () => {
+  await open(`${app}/`);
+  const refused = await page.evaluate(async (options) => {
+    const auth = new window.kit.CognitoAuth({ ...options, clientSecret: 'not-for-browsers' });
+    try {
+      await auth.signInWithRedirect();
+      return 'navigated';
+    } catch (e) {
+      return { error: e.code, message: e.message };
+    }
+  }, ctx.options);
+  assert.equal(refused.error, 'InvalidArgument', JSON.stringify(refused));
+  assert.match(refused.message, /secret/);
+  assert.match(page.url(), /localhost/);
+});
