@@ -76,9 +76,11 @@ run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # Each benchmark once in a tiny form, so none can rot (no figure is asserted; each still fails on a
 # wrong result), and the size budget: the package (wasm + bundled minified JS, brotli 11, as
 # bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks. Set
-# about 300 B above 72,306 B (rustc 1.95.0, binaryen 132; the sans-IO engine, wasm-opt -ocimfs=20): a toolchain update may
+# about 300 B above 85,207 B (rustc 1.95.0, binaryen 132): 72,306 B for the features of issue
+# #22, plus what issue #23's flows measured — choice-based sign-in, passwordless sign-up and the
+# factor calls +3,156 B, passkeys +2,148 B, sign-in with a redirect +7,597 B. A toolchain update may
 # move the figure by a little either way.
-size_budget=72600
+size_budget=85500
 benchmarks_smoke() {
   cargo build --quiet -p cognito-kit-emulator &&
     node bench/run.mjs --smoke &&
