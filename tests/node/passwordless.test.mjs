@@ -4,7 +4,15 @@
 // user's sign-in factors and passkey list. Every code is read from the emulator's outbox.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator, loadKit } from './emulator.mjs';
+
+const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../../tools/package.json'));
+const {
+  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
 
 const poolId = 'us-east-1_Passless1';
 const clientId = 'passlesspublicclient000001';
@@ -152,4 +160,37 @@ test('email MFA: set as preferred, then a password sign-in asks for the emailed 
   assert.equal(out.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
   const done = await a.confirmSignIn({ challengeResponse: await outboxCode(username) });
   assert.equal(done.nextStep.signInStep, 'DONE');
+});
+
+test('SMS_OTP: a texted code for a user with a verified phone, a wrong one first', async () => {
+  const sdk = new CognitoIdentityProviderClient({
+    region: 'us-east-1', endpoint: emulator.url.replace(/\/$/, ''), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
+  });
+  try {
+    const pool = await sdk.send(new CreateUserPoolCommand({
+      PoolName: 'kit-sms', UserPoolTier: 'ESSENTIALS',
+      Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'SMS_OTP'] } },
+      SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::123456789012:role/sms', ExternalId: 'x' },
+    }));
+    const smsPool = pool.UserPool.Id;
+    const web = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: smsPool, ClientName: 'web', ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
+    await sdk.send(new AdminCreateUserCommand({
+      UserPoolId: smsPool, Username: 'sam', MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'phone_number', Value: '+15555550123' }, { Name: 'phone_number_verified', Value: 'true' }],
+    }));
+    await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: smsPool, Username: 'sam', Password: 'Passw0rd!', Permanent: true }));
+    const a = new kit.CognitoAuth({ userPoolId: smsPool, clientId: web.UserPoolClient.ClientId, endpoint: emulator.url, storage: 'memory' });
+    const out = await a.signIn({ username: 'sam', authFlow: 'USER_AUTH', preferredChallenge: 'SMS_OTP' });
+    assert.equal(out.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_SMS_CODE');
+    assert.equal(out.nextStep.codeDeliveryDetails.deliveryMedium, 'SMS');
+    assert.equal(out.nextStep.codeDeliveryDetails.destination, '+*******0123');
+    const res = await fetch(`${emulator.url.replace(/\/$/, '')}/_emulator/outbox?poolId=${smsPool}&username=sam`);
+    const code = (await res.json()).find((m) => m.kind === 'SMS_OTP').code;
+    await rejectsWith(a.confirmSignIn({ challengeResponse: code === '000000' ? '111111' : '000000' }), 'CodeMismatchException');
+    const done = await a.confirmSignIn({ challengeResponse: code });
+    assert.equal(done.nextStep.signInStep, 'DONE');
+    assert.equal((await a.getSession()).idTokenClaims.phone_number, '+15555550123');
+  } finally {
+    sdk.destroy();
+  }
 });
