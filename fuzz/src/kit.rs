@@ -81,6 +81,9 @@ pub fn kit_engine(data: &[u8]) {
     ));
     let mut config = Config::new("us-east-1_Fuzz", "client");
     config.endpoint = Some("http://fuzz.test/".into());
+    let mut oauth = cognito_kit::client::OAuthConfig::new("auth.fuzz.test", "https://app.fuzz.test/cb");
+    oauth.redirect_sign_out = Some("https://app.fuzz.test/".into());
+    config.oauth = Some(oauth);
     let Ok(auth) = CognitoAuth::new(config, runtime, MemoryStorage::new()) else {
         panic!("a valid configuration is refused");
     };
@@ -98,6 +101,36 @@ pub fn kit_engine(data: &[u8]) {
         ("listDevices", "null"),
         ("refreshSession", "null"),
         ("signOut", r#"{"global":true}"#),
+        // Choice-based sign-in: the selection, the password factor by SRP, a passkey.
+        ("signIn", r#"{"username":"alice","authFlow":"USER_AUTH"}"#),
+        ("confirmSignIn", r#"{"challengeResponse":"PASSWORD_SRP"}"#),
+        ("confirmSignIn", r#"{"challengeResponse":"pw"}"#),
+        (
+            "signIn",
+            r#"{"username":"alice","authFlow":"USER_AUTH","preferredChallenge":"WEB_AUTHN"}"#,
+        ),
+        ("confirmSignIn", r#"{"challengeResponse":"EMAIL_OTP"}"#),
+        ("getUserAuthFactors", "null"),
+        ("listWebAuthnCredentials", r#"{"pageSize":5}"#),
+        ("associateWebAuthnCredential", "null"),
+        // Sign-in with a redirect; the callback below carries the state this tab kept.
+        ("signInWithRedirect", r#"{"provider":"Google","customState":"c"}"#),
+    ] {
+        let _ = block_on(cognito_kit::methods::call(&auth, method, input));
+    }
+    use cognito_kit::storage::Storage;
+    let kept = block_on(auth.storage().get("cognito-kit.us-east-1_Fuzz.client.oauth"));
+    let state = kept
+        .ok()
+        .flatten()
+        .and_then(|t| cognito_kit::json::parse(t.as_bytes()).ok())
+        .and_then(|v| v.get("state").and_then(|s| s.as_str().map(String::from)))
+        .unwrap_or_default();
+    let callback = format!(r#"{{"url":"https://app.fuzz.test/cb?code=c&state={state}"}}"#);
+    for (method, input) in [
+        ("handleRedirect", callback.as_str()),
+        ("getUserInfo", "null"),
+        ("signOut", r#"{"redirect":true}"#),
     ] {
         let _ = block_on(cognito_kit::methods::call(&auth, method, input));
     }
@@ -106,17 +139,14 @@ pub fn kit_engine(data: &[u8]) {
 /// A runtime that answers each request with the next scripted reply, and fails once they run out.
 struct Replay(std::cell::RefCell<std::collections::VecDeque<Vec<u8>>>);
 
-impl cognito_kit::transport::Runtime for Replay {
-    async fn send(
-        &self,
-        _endpoint: &str,
-        request: &cognito_kit::api::ApiRequest,
-    ) -> cognito_kit::Result<cognito_kit::transport::HttpReply> {
+impl Replay {
+    /// The next scripted reply: its first byte picks the status (200, 400, 503).
+    fn next(&self, what: &str) -> cognito_kit::Result<cognito_kit::transport::HttpReply> {
         let Some(mut reply) = self.0.borrow_mut().pop_front() else {
             return Err(cognito_kit::Error::Transport(
                 cognito_kit::error::TransportError {
                     kind: cognito_kit::error::TransportErrorKind::Network,
-                    message: format!("{}: no more replies", request.operation),
+                    message: format!("{what}: no more replies"),
                 },
             ));
         };
@@ -133,6 +163,33 @@ impl cognito_kit::transport::Runtime for Replay {
             error_type: None,
             body: reply.into(),
         })
+    }
+}
+
+impl cognito_kit::transport::Runtime for Replay {
+    async fn send(
+        &self,
+        _endpoint: &str,
+        request: &cognito_kit::api::ApiRequest,
+    ) -> cognito_kit::Result<cognito_kit::transport::HttpReply> {
+        self.next(request.operation)
+    }
+    async fn request(
+        &self,
+        _method: &str,
+        url: &str,
+        _authorization: Option<&str>,
+        _form: Option<&str>,
+    ) -> cognito_kit::Result<cognito_kit::transport::HttpReply> {
+        self.next(url)
+    }
+    fn navigate(&self, _url: &str, _replace: bool) -> cognito_kit::Result<()> {
+        Ok(())
+    }
+    /// The platform's credential is the next scripted reply's body, or its failure.
+    async fn passkey(&self, _create: bool, _options: &str) -> cognito_kit::Result<String> {
+        self.next("passkey")
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
     }
     fn now_millis(&self) -> f64 {
         1_795_000_000_000.0
