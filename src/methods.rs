@@ -189,6 +189,14 @@ impl Out {
     }
 }
 
+/// `,"preferredMfa"?,"enabledMfa"` with Amplify's names of the methods.
+fn mfa_settings(out: &mut Out, preferred: Option<&str>, enabled: &[String]) {
+    out.opt("preferredMfa", preferred.map(mfa_name));
+    out.raw(",")
+        .key("enabledMfa")
+        .strs(enabled.iter().map(|m| mfa_name(m)));
+}
+
 /// `{ destination?, deliveryMedium?, attributeName? }`.
 fn delivery(out: &mut Out, d: &CodeDeliveryDetails) {
     let members = [
@@ -680,14 +688,12 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
                     .iter()
                     .map(|a| (a.name.as_str(), a.value.as_str())),
             );
-            out.opt(
-                "preferredMfa",
-                u.preferred_mfa_setting.as_deref().map(mfa_name),
+            mfa_settings(
+                &mut out,
+                u.preferred_mfa_setting.as_deref(),
+                &u.user_mfa_setting_list,
             );
-            out.raw(",")
-                .key("enabledMfa")
-                .strs(u.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
-                .raw("}");
+            out.raw("}");
             out.done()
         }
         Call::UpdateUserAttributes(_) => {
@@ -711,14 +717,12 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             let f: GetUserAuthFactorsReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{").key("username").str(&f.username);
-            out.opt(
-                "preferredMfa",
-                f.preferred_mfa_setting.as_deref().map(mfa_name),
+            mfa_settings(
+                &mut out,
+                f.preferred_mfa_setting.as_deref(),
+                &f.user_mfa_setting_list,
             );
             out.raw(",")
-                .key("enabledMfa")
-                .strs(f.user_mfa_setting_list.iter().map(|m| mfa_name(m)))
-                .raw(",")
                 .key("configuredUserAuthFactors")
                 .strs(&f.configured_user_auth_factors)
                 .raw("}");

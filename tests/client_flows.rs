@@ -625,19 +625,8 @@ fn choice_based_sign_in_sends_what_the_service_asks_for() {
         "choosing a password factor sends nothing"
     );
 
-    let a = hex::decode(v["inputs"]["a"].as_str().unwrap());
-    mock.0.random.borrow_mut().extend(a);
-    mock.0
-        .now_millis
-        .set(v["inputs"]["nowMillis"].as_f64().unwrap());
+    verifier_challenge_after(&mock, &v, "RespondToAuthChallenge", "s-2");
     let i = &v["inputs"];
-    mock.expect(
-        "RespondToAuthChallenge",
-        200,
-        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s-2", "ChallengeParameters": {
-            "SRP_B": i["srpB"], "SALT": i["salt"], "SECRET_BLOCK": i["secretBlock"],
-            "USER_ID_FOR_SRP": i["userIdForSrp"], "USERNAME": i["userIdForSrp"]}}),
-    );
     let now = (i["nowMillis"].as_f64().unwrap() / 1000.0) as i64;
     mock.expect("RespondToAuthChallenge", 200, tokens(now, 3600, Some("r")));
     let password = i["password"].as_str().unwrap();

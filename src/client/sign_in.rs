@@ -451,59 +451,42 @@ impl SignIn {
     /// Sends `InitiateAuth`.
     fn initiate(&mut self, cx: &Ctx<'_>, mut attempt: Attempt) -> Step<SignInOutput> {
         let mut params = map(&[("USERNAME", &attempt.username)]);
-        let flow_name = match attempt.flow {
-            AuthFlow::UserSrp | AuthFlow::CustomWithSrp => {
-                let srp = match new_srp(cx) {
-                    Ok(srp) => srp,
-                    Err(e) => return fail(e),
-                };
-                params.insert("SRP_A".into(), srp.srp_a().to_string());
-                if attempt.flow == AuthFlow::CustomWithSrp {
-                    params.insert("CHALLENGE_NAME".into(), "SRP_A".into());
-                }
-                attempt.srp = Some(srp);
-                if attempt.flow == AuthFlow::UserSrp {
-                    "USER_SRP_AUTH"
-                } else {
-                    "CUSTOM_AUTH"
-                }
+        // The flow's name, and whether it sends the password or SRP's A.
+        let (flow_name, password, srp) = match attempt.flow {
+            AuthFlow::UserSrp => ("USER_SRP_AUTH", false, true),
+            AuthFlow::CustomWithSrp => {
+                params.insert("CHALLENGE_NAME".into(), "SRP_A".into());
+                ("CUSTOM_AUTH", false, true)
             }
-            AuthFlow::UserPassword => {
-                let password = attempt
-                    .password
-                    .as_ref()
-                    .map(|p| p.expose_secret().to_string())
-                    .unwrap_or_default();
-                params.insert("PASSWORD".into(), password);
-                "USER_PASSWORD_AUTH"
-            }
-            AuthFlow::CustomWithoutSrp => "CUSTOM_AUTH",
+            AuthFlow::UserPassword => ("USER_PASSWORD_AUTH", true, false),
+            AuthFlow::CustomWithoutSrp => ("CUSTOM_AUTH", false, false),
             AuthFlow::UserAuth(factor) => {
                 if let Some(factor) = factor {
                     params.insert("PREFERRED_CHALLENGE".into(), factor.name().into());
                 }
-                match factor {
-                    Some(FirstFactor::Password) => {
-                        let password = attempt
-                            .password
-                            .as_ref()
-                            .map(|p| p.expose_secret().to_string())
-                            .unwrap_or_default();
-                        params.insert("PASSWORD".into(), password);
-                    }
-                    Some(FirstFactor::PasswordSrp) => {
-                        let srp = match new_srp(cx) {
-                            Ok(srp) => srp,
-                            Err(e) => return fail(e),
-                        };
-                        params.insert("SRP_A".into(), srp.srp_a().to_string());
-                        attempt.srp = Some(srp);
-                    }
-                    _ => {}
-                }
-                "USER_AUTH"
+                (
+                    "USER_AUTH",
+                    factor == Some(FirstFactor::Password),
+                    factor == Some(FirstFactor::PasswordSrp),
+                )
             }
         };
+        if srp {
+            let srp = match new_srp(cx) {
+                Ok(srp) => srp,
+                Err(e) => return fail(e),
+            };
+            params.insert("SRP_A".into(), srp.srp_a().to_string());
+            attempt.srp = Some(srp);
+        }
+        if password {
+            let password = attempt
+                .password
+                .as_ref()
+                .map(|p| p.expose_secret().to_string())
+                .unwrap_or_default();
+            params.insert("PASSWORD".into(), password);
+        }
         if let Some(device) = &attempt.device {
             params.insert("DEVICE_KEY".into(), device.device_key.clone());
         }

@@ -79,3 +79,25 @@ export function launchChromium() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * Runs `fn(window.auth, arg)` in `page` (a page that set `window.auth` and `window.kit`); a thrown
+ * error comes back as `{ error: code, message, isCognitoError }`.
+ */
+export function inPage(page, fn, arg) {
+  return page.evaluate(async ({ source, arg: input }) => {
+    try {
+      return await new Function('auth', 'arg', `return (${source})(auth, arg);`)(window.auth, input);
+    } catch (e) {
+      return { error: e.code ?? e.name, message: e.message, isCognitoError: e instanceof window.kit.CognitoError };
+    }
+  }, { source: fn.toString(), arg });
+}
+
+/** The AWS SDK's user-pool client, pointed at the emulator (its admin operations make test pools). */
+export function adminClient(emulator) {
+  const { CognitoIdentityProviderClient } = createRequire(join(root, 'tools/package.json'))('@aws-sdk/client-cognito-identity-provider');
+  return new CognitoIdentityProviderClient({
+    region: 'us-east-1', endpoint: emulator.url.replace(/\/$/, ''), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
+  });
+}

@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, serveFiles, startEmulator } from './emulator.mjs';
+import { adminClient, inPage as run, launchChromium, serveFiles, startEmulator } from './emulator.mjs';
+
+const inPage = (fn, arg) => run(page, fn, arg);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
-const { CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, SetUserPoolMfaConfigCommand } =
+const { CreateUserPoolCommand, CreateUserPoolClientCommand, SetUserPoolMfaConfigCommand } =
   require('@aws-sdk/client-cognito-identity-provider');
 
 const EMAIL = 'kit-passkey@example.com';
@@ -27,23 +29,11 @@ async function outboxCode() {
   return latest.code;
 }
 
-/** Runs `fn(auth, arg)` in the page with its one CognitoAuth; a CognitoError comes back as `{ error: code, message }`. */
-function inPage(fn, arg) {
-  return page.evaluate(async ({ source, arg: input }) => {
-    try {
-      return await new Function('auth', 'arg', `return (${source})(auth, arg);`)(window.auth, input);
-    } catch (e) {
-      return { error: e.code ?? e.name, message: e.message, isCognitoError: e instanceof window.kit.CognitoError };
-    }
-  }, { source: fn.toString(), arg });
-}
-
 const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
 
 before(async () => {
   emulator = await startEmulator();
-  const endpoint = emulator.url.replace(/\/$/, '');
-  sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sdk = adminClient(emulator);
   const created = await sdk.send(new CreateUserPoolCommand({
     PoolName: 'kit-passkeys', UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'], UserPoolTier: 'ESSENTIALS',
     Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } },

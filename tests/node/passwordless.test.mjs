@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, loadKit } from './emulator.mjs';
+import { adminClient, startEmulator, loadKit } from './emulator.mjs';
 
 const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../../tools/package.json'));
 const {
-  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand,
+  CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 
 const poolId = 'us-east-1_Passless1';
@@ -163,9 +163,7 @@ test('email MFA: set as preferred, then a password sign-in asks for the emailed 
 });
 
 test('SMS_OTP: a texted code for a user with a verified phone, a wrong one first', async () => {
-  const sdk = new CognitoIdentityProviderClient({
-    region: 'us-east-1', endpoint: emulator.url.replace(/\/$/, ''), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
-  });
+  const sdk = adminClient(emulator);
   try {
     const pool = await sdk.send(new CreateUserPoolCommand({
       PoolName: 'kit-sms', UserPoolTier: 'ESSENTIALS',

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, serveFiles, startEmulator } from './emulator.mjs';
+import { adminClient, inPage as run, launchChromium, serveFiles, startEmulator } from './emulator.mjs';
+
+const inPage = (fn, arg) => run(page, fn, arg);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
 const {
-  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
+  CreateUserPoolCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
   AdminCreateUserCommand, AdminSetUserPasswordCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 
@@ -22,14 +24,6 @@ const PASSWORD = 'Passw0rd!';
 const LIMIT = { timeout: 60_000 };
 let emulator, server, browser, page, sdk, app;
 const ctx = {};
-
-const inPage = (fn, arg) => page.evaluate(async ({ source, arg: input }) => {
-  try {
-    return await new Function('auth', 'arg', `return (${source})(auth, arg);`)(window.auth, input);
-  } catch (e) {
-    return { error: e.code ?? e.name, message: e.message, isCognitoError: e instanceof window.kit.CognitoError };
-  }
-}, { source: fn.toString(), arg });
 
 /** Loads an app page and waits for its CognitoAuth. */
 async function open(url) {
@@ -57,7 +51,7 @@ const storedKeys = () => page.evaluate(() => ({
 before(async () => {
   emulator = await startEmulator();
   const endpoint = emulator.url.replace(/\/$/, '');
-  sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sdk = adminClient(emulator);
   const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'kit-redirect', UsernameAttributes: ['email'] }));
   ctx.poolId = pool.UserPool.Id;
   await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: ctx.poolId, Domain: 'kit-redirect' }));

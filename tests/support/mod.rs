@@ -224,6 +224,12 @@ pub fn block_on<T>(f: impl Future<Output = T>) -> T {
 
 /// Starts an SRP sign-in whose random `a` and clock are the vector's, so the answer is known.
 pub fn srp_sign_in_to_verifier(mock: &Mock, v: &Value) {
+    verifier_challenge_after(mock, v, "InitiateAuth", "s-1");
+}
+
+/// The vector's random `a` and clock for the next SRP client, and its PASSWORD_VERIFIER challenge
+/// (with `session`) as the reply to `operation`.
+pub fn verifier_challenge_after(mock: &Mock, v: &Value, operation: &'static str, session: &str) {
     let a = hex::decode(v["inputs"]["a"].as_str().unwrap());
     mock.0.random.borrow_mut().extend(a);
     mock.0
@@ -231,9 +237,9 @@ pub fn srp_sign_in_to_verifier(mock: &Mock, v: &Value) {
         .set(v["inputs"]["nowMillis"].as_f64().unwrap());
     let i = &v["inputs"];
     mock.expect(
-        "InitiateAuth",
+        operation,
         200,
-        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s-1", "ChallengeParameters": {
+        json!({"ChallengeName": "PASSWORD_VERIFIER", "Session": session, "ChallengeParameters": {
             "SRP_B": i["srpB"], "SALT": i["salt"], "SECRET_BLOCK": i["secretBlock"],
             "USER_ID_FOR_SRP": i["userIdForSrp"], "USERNAME": i["userIdForSrp"]}}),
     );
