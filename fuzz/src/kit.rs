@@ -81,7 +81,8 @@ pub fn kit_engine(data: &[u8]) {
     ));
     let mut config = Config::new("us-east-1_Fuzz", "client");
     config.endpoint = Some("http://fuzz.test/".into());
-    let mut oauth = cognito_kit::client::OAuthConfig::new("auth.fuzz.test", "https://app.fuzz.test/cb");
+    let mut oauth =
+        cognito_kit::client::OAuthConfig::new("auth.fuzz.test", "https://app.fuzz.test/cb");
     oauth.redirect_sign_out = Some("https://app.fuzz.test/".into());
     config.oauth = Some(oauth);
     let Ok(auth) = CognitoAuth::new(config, runtime, MemoryStorage::new()) else {
@@ -114,12 +115,18 @@ pub fn kit_engine(data: &[u8]) {
         ("listWebAuthnCredentials", r#"{"pageSize":5}"#),
         ("associateWebAuthnCredential", "null"),
         // Sign-in with a redirect; the callback below carries the state this tab kept.
-        ("signInWithRedirect", r#"{"provider":"Google","customState":"c"}"#),
+        (
+            "signInWithRedirect",
+            r#"{"provider":"Google","customState":"c"}"#,
+        ),
     ] {
         let _ = block_on(cognito_kit::methods::call(&auth, method, input));
     }
     use cognito_kit::storage::Storage;
-    let kept = block_on(auth.storage().get("cognito-kit.us-east-1_Fuzz.client.oauth"));
+    let kept = block_on(
+        auth.storage()
+            .get("cognito-kit.us-east-1_Fuzz.client.oauth"),
+    );
     let state = kept
         .ok()
         .flatten()

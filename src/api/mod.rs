@@ -94,11 +94,22 @@ pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
 /// Strips the decorations the service may put around an error code: anything up to `#` and
 /// anything after `:` (e.g. `aws.protocoljson#NotAuthorizedException:http://…`).
 pub fn clean_error_code(raw: &str) -> &str {
-    let after_hash = raw.rsplit_once('#').map_or(raw, |(_, rest)| rest);
-    after_hash
-        .split_once(':')
-        .map_or(after_hash, |(code, _)| code)
-        .trim()
+    // Bytewise (the separators are ASCII): str's split and trim bring pattern searchers and
+    // Unicode tables into the wasm.
+    let b = raw.as_bytes();
+    let mut start = b.iter().rposition(|&c| c == b'#').map_or(0, |i| i + 1);
+    let mut end = b
+        .iter()
+        .skip(start)
+        .position(|&c| c == b':')
+        .map_or(b.len(), |i| start + i);
+    while start < end && b[start].is_ascii_whitespace() {
+        start += 1;
+    }
+    while end > start && b[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    raw.get(start..end).unwrap_or("")
 }
 
 /// The service's text with control characters escaped (`\u000a`), so that a code or message
@@ -118,9 +129,13 @@ fn printable(text: &str) -> String {
     out
 }
 
+/// The start of a body, for diagnosis: ASCII as it is, any other byte as U+FFFD (a proxy's page is
+/// readable; `from_utf8_lossy` would cost a UTF-8 chunker in the wasm).
 fn raw_start(body: &[u8]) -> String {
-    let end = body.len().min(RAW_KEEP);
-    String::from_utf8_lossy(&body[..end]).into_owned()
+    body.iter()
+        .take(RAW_KEEP)
+        .map(|&b| if b.is_ascii() { char::from(b) } else { '\u{fffd}' })
+        .collect()
 }
 
 fn reply_error(
@@ -231,7 +246,7 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
     };
     let text = |key: &str| value.get(key).and_then(Json::as_str);
     let code = error_type_header
-        .filter(|h| !h.trim().is_empty())
+        .filter(|h| !h.bytes().all(|c| c.is_ascii_whitespace()))
         .or_else(|| text("__type"))
         .or_else(|| text("code"))
         .map(clean_error_code)

@@ -126,7 +126,13 @@ impl SignInWithRedirect {
         };
         let challenge = base64url_encode(&crate::hash::sha256(&[verifier.as_bytes()]));
         let mut url = format!("{}/oauth2/authorize?response_type=code", oauth.domain);
-        let scope = oauth.scopes.join(" ");
+        let mut scope = String::new();
+        for (i, s) in oauth.scopes.iter().enumerate() {
+            if i > 0 {
+                scope.push(' ');
+            }
+            scope.push_str(s);
+        }
         let o = &self.options;
         for (name, value) in [
             ("client_id", Some(cx.config.client_id.as_str())),
