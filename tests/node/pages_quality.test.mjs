@@ -206,6 +206,25 @@ test('1: every way a passkey can fail is a plain sentence, and the user stays wh
   assert.deepEqual(problems, []);
 });
 
+test('1: pages without a password field ask for the username, then offer the factors the user has', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.route('**/config.json', async (route) => {
+    const reply = await route.fetch();
+    route.fulfill({ response: reply, json: { ...(await reply.json()), signIn: { password: false, passkey: true, emailCode: true } } });
+  });
+  await tab.goto(env.passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.getByRole('button', { name: 'Continue' }).waitFor();
+  assert.equal(await signin.locator('input[type=password]').isVisible(), false, 'no password field');
+  assert.equal(await signin.getByRole('button', { name: 'Other ways to sign in' }).count(), 0, 'Continue is the other ways');
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByLabel('Email').press('Enter');
+  const choice = visible(tab, 'select-factor');
+  await choice.waitFor();
+  assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.value)), ['EMAIL_OTP', 'PASSWORD_SRP']);
+  assert.deepEqual(problems, []);
+});
+
 // 2. Keyboard focus after a button action.
 
 test('2: after each action focus goes to the first empty or invalid field, or to the message — never to the page', async (t) => {
