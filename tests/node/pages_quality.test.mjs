@@ -575,3 +575,32 @@ test('the keyboard meets the sign-in fields in reading order, and messages go to
   assert.equal(await tab.evaluate(() => window.regions[1].textContent), 'Incorrect email or password.', 'the same alert region speaks');
   assert.deepEqual(problems, []);
 });
+
+test('the passwordless sign-in from the keyboard alone: the other ways in reading order, then an emailed code signs in', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(env.passless.url);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await focused(tab), '#signin-username');
+  const order = [];
+  for (let i = 0; i < 9; i++) {
+    await tab.keyboard.press('Tab');
+    order.push(await tab.evaluate(() => {
+      const el = document.activeElement;
+      return el.id ? `#${el.id}` : el.getAttribute('aria-label') ?? el.textContent.trim();
+    }));
+  }
+  assert.deepEqual(order, ['#signin-password', 'Show password', 'Sign in', 'Sign in with a passkey', 'Email me a code', 'Other ways to sign in', 'Forgot your password?', 'Create an account', '#outbox-title']);
+  await tab.locator('#signin-username').focus();
+  await tab.keyboard.type('pia@example.com');
+  for (let i = 0; i < 5; i++) await tab.keyboard.press('Tab');
+  assert.equal(await focused(tab), 'button:Email me a code');
+  await tab.keyboard.press('Enter');
+  await visible(tab, 'mfa').waitFor();
+  assert.equal(await focused(tab), '#mfa-code', 'the code step opens on its field');
+  const messages = await fetch(new URL(`_emulator/outbox?poolId=us-east-1_Passless1&username=pia%40example.com`, env.emulator.url)).then((r) => r.json());
+  await tab.keyboard.type(messages[0].code);
+  await tab.keyboard.press('Enter');
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
+  assert.deepEqual(problems, []);
+});
