@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 port=${DEMO_PORT:-9229}
 www_port=${DEMO_WWW_PORT:-8080}
-for p in "$port" "$www_port"; do
+passless_port=$((www_port + 1))
+for p in "$port" "$www_port" "$passless_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "demo: port $p on 127.0.0.1 is in use; stop what uses it or set DEMO_PORT / DEMO_WWW_PORT" >&2
+    echo "demo: port $p on 127.0.0.1 is in use; stop what uses it or set DEMO_PORT / DEMO_WWW_PORT (the passwordless pages use DEMO_WWW_PORT + 1)" >&2
     exit 1
   fi
 done
@@ -40,19 +41,31 @@ printf 'secret client + hash:    '; signin demosecretclient0000000002 alice@exam
 # The pages, with the pool's rules read from the emulator's DescribeUserPool.
 node scripts/www.mjs --out target/www --endpoint "$url" --describe --serve --host 127.0.0.1 --port "$www_port" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$www_port") 2>/dev/null && break
-  sleep 0.1
+# The same pages on the passwordless pool (us-east-1_Passless1), with every passwordless feature on:
+# passkeys, emailed codes, the choice of factor, sign-up without a password. Passkeys belong to the
+# relying party `localhost`, so these pages are opened at http://localhost:…, not 127.0.0.1.
+node scripts/www.mjs --out target/www-passwordless --endpoint "$url" --describe --config scripts/demo-passwordless.json \
+  --serve --host 127.0.0.1 --port "$passless_port" &
+pids+=($!)
+for p in "$www_port" "$passless_port"; do
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+    sleep 0.1
+  done
 done
 cat <<MSG
 
 ================================================================================
   Open the sign-in pages:  http://127.0.0.1:$www_port/
+  Passwordless (passkeys, emailed codes):  http://localhost:$passless_port/
 ================================================================================
 Create an account (the confirmation code appears in the pages' "Demo outbox" panel), sign in, set
 up an authenticator app from the account page, sign out and in again. Or use the demo users:
 alice@example.com / Passw0rd!, bob@example.com / TempPassw0rd (must choose a new password),
 carol@example.com / Passw0rd! (TOTP, secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP).
+On the passwordless pages, create an account without a password (you are signed in as soon as you
+confirm it), add a passkey from the account page, sign out and sign in with it or with an emailed
+code; pia@example.com / Passw0rd! has a password too.
 
 The user pool (emulator) listens at $url — point any Cognito client at it, e.g.
   node scripts/kit-signin.mjs $url us-east-1_DemoPool1 demopublicclient0000000001 alice@example.com 'Passw0rd!'

@@ -1,11 +1,12 @@
 // Builds the hosted-UI pages into a folder a static host can serve, and serves it on loopback.
 //
-//   node scripts/www.mjs [--out target/www] [--endpoint URL] [--describe] [--serve] [--host 127.0.0.1] [--port 8080]
+//   node scripts/www.mjs [--out target/www] [--endpoint URL] [--describe] [--config FILE] [--serve] [--host 127.0.0.1] [--port 8080]
 //
 // The folder holds www/ and the npm package (pkg/, built by `make pkg`) under cognito-kit/. With
 // --endpoint, config.json's endpoint is replaced (the emulator's URL); with --describe, user-pool.json
 // is written from DescribeUserPool on that endpoint — the same JSON `aws cognito-idp describe-user-pool`
-// prints — so the pages follow the pool's real rules.
+// prints — so the pages follow the pool's real rules. With --config, the members of FILE (JSON) replace
+// those of www/config.json: `make demo` builds the passwordless pages from scripts/demo-passwordless.json.
 import { createHash, createHmac } from 'node:crypto';
 import { access, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -193,7 +194,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return i >= 0 ? args[i + 1] : fallback;
   };
   const out = resolve(option('out', join(root, 'target/www')));
-  const { config } = await buildWww({ out, endpoint: option('endpoint'), describe: args.includes('--describe') });
+  const overlay = option('config');
+  const overrides = overlay ? JSON.parse(await readFile(resolve(overlay), 'utf8')) : {};
+  const { config } = await buildWww({ out, endpoint: option('endpoint'), describe: args.includes('--describe'), config: overrides });
   if (args.includes('--serve')) {
     const server = await serveWww(out, { host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint, userPoolId: config.userPoolId });
     console.log(`pages: serving ${out} at ${server.url}`);

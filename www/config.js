@@ -20,7 +20,28 @@ export async function loadConfig() {
   config.rules = poolRules(description);
   if (typeof config.totp === 'boolean') config.rules.totp = config.totp;
   config.branding ??= {};
+  config.features = features(config);
   return config;
+}
+
+/**
+ * What the pages offer besides the password, from config.json's "signIn", "signUp" and "passkeys"
+ * (all off unless named: each needs the pool and the app client to allow it, and the pool's
+ * description does not say whether they do). Sign-in with a password stays unless
+ * "signIn": { "password": false }.
+ */
+export function features(config) {
+  const signIn = config.signIn ?? {};
+  const on = (value) => value === true;
+  return {
+    password: signIn.password !== false,
+    passkey: on(signIn.passkey),
+    emailCode: on(signIn.emailCode),
+    smsCode: on(signIn.smsCode),
+    choice: on(signIn.choice),
+    signUpPassword: config.signUp?.password !== false,
+    passkeys: on(config.passkeys),
+  };
 }
 
 /**

@@ -22,7 +22,7 @@ let current = null;
 let totpOrigin = null;
 /** The name the user signs in with (what they typed, or the account's email/phone): never the internal id. */
 let signInName = '';
-const SIGN_IN_STEPS = ['mfa', 'select-mfa', 'totp-setup', 'new-password', 'custom'];
+const SIGN_IN_STEPS = ['mfa', 'select-mfa', 'select-factor', 'signin-password', 'totp-setup', 'new-password', 'custom'];
 // Views that open on their heading (instructions or many forms) rather than their first field.
 const HEADING_FIRST = ['account', 'totp-setup'];
 // Hashes that open a part of a view: `/.well-known/change-password` leads to #change-password.
@@ -49,6 +49,9 @@ class PagesError extends Error {
     this.field = field;
   }
 }
+
+// Said above the choice of factor when the one a button asked for is not among those offered.
+const FACTOR_MISSING = { WEB_AUTHN: 'notice.noPasskey', EMAIL_OTP: 'notice.noEmailCode', SMS_OTP: 'notice.noSmsCode' };
 
 const UNEXPECTED_REPLY = ['NotJsonReply', 'InvalidJson', 'UnexpectedResponse', 'MissingField', 'UnexpectedChallenge', 'InvalidHex', 'InvalidBase64', 'UnsafeSrpValue', 'MalformedToken'];
 
@@ -80,6 +83,7 @@ function describeError(error, context) {
       if (/already confirmed|current status is CONFIRMED/i.test(message)) return t('error.alreadyConfirmed');
       if (/session/i.test(message)) return t('error.stepExpired');
       if (context === 'signin') return t(`error.wrongCredentials.${kind}`);
+      if (context === 'signin-factor' || context?.startsWith('factor-')) return t(`error.cannotSignIn.${kind}`);
       if (context === 'change-password' && /incorrect/i.test(message)) return t('error.wrongCurrentPassword');
       if (/token/i.test(message)) return t('error.sessionEnded');
       return t('error.notAllowed');
@@ -111,6 +115,8 @@ function describeError(error, context) {
     case 'CodeDeliveryFailureException':
       return t('error.codeNotSent');
     case 'InvalidParameterException':
+      // Choice-based sign-in for a user with no factor these pages can use.
+      if (context?.startsWith('factor-') && /first factor/i.test(message)) return t('error.noFactor');
       if (/no registered|not verified|no verified/i.test(message)) return t('error.noRecovery');
       if (/email/i.test(message)) return t('error.invalidEmail');
       if (/phone/i.test(message)) return t('error.invalidPhone');
@@ -130,6 +136,28 @@ function describeError(error, context) {
       return t('error.timeout');
     case 'NotSignedIn':
       return t('error.signedOut');
+    // Passkeys: the platform did not complete the ceremony. During sign-in the step stays open and
+    // another way to sign in is offered.
+    case 'PasskeyCanceled':
+      return t(context === 'passkey-add' ? 'error.passkeyAddCanceled' : 'error.passkeyCanceled');
+    case 'PasskeyNotSupported':
+      return t(context === 'passkey-add' ? 'error.passkeyAddUnsupported' : 'error.passkeyUnsupported');
+    case 'PasskeyAlreadyExists':
+      return t('error.passkeyExists');
+    case 'PasskeyRelyingPartyMismatch':
+      return t('error.passkeyWrongSite');
+    case 'PasskeyFailed':
+      return t(context === 'passkey-add' ? 'error.passkeyAddFailed' : 'error.passkeyFailed');
+    case 'WebAuthnNotEnabledException':
+    case 'WebAuthnConfigurationMissingException':
+      return t('error.passkeyUnavailable');
+    case 'WebAuthnOriginNotAllowedException':
+    case 'WebAuthnRelyingPartyMismatchException':
+      return t('error.passkeyWrongSite');
+    case 'WebAuthnCredentialNotSupportedException':
+    case 'WebAuthnClientMismatchException':
+    case 'WebAuthnChallengeNotFoundException':
+      return t(context === 'passkey-add' ? 'error.passkeyAddFailed' : 'error.passkeyFailed');
     case 'InvalidState':
       return t('error.stepOver');
     case 'InternalErrorException':
@@ -562,6 +590,16 @@ async function continueSignIn(output) {
       );
       return enterStep('select-mfa');
     }
+    case 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION': {
+      showFactorChoices(step.availableChallenges);
+      const asked = pending?.asked;
+      enterStep('select-factor');
+      if (asked && !step.availableChallenges.includes(asked)) notice('select-factor', t(FACTOR_MISSING[asked]), { tone: 'info' });
+      return;
+    }
+    case 'CONFIRM_SIGN_IN_WITH_PASSWORD':
+      $('#factor-password').value = '';
+      return enterStep('signin-password');
     case 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP':
       totpOrigin = 'signin';
       showTotpSetup(step.totpSetupDetails);
@@ -599,6 +637,26 @@ async function continueSignIn(output) {
   }
 }
 
+// The first factors, in the order offered, by what the user knows them as. PASSWORD (sent as it is)
+// and PASSWORD_SRP (proven without sending it) are one choice for the user: the SRP one when offered.
+const FACTOR_NAMES = { WEB_AUTHN: 'factor.passkey', EMAIL_OTP: 'factor.emailCode', SMS_OTP: 'factor.smsCode', PASSWORD_SRP: 'factor.password', PASSWORD: 'factor.password' };
+
+function showFactorChoices(available) {
+  const offered = available.filter((factor) => FACTOR_NAMES[factor] && !(factor === 'PASSWORD' && available.includes('PASSWORD_SRP')));
+  if (!offered.length) throw new PagesError(t('error.noFactor'));
+  $('[data-factor-choices]').replaceChildren(
+    ...offered.map((factor, i) => {
+      const label = document.createElement('label');
+      label.className = 'check';
+      label.innerHTML = '<input type="radio" name="factor">';
+      label.firstChild.value = factor;
+      label.firstChild.checked = i === 0;
+      label.append(` ${t(FACTOR_NAMES[factor])}`);
+      return label;
+    }),
+  );
+}
+
 function enterStep(name) {
   pending.allowed = [name];
   go(name);
@@ -633,17 +691,36 @@ async function finishSignIn() {
 }
 
 function setUpSignIn() {
+  const features = config.features;
+  const form = $('[data-form="signin"]');
   const remember = $('[data-remember]');
   remember.hidden = config.rules.described && !config.rules.deviceTracking?.askUser;
 
-  onSubmit('signin', async ({ username, password, remember: rememberBox }) => {
-    username = username.trim();
+  // Without a password on this form, its button starts the choice of factor (config "signIn":
+  // { "password": false }).
+  $('[data-signin-password-field]').hidden = !features.password;
+  if (!features.password) {
+    const submit = $('[data-signin-submit]', form);
+    submit.dataset.i18n = 'button.continue';
+    submit.textContent = t('button.continue');
+  }
+  const offered = { WEB_AUTHN: features.passkey, EMAIL_OTP: features.emailCode, SMS_OTP: features.smsCode, '': features.choice && features.password };
+  for (const button of $$('[data-signin-with]', form)) button.hidden = !offered[button.dataset.signinWith];
+  const alternatives = $$('[data-signin-with]:not([hidden])', form);
+  $('[data-alternatives]', form).hidden = !alternatives.length;
+  $('[data-or]', form).hidden = !features.password;
+
+  /**
+   * Starts a sign-in; `input` is what signIn takes besides the username. A reply that comes after
+   * the user started over (or went elsewhere) is ignored.
+   */
+  async function begin(username, input, rememberDevice) {
     rememberUsername(username);
     setSignInName(username);
-    const attempt = { allowed: [], remember: rememberBox === 'on' };
+    const attempt = { allowed: [], remember: rememberDevice, asked: input.preferredChallenge };
     pending = attempt;
     try {
-      const output = await auth.signIn({ username, password });
+      const output = await auth.signIn({ username, ...input });
       if (pending === attempt) await continueSignIn(output);
     } catch (error) {
       if (pending !== attempt) return;
@@ -664,9 +741,51 @@ function setUpSignIn() {
     } finally {
       $('#signin-password').value = '';
     }
+  }
+
+  onSubmit('signin', async ({ username, password, remember: rememberBox }) => {
+    const choice = features.password ? { password } : { authFlow: 'USER_AUTH' };
+    await begin(username.trim(), choice, rememberBox === 'on');
   });
+
+  // Passkey, emailed code, texted code, or "other ways": choice-based sign-in (USER_AUTH), which
+  // needs the username only. The service offers the factors the user has when the asked one is not.
+  for (const button of alternatives) {
+    button.addEventListener('click', async () => {
+      const input = $('#signin-username');
+      showError(form, null);
+      if (!input.value.trim()) {
+        showError(form, new PagesError(missingText(input), input), 'signin');
+        return;
+      }
+      const factor = button.dataset.signinWith;
+      let failure = null;
+      await busy(form, async () => {
+        try {
+          await begin(input.value.trim(), { authFlow: 'USER_AUTH', ...(factor ? { preferredChallenge: factor } : {}) }, $('input[name=remember]', form).checked);
+        } catch (error) {
+          failure = error;
+        }
+      });
+      if (failure && !form.closest('[hidden]')) showError(form, failure, factor ? `factor-${factor}` : 'signin-factor');
+    });
+  }
   onSubmit('mfa', ({ code }) => answer({ challengeResponse: code.trim() }), 'code');
   onSubmit('select-mfa', ({ mfaType }) => answer({ challengeResponse: mfaType }));
+  // A passkey that fails here (cancelled, not on this device) keeps the choice open: the user picks another.
+  onSubmit('select-factor', ({ factor }) => answer({ challengeResponse: factor }), 'signin-factor');
+  onSubmit('signin-password', async ({ password }) => {
+    try {
+      await answer({ challengeResponse: password });
+    } catch (error) {
+      if (error?.code !== 'NotAuthorizedException') throw error;
+      // A wrong password ends the sign-in: back to the form, the username kept, as after any
+      // wrong password.
+      pending = null;
+      go('signin', { focus: false });
+      showError($('[data-form="signin"]'), error, 'signin');
+    }
+  }, 'signin');
   onSubmit('new-password', (values) => answer({ challengeResponse: values.password, userAttributes: attributesFrom(values) }));
   onSubmit('custom', (values) => answer({ challengeResponse: values.answer }));
   for (const link of $$('[data-restart]')) {
@@ -786,6 +905,14 @@ function setUpTotp() {
 // Sign-up, confirmation, password reset.
 
 function setUpAccountRecovery() {
+  const withPassword = config.features.signUpPassword;
+  $('[data-signup-password]').hidden = !withPassword;
+  $('[data-signup-passwordless]').hidden = withPassword;
+  if (!withPassword && config.features.passkey && config.features.passkeys) {
+    $('[data-signup-passwordless]').dataset.i18n = 'signup.passwordlessPasskey';
+    $('[data-signup-passwordless]').textContent = t('signup.passwordlessPasskey');
+  }
+
   onSubmit('signup', async (values) => {
     const username = values.username.trim();
     const attributes = attributesFrom(values);
@@ -795,7 +922,9 @@ function setUpAccountRecovery() {
       const input = document.getElementById(`signup-attr-${missing.replace(/[^a-z0-9_-]/gi, '-')}`);
       throw new PagesError(t('missing.attribute', { label: attributeLabel(missing) }), input);
     }
-    const output = await auth.signUp({ username, password: values.password, userAttributes: attributes });
+    // Without a password (config "signUp": { "password": false }) the user signs in with a code or a passkey.
+    const password = config.features.signUpPassword ? { password: values.password } : {};
+    const output = await auth.signUp({ username, ...password, userAttributes: attributes });
     rememberUsername(username, 'confirm-username', 'signin-username');
     $('#signup-password').value = '';
     if (output.nextStep.signUpStep === 'DONE') {
@@ -808,8 +937,24 @@ function setUpAccountRecovery() {
   });
 
   onSubmit('confirm', async ({ username, code }) => {
-    await auth.confirmSignUp({ username: username.trim(), confirmationCode: code.trim() });
+    username = username.trim();
+    const output = await auth.confirmSignUp({ username, confirmationCode: code.trim() });
     $('#confirm-code').value = '';
+    if (output.nextStep.signUpStep === 'COMPLETE_AUTO_SIGN_IN') {
+      // The service signs the user in with the confirmation: no password or code asked again.
+      setSignInName(username);
+      const attempt = { allowed: [] };
+      pending = attempt;
+      try {
+        const signedIn = await auth.autoSignIn();
+        if (pending === attempt) await continueSignIn(signedIn);
+        return;
+      } catch {
+        // Confirmed all the same: the user signs in as usual.
+        if (pending !== attempt) return;
+        pending = null;
+      }
+    }
     go('signin');
     notice('signin', t('notice.confirmed'));
   });
@@ -905,7 +1050,80 @@ async function refreshAccount() {
   $('[data-totp-start]', section).hidden = totpOn || !config.rules.totp;
   $('[data-totp-off]', section).hidden = !totpOn || config.rules.mfa === 'ON';
 
-  await refreshDevices();
+  await Promise.all([refreshDevices(), refreshSignInFactors()]);
+}
+
+/** Whether the pages offer anything besides the password: then the account page asks which factors the user has. */
+const passwordless = () => {
+  const f = config.features;
+  return f.passkey || f.emailCode || f.smsCode || f.choice || !f.signUpPassword || f.passkeys;
+};
+
+/**
+ * The passkeys part (config "passkeys": true), and the change-password form only for a user who
+ * has a password (one who signed up without it has none to change).
+ */
+async function refreshSignInFactors() {
+  for (const el of $$('[data-passkeys-section]')) el.hidden = !config.features.passkeys;
+  let factors = null;
+  if (passwordless()) factors = await auth.getUserAuthFactors().catch(() => null);
+  const hasPassword = !factors || factors.configuredUserAuthFactors.includes('PASSWORD');
+  for (const el of $$('[data-password-section]')) el.hidden = !hasPassword;
+  if (config.features.passkeys) await refreshPasskeys();
+}
+
+async function refreshPasskeys() {
+  const listEl = $('[data-passkeys]');
+  const part = $('[data-part="passkeys"]');
+  const passkeys = [];
+  try {
+    let nextToken;
+    // A page at a time; a user has a handful (the service allows 20).
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await auth.listWebAuthnCredentials(nextToken ? { nextToken } : {});
+      passkeys.push(...page.credentials);
+      nextToken = page.nextToken;
+      if (!nextToken) break;
+    }
+  } catch (error) {
+    if (!(await sessionEnded(error))) listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: describeError(error) }));
+    return;
+  }
+  if (!passkeys.length) {
+    listEl.replaceChildren(Object.assign(document.createElement('li'), { textContent: t('passkeys.none') }));
+    return;
+  }
+  listEl.replaceChildren(
+    ...passkeys.map((passkey) => {
+      const item = document.createElement('li');
+      const name = passkey.friendlyCredentialName || t('passkeys.unnamed');
+      const added = passkey.createdAt ? t('passkeys.added', { when: passkey.createdAt.toLocaleDateString(currentLanguage(), { dateStyle: 'medium' }) }) : '';
+      item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small"></button>';
+      $('.device-name', item).textContent = name;
+      $('.device-meta', item).textContent = added;
+      const button = $('button', item);
+      button.textContent = t('button.delete');
+      button.setAttribute('aria-label', t('button.deletePasskey', { name: added ? `${name}, ${added}` : name }));
+      button.addEventListener('click', async () => {
+        const yes = await confirmRisk({ title: t('confirm.passkeyDelete.title', { name }), text: t('confirm.passkeyDelete.text'), yes: t('confirm.passkeyDelete.yes') });
+        if (!yes) {
+          button.focus();
+          return;
+        }
+        await busy(part, async () => {
+          showError(part, null);
+          try {
+            await auth.deleteWebAuthnCredential({ credentialId: passkey.credentialId });
+            await refreshSignInFactors();
+            notice(part, t('notice.passkeyDeleted', { name }), { focus: true });
+          } catch (error) {
+            if (!(await sessionEnded(error))) showError(part, error);
+          }
+        });
+      });
+      return item;
+    }),
+  );
 }
 
 async function refreshDevices() {
@@ -966,7 +1184,7 @@ async function refreshDevices() {
 /** Forgets what the account page showed, so the next user of this tab never sees it. */
 function clearAccount() {
   const section = view('account');
-  for (const el of $$('[data-attributes], [data-devices]', section)) el.replaceChildren();
+  for (const el of $$('[data-attributes], [data-devices], [data-passkeys]', section)) el.replaceChildren();
   $('[data-mfa-status]', section).textContent = '';
   setSignInName('');
 }
@@ -999,6 +1217,20 @@ function setUpAccount() {
       go('signin');
       notice('signin', t(global ? 'notice.signedOutEverywhere' : 'notice.signedOut'), { tone: 'info' });
     });
+  const passkeys = $('[data-part="passkeys"]');
+  $('[data-passkey-add]').addEventListener('click', () =>
+    busy(passkeys, async () => {
+      showError(passkeys, null);
+      try {
+        await auth.associateWebAuthnCredential();
+      } catch (error) {
+        if (!(await sessionEnded(error))) showError(passkeys, error, 'passkey-add');
+        return;
+      }
+      await refreshSignInFactors();
+      notice(passkeys, t('notice.passkeyAdded'), { focus: true });
+    }),
+  );
   $('[data-signout]').addEventListener('click', signOut(false));
   $('[data-signout-global]').addEventListener('click', signOut(true));
 }
@@ -1006,7 +1238,7 @@ function setUpAccount() {
 // ---------------------------------------------------------------------------------------------
 // The demo outbox: what the local user pool "sent" (the emulator's test hook). Demo mode only.
 
-const OUTBOX_KINDS = ['SIGN_UP', 'FORGOT_PASSWORD', 'SMS_MFA', 'VERIFY_ATTRIBUTE', 'INVITATION'];
+const OUTBOX_KINDS = ['SIGN_UP', 'RESEND', 'FORGOT_PASSWORD', 'SMS_MFA', 'SMS_OTP', 'EMAIL_OTP', 'VERIFY_ATTRIBUTE', 'INVITATION'];
 
 function setUpOutbox() {
   if (!config.demo?.outbox || !config.endpoint) return;

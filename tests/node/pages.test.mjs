@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, totp } from './emulator.mjs';
 import { buildWww, callUserPool, serveWww } from '../../scripts/www.mjs';
+import { PASSLESS, addAuthenticator, outboxCode as sentCode, passwordlessUser, startPasswordlessPages } from './pages_harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
@@ -23,6 +24,7 @@ mkdirSync(shots, { recursive: true });
 let emulator;
 let server;
 let mfaServer;
+let passless;
 let browser;
 
 before(async () => {
@@ -37,6 +39,7 @@ before(async () => {
     config: { userPoolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001', refreshTokenRotation: false, branding: { name: 'MFA pool', colors: { '--ck-accent': '#7a1fbf' } } },
   });
   mfaServer = await serveWww(mfa.out, { endpoint: emulator.url });
+  passless = await startPasswordlessPages('test', emulator.url);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -46,6 +49,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await mfaServer?.close();
+  await passless?.close();
   emulator?.stop();
 });
 
@@ -466,5 +470,180 @@ test('branding from config.json: name, title and colours', async () => {
   assert.match(await tab.title(), /· MFA pool$/);
   const background = await visible(tab, 'signin').getByRole('button', { name: 'Sign in' }).evaluate((b) => getComputedStyle(b).backgroundColor);
   assert.equal(background, 'rgb(122, 31, 191)');
+  await context.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The passwordless pool's pages (scripts/demo-passwordless.json), served at http://localhost:PORT.
+
+const passlessCode = (username) => sentCode(emulator.url, PASSLESS.poolId, username);
+const wrongCodeFor = (code) => (code === '000000' ? '111111' : '000000');
+
+test('passwordless: "Email me a code" signs in after a wrong code; the choice of factor and the password step', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.goto(passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.waitFor();
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  const mfa = visible(tab, 'mfa');
+  await mfa.waitFor();
+  assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to p\S*@\S+\. Enter it below\.$/);
+  const code = await passlessCode('pia@example.com');
+  await mfa.getByLabel('Code', { exact: true }).fill(wrongCodeFor(code));
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await mfa.locator('[role=alert]', { hasText: 'That code is not right' }).waitFor();
+  await screenshot(tab, 'passwordless-email-code-wrong');
+  // The step stays open: the right code signs in.
+  await mfa.getByLabel('Code', { exact: true }).fill(code);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+
+  // Other ways: the factors pia has (no passkey), then her password — a wrong one first.
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByRole('button', { name: 'Other ways to sign in' }).click();
+  const choice = visible(tab, 'select-factor');
+  await choice.waitFor();
+  await assertAccessible(tab);
+  await screenshot(tab, 'passwordless-select-factor');
+  assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.labels[0].textContent.trim())), ['A code sent by email', 'Your password']);
+  await choice.getByLabel('Your password').check();
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  const password = visible(tab, 'signin-password');
+  await password.waitFor();
+  assert.equal(await tab.evaluate(() => document.activeElement.id), 'factor-password');
+  await password.getByLabel('Password', { exact: true }).fill('Passw0rd?');
+  await password.getByRole('button', { name: 'Sign in' }).click();
+  // A wrong password ends that sign-in: back on the form, the email kept, focus on the password.
+  await signin.locator('[role=alert]', { hasText: 'Incorrect email or password.' }).waitFor();
+  assert.equal(await signin.getByLabel('Email').inputValue(), 'pia@example.com');
+  assert.equal(await tab.evaluate(() => document.activeElement.id), 'signin-password');
+  await screenshot(tab, 'passwordless-password-wrong');
+  await signin.getByRole('button', { name: 'Other ways to sign in' }).click();
+  await choice.getByLabel('Your password').check();
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  await password.getByLabel('Password', { exact: true }).fill('Passw0rd!');
+  await password.getByRole('button', { name: 'Sign in' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('passwordless sign-up: no password asked; confirming the code signs the user in at once', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  const email = `nopass.${Date.now()}@example.com`;
+  await tab.goto(`${passless.url}#signup`);
+  const signup = visible(tab, 'signup');
+  await signup.waitFor();
+  assert.equal(await signup.locator('input[type=password]:visible').count(), 0, 'no password field');
+  await signup.getByText('No password needed').waitFor();
+  await signup.getByLabel('Email').fill(email);
+  await signup.getByRole('button', { name: 'Create account' }).click();
+  const confirm = visible(tab, 'confirm');
+  await confirm.locator('[data-notice]', { hasText: 'We sent a confirmation code' }).waitFor();
+  await confirm.getByLabel('Confirmation code').fill(await passlessCode(email));
+  await confirm.getByRole('button', { name: 'Confirm' }).click();
+  // Signed in by the confirmation itself (autoSignIn): no sign-in form in between.
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  const account = visible(tab, 'account');
+  await account.locator('[data-passkeys] li', { hasText: 'No passkeys yet.' }).waitFor();
+  // No password to change for a user who has none.
+  assert.equal(await account.getByRole('heading', { name: 'Change password' }).count(), 0);
+  assert.equal(await account.getByLabel('Current password').isVisible(), false);
+  await screenshot(tab, 'passwordless-account');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('passkeys: added on the account page, listed with name and date, used to sign in, declined, deleted and then refused', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  const authenticator = await addAuthenticator(tab);
+  const email = `keyholder.${Date.now()}@example.com`;
+  await passwordlessUser(emulator.url, email);
+  await tab.goto(passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  // The code is read once the page shows the step (the service has sent it by then).
+  await visible(tab, 'mfa').waitFor();
+  await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(await passlessCode(email));
+  await visible(tab, 'mfa').getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  const account = visible(tab, 'account');
+  const list = account.locator('[data-passkeys] li');
+  await list.filter({ hasText: 'No passkeys yet.' }).waitFor();
+
+  // Add: the authenticator holds a passkey for localhost, and the list shows it with today's date.
+  await account.getByRole('button', { name: 'Add a passkey' }).click();
+  await account.locator('[data-notice]', { hasText: 'Your passkey is added' }).waitFor();
+  const held = await authenticator.credentials();
+  assert.equal(held.length, 1);
+  assert.equal(held[0].rpId, 'localhost');
+  const today = new Date().toLocaleDateString('en', { dateStyle: 'medium' });
+  await list.filter({ hasText: `added ${today}` }).waitFor();
+  assert.equal(await list.count(), 1);
+  assert.ok((await list.locator('.device-name').textContent()).trim().length > 0, 'the passkey has a name');
+  await assertAccessible(tab);
+  await screenshot(tab, 'passkeys-listed');
+
+  // Sign out, and in with the passkey: no code, no password.
+  await account.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await signin.locator('[data-notice]', { hasText: 'You are signed out.' }).waitFor();
+  const signCount = held[0].signCount;
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+  assert.ok((await authenticator.credentials())[0].signCount > signCount, 'the authenticator signed');
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+
+  // The user declines the passkey (the browser reports NotAllowedError): the choice stays open and
+  // an emailed code finishes the same sign-in.
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Other ways to sign in' }).click();
+  const choice = visible(tab, 'select-factor');
+  await choice.getByLabel('A passkey (fingerprint, face or screen lock)').check();
+  await tab.evaluate(() => {
+    navigator.credentials.get = () => Promise.reject(new DOMException('The operation either timed out or was not allowed.', 'NotAllowedError'));
+  });
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  await choice.locator('[role=alert]', { hasText: 'The passkey was not used. Try again, or choose another way to sign in.' }).waitFor();
+  await assertAccessible(tab);
+  await screenshot(tab, 'passkey-declined');
+  await choice.getByLabel('A code sent by email').check();
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  // The code is read once the page shows the step (the service has sent it by then).
+  await visible(tab, 'mfa').waitFor();
+  await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(await passlessCode(email));
+  await visible(tab, 'mfa').getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: `Signed in as ${email}.` }).waitFor();
+
+  // Delete it (asked first): the list is empty, and the passkey no longer signs in.
+  await tab.getByRole('link', { name: 'Manage your account' }).click();
+  await list.filter({ hasText: `added ${today}` }).getByRole('button', { name: /^Delete passkey / }).click();
+  await tab.getByRole('dialog').getByRole('button', { name: 'Delete passkey' }).click();
+  await account.locator('[data-notice]', { hasText: /^The passkey .+ is deleted\.$/ }).waitFor();
+  await list.filter({ hasText: 'No passkeys yet.' }).waitFor();
+  await account.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  // The service no longer offers the passkey: the user is told, and chooses among what is left.
+  const choiceLeft = visible(tab, 'select-factor');
+  await choiceLeft.locator('[data-notice]', { hasText: 'There is no passkey for this account yet.' }).waitFor();
+  assert.deepEqual(await visible(tab, 'select-factor').getByRole('radio').evaluateAll((radios) => radios.map((r) => r.value)), ['EMAIL_OTP']);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -16,8 +16,54 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const DEMO = { poolId: 'us-east-1_DemoPool1', clientId: 'demopublicclient0000000001' };
 export const MFA = { poolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001' };
+export const PASSLESS = { poolId: 'us-east-1_Passless1', clientId: 'passlesspublicclient000001' };
 
-/** Starts the emulator, builds the pages into `target/www-{name}` (demo pool and MFA pool) and launches Chromium. */
+/**
+ * The pages as `make demo` builds them for the passwordless pool (scripts/demo-passwordless.json:
+ * passkeys, emailed codes, the choice of factor, sign-up without a password), served at
+ * http://localhost:PORT/ — the passkeys' relying party is `localhost`, so not 127.0.0.1.
+ */
+export async function startPasswordlessPages(name, emulatorUrl) {
+  const overlay = JSON.parse(readFileSync(join(root, 'scripts/demo-passwordless.json'), 'utf8'));
+  const { out } = await buildWww({ out: join(root, `target/www-${name}-passwordless`), endpoint: emulatorUrl, describe: true, config: overlay });
+  const server = await serveWww(out, { endpoint: emulatorUrl });
+  return { url: server.url.replace('127.0.0.1', 'localhost'), close: server.close };
+}
+
+/**
+ * A virtual platform authenticator in `tab` (DevTools WebAuthn domain: CTAP2, internal, resident
+ * keys, user verification), as a phone's or laptop's screen lock. Returns its credentials reader.
+ */
+export async function addAuthenticator(tab) {
+  const cdp = await tab.context().newCDPSession(tab);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId, credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials };
+}
+
+/** The newest code the emulator "sent" to `username` in `poolId`. */
+export async function outboxCode(emulatorUrl, poolId, username) {
+  const messages = await fetch(new URL(`_emulator/outbox?poolId=${poolId}&username=${encodeURIComponent(username)}`, emulatorUrl)).then((r) => r.json());
+  assert.ok(messages[0]?.code, `a code for ${username} in ${JSON.stringify(messages)}`);
+  return messages[0].code;
+}
+
+/**
+ * A user of the passwordless pool without a password, made through the API and confirmed with the
+ * emailed code (which verifies the email address: emailed sign-in codes need it).
+ */
+export async function passwordlessUser(endpoint, email) {
+  await callUserPool(endpoint, 'SignUp', { ClientId: PASSLESS.clientId, Username: email, UserAttributes: [{ Name: 'email', Value: email }] });
+  const code = await outboxCode(endpoint, PASSLESS.poolId, email);
+  await callUserPool(endpoint, 'ConfirmSignUp', { ClientId: PASSLESS.clientId, Username: email, ConfirmationCode: code });
+}
+
+/**
+ * Starts the emulator, builds the pages into `target/www-{name}` (demo pool, MFA pool, and the
+ * passwordless pool at `passless.url`) and launches Chromium.
+ */
 export async function startPages(name) {
   const emulator = await startEmulator({ config: join(root, 'tests/e2e-pools.json') });
   const { out } = await buildWww({ out: join(root, `target/www-${name}`), endpoint: emulator.url, describe: true });
@@ -29,6 +75,7 @@ export async function startPages(name) {
     config: { userPoolId: MFA.poolId, clientId: MFA.clientId, refreshTokenRotation: false, branding: { name: 'MFA pool' } },
   });
   const mfaServer = await serveWww(mfa.out, { endpoint: emulator.url });
+  const passless = await startPasswordlessPages(name, emulator.url);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -37,11 +84,13 @@ export async function startPages(name) {
     emulator,
     server,
     mfaServer,
+    passless,
     browser,
     async close() {
       await browser.close();
       await server.close();
       await mfaServer.close();
+      await passless.close();
       emulator.stop();
     },
   };

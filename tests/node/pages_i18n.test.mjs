@@ -133,6 +133,43 @@ for (const [lang, locale, heading, wrong] of [
   });
 }
 
+for (const [lang, locale] of [['fr', 'fr-FR'], ['de', 'de-DE']]) {
+  test(`the passwordless pages in ${lang}: the other ways, the choice of factor, sign-up without a password`, async (t) => {
+    const problems = [];
+    const context = await env.browser.newContext({ locale });
+    t.after(() => context.close());
+    const tab = await newTab(context, problems, { emulatorUrl: env.emulator.url });
+    const say = shipped[lang];
+    const fits = async (view) => {
+      await tab.setViewportSize({ width: 320, height: 640 });
+      const { scroll, width } = await tab.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
+      assert.ok(scroll <= width, `${lang} ${view}: content ${scroll}px wide in a ${width}px screen`);
+      await tab.screenshot({ path: join(shots, `${lang}-passwordless-${view}-320px.png`), fullPage: true });
+      await tab.setViewportSize({ width: 1280, height: 720 });
+    };
+    await tab.goto(env.passless.url);
+    const signin = visible(tab, 'signin');
+    await signin.getByRole('button', { name: say['button.signinPasskey'] }).waitFor();
+    await signin.getByRole('button', { name: say['button.signinEmailCode'] }).click();
+    await signin.locator('[role=alert]', { hasText: say['missing.username.email'] }).waitFor();
+    assert.deepEqual(await englishLeft(tab, lang), []);
+    await fits('signin');
+    await signin.getByLabel(say['field.username.email'], { exact: true }).fill('pia@example.com');
+    await signin.getByRole('button', { name: say['button.signinOther'] }).click();
+    const choice = visible(tab, 'select-factor');
+    await choice.getByRole('heading', { name: say['title.selectFactor'] }).waitFor();
+    assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.labels[0].textContent.trim())), [say['factor.emailCode'], say['factor.password']]);
+    assert.deepEqual(await englishLeft(tab, lang), []);
+    await assertNoAxeViolations(tab, `${lang} choice of factor`);
+    await fits('select-factor');
+    await tab.goto(`${env.passless.url}#signup`);
+    await visible(tab, 'signup').getByText(say['signup.passwordlessPasskey']).waitFor();
+    assert.deepEqual(await englishLeft(tab, lang), []);
+    await fits('signup');
+    assert.deepEqual(problems, []);
+  });
+}
+
 test('config.json names the language over the browser\'s, and an app adds its own dictionary', async (t) => {
   const context = await env.browser.newContext({ locale: 'fr-FR' });
   t.after(() => context.close());

@@ -165,6 +165,66 @@ test('1, 8: every error code the sign-in can meet is a plain sentence, and nothi
   assert.doesNotMatch(await tab.locator('main').innerText(), RAW);
 });
 
+test('1: every way a passkey can fail is a plain sentence, and the user stays where another way is offered', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(env.passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.waitFor();
+  // The service asks for a passkey (a made-up challenge); the platform fails in each of its ways.
+  await fakeOperation(tab, 'InitiateAuth', {
+    status: 200,
+    contentType: 'application/x-amz-json-1.1',
+    body: JSON.stringify({
+      ChallengeName: 'WEB_AUTHN',
+      Session: 'session',
+      ChallengeParameters: { CREDENTIAL_REQUEST_OPTIONS: JSON.stringify({ challenge: 'AAAAAAAAAAAAAAAAAAAAAA', rpId: 'localhost', allowCredentials: [], userVerification: 'preferred', timeout: 60000 }) },
+    }),
+  });
+  const cases = {
+    NotAllowedError: 'The passkey was not used. Try again, or choose another way to sign in.',
+    AbortError: 'The passkey was not used. Try again, or choose another way to sign in.',
+    NotSupportedError: 'This browser or device cannot use passkeys. Choose another way to sign in.',
+    SecurityError: 'Passkeys do not work at this address. Contact the support of this site.',
+    UnknownError: 'The passkey did not work. Try again, or choose another way to sign in.',
+  };
+  for (const [name, expected] of Object.entries(cases)) {
+    await tab.evaluate((domName) => {
+      navigator.credentials.get = () => Promise.reject(new DOMException(`raw platform words 0xDEADBEEF (${domName})`, domName));
+    }, name);
+    await signin.getByLabel('Email').fill('pia@example.com');
+    await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signin.locator('[role=alert]', { hasText: expected }).waitFor();
+    assert.doesNotMatch(await tab.locator('main').innerText(), /0xDEADBEEF|Error\b|Passkey[A-Z]/, name);
+    assert.ok(await signin.getByRole('button', { name: 'Email me a code' }).isEnabled(), `${name}: the other ways stay offered`);
+  }
+  // A pool without passkeys, in the service's words: still a sentence of the pages' own.
+  await tab.unrouteAll();
+  await fakeOperation(tab, 'InitiateAuth', { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'WebAuthnNotEnabledException', message: 'raw words 0xDEADBEEF' }) });
+  await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await signin.locator('[role=alert]', { hasText: 'Passkeys are not available on this site.' }).waitFor();
+  assert.doesNotMatch(await tab.locator('main').innerText(), RAW);
+  assert.deepEqual(problems, []);
+});
+
+test('1: pages without a password field ask for the username, then offer the factors the user has', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.route('**/config.json', async (route) => {
+    const reply = await route.fetch();
+    route.fulfill({ response: reply, json: { ...(await reply.json()), signIn: { password: false, passkey: true, emailCode: true } } });
+  });
+  await tab.goto(env.passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.getByRole('button', { name: 'Continue' }).waitFor();
+  assert.equal(await signin.locator('input[type=password]').isVisible(), false, 'no password field');
+  assert.equal(await signin.getByRole('button', { name: 'Other ways to sign in' }).count(), 0, 'Continue is the other ways');
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByLabel('Email').press('Enter');
+  const choice = visible(tab, 'select-factor');
+  await choice.waitFor();
+  assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.value)), ['EMAIL_OTP', 'PASSWORD_SRP']);
+  assert.deepEqual(problems, []);
+});
+
 // 2. Keyboard focus after a button action.
 
 test('2: after each action focus goes to the first empty or invalid field, or to the message — never to the page', async (t) => {
@@ -401,7 +461,7 @@ test('7: every password form names its account and every field says what it hold
   );
   assert.deepEqual(
     forms.map((f) => f.form),
-    ['signin', 'new-password', 'signup', 'reset', 'change-password'],
+    ['signin', 'signin-password', 'new-password', 'signup', 'reset', 'change-password'],
   );
   for (const f of forms) assert.equal(f.username.length, 1, `${f.form} has one username field`);
   assert.deepEqual(forms.find((f) => f.form === 'change-password').username, [email], 'the account page names the account');
@@ -409,6 +469,7 @@ test('7: every password form names its account and every field says what it hold
   assert.deepEqual(autocomplete, {
     'signin-username': 'username',
     'signin-password': 'current-password',
+    'factor-password': 'current-password',
     'mfa-code': 'one-time-code',
     'totp-code': 'one-time-code',
     'new-password': 'new-password',
@@ -512,5 +573,34 @@ test('the keyboard meets the sign-in fields in reading order, and messages go to
   await signIn(tab, 'alice@example.com', 'wrong password');
   await visible(tab, 'signin').locator('[role=alert]', { hasText: 'Incorrect email or password.' }).waitFor();
   assert.equal(await tab.evaluate(() => window.regions[1].textContent), 'Incorrect email or password.', 'the same alert region speaks');
+  assert.deepEqual(problems, []);
+});
+
+test('the passwordless sign-in from the keyboard alone: the other ways in reading order, then an emailed code signs in', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(env.passless.url);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await focused(tab), '#signin-username');
+  const order = [];
+  for (let i = 0; i < 9; i++) {
+    await tab.keyboard.press('Tab');
+    order.push(await tab.evaluate(() => {
+      const el = document.activeElement;
+      return el.id ? `#${el.id}` : el.getAttribute('aria-label') ?? el.textContent.trim();
+    }));
+  }
+  assert.deepEqual(order, ['#signin-password', 'Show password', 'Sign in', 'Sign in with a passkey', 'Email me a code', 'Other ways to sign in', 'Forgot your password?', 'Create an account', '#outbox-title']);
+  await tab.locator('#signin-username').focus();
+  await tab.keyboard.type('pia@example.com');
+  for (let i = 0; i < 5; i++) await tab.keyboard.press('Tab');
+  assert.equal(await focused(tab), 'button:Email me a code');
+  await tab.keyboard.press('Enter');
+  await visible(tab, 'mfa').waitFor();
+  assert.equal(await focused(tab), '#mfa-code', 'the code step opens on its field');
+  const messages = await fetch(new URL(`_emulator/outbox?poolId=us-east-1_Passless1&username=pia%40example.com`, env.emulator.url)).then((r) => r.json());
+  await tab.keyboard.type(messages[0].code);
+  await tab.keyboard.press('Enter');
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
   assert.deepEqual(problems, []);
 });

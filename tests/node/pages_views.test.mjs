@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totp } from './emulator.mjs';
-import { axeViolations, confirmedUser, newTab, root, shotsDir, signIn, startPages, visible } from './pages_harness.mjs';
+import { PASSLESS, addAuthenticator, axeViolations, confirmedUser, newTab, outboxCode as sentCode, passwordlessUser, root, shotsDir, signIn, startPages, visible } from './pages_harness.mjs';
 
 const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 const REFLOW_WIDTH = 320;
@@ -246,6 +246,90 @@ test('the account page, its dialog, its errors and notices, and the example app'
   await account.getByRole('button', { name: 'Sign out', exact: true }).click();
   await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out.' }).waitFor();
   found['signin-signed-out'] = await capture(tab, 'signin-signed-out');
+
+  assert.deepEqual(Object.fromEntries(Object.entries(found).filter(([, v]) => Object.keys(v).length)), {});
+  assert.deepEqual(problems, []);
+});
+
+test('the passwordless views: other ways to sign in, the choice of factor, the password step, sign-up without a password, passkeys on the account page', async (t) => {
+  const { tab, problems } = await openTab(t);
+  const found = {};
+  const base = env.passless.url;
+  await addAuthenticator(tab);
+  const email = `passless.${Date.now()}@example.com`;
+  await passwordlessUser(env.emulator.url, email);
+  const code = () => sentCode(env.emulator.url, PASSLESS.poolId, email);
+
+  await tab.goto(base);
+  const signin = visible(tab, 'signin');
+  await signin.waitFor();
+  found['passwordless-signin'] = await capture(tab, 'passwordless-signin');
+  await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await signin.locator('[role=alert]', { hasText: 'Enter your email address.' }).waitFor();
+  found['passwordless-signin-empty'] = await capture(tab, 'passwordless-signin-empty');
+
+  // No passkey yet: the choice, with a word on why.
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  const choice = visible(tab, 'select-factor');
+  await choice.locator('[data-notice]', { hasText: 'There is no passkey for this account yet.' }).waitFor();
+  found['select-factor-no-passkey'] = await capture(tab, 'select-factor-no-passkey');
+  await choice.getByLabel('A code sent by email').check();
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  const mfa = visible(tab, 'mfa');
+  await mfa.waitFor();
+  found['email-code'] = await capture(tab, 'email-code');
+  const right = await code();
+  await mfa.getByLabel('Code', { exact: true }).fill(right === '000000' ? '111111' : '000000');
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await mfa.locator('[role=alert]', { hasText: 'That code is not right' }).waitFor();
+  found['email-code-wrong'] = await capture(tab, 'email-code-wrong');
+  await mfa.getByLabel('Code', { exact: true }).fill(right);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+
+  // The account page: no password to change; passkeys listed, added, asked before deletion.
+  await tab.goto(`${base}#account`);
+  const account = visible(tab, 'account');
+  await account.locator('[data-passkeys] li', { hasText: 'No passkeys yet.' }).waitFor();
+  found['account-no-passkeys'] = await capture(tab, 'account-no-passkeys');
+  await account.getByRole('button', { name: 'Add a passkey' }).click();
+  await account.locator('[data-notice]', { hasText: 'Your passkey is added' }).waitFor();
+  found['account-passkey-added'] = await capture(tab, 'account-passkey-added');
+  await account.getByRole('button', { name: 'Add a passkey' }).click();
+  await account.locator('[data-part="passkeys"] [role=alert]', { hasText: 'This device already holds a passkey for your account.' }).waitFor();
+  found['account-passkey-exists'] = await capture(tab, 'account-passkey-exists');
+  await account.getByRole('button', { name: /^Delete passkey / }).click();
+  await tab.getByRole('dialog').waitFor();
+  found['account-confirm-delete-passkey'] = await capture(tab, 'account-confirm-delete-passkey');
+  await tab.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+  // The choice with the passkey offered, a declined passkey, and the password step (pia has one).
+  await account.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: 'Other ways to sign in' }).click();
+  await choice.getByLabel('A passkey (fingerprint, face or screen lock)').waitFor();
+  found['select-factor'] = await capture(tab, 'select-factor');
+  await tab.evaluate(() => {
+    navigator.credentials.get = () => Promise.reject(new DOMException('The operation either timed out or was not allowed.', 'NotAllowedError'));
+  });
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  await choice.locator('[role=alert]', { hasText: 'The passkey was not used.' }).waitFor();
+  found['select-factor-passkey-declined'] = await capture(tab, 'select-factor-passkey-declined');
+  await choice.getByRole('link', { name: 'Start over' }).click();
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByRole('button', { name: 'Other ways to sign in' }).click();
+  await choice.getByLabel('Your password').check();
+  await choice.getByRole('button', { name: 'Continue' }).click();
+  await visible(tab, 'signin-password').waitFor();
+  found['signin-password'] = await capture(tab, 'signin-password');
+  await visible(tab, 'signin-password').getByRole('button', { name: 'Sign in' }).click();
+  await visible(tab, 'signin-password').locator('[role=alert]', { hasText: 'Enter your password.' }).waitFor();
+  found['signin-password-empty'] = await capture(tab, 'signin-password-empty');
+
+  await tab.goto(`${base}#signup`);
+  await visible(tab, 'signup').waitFor();
+  found['signup-passwordless'] = await capture(tab, 'signup-passwordless');
 
   assert.deepEqual(Object.fromEntries(Object.entries(found).filter(([, v]) => Object.keys(v).length)), {});
   assert.deepEqual(problems, []);
