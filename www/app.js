@@ -28,6 +28,16 @@ try {
   $('[data-account]').hidden = false;
   $('[data-signout]').hidden = false;
   $('[data-signout]').addEventListener('click', async () => {
+    // With a domain configured, through its /logout too (it returns to the pages); see pages.js.
+    if (config.oauth?.domain) {
+      try {
+        sessionStorage.setItem('cognito-kit-pages.signedOut', 'local');
+      } catch {
+        // Only the notice on return is lost.
+      }
+      await auth.signOut({ redirect: true }).catch(() => location.assign('index.html'));
+      return;
+    }
     await auth.signOut().catch(() => {});
     location.assign('index.html');
   });

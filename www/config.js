@@ -41,6 +41,48 @@ export function features(config) {
     choice: on(signIn.choice),
     signUpPassword: config.signUp?.password !== false,
     passkeys: on(config.passkeys),
+    hostedPage: Boolean(config.oauth?.domain) && on(config.oauth.hostedPage),
+    providers: config.oauth?.domain ? providers(config.oauth.providers) : [],
+  };
+}
+
+// The provider names the package knows by themselves; any other is a provider of the pool by its name.
+const BUILT_IN_PROVIDERS = ['Google', 'Facebook', 'Amazon', 'Apple'];
+
+/**
+ * "Continue with …" buttons, from config.json's "oauth": { "providers": ["Google", { "name":
+ * "ExampleSSO", "label": "Example SSO" }] }: the provider as signInWithRedirect takes it, and the
+ * name shown on the button. Entries that are neither a name nor { name } are skipped.
+ */
+function providers(list) {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((entry) => (typeof entry === 'string' ? { name: entry } : entry))
+    .filter((entry) => typeof entry?.name === 'string' && entry.name && entry.name !== 'COGNITO')
+    .map(({ name, label }) => ({
+      provider: BUILT_IN_PROVIDERS.includes(name) ? name : { custom: name },
+      label: typeof label === 'string' && label ? label : name,
+    }));
+}
+
+// The scopes the pages ask for: the account page calls the user-pool API, which needs
+// aws.cognito.signin.user.admin in the access token.
+const PAGES_SCOPES = ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'];
+
+/**
+ * The package's `oauth` option from config.json's "oauth" (null without a domain). The callback and
+ * sign-out URLs default to the pages' own folder and may be given relative to it; each must be one
+ * of the app client's CallbackURLs / LogoutURLs exactly.
+ */
+export function oauthOptions(config) {
+  const oauth = config.oauth;
+  if (!oauth?.domain) return null;
+  const base = new URL('.', import.meta.url);
+  return {
+    domain: oauth.domain,
+    redirectSignIn: new URL(oauth.redirectSignIn ?? './', base).href,
+    redirectSignOut: new URL(oauth.redirectSignOut ?? './', base).href,
+    scopes: Array.isArray(oauth.scopes) ? oauth.scopes : PAGES_SCOPES,
   };
 }
 
@@ -85,6 +127,7 @@ export function createAuth(config) {
     storage: config.storage ?? 'local',
     refreshTokenRotation: config.refreshTokenRotation ?? false,
     deviceName: config.deviceName ?? deviceName(),
+    ...(oauthOptions(config) ? { oauth: oauthOptions(config) } : {}),
   });
 }
 

@@ -29,6 +29,9 @@ const HEADING_FIRST = ['account', 'totp-setup'];
 const ALIASES = { 'change-password': ['account', '#change-old'] };
 // The username typed last (not secret), so confirm/reset can be prefilled after a reload.
 const REMEMBERED_USERNAME = 'cognito-kit-pages.username';
+// Set just before a sign-out leaves for the pool's domain (/logout), read when it comes back: which
+// notice to show ('local' or 'global'). In session storage: the tab's own, gone with it.
+const SIGNED_OUT = 'cognito-kit-pages.signedOut';
 
 /** What users type as their username in this pool: 'email', 'phone', 'either' or 'username'. */
 function usernameKind() {
@@ -76,6 +79,10 @@ function describeError(error, context) {
   const code = error instanceof CognitoError ? error.code : error?.code;
   const message = String(error?.message ?? '');
   const kind = usernameKind();
+  if (context === 'redirect') {
+    const text = redirectErrorText(code);
+    if (text) return text;
+  }
   switch (code) {
     case 'NotAuthorizedException':
       if (/attempts exceeded/i.test(message)) return t('error.tooManyAttempts');
@@ -172,6 +179,37 @@ function describeError(error, context) {
     default:
       if (UNEXPECTED_REPLY.includes(code)) return t('error.unexpectedAnswer');
       return t('error.generic');
+  }
+}
+
+/**
+ * A sign-in through the pool's domain that came back with an error (the OAuth `error` as the code)
+ * or could not be finished. Null for the codes every context shares (network, timeout).
+ */
+function redirectErrorText(code) {
+  switch (code) {
+    case 'access_denied':
+      return t('error.redirectDenied');
+    case 'login_required':
+    case 'interaction_required':
+      return t('error.redirectLoginRequired');
+    // The code or the tab's record was used up or expired: a reload, the back button, a second tab.
+    case 'invalid_grant':
+    case 'InvalidState':
+      return t('error.redirectExpired');
+    // The app client, the domain or the provider is not set up for this.
+    case 'invalid_request':
+    case 'unauthorized_client':
+    case 'invalid_client':
+    case 'invalid_scope':
+    case 'unsupported_response_type':
+    case 'redirect_mismatch':
+      return t('error.redirectUnavailable');
+    case 'server_error':
+    case 'temporarily_unavailable':
+      return t('error.serviceProblem');
+    default:
+      return null;
   }
 }
 
@@ -770,6 +808,7 @@ function setUpSignIn() {
       if (failure && !form.closest('[hidden]')) showError(form, failure, factor ? `factor-${factor}` : 'signin-factor');
     });
   }
+  setUpRedirectSignIn(form);
   onSubmit('mfa', ({ code }) => answer({ challengeResponse: code.trim() }), 'code');
   onSubmit('select-mfa', ({ mfaType }) => answer({ challengeResponse: mfaType }));
   // A passkey that fails here (cancelled, not on this device) keeps the choice open: the user picks another.
@@ -798,6 +837,68 @@ function setUpSignIn() {
       pending = null;
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in through the pool's domain (config.json "oauth"): the package sends the browser there and
+// finishes the sign-in when it comes back to these pages (handleRedirect in main).
+
+/** "Continue with …" for each configured provider and "Sign in with the hosted page" (COGNITO). */
+function setUpRedirectSignIn(form) {
+  const { providers, hostedPage } = config.features;
+  const block = $('[data-providers]');
+  block.hidden = !providers.length && !hostedPage;
+  if (block.hidden) return;
+  const buttons = providers.map(({ provider, label }) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = t('button.continueWith', { provider: label });
+    button.dataset.provider = typeof provider === 'string' ? provider : provider.custom;
+    button.addEventListener('click', () => leaveFor(provider));
+    return button;
+  });
+  $('[data-provider-buttons]', block).replaceChildren(...buttons);
+  const hosted = $('[data-hosted-page]', block);
+  hosted.hidden = !hostedPage;
+  hosted.addEventListener('click', () => leaveFor('COGNITO'));
+
+  async function leaveFor(provider) {
+    showError(form, null);
+    // Where to go after sign-in travels as the redirect's customState, and is checked against
+    // allowedRedirectUris again when the user is back.
+    const asked = new URLSearchParams(location.search).get('redirect_uri');
+    const customState = asked && redirectTarget(config) ? asked : undefined;
+    await busy(block, async () => {
+      try {
+        await auth.signInWithRedirect({ provider, ...(customState ? { customState } : {}), lang: currentLanguage() });
+      } catch (error) {
+        showError(form, error, 'redirect');
+      }
+    });
+  }
+}
+
+/**
+ * On every load with "oauth" configured: finishes a sign-in coming back from the pool's domain.
+ * Returns true when the user is signed in by it (and sent on), false otherwise; an error is shown
+ * on the sign-in view (the package stored nothing).
+ */
+async function finishRedirect() {
+  let handled;
+  try {
+    handled = await auth.handleRedirect();
+  } catch (error) {
+    show('signin', { focus: false });
+    showError($('[data-form="signin"]'), error, 'redirect');
+    return true;
+  }
+  if (!handled?.isSignedIn) return false;
+  const asked = handled.customState ? `?redirect_uri=${encodeURIComponent(handled.customState)}` : '';
+  const target = redirectTarget(config, asked);
+  if (target) location.assign(target);
+  else show('account', { focus: false });
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1181,6 +1282,27 @@ async function refreshDevices() {
   );
 }
 
+/** Marks (or unmarks, with null) a sign-out that leaves for the domain's /logout. */
+function rememberSignOut(global) {
+  try {
+    if (global === null) sessionStorage.removeItem(SIGNED_OUT);
+    else sessionStorage.setItem(SIGNED_OUT, global ? 'global' : 'local');
+  } catch {
+    // Without session storage the notice is not shown on return; the sign-out happens all the same.
+  }
+}
+
+/** The sign-out notice, when these pages load back from the domain's /logout. */
+function signedOutOnReturn() {
+  try {
+    const kind = sessionStorage.getItem(SIGNED_OUT);
+    sessionStorage.removeItem(SIGNED_OUT);
+    return kind;
+  } catch {
+    return null;
+  }
+}
+
 /** Forgets what the account page showed, so the next user of this tab never sees it. */
 function clearAccount() {
   const section = view('account');
@@ -1206,8 +1328,16 @@ function setUpAccount() {
     busy(event.target.parentElement, async () => {
       showError(view('account'), null);
       try {
+        // With a domain configured, the sign-out goes through its /logout as well: the domain keeps
+        // its own session (a cookie), which would sign the next user of this browser in at once.
+        if (config.oauth?.domain) {
+          rememberSignOut(global);
+          await auth.signOut({ global, redirect: true });
+          return;
+        }
         await auth.signOut({ global });
       } catch (error) {
+        rememberSignOut(null);
         // Only a global sign-out reports failures, and then the session is kept for a retry:
         // say so, rather than pretend this tab is signed out.
         if (!(await sessionEnded(error))) showError(view('account'), t('error.stillSignedIn', { reason: describeError(error) }));
@@ -1330,6 +1460,14 @@ async function main() {
     event.preventDefault();
     $('h1', view(current ?? 'signin'))?.focus();
   });
+  // Back from the pool's domain: the sign-in is finished here (or its error shown).
+  if (config.oauth?.domain && (await finishRedirect())) return;
+  const signedOut = signedOutOnReturn();
+  if (signedOut) {
+    show('signin', { focus: false });
+    notice('signin', t(signedOut === 'global' ? 'notice.signedOutEverywhere' : 'notice.signedOut'), { tone: 'info' });
+    return;
+  }
   // Already signed in: straight to the account page (or the app), unless another page was asked for.
   if (!location.hash || location.hash === '#signin') {
     const signedIn = await auth.getSession().then(() => true, () => false);

@@ -294,4 +294,12 @@ export default {
   'notice.noPasskey': 'Für dieses Konto gibt es noch keinen Passkey. Wählen Sie eine andere Anmeldemöglichkeit; einen Passkey können Sie auf Ihrer Kontoseite hinzufügen.',
   'notice.noEmailCode': 'Dieses Konto kann keine Anmeldecodes per E-Mail empfangen. Wählen Sie eine andere Anmeldemöglichkeit.',
   'notice.noSmsCode': 'Dieses Konto kann keine Anmeldecodes per SMS empfangen. Wählen Sie eine andere Anmeldemöglichkeit.',
+
+  // Sign-in through the pool's domain (config.json "oauth").
+  'button.continueWith': 'Weiter mit {provider}',
+  'button.signinHostedPage': 'Über die gehostete Seite anmelden',
+  'error.redirectDenied': 'Die Anmeldung wurde abgebrochen oder abgelehnt. Versuchen Sie es erneut oder wählen Sie eine andere Anmeldeart.',
+  'error.redirectLoginRequired': 'Sie müssen sich erneut anmelden.',
+  'error.redirectExpired': 'Diese Anmeldung ist abgelaufen oder wurde bereits abgeschlossen. Beginnen Sie sie erneut.',
+  'error.redirectUnavailable': 'Diese Anmeldeart ist hier nicht verfügbar. Wählen Sie eine andere oder wenden Sie sich an den Support.',
 };

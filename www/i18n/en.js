@@ -295,4 +295,12 @@ export default {
   'notice.noPasskey': 'There is no passkey for this account yet. Choose another way to sign in; you can add a passkey on your account page.',
   'notice.noEmailCode': 'This account cannot get sign-in codes by email. Choose another way to sign in.',
   'notice.noSmsCode': 'This account cannot get sign-in codes by text message. Choose another way to sign in.',
+
+  // Sign-in through the pool's domain (config.json "oauth").
+  'button.continueWith': 'Continue with {provider}',
+  'button.signinHostedPage': 'Sign in with the hosted page',
+  'error.redirectDenied': 'The sign-in was cancelled or refused. Try again, or choose another way to sign in.',
+  'error.redirectLoginRequired': 'You need to sign in again.',
+  'error.redirectExpired': 'This sign-in expired or was already completed. Start it again.',
+  'error.redirectUnavailable': 'This way to sign in is not available here. Choose another way, or contact support.',
 };

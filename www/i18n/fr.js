@@ -294,4 +294,12 @@ export default {
   'notice.noPasskey': 'Ce compte n’a pas encore de clé d’accès. Choisissez une autre façon de vous connecter ; vous pourrez en ajouter une depuis la page de votre compte.',
   'notice.noEmailCode': 'Ce compte ne peut pas recevoir de code de connexion par e-mail. Choisissez une autre façon de vous connecter.',
   'notice.noSmsCode': 'Ce compte ne peut pas recevoir de code de connexion par SMS. Choisissez une autre façon de vous connecter.',
+
+  // Sign-in through the pool's domain (config.json "oauth").
+  'button.continueWith': 'Continuer avec {provider}',
+  'button.signinHostedPage': 'Se connecter avec la page hébergée',
+  'error.redirectDenied': 'La connexion a été annulée ou refusée. Réessayez, ou choisissez un autre moyen de vous connecter.',
+  'error.redirectLoginRequired': 'Vous devez vous reconnecter.',
+  'error.redirectExpired': 'Cette connexion a expiré ou est déjà terminée. Recommencez-la.',
+  'error.redirectUnavailable': 'Ce moyen de connexion n’est pas disponible ici. Choisissez-en un autre, ou contactez l’assistance.',
 };
