@@ -138,11 +138,14 @@ const TYPES = {
  * Security Policy (scripts and wasm from this origin only, requests only to the user pool's
  * endpoint), no referrer, no caching.
  */
-export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint, userPoolId = '' } = {}) {
+export async function serveWww(dir, { host = '127.0.0.1', port = 0, endpoint, userPoolId = '', oauthDomain } = {}) {
   dir = resolve(dir);
   // The user pool's endpoint: the configured one, or the region's (from the pool id).
   const service = endpoint ? new URL(endpoint).origin : `https://cognito-idp.${userPoolId.split('_')[0] || 'us-east-1'}.amazonaws.com`;
-  const connect = ["'self'", service].join(' ');
+  // With "oauth", the pool's domain too: the pages exchange the code at its /oauth2/token
+  // (https:// when config.json names a bare host, as the package assumes).
+  const domain = oauthDomain ? new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(oauthDomain) ? oauthDomain : `https://${oauthDomain}`).origin : null;
+  const connect = [...new Set(["'self'", service, domain].filter(Boolean))].join(' ');
   const csp = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
   const server = createServer(async (req, res) => {
     let path;
@@ -198,7 +201,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const overrides = overlay ? JSON.parse(await readFile(resolve(overlay), 'utf8')) : {};
   const { config } = await buildWww({ out, endpoint: option('endpoint'), describe: args.includes('--describe'), config: overrides });
   if (args.includes('--serve')) {
-    const server = await serveWww(out, { host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint, userPoolId: config.userPoolId });
+    const server = await serveWww(out, {
+      host: option('host', '127.0.0.1'), port: Number(option('port', 8080)), endpoint: config.endpoint, userPoolId: config.userPoolId, oauthDomain: config.oauth?.domain,
+    });
     console.log(`pages: serving ${out} at ${server.url}`);
     for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close().then(() => process.exit(0)));
   } else {
