@@ -30,7 +30,7 @@ before(async () => {
     describe: true,
     config: { redirectUri: null, allowedRedirectUris: [], oauth: { domain: domainUrl, hostedPage: true, providers: PROVIDERS } },
   });
-  const server = await serveWww(built.out, { endpoint: emulator.url });
+  const server = await serveWww(built.out, { endpoint: emulator.url, oauthDomain: domainUrl });
   await setUpDomain({ endpoint: emulator.url, poolId: DEMO.poolId, clientId: DEMO.clientId, domain: DOMAIN, pagesUrl: server.url });
   pages = server;
   const bare = await buildWww({ out: join(root, 'target/www-oauth-plain'), endpoint: emulator.url, describe: true });
@@ -155,6 +155,22 @@ test('the hosted page: a wrong, then the right password, back on the account pag
   // The domain's session is over too: the hosted page asks for the password again.
   await toManagedLogin(tab);
   assert.ok(await tab.locator('input[name=password]').isVisible());
+  assert.deepEqual(problems, []);
+});
+
+test('the app asked for with ?redirect_uri= is where the hosted page leads; the app\'s sign-out goes through /logout too', async (t) => {
+  const { tab, problems, requests } = await openTab(t);
+  const served = await (await fetch(new URL('config.json', pages.url))).json();
+  // Without the redirect's customState the pages would go to the first allowed URI (a page that is not there).
+  await tab.route('**/config.json', (route) => route.fulfill({ json: { ...served, allowedRedirectUris: ['elsewhere.html', 'app.html'] } }));
+  await tab.goto(`${pages.url}?redirect_uri=app.html`);
+  await toManagedLogin(tab);
+  await Promise.all([tab.waitForURL(/\/app\.html$/), submitLogin(tab, 'alice@example.com', 'Passw0rd!')]);
+  await tab.locator('[data-status]', { hasText: 'Signed in as alice@example.com.' }).waitFor();
+  await Promise.all([tab.waitForRequest((r) => r.url().startsWith(`${domainUrl}/logout?`)), tab.getByRole('button', { name: 'Sign out' }).click()]);
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out.' }).waitFor();
+  assert.deepEqual((await storedKeys(tab)).local.filter((k) => /\.(tokens|lastAuthUser)$/.test(k)), []);
+  assert.equal(requests.filter((u) => u.endsWith('/elsewhere.html')).length, 0);
   assert.deepEqual(problems, []);
 });
 
