@@ -1462,8 +1462,9 @@ async function main() {
   });
   // Back from the pool's domain: the sign-in is finished here (or its error shown).
   if (config.oauth?.domain && (await finishRedirect())) return;
+  // Back from the domain's /logout (redirectSignOut has no hash); another page asked for wins.
   const signedOut = signedOutOnReturn();
-  if (signedOut) {
+  if (signedOut && (!location.hash || location.hash === '#signin')) {
     show('signin', { focus: false });
     notice('signin', t(signedOut === 'global' ? 'notice.signedOutEverywhere' : 'notice.signedOut'), { tone: 'info' });
     return;
