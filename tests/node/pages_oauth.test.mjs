@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { launchChromium, startEmulator } from './emulator.mjs';
 import { DEMO, axeViolations, newTab, root, shotsDir, visible } from './pages_harness.mjs';
-import { buildWww, serveWww } from '../../scripts/www.mjs';
+import { buildWww, callUserPool, serveWww } from '../../scripts/www.mjs';
 import { setUpDomain } from '../../scripts/demo-domain.mjs';
 
 const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
@@ -155,6 +155,29 @@ test('the hosted page: a wrong, then the right password, back on the account pag
   // The domain's session is over too: the hosted page asks for the password again.
   await toManagedLogin(tab);
   assert.ok(await tab.locator('input[name=password]').isVisible());
+  assert.deepEqual(problems, []);
+});
+
+test('"Sign out everywhere" after the hosted page: the user\'s other sessions end, the domain\'s too, and the pages say so on return', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(pages.url);
+  await toManagedLogin(tab);
+  await Promise.all([tab.waitForURL((url) => url.href.startsWith(pages.url)), submitLogin(tab, 'alice@example.com', 'Passw0rd!')]);
+  const account = visible(tab, 'account');
+  await account.locator('[data-attributes] dd', { hasText: 'alice@example.com' }).waitFor();
+  // The same user signed in elsewhere (another device): only a global sign-out ends that session.
+  const elsewhere = await callUserPool(emulator.url, 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH', ClientId: DEMO.clientId, AuthParameters: { USERNAME: 'alice@example.com', PASSWORD: 'Passw0rd!' },
+  });
+  await Promise.all([
+    tab.waitForRequest((r) => r.url().startsWith(`${domainUrl}/logout?`)),
+    account.getByRole('button', { name: 'Sign out everywhere' }).click(),
+  ]);
+  await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out on every device.' }).waitFor();
+  // GlobalSignOut ran before the browser left: the other device's session is over too.
+  await assert.rejects(callUserPool(emulator.url, 'GetUser', { AccessToken: elsewhere.AuthenticationResult.AccessToken }), /NotAuthorizedException/);
+  await toManagedLogin(tab);
+  assert.ok(await tab.locator('input[name=password]').isVisible(), 'the domain asks for the password again');
   assert.deepEqual(problems, []);
 });
 
