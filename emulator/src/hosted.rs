@@ -29,7 +29,8 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::crypto;
 use crate::lifecycle::oauth::{self, CodeGrant, OAuthError, UserGrant, UserInfoError};
-use crate::model::AppClient;
+use crate::lifecycle::idp::{self, UpstreamError};
+use crate::model::{AppClient, IdentityProvider};
 
 /// Longest parameter value accepted (a longer one is `invalid_request`).
 pub const MAX_VALUE_BYTES: usize = 8192;
@@ -101,8 +102,11 @@ pub fn routes() -> Router<Arc<App>> {
             "/domains/{domain}/logout",
             get(logout).fallback(crate::http::method_not_allowed),
         )
-        .route("/domains/{domain}/oauth2/idpresponse", get(idp_response))
-        .route("/domains/{domain}/saml2/idpresponse", post(idp_response))
+        .route(
+            "/domains/{domain}/oauth2/idpresponse",
+            get(idp_response).fallback(crate::http::method_not_allowed),
+        )
+        .route("/domains/{domain}/saml2/idpresponse", post(saml_response))
 }
 
 /// One request to a domain endpoint, carried to the blocking pool.
@@ -189,13 +193,14 @@ endpoint!(token, token_work);
 endpoint!(user_info, user_info_work);
 endpoint!(revoke, revoke_work);
 endpoint!(logout, logout_work);
+endpoint!(idp_response, idp_response_work);
 
-/// `/oauth2/idpresponse`: federation with an upstream provider is not emulated (yet).
-async fn idp_response(_method: Method) -> Response {
+/// `/saml2/idpresponse`: sign-in through SAML providers is not emulated.
+async fn saml_response(_method: Method) -> Response {
     page(
         StatusCode::BAD_REQUEST,
         "Not emulated",
-        "Federation with an external identity provider is not emulated yet.",
+        "Sign-in through SAML identity providers is not emulated.",
     )
 }
 
@@ -328,6 +333,13 @@ struct Authorization {
     nonce: Option<String>,
     code_challenge: Option<String>,
     prompt: Option<String>,
+    login_hint: Option<String>,
+    /// The provider the browser goes to at once (`identity_provider`, `idp_identifier`).
+    upstream: Option<IdentityProvider>,
+    /// The client's OIDC providers, a button each on the login page.
+    providers: Vec<String>,
+    /// Whether the client signs users in with a password (`COGNITO`).
+    cognito: bool,
 }
 
 /// Why an authorize request was refused: shown (no trusted redirect URI yet), or sent back to
@@ -450,30 +462,71 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
             "The client is not allowed this OAuth flow.",
         ));
     }
-    let cognito_login = client
+    let supported: Vec<String> = client
         .supported_identity_providers
-        .as_ref()
-        .is_some_and(|list| list.iter().any(|p| p == "COGNITO"));
-    match get("identity_provider").as_deref() {
-        None | Some("COGNITO") if cognito_login => {}
-        None | Some("COGNITO") => {
-            return Err(back(
-                "unauthorized_client",
-                "The client does not support COGNITO as an identity provider.",
-            ))
+        .clone()
+        .unwrap_or_default();
+    let unsupported = |name: &str| {
+        back(
+            "unauthorized_client",
+            &format!(
+                "The client does not support {} as an identity provider.",
+                crate::error::truncate(name, 64)
+            ),
+        )
+    };
+    let providers = call
+        .app
+        .read(|db| Ok(db.pool(&call.pool_id)?.identity_providers.clone()))
+        .map_err(|_| back("server_error", "The pool is gone."))?;
+    let upstream = match (get("identity_provider"), get("idp_identifier")) {
+        (Some(name), _) if name == "COGNITO" => {
+            if !supported.iter().any(|p| p == "COGNITO") {
+                return Err(unsupported("COGNITO"));
+            }
+            None
         }
-        Some(_) => {
+        (Some(name), _) => {
+            let provider = providers
+                .get(name.as_str())
+                .filter(|_| supported.contains(&name))
+                .ok_or_else(|| unsupported(&name))?;
+            Some(provider.clone())
+        }
+        (None, Some(identifier)) => {
+            let provider = providers
+                .values()
+                .find(|p| p.idp_identifiers.iter().any(|i| i.eq_ignore_ascii_case(&identifier)))
+                .filter(|p| supported.contains(&p.provider_name))
+                .ok_or_else(|| {
+                    back(
+                        "invalid_request",
+                        "No identity provider of the client has this idp_identifier.",
+                    )
+                })?;
+            Some(provider.clone())
+        }
+        (None, None) => {
+            // The login page: a password form with COGNITO, a button per provider.
+            let usable = supported
+                .iter()
+                .any(|p| p == "COGNITO" || providers.contains_key(p));
+            if !usable {
+                return Err(unsupported("COGNITO"));
+            }
+            None
+        }
+    };
+    if let Some(provider) = &upstream {
+        if provider.provider_type != "OIDC" {
             return Err(back(
                 "invalid_request",
-                "Federation with an external identity provider is not emulated yet.",
-            ))
+                &format!(
+                    "Sign-in through {} providers is not emulated; OIDC providers are.",
+                    provider.provider_type
+                ),
+            ));
         }
-    }
-    if get("idp_identifier").is_some() {
-        return Err(back(
-            "invalid_request",
-            "Federation with an external identity provider is not emulated yet.",
-        ));
     }
     let pool_scopes = call
         .app
@@ -512,6 +565,18 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
         // The implicit flow has no token request to prove the verifier at.
         code_challenge: code_challenge.filter(|_| response_type == ResponseType::Code),
         prompt: get("prompt"),
+        login_hint: get("login_hint"),
+        upstream,
+        providers: supported
+            .iter()
+            .filter(|name| {
+                providers
+                    .get(name.as_str())
+                    .is_some_and(|p| p.provider_type == "OIDC")
+            })
+            .cloned()
+            .collect(),
+        cognito: supported.iter().any(|p| p == "COGNITO"),
     })
 }
 
@@ -578,12 +643,45 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
     }
 }
 
+/// Signs the browser in at the domain (its session cookie), then the code or tokens.
+fn sign_browser_in(call: &Call, request: &Authorization, username: &str, auth_time: i64) -> Response {
+    let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
+    let mut response = complete(call, request, username, auth_time);
+    set_cookie(
+        &mut response,
+        &format!(
+            "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
+            call.domain
+        ),
+    );
+    response
+}
+
+/// An error sent back to the app's (registered) redirect URI.
+fn back_to_app(request: &Authorization, error: &'static str, description: &str) -> Response {
+    Refusal::Redirect {
+        redirect_uri: request.redirect_uri.clone(),
+        error,
+        description: description.to_string(),
+        state: request.state.clone(),
+        fragment: request.response_type == ResponseType::Token,
+    }
+    .into_response()
+}
+
 /// `GET /oauth2/authorize`.
 fn authorize_work(call: &Call) -> Response {
     let request = match check_authorization(call) {
         Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
+    if let Some(provider) = &request.upstream {
+        let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
+        return match idp::begin(&call.app, &call.pool_id, provider, &redirect_uri, &call.query) {
+            Ok(url) => redirect(&url),
+            Err(error) => back_to_app(&request, "server_error", &error.description()),
+        };
+    }
     let signed_in = call
         .cookie(SESSION_COOKIE)
         .and_then(|cookie| oauth::browser_session(&call.app, &call.pool_id, &cookie));
@@ -659,17 +757,31 @@ fn login_form(
                 username = escape(&step.username),
             )
         }
-        None => "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" required></label>\
-                 <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-                 <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>"
-            .to_string(),
+        None if request.cognito => format!(
+            "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" value=\"{hint}\" required></label>\
+             <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>",
+            hint = escape(request.login_hint.as_deref().unwrap_or_default()),
+        ),
+        None => String::new(),
+    };
+    let form = if fields.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<form method=\"post\" action=\"{action}\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{fields}</form>",
+            action = escape(&action),
+        )
+    };
+    let buttons = if step.is_none() {
+        provider_buttons(call, request)
+    } else {
+        String::new()
     };
     let body = format!(
-        "<p>Sign in to {client}</p>{error_html}\
-         <form method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{fields}</form>",
+        "<p>Sign in to {client}</p>{error_html}{buttons}{form}",
         client = escape(&request.client.client_name),
-        action = escape(&action),
     );
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
@@ -685,6 +797,28 @@ fn login_form(
         ),
     );
     response
+}
+
+/// A "Continue with …" link per OIDC provider of the client: the same authorize request with
+/// `identity_provider` set.
+fn provider_buttons(call: &Call, request: &Authorization) -> String {
+    let mut html = String::new();
+    for name in &request.providers {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(&call.query) {
+            if key != "identity_provider" && key != "idp_identifier" {
+                query.append_pair(&key, &value);
+            }
+        }
+        query.append_pair("identity_provider", name);
+        let href = format!("{}/oauth2/authorize?{}", call.base(), query.finish());
+        html.push_str(&format!(
+            "<p><a class=\"idp-button\" data-provider=\"{name}\" href=\"{href}\">Continue with {name}</a></p>",
+            name = escape(name),
+            href = escape(&href),
+        ));
+    }
+    html
 }
 
 /// `GET /login`.
@@ -750,6 +884,14 @@ fn login_submit_work(call: &Call) -> Response {
             other => signed_in_or_next(call, &request, username, other),
         };
     }
+    if !request.cognito {
+        return login_form(
+            call,
+            &request,
+            Some("This app signs in through its identity providers only."),
+            None,
+        );
+    }
     let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
         return login_form(
             call,
@@ -796,16 +938,7 @@ fn signed_in_or_next(
         signed_in["Username"].as_str(),
         signed_in["AuthTime"].as_i64(),
     ) {
-        let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
-        let mut response = complete(call, request, username, auth_time);
-        set_cookie(
-            &mut response,
-            &format!(
-                "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
-                call.domain
-            ),
-        );
-        return response;
+        return sign_browser_in(call, request, username, auth_time);
     }
     let challenge = reply["ChallengeName"].as_str().unwrap_or("another step");
     match (step_input(challenge), reply["Session"].as_str()) {
@@ -828,6 +961,91 @@ fn signed_in_or_next(
             )),
             None,
         ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /oauth2/idpresponse
+
+/// `GET /oauth2/idpresponse`: the browser back from an upstream provider with `code` and
+/// `state` (or `error`). The `state` names the sign-in kept at `/oauth2/authorize`, whose
+/// request is checked again; then the code is exchanged, the provider's ID token verified, the
+/// user created or updated, the browser signed in and sent to the app with its own code.
+fn idp_response_work(call: &Call) -> Response {
+    let params = match parse_form(&call.query) {
+        Ok(params) => params,
+        Err(_) => return shown_error("invalid_request", "The request's parameters are malformed."),
+    };
+    let Some(pending) = params
+        .get("state")
+        .and_then(|state| oauth::take_federation(&call.app, &call.pool_id, state))
+    else {
+        return shown_error(
+            "invalid_request",
+            "The state is missing, unknown, used or expired.",
+        );
+    };
+    let original = Call {
+        app: call.app.clone(),
+        domain: call.domain.clone(),
+        pool_id: call.pool_id.clone(),
+        query: pending.authorize_query.clone(),
+        headers: call.headers.clone(),
+        body: Bytes::new(),
+    };
+    let request = match check_authorization(&original) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Some(error) = params.get("error") {
+        // The provider's own error code when it is one (RFC 6749 codes are [a-z_]).
+        let code: &'static str = match error.as_str() {
+            "access_denied" => "access_denied",
+            "login_required" => "login_required",
+            "consent_required" => "consent_required",
+            "interaction_required" => "interaction_required",
+            "temporarily_unavailable" => "temporarily_unavailable",
+            _ => "server_error",
+        };
+        let description = params
+            .get("error_description")
+            .map(|d| crate::error::truncate(d, 512))
+            .unwrap_or_else(|| crate::error::truncate(error, 64));
+        return back_to_app(&request, code, &description);
+    }
+    let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+        return back_to_app(&request, "invalid_request", "The identity provider sent no code.");
+    };
+    let provider = call
+        .app
+        .read(|db| {
+            Ok(db
+                .pool(&call.pool_id)?
+                .identity_providers
+                .get(&pending.provider_name)
+                .cloned())
+        })
+        .ok()
+        .flatten();
+    let Some(provider) = provider else {
+        return back_to_app(&request, "invalid_request", "The identity provider no longer exists.");
+    };
+    let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
+    let claims = match idp::exchange_code(&provider, &pending, code, &redirect_uri) {
+        Ok(claims) => claims,
+        Err(error @ UpstreamError::InvalidToken(_)) => {
+            return back_to_app(&request, "invalid_request", &error.description())
+        }
+        Err(error) => return back_to_app(&request, "server_error", &error.description()),
+    };
+    let now = call.app.now();
+    let signed_in = call.app.write(|db| {
+        let pool = db.pool_mut(&call.pool_id)?;
+        idp::sign_in_identity(pool, &provider.provider_name, &claims, now)
+    });
+    match signed_in {
+        Ok(username) => sign_browser_in(call, &request, &username, now),
+        Err(error) => back_to_app(&request, "invalid_request", &error.message),
     }
 }
 

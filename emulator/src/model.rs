@@ -23,6 +23,8 @@ pub mod status {
     pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
     /// An administrator required a password reset.
     pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+    /// Created by a sign-in through an external identity provider.
+    pub const EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
 }
 
 /// A map that remembers which keys were changed since the last commit, so the store writes only

@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 
 use super::hooks;
+use super::idp::PendingFederation;
 use super::tokens::{self, Lineage, TokenSource};
 use crate::app::App;
 use crate::crypto;
@@ -97,11 +98,13 @@ struct BrowserSession {
     expires_at: i64,
 }
 
-/// The codes and browser sessions of every domain (kept by [`App`]).
+/// The codes, browser sessions and sign-ins at upstream providers of every domain (kept by
+/// [`App`]).
 #[derive(Default)]
 pub struct OAuthMemory {
     codes: Mutex<HashMap<String, CodeGrant>>,
     sessions: Mutex<HashMap<String, BrowserSession>>,
+    federations: Mutex<HashMap<String, PendingFederation>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -329,10 +332,26 @@ pub fn end_browser_session(app: &App, cookie: &str) {
     lock(&app.oauth.sessions).remove(&key_of(cookie));
 }
 
-/// Drops expired codes and browser sessions (the periodic sweep).
+/// Keeps a browser's sign-in at an upstream provider under its `state`.
+pub fn hold_federation(app: &App, state: &str, pending: PendingFederation) {
+    let now = app.now();
+    let mut federations = lock(&app.oauth.federations);
+    make_room(&mut federations, now, |p| p.expires_at);
+    federations.insert(key_of(state), pending);
+}
+
+/// Takes the sign-in of a `state` back from `/oauth2/idpresponse` (once: it is gone whatever
+/// comes next), while it is live and of this pool.
+pub fn take_federation(app: &App, pool_id: &str, state: &str) -> Option<PendingFederation> {
+    let pending = lock(&app.oauth.federations).remove(&key_of(state))?;
+    (pending.pool_id == pool_id && pending.expires_at > app.now()).then_some(pending)
+}
+
+/// Drops expired codes, browser sessions and upstream sign-ins (the periodic sweep).
 pub fn sweep(app: &App, now: i64) {
     lock(&app.oauth.codes).retain(|_, g| g.expires_at > now);
     lock(&app.oauth.sessions).retain(|_, s| s.expires_at > now);
+    lock(&app.oauth.federations).retain(|_, p| p.expires_at > now);
 }
 
 /// Tokens of a grant, as the token endpoint answers them.
