@@ -229,10 +229,21 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// The languages of the service's managed login (`lang` of `/oauth2/authorize` and `/login`).
+const LANGUAGES: [&str; 11] = [
+    "de", "en", "es", "fr", "id", "it", "ja", "ko", "pt-BR", "zh-CN", "zh-TW",
+];
+
 /// An HTML page (errors shown to the browser, and the login form).
 fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    page_in("en", status, title, body_html)
+}
+
+/// [`page`] in a language of [`LANGUAGES`] (the emulator's texts stay English; the page says
+/// which language was asked for, as `<html lang>`).
+fn page_in(lang: &str, status: StatusCode, title: &str, body_html: &str) -> Response {
     let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
          <body><h1>{}</h1>{body_html}</body></html>\n",
         escape(title),
         escape(title)
@@ -334,6 +345,7 @@ struct Authorization {
     code_challenge: Option<String>,
     prompt: Option<String>,
     login_hint: Option<String>,
+    lang: Option<String>,
     /// The provider the browser goes to at once (`identity_provider`, `idp_identifier`).
     upstream: Option<IdentityProvider>,
     /// The client's OIDC providers, a button each on the login page.
@@ -566,6 +578,7 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
         code_challenge: code_challenge.filter(|_| response_type == ResponseType::Code),
         prompt: get("prompt"),
         login_hint: get("login_hint"),
+        lang: get("lang"),
         upstream,
         providers: supported
             .iter()
@@ -704,11 +717,36 @@ fn authorize_work(call: &Call) -> Response {
     }
 }
 
-/// A step of the sign-in after the password: which challenge, its session, the user.
+/// A step of the sign-in after the password: which challenge, its session, the user, and what
+/// the step shows: the MFA types to choose from (SELECT_MFA_TYPE), the required attributes to
+/// fill in (NEW_PASSWORD_REQUIRED), the new TOTP secret (MFA_SETUP).
 struct PendingStep {
     challenge: String,
     session: String,
     username: String,
+    options: Vec<String>,
+    secret: Option<String>,
+}
+
+impl PendingStep {
+    /// The step the submitted form was, from its hidden fields.
+    fn from_form(form: &BTreeMap<String, String>) -> Option<PendingStep> {
+        Some(PendingStep {
+            challenge: form.get("challenge")?.clone(),
+            session: form.get("session")?.clone(),
+            username: form.get("username")?.clone(),
+            options: form
+                .get("options")
+                .map(|o| {
+                    o.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            secret: form.get("secret").cloned(),
+        })
+    }
 }
 
 /// The input a challenge the page offers asks for, and the `ChallengeResponses` key it fills.
@@ -722,8 +760,82 @@ fn step_input(challenge: &str) -> Option<(&'static str, &'static str, &'static s
         )),
         "SMS_MFA" => Some(("code", "SMS_MFA_CODE", "Code sent by SMS")),
         "EMAIL_OTP" => Some(("code", "EMAIL_OTP_CODE", "Code sent by email")),
+        "SELECT_MFA_TYPE" => Some(("mfaType", "ANSWER", "How to confirm it is you")),
+        "MFA_SETUP" => Some((
+            "code",
+            "",
+            "Add this key to your authenticator app, then enter its code",
+        )),
         _ => None,
     }
+}
+
+/// The fields of a step's form.
+fn step_fields(step: &PendingStep, (input, _, label): (&str, &str, &str)) -> String {
+    let mut html = format!(
+        "<input type=\"hidden\" name=\"challenge\" value=\"{}\">\
+         <input type=\"hidden\" name=\"session\" value=\"{}\">\
+         <input type=\"hidden\" name=\"username\" value=\"{}\">\
+         <input type=\"hidden\" name=\"options\" value=\"{}\">",
+        escape(&step.challenge),
+        escape(&step.session),
+        escape(&step.username),
+        escape(&step.options.join(",")),
+    );
+    match step.challenge.as_str() {
+        "SELECT_MFA_TYPE" => {
+            html.push_str(&format!("<fieldset><legend>{label}</legend>"));
+            for (i, option) in step.options.iter().enumerate() {
+                let text = match option.as_str() {
+                    "SOFTWARE_TOKEN_MFA" => "Authenticator app",
+                    "SMS_MFA" => "Text message (SMS)",
+                    "EMAIL_OTP" => "Email",
+                    other => other,
+                };
+                html.push_str(&format!(
+                    "<label><input type=\"radio\" name=\"{input}\" value=\"{value}\"{checked} required> {text}</label>",
+                    value = escape(option),
+                    checked = if i == 0 { " checked" } else { "" },
+                    text = escape(text),
+                ));
+            }
+            html.push_str("</fieldset>");
+        }
+        "MFA_SETUP" => {
+            let secret = step.secret.as_deref().unwrap_or_default();
+            html.push_str(&format!(
+                "<input type=\"hidden\" name=\"secret\" value=\"{secret}\">\
+                 <p>{label}: <code id=\"totpSecret\">{secret}</code></p>\
+                 <p><a id=\"totpUri\" href=\"otpauth://totp/{user}?secret={secret}\">otpauth://totp/{user}?secret={secret}</a></p>\
+                 <label>Code <input id=\"{input}\" name=\"{input}\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required></label>",
+                secret = escape(secret),
+                user = escape(&percent_encode(&step.username)),
+            ));
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            html.push_str(&format!(
+                "<label>{label} <input id=\"{input}\" name=\"{input}\" type=\"password\" autocomplete=\"new-password\" required></label>"
+            ));
+            for attribute in &step.options {
+                html.push_str(&format!(
+                    "<label>{name} <input name=\"userAttributes.{name}\" type=\"text\" required></label>",
+                    name = escape(attribute),
+                ));
+            }
+        }
+        _ => html.push_str(&format!(
+            "<label>{label} <input id=\"{input}\" name=\"{input}\" type=\"text\" autocomplete=\"one-time-code\" required></label>"
+        )),
+    }
+    html.push_str("<button type=\"submit\" name=\"challengeSubmitButton\">Continue</button>");
+    html
+}
+
+/// Percent-encodes a label of an `otpauth://` URI.
+fn percent_encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// The login form (or the form of a step after the password), with an error when the last try
@@ -744,19 +856,7 @@ fn login_form(
         )
     });
     let fields = match step.and_then(|s| step_input(&s.challenge).map(|input| (s, input))) {
-        Some((step, (input, _, label))) => {
-            let kind = if input == "newPassword" { "password" } else { "text" };
-            format!(
-                "<input type=\"hidden\" name=\"challenge\" value=\"{challenge}\">\
-                 <input type=\"hidden\" name=\"session\" value=\"{session}\">\
-                 <input type=\"hidden\" name=\"username\" value=\"{username}\">\
-                 <label>{label} <input id=\"{input}\" name=\"{input}\" type=\"{kind}\" required></label>\
-                 <button type=\"submit\" name=\"challengeSubmitButton\">Continue</button>",
-                challenge = escape(&step.challenge),
-                session = escape(&step.session),
-                username = escape(&step.username),
-            )
-        }
+        Some((step, input)) => step_fields(step, input),
         None if request.cognito => format!(
             "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" value=\"{hint}\" required></label>\
              <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
@@ -788,7 +888,13 @@ fn login_form(
     } else {
         StatusCode::OK
     };
-    let mut response = page(status, "Sign in", &body);
+    let lang = request
+        .lang
+        .as_deref()
+        .and_then(|asked| LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(asked)))
+        .copied()
+        .unwrap_or("en");
+    let mut response = page_in(lang, status, "Sign in", &body);
     set_cookie(
         &mut response,
         &format!(
@@ -855,34 +961,8 @@ fn login_submit_work(call: &Call) -> Response {
         );
     }
     let client_id = request.client.client_id.clone();
-    if let (Some(challenge), Some(session), Some(username)) = (
-        form.get("challenge"),
-        form.get("session"),
-        form.get("username"),
-    ) {
-        let step = PendingStep {
-            challenge: challenge.clone(),
-            session: session.clone(),
-            username: username.clone(),
-        };
-        let Some((input, key, _)) = step_input(challenge) else {
-            return login_form(call, &request, Some("Unknown sign-in step."), None);
-        };
-        let answer = form.get(input).cloned().unwrap_or_default();
-        let responses = BTreeMap::from([
-            ("USERNAME".to_string(), username.clone()),
-            (key.to_string(), answer),
-        ]);
-        let outcome = crate::ops::hosted_support::managed_respond(
-            &call.app, &client_id, session, challenge, &responses,
-        );
-        return match outcome {
-            // A wrong code keeps the session (three tries), as the API's does.
-            Err(error) if error.code == "CodeMismatchException" => {
-                login_form(call, &request, Some(&error.message), Some(&step))
-            }
-            other => signed_in_or_next(call, &request, username, other),
-        };
+    if let Some(step) = PendingStep::from_form(&form) {
+        return answer_step(call, &request, &form, step);
     }
     if !request.cognito {
         return login_form(
@@ -913,6 +993,73 @@ fn login_submit_work(call: &Call) -> Response {
     signed_in_or_next(call, &request, username, outcome)
 }
 
+/// The answer to a step after the password: the API's RespondToAuthChallenge (MFA_SETUP after
+/// the API's VerifySoftwareToken on the step's session).
+fn answer_step(
+    call: &Call,
+    request: &Authorization,
+    form: &BTreeMap<String, String>,
+    step: PendingStep,
+) -> Response {
+    let client_id = request.client.client_id.clone();
+    let Some((input, key, _)) = step_input(&step.challenge) else {
+        return login_form(call, request, Some("Unknown sign-in step."), None);
+    };
+    let answer = form.get(input).cloned().unwrap_or_default();
+    let mut responses = BTreeMap::from([("USERNAME".to_string(), step.username.clone())]);
+    let mut session = step.session.clone();
+    match step.challenge.as_str() {
+        "MFA_SETUP" => {
+            let verified = crate::ops::hosted_support::verify_software_token(
+                &call.app,
+                &json!({ "Session": session, "UserCode": answer }),
+            );
+            match verified {
+                Ok(reply) => {
+                    session = reply["Session"].as_str().unwrap_or_default().to_string();
+                }
+                // A wrong code keeps the session (a few tries), as the API's does.
+                Err(error) if error.code == "EnableSoftwareTokenMFAException" => {
+                    return login_form(call, request, Some(&error.message), Some(&step));
+                }
+                Err(error) => return login_form(call, request, Some(&error.message), None),
+            }
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            responses.insert(key.to_string(), answer);
+            for attribute in &step.options {
+                let name = format!("userAttributes.{attribute}");
+                if let Some(value) = form.get(&name).filter(|v| !v.is_empty()) {
+                    responses.insert(name, value.clone());
+                }
+            }
+        }
+        _ => {
+            responses.insert(key.to_string(), answer);
+        }
+    }
+    let outcome = crate::ops::hosted_support::managed_respond(
+        &call.app,
+        &client_id,
+        &session,
+        &step.challenge,
+        &responses,
+    );
+    // The API keeps the session after a wrong code (three tries), and after a new password or
+    // attributes it refuses: the same step again, with its error.
+    let retry = |code: &str| {
+        code == "CodeMismatchException"
+            || (step.challenge == "NEW_PASSWORD_REQUIRED"
+                && matches!(code, "InvalidPasswordException" | "InvalidParameterException"))
+    };
+    match outcome {
+        Err(error) if retry(error.code) => {
+            login_form(call, request, Some(&error.message), Some(&step))
+        }
+        other => signed_in_or_next(call, request, &step.username, other),
+    }
+}
+
 /// What a sign-in step answered: signed in (the browser session, then the code or tokens), the
 /// form of the next step, or the login form with the error.
 fn signed_in_or_next(
@@ -941,16 +1088,51 @@ fn signed_in_or_next(
         return sign_browser_in(call, request, username, auth_time);
     }
     let challenge = reply["ChallengeName"].as_str().unwrap_or("another step");
+    let parameters = &reply["ChallengeParameters"];
+    // A list the service sends as JSON text (`MFAS_CAN_CHOOSE`, `requiredAttributes`, …).
+    let listed = |name: &str| -> Vec<String> {
+        parameters[name]
+            .as_str()
+            .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+            .unwrap_or_default()
+    };
+    let totp_setup = challenge != "MFA_SETUP"
+        || listed("MFAS_CAN_SETUP")
+            .iter()
+            .any(|m| m == "SOFTWARE_TOKEN_MFA");
     match (step_input(challenge), reply["Session"].as_str()) {
-        (Some(_), Some(session)) => {
-            let username = reply["ChallengeParameters"]["USERNAME"]
-                .as_str()
-                .unwrap_or(typed);
-            let step = PendingStep {
+        (Some(_), Some(session)) if totp_setup => {
+            let username = parameters["USERNAME"].as_str().unwrap_or(typed);
+            let mut step = PendingStep {
                 challenge: challenge.to_string(),
                 session: session.to_string(),
                 username: username.to_string(),
+                options: match challenge {
+                    "SELECT_MFA_TYPE" => listed("MFAS_CAN_CHOOSE"),
+                    "NEW_PASSWORD_REQUIRED" => listed("requiredAttributes")
+                        .iter()
+                        .map(|a| a.strip_prefix("userAttributes.").unwrap_or(a).to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                secret: None,
             };
+            if challenge == "MFA_SETUP" {
+                // The API's AssociateSoftwareToken on the sign-in's session: a new secret.
+                match crate::ops::hosted_support::associate_software_token(
+                    &call.app,
+                    &json!({ "Session": session }),
+                ) {
+                    Ok(associated) => {
+                        step.secret = associated["SecretCode"].as_str().map(str::to_string);
+                        step.session = associated["Session"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                    }
+                    Err(error) => return login_form(call, request, Some(&error.message), None),
+                }
+            }
             login_form(call, request, None, Some(&step))
         }
         _ => login_form(

@@ -1200,6 +1200,173 @@ async fn the_login_page_asks_for_the_mfa_code_and_a_new_password() {
     s.server.shutdown().await;
 }
 
+/// Posts the step form of `page` with `fields` (the hidden step fields carried over).
+async fn post_step(s: &Setup, query: &str, page: &Reply, fields: &[(&str, &str)]) -> Reply {
+    let cookie = cookie_value(page, "XSRF-TOKEN");
+    let mut body = vec![
+        ("_csrf".to_string(), csrf_of(page)),
+        ("challenge".to_string(), hidden(page, "challenge")),
+        ("session".to_string(), hidden(page, "session")),
+        ("username".to_string(), hidden(page, "username")),
+        ("options".to_string(), hidden(page, "options")),
+    ];
+    if hidden(page, "challenge") == "MFA_SETUP" {
+        body.push(("secret".to_string(), hidden(page, "secret")));
+    }
+    for (name, value) in fields {
+        body.push((name.to_string(), value.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = body.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    post_form(
+        s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie)],
+        &encode(&pairs),
+    )
+    .await
+}
+
+fn html_of(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).to_string()
+}
+
+#[tokio::test]
+async fn the_login_page_sets_up_totp_then_lets_the_user_choose_an_mfa_type() {
+    let s = setup().await;
+    admin(
+        &s.server,
+        "SetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL, "MfaConfiguration": "ON",
+                "SoftwareTokenMfaConfiguration": { "Enabled": true } }),
+    )
+    .await
+    .unwrap();
+    let query = authorize_query(&s.web, &[]);
+    // MFA is required and alice has none: the page sets TOTP up (the API's MFA_SETUP,
+    // AssociateSoftwareToken and VerifySoftwareToken on the sign-in's session).
+    let setup_step = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(setup_step.status, 200, "{}", html_of(&setup_step));
+    assert_eq!(hidden(&setup_step, "challenge"), "MFA_SETUP");
+    let secret = hidden(&setup_step, "secret");
+    assert_eq!(secret.len(), 32, "a base32 secret of 20 bytes");
+    assert!(html_of(&setup_step).contains(&format!("otpauth://totp/alice?secret={secret}")));
+    let wrong = post_step(&s, &query, &setup_step, &[("code", &totp(&secret, now() + 3600))]).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(hidden(&wrong, "challenge"), "MFA_SETUP");
+    assert!(html_of(&wrong).contains("Code mismatch"), "{}", html_of(&wrong));
+    let done = post_step(&s, &query, &wrong, &[("code", &totp(&secret, now()))]).await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    let code = code_from(&done);
+    assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+
+    // With a second factor and no preferred one, the page asks which to use.
+    admin(
+        &s.server,
+        "SetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL, "MfaConfiguration": "ON",
+                "SoftwareTokenMfaConfiguration": { "Enabled": true },
+                "SmsMfaConfiguration": { "SmsConfiguration": { "SnsCallerArn": "arn:aws:iam::123456789012:role/sns" } } }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &s.server,
+        "AdminUpdateUserAttributes",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "UserAttributes": [{ "Name": "phone_number", "Value": "+15555550100" },
+                                   { "Name": "phone_number_verified", "Value": "true" }] }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &s.server,
+        "AdminSetUserMFAPreference",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "SMSMfaSettings": { "Enabled": true, "PreferredMfa": false },
+                "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": false } }),
+    )
+    .await
+    .unwrap();
+    let choose = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(hidden(&choose, "challenge"), "SELECT_MFA_TYPE", "{}", html_of(&choose));
+    let html = html_of(&choose);
+    assert!(html.contains("value=\"SMS_MFA\"") && html.contains("value=\"SOFTWARE_TOKEN_MFA\""), "{html}");
+    let totp_step = post_step(&s, &query, &choose, &[("mfaType", "SOFTWARE_TOKEN_MFA")]).await;
+    assert_eq!(hidden(&totp_step, "challenge"), "SOFTWARE_TOKEN_MFA", "{}", html_of(&totp_step));
+    let done = post_step(&s, &query, &totp_step, &[("code", &totp(&secret, now() + 30))]).await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    // Choosing SMS instead: the code goes to the outbox and the page asks for it.
+    let choose = sign_in(&s, &query, "Passw0rd!").await;
+    let sms_step = post_step(&s, &query, &choose, &[("mfaType", "SMS_MFA")]).await;
+    assert_eq!(hidden(&sms_step, "challenge"), "SMS_MFA", "{}", html_of(&sms_step));
+    let sent = latest_code(&s.server, POOL, "alice").await;
+    let done = post_step(&s, &query, &sms_step, &[("code", sent["code"].as_str().unwrap())]).await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+}
+
+#[tokio::test]
+async fn the_login_page_asks_for_missing_required_attributes_and_honours_login_hint_and_lang() {
+    let s = setup().await;
+    // login_hint fills in the username (escaped); lang is the page's language when the managed
+    // login has it.
+    let hinted = authorize_query(&s.web, &[("login_hint", "al\"><b>ice"), ("lang", "fr")]);
+    let page = get(&s, &format!("{}?{hinted}", path("/login")), None).await;
+    let html = html_of(&page);
+    assert!(html.contains("name=\"username\" type=\"text\" autocomplete=\"username\" value=\"al&quot;&gt;&lt;b&gt;ice\""), "{html}");
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    let page = get(&s, &format!("{}?{}", path("/login"), authorize_query(&s.web, &[("lang", "xx")])), None).await;
+    assert!(html_of(&page).contains("<html lang=\"en\">"));
+    // The authorize redirect keeps both.
+    let to_login = location(&get(&s, &format!("{}?{hinted}", path("/oauth2/authorize")), None).await);
+    assert!(to_login.contains("login_hint=") && to_login.contains("lang=fr"), "{to_login}");
+
+    // The pool requires `name`; a user created without it is asked for it with the new password.
+    admin(
+        &s.server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": POOL, "Username": "noname", "TemporaryPassword": "Temp-Passw0rd!", "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "noname@example.com" }] }),
+    )
+    .await
+    .unwrap();
+    let query = authorize_query(&s.web, &[]);
+    let form = get(&s, &format!("{}?{query}", path("/login")), None).await;
+    let body = encode(&[
+        ("_csrf", &csrf_of(&form)),
+        ("username", "noname"),
+        ("password", "Temp-Passw0rd!"),
+    ]);
+    let step = post_form(
+        &s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie_value(&form, "XSRF-TOKEN"))],
+        &body,
+    )
+    .await;
+    assert_eq!(hidden(&step, "challenge"), "NEW_PASSWORD_REQUIRED");
+    assert_eq!(hidden(&step, "options"), "name");
+    assert!(html_of(&step).contains("name=\"userAttributes.name\""), "{}", html_of(&step));
+    // Without it: the API's refusal, on the same step (the API keeps the session).
+    let refused = post_step(&s, &query, &step, &[("newPassword", "Brand-new-Passw0rd!")]).await;
+    assert_eq!(refused.status, 400, "{}", html_of(&refused));
+    assert!(!refused.headers.contains_key("location"));
+    assert!(html_of(&refused).contains("name is missing"), "{}", html_of(&refused));
+    assert_eq!(hidden(&refused, "challenge"), "NEW_PASSWORD_REQUIRED");
+    let step = refused;
+    let done = post_step(
+        &s,
+        &query,
+        &step,
+        &[("newPassword", "Brand-new-Passw0rd!"), ("userAttributes.name", "Nomen Nescio")],
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    let tokens = redeem(&s, &s.web, &code_from(&done), VERIFIER).await.json();
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "noname");
+    assert_eq!(id["name"], "Nomen Nescio");
+}
+
 /// A login form whose step fields name a session that does not exist.
 async fn form_with_session(s: &Setup, query: &str) -> Reply {
     let form = get(s, &format!("{}?{query}", path("/login")), None).await;
