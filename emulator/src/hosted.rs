@@ -612,6 +612,10 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
                     expires_at: call.app.now() + oauth::CODE_TTL,
                 },
             );
+            let code = match code {
+                Ok(code) => code,
+                Err(error) => return back_to_app(request, "server_error", &error.message),
+            };
             let mut params = vec![("code", code.as_str())];
             if let Some(state) = state {
                 params.push(("state", state));
@@ -658,7 +662,11 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
 
 /// Signs the browser in at the domain (its session cookie), then the code or tokens.
 fn sign_browser_in(call: &Call, request: &Authorization, username: &str, auth_time: i64) -> Response {
-    let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
+    let cookie = match oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time)
+    {
+        Ok(cookie) => cookie,
+        Err(error) => return back_to_app(request, "server_error", &error.message),
+    };
     let mut response = complete(call, request, username, auth_time);
     set_cookie(
         &mut response,
@@ -1333,6 +1341,7 @@ fn token_reply(call: &Call) -> Result<Value, OAuthError> {
             let redirect_uri = field("redirect_uri").ok_or(OAuthError::InvalidRequest)?;
             let grant = oauth::redeem_code(
                 &call.app,
+                &call.pool_id,
                 code,
                 &client.client_id,
                 redirect_uri,
@@ -1500,7 +1509,7 @@ fn logout_work(call: &Call) -> Response {
         );
     };
     if let Some(cookie) = call.cookie(SESSION_COOKIE) {
-        oauth::end_browser_session(&call.app, &cookie);
+        oauth::end_browser_session(&call.app, &call.pool_id, &cookie);
     }
     let mut response = redirect(&target);
     set_cookie(

@@ -53,7 +53,10 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let server = start_with(basic_config()).await;
+    setup_on(start_with(basic_config()).await).await
+}
+
+async fn setup_on(server: RunningServer) -> Setup {
     admin(
         &server,
         "CreateUserPoolDomain",
@@ -1198,6 +1201,55 @@ async fn the_login_page_asks_for_the_mfa_code_and_a_new_password() {
     .await;
     assert!(!forged.headers.contains_key("location"));
     s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn codes_and_browser_sessions_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("cke-oauth-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = || Options {
+        config: Some(basic_config()),
+        state_path: Some(dir.join("state.db")),
+        ..Options::default()
+    };
+    let s = setup_on(start(options()).await.unwrap()).await;
+    let signed_in = sign_in(&s, &authorize_query(&s.web, &[]), "Passw0rd!").await;
+    let code = code_from(&signed_in);
+    let session = cookie_value(&signed_in, "cognito");
+    assert_eq!(s.server.count_rows("oauth_codes").unwrap(), 1);
+    assert_eq!(s.server.count_rows("browser_sessions").unwrap(), 1);
+    let web = s.web.clone();
+    s.server.shutdown().await;
+
+    let s = Setup {
+        server: start(options()).await.unwrap(),
+        web,
+        other: String::new(),
+        api: String::new(),
+        api_secret: String::new(),
+    };
+    let tokens = redeem(&s, &s.web, &code, VERIFIER).await;
+    assert_eq!(tokens.status, 200, "{}", html_of(&tokens));
+    assert_eq!(s.server.count_rows("oauth_codes").unwrap(), 0, "redeemed: gone");
+    let again = get(
+        &s,
+        &format!("{}?{}", path("/oauth2/authorize"), authorize_query(&s.web, &[])),
+        Some(&session),
+    )
+    .await;
+    let code = code_from(&again);
+    assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+    // Logging out removes the session from the database too.
+    let out = get(
+        &s,
+        &format!("{}?client_id={}&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye", path("/logout"), s.web),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(out.status, 302);
+    assert_eq!(s.server.count_rows("browser_sessions").unwrap(), 0);
+    s.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Posts the step form of `page` with `fields` (the hidden step fields carried over).
