@@ -28,8 +28,8 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::crypto;
-use crate::lifecycle::oauth::{self, CodeGrant, OAuthError, UserGrant, UserInfoError};
 use crate::lifecycle::idp::{self, UpstreamError};
+use crate::lifecycle::oauth::{self, CodeGrant, OAuthError, UserGrant, UserInfoError};
 use crate::model::{AppClient, IdentityProvider};
 
 /// Longest parameter value accepted (a longer one is `invalid_request`).
@@ -508,7 +508,11 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
         (None, Some(identifier)) => {
             let provider = providers
                 .values()
-                .find(|p| p.idp_identifiers.iter().any(|i| i.eq_ignore_ascii_case(&identifier)))
+                .find(|p| {
+                    p.idp_identifiers
+                        .iter()
+                        .any(|i| i.eq_ignore_ascii_case(&identifier))
+                })
                 .filter(|p| supported.contains(&p.provider_name))
                 .ok_or_else(|| {
                     back(
@@ -661,9 +665,13 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
 }
 
 /// Signs the browser in at the domain (its session cookie), then the code or tokens.
-fn sign_browser_in(call: &Call, request: &Authorization, username: &str, auth_time: i64) -> Response {
-    let cookie = match oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time)
-    {
+fn sign_browser_in(
+    call: &Call,
+    request: &Authorization,
+    username: &str,
+    auth_time: i64,
+) -> Response {
+    let cookie = match oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time) {
         Ok(cookie) => cookie,
         Err(error) => return back_to_app(request, "server_error", &error.message),
     };
@@ -698,7 +706,13 @@ fn authorize_work(call: &Call) -> Response {
     };
     if let Some(provider) = &request.upstream {
         let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
-        return match idp::begin(&call.app, &call.pool_id, provider, &redirect_uri, &call.query) {
+        return match idp::begin(
+            &call.app,
+            &call.pool_id,
+            provider,
+            &redirect_uri,
+            &call.query,
+        ) {
             Ok(url) => redirect(&url),
             Err(error) => back_to_app(&request, "server_error", &error.description()),
         };
@@ -1058,7 +1072,10 @@ fn answer_step(
     let retry = |code: &str| {
         code == "CodeMismatchException"
             || (step.challenge == "NEW_PASSWORD_REQUIRED"
-                && matches!(code, "InvalidPasswordException" | "InvalidParameterException"))
+                && matches!(
+                    code,
+                    "InvalidPasswordException" | "InvalidParameterException"
+                ))
     };
     match outcome {
         Err(error) if retry(error.code) => {
@@ -1204,7 +1221,11 @@ fn idp_response_work(call: &Call) -> Response {
         return back_to_app(&request, code, &description);
     }
     let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-        return back_to_app(&request, "invalid_request", "The identity provider sent no code.");
+        return back_to_app(
+            &request,
+            "invalid_request",
+            "The identity provider sent no code.",
+        );
     };
     let provider = call
         .app
@@ -1218,7 +1239,11 @@ fn idp_response_work(call: &Call) -> Response {
         .ok()
         .flatten();
     let Some(provider) = provider else {
-        return back_to_app(&request, "invalid_request", "The identity provider no longer exists.");
+        return back_to_app(
+            &request,
+            "invalid_request",
+            "The identity provider no longer exists.",
+        );
     };
     let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
     let claims = match idp::exchange_code(&provider, &pending, code, &redirect_uri) {

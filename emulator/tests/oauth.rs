@@ -1230,10 +1230,18 @@ async fn codes_and_browser_sessions_survive_a_restart() {
     };
     let tokens = redeem(&s, &s.web, &code, VERIFIER).await;
     assert_eq!(tokens.status, 200, "{}", html_of(&tokens));
-    assert_eq!(s.server.count_rows("oauth_codes").unwrap(), 0, "redeemed: gone");
+    assert_eq!(
+        s.server.count_rows("oauth_codes").unwrap(),
+        0,
+        "redeemed: gone"
+    );
     let again = get(
         &s,
-        &format!("{}?{}", path("/oauth2/authorize"), authorize_query(&s.web, &[])),
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[])
+        ),
         Some(&session),
     )
     .await;
@@ -1242,7 +1250,11 @@ async fn codes_and_browser_sessions_survive_a_restart() {
     // Logging out removes the session from the database too.
     let out = get(
         &s,
-        &format!("{}?client_id={}&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye", path("/logout"), s.web),
+        &format!(
+            "{}?client_id={}&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye",
+            path("/logout"),
+            s.web
+        ),
         Some(&session),
     )
     .await;
@@ -1302,10 +1314,20 @@ async fn the_login_page_sets_up_totp_then_lets_the_user_choose_an_mfa_type() {
     let secret = hidden(&setup_step, "secret");
     assert_eq!(secret.len(), 32, "a base32 secret of 20 bytes");
     assert!(html_of(&setup_step).contains(&format!("otpauth://totp/alice?secret={secret}")));
-    let wrong = post_step(&s, &query, &setup_step, &[("code", &totp(&secret, now() + 3600))]).await;
+    let wrong = post_step(
+        &s,
+        &query,
+        &setup_step,
+        &[("code", &totp(&secret, now() + 3600))],
+    )
+    .await;
     assert_eq!(wrong.status, 400);
     assert_eq!(hidden(&wrong, "challenge"), "MFA_SETUP");
-    assert!(html_of(&wrong).contains("Code mismatch"), "{}", html_of(&wrong));
+    assert!(
+        html_of(&wrong).contains("Code mismatch"),
+        "{}",
+        html_of(&wrong)
+    );
     let done = post_step(&s, &query, &wrong, &[("code", &totp(&secret, now()))]).await;
     assert_eq!(done.status, 302, "{}", html_of(&done));
     let code = code_from(&done);
@@ -1340,19 +1362,49 @@ async fn the_login_page_sets_up_totp_then_lets_the_user_choose_an_mfa_type() {
     .await
     .unwrap();
     let choose = sign_in(&s, &query, "Passw0rd!").await;
-    assert_eq!(hidden(&choose, "challenge"), "SELECT_MFA_TYPE", "{}", html_of(&choose));
+    assert_eq!(
+        hidden(&choose, "challenge"),
+        "SELECT_MFA_TYPE",
+        "{}",
+        html_of(&choose)
+    );
     let html = html_of(&choose);
-    assert!(html.contains("value=\"SMS_MFA\"") && html.contains("value=\"SOFTWARE_TOKEN_MFA\""), "{html}");
+    assert!(
+        html.contains("value=\"SMS_MFA\"") && html.contains("value=\"SOFTWARE_TOKEN_MFA\""),
+        "{html}"
+    );
     let totp_step = post_step(&s, &query, &choose, &[("mfaType", "SOFTWARE_TOKEN_MFA")]).await;
-    assert_eq!(hidden(&totp_step, "challenge"), "SOFTWARE_TOKEN_MFA", "{}", html_of(&totp_step));
-    let done = post_step(&s, &query, &totp_step, &[("code", &totp(&secret, now() + 30))]).await;
+    assert_eq!(
+        hidden(&totp_step, "challenge"),
+        "SOFTWARE_TOKEN_MFA",
+        "{}",
+        html_of(&totp_step)
+    );
+    let done = post_step(
+        &s,
+        &query,
+        &totp_step,
+        &[("code", &totp(&secret, now() + 30))],
+    )
+    .await;
     assert_eq!(done.status, 302, "{}", html_of(&done));
     // Choosing SMS instead: the code goes to the outbox and the page asks for it.
     let choose = sign_in(&s, &query, "Passw0rd!").await;
     let sms_step = post_step(&s, &query, &choose, &[("mfaType", "SMS_MFA")]).await;
-    assert_eq!(hidden(&sms_step, "challenge"), "SMS_MFA", "{}", html_of(&sms_step));
+    assert_eq!(
+        hidden(&sms_step, "challenge"),
+        "SMS_MFA",
+        "{}",
+        html_of(&sms_step)
+    );
     let sent = latest_code(&s.server, POOL, "alice").await;
-    let done = post_step(&s, &query, &sms_step, &[("code", sent["code"].as_str().unwrap())]).await;
+    let done = post_step(
+        &s,
+        &query,
+        &sms_step,
+        &[("code", sent["code"].as_str().unwrap())],
+    )
+    .await;
     assert_eq!(done.status, 302, "{}", html_of(&done));
 }
 
@@ -1366,11 +1418,24 @@ async fn the_login_page_asks_for_missing_required_attributes_and_honours_login_h
     let html = html_of(&page);
     assert!(html.contains("name=\"username\" type=\"text\" autocomplete=\"username\" value=\"al&quot;&gt;&lt;b&gt;ice\""), "{html}");
     assert!(html.contains("<html lang=\"fr\">"), "{html}");
-    let page = get(&s, &format!("{}?{}", path("/login"), authorize_query(&s.web, &[("lang", "xx")])), None).await;
+    let page = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/login"),
+            authorize_query(&s.web, &[("lang", "xx")])
+        ),
+        None,
+    )
+    .await;
     assert!(html_of(&page).contains("<html lang=\"en\">"));
     // The authorize redirect keeps both.
-    let to_login = location(&get(&s, &format!("{}?{hinted}", path("/oauth2/authorize")), None).await);
-    assert!(to_login.contains("login_hint=") && to_login.contains("lang=fr"), "{to_login}");
+    let to_login =
+        location(&get(&s, &format!("{}?{hinted}", path("/oauth2/authorize")), None).await);
+    assert!(
+        to_login.contains("login_hint=") && to_login.contains("lang=fr"),
+        "{to_login}"
+    );
 
     // The pool requires `name`; a user created without it is asked for it with the new password.
     admin(
@@ -1397,19 +1462,30 @@ async fn the_login_page_asks_for_missing_required_attributes_and_honours_login_h
     .await;
     assert_eq!(hidden(&step, "challenge"), "NEW_PASSWORD_REQUIRED");
     assert_eq!(hidden(&step, "options"), "name");
-    assert!(html_of(&step).contains("name=\"userAttributes.name\""), "{}", html_of(&step));
+    assert!(
+        html_of(&step).contains("name=\"userAttributes.name\""),
+        "{}",
+        html_of(&step)
+    );
     // Without it: the API's refusal, on the same step (the API keeps the session).
     let refused = post_step(&s, &query, &step, &[("newPassword", "Brand-new-Passw0rd!")]).await;
     assert_eq!(refused.status, 400, "{}", html_of(&refused));
     assert!(!refused.headers.contains_key("location"));
-    assert!(html_of(&refused).contains("name is missing"), "{}", html_of(&refused));
+    assert!(
+        html_of(&refused).contains("name is missing"),
+        "{}",
+        html_of(&refused)
+    );
     assert_eq!(hidden(&refused, "challenge"), "NEW_PASSWORD_REQUIRED");
     let step = refused;
     let done = post_step(
         &s,
         &query,
         &step,
-        &[("newPassword", "Brand-new-Passw0rd!"), ("userAttributes.name", "Nomen Nescio")],
+        &[
+            ("newPassword", "Brand-new-Passw0rd!"),
+            ("userAttributes.name", "Nomen Nescio"),
+        ],
     )
     .await;
     assert_eq!(done.status, 302, "{}", html_of(&done));
@@ -1619,28 +1695,35 @@ async fn federation_setup() -> (Setup, FakeIdp) {
     .await
     .unwrap();
     // The client id is generated; keep it under a fixed name for the queries below.
-    let id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
-    (
-        Setup {
-            web: id,
-            ..s
-        },
-        idp,
-    )
+    let id = created["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (Setup { web: id, ..s }, idp)
 }
 
 /// Sends the browser to the provider; returns the upstream authorize URL's parameters.
 async fn to_upstream(s: &Setup, idp: &FakeIdp, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let query = authorize_query(&s.web, extra);
     let reply = get(s, &format!("{}?{query}", path("/oauth2/authorize")), None).await;
-    assert_eq!(reply.status, 302, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        302,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let to = location(&reply);
     assert!(to.starts_with(&format!("{}/auth?", idp.issuer)), "{to}");
     query_of(&to)
 }
 
 async fn idp_response(s: &Setup, params: &[(&str, &str)]) -> Reply {
-    get(s, &format!("{}?{}", path("/oauth2/idpresponse"), encode(params)), None).await
+    get(
+        s,
+        &format!("{}?{}", path("/oauth2/idpresponse"), encode(params)),
+        None,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1648,7 +1731,16 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     let (s, idp) = federation_setup().await;
     let fed = s.web.clone();
     // The login page offers the provider beside the password form.
-    let form = get(&s, &format!("{}?{}", path("/login"), authorize_query(&fed, &[("login_hint", "")])), None).await;
+    let form = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/login"),
+            authorize_query(&fed, &[("login_hint", "")])
+        ),
+        None,
+    )
+    .await;
     let html = String::from_utf8_lossy(&form.body).to_string();
     assert!(html.contains("Continue with Upstream"), "{html}");
     assert!(html.contains("identity_provider=Upstream"), "{html}");
@@ -1658,15 +1750,25 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     assert_eq!(upstream["client_id"], "upstream-client");
     assert_eq!(upstream["response_type"], "code");
     assert_eq!(upstream["scope"], "openid email profile");
-    let idpresponse = format!("http://{}/domains/{DOMAIN}/oauth2/idpresponse", s.server.addr);
+    let idpresponse = format!(
+        "http://{}/domains/{DOMAIN}/oauth2/idpresponse",
+        s.server.addr
+    );
     assert_eq!(upstream["redirect_uri"], idpresponse);
     assert_eq!(upstream["state"].len(), 43);
-    assert_ne!(upstream["nonce"], "n-0S6_WzA2Mj", "the app's nonce stays the app's");
+    assert_ne!(
+        upstream["nonce"], "n-0S6_WzA2Mj",
+        "the app's nonce stays the app's"
+    );
 
     idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
     idp.state.lock().unwrap().user_info =
         Some(json!({ "sub": "u-1", "name": "Fed From UserInfo" }));
-    let back = idp_response(&s, &[("code", "upstream-code-1"), ("state", &upstream["state"])]).await;
+    let back = idp_response(
+        &s,
+        &[("code", "upstream-code-1"), ("state", &upstream["state"])],
+    )
+    .await;
     assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
     let landed = location(&back);
     assert!(landed.starts_with(CALLBACK), "{landed}");
@@ -1684,18 +1786,30 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     assert_eq!(authorization, None);
 
     let tokens = redeem(&s, &fed, &landed["code"], VERIFIER).await;
-    assert_eq!(tokens.status, 200, "{}", String::from_utf8_lossy(&tokens.body));
+    assert_eq!(
+        tokens.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&tokens.body)
+    );
     let id = claims(tokens.json()["id_token"].as_str().unwrap());
     assert_eq!(id["cognito:username"], "Upstream_u-1");
     assert_eq!(id["email"], "fed@example.com");
-    assert_eq!(id["name"], "Fed From UserInfo", "userInfo wins over the ID token");
+    assert_eq!(
+        id["name"], "Fed From UserInfo",
+        "userInfo wins over the ID token"
+    );
     assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(id["identities"][0]["providerName"], "Upstream");
     assert_eq!(id["identities"][0]["providerType"], "OIDC");
     assert_eq!(id["identities"][0]["userId"], "u-1");
-    let user = admin(&s.server, "AdminGetUser", json!({ "UserPoolId": POOL, "Username": "Upstream_u-1" }))
-        .await
-        .unwrap();
+    let user = admin(
+        &s.server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "Upstream_u-1" }),
+    )
+    .await
+    .unwrap();
     assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
     let sub = id["sub"].clone();
 
@@ -1711,7 +1825,11 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({ "email": "fed2@example.com" })));
     let back = idp_response(&s, &[("code", "c3"), ("state", &upstream["state"])]).await;
     let code = code_from(&back);
-    let id = claims(redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"].as_str().unwrap());
+    let id = claims(
+        redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(id["sub"], sub, "the same user");
     assert_eq!(id["email"], "fed2@example.com");
     // A state is single use.
@@ -1731,14 +1849,26 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     .await
     .unwrap();
     let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
-    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({ "sub": "u-2", "email": "alice@example.com" })));
+    idp.answer_id_token(&idp.id_token(
+        &upstream["nonce"],
+        json!({ "sub": "u-2", "email": "alice@example.com" }),
+    ));
     idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-2" }));
     let back = idp_response(&s, &[("code", "c4"), ("state", &upstream["state"])]).await;
     let code = code_from(&back);
-    let id = claims(redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"].as_str().unwrap());
+    let id = claims(
+        redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(id["cognito:username"], "alice");
     assert_eq!(id["identities"][0]["userId"], "u-2");
-    let gone = admin(&s.server, "AdminGetUser", json!({ "UserPoolId": POOL, "Username": "Upstream_u-2" })).await;
+    let gone = admin(
+        &s.server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "Upstream_u-2" }),
+    )
+    .await;
     assert_eq!(code_of(gone), "UserNotFoundException");
 }
 
@@ -1765,14 +1895,25 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     };
     // The provider's own error, with the app's state.
     let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
-    let back = idp_response(&s, &[("error", "access_denied"), ("error_description", "no thanks"), ("state", &upstream["state"])]).await;
+    let back = idp_response(
+        &s,
+        &[
+            ("error", "access_denied"),
+            ("error_description", "no thanks"),
+            ("state", &upstream["state"]),
+        ],
+    )
+    .await;
     let params = error_after(&back);
     assert_eq!(params["error"], "access_denied");
     assert_eq!(params["error_description"], "no thanks");
     assert_eq!(params["state"], "st-1");
     assert!(!params.contains_key("code"));
     // A state the emulator never gave, or none: shown, not redirected.
-    for bad in [vec![("code", "x"), ("state", "forged")], vec![("code", "x")]] {
+    for bad in [
+        vec![("code", "x"), ("state", "forged")],
+        vec![("code", "x")],
+    ] {
         let reply = idp_response(&s, &bad).await;
         assert_eq!(reply.status, 400);
         assert!(!reply.headers.contains_key("location"));
@@ -1781,29 +1922,55 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     // ID tokens that fail a check: each refused, no user made.
     idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-1" }));
     let other_key = cognito_kit_emulator::jwt::PoolKey::generate().unwrap().0;
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
-        ("another audience", Box::new(|n: &str| idp.id_token(n, json!({ "aud": "someone-else" })))),
-        ("expired", Box::new(|n: &str| idp.id_token(n, json!({ "exp": now() - 10 })))),
-        ("another nonce", Box::new(|n: &str| idp.id_token(&format!("{n}x"), json!({})))),
-        ("no nonce", Box::new(|_: &str| idp.id_token("", json!({ "nonce": null })))),
-        ("another issuer", Box::new(|n: &str| idp.id_token(n, json!({ "iss": "http://127.0.0.1:1" })))),
-        ("tampered claims", Box::new(|n: &str| {
-            let token = idp.id_token(n, json!({}));
-            let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
-            let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
-            payload["sub"] = json!("admin");
-            parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
-            parts.join(".")
-        })),
-        ("signed by another key", Box::new(|n: &str| {
-            let claims = json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n });
-            other_key.sign(&claims)
-        })),
-        ("alg none", Box::new(|n: &str| {
-            let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
-            let body = URL_SAFE_NO_PAD.encode(json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n }).to_string());
-            format!("{header}.{body}.")
-        })),
+    type MakeToken<'a> = Box<dyn Fn(&str) -> String + 'a>;
+    let cases: Vec<(&str, MakeToken)> = vec![
+        (
+            "another audience",
+            Box::new(|n: &str| idp.id_token(n, json!({ "aud": "someone-else" }))),
+        ),
+        (
+            "expired",
+            Box::new(|n: &str| idp.id_token(n, json!({ "exp": now() - 10 }))),
+        ),
+        (
+            "another nonce",
+            Box::new(|n: &str| idp.id_token(&format!("{n}x"), json!({}))),
+        ),
+        (
+            "no nonce",
+            Box::new(|_: &str| idp.id_token("", json!({ "nonce": null }))),
+        ),
+        (
+            "another issuer",
+            Box::new(|n: &str| idp.id_token(n, json!({ "iss": "http://127.0.0.1:1" }))),
+        ),
+        (
+            "tampered claims",
+            Box::new(|n: &str| {
+                let token = idp.id_token(n, json!({}));
+                let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+                let mut payload: Value =
+                    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+                payload["sub"] = json!("admin");
+                parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+                parts.join(".")
+            }),
+        ),
+        (
+            "signed by another key",
+            Box::new(|n: &str| {
+                let claims = json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n });
+                other_key.sign(&claims)
+            }),
+        ),
+        (
+            "alg none",
+            Box::new(|n: &str| {
+                let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
+                let body = URL_SAFE_NO_PAD.encode(json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n }).to_string());
+                format!("{header}.{body}.")
+            }),
+        ),
     ];
     for (label, make) in &cases {
         let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
@@ -1811,10 +1978,15 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
         let back = idp_response(&s, &[("code", "c"), ("state", &upstream["state"])]).await;
         let params = error_after(&back);
         assert_eq!(params["error"], "invalid_request", "{label}: {params:?}");
-        assert!(params["error_description"].contains("token is invalid"), "{label}: {params:?}");
+        assert!(
+            params["error_description"].contains("token is invalid"),
+            "{label}: {params:?}"
+        );
         assert_eq!(params["state"], "st-1");
     }
-    let users = admin(&s.server, "ListUsers", json!({ "UserPoolId": POOL })).await.unwrap();
+    let users = admin(&s.server, "ListUsers", json!({ "UserPoolId": POOL }))
+        .await
+        .unwrap();
     assert!(
         !users.to_string().contains("Upstream_"),
         "no federated user from a refused token: {users}"
@@ -1831,13 +2003,37 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
         let started = std::time::Instant::now();
         let back = idp_response(&s, &[("code", "c"), ("state", &upstream["state"])]).await;
         let params = error_after(&back);
-        assert!(["server_error", "invalid_request"].contains(&params["error"].as_str()), "{body}: {params:?}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(6), "bounded by the timeout");
+        assert!(
+            ["server_error", "invalid_request"].contains(&params["error"].as_str()),
+            "{body}: {params:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(6),
+            "bounded by the timeout"
+        );
     }
     // The provider must be one of the client's, and OIDC; a required attribute must be mapped.
-    let reply = get(&s, &format!("{}?{}", path("/oauth2/authorize"), authorize_query(&s.other, &[("identity_provider", "Upstream")])), None).await;
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.other, &[("identity_provider", "Upstream")])
+        ),
+        None,
+    )
+    .await;
     assert_eq!(query_of(&location(&reply))["error"], "unauthorized_client");
-    let reply = get(&s, &format!("{}?{}", path("/oauth2/authorize"), authorize_query(&s.web, &[("idp_identifier", "nobody.example")])), None).await;
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("idp_identifier", "nobody.example")])
+        ),
+        None,
+    )
+    .await;
     assert_eq!(query_of(&location(&reply))["error"], "invalid_request");
     admin(
         &s.server,
@@ -1861,7 +2057,16 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     )
     .await
     .unwrap();
-    let reply = get(&s, &format!("{}?{}", path("/oauth2/authorize"), authorize_query(&s.web, &[("identity_provider", "Upstream")])), None).await;
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("identity_provider", "Upstream")])
+        ),
+        None,
+    )
+    .await;
     assert_eq!(query_of(&location(&reply))["error"], "server_error");
     // Only https issuers, or http on loopback.
     let refused = admin(

@@ -136,7 +136,9 @@ fn read_reply(
         .with_config()
         .limit(MAX_REPLY_BYTES)
         .read_to_vec()
-        .map_err(|e| UpstreamError::Unreachable(format!("{what}: the reply is unreadable ({e})")))?;
+        .map_err(|e| {
+            UpstreamError::Unreachable(format!("{what}: the reply is unreadable ({e})"))
+        })?;
     Ok((status, body))
 }
 
@@ -262,7 +264,9 @@ pub fn begin(
         .append_pair("response_type", "code")
         .append_pair(
             "scope",
-            details.get("authorize_scopes").map_or("openid", String::as_str),
+            details
+                .get("authorize_scopes")
+                .map_or("openid", String::as_str),
         )
         .append_pair("state", &state)
         .append_pair("nonce", &nonce);
@@ -334,7 +338,8 @@ pub fn exchange_code(
         crate::app::real_now(),
     )
     .map_err(UpstreamError::InvalidToken)?;
-    if let (Some(url), Some(access_token)) = (&endpoints.attributes_url, reply["access_token"].as_str())
+    if let (Some(url), Some(access_token)) =
+        (&endpoints.attributes_url, reply["access_token"].as_str())
     {
         let bearer = format!("Bearer {access_token}");
         let post = details
@@ -395,7 +400,12 @@ pub fn verify_id_token(
     let kty = match alg {
         "RS256" => "RSA",
         "ES256" => "EC",
-        _ => return Err(format!("the algorithm {} is not accepted", crate::error::truncate(alg, 16))),
+        _ => {
+            return Err(format!(
+                "the algorithm {} is not accepted",
+                crate::error::truncate(alg, 16)
+            ))
+        }
     };
     let kid = header["kid"].as_str();
     let keys = jwks["keys"].as_array().ok_or("the JWKS has no keys")?;

@@ -20,8 +20,8 @@ use super::tokens::{self, Lineage, TokenSource};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
-pub use crate::model::{BrowserSession, CodeGrant};
 use crate::model::{AppClient, Db, Origin, Pool};
+pub use crate::model::{BrowserSession, CodeGrant};
 
 /// How long an authorization code can be redeemed.
 pub const CODE_TTL: i64 = 300;
