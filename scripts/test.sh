@@ -88,7 +88,7 @@ benchmarks_smoke() {
     EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/bench/load.mjs --smoke
 }
 run "benchmarks (one tiny run each) and the package's size budget" benchmarks_smoke
-run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify), Lambda triggers, Amplify v6 passwordless and passkeys (headless Chromium), OAuth at the pool domain (oauth4webapi, headless Chromium)" \
+run "emulator interop (AWS SDK, amazon-cognito-identity-js, aws-jwt-verify), Lambda triggers, Amplify v6 passwordless and passkeys (headless Chromium), OAuth at the pool domain and federation with an upstream OpenID provider (oauth4webapi, oidc-provider, headless Chromium)" \
   sh -c 'cargo build --quiet -p cognito-kit-emulator && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/interop.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/triggers.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/passwordless.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/passkeys-browser.mjs && EMULATOR_BIN=target/debug/cognito-kit-emulator node emulator/interop/oauth.mjs'
 
 # One closing line over every runner's counts: cargo's "test result:" lines and node's "# pass N" /

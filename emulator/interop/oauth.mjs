@@ -3,6 +3,9 @@
 // refresh, userInfo, revocation and client credentials; the managed login form is filled in ONE
 // headless Chromium (playwright-core); the ID token is verified by aws-jwt-verify (signature,
 // issuer, audience, nonce) and the access token calls the user API through the AWS SDK.
+// Federation: oidc-provider (panva's certified OpenID provider) runs on loopback as the pool's
+// upstream OIDC identity provider, and Chromium follows the whole redirect chain: app →
+// emulator authorize → the provider's login and consent → /oauth2/idpresponse → app callback.
 // Run from the repository root:  node emulator/interop/oauth.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,10 +20,12 @@ const require = createRequire(join(toolsDir, 'package.json'));
 const {
   CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
   CreateResourceServerCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand, GetUserCommand,
+  CreateIdentityProviderCommand, AdminGetUserCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const { JwtRsaVerifier } = require('aws-jwt-verify');
 const { chromium } = require('playwright-core');
 const oauth = await import(require.resolve('oauth4webapi'));
+const { default: Provider } = await import(require.resolve('oidc-provider'));
 
 const emulatorBin = process.env.EMULATOR_BIN
   || fileURLToPath(new URL('../../target/debug/cognito-kit-emulator', import.meta.url));
@@ -106,12 +111,15 @@ before(async () => {
       '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage();
+  await setUpFederation();
 }, LIMIT);
 
 after(async () => {
   await browser?.close();
   emulator?.kill();
   app?.close();
+  idp?.server.close();
+  idp?.tamperer.close();
 });
 
 test('discovery: the issuer, JWKS and the domain\'s endpoints', LIMIT, async () => {
@@ -215,4 +223,205 @@ test('client credentials with client_secret_basic: resource-server scopes, no us
   assert.equal(access.scope, 'api/read');
   assert.equal(access.sub, ctx.service.id);
   assert.equal(result.refresh_token, undefined);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Federation with oidc-provider as the upstream OpenID provider
+
+let idp;
+const IDP_CLIENT = { id: 'cognito-pool', secret: 'an-upstream-client-secret' };
+// The provider's accounts: a login is an account id, its claims read at each sign-in.
+const names = new Map();
+
+async function listen(server) {
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+// Called at the end of the suite's `before` (the hooks of one file may overlap).
+async function setUpFederation() {
+  let handle;
+  const server = createServer((req, res) => handle(req, res));
+  const issuer = await listen(server);
+  const idpresponse = `${endpoint}/domains/interop-oauth/oauth2/idpresponse`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: IDP_CLIENT.id, client_secret: IDP_CLIENT.secret, redirect_uris: [idpresponse],
+      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
+    }],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: async (_ctx, id) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: `${id}@idp.example`, email_verified: true, name: names.get(id) ?? id }),
+    }),
+    cookies: { keys: ['interop-only-cookie-key'] },
+  });
+  handle = provider.callback();
+  // The same provider behind a token endpoint that rewrites the ID token's subject (its
+  // signature then no longer matches): the emulator must refuse it.
+  const tamperer = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const upstream = await fetch(`${issuer}/token`, {
+      method: 'POST', headers: { 'content-type': req.headers['content-type'] }, body: Buffer.concat(chunks),
+    });
+    const body = await upstream.json();
+    if (body.id_token) {
+      const [header, payload, signature] = body.id_token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url'));
+      claims.sub = 'someone-else';
+      body.id_token = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  const tamperedTokenUrl = `${await listen(tamperer)}/token`;
+  idp = { server, tamperer, issuer };
+
+  const details = {
+    client_id: IDP_CLIENT.id, client_secret: IDP_CLIENT.secret, authorize_scopes: 'openid email profile',
+    attributes_request_method: 'GET', oidc_issuer: issuer,
+  };
+  const AttributeMapping = { email: 'email', email_verified: 'email_verified', name: 'name' };
+  await sdk.send(new CreateIdentityProviderCommand({
+    UserPoolId: ctx.poolId, ProviderName: 'Upstream', ProviderType: 'OIDC', ProviderDetails: details,
+    AttributeMapping, IdpIdentifiers: ['idp.example'],
+  }));
+  // Every endpoint given (no discovery), the token endpoint being the tampering one.
+  await sdk.send(new CreateIdentityProviderCommand({
+    UserPoolId: ctx.poolId, ProviderName: 'Tampered', ProviderType: 'OIDC', AttributeMapping,
+    ProviderDetails: {
+      ...details, authorize_url: `${issuer}/auth`, token_url: tamperedTokenUrl, jwks_uri: `${issuer}/jwks`,
+      attributes_url: `${issuer}/me`,
+    },
+  }));
+  const fed = await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: ctx.poolId, ClientName: 'federated', CallbackURLs: [CALLBACK], AllowedOAuthFlows: ['code'],
+    AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO', 'Upstream', 'Tampered'],
+    AllowedOAuthScopes: ['openid', 'email', 'profile'],
+  }));
+  ctx.fed = { client_id: fed.UserPoolClient.ClientId };
+}
+
+async function federatedUrl(extra = {}) {
+  const flow = await authorizationUrl({ client_id: ctx.fed.client_id, scope: 'openid email profile', ...extra });
+  return flow;
+}
+
+/** Lets the browser through the provider's login and consent pages until it lands at the app. */
+async function throughUpstream(browserPage, arrival, login) {
+  for (;;) {
+    const done = await Promise.race([arrival.then(() => true), new Promise((r) => { setTimeout(() => r(false), 200); })]);
+    if (done) return arrival;
+    if (!browserPage.url().startsWith(idp.issuer)) continue;
+    try {
+      if (await browserPage.locator('input[name=login]').count()) {
+        await browserPage.fill('input[name=login]', login);
+        await browserPage.fill('input[name=password]', 'any password');
+        await browserPage.click('button[type=submit]');
+      } else if (await browserPage.locator('button[autofocus]').count()) {
+        await browserPage.click('button[autofocus]');
+      }
+    } catch {
+      // The page navigated away while being read: look again.
+    }
+  }
+}
+
+async function redeemFederated(flow, callbackUrl) {
+  const params = oauth.validateAuthResponse(ctx.as, ctx.fed, new URL(callbackUrl), flow.state);
+  const response = await oauth.authorizationCodeGrantRequest(
+    ctx.as, ctx.fed, oauth.None(), params, CALLBACK, flow.verifier, insecure);
+  return oauth.processAuthorizationCodeResponse(ctx.as, ctx.fed, response, { expectedNonce: flow.nonce, requireIdToken: true });
+}
+
+async function verifiedIdToken(token, nonce) {
+  const issuer = `${endpoint}/${ctx.poolId}`;
+  const verifier = JwtRsaVerifier.create({
+    issuer, audience: ctx.fed.client_id, tokenUse: 'id', jwksUri: `${issuer}/.well-known/jwks.json`,
+    customJwtCheck: ({ payload }) => { if (payload.nonce !== nonce) throw new Error(`nonce ${payload.nonce}`); },
+  });
+  verifier.cacheJwks(await (await fetch(`${issuer}/.well-known/jwks.json`)).json());
+  return verifier.verify(token);
+}
+
+test('federation: "Continue with Upstream" through oidc-provider creates the user, a second sign-in finds it', LIMIT, async () => {
+  const context = await browser.newContext();
+  const fedPage = await context.newPage();
+  try {
+    names.set('ada', 'Ada Lovelace');
+    const flow = await federatedUrl();
+    await fedPage.goto(flow.url.href);
+    assert.match(fedPage.url(), /\/domains\/interop-oauth\/login\?/);
+    const arrival = landing();
+    await fedPage.click('a[data-provider=Upstream]');
+    const callbackUrl = await throughUpstream(fedPage, arrival, 'ada');
+    const result = await redeemFederated(flow, callbackUrl);
+    const id = await verifiedIdToken(result.id_token, flow.nonce);
+    assert.equal(id['cognito:username'], 'Upstream_ada');
+    assert.equal(id.email, 'ada@idp.example');
+    assert.equal(id.email_verified, true);
+    assert.equal(id.name, 'Ada Lovelace');
+    assert.equal(id.identities.length, 1);
+    assert.equal(id.identities[0].providerName, 'Upstream');
+    assert.equal(id.identities[0].providerType, 'OIDC');
+    assert.equal(id.identities[0].userId, 'ada');
+    const user = await sdk.send(new AdminGetUserCommand({ UserPoolId: ctx.poolId, Username: 'Upstream_ada' }));
+    assert.equal(user.UserStatus, 'EXTERNAL_PROVIDER');
+
+    // Again, straight to the provider by idp_identifier (it remembers the browser): the same
+    // user, the mapping written again.
+    names.set('ada', 'Augusta Ada King');
+    const again = await federatedUrl({ idp_identifier: 'idp.example' });
+    const second = landing();
+    await fedPage.goto(again.url.href);
+    const secondResult = await redeemFederated(again, await throughUpstream(fedPage, second, 'ada'));
+    const secondId = await verifiedIdToken(secondResult.id_token, again.nonce);
+    assert.equal(secondId.sub, id.sub);
+    assert.equal(secondId['cognito:username'], 'Upstream_ada');
+    assert.equal(secondId.name, 'Augusta Ada King');
+    // The pool's tokens work with the API, as any other.
+    const me = await sdk.send(new GetUserCommand({ AccessToken: secondResult.access_token })).catch((e) => e);
+    assert.equal(me.name, 'NotAuthorizedException', 'no aws.cognito.signin.user.admin scope was granted');
+  } finally {
+    await context.close();
+  }
+});
+
+test('federation refusals: the user cancels at the provider, a forged state, a tampered ID token', LIMIT, async () => {
+  const context = await browser.newContext();
+  const fedPage = await context.newPage();
+  try {
+    // Cancel at the provider's login page: the app gets the provider's error and its state.
+    const flow = await federatedUrl({ identity_provider: 'Upstream' });
+    let arrival = landing();
+    await fedPage.goto(flow.url.href);
+    assert.ok(fedPage.url().startsWith(idp.issuer), fedPage.url());
+    await fedPage.click('text=[ Cancel ]');
+    let back = new URL(await arrival);
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('state'), flow.state);
+    assert.equal(back.searchParams.get('code'), null);
+
+    // A state the emulator never issued: an error page, no redirect anywhere.
+    const forged = await fedPage.goto(`${endpoint}/domains/interop-oauth/oauth2/idpresponse?code=x&state=forged`);
+    assert.equal(forged.status(), 400);
+    assert.match(await fedPage.textContent('#error'), /invalid_request/);
+    assert.ok(fedPage.url().startsWith(endpoint));
+
+    // The provider's token endpoint answers an ID token whose subject was rewritten.
+    names.set('eve', 'Eve');
+    const tampered = await federatedUrl({ identity_provider: 'Tampered' });
+    arrival = landing();
+    await fedPage.goto(tampered.url.href);
+    back = new URL(await throughUpstream(fedPage, arrival, 'eve'));
+    assert.equal(back.searchParams.get('error'), 'invalid_request');
+    assert.match(back.searchParams.get('error_description'), /signature/);
+    assert.equal(back.searchParams.get('state'), tampered.state);
+    for (const username of ['Tampered_eve', 'Tampered_someone-else']) {
+      await assert.rejects(sdk.send(new AdminGetUserCommand({ UserPoolId: ctx.poolId, Username: username })),
+        { name: 'UserNotFoundException' });
+    }
+  } finally {
+    await context.close();
+  }
 });

@@ -1,8 +1,8 @@
 //! Entry points for fuzzing the emulator's request parsing (`make fuzz`, and the stable smoke test
 //! `tests/fuzz_smoke.rs`): arbitrary bytes as the body of every operation (and as the form of the
 //! pool domains' OAuth endpoints), as a SigV4
-//! `Authorization` header, and as the passkey credentials the relying party verifies. Nothing
-//! here may panic, whatever the input.
+//! `Authorization` header, as the passkey credentials the relying party verifies, and as an
+//! upstream identity provider's ID token. Nothing here may panic, whatever the input.
 //!
 //! The pool has passwordless sign-in (USER_AUTH, a relying party on `localhost`) and its user a
 //! passkey, and a request body may name live values the fuzzer cannot guess: `@token@` (an
@@ -443,4 +443,87 @@ pub fn authorization(data: &[u8]) {
     headers.insert("x-amz-date", date);
     headers.insert("host", HeaderValue::from_static("127.0.0.1:9229"));
     let _ = app.verify_signature("POST", "/", &headers, data);
+}
+
+// ---------------------------------------------------------------------------------------------
+// An upstream identity provider's ID tokens (federation at the pool's domain)
+
+/// The fake provider the upstream entry point checks tokens against: a fixed P-256 key (`kid`
+/// `ec`) beside an RSA key (`kid` of the generated key), so seeds can be signed in code.
+const UPSTREAM_SECRET: [u8; 32] = [9; 32];
+const UPSTREAM_ISSUER: &str = "http://127.0.0.1:9/idp";
+const UPSTREAM_CLIENT: &str = "fuzz-client";
+const UPSTREAM_NONCE: &str = "fuzz-nonce";
+
+struct Upstream {
+    jwks: Value,
+    rsa: crate::jwt::PoolKey,
+}
+
+fn upstream() -> Option<&'static Upstream> {
+    static UPSTREAM: OnceLock<Option<Upstream>> = OnceLock::new();
+    UPSTREAM
+        .get_or_init(|| {
+            let ec = p256::ecdsa::SigningKey::from_bytes(&UPSTREAM_SECRET.into()).ok()?;
+            let point = ec.verifying_key().to_encoded_point(false);
+            let (rsa, _) = crate::jwt::PoolKey::generate().ok()?;
+            let jwks = json!({ "keys": [
+                { "kty": "EC", "crv": "P-256", "kid": "ec", "use": "sig",
+                  "x": URL_SAFE_NO_PAD.encode(point.x()?), "y": URL_SAFE_NO_PAD.encode(point.y()?) },
+                rsa.jwk(),
+            ]});
+            Some(Upstream { jwks, rsa })
+        })
+        .as_ref()
+}
+
+/// Arbitrary bytes as what a provider sends back: the first line an ID token verified against
+/// the fake provider's JWKS ([`crate::lifecycle::idp::verify_id_token`]), the second a URL the
+/// emulator may or may not call ([`crate::lifecycle::idp::upstream_url_allowed`]). Never a panic.
+pub fn upstream_token(data: &[u8]) {
+    let _ = upstream_token_verifies(data);
+}
+
+/// [`upstream_token`], telling whether the token verified (the smoke test checks the seeds do).
+pub fn upstream_token_verifies(data: &[u8]) -> bool {
+    let Some(upstream) = upstream() else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(data);
+    let (token, url) = text.split_once('\n').unwrap_or((&text, ""));
+    let _ = crate::lifecycle::idp::upstream_url_allowed(url);
+    crate::lifecycle::idp::verify_id_token(
+        token,
+        &upstream.jwks,
+        UPSTREAM_ISSUER,
+        UPSTREAM_CLIENT,
+        UPSTREAM_NONCE,
+        1_700_000_000,
+    )
+    .is_ok()
+}
+
+/// Valid ID tokens of the fake provider (ES256 and RS256) with a URL each.
+pub fn upstream_token_seeds() -> Vec<Vec<u8>> {
+    use p256::ecdsa::signature::Signer as _;
+    let Some(upstream) = upstream() else {
+        return Vec::new();
+    };
+    let claims = json!({ "iss": UPSTREAM_ISSUER, "aud": [UPSTREAM_CLIENT, "other"], "azp": UPSTREAM_CLIENT,
+                         "sub": "fuzz-user", "exp": 1_800_000_000, "nonce": UPSTREAM_NONCE,
+                         "email": "fuzz@example.com", "email_verified": true });
+    let mut seeds = Vec::new();
+    if let Ok(ec) = p256::ecdsa::SigningKey::from_bytes(&UPSTREAM_SECRET.into()) {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(json!({ "alg": "ES256", "kid": "ec" }).to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature: p256::ecdsa::Signature = ec.sign(input.as_bytes());
+        let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+        seeds.push(format!("{token}\nhttps://idp.example.com/token").into_bytes());
+    }
+    let token = upstream.rsa.sign(&claims);
+    seeds.push(format!("{token}\nhttp://[::1]:8080/.well-known/openid-configuration").into_bytes());
+    seeds
 }

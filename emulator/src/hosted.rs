@@ -28,8 +28,9 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::crypto;
+use crate::lifecycle::idp::{self, UpstreamError};
 use crate::lifecycle::oauth::{self, CodeGrant, OAuthError, UserGrant, UserInfoError};
-use crate::model::AppClient;
+use crate::model::{AppClient, IdentityProvider};
 
 /// Longest parameter value accepted (a longer one is `invalid_request`).
 pub const MAX_VALUE_BYTES: usize = 8192;
@@ -101,8 +102,11 @@ pub fn routes() -> Router<Arc<App>> {
             "/domains/{domain}/logout",
             get(logout).fallback(crate::http::method_not_allowed),
         )
-        .route("/domains/{domain}/oauth2/idpresponse", get(idp_response))
-        .route("/domains/{domain}/saml2/idpresponse", post(idp_response))
+        .route(
+            "/domains/{domain}/oauth2/idpresponse",
+            get(idp_response).fallback(crate::http::method_not_allowed),
+        )
+        .route("/domains/{domain}/saml2/idpresponse", post(saml_response))
 }
 
 /// One request to a domain endpoint, carried to the blocking pool.
@@ -189,13 +193,14 @@ endpoint!(token, token_work);
 endpoint!(user_info, user_info_work);
 endpoint!(revoke, revoke_work);
 endpoint!(logout, logout_work);
+endpoint!(idp_response, idp_response_work);
 
-/// `/oauth2/idpresponse`: federation with an upstream provider is not emulated (yet).
-async fn idp_response(_method: Method) -> Response {
+/// `/saml2/idpresponse`: sign-in through SAML providers is not emulated.
+async fn saml_response(_method: Method) -> Response {
     page(
         StatusCode::BAD_REQUEST,
         "Not emulated",
-        "Federation with an external identity provider is not emulated yet.",
+        "Sign-in through SAML identity providers is not emulated.",
     )
 }
 
@@ -224,10 +229,21 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// The languages of the service's managed login (`lang` of `/oauth2/authorize` and `/login`).
+const LANGUAGES: [&str; 11] = [
+    "de", "en", "es", "fr", "id", "it", "ja", "ko", "pt-BR", "zh-CN", "zh-TW",
+];
+
 /// An HTML page (errors shown to the browser, and the login form).
 fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    page_in("en", status, title, body_html)
+}
+
+/// [`page`] in a language of [`LANGUAGES`] (the emulator's texts stay English; the page says
+/// which language was asked for, as `<html lang>`).
+fn page_in(lang: &str, status: StatusCode, title: &str, body_html: &str) -> Response {
     let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
          <body><h1>{}</h1>{body_html}</body></html>\n",
         escape(title),
         escape(title)
@@ -328,6 +344,14 @@ struct Authorization {
     nonce: Option<String>,
     code_challenge: Option<String>,
     prompt: Option<String>,
+    login_hint: Option<String>,
+    lang: Option<String>,
+    /// The provider the browser goes to at once (`identity_provider`, `idp_identifier`).
+    upstream: Option<IdentityProvider>,
+    /// The client's OIDC providers, a button each on the login page.
+    providers: Vec<String>,
+    /// Whether the client signs users in with a password (`COGNITO`).
+    cognito: bool,
 }
 
 /// Why an authorize request was refused: shown (no trusted redirect URI yet), or sent back to
@@ -450,30 +474,75 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
             "The client is not allowed this OAuth flow.",
         ));
     }
-    let cognito_login = client
+    let supported: Vec<String> = client
         .supported_identity_providers
-        .as_ref()
-        .is_some_and(|list| list.iter().any(|p| p == "COGNITO"));
-    match get("identity_provider").as_deref() {
-        None | Some("COGNITO") if cognito_login => {}
-        None | Some("COGNITO") => {
-            return Err(back(
-                "unauthorized_client",
-                "The client does not support COGNITO as an identity provider.",
-            ))
+        .clone()
+        .unwrap_or_default();
+    let unsupported = |name: &str| {
+        back(
+            "unauthorized_client",
+            &format!(
+                "The client does not support {} as an identity provider.",
+                crate::error::truncate(name, 64)
+            ),
+        )
+    };
+    let providers = call
+        .app
+        .read(|db| Ok(db.pool(&call.pool_id)?.identity_providers.clone()))
+        .map_err(|_| back("server_error", "The pool is gone."))?;
+    let upstream = match (get("identity_provider"), get("idp_identifier")) {
+        (Some(name), _) if name == "COGNITO" => {
+            if !supported.iter().any(|p| p == "COGNITO") {
+                return Err(unsupported("COGNITO"));
+            }
+            None
         }
-        Some(_) => {
+        (Some(name), _) => {
+            let provider = providers
+                .get(name.as_str())
+                .filter(|_| supported.contains(&name))
+                .ok_or_else(|| unsupported(&name))?;
+            Some(provider.clone())
+        }
+        (None, Some(identifier)) => {
+            let provider = providers
+                .values()
+                .find(|p| {
+                    p.idp_identifiers
+                        .iter()
+                        .any(|i| i.eq_ignore_ascii_case(&identifier))
+                })
+                .filter(|p| supported.contains(&p.provider_name))
+                .ok_or_else(|| {
+                    back(
+                        "invalid_request",
+                        "No identity provider of the client has this idp_identifier.",
+                    )
+                })?;
+            Some(provider.clone())
+        }
+        (None, None) => {
+            // The login page: a password form with COGNITO, a button per provider.
+            let usable = supported
+                .iter()
+                .any(|p| p == "COGNITO" || providers.contains_key(p));
+            if !usable {
+                return Err(unsupported("COGNITO"));
+            }
+            None
+        }
+    };
+    if let Some(provider) = &upstream {
+        if provider.provider_type != "OIDC" {
             return Err(back(
                 "invalid_request",
-                "Federation with an external identity provider is not emulated yet.",
-            ))
+                &format!(
+                    "Sign-in through {} providers is not emulated; OIDC providers are.",
+                    provider.provider_type
+                ),
+            ));
         }
-    }
-    if get("idp_identifier").is_some() {
-        return Err(back(
-            "invalid_request",
-            "Federation with an external identity provider is not emulated yet.",
-        ));
     }
     let pool_scopes = call
         .app
@@ -512,6 +581,19 @@ fn check_authorization(call: &Call) -> Result<Authorization, Refusal> {
         // The implicit flow has no token request to prove the verifier at.
         code_challenge: code_challenge.filter(|_| response_type == ResponseType::Code),
         prompt: get("prompt"),
+        login_hint: get("login_hint"),
+        lang: get("lang"),
+        upstream,
+        providers: supported
+            .iter()
+            .filter(|name| {
+                providers
+                    .get(name.as_str())
+                    .is_some_and(|p| p.provider_type == "OIDC")
+            })
+            .cloned()
+            .collect(),
+        cognito: supported.iter().any(|p| p == "COGNITO"),
     })
 }
 
@@ -534,6 +616,10 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
                     expires_at: call.app.now() + oauth::CODE_TTL,
                 },
             );
+            let code = match code {
+                Ok(code) => code,
+                Err(error) => return back_to_app(request, "server_error", &error.message),
+            };
             let mut params = vec![("code", code.as_str())];
             if let Some(state) = state {
                 params.push(("state", state));
@@ -578,12 +664,59 @@ fn complete(call: &Call, request: &Authorization, username: &str, auth_time: i64
     }
 }
 
+/// Signs the browser in at the domain (its session cookie), then the code or tokens.
+fn sign_browser_in(
+    call: &Call,
+    request: &Authorization,
+    username: &str,
+    auth_time: i64,
+) -> Response {
+    let cookie = match oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time) {
+        Ok(cookie) => cookie,
+        Err(error) => return back_to_app(request, "server_error", &error.message),
+    };
+    let mut response = complete(call, request, username, auth_time);
+    set_cookie(
+        &mut response,
+        &format!(
+            "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
+            call.domain
+        ),
+    );
+    response
+}
+
+/// An error sent back to the app's (registered) redirect URI.
+fn back_to_app(request: &Authorization, error: &'static str, description: &str) -> Response {
+    Refusal::Redirect {
+        redirect_uri: request.redirect_uri.clone(),
+        error,
+        description: description.to_string(),
+        state: request.state.clone(),
+        fragment: request.response_type == ResponseType::Token,
+    }
+    .into_response()
+}
+
 /// `GET /oauth2/authorize`.
 fn authorize_work(call: &Call) -> Response {
     let request = match check_authorization(call) {
         Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
+    if let Some(provider) = &request.upstream {
+        let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
+        return match idp::begin(
+            &call.app,
+            &call.pool_id,
+            provider,
+            &redirect_uri,
+            &call.query,
+        ) {
+            Ok(url) => redirect(&url),
+            Err(error) => back_to_app(&request, "server_error", &error.description()),
+        };
+    }
     let signed_in = call
         .cookie(SESSION_COOKIE)
         .and_then(|cookie| oauth::browser_session(&call.app, &call.pool_id, &cookie));
@@ -606,11 +739,36 @@ fn authorize_work(call: &Call) -> Response {
     }
 }
 
-/// A step of the sign-in after the password: which challenge, its session, the user.
+/// A step of the sign-in after the password: which challenge, its session, the user, and what
+/// the step shows: the MFA types to choose from (SELECT_MFA_TYPE), the required attributes to
+/// fill in (NEW_PASSWORD_REQUIRED), the new TOTP secret (MFA_SETUP).
 struct PendingStep {
     challenge: String,
     session: String,
     username: String,
+    options: Vec<String>,
+    secret: Option<String>,
+}
+
+impl PendingStep {
+    /// The step the submitted form was, from its hidden fields.
+    fn from_form(form: &BTreeMap<String, String>) -> Option<PendingStep> {
+        Some(PendingStep {
+            challenge: form.get("challenge")?.clone(),
+            session: form.get("session")?.clone(),
+            username: form.get("username")?.clone(),
+            options: form
+                .get("options")
+                .map(|o| {
+                    o.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            secret: form.get("secret").cloned(),
+        })
+    }
 }
 
 /// The input a challenge the page offers asks for, and the `ChallengeResponses` key it fills.
@@ -624,8 +782,82 @@ fn step_input(challenge: &str) -> Option<(&'static str, &'static str, &'static s
         )),
         "SMS_MFA" => Some(("code", "SMS_MFA_CODE", "Code sent by SMS")),
         "EMAIL_OTP" => Some(("code", "EMAIL_OTP_CODE", "Code sent by email")),
+        "SELECT_MFA_TYPE" => Some(("mfaType", "ANSWER", "How to confirm it is you")),
+        "MFA_SETUP" => Some((
+            "code",
+            "",
+            "Add this key to your authenticator app, then enter its code",
+        )),
         _ => None,
     }
+}
+
+/// The fields of a step's form.
+fn step_fields(step: &PendingStep, (input, _, label): (&str, &str, &str)) -> String {
+    let mut html = format!(
+        "<input type=\"hidden\" name=\"challenge\" value=\"{}\">\
+         <input type=\"hidden\" name=\"session\" value=\"{}\">\
+         <input type=\"hidden\" name=\"username\" value=\"{}\">\
+         <input type=\"hidden\" name=\"options\" value=\"{}\">",
+        escape(&step.challenge),
+        escape(&step.session),
+        escape(&step.username),
+        escape(&step.options.join(",")),
+    );
+    match step.challenge.as_str() {
+        "SELECT_MFA_TYPE" => {
+            html.push_str(&format!("<fieldset><legend>{label}</legend>"));
+            for (i, option) in step.options.iter().enumerate() {
+                let text = match option.as_str() {
+                    "SOFTWARE_TOKEN_MFA" => "Authenticator app",
+                    "SMS_MFA" => "Text message (SMS)",
+                    "EMAIL_OTP" => "Email",
+                    other => other,
+                };
+                html.push_str(&format!(
+                    "<label><input type=\"radio\" name=\"{input}\" value=\"{value}\"{checked} required> {text}</label>",
+                    value = escape(option),
+                    checked = if i == 0 { " checked" } else { "" },
+                    text = escape(text),
+                ));
+            }
+            html.push_str("</fieldset>");
+        }
+        "MFA_SETUP" => {
+            let secret = step.secret.as_deref().unwrap_or_default();
+            html.push_str(&format!(
+                "<input type=\"hidden\" name=\"secret\" value=\"{secret}\">\
+                 <p>{label}: <code id=\"totpSecret\">{secret}</code></p>\
+                 <p><a id=\"totpUri\" href=\"otpauth://totp/{user}?secret={secret}\">otpauth://totp/{user}?secret={secret}</a></p>\
+                 <label>Code <input id=\"{input}\" name=\"{input}\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required></label>",
+                secret = escape(secret),
+                user = escape(&percent_encode(&step.username)),
+            ));
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            html.push_str(&format!(
+                "<label>{label} <input id=\"{input}\" name=\"{input}\" type=\"password\" autocomplete=\"new-password\" required></label>"
+            ));
+            for attribute in &step.options {
+                html.push_str(&format!(
+                    "<label>{name} <input name=\"userAttributes.{name}\" type=\"text\" required></label>",
+                    name = escape(attribute),
+                ));
+            }
+        }
+        _ => html.push_str(&format!(
+            "<label>{label} <input id=\"{input}\" name=\"{input}\" type=\"text\" autocomplete=\"one-time-code\" required></label>"
+        )),
+    }
+    html.push_str("<button type=\"submit\" name=\"challengeSubmitButton\">Continue</button>");
+    html
+}
+
+/// Percent-encodes a label of an `otpauth://` URI.
+fn percent_encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// The login form (or the form of a step after the password), with an error when the last try
@@ -646,37 +878,45 @@ fn login_form(
         )
     });
     let fields = match step.and_then(|s| step_input(&s.challenge).map(|input| (s, input))) {
-        Some((step, (input, _, label))) => {
-            let kind = if input == "newPassword" { "password" } else { "text" };
-            format!(
-                "<input type=\"hidden\" name=\"challenge\" value=\"{challenge}\">\
-                 <input type=\"hidden\" name=\"session\" value=\"{session}\">\
-                 <input type=\"hidden\" name=\"username\" value=\"{username}\">\
-                 <label>{label} <input id=\"{input}\" name=\"{input}\" type=\"{kind}\" required></label>\
-                 <button type=\"submit\" name=\"challengeSubmitButton\">Continue</button>",
-                challenge = escape(&step.challenge),
-                session = escape(&step.session),
-                username = escape(&step.username),
-            )
-        }
-        None => "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" required></label>\
-                 <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-                 <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>"
-            .to_string(),
+        Some((step, input)) => step_fields(step, input),
+        None if request.cognito => format!(
+            "<label>Username <input id=\"signInFormUsername\" name=\"username\" type=\"text\" autocomplete=\"username\" value=\"{hint}\" required></label>\
+             <label>Password <input id=\"signInFormPassword\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>",
+            hint = escape(request.login_hint.as_deref().unwrap_or_default()),
+        ),
+        None => String::new(),
+    };
+    let form = if fields.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<form method=\"post\" action=\"{action}\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{fields}</form>",
+            action = escape(&action),
+        )
+    };
+    let buttons = if step.is_none() {
+        provider_buttons(call, request)
+    } else {
+        String::new()
     };
     let body = format!(
-        "<p>Sign in to {client}</p>{error_html}\
-         <form method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{fields}</form>",
+        "<p>Sign in to {client}</p>{error_html}{buttons}{form}",
         client = escape(&request.client.client_name),
-        action = escape(&action),
     );
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut response = page(status, "Sign in", &body);
+    let lang = request
+        .lang
+        .as_deref()
+        .and_then(|asked| LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(asked)))
+        .copied()
+        .unwrap_or("en");
+    let mut response = page_in(lang, status, "Sign in", &body);
     set_cookie(
         &mut response,
         &format!(
@@ -685,6 +925,28 @@ fn login_form(
         ),
     );
     response
+}
+
+/// A "Continue with …" link per OIDC provider of the client: the same authorize request with
+/// `identity_provider` set.
+fn provider_buttons(call: &Call, request: &Authorization) -> String {
+    let mut html = String::new();
+    for name in &request.providers {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(&call.query) {
+            if key != "identity_provider" && key != "idp_identifier" {
+                query.append_pair(&key, &value);
+            }
+        }
+        query.append_pair("identity_provider", name);
+        let href = format!("{}/oauth2/authorize?{}", call.base(), query.finish());
+        html.push_str(&format!(
+            "<p><a class=\"idp-button\" data-provider=\"{name}\" href=\"{href}\">Continue with {name}</a></p>",
+            name = escape(name),
+            href = escape(&href),
+        ));
+    }
+    html
 }
 
 /// `GET /login`.
@@ -721,34 +983,16 @@ fn login_submit_work(call: &Call) -> Response {
         );
     }
     let client_id = request.client.client_id.clone();
-    if let (Some(challenge), Some(session), Some(username)) = (
-        form.get("challenge"),
-        form.get("session"),
-        form.get("username"),
-    ) {
-        let step = PendingStep {
-            challenge: challenge.clone(),
-            session: session.clone(),
-            username: username.clone(),
-        };
-        let Some((input, key, _)) = step_input(challenge) else {
-            return login_form(call, &request, Some("Unknown sign-in step."), None);
-        };
-        let answer = form.get(input).cloned().unwrap_or_default();
-        let responses = BTreeMap::from([
-            ("USERNAME".to_string(), username.clone()),
-            (key.to_string(), answer),
-        ]);
-        let outcome = crate::ops::hosted_support::managed_respond(
-            &call.app, &client_id, session, challenge, &responses,
+    if let Some(step) = PendingStep::from_form(&form) {
+        return answer_step(call, &request, &form, step);
+    }
+    if !request.cognito {
+        return login_form(
+            call,
+            &request,
+            Some("This app signs in through its identity providers only."),
+            None,
         );
-        return match outcome {
-            // A wrong code keeps the session (three tries), as the API's does.
-            Err(error) if error.code == "CodeMismatchException" => {
-                login_form(call, &request, Some(&error.message), Some(&step))
-            }
-            other => signed_in_or_next(call, &request, username, other),
-        };
     }
     let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
         return login_form(
@@ -769,6 +1013,76 @@ fn login_submit_work(call: &Call) -> Response {
     let outcome =
         crate::ops::hosted_support::managed_login(&call.app, &client_id, username, password);
     signed_in_or_next(call, &request, username, outcome)
+}
+
+/// The answer to a step after the password: the API's RespondToAuthChallenge (MFA_SETUP after
+/// the API's VerifySoftwareToken on the step's session).
+fn answer_step(
+    call: &Call,
+    request: &Authorization,
+    form: &BTreeMap<String, String>,
+    step: PendingStep,
+) -> Response {
+    let client_id = request.client.client_id.clone();
+    let Some((input, key, _)) = step_input(&step.challenge) else {
+        return login_form(call, request, Some("Unknown sign-in step."), None);
+    };
+    let answer = form.get(input).cloned().unwrap_or_default();
+    let mut responses = BTreeMap::from([("USERNAME".to_string(), step.username.clone())]);
+    let mut session = step.session.clone();
+    match step.challenge.as_str() {
+        "MFA_SETUP" => {
+            let verified = crate::ops::hosted_support::verify_software_token(
+                &call.app,
+                &json!({ "Session": session, "UserCode": answer }),
+            );
+            match verified {
+                Ok(reply) => {
+                    session = reply["Session"].as_str().unwrap_or_default().to_string();
+                }
+                // A wrong code keeps the session (a few tries), as the API's does.
+                Err(error) if error.code == "EnableSoftwareTokenMFAException" => {
+                    return login_form(call, request, Some(&error.message), Some(&step));
+                }
+                Err(error) => return login_form(call, request, Some(&error.message), None),
+            }
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            responses.insert(key.to_string(), answer);
+            for attribute in &step.options {
+                let name = format!("userAttributes.{attribute}");
+                if let Some(value) = form.get(&name).filter(|v| !v.is_empty()) {
+                    responses.insert(name, value.clone());
+                }
+            }
+        }
+        _ => {
+            responses.insert(key.to_string(), answer);
+        }
+    }
+    let outcome = crate::ops::hosted_support::managed_respond(
+        &call.app,
+        &client_id,
+        &session,
+        &step.challenge,
+        &responses,
+    );
+    // The API keeps the session after a wrong code (three tries), and after a new password or
+    // attributes it refuses: the same step again, with its error.
+    let retry = |code: &str| {
+        code == "CodeMismatchException"
+            || (step.challenge == "NEW_PASSWORD_REQUIRED"
+                && matches!(
+                    code,
+                    "InvalidPasswordException" | "InvalidParameterException"
+                ))
+    };
+    match outcome {
+        Err(error) if retry(error.code) => {
+            login_form(call, request, Some(&error.message), Some(&step))
+        }
+        other => signed_in_or_next(call, request, &step.username, other),
+    }
 }
 
 /// What a sign-in step answered: signed in (the browser session, then the code or tokens), the
@@ -796,28 +1110,54 @@ fn signed_in_or_next(
         signed_in["Username"].as_str(),
         signed_in["AuthTime"].as_i64(),
     ) {
-        let cookie = oauth::open_browser_session(&call.app, &call.pool_id, username, auth_time);
-        let mut response = complete(call, request, username, auth_time);
-        set_cookie(
-            &mut response,
-            &format!(
-                "{SESSION_COOKIE}={cookie}; Path=/domains/{}; HttpOnly; SameSite=Lax",
-                call.domain
-            ),
-        );
-        return response;
+        return sign_browser_in(call, request, username, auth_time);
     }
     let challenge = reply["ChallengeName"].as_str().unwrap_or("another step");
+    let parameters = &reply["ChallengeParameters"];
+    // A list the service sends as JSON text (`MFAS_CAN_CHOOSE`, `requiredAttributes`, …).
+    let listed = |name: &str| -> Vec<String> {
+        parameters[name]
+            .as_str()
+            .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+            .unwrap_or_default()
+    };
+    let totp_setup = challenge != "MFA_SETUP"
+        || listed("MFAS_CAN_SETUP")
+            .iter()
+            .any(|m| m == "SOFTWARE_TOKEN_MFA");
     match (step_input(challenge), reply["Session"].as_str()) {
-        (Some(_), Some(session)) => {
-            let username = reply["ChallengeParameters"]["USERNAME"]
-                .as_str()
-                .unwrap_or(typed);
-            let step = PendingStep {
+        (Some(_), Some(session)) if totp_setup => {
+            let username = parameters["USERNAME"].as_str().unwrap_or(typed);
+            let mut step = PendingStep {
                 challenge: challenge.to_string(),
                 session: session.to_string(),
                 username: username.to_string(),
+                options: match challenge {
+                    "SELECT_MFA_TYPE" => listed("MFAS_CAN_CHOOSE"),
+                    "NEW_PASSWORD_REQUIRED" => listed("requiredAttributes")
+                        .iter()
+                        .map(|a| a.strip_prefix("userAttributes.").unwrap_or(a).to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                secret: None,
             };
+            if challenge == "MFA_SETUP" {
+                // The API's AssociateSoftwareToken on the sign-in's session: a new secret.
+                match crate::ops::hosted_support::associate_software_token(
+                    &call.app,
+                    &json!({ "Session": session }),
+                ) {
+                    Ok(associated) => {
+                        step.secret = associated["SecretCode"].as_str().map(str::to_string);
+                        step.session = associated["Session"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                    }
+                    Err(error) => return login_form(call, request, Some(&error.message), None),
+                }
+            }
             login_form(call, request, None, Some(&step))
         }
         _ => login_form(
@@ -828,6 +1168,99 @@ fn signed_in_or_next(
             )),
             None,
         ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /oauth2/idpresponse
+
+/// `GET /oauth2/idpresponse`: the browser back from an upstream provider with `code` and
+/// `state` (or `error`). The `state` names the sign-in kept at `/oauth2/authorize`, whose
+/// request is checked again; then the code is exchanged, the provider's ID token verified, the
+/// user created or updated, the browser signed in and sent to the app with its own code.
+fn idp_response_work(call: &Call) -> Response {
+    let params = match parse_form(&call.query) {
+        Ok(params) => params,
+        Err(_) => return shown_error("invalid_request", "The request's parameters are malformed."),
+    };
+    let Some(pending) = params
+        .get("state")
+        .and_then(|state| oauth::take_federation(&call.app, &call.pool_id, state))
+    else {
+        return shown_error(
+            "invalid_request",
+            "The state is missing, unknown, used or expired.",
+        );
+    };
+    let original = Call {
+        app: call.app.clone(),
+        domain: call.domain.clone(),
+        pool_id: call.pool_id.clone(),
+        query: pending.authorize_query.clone(),
+        headers: call.headers.clone(),
+        body: Bytes::new(),
+    };
+    let request = match check_authorization(&original) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Some(error) = params.get("error") {
+        // The provider's own error code when it is one (RFC 6749 codes are [a-z_]).
+        let code: &'static str = match error.as_str() {
+            "access_denied" => "access_denied",
+            "login_required" => "login_required",
+            "consent_required" => "consent_required",
+            "interaction_required" => "interaction_required",
+            "temporarily_unavailable" => "temporarily_unavailable",
+            _ => "server_error",
+        };
+        let description = params
+            .get("error_description")
+            .map(|d| crate::error::truncate(d, 512))
+            .unwrap_or_else(|| crate::error::truncate(error, 64));
+        return back_to_app(&request, code, &description);
+    }
+    let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+        return back_to_app(
+            &request,
+            "invalid_request",
+            "The identity provider sent no code.",
+        );
+    };
+    let provider = call
+        .app
+        .read(|db| {
+            Ok(db
+                .pool(&call.pool_id)?
+                .identity_providers
+                .get(&pending.provider_name)
+                .cloned())
+        })
+        .ok()
+        .flatten();
+    let Some(provider) = provider else {
+        return back_to_app(
+            &request,
+            "invalid_request",
+            "The identity provider no longer exists.",
+        );
+    };
+    let redirect_uri = format!("{}/oauth2/idpresponse", call.base());
+    let claims = match idp::exchange_code(&provider, &pending, code, &redirect_uri) {
+        Ok(claims) => claims,
+        Err(error @ UpstreamError::InvalidToken(_)) => {
+            return back_to_app(&request, "invalid_request", &error.description())
+        }
+        Err(error) => return back_to_app(&request, "server_error", &error.description()),
+    };
+    let now = call.app.now();
+    let signed_in = call.app.write(|db| {
+        let pool = db.pool_mut(&call.pool_id)?;
+        idp::sign_in_identity(pool, &provider.provider_name, &claims, now)
+    });
+    match signed_in {
+        Ok(username) => sign_browser_in(call, &request, &username, now),
+        Err(error) => back_to_app(&request, "invalid_request", &error.message),
     }
 }
 
@@ -933,6 +1366,7 @@ fn token_reply(call: &Call) -> Result<Value, OAuthError> {
             let redirect_uri = field("redirect_uri").ok_or(OAuthError::InvalidRequest)?;
             let grant = oauth::redeem_code(
                 &call.app,
+                &call.pool_id,
                 code,
                 &client.client_id,
                 redirect_uri,
@@ -1100,7 +1534,7 @@ fn logout_work(call: &Call) -> Response {
         );
     };
     if let Some(cookie) = call.cookie(SESSION_COOKIE) {
-        oauth::end_browser_session(&call.app, &cookie);
+        oauth::end_browser_session(&call.app, &call.pool_id, &cookie);
     }
     let mut response = redirect(&target);
     set_cookie(

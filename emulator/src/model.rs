@@ -23,6 +23,8 @@ pub mod status {
     pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
     /// An administrator required a password reset.
     pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+    /// Created by a sign-in through an external identity provider.
+    pub const EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
 }
 
 /// A map that remembers which keys were changed since the last commit, so the store writes only
@@ -1102,6 +1104,42 @@ impl ProviderLink {
     }
 }
 
+/// What an authorization code of a pool's domain stands for (single use, five minutes).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeGrant {
+    /// Pool of the domain.
+    pub pool_id: String,
+    /// Client of the authorize request.
+    pub client_id: String,
+    /// `redirect_uri` of the authorize request; the token request must repeat it.
+    pub redirect_uri: String,
+    /// Internal username.
+    pub username: String,
+    /// Granted scopes, in request order.
+    pub scopes: Vec<String>,
+    /// `nonce`, for the ID token.
+    pub nonce: Option<String>,
+    /// PKCE `code_challenge` (S256).
+    pub code_challenge: Option<String>,
+    /// When the user signed in.
+    pub auth_time: i64,
+    /// Epoch seconds.
+    pub expires_at: i64,
+}
+
+/// A browser signed in at a pool's domain (its session cookie).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserSession {
+    /// Internal username.
+    pub username: String,
+    /// When the user signed in.
+    pub auth_time: i64,
+    /// Epoch seconds.
+    pub expires_at: i64,
+}
+
 /// A user import job (`UserImportJobType` without the pool id).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1201,6 +1239,12 @@ pub struct Pool {
     /// User import jobs by job id.
     #[serde(default)]
     pub import_jobs: Tracked<String, ImportJob>,
+    /// Authorization codes of the pool's domain, by the SHA-256 (hex) of the code.
+    #[serde(default)]
+    pub oauth_codes: Tracked<String, CodeGrant>,
+    /// Browsers signed in at the pool's domain, by the SHA-256 (hex) of the session cookie.
+    #[serde(default)]
+    pub browser_sessions: Tracked<String, BrowserSession>,
 }
 
 /// The outbox of a state file of the former JSON format (a list) or of this one (a map).
@@ -1301,6 +1345,8 @@ impl Pool {
             identity_providers: Tracked::default(),
             provider_links: Tracked::default(),
             import_jobs: Tracked::default(),
+            oauth_codes: Tracked::default(),
+            browser_sessions: Tracked::default(),
         };
         let _ = pool.loaded_key.set(Arc::new(key));
         Ok(pool)
@@ -1342,6 +1388,8 @@ impl Pool {
             identity_providers: Tracked::default(),
             provider_links: Tracked::default(),
             import_jobs: Tracked::default(),
+            oauth_codes: Tracked::default(),
+            browser_sessions: Tracked::default(),
         }
     }
 
@@ -1361,6 +1409,8 @@ impl Pool {
         self.identity_providers.mark_all();
         self.provider_links.mark_all();
         self.import_jobs.mark_all();
+        self.oauth_codes.mark_all();
+        self.browser_sessions.mark_all();
     }
 
     /// The SRP "pool name": the part of the id after `_`.
@@ -1393,6 +1443,8 @@ impl Pool {
             || self.identity_providers.is_dirty()
             || self.provider_links.is_dirty()
             || self.import_jobs.is_dirty()
+            || self.oauth_codes.is_dirty()
+            || self.browser_sessions.is_dirty()
     }
 
     /// The signing key, parsed once.
@@ -1503,6 +1555,9 @@ impl Pool {
         });
         self.origins.retain(|_, origin| origin.expires_at > now);
         self.users.update_each(|_, user| user.sweep(now));
+        self.oauth_codes.retain(|_, code| code.expires_at > now);
+        self.browser_sessions
+            .retain(|_, session| session.expires_at > now);
     }
 
     /// Whether SMS MFA can be used in this pool.

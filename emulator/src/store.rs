@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::model::{Db, Pool, PoolHeader, Tracked};
 
 /// The child tables of a pool, each `(pool_id, id, body)`; outbox ids are sequence numbers.
-const CHILD_TABLES: [&str; 14] = [
+const CHILD_TABLES: [&str; 16] = [
     "clients",
     "users",
     "origins",
@@ -37,6 +37,8 @@ const CHILD_TABLES: [&str; 14] = [
     "identity_providers",
     "provider_links",
     "import_jobs",
+    "oauth_codes",
+    "browser_sessions",
 ];
 
 /// One row to write (`Some` body) or delete (`None`).
@@ -313,6 +315,13 @@ impl Store {
                 &mut pool.provider_links,
             )?;
             collect(&mut changes, "import_jobs", &pool_id, &mut pool.import_jobs)?;
+            collect(&mut changes, "oauth_codes", &pool_id, &mut pool.oauth_codes)?;
+            collect(
+                &mut changes,
+                "browser_sessions",
+                &pool_id,
+                &mut pool.browser_sessions,
+            )?;
             for seq in pool.outbox.take_dirty() {
                 let body = pool.outbox.get(&seq).map(to_json).transpose()?;
                 changes.push(Change {
@@ -446,6 +455,8 @@ fn fill(pool: &mut Pool, table: &str, rows: Vec<(String, String)>) -> Result<(),
         "identity_providers" => pool.identity_providers = Tracked::from_clean(parse(table, rows)?),
         "provider_links" => pool.provider_links = Tracked::from_clean(parse(table, rows)?),
         "import_jobs" => pool.import_jobs = Tracked::from_clean(parse(table, rows)?),
+        "oauth_codes" => pool.oauth_codes = Tracked::from_clean(parse(table, rows)?),
+        "browser_sessions" => pool.browser_sessions = Tracked::from_clean(parse(table, rows)?),
         "outbox" => {
             let mut outbox = std::collections::BTreeMap::new();
             for (id, body) in rows {

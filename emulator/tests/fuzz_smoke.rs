@@ -148,3 +148,21 @@ fn sigv4_authorization_headers() {
         3000,
     );
 }
+
+#[test]
+fn upstream_id_tokens() {
+    let seeds = cognito_kit_emulator::fuzzing::upstream_token_seeds();
+    assert_eq!(seeds.len(), 2);
+    for seed in &seeds {
+        assert!(
+            cognito_kit_emulator::fuzzing::upstream_token_verifies(seed),
+            "a seed verifies, so mutations start from a valid token"
+        );
+    }
+    smoke_with(
+        "emulator_upstream_token",
+        cognito_kit_emulator::fuzzing::upstream_token,
+        3000,
+        seeds,
+    );
+}

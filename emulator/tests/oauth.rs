@@ -53,7 +53,10 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let server = start_with(basic_config()).await;
+    setup_on(start_with(basic_config()).await).await
+}
+
+async fn setup_on(server: RunningServer) -> Setup {
     admin(
         &server,
         "CreateUserPoolDomain",
@@ -704,7 +707,7 @@ async fn authorize_refusals_never_redirect_to_an_unregistered_url() {
         (vec![("scope", "email")], "invalid_scope"),
         (vec![("scope", "api/write")], "invalid_scope"),
         (vec![("nonce", long.as_str())], "invalid_request"),
-        (vec![("identity_provider", "Google")], "invalid_request"),
+        (vec![("identity_provider", "Google")], "unauthorized_client"),
     ] {
         let reply = get(&s, &authorize(authorize_query(&s.web, &extra)), None).await;
         assert_eq!(reply.status, 302, "{extra:?}");
@@ -1200,6 +1203,298 @@ async fn the_login_page_asks_for_the_mfa_code_and_a_new_password() {
     s.server.shutdown().await;
 }
 
+#[tokio::test]
+async fn codes_and_browser_sessions_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("cke-oauth-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = || Options {
+        config: Some(basic_config()),
+        state_path: Some(dir.join("state.db")),
+        ..Options::default()
+    };
+    let s = setup_on(start(options()).await.unwrap()).await;
+    let signed_in = sign_in(&s, &authorize_query(&s.web, &[]), "Passw0rd!").await;
+    let code = code_from(&signed_in);
+    let session = cookie_value(&signed_in, "cognito");
+    assert_eq!(s.server.count_rows("oauth_codes").unwrap(), 1);
+    assert_eq!(s.server.count_rows("browser_sessions").unwrap(), 1);
+    let web = s.web.clone();
+    s.server.shutdown().await;
+
+    let s = Setup {
+        server: start(options()).await.unwrap(),
+        web,
+        other: String::new(),
+        api: String::new(),
+        api_secret: String::new(),
+    };
+    let tokens = redeem(&s, &s.web, &code, VERIFIER).await;
+    assert_eq!(tokens.status, 200, "{}", html_of(&tokens));
+    assert_eq!(
+        s.server.count_rows("oauth_codes").unwrap(),
+        0,
+        "redeemed: gone"
+    );
+    let again = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[])
+        ),
+        Some(&session),
+    )
+    .await;
+    let code = code_from(&again);
+    assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+    // Logging out removes the session from the database too.
+    let out = get(
+        &s,
+        &format!(
+            "{}?client_id={}&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye",
+            path("/logout"),
+            s.web
+        ),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(out.status, 302);
+    assert_eq!(s.server.count_rows("browser_sessions").unwrap(), 0);
+    s.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Posts the step form of `page` with `fields` (the hidden step fields carried over).
+async fn post_step(s: &Setup, query: &str, page: &Reply, fields: &[(&str, &str)]) -> Reply {
+    let cookie = cookie_value(page, "XSRF-TOKEN");
+    let mut body = vec![
+        ("_csrf".to_string(), csrf_of(page)),
+        ("challenge".to_string(), hidden(page, "challenge")),
+        ("session".to_string(), hidden(page, "session")),
+        ("username".to_string(), hidden(page, "username")),
+        ("options".to_string(), hidden(page, "options")),
+    ];
+    if hidden(page, "challenge") == "MFA_SETUP" {
+        body.push(("secret".to_string(), hidden(page, "secret")));
+    }
+    for (name, value) in fields {
+        body.push((name.to_string(), value.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = body.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    post_form(
+        s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie)],
+        &encode(&pairs),
+    )
+    .await
+}
+
+fn html_of(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).to_string()
+}
+
+#[tokio::test]
+async fn the_login_page_sets_up_totp_then_lets_the_user_choose_an_mfa_type() {
+    let s = setup().await;
+    admin(
+        &s.server,
+        "SetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL, "MfaConfiguration": "ON",
+                "SoftwareTokenMfaConfiguration": { "Enabled": true } }),
+    )
+    .await
+    .unwrap();
+    let query = authorize_query(&s.web, &[]);
+    // MFA is required and alice has none: the page sets TOTP up (the API's MFA_SETUP,
+    // AssociateSoftwareToken and VerifySoftwareToken on the sign-in's session).
+    let setup_step = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(setup_step.status, 200, "{}", html_of(&setup_step));
+    assert_eq!(hidden(&setup_step, "challenge"), "MFA_SETUP");
+    let secret = hidden(&setup_step, "secret");
+    assert_eq!(secret.len(), 32, "a base32 secret of 20 bytes");
+    assert!(html_of(&setup_step).contains(&format!("otpauth://totp/alice?secret={secret}")));
+    let wrong = post_step(
+        &s,
+        &query,
+        &setup_step,
+        &[("code", &totp(&secret, now() + 3600))],
+    )
+    .await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(hidden(&wrong, "challenge"), "MFA_SETUP");
+    assert!(
+        html_of(&wrong).contains("Code mismatch"),
+        "{}",
+        html_of(&wrong)
+    );
+    let done = post_step(&s, &query, &wrong, &[("code", &totp(&secret, now()))]).await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    let code = code_from(&done);
+    assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+
+    // With a second factor and no preferred one, the page asks which to use.
+    admin(
+        &s.server,
+        "SetUserPoolMfaConfig",
+        json!({ "UserPoolId": POOL, "MfaConfiguration": "ON",
+                "SoftwareTokenMfaConfiguration": { "Enabled": true },
+                "SmsMfaConfiguration": { "SmsConfiguration": { "SnsCallerArn": "arn:aws:iam::123456789012:role/sns" } } }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &s.server,
+        "AdminUpdateUserAttributes",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "UserAttributes": [{ "Name": "phone_number", "Value": "+15555550100" },
+                                   { "Name": "phone_number_verified", "Value": "true" }] }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &s.server,
+        "AdminSetUserMFAPreference",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "SMSMfaSettings": { "Enabled": true, "PreferredMfa": false },
+                "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": false } }),
+    )
+    .await
+    .unwrap();
+    let choose = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(
+        hidden(&choose, "challenge"),
+        "SELECT_MFA_TYPE",
+        "{}",
+        html_of(&choose)
+    );
+    let html = html_of(&choose);
+    assert!(
+        html.contains("value=\"SMS_MFA\"") && html.contains("value=\"SOFTWARE_TOKEN_MFA\""),
+        "{html}"
+    );
+    let totp_step = post_step(&s, &query, &choose, &[("mfaType", "SOFTWARE_TOKEN_MFA")]).await;
+    assert_eq!(
+        hidden(&totp_step, "challenge"),
+        "SOFTWARE_TOKEN_MFA",
+        "{}",
+        html_of(&totp_step)
+    );
+    let done = post_step(
+        &s,
+        &query,
+        &totp_step,
+        &[("code", &totp(&secret, now() + 30))],
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    // Choosing SMS instead: the code goes to the outbox and the page asks for it.
+    let choose = sign_in(&s, &query, "Passw0rd!").await;
+    let sms_step = post_step(&s, &query, &choose, &[("mfaType", "SMS_MFA")]).await;
+    assert_eq!(
+        hidden(&sms_step, "challenge"),
+        "SMS_MFA",
+        "{}",
+        html_of(&sms_step)
+    );
+    let sent = latest_code(&s.server, POOL, "alice").await;
+    let done = post_step(
+        &s,
+        &query,
+        &sms_step,
+        &[("code", sent["code"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+}
+
+#[tokio::test]
+async fn the_login_page_asks_for_missing_required_attributes_and_honours_login_hint_and_lang() {
+    let s = setup().await;
+    // login_hint fills in the username (escaped); lang is the page's language when the managed
+    // login has it.
+    let hinted = authorize_query(&s.web, &[("login_hint", "al\"><b>ice"), ("lang", "fr")]);
+    let page = get(&s, &format!("{}?{hinted}", path("/login")), None).await;
+    let html = html_of(&page);
+    assert!(html.contains("name=\"username\" type=\"text\" autocomplete=\"username\" value=\"al&quot;&gt;&lt;b&gt;ice\""), "{html}");
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    let page = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/login"),
+            authorize_query(&s.web, &[("lang", "xx")])
+        ),
+        None,
+    )
+    .await;
+    assert!(html_of(&page).contains("<html lang=\"en\">"));
+    // The authorize redirect keeps both.
+    let to_login =
+        location(&get(&s, &format!("{}?{hinted}", path("/oauth2/authorize")), None).await);
+    assert!(
+        to_login.contains("login_hint=") && to_login.contains("lang=fr"),
+        "{to_login}"
+    );
+
+    // The pool requires `name`; a user created without it is asked for it with the new password.
+    admin(
+        &s.server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": POOL, "Username": "noname", "TemporaryPassword": "Temp-Passw0rd!", "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "noname@example.com" }] }),
+    )
+    .await
+    .unwrap();
+    let query = authorize_query(&s.web, &[]);
+    let form = get(&s, &format!("{}?{query}", path("/login")), None).await;
+    let body = encode(&[
+        ("_csrf", &csrf_of(&form)),
+        ("username", "noname"),
+        ("password", "Temp-Passw0rd!"),
+    ]);
+    let step = post_form(
+        &s,
+        &format!("{}?{query}", path("/login")),
+        &[("Cookie", &cookie_value(&form, "XSRF-TOKEN"))],
+        &body,
+    )
+    .await;
+    assert_eq!(hidden(&step, "challenge"), "NEW_PASSWORD_REQUIRED");
+    assert_eq!(hidden(&step, "options"), "name");
+    assert!(
+        html_of(&step).contains("name=\"userAttributes.name\""),
+        "{}",
+        html_of(&step)
+    );
+    // Without it: the API's refusal, on the same step (the API keeps the session).
+    let refused = post_step(&s, &query, &step, &[("newPassword", "Brand-new-Passw0rd!")]).await;
+    assert_eq!(refused.status, 400, "{}", html_of(&refused));
+    assert!(!refused.headers.contains_key("location"));
+    assert!(
+        html_of(&refused).contains("name is missing"),
+        "{}",
+        html_of(&refused)
+    );
+    assert_eq!(hidden(&refused, "challenge"), "NEW_PASSWORD_REQUIRED");
+    let step = refused;
+    let done = post_step(
+        &s,
+        &query,
+        &step,
+        &[
+            ("newPassword", "Brand-new-Passw0rd!"),
+            ("userAttributes.name", "Nomen Nescio"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", html_of(&done));
+    let tokens = redeem(&s, &s.web, &code_from(&done), VERIFIER).await.json();
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "noname");
+    assert_eq!(id["name"], "Nomen Nescio");
+}
+
 /// A login form whose step fields name a session that does not exist.
 async fn form_with_session(s: &Setup, query: &str) -> Reply {
     let form = get(s, &format!("{}?{query}", path("/login")), None).await;
@@ -1210,4 +1505,584 @@ async fn form_with_session(s: &Setup, query: &str) -> Reply {
         headers: form.headers,
         body: html.into_bytes(),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Federation with an upstream OpenID provider: a fake one here (every reply under the test's
+// control); the real third-party proof is emulator/interop/oauth.mjs with oidc-provider.
+
+/// What the fake provider's token endpoint answers next.
+#[derive(Clone)]
+struct TokenReply {
+    status: u16,
+    body: String,
+    delay_ms: u64,
+}
+
+#[derive(Default)]
+struct FakeIdpState {
+    token: Option<TokenReply>,
+    user_info: Option<Value>,
+    /// Form bodies and Authorization headers the token endpoint was sent.
+    token_requests: Vec<(String, Option<String>)>,
+}
+
+struct FakeIdp {
+    issuer: String,
+    key: cognito_kit_emulator::jwt::PoolKey,
+    state: std::sync::Arc<std::sync::Mutex<FakeIdpState>>,
+}
+
+async fn read_http_request(stream: &mut tokio::net::TcpStream) -> Option<(String, String, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_string();
+            let length = head
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            while raw.len() < end + 4 + length {
+                let n = stream.read(&mut buf).await.ok()?;
+                if n == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buf[..n]);
+            }
+            let body = String::from_utf8_lossy(&raw[end + 4..]).to_string();
+            let request_line = head.lines().next()?.to_string();
+            return Some((request_line, head, body));
+        }
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+}
+
+impl FakeIdp {
+    async fn start() -> FakeIdp {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let (key, _) = cognito_kit_emulator::jwt::PoolKey::generate().unwrap();
+        let jwks = json!({ "keys": [key.jwk()] }).to_string();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(FakeIdpState::default()));
+        let shared = state.clone();
+        let discovery = json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "userinfo_endpoint": format!("{issuer}/me"),
+        })
+        .to_string();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let state = shared.clone();
+                let jwks = jwks.clone();
+                let discovery = discovery.clone();
+                tokio::spawn(async move {
+                    let Some((line, head, body)) = read_http_request(&mut stream).await else {
+                        return;
+                    };
+                    let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+                    let (status, reply, delay) = if path == "/.well-known/openid-configuration" {
+                        (200, discovery, 0)
+                    } else if path == "/jwks" {
+                        (200, jwks, 0)
+                    } else if path == "/token" {
+                        let authorization = head
+                            .lines()
+                            .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+                            .map(str::to_string);
+                        let mut state = state.lock().unwrap();
+                        state.token_requests.push((body, authorization));
+                        let next = state.token.clone().unwrap_or(TokenReply {
+                            status: 400,
+                            body: r#"{"error":"invalid_grant"}"#.into(),
+                            delay_ms: 0,
+                        });
+                        (next.status, next.body, next.delay_ms)
+                    } else if path == "/me" {
+                        match state.lock().unwrap().user_info.clone() {
+                            Some(info) => (200, info.to_string(), 0),
+                            None => (401, "{}".to_string(), 0),
+                        }
+                    } else {
+                        (404, "{}".to_string(), 0)
+                    };
+                    if delay > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                    }
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        reply.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    let _ = stream.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        FakeIdp { issuer, key, state }
+    }
+
+    /// An ID token of this provider for `nonce`, with `changes` applied to the claims.
+    fn id_token(&self, nonce: &str, changes: Value) -> String {
+        let mut claims = json!({
+            "iss": self.issuer, "aud": "upstream-client", "sub": "u-1",
+            "exp": now() + 300, "iat": now(), "nonce": nonce,
+            "email": "fed@example.com", "name": "Fed One",
+        });
+        for (name, value) in changes.as_object().unwrap() {
+            if value.is_null() {
+                claims.as_object_mut().unwrap().remove(name);
+            } else {
+                claims[name] = value.clone();
+            }
+        }
+        self.key.sign(&claims)
+    }
+
+    fn answer_token(&self, status: u16, body: String, delay_ms: u64) {
+        self.state.lock().unwrap().token = Some(TokenReply {
+            status,
+            body,
+            delay_ms,
+        });
+    }
+
+    fn answer_id_token(&self, id_token: &str) {
+        let body = json!({ "access_token": "upstream-access", "token_type": "Bearer", "id_token": id_token });
+        self.answer_token(200, body.to_string(), 0);
+    }
+}
+
+/// An emulator whose pool has the OIDC provider `Upstream` (the fake at `idp`), and the client
+/// `fed` (in place of `web`) with COGNITO and Upstream.
+async fn federation_setup() -> (Setup, FakeIdp) {
+    let s = setup().await;
+    let idp = FakeIdp::start().await;
+    admin(
+        &s.server,
+        "CreateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Upstream", "ProviderType": "OIDC",
+                "ProviderDetails": { "client_id": "upstream-client", "client_secret": "upstream-secret",
+                    "attributes_request_method": "GET", "oidc_issuer": idp.issuer,
+                    "authorize_scopes": "openid email profile" },
+                "AttributeMapping": { "email": "email", "name": "name" },
+                "IdpIdentifiers": ["example.com"] }),
+    )
+    .await
+    .unwrap();
+    let created = admin(
+        &s.server,
+        "CreateUserPoolClient",
+        json!({ "UserPoolId": POOL, "ClientName": "fed",
+                "CallbackURLs": [CALLBACK], "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin", "api/read"],
+                "AllowedOAuthFlowsUserPoolClient": true,
+                "SupportedIdentityProviders": ["COGNITO", "Upstream"] }),
+    )
+    .await
+    .unwrap();
+    // The client id is generated; keep it under a fixed name for the queries below.
+    let id = created["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (Setup { web: id, ..s }, idp)
+}
+
+/// Sends the browser to the provider; returns the upstream authorize URL's parameters.
+async fn to_upstream(s: &Setup, idp: &FakeIdp, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let query = authorize_query(&s.web, extra);
+    let reply = get(s, &format!("{}?{query}", path("/oauth2/authorize")), None).await;
+    assert_eq!(
+        reply.status,
+        302,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let to = location(&reply);
+    assert!(to.starts_with(&format!("{}/auth?", idp.issuer)), "{to}");
+    query_of(&to)
+}
+
+async fn idp_response(s: &Setup, params: &[(&str, &str)]) -> Reply {
+    get(
+        s,
+        &format!("{}?{}", path("/oauth2/idpresponse"), encode(params)),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() {
+    let (s, idp) = federation_setup().await;
+    let fed = s.web.clone();
+    // The login page offers the provider beside the password form.
+    let form = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/login"),
+            authorize_query(&fed, &[("login_hint", "")])
+        ),
+        None,
+    )
+    .await;
+    let html = String::from_utf8_lossy(&form.body).to_string();
+    assert!(html.contains("Continue with Upstream"), "{html}");
+    assert!(html.contains("identity_provider=Upstream"), "{html}");
+    assert!(html.contains("name=\"password\""), "{html}");
+
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    assert_eq!(upstream["client_id"], "upstream-client");
+    assert_eq!(upstream["response_type"], "code");
+    assert_eq!(upstream["scope"], "openid email profile");
+    let idpresponse = format!(
+        "http://{}/domains/{DOMAIN}/oauth2/idpresponse",
+        s.server.addr
+    );
+    assert_eq!(upstream["redirect_uri"], idpresponse);
+    assert_eq!(upstream["state"].len(), 43);
+    assert_ne!(
+        upstream["nonce"], "n-0S6_WzA2Mj",
+        "the app's nonce stays the app's"
+    );
+
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+    idp.state.lock().unwrap().user_info =
+        Some(json!({ "sub": "u-1", "name": "Fed From UserInfo" }));
+    let back = idp_response(
+        &s,
+        &[("code", "upstream-code-1"), ("state", &upstream["state"])],
+    )
+    .await;
+    assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
+    let landed = location(&back);
+    assert!(landed.starts_with(CALLBACK), "{landed}");
+    let landed = query_of(&landed);
+    assert_eq!(landed["state"], "st-1");
+    assert!(back.headers["set-cookie"].starts_with("cognito="));
+    // client_secret_post, as the service authenticates to providers.
+    let (sent, authorization) = idp.state.lock().unwrap().token_requests[0].clone();
+    let sent: HashMap<String, String> = query_of(&format!("?{sent}"));
+    assert_eq!(sent["grant_type"], "authorization_code");
+    assert_eq!(sent["code"], "upstream-code-1");
+    assert_eq!(sent["client_id"], "upstream-client");
+    assert_eq!(sent["client_secret"], "upstream-secret");
+    assert_eq!(sent["redirect_uri"], idpresponse);
+    assert_eq!(authorization, None);
+
+    let tokens = redeem(&s, &fed, &landed["code"], VERIFIER).await;
+    assert_eq!(
+        tokens.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&tokens.body)
+    );
+    let id = claims(tokens.json()["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "Upstream_u-1");
+    assert_eq!(id["email"], "fed@example.com");
+    assert_eq!(
+        id["name"], "Fed From UserInfo",
+        "userInfo wins over the ID token"
+    );
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["identities"][0]["providerName"], "Upstream");
+    assert_eq!(id["identities"][0]["providerType"], "OIDC");
+    assert_eq!(id["identities"][0]["userId"], "u-1");
+    let user = admin(
+        &s.server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "Upstream_u-1" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
+    let sub = id["sub"].clone();
+
+    // A second sign-in, by idp_identifier: the same user, its mapped attributes rewritten.
+    let upstream = to_upstream(&s, &idp, &[("idp_identifier", "EXAMPLE.com")]).await;
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({ "email": "fed2@example.com" })));
+    idp.state.lock().unwrap().user_info = None;
+    // No userInfo this time: the provider answers 401 there, and the sign-in fails.
+    let back = idp_response(&s, &[("code", "c2"), ("state", &upstream["state"])]).await;
+    assert_eq!(query_of(&location(&back))["error"], "server_error");
+    idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-1" }));
+    let upstream = to_upstream(&s, &idp, &[("idp_identifier", "example.com")]).await;
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({ "email": "fed2@example.com" })));
+    let back = idp_response(&s, &[("code", "c3"), ("state", &upstream["state"])]).await;
+    let code = code_from(&back);
+    let id = claims(
+        redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(id["sub"], sub, "the same user");
+    assert_eq!(id["email"], "fed2@example.com");
+    // A state is single use.
+    let replay = idp_response(&s, &[("code", "c3"), ("state", &upstream["state"])]).await;
+    assert_eq!(replay.status, 400);
+    assert!(!replay.headers.contains_key("location"));
+
+    // An identity linked to a native user signs in as that user.
+    admin(
+        &s.server,
+        "AdminLinkProviderForUser",
+        json!({ "UserPoolId": POOL,
+                "DestinationUser": { "ProviderName": "Cognito", "ProviderAttributeValue": "alice" },
+                "SourceUser": { "ProviderName": "Upstream", "ProviderAttributeName": "Cognito_Subject",
+                                "ProviderAttributeValue": "u-2" } }),
+    )
+    .await
+    .unwrap();
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    idp.answer_id_token(&idp.id_token(
+        &upstream["nonce"],
+        json!({ "sub": "u-2", "email": "alice@example.com" }),
+    ));
+    idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-2" }));
+    let back = idp_response(&s, &[("code", "c4"), ("state", &upstream["state"])]).await;
+    let code = code_from(&back);
+    let id = claims(
+        redeem(&s, &fed, &code, VERIFIER).await.json()["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(id["cognito:username"], "alice");
+    assert_eq!(id["identities"][0]["userId"], "u-2");
+    let gone = admin(
+        &s.server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": "Upstream_u-2" }),
+    )
+    .await;
+    assert_eq!(code_of(gone), "UserNotFoundException");
+}
+
+/// The app's code in the callback the browser was sent to.
+fn code_from(back: &Reply) -> String {
+    let to = location(back);
+    query_of(&to)
+        .remove("code")
+        .unwrap_or_else(|| panic!("no code in {to}"))
+}
+
+/// The `__type` of a failed call (`code` is a local name in the tests above).
+fn code_of(result: Result<Value, (String, String)>) -> String {
+    support::code(result)
+}
+
+#[tokio::test]
+async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
+    let (s, idp) = federation_setup().await;
+    let error_after = |back: &Reply| -> HashMap<String, String> {
+        let to = location(back);
+        assert!(to.starts_with(CALLBACK), "{to}");
+        query_of(&to)
+    };
+    // The provider's own error, with the app's state.
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    let back = idp_response(
+        &s,
+        &[
+            ("error", "access_denied"),
+            ("error_description", "no thanks"),
+            ("state", &upstream["state"]),
+        ],
+    )
+    .await;
+    let params = error_after(&back);
+    assert_eq!(params["error"], "access_denied");
+    assert_eq!(params["error_description"], "no thanks");
+    assert_eq!(params["state"], "st-1");
+    assert!(!params.contains_key("code"));
+    // A state the emulator never gave, or none: shown, not redirected.
+    for bad in [
+        vec![("code", "x"), ("state", "forged")],
+        vec![("code", "x")],
+    ] {
+        let reply = idp_response(&s, &bad).await;
+        assert_eq!(reply.status, 400);
+        assert!(!reply.headers.contains_key("location"));
+        assert!(String::from_utf8_lossy(&reply.body).contains("invalid_request"));
+    }
+    // ID tokens that fail a check: each refused, no user made.
+    idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-1" }));
+    let other_key = cognito_kit_emulator::jwt::PoolKey::generate().unwrap().0;
+    type MakeToken<'a> = Box<dyn Fn(&str) -> String + 'a>;
+    let cases: Vec<(&str, MakeToken)> = vec![
+        (
+            "another audience",
+            Box::new(|n: &str| idp.id_token(n, json!({ "aud": "someone-else" }))),
+        ),
+        (
+            "expired",
+            Box::new(|n: &str| idp.id_token(n, json!({ "exp": now() - 10 }))),
+        ),
+        (
+            "another nonce",
+            Box::new(|n: &str| idp.id_token(&format!("{n}x"), json!({}))),
+        ),
+        (
+            "no nonce",
+            Box::new(|_: &str| idp.id_token("", json!({ "nonce": null }))),
+        ),
+        (
+            "another issuer",
+            Box::new(|n: &str| idp.id_token(n, json!({ "iss": "http://127.0.0.1:1" }))),
+        ),
+        (
+            "tampered claims",
+            Box::new(|n: &str| {
+                let token = idp.id_token(n, json!({}));
+                let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+                let mut payload: Value =
+                    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+                payload["sub"] = json!("admin");
+                parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+                parts.join(".")
+            }),
+        ),
+        (
+            "signed by another key",
+            Box::new(|n: &str| {
+                let claims = json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n });
+                other_key.sign(&claims)
+            }),
+        ),
+        (
+            "alg none",
+            Box::new(|n: &str| {
+                let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
+                let body = URL_SAFE_NO_PAD.encode(json!({ "iss": idp.issuer, "aud": "upstream-client", "sub": "u-1", "exp": now() + 300, "nonce": n }).to_string());
+                format!("{header}.{body}.")
+            }),
+        ),
+    ];
+    for (label, make) in &cases {
+        let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+        idp.answer_id_token(&make(&upstream["nonce"]));
+        let back = idp_response(&s, &[("code", "c"), ("state", &upstream["state"])]).await;
+        let params = error_after(&back);
+        assert_eq!(params["error"], "invalid_request", "{label}: {params:?}");
+        assert!(
+            params["error_description"].contains("token is invalid"),
+            "{label}: {params:?}"
+        );
+        assert_eq!(params["state"], "st-1");
+    }
+    let users = admin(&s.server, "ListUsers", json!({ "UserPoolId": POOL }))
+        .await
+        .unwrap();
+    assert!(
+        !users.to_string().contains("Upstream_"),
+        "no federated user from a refused token: {users}"
+    );
+    // A provider that answers garbage, an error, or too slowly.
+    for (status, body, delay_ms) in [
+        (200, "<html>not json</html>".to_string(), 0),
+        (400, r#"{"error":"invalid_grant"}"#.to_string(), 0),
+        (200, r#"{"access_token":"a"}"#.to_string(), 0),
+        (200, "{}".to_string(), 6_000),
+    ] {
+        let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+        idp.answer_token(status, body.clone(), delay_ms);
+        let started = std::time::Instant::now();
+        let back = idp_response(&s, &[("code", "c"), ("state", &upstream["state"])]).await;
+        let params = error_after(&back);
+        assert!(
+            ["server_error", "invalid_request"].contains(&params["error"].as_str()),
+            "{body}: {params:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(6),
+            "bounded by the timeout"
+        );
+    }
+    // The provider must be one of the client's, and OIDC; a required attribute must be mapped.
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.other, &[("identity_provider", "Upstream")])
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(query_of(&location(&reply))["error"], "unauthorized_client");
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("idp_identifier", "nobody.example")])
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(query_of(&location(&reply))["error"], "invalid_request");
+    admin(
+        &s.server,
+        "UpdateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Upstream", "AttributeMapping": { "email": "email" } }),
+    )
+    .await
+    .unwrap();
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+    let back = idp_response(&s, &[("code", "c"), ("state", &upstream["state"])]).await;
+    let params = error_after(&back);
+    assert_eq!(params["error"], "invalid_request");
+    assert_eq!(params["error_description"], "attributes required: [name]");
+    // A provider that cannot be reached: back to the app at once.
+    admin(
+        &s.server,
+        "UpdateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Upstream",
+                "ProviderDetails": { "oidc_issuer": "http://127.0.0.1:9" } }),
+    )
+    .await
+    .unwrap();
+    let reply = get(
+        &s,
+        &format!(
+            "{}?{}",
+            path("/oauth2/authorize"),
+            authorize_query(&s.web, &[("identity_provider", "Upstream")])
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(query_of(&location(&reply))["error"], "server_error");
+    // Only https issuers, or http on loopback.
+    let refused = admin(
+        &s.server,
+        "UpdateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Upstream",
+                "ProviderDetails": { "oidc_issuer": "http://idp.example.com" } }),
+    )
+    .await;
+    assert_eq!(code_of(refused), "InvalidParameterException");
+    let refused = admin(
+        &s.server,
+        "UpdateIdentityProvider",
+        json!({ "UserPoolId": POOL, "ProviderName": "Upstream",
+                "ProviderDetails": { "oidc_issuer": "https://idp.example.com:8443" } }),
+    )
+    .await;
+    assert_eq!(code_of(refused), "InvalidParameterException");
 }

@@ -3,5 +3,5 @@ pub mod kit;
 
 pub use cognito_kit_emulator::fuzzing::{
     authorization as emulator_authorization, passkey as emulator_passkey,
-    request as emulator_request,
+    request as emulator_request, upstream_token as emulator_upstream_token,
 };

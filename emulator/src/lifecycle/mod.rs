@@ -6,7 +6,7 @@
 //!
 //! | event | function | triggers |
 //! |---|---|---|
-//! | a user is created | [`users::create_user`] | PreSignUp |
+//! | a user is created | [`users::create_user`] ([`users::create_external_user`] at a first sign-in through a provider) | PreSignUp |
 //! | a user is confirmed | [`users::confirm_user`] | PostConfirmation |
 //! | a sign-in starts | [`sessions::sign_in_attempted`] | PreAuthentication, UserMigration |
 //! | a sign-in succeeds | [`sessions::sign_in_succeeded`] | PostAuthentication |
@@ -27,6 +27,7 @@ pub mod clients;
 pub mod common;
 pub mod events;
 pub mod hooks;
+pub mod idp;
 pub mod messages;
 pub mod oauth;
 pub mod pools;

@@ -5,8 +5,9 @@
 //! [`super::tokens`] like every other token, in lineages that RevokeToken, GlobalSignOut and
 //! the API's refresh know.
 //!
-//! Codes and browser sessions live in memory, like the API's challenge sessions: a restart
-//! forgets them (a signed-in browser signs in again; tokens and refresh tokens survive).
+//! Codes and browser sessions are kept in the pool's state (the database: a restart keeps
+//! them), each by the SHA-256 of its secret; the sign-ins in flight at an upstream provider
+//! live in memory for their ten minutes.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -14,17 +15,20 @@ use std::sync::{Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 
 use super::hooks;
+use super::idp::PendingFederation;
 use super::tokens::{self, Lineage, TokenSource};
 use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{AppClient, Db, Origin, Pool};
+pub use crate::model::{BrowserSession, CodeGrant};
 
 /// How long an authorization code can be redeemed.
 pub const CODE_TTL: i64 = 300;
 /// How long a browser stays signed in at the domain (the service's managed login: one hour).
 pub const BROWSER_SESSION_TTL: i64 = 3600;
-/// Most codes and browser sessions held at once; beyond this the oldest go first.
+/// Most codes, browser sessions (per pool) and upstream sign-ins held at once; beyond this the
+/// expired ones go, then the one expiring first.
 const MEMORY_LIMIT: usize = 100_000;
 
 /// The scopes the service reserves (anything else is `{resourceServer}/{scope}`).
@@ -65,43 +69,11 @@ impl OAuthError {
     }
 }
 
-/// What an authorization code stands for.
-#[derive(Clone, Debug)]
-pub struct CodeGrant {
-    /// Pool of the domain.
-    pub pool_id: String,
-    /// Client of the authorize request.
-    pub client_id: String,
-    /// `redirect_uri` of the authorize request; the token request must repeat it.
-    pub redirect_uri: String,
-    /// Internal username.
-    pub username: String,
-    /// Granted scopes, in request order.
-    pub scopes: Vec<String>,
-    /// `nonce`, for the ID token.
-    pub nonce: Option<String>,
-    /// PKCE `code_challenge` (S256).
-    pub code_challenge: Option<String>,
-    /// When the user signed in.
-    pub auth_time: i64,
-    /// Epoch seconds.
-    pub expires_at: i64,
-}
-
-/// A browser signed in at a pool's domain.
-#[derive(Clone, Debug)]
-struct BrowserSession {
-    pool_id: String,
-    username: String,
-    auth_time: i64,
-    expires_at: i64,
-}
-
-/// The codes and browser sessions of every domain (kept by [`App`]).
+/// The sign-ins at upstream providers in flight, of every domain (kept by [`App`]; codes and
+/// browser sessions are in the pool's state, see [`Pool::oauth_codes`]).
 #[derive(Default)]
 pub struct OAuthMemory {
-    codes: Mutex<HashMap<String, CodeGrant>>,
-    sessions: Mutex<HashMap<String, BrowserSession>>,
+    federations: Mutex<HashMap<String, PendingFederation>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -247,14 +219,38 @@ pub fn valid_challenge(challenge: &str) -> bool {
     challenge.len() == 43 && crypto::b64url_decode(challenge).is_some_and(|b| b.len() == 32)
 }
 
-/// Stores a code for `grant` and returns it.
-pub fn issue_code(app: &App, grant: CodeGrant) -> String {
+/// Makes room in a pool's bounded map: expired entries go, then the one expiring first.
+fn make_room_tracked<V: Clone>(
+    map: &mut crate::model::Tracked<String, V>,
+    now: i64,
+    expires: impl Fn(&V) -> i64,
+) {
+    if map.len() < MEMORY_LIMIT {
+        return;
+    }
+    map.retain(|_, v| expires(v) > now);
+    if map.len() >= MEMORY_LIMIT {
+        if let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, v)| expires(v))
+            .map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+    }
+}
+
+/// Stores a code for `grant` in its pool and returns it.
+pub fn issue_code(app: &App, grant: CodeGrant) -> ApiResult<String> {
     let code = uuid::Uuid::new_v4().to_string();
     let now = app.now();
-    let mut codes = lock(&app.oauth.codes);
-    make_room(&mut codes, now, |g| g.expires_at);
-    codes.insert(key_of(&code), grant);
-    code
+    app.write(|db| {
+        let pool = db.pool_mut(&grant.pool_id)?;
+        make_room_tracked(&mut pool.oauth_codes, now, |g| g.expires_at);
+        pool.oauth_codes.insert(key_of(&code), grant.clone());
+        Ok(())
+    })?;
+    Ok(code)
 }
 
 /// Redeems a code (it is gone whatever the outcome): it must be live, of this client, issued
@@ -262,14 +258,17 @@ pub fn issue_code(app: &App, grant: CodeGrant) -> String {
 /// verifier must hash to it.
 pub fn redeem_code(
     app: &App,
+    pool_id: &str,
     code: &str,
     client_id: &str,
     redirect_uri: &str,
     verifier: Option<&str>,
 ) -> Result<CodeGrant, OAuthError> {
     let now = app.now();
-    let grant = lock(&app.oauth.codes)
-        .remove(&key_of(code))
+    let grant = app
+        .write(|db| Ok(db.pool_mut(pool_id)?.oauth_codes.remove(&key_of(code))))
+        .ok()
+        .flatten()
         .ok_or(OAuthError::InvalidGrant)?;
     if grant.expires_at <= now || grant.client_id != client_id || grant.redirect_uri != redirect_uri
     {
@@ -293,46 +292,81 @@ pub fn redeem_code(
 }
 
 /// Signs a browser in at a pool's domain; returns the cookie value.
-pub fn open_browser_session(app: &App, pool_id: &str, username: &str, auth_time: i64) -> String {
+pub fn open_browser_session(
+    app: &App,
+    pool_id: &str,
+    username: &str,
+    auth_time: i64,
+) -> ApiResult<String> {
     let cookie = crypto::b64url(&crypto::random_bytes(32));
     let now = app.now();
-    let mut sessions = lock(&app.oauth.sessions);
-    make_room(&mut sessions, now, |s| s.expires_at);
-    sessions.insert(
-        key_of(&cookie),
-        BrowserSession {
-            pool_id: pool_id.to_string(),
-            username: username.to_string(),
-            auth_time,
-            expires_at: now + BROWSER_SESSION_TTL,
-        },
-    );
-    cookie
+    app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        make_room_tracked(&mut pool.browser_sessions, now, |s| s.expires_at);
+        pool.browser_sessions.insert(
+            key_of(&cookie),
+            BrowserSession {
+                username: username.to_string(),
+                auth_time,
+                expires_at: now + BROWSER_SESSION_TTL,
+            },
+        );
+        Ok(())
+    })?;
+    Ok(cookie)
 }
 
 /// The user a browser is signed in as at this pool's domain: (internal username, auth time),
 /// while the session is live and the user still exists and is enabled.
 pub fn browser_session(app: &App, pool_id: &str, cookie: &str) -> Option<(String, i64)> {
     let now = app.now();
-    let session = lock(&app.oauth.sessions).get(&key_of(cookie)).cloned()?;
-    if session.pool_id != pool_id || session.expires_at <= now {
-        return None;
-    }
-    let enabled = app
-        .read(|db| Ok(db.pool(pool_id)?.user(&session.username)?.enabled))
-        .unwrap_or(false);
-    enabled.then_some((session.username, session.auth_time))
+    app.read(|db| {
+        let pool = db.pool(pool_id)?;
+        let Some(session) = pool.browser_sessions.get(&key_of(cookie)) else {
+            return Ok(None);
+        };
+        let enabled = pool
+            .users
+            .get(&session.username)
+            .is_some_and(|user| user.enabled);
+        Ok((session.expires_at > now && enabled)
+            .then(|| (session.username.clone(), session.auth_time)))
+    })
+    .ok()
+    .flatten()
 }
 
-/// Signs a browser out of the domain (`/logout`).
-pub fn end_browser_session(app: &App, cookie: &str) {
-    lock(&app.oauth.sessions).remove(&key_of(cookie));
+/// Signs a browser out of the pool's domain (`/logout`).
+pub fn end_browser_session(app: &App, pool_id: &str, cookie: &str) {
+    let key = key_of(cookie);
+    let _ = app.write(|db| {
+        let pool = db.pool_mut(pool_id)?;
+        if pool.browser_sessions.contains_key(&key) {
+            pool.browser_sessions.remove(&key);
+        }
+        Ok(())
+    });
 }
 
-/// Drops expired codes and browser sessions (the periodic sweep).
+/// Keeps a browser's sign-in at an upstream provider under its `state`.
+pub fn hold_federation(app: &App, state: &str, pending: PendingFederation) {
+    let now = app.now();
+    let mut federations = lock(&app.oauth.federations);
+    make_room(&mut federations, now, |p| p.expires_at);
+    federations.insert(key_of(state), pending);
+}
+
+/// Takes the sign-in of a `state` back from `/oauth2/idpresponse` (once: it is gone whatever
+/// comes next), while it is live and of this pool.
+pub fn take_federation(app: &App, pool_id: &str, state: &str) -> Option<PendingFederation> {
+    let pending = lock(&app.oauth.federations).remove(&key_of(state))?;
+    (pending.pool_id == pool_id && pending.expires_at > app.now()).then_some(pending)
+}
+
+/// Drops expired upstream sign-ins (the periodic sweep; codes and browser sessions go with
+/// the pool's own sweep).
 pub fn sweep(app: &App, now: i64) {
-    lock(&app.oauth.codes).retain(|_, g| g.expires_at > now);
-    lock(&app.oauth.sessions).retain(|_, s| s.expires_at > now);
+    lock(&app.oauth.federations).retain(|_, p| p.expires_at > now);
 }
 
 /// Tokens of a grant, as the token endpoint answers them.

@@ -189,6 +189,43 @@ pub fn create_user_as(
     Ok(username)
 }
 
+/// Creates the user of a first sign-in through an external identity provider: status
+/// `EXTERNAL_PROVIDER`, its `identities` attribute, and no password that can sign it in (the
+/// verifier is of 32 random bytes no one keeps). The username is `{ProviderName}_{subject}`
+/// whatever the pool's UsernameAttributes, as on the service. No PreSignUp runs (the service's
+/// `PreSignUp_ExternalProvider` is not emulated yet).
+pub fn create_external_user(pool: &mut Pool, username: &str, identities: &str, now: i64) {
+    let unusable = crate::crypto::b64url(&crate::crypto::random_bytes(32));
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, &unusable);
+    let user = User {
+        username: username.to_string(),
+        sub: uuid::Uuid::new_v4().to_string(),
+        attributes: BTreeMap::from([("identities".to_string(), identities.to_string())]),
+        status: status::EXTERNAL_PROVIDER.to_string(),
+        enabled: true,
+        created: now,
+        last_modified: now,
+        password: PasswordRecord {
+            salt_hex,
+            verifier_hex,
+            set_at: now,
+        },
+        codes: BTreeMap::new(),
+        totp_secret: None,
+        pending_totp_secret: None,
+        sms_mfa_enabled: false,
+        software_token_mfa_enabled: false,
+        preferred_mfa: None,
+        devices: BTreeMap::new(),
+        pending_attributes: BTreeMap::new(),
+        groups: Default::default(),
+        passwordless: false,
+        email_mfa_enabled: false,
+        webauthn_credentials: BTreeMap::new(),
+    };
+    pool.users.insert(username.to_string(), user);
+}
+
 /// Resolves the `Username` of an admin call (internal name, or an email/alias as the service
 /// accepts) to the internal username.
 pub fn lookup(pool: &Pool, typed: &str) -> ApiResult<String> {

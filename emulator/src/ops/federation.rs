@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common::{self, date};
-use crate::lifecycle::users;
+use crate::lifecycle::{idp, users};
 use crate::model::{
     IdentityProvider, Pool, PoolDomain, ProviderLink, ResourceServer, ResourceServerScope,
 };
@@ -676,10 +676,20 @@ fn complete_details(
                 .get("oidc_issuer")
                 .map(String::as_str)
                 .unwrap_or_default();
-            if !issuer.starts_with("https://") || issuer.len() <= "https://".len() {
+            // The service takes https only; the emulator also takes http on a loopback name,
+            // so a provider can run beside it.
+            if !idp::upstream_url_allowed(issuer) {
                 return Err(ApiError::invalid_parameter(
                     "oidc_issuer must be an https URL.",
                 ));
+            }
+            for key in ["authorize_url", "token_url", "attributes_url", "jwks_uri"] {
+                let url = details.get(key).map(String::as_str).unwrap_or_default();
+                if !url.is_empty() && !idp::upstream_url_allowed(url) {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "{key} must be an https URL."
+                    )));
+                }
             }
         }
         "SAML" => {

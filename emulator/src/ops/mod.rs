@@ -430,4 +430,5 @@ pub mod startup_support {
 /// password sign-in, so the page has no second copy of it.
 pub mod hosted_support {
     pub use super::auth::{managed_login, managed_respond};
+    pub use super::mfa::{associate_software_token, verify_software_token};
 }
