@@ -134,7 +134,13 @@ fn printable(text: &str) -> String {
 fn raw_start(body: &[u8]) -> String {
     body.iter()
         .take(RAW_KEEP)
-        .map(|&b| if b.is_ascii() { char::from(b) } else { '\u{fffd}' })
+        .map(|&b| {
+            if b.is_ascii() {
+                char::from(b)
+            } else {
+                '\u{fffd}'
+            }
+        })
         .collect()
 }
 

@@ -56,6 +56,30 @@ pub(super) struct Attempt {
     passkey_used: bool,
 }
 
+impl Attempt {
+    /// An attempt with nothing answered yet.
+    fn new(
+        username: String,
+        password: Option<Password>,
+        flow: AuthFlow,
+        device: Option<DeviceRecord>,
+        epoch: u64,
+    ) -> Attempt {
+        Attempt {
+            username,
+            password,
+            flow,
+            srp: None,
+            device,
+            device_srp: None,
+            epoch,
+            rounds: 0,
+            sign_up_session: None,
+            passkey_used: false,
+        }
+    }
+}
+
 /// A sign-in, or the answer to its waiting step, as a state machine.
 pub(crate) struct SignIn {
     state: State,
@@ -162,18 +186,7 @@ impl SignIn {
         result: AuthenticationResult,
     ) -> (Box<Self>, Step<SignInOutput>) {
         cx.pending.borrow_mut().take();
-        let attempt = Attempt {
-            username,
-            password: None,
-            flow: AuthFlow::UserSrp,
-            srp: None,
-            device: None,
-            device_srp: None,
-            epoch: cx.next_epoch(),
-            rounds: 0,
-            sign_up_session: None,
-            passkey_used: false,
-        };
+        let attempt = Attempt::new(username, None, AuthFlow::UserSrp, None, cx.next_epoch());
         let mut flow = Box::new(SignIn { state: State::Over });
         let step = flow.finish(cx, attempt, result);
         (flow, step)
@@ -334,16 +347,14 @@ impl Flow for SignIn {
                             None => (None, None),
                         };
                         let attempt = Attempt {
-                            username: pending.username,
-                            password,
-                            flow: AuthFlow::UserSrp,
                             srp,
-                            device: pending.device,
-                            device_srp: None,
-                            epoch: pending.epoch,
-                            rounds: 0,
-                            sign_up_session: None,
-                            passkey_used: false,
+                            ..Attempt::new(
+                                pending.username,
+                                password,
+                                AuthFlow::UserSrp,
+                                pending.device,
+                                pending.epoch,
+                            )
                         };
                         self.advance(cx, attempt, reply)
                     }
@@ -434,16 +445,8 @@ impl SignIn {
         // again, remembered or not, so that the service does not list a new device per sign-in.
         let key = cx.keys.device(&username);
         self.state = State::Device(Attempt {
-            username,
-            password,
-            flow,
-            srp: None,
-            device: None,
-            device_srp: None,
-            epoch,
-            rounds: 0,
             sign_up_session,
-            passkey_used: false,
+            ..Attempt::new(username, password, flow, None, epoch)
         });
         Step::Io(Io::Get(key))
     }
@@ -762,18 +765,13 @@ impl SignIn {
                 ));
             }
         };
-        let attempt = Attempt {
-            username: pending.username,
+        let attempt = Attempt::new(
+            pending.username,
             password,
-            flow: AuthFlow::UserAuth(Some(factor)),
-            srp: None,
-            device: pending.device,
-            device_srp: None,
-            epoch: pending.epoch,
-            rounds: 0,
-            sign_up_session: None,
-            passkey_used: false,
-        };
+            AuthFlow::UserAuth(Some(factor)),
+            pending.device,
+            pending.epoch,
+        );
         self.initiate(cx, attempt)
     }
 

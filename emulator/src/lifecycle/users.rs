@@ -158,11 +158,34 @@ pub fn create_user_as(
         }
         typed_username.to_string()
     };
-    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), &username, password);
-    let user = User {
-        username: username.clone(),
+    let user = fresh_user(
+        pool,
+        &username,
         sub,
-        attributes: attribute_map,
+        attribute_map,
+        user_status,
+        password,
+        now,
+    );
+    pool.users.insert(username.clone(), user);
+    Ok(username)
+}
+
+/// A new user record with its password's verifier and nothing else set up yet.
+fn fresh_user(
+    pool: &Pool,
+    username: &str,
+    sub: String,
+    attributes: BTreeMap<String, String>,
+    user_status: &str,
+    password: &str,
+    now: i64,
+) -> User {
+    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, password);
+    User {
+        username: username.to_string(),
+        sub,
+        attributes,
         status: user_status.to_string(),
         enabled: true,
         created: now,
@@ -184,9 +207,7 @@ pub fn create_user_as(
         passwordless: false,
         email_mfa_enabled: false,
         webauthn_credentials: BTreeMap::new(),
-    };
-    pool.users.insert(username.clone(), user);
-    Ok(username)
+    }
 }
 
 /// Creates the user of a first sign-in through an external identity provider: status
@@ -196,33 +217,15 @@ pub fn create_user_as(
 /// `PreSignUp_ExternalProvider` is not emulated yet).
 pub fn create_external_user(pool: &mut Pool, username: &str, identities: &str, now: i64) {
     let unusable = crate::crypto::b64url(&crate::crypto::random_bytes(32));
-    let (salt_hex, verifier_hex) = srp::new_verifier(pool.srp_name(), username, &unusable);
-    let user = User {
-        username: username.to_string(),
-        sub: uuid::Uuid::new_v4().to_string(),
-        attributes: BTreeMap::from([("identities".to_string(), identities.to_string())]),
-        status: status::EXTERNAL_PROVIDER.to_string(),
-        enabled: true,
-        created: now,
-        last_modified: now,
-        password: PasswordRecord {
-            salt_hex,
-            verifier_hex,
-            set_at: now,
-        },
-        codes: BTreeMap::new(),
-        totp_secret: None,
-        pending_totp_secret: None,
-        sms_mfa_enabled: false,
-        software_token_mfa_enabled: false,
-        preferred_mfa: None,
-        devices: BTreeMap::new(),
-        pending_attributes: BTreeMap::new(),
-        groups: Default::default(),
-        passwordless: false,
-        email_mfa_enabled: false,
-        webauthn_credentials: BTreeMap::new(),
-    };
+    let user = fresh_user(
+        pool,
+        username,
+        uuid::Uuid::new_v4().to_string(),
+        BTreeMap::from([("identities".to_string(), identities.to_string())]),
+        status::EXTERNAL_PROVIDER,
+        &unusable,
+        now,
+    );
     pool.users.insert(username.to_string(), user);
 }
 
