@@ -3,7 +3,8 @@
 // from http://localhost:PORT (relying party `localhost`) and the emulator as the user pool. The kit
 // registers a passkey (associateWebAuthnCredential), lists it, signs in with it — preferred, and
 // chosen at the first-factor selection — goes on with an emailed code after the user declines,
-// refuses a second registration on the same authenticator, and deletes it.
+// refuses a second registration on the same authenticator, and deletes it. The same page also
+// signs in with a texted code and with email MFA, so codes are proven in a browser as well as Node.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -15,8 +16,10 @@ const inPage = (fn, arg) => run(page, fn, arg);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
-const { CreateUserPoolCommand, CreateUserPoolClientCommand, SetUserPoolMfaConfigCommand } =
-  require('@aws-sdk/client-cognito-identity-provider');
+const {
+  CreateUserPoolCommand, CreateUserPoolClientCommand, SetUserPoolMfaConfigCommand, AdminCreateUserCommand,
+  AdminSetUserPasswordCommand, AdminSetUserMFAPreferenceCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
 
 const EMAIL = 'kit-passkey@example.com';
 let emulator, server, browser, page, cdp, authenticatorId, sdk;
@@ -148,4 +151,48 @@ test('a deleted passkey is no longer offered and cannot be deleted twice', { tim
   const out = await inPage((auth, username) => auth.signIn({ username, authFlow: 'USER_AUTH', preferredChallenge: 'WEB_AUTHN' }), EMAIL);
   assert.equal(out.nextStep?.signInStep, 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION', JSON.stringify(out));
   assert.ok(!out.nextStep.availableChallenges.includes('WEB_AUTHN'), JSON.stringify(out));
+});
+
+test('in the browser too: a texted code (a wrong one first) and email MFA after the password', { timeout: 60_000 }, async () => {
+  const pool = (await sdk.send(new CreateUserPoolCommand({
+    PoolName: 'kit-codes', UsernameAttributes: ['email'], UserPoolTier: 'ESSENTIALS',
+    Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'SMS_OTP'] } },
+    EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com', From: 'no-reply@example.com' },
+    SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::123456789012:role/sms', ExternalId: 'x' },
+  }))).UserPool.Id;
+  await sdk.send(new SetUserPoolMfaConfigCommand({
+    UserPoolId: pool, MfaConfiguration: 'OPTIONAL', EmailMfaConfiguration: { Message: 'Your code is {####}', Subject: 'Your code' },
+  }));
+  const clientId = (await sdk.send(new CreateUserPoolClientCommand({
+    UserPoolId: pool, ClientName: 'web', ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  }))).UserPoolClient.ClientId;
+  for (const [email, phone] of [['sam@example.com', '+15555550123'], ['mia@example.com', null]]) {
+    const UserAttributes = [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }];
+    if (phone) UserAttributes.push({ Name: 'phone_number', Value: phone }, { Name: 'phone_number_verified', Value: 'true' });
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: email, MessageAction: 'SUPPRESS', UserAttributes }));
+    await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: email, Password: 'Passw0rd!', Permanent: true }));
+  }
+  await sdk.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: pool, Username: 'mia@example.com', EmailMfaSettings: { Enabled: true, PreferredMfa: true } }));
+  const code = async (username, kind) => {
+    const res = await fetch(`${emulator.url.replace(/\/$/, '')}/_emulator/outbox?poolId=${pool}&username=${encodeURIComponent(username)}`);
+    return (await res.json()).find((m) => m.kind === kind).code;
+  };
+  // The page's client for this pool.
+  await page.evaluate((options) => { window.auth = new window.kit.CognitoAuth(options); }, { userPoolId: pool, clientId, endpoint: emulator.url, storage: 'session' });
+
+  const texted = await inPage((auth) => auth.signIn({ username: 'sam@example.com', authFlow: 'USER_AUTH', preferredChallenge: 'SMS_OTP' }));
+  assert.equal(texted.nextStep?.signInStep, 'CONFIRM_SIGN_IN_WITH_SMS_CODE', JSON.stringify(texted));
+  const sms = await code('sam@example.com', 'SMS_OTP');
+  const wrong = await inPage((auth, c) => auth.confirmSignIn({ challengeResponse: c }), sms === '000000' ? '111111' : '000000');
+  assert.equal(wrong.error, 'CodeMismatchException', JSON.stringify(wrong));
+  assert.equal((await inPage((auth, c) => auth.confirmSignIn({ challengeResponse: c }), sms)).nextStep.signInStep, 'DONE');
+  assert.equal((await inPage((auth) => auth.getSession())).idTokenClaims.phone_number, '+15555550123');
+  await inPage((auth) => auth.signOut());
+
+  const mfa = await inPage((auth) => auth.signIn({ username: 'mia@example.com', password: 'Passw0rd!' }));
+  assert.equal(mfa.nextStep?.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE', JSON.stringify(mfa));
+  assert.equal(mfa.nextStep.codeDeliveryDetails.deliveryMedium, 'EMAIL');
+  const emailed = await code('mia@example.com', 'EMAIL_OTP');
+  assert.equal((await inPage((auth, c) => auth.confirmSignIn({ challengeResponse: c }), emailed)).nextStep.signInStep, 'DONE');
+  assert.equal((await inPage((auth) => auth.getSession())).idTokenClaims.email, 'mia@example.com');
 });
