@@ -137,6 +137,15 @@ async fn post_form(s: &Setup, target: &str, headers: &[(&str, &str)], body: &str
     reply
 }
 
+/// `/oauth2/authorize` with [`authorize_query`].
+fn authorize_target(client_id: &str, extra: &[(&str, &str)]) -> String {
+    format!(
+        "{}?{}",
+        path("/oauth2/authorize"),
+        authorize_query(client_id, extra)
+    )
+}
+
 fn authorize_query(client_id: &str, extra: &[(&str, &str)]) -> String {
     let challenge = challenge_of(VERIFIER);
     let mut pairs = vec![
@@ -502,11 +511,7 @@ async fn a_signed_in_browser_gets_its_code_at_once_until_logout() {
     let session = cookie_value(&signed, "cognito");
     let again = get(
         &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[("state", "st-2")])
-        ),
+        &authorize_target(&s.web, &[("state", "st-2")]),
         Some(&session),
     )
     .await;
@@ -523,25 +528,12 @@ async fn a_signed_in_browser_gets_its_code_at_once_until_logout() {
     // prompt=login asks again; prompt=none without a session says login_required.
     let forced = get(
         &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[("prompt", "login")])
-        ),
+        &authorize_target(&s.web, &[("prompt", "login")]),
         Some(&session),
     )
     .await;
     assert!(location(&forced).contains("/login?"));
-    let none = get(
-        &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[("prompt", "none")])
-        ),
-        None,
-    )
-    .await;
+    let none = get(&s, &authorize_target(&s.web, &[("prompt", "none")]), None).await;
     assert_eq!(query_of(&location(&none))["error"], "login_required");
     // logout: logout_uri must be registered.
     let bad = get(
@@ -582,16 +574,7 @@ async fn a_signed_in_browser_gets_its_code_at_once_until_logout() {
     assert_eq!(out.status, 302);
     assert_eq!(location(&out), "https://app.example.com/bye");
     assert!(out.headers.get("set-cookie").unwrap().contains("Max-Age=0"));
-    let after = get(
-        &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[])
-        ),
-        Some(&session),
-    )
-    .await;
+    let after = get(&s, &authorize_target(&s.web, &[]), Some(&session)).await;
     assert!(location(&after).contains("/login?"), "signed out");
     // logout with redirect_uri + response_type goes back to the login page.
     let relogin = get(
@@ -1235,16 +1218,7 @@ async fn codes_and_browser_sessions_survive_a_restart() {
         0,
         "redeemed: gone"
     );
-    let again = get(
-        &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[])
-        ),
-        Some(&session),
-    )
-    .await;
+    let again = get(&s, &authorize_target(&s.web, &[]), Some(&session)).await;
     let code = code_from(&again);
     assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
     // Logging out removes the session from the database too.
@@ -2015,22 +1989,14 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     // The provider must be one of the client's, and OIDC; a required attribute must be mapped.
     let reply = get(
         &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.other, &[("identity_provider", "Upstream")])
-        ),
+        &authorize_target(&s.other, &[("identity_provider", "Upstream")]),
         None,
     )
     .await;
     assert_eq!(query_of(&location(&reply))["error"], "unauthorized_client");
     let reply = get(
         &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[("idp_identifier", "nobody.example")])
-        ),
+        &authorize_target(&s.web, &[("idp_identifier", "nobody.example")]),
         None,
     )
     .await;
@@ -2059,11 +2025,7 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     .unwrap();
     let reply = get(
         &s,
-        &format!(
-            "{}?{}",
-            path("/oauth2/authorize"),
-            authorize_query(&s.web, &[("identity_provider", "Upstream")])
-        ),
+        &authorize_target(&s.web, &[("identity_provider", "Upstream")]),
         None,
     )
     .await;
