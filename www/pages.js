@@ -1196,35 +1196,49 @@ async function refreshPasskeys() {
   }
   listEl.replaceChildren(
     ...passkeys.map((passkey) => {
-      const item = document.createElement('li');
       const name = passkey.friendlyCredentialName || t('passkeys.unnamed');
       const added = passkey.createdAt ? t('passkeys.added', { when: passkey.createdAt.toLocaleDateString(currentLanguage(), { dateStyle: 'medium' }) }) : '';
-      item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small"></button>';
-      $('.device-name', item).textContent = name;
-      $('.device-meta', item).textContent = added;
-      const button = $('button', item);
-      button.textContent = t('button.delete');
-      button.setAttribute('aria-label', t('button.deletePasskey', { name: added ? `${name}, ${added}` : name }));
-      button.addEventListener('click', async () => {
-        const yes = await confirmRisk({ title: t('confirm.passkeyDelete.title', { name }), text: t('confirm.passkeyDelete.text'), yes: t('confirm.passkeyDelete.yes') });
-        if (!yes) {
-          button.focus();
-          return;
-        }
-        await busy(part, async () => {
-          showError(part, null);
-          try {
-            await auth.deleteWebAuthnCredential({ credentialId: passkey.credentialId });
-            await refreshSignInFactors();
-            notice(part, t('notice.passkeyDeleted', { name }), { focus: true });
-          } catch (error) {
-            if (!(await sessionEnded(error))) showError(part, error);
-          }
-        });
+      return removableItem(part, {
+        name,
+        meta: added,
+        button: t('button.delete'),
+        label: t('button.deletePasskey', { name: added ? `${name}, ${added}` : name }),
+        confirm: { title: t('confirm.passkeyDelete.title', { name }), text: t('confirm.passkeyDelete.text'), yes: t('confirm.passkeyDelete.yes') },
+        remove: async () => {
+          await auth.deleteWebAuthnCredential({ credentialId: passkey.credentialId });
+          await refreshSignInFactors();
+          notice(part, t('notice.passkeyDeleted', { name }), { focus: true });
+        },
       });
-      return item;
     }),
   );
+}
+
+/** A list item with a name, details and a button that removes it after the user confirms: a
+ * passkey or a device on the account page. */
+function removableItem(part, { name, meta, button: label, label: ariaLabel, confirm, remove }) {
+  const item = document.createElement('li');
+  item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small"></button>';
+  $('.device-name', item).textContent = name;
+  $('.device-meta', item).textContent = meta;
+  const button = $('button', item);
+  button.textContent = label;
+  button.setAttribute('aria-label', ariaLabel);
+  button.addEventListener('click', async () => {
+    if (!(await confirmRisk(confirm))) {
+      button.focus();
+      return;
+    }
+    await busy(part, async () => {
+      showError(part, null);
+      try {
+        await remove();
+      } catch (error) {
+        if (!(await sessionEnded(error))) showError(part, error);
+      }
+    });
+  });
+  return item;
 }
 
 async function refreshDevices() {
@@ -1245,39 +1259,26 @@ async function refreshDevices() {
   }
   listEl.replaceChildren(
     ...devices.map((device) => {
-      const item = document.createElement('li');
       const name = device.name ?? device.attributes.device_name ?? t('devices.unnamed');
       const remembered = device.attributes['dev:device_remembered_status'];
       const seen = device.lastAuthenticatedDate ? t('devices.lastSignIn', { when: device.lastAuthenticatedDate.toLocaleString(currentLanguage()) }) : '';
-      item.innerHTML = '<span class="device-name"></span> <span class="device-meta"></span> <button type="button" class="secondary small"></button>';
       const shownName = device.id === current ? t('devices.thisDevice', { name }) : name;
-      $('.device-name', item).textContent = shownName;
-      $('.device-meta', item).textContent = [remembered === 'remembered' ? t('devices.remembered') : remembered === 'not_remembered' ? t('devices.notRemembered') : '', seen].filter(Boolean).join(', ');
-      const button = $('button', item);
-      button.textContent = t('button.forget');
-      button.setAttribute('aria-label', t('button.forgetDevice', { name: seen ? `${shownName}, ${seen}` : shownName }));
-      button.addEventListener('click', async () => {
-        const yes = await confirmRisk({
+      return removableItem(part, {
+        name: shownName,
+        meta: [remembered === 'remembered' ? t('devices.remembered') : remembered === 'not_remembered' ? t('devices.notRemembered') : '', seen].filter(Boolean).join(', '),
+        button: t('button.forget'),
+        label: t('button.forgetDevice', { name: seen ? `${shownName}, ${seen}` : shownName }),
+        confirm: {
           title: t('confirm.forget.title', { name }),
           text: t(device.id === current ? 'confirm.forget.textThis' : 'confirm.forget.text'),
           yes: t('confirm.forget.yes'),
-        });
-        if (!yes) {
-          button.focus();
-          return;
-        }
-        await busy(part, async () => {
-          showError(part, null);
-          try {
-            await auth.forgetDevice({ deviceKey: device.id });
-            await refreshDevices();
-            notice(part, t('notice.deviceForgotten', { name }), { focus: true });
-          } catch (error) {
-            if (!(await sessionEnded(error))) showError(part, error);
-          }
-        });
+        },
+        remove: async () => {
+          await auth.forgetDevice({ deviceKey: device.id });
+          await refreshDevices();
+          notice(part, t('notice.deviceForgotten', { name }), { focus: true });
+        },
       });
-      return item;
     }),
   );
 }
