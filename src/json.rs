@@ -266,7 +266,7 @@ impl ObjectWriter {
         inner.out.push('{');
         members(&mut inner);
         inner.out.push('}');
-        self.out = inner.out;
+        self.out = core::mem::take(&mut inner.out);
     }
 
     /// An array of `len` objects; `item(i, w)` writes the members of the i-th.
@@ -282,10 +282,30 @@ impl ObjectWriter {
         self.out.push(']');
     }
 
+    /// The members of `object` (a JSON object another writer finished), after these.
+    pub fn splice(&mut self, object: &str) {
+        let inner = object.get(1..object.len().saturating_sub(1)).unwrap_or("");
+        if !inner.is_empty() {
+            if !self.empty {
+                self.out.push(',');
+            }
+            self.empty = false;
+            self.out.push_str(inner);
+        }
+    }
+
     /// The JSON text.
     pub fn finish(mut self) -> String {
         self.out.push('}');
-        self.out
+        core::mem::take(&mut self.out)
+    }
+}
+
+impl Drop for ObjectWriter {
+    /// What was written may hold passwords and tokens: a writer dropped unfinished (its caller
+    /// failed half-way) is zeroed.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.out);
     }
 }
 

@@ -10,14 +10,14 @@ use crate::api::operations::{
 };
 use crate::client::machine::{Ctx, Flow, Input as FlowInput, Step};
 use crate::client::{
-    answer_for, attribute_types, reply_as, totp_verified, Account, AuthFlow, Call, CognitoAuth,
-    Config, Core, FirstFactor, GetSession, HandleRedirect, Local, LocalAction, LocalOutput, Need,
-    NextStep, OAuthConfig, RedirectOptions, Redirected, Refresh, Session, SignIn, SignInOutput,
-    SignInWithRedirect, SignOut, SignOutRedirect, UserInfo,
+    answer_for, reply_as, totp_verified, write_attributes, write_mfa, Account, AuthFlow, Call,
+    CognitoAuth, Config, Core, FirstFactor, GetSession, HandleRedirect, Local, LocalAction,
+    LocalOutput, Need, NextStep, OAuthConfig, RedirectOptions, Redirected, Refresh, Session,
+    SignIn, SignInOutput, SignInWithRedirect, SignOut, SignOutRedirect, UserInfo,
 };
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::flow::{mfa_name, CodeDestination};
-use crate::json::{self, write_str, Json};
+use crate::json::{self, write_str, Json, ObjectWriter};
 use crate::secret::ClientSecret;
 use crate::storage::Storage;
 use crate::transport::{HttpReply, Runtime};
@@ -380,7 +380,7 @@ pub async fn call<R: Runtime, S: Storage>(
 /// it, and its result written as JSON. The methods that are one request (a [`Call`]) share the one
 /// [`Account`] flow and are read by [`shape`].
 pub(crate) enum Method {
-    Call(Account),
+    Call(Account, Shape),
     SignIn(Box<SignIn>),
     Session(GetSession),
     Refresh(Refresh),
@@ -392,6 +392,234 @@ pub(crate) enum Method {
     SignOutRedirect(SignOutRedirect),
 }
 
+/// How a member of a method's input goes into its request.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A string, required.
+    Str,
+    /// A string or nothing (anything else is refused).
+    OptStr,
+    /// A string or nothing (anything else counts as nothing).
+    LooseStr,
+    /// An object of strings, sent as the service's attribute list (always, maybe empty).
+    Attributes,
+    /// An array of strings, required.
+    Names,
+    /// `ENABLED | DISABLED | PREFERRED | NOT_PREFERRED`, sent as one MFA method's settings.
+    Mfa,
+    /// A page size: 1 to 20 sent (a larger one as 20); anything else leaves it out.
+    PageSize,
+}
+
+/// What a method that is one request returns, read from the reply.
+#[derive(Clone, Copy)]
+pub(crate) enum Shape {
+    Nothing,
+    SignUp,
+    Confirmed,
+    Delivery,
+    Reset,
+    User,
+    Updated,
+    Totp,
+    Factors,
+    Passkeys,
+}
+
+/// How a request is made: without a session (for the input's `username`), or with the access
+/// token and only reading (retried) or changing something.
+const PUBLIC: u8 = 0;
+const READ: u8 = 1;
+const WRITE: u8 = 2;
+
+/// A method of the package that is one request ([`Call`]): its name, the operation, how it is
+/// made, what it returns, and the members of its input (input name, request name, kind) in the
+/// order they are read and sent.
+type Row = (
+    &'static str,
+    &'static str,
+    u8,
+    Shape,
+    &'static [(&'static str, &'static str, Kind)],
+);
+
+const CALLS: &[Row] = {
+    use Kind::*;
+    &[
+        (
+            "signUp",
+            "SignUp",
+            PUBLIC,
+            Shape::SignUp,
+            &[
+                ("password", "Password", OptStr),
+                ("userAttributes", "UserAttributes", Attributes),
+            ],
+        ),
+        (
+            "confirmSignUp",
+            "ConfirmSignUp",
+            PUBLIC,
+            Shape::Confirmed,
+            &[("confirmationCode", "ConfirmationCode", Str)],
+        ),
+        (
+            "resendSignUpCode",
+            "ResendConfirmationCode",
+            PUBLIC,
+            Shape::Delivery,
+            &[],
+        ),
+        (
+            "forgotPassword",
+            "ForgotPassword",
+            PUBLIC,
+            Shape::Reset,
+            &[],
+        ),
+        (
+            "confirmForgotPassword",
+            "ConfirmForgotPassword",
+            PUBLIC,
+            Shape::Nothing,
+            &[
+                ("confirmationCode", "ConfirmationCode", Str),
+                ("newPassword", "Password", Str),
+            ],
+        ),
+        (
+            "changePassword",
+            "ChangePassword",
+            WRITE,
+            Shape::Nothing,
+            &[
+                ("oldPassword", "PreviousPassword", Str),
+                ("newPassword", "ProposedPassword", Str),
+            ],
+        ),
+        ("getUser", "GetUser", READ, Shape::User, &[]),
+        (
+            "updateUserAttributes",
+            "UpdateUserAttributes",
+            WRITE,
+            Shape::Updated,
+            &[("userAttributes", "UserAttributes", Attributes)],
+        ),
+        (
+            "verifyUserAttribute",
+            "VerifyUserAttribute",
+            WRITE,
+            Shape::Nothing,
+            &[
+                ("userAttributeKey", "AttributeName", Str),
+                ("confirmationCode", "Code", Str),
+            ],
+        ),
+        (
+            "sendUserAttributeVerificationCode",
+            "GetUserAttributeVerificationCode",
+            WRITE,
+            Shape::Delivery,
+            &[("userAttributeKey", "AttributeName", Str)],
+        ),
+        (
+            "deleteUserAttributes",
+            "DeleteUserAttributes",
+            WRITE,
+            Shape::Nothing,
+            &[("userAttributeKeys", "UserAttributeNames", Names)],
+        ),
+        (
+            "verifyTotpSetup",
+            "VerifySoftwareToken",
+            WRITE,
+            Shape::Totp,
+            &[
+                ("code", "UserCode", Str),
+                ("friendlyDeviceName", "FriendlyDeviceName", LooseStr),
+            ],
+        ),
+        (
+            "setMfaPreference",
+            "SetUserMFAPreference",
+            WRITE,
+            Shape::Nothing,
+            &[
+                ("totp", "SoftwareTokenMfaSettings", Mfa),
+                ("sms", "SMSMfaSettings", Mfa),
+                ("email", "EmailMfaSettings", Mfa),
+            ],
+        ),
+        (
+            "getUserAuthFactors",
+            "GetUserAuthFactors",
+            READ,
+            Shape::Factors,
+            &[],
+        ),
+        (
+            "listWebAuthnCredentials",
+            "ListWebAuthnCredentials",
+            READ,
+            Shape::Passkeys,
+            &[
+                ("nextToken", "NextToken", OptStr),
+                ("pageSize", "MaxResults", PageSize),
+            ],
+        ),
+        (
+            "deleteWebAuthnCredential",
+            "DeleteWebAuthnCredential",
+            WRITE,
+            Shape::Nothing,
+            &[("credentialId", "CredentialId", Str)],
+        ),
+    ]
+};
+
+/// The request of a row of [`CALLS`] with the method's input.
+fn call_of(row: &Row, i: &Input) -> Result<Call> {
+    let (_, operation, access, _, members) = *row;
+    let mut w = ObjectWriter::new();
+    let username = match access {
+        PUBLIC => {
+            let username = i.str("username")?;
+            w.str("Username", username);
+            Some(String::from(username))
+        }
+        _ => None,
+    };
+    for &(key, wire, kind) in members {
+        match kind {
+            Kind::Str => w.str(wire, i.str(key)?),
+            Kind::OptStr => w.opt_str(wire, i.typed_str(key)?),
+            Kind::LooseStr => w.opt_str(wire, i.opt_str(key)),
+            Kind::Attributes => write_attributes(&mut w, wire, &i.attributes(key)?),
+            Kind::Names => {
+                let names: Option<Vec<&str>> = match i.get(key) {
+                    Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
+                    _ => None,
+                };
+                let names = names
+                    .ok_or_else(|| invalid(format!("{key} is required (an array of strings)")))?;
+                w.strs(wire, &names);
+            }
+            Kind::Mfa => write_mfa(&mut w, wire, i.mfa_setting(key)?),
+            Kind::PageSize => {
+                let size = i.number(key, 0.0);
+                if size >= 1.0 {
+                    w.number(wire, size.min(20.0) as i64);
+                }
+            }
+        }
+    }
+    let access = match access {
+        PUBLIC => None,
+        a => Some(a == READ),
+    };
+    Ok(Call::new(operation, access, username, w))
+}
+
 impl Method {
     /// The flow of `method` with its `input`; a waiting sign-in step is read from `core` to know
     /// what kind of answer `confirmSignIn` gives.
@@ -400,82 +628,30 @@ impl Method {
         let i = &input;
         let s = |key: &str| i.str(key).map(String::from);
         let opt = |key: &str| i.typed_str(key).map(|v| v.map(String::from));
-        let call = match method {
-            "signUp" => {
-                let (username, password) = (s("username")?, opt("password")?);
-                Call::SignUp(
-                    username,
-                    password,
-                    attribute_types(&i.attributes("userAttributes")?),
-                )
-            }
-            "confirmSignUp" => Call::ConfirmSignUp(s("username")?, s("confirmationCode")?),
-            "resendSignUpCode" => Call::ResendSignUpCode(s("username")?),
-            "forgotPassword" => Call::ForgotPassword(s("username")?),
-            "confirmForgotPassword" => {
-                let (username, code) = (s("username")?, s("confirmationCode")?);
-                Call::ConfirmForgotPassword(username, code, s("newPassword")?)
-            }
-            "changePassword" => Call::ChangePassword(s("oldPassword")?, s("newPassword")?),
-            "getUser" => Call::GetUser,
-            "updateUserAttributes" => {
-                Call::UpdateUserAttributes(attribute_types(&i.attributes("userAttributes")?))
-            }
-            "verifyUserAttribute" => {
-                Call::VerifyUserAttribute(s("userAttributeKey")?, s("confirmationCode")?)
-            }
-            "sendUserAttributeVerificationCode" => Call::SendAttributeCode(s("userAttributeKey")?),
-            "deleteUserAttributes" => {
-                let list: Option<Vec<String>> = match i.get("userAttributeKeys") {
-                    Some(Json::Array(items)) => {
-                        items.iter().map(|v| v.as_str().map(String::from)).collect()
-                    }
-                    _ => None,
-                };
-                Call::DeleteUserAttributes(list.ok_or_else(|| {
-                    invalid("userAttributeKeys is required (an array of strings)".into())
-                })?)
-            }
-            "verifyTotpSetup" => Call::VerifySoftwareToken(
-                s("code")?,
-                i.opt_str("friendlyDeviceName").map(String::from),
-            ),
-            "setMfaPreference" => {
-                let totp = i.mfa_setting("totp")?;
-                let (sms, email) = (i.mfa_setting("sms")?, i.mfa_setting("email")?);
-                Call::SetMfaPreference(totp, sms, email)
-            }
+        if let Some(row) = CALLS.iter().find(|row| row.0 == method) {
+            return Ok(Method::Call(Account::new(call_of(row, i)?), row.3));
+        }
+        Ok(match method {
             "signIn" => {
                 let username = i.str("username")?;
                 let flow = flow_of(i.typed_str("authFlow")?, i.typed_str("preferredChallenge")?)?;
                 let password = i.opt_str("password");
-                return Ok(Method::SignIn(Box::new(SignIn::begin(
-                    username, password, flow,
-                ))));
+                Method::SignIn(Box::new(SignIn::begin(username, password, flow)))
             }
             "confirmSignIn" => {
                 let response = s("challengeResponse")?;
                 let attributes: StringMap = i.attributes("userAttributes")?.into_iter().collect();
-                return Ok(Method::SignIn(Box::new(SignIn::confirm(answer_for(
+                Method::SignIn(Box::new(SignIn::confirm(answer_for(
                     core, response, attributes,
-                )?))));
+                )?)))
             }
-            "autoSignIn" => return Ok(Method::SignIn(Box::new(SignIn::after_sign_up(core)?))),
-            "getUserAuthFactors" => Call::GetUserAuthFactors,
-            "listWebAuthnCredentials" => {
-                let size = i.number("pageSize", 0.0);
-                let size = (size >= 1.0).then(|| size.min(20.0) as u32);
-                Call::ListWebAuthnCredentials(opt("nextToken")?, size)
-            }
-            "deleteWebAuthnCredential" => Call::DeleteWebAuthnCredential(s("credentialId")?),
-            "getSession" => return Ok(Method::Session(GetSession::new())),
-            "refreshSession" => return Ok(Method::Refresh(Refresh::new(Need::Always))),
+            "autoSignIn" => Method::SignIn(Box::new(SignIn::after_sign_up(core)?)),
+            "getSession" => Method::Session(GetSession::new()),
+            "refreshSession" => Method::Refresh(Refresh::new(Need::Always)),
             "signOut" if i.truthy("redirect") => {
-                return Ok(Method::SignOutRedirect(SignOutRedirect::new(
-                    i.truthy("global"),
-                )))
+                Method::SignOutRedirect(SignOutRedirect::new(i.truthy("global")))
             }
-            "signOut" => return Ok(Method::SignOut(SignOut::new(i.truthy("global")))),
+            "signOut" => Method::SignOut(SignOut::new(i.truthy("global"))),
             "signInWithRedirect" => {
                 let provider = match i.get("provider") {
                     None | Some(Json::Null) => None,
@@ -490,40 +666,28 @@ impl Method {
                             })?,
                     ),
                 };
-                return Ok(Method::Redirect(SignInWithRedirect::new(RedirectOptions {
+                Method::Redirect(SignInWithRedirect::new(RedirectOptions {
                     provider,
                     custom_state: opt("customState")?,
                     login_hint: opt("loginHint")?,
                     lang: opt("lang")?,
                     prompt: opt("prompt")?,
-                })));
+                }))
             }
             "handleRedirect" => {
-                return Ok(Method::HandleRedirect(Box::new(HandleRedirect::new(
-                    i.str("url")?,
-                ))))
+                Method::HandleRedirect(Box::new(HandleRedirect::new(i.str("url")?)))
             }
-            "getUserInfo" => return Ok(Method::UserInfo(UserInfo::new())),
-            "deleteUser" => return Ok(Method::Local(Local::new(LocalAction::DeleteUser))),
-            "setUpTotp" => {
-                return Ok(Method::Local(Local::new(LocalAction::SetUpTotp(opt(
-                    "issuer",
-                )?))))
-            }
-            "rememberDevice" => return Ok(Method::Local(Local::new(LocalAction::RememberDevice))),
+            "getUserInfo" => Method::UserInfo(UserInfo::new()),
+            "deleteUser" => Method::Local(Local::new(LocalAction::DeleteUser)),
+            "setUpTotp" => Method::Local(Local::new(LocalAction::SetUpTotp(opt("issuer")?))),
+            "rememberDevice" => Method::Local(Local::new(LocalAction::RememberDevice)),
             "forgetDevice" => {
-                return Ok(Method::Local(Local::new(LocalAction::ForgetDevice(opt(
-                    "deviceKey",
-                )?))))
+                Method::Local(Local::new(LocalAction::ForgetDevice(opt("deviceKey")?)))
             }
-            "getDevice" => {
-                return Ok(Method::Local(Local::new(LocalAction::GetDevice(opt(
-                    "deviceKey",
-                )?))))
-            }
-            "listDevices" => return Ok(Method::Local(Local::new(LocalAction::ListDevices))),
+            "getDevice" => Method::Local(Local::new(LocalAction::GetDevice(opt("deviceKey")?))),
+            "listDevices" => Method::Local(Local::new(LocalAction::ListDevices)),
             "associateWebAuthnCredential" => {
-                return Ok(Method::Local(Local::new(LocalAction::AssociatePasskey)))
+                Method::Local(Local::new(LocalAction::AssociatePasskey))
             }
             other => {
                 return Err(invalid(format!(
@@ -531,8 +695,7 @@ impl Method {
                     crate::error::quoted(other)
                 )))
             }
-        };
-        Ok(Method::Call(Account::new(call)))
+        })
     }
 }
 
@@ -550,8 +713,8 @@ impl Flow for Method {
             }
         }
         match self {
-            Method::Call(account) => then(account.resume(cx, input), |reply| {
-                shape(cx, account.call(), &reply)
+            Method::Call(account, shape) => then(account.resume(cx, input), |reply| {
+                shaped(cx, *shape, account.call(), &reply)
             }),
             Method::SignIn(flow) => then(flow.resume(cx, input), |o| Ok(sign_in_output(&o))),
             Method::Session(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
@@ -621,9 +784,14 @@ fn local_output(out: LocalOutput) -> Option<Zeroizing<String>> {
 }
 
 /// The result of a method that is one request, from the request's reply.
-fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizing<String>>> {
-    Ok(match call {
-        Call::SignUp(..) => {
+fn shaped(
+    cx: &Ctx<'_>,
+    shape: Shape,
+    call: &Call,
+    reply: &HttpReply,
+) -> Result<Option<Zeroizing<String>>> {
+    Ok(match shape {
+        Shape::SignUp => {
             let r: SignUpReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{")
@@ -646,10 +814,11 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             out.raw("}}");
             out.done()
         }
-        Call::ConfirmSignUp(username, _) => {
+        Shape::Confirmed => {
             reply_as::<Empty>(reply)?;
             // With a session kept for the user, `autoSignIn()` signs them in (Amplify's step).
-            let auto = matches!(&*cx.sign_up_session.borrow(), Some((u, _)) if u == username);
+            let auto = matches!((&*cx.sign_up_session.borrow(), &call.username),
+                (Some((u, _)), Some(username)) if u == username);
             let mut out = Out::new();
             out.raw(r#"{"isSignUpComplete":true,"nextStep":{"signUpStep":""#)
                 .raw(if auto {
@@ -660,7 +829,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
                 .raw(r#""}}"#);
             out.done()
         }
-        Call::ResendSignUpCode(_) | Call::SendAttributeCode(_) => {
+        Shape::Delivery => {
             let d = reply_as::<CodeDeliveryReply>(reply)?.code_delivery_details;
             d.and_then(|d| {
                 let mut out = Out::new();
@@ -668,7 +837,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
                 out.done()
             })
         }
-        Call::ForgotPassword(_) => {
+        Shape::Reset => {
             let d = reply_as::<CodeDeliveryReply>(reply)?.code_delivery_details;
             let mut out = Out::new();
             out.raw(r#"{"nextStep":{"resetPasswordStep":"CONFIRM_RESET_PASSWORD_WITH_CODE""#);
@@ -679,7 +848,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             out.raw("}}");
             out.done()
         }
-        Call::GetUser => {
+        Shape::User => {
             let u: GetUserReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{").key("username").str(&u.username);
@@ -696,7 +865,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             out.raw("}");
             out.done()
         }
-        Call::UpdateUserAttributes(_) => {
+        Shape::Updated => {
             let list = reply_as::<UpdateUserAttributesReply>(reply)?.code_delivery_details_list;
             let mut out = Out::new();
             out.raw("[");
@@ -709,11 +878,11 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             out.raw("]");
             out.done()
         }
-        Call::VerifySoftwareToken(..) => {
+        Shape::Totp => {
             totp_verified(reply_as(reply)?)?;
             None
         }
-        Call::GetUserAuthFactors => {
+        Shape::Factors => {
             let f: GetUserAuthFactorsReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{").key("username").str(&f.username);
@@ -728,7 +897,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
                 .raw("}");
             out.done()
         }
-        Call::ListWebAuthnCredentials(..) => {
+        Shape::Passkeys => {
             let list: ListWebAuthnCredentialsReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{").key("credentials").raw("[");
@@ -760,8 +929,7 @@ fn shape(cx: &Ctx<'_>, call: &Call, reply: &HttpReply) -> Result<Option<Zeroizin
             out.raw("}");
             out.done()
         }
-        // The methods that return nothing.
-        _ => {
+        Shape::Nothing => {
             reply_as::<Empty>(reply)?;
             None
         }

@@ -7,250 +7,97 @@ use super::session::{
     access_token_expired, EndSession, Ended, GetSession, Load, Loaded, Need, Refresh,
 };
 use super::*;
-use crate::json::Json;
+use crate::json::{Json, ObjectWriter};
 
 /// One request of the account that stands alone, the caller reading its reply. Every such request,
-/// whether a Rust app's typed method or the package's JSON method makes it, is built here and sent by
-/// the [`Account`] flow: one place for each request body, for whether it carries the access token
-/// (and so is refreshed and repeated when the service calls the token expired) and for whether it is
-/// retried — and in the wasm, one await for all of them instead of a state machine each.
-pub(crate) enum Call {
-    /// `SignUp`: a username, a password (none for a user who signs in without one) and attributes.
-    SignUp(String, Option<String>, Vec<op::AttributeType>),
-    /// `ConfirmSignUp`: a username and the code.
-    ConfirmSignUp(String, String),
-    /// `ResendConfirmationCode`: a username.
-    ResendSignUpCode(String),
-    /// `ForgotPassword`: a username.
-    ForgotPassword(String),
-    /// `ConfirmForgotPassword`: a username, the code and the new password.
-    ConfirmForgotPassword(String, String, String),
-    /// `ChangePassword`: the old and the new password.
-    ChangePassword(String, String),
-    /// `GetUser`.
-    GetUser,
-    /// `UpdateUserAttributes`.
-    UpdateUserAttributes(Vec<op::AttributeType>),
-    /// `VerifyUserAttribute`: the attribute and the code.
-    VerifyUserAttribute(String, String),
-    /// `GetUserAttributeVerificationCode`: the attribute.
-    SendAttributeCode(String),
-    /// `DeleteUserAttributes`.
-    DeleteUserAttributes(Vec<String>),
-    /// `DeleteUser`.
-    DeleteUser,
-    /// `GlobalSignOut`.
-    GlobalSignOut,
-    /// `AssociateSoftwareToken` with the access token.
-    AssociateSoftwareToken,
-    /// `VerifySoftwareToken` with the access token: the code and a name for the authenticator.
-    VerifySoftwareToken(String, Option<String>),
-    /// `SetUserMFAPreference`: TOTP, SMS, email.
-    SetMfaPreference(
-        Option<op::MfaSettings>,
-        Option<op::MfaSettings>,
-        Option<op::MfaSettings>,
-    ),
-    /// `UpdateDeviceStatus` to remembered: the device key.
-    RememberDevice(String),
-    /// `ForgetDevice`: the device key.
-    ForgetDevice(String),
-    /// `GetDevice`: the device key.
-    GetDevice(String),
-    /// `ListDevices`: the page to read (`None`: the first).
-    ListDevices(Option<String>),
-    /// `GetUserAuthFactors`.
-    GetUserAuthFactors,
-    /// `ListWebAuthnCredentials`: the page to read (`None`: the first) and its size.
-    ListWebAuthnCredentials(Option<String>, Option<u32>),
-    /// `DeleteWebAuthnCredential`: the credential id.
-    DeleteWebAuthnCredential(String),
-    /// `StartWebAuthnRegistration`.
-    StartWebAuthnRegistration,
-    /// `CompleteWebAuthnRegistration`: the new passkey (`RegistrationResponseJSON`).
-    CompleteWebAuthnRegistration(Json),
+/// whether a Rust app's typed method, a [`Local`] flow or the package's JSON method (a row of
+/// `methods::CALLS`) makes it, is built here and sent by the [`Account`] flow: one place for how a
+/// body starts (the client id and SECRET_HASH, or the access token), for whether it carries the
+/// access token (and so is refreshed and repeated when the service calls the token expired) and
+/// for whether it is retried. A call is data — the operation and its own members — so that the
+/// package's methods are rows of a table rather than a function each.
+pub(crate) struct Call {
+    /// The operation, e.g. `GetUser`.
+    pub(crate) operation: &'static str,
+    /// `None` for a request made without a session; for one that carries the access token,
+    /// whether it only reads (then network failures, throttling and 5xx are retried).
+    access: Option<bool>,
+    /// The user a request without a session is for (its `Username`, and SECRET_HASH's).
+    pub(crate) username: Option<String>,
+    /// The request's own members as a JSON object (not the client id, SECRET_HASH or access
+    /// token). It may hold passwords and codes: zeroed when dropped.
+    members: Zeroizing<String>,
 }
 
+/// Writes the members of a request.
+pub(crate) type Members<'a> = &'a mut dyn FnMut(&mut ObjectWriter);
+
 impl Call {
-    /// `None` for a request made without a session; for one that carries the access token, whether
-    /// it only reads (then network failures, throttling and 5xx are retried).
-    fn access(&self) -> Option<bool> {
-        match self {
-            Call::SignUp(..)
-            | Call::ConfirmSignUp(..)
-            | Call::ResendSignUpCode(_)
-            | Call::ForgotPassword(_)
-            | Call::ConfirmForgotPassword(..) => None,
-            Call::GetUser
-            | Call::GetDevice(_)
-            | Call::ListDevices(_)
-            | Call::GetUserAuthFactors
-            | Call::ListWebAuthnCredentials(..) => Some(true),
-            _ => Some(false),
+    /// A request made without a session, for `username`: `members` writes what follows its
+    /// `Username`.
+    pub(crate) fn public(operation: &'static str, username: &str, members: Members<'_>) -> Call {
+        let mut w = ObjectWriter::new();
+        w.str("Username", username);
+        members(&mut w);
+        Call::new(operation, None, Some(username.into()), w)
+    }
+
+    /// A request with the session's access token; `reads`: it changes nothing.
+    pub(crate) fn signed(operation: &'static str, reads: bool, members: Members<'_>) -> Call {
+        let mut w = ObjectWriter::new();
+        members(&mut w);
+        Call::new(operation, Some(reads), None, w)
+    }
+
+    /// A call of `operation` whose own members `members` holds; `access` and `username` as
+    /// [`Call::access`] and [`Call::username`] say.
+    pub(crate) fn new(
+        operation: &'static str,
+        access: Option<bool>,
+        username: Option<String>,
+        members: ObjectWriter,
+    ) -> Call {
+        Call {
+            operation,
+            access,
+            username,
+            members: Zeroizing::new(members.finish()),
         }
     }
 
     /// The request, with `token` as the access token where it carries one.
-    fn request(&self, client_id: &str, hash: Option<&str>, token: &str) -> Result<ApiRequest> {
-        let t = Some(token);
-        match self {
-            Call::SignUp(username, password, user_attributes) => op::SignUp {
-                client_id,
-                secret_hash: hash,
-                username,
-                password: password.as_deref(),
-                user_attributes,
-                client_metadata: None,
+    fn request(&self, client_id: &str, hash: Option<&str>, token: &str) -> ApiRequest {
+        let mut w = ObjectWriter::new();
+        match self.access {
+            None => {
+                w.str("ClientId", client_id);
+                w.opt_str("SecretHash", hash);
             }
-            .request(),
-            Call::ConfirmSignUp(username, confirmation_code) => op::ConfirmSignUp {
-                client_id,
-                secret_hash: hash,
-                username,
-                confirmation_code,
-                force_alias_creation: None,
-                session: None,
-            }
-            .request(),
-            Call::ResendSignUpCode(username) => op::ResendConfirmationCode {
-                client_id,
-                secret_hash: hash,
-                username,
-            }
-            .request(),
-            Call::ForgotPassword(username) => op::ForgotPassword {
-                client_id,
-                secret_hash: hash,
-                username,
-            }
-            .request(),
-            Call::ConfirmForgotPassword(username, confirmation_code, password) => {
-                op::ConfirmForgotPassword {
-                    client_id,
-                    secret_hash: hash,
-                    username,
-                    confirmation_code,
-                    password,
-                }
-                .request()
-            }
-            Call::ChangePassword(previous_password, proposed_password) => op::ChangePassword {
-                previous_password,
-                proposed_password,
-                access_token: token,
-            }
-            .request(),
-            Call::GetUser => op::GetUser {
-                access_token: token,
-            }
-            .request(),
-            Call::UpdateUserAttributes(user_attributes) => op::UpdateUserAttributes {
-                user_attributes,
-                access_token: token,
-            }
-            .request(),
-            Call::VerifyUserAttribute(attribute_name, code) => op::VerifyUserAttribute {
-                access_token: token,
-                attribute_name,
-                code,
-            }
-            .request(),
-            Call::SendAttributeCode(attribute_name) => op::GetUserAttributeVerificationCode {
-                access_token: token,
-                attribute_name,
-            }
-            .request(),
-            Call::DeleteUserAttributes(names) => op::DeleteUserAttributes {
-                user_attribute_names: &names.iter().map(String::as_str).collect::<Vec<_>>(),
-                access_token: token,
-            }
-            .request(),
-            Call::DeleteUser => op::DeleteUser {
-                access_token: token,
-            }
-            .request(),
-            Call::GlobalSignOut => op::GlobalSignOut {
-                access_token: token,
-            }
-            .request(),
-            Call::AssociateSoftwareToken => op::AssociateSoftwareToken {
-                access_token: t,
-                session: None,
-            }
-            .request(),
-            Call::VerifySoftwareToken(user_code, friendly_device_name) => op::VerifySoftwareToken {
-                access_token: t,
-                session: None,
-                user_code,
-                friendly_device_name: friendly_device_name.as_deref(),
-            }
-            .request(),
-            Call::SetMfaPreference(totp, sms, email) => op::SetUserMfaPreference {
-                sms_mfa_settings: *sms,
-                software_token_mfa_settings: *totp,
-                email_mfa_settings: *email,
-                access_token: token,
-            }
-            .request(),
-            Call::RememberDevice(device_key) => op::UpdateDeviceStatus {
-                access_token: token,
-                device_key,
-                device_remembered_status: "remembered",
-            }
-            .request(),
-            Call::ForgetDevice(device_key) => op::ForgetDevice {
-                access_token: t,
-                device_key,
-            }
-            .request(),
-            Call::GetDevice(device_key) => op::GetDevice {
-                device_key,
-                access_token: t,
-            }
-            .request(),
-            Call::ListDevices(pagination_token) => op::ListDevices {
-                access_token: token,
-                limit: Some(60),
-                pagination_token: pagination_token.as_deref(),
-            }
-            .request(),
-            Call::GetUserAuthFactors => op::GetUserAuthFactors {
-                access_token: token,
-            }
-            .request(),
-            Call::ListWebAuthnCredentials(next_token, max_results) => op::ListWebAuthnCredentials {
-                access_token: token,
-                next_token: next_token.as_deref(),
-                max_results: *max_results,
-            }
-            .request(),
-            Call::DeleteWebAuthnCredential(credential_id) => op::DeleteWebAuthnCredential {
-                access_token: token,
-                credential_id,
-            }
-            .request(),
-            Call::StartWebAuthnRegistration => op::StartWebAuthnRegistration {
-                access_token: token,
-            }
-            .request(),
-            Call::CompleteWebAuthnRegistration(credential) => op::CompleteWebAuthnRegistration {
-                access_token: token,
-                credential,
-            }
-            .request(),
+            Some(_) => w.str("AccessToken", token),
+        }
+        w.splice(&self.members);
+        ApiRequest {
+            operation: self.operation,
+            body: Zeroizing::new(w.finish()),
         }
     }
+}
 
-    /// The username whose SECRET_HASH the request carries.
-    fn username(&self) -> Option<&str> {
-        match self {
-            Call::SignUp(u, ..)
-            | Call::ConfirmSignUp(u, _)
-            | Call::ResendSignUpCode(u)
-            | Call::ForgotPassword(u)
-            | Call::ConfirmForgotPassword(u, ..) => Some(u),
-            _ => None,
-        }
+/// Name/value pairs as the service's attribute list (`UserAttributes`).
+pub(crate) fn write_attributes(w: &mut ObjectWriter, key: &str, attributes: &[(String, String)]) {
+    w.array(key, attributes.len(), &mut |i, w| {
+        w.str("Name", &attributes[i].0);
+        w.str("Value", &attributes[i].1);
+    });
+}
+
+/// One MFA method's settings, left out when `None`.
+pub(crate) fn write_mfa(w: &mut ObjectWriter, key: &str, settings: Option<op::MfaSettings>) {
+    if let Some(s) = settings {
+        w.object(key, &mut |w| {
+            w.bool("Enabled", s.enabled);
+            w.bool("PreferredMfa", s.preferred_mfa);
+        });
     }
 }
 
@@ -268,40 +115,6 @@ pub(crate) fn totp_verified(reply: op::VerifySoftwareTokenReply) -> Result<()> {
             message: format!("verification status {other}"),
             status: 400,
         })),
-    }
-}
-
-/// Attribute name/value pairs as the service's attribute list.
-pub(crate) fn attribute_types(attributes: &[(String, String)]) -> Vec<op::AttributeType> {
-    attributes
-        .iter()
-        .map(|(n, v)| op::AttributeType {
-            name: n.clone(),
-            value: v.clone(),
-        })
-        .collect()
-}
-
-impl Drop for Call {
-    /// A call holds passwords and codes: its text is zeroed when it is dropped.
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        match self {
-            Call::SignUp(a, Some(b), _)
-            | Call::ConfirmSignUp(a, b)
-            | Call::ChangePassword(a, b)
-            | Call::VerifyUserAttribute(a, b) => {
-                a.zeroize();
-                b.zeroize();
-            }
-            Call::ConfirmForgotPassword(a, b, c) => {
-                a.zeroize();
-                b.zeroize();
-                c.zeroize();
-            }
-            Call::VerifySoftwareToken(a, _) => a.zeroize(),
-            _ => {}
-        }
     }
 }
 
@@ -353,7 +166,7 @@ impl Account {
     fn send(&mut self, cx: &Ctx<'_>, sending: Sending) -> Step<HttpReply> {
         let request = match &sending.token {
             None => {
-                let hash = self.call.username().and_then(|u| cx.config.secret_hash(u));
+                let hash = (self.call.username.as_deref()).and_then(|u| cx.config.secret_hash(u));
                 self.call.request(&cx.config.client_id, hash.as_deref(), "")
             }
             Some((token, _)) => {
@@ -361,13 +174,8 @@ impl Account {
                     .request(&cx.config.client_id, None, token.expose_secret())
             }
         };
-        match request {
-            Ok(request) => {
-                self.state = AccountState::Sent(sending);
-                Step::Io(Io::Send(request))
-            }
-            Err(e) => Step::Done(Err(e)),
-        }
+        self.state = AccountState::Sent(sending);
+        Step::Io(Io::Send(request))
     }
 }
 
@@ -375,7 +183,7 @@ impl Account {
     /// A confirmed sign-up's session serves one choice-based sign-in of that user right after it
     /// ([`SignIn::after_sign_up`]); it is kept in memory, never stored.
     fn keep_sign_up_session(&self, cx: &Ctx<'_>, outcome: &Result<HttpReply>) {
-        let Call::ConfirmSignUp(username, _) = &self.call else {
+        let (Some(username), "ConfirmSignUp") = (&self.call.username, self.call.operation) else {
             return;
         };
         let session = outcome
@@ -407,7 +215,7 @@ impl Flow for Account {
     fn resume(&mut self, cx: &Ctx<'_>, input: Input) -> Step<HttpReply> {
         use AccountState as S;
         match (core::mem::replace(&mut self.state, S::Over), input) {
-            (S::Start, Input::Start) => match self.call.access() {
+            (S::Start, Input::Start) => match self.call.access {
                 None => self.send(
                     cx,
                     Sending {
@@ -437,7 +245,7 @@ impl Flow for Account {
                 Step::Done(Err(e)) => Step::Done(Err(e)),
             },
             (S::Sent(sending), Input::Reply(outcome)) => {
-                let idempotent = self.call.access() == Some(true);
+                let idempotent = self.call.access == Some(true);
                 if idempotent && sending.attempt < 2 && retryable(&outcome) {
                     let mut jitter = [0u8; 1];
                     let _ = cx.env.fill_random(&mut jitter);
@@ -570,8 +378,10 @@ impl Local {
     /// The session was read.
     fn loaded(&mut self, cx: &Ctx<'_>, record: TokenRecord) -> Step<LocalOutput> {
         let next = match self.action {
-            LocalAction::DeleteUser => Some(Call::DeleteUser),
-            LocalAction::SetUpTotp(_) => Some(Call::AssociateSoftwareToken),
+            LocalAction::DeleteUser => Some(Call::signed("DeleteUser", false, &mut |_| {})),
+            LocalAction::SetUpTotp(_) => {
+                Some(Call::signed("AssociateSoftwareToken", false, &mut |_| {}))
+            }
             _ => None,
         };
         let device_key = cx.keys.device(&record.signed_in_as);
@@ -594,18 +404,23 @@ impl Local {
         }
         let call = match &self.action {
             LocalAction::RememberDevice => match local_key {
-                Some(k) => Call::RememberDevice(k),
+                Some(k) => Call::signed("UpdateDeviceStatus", false, &mut |w| {
+                    w.str("DeviceKey", &k);
+                    w.str("DeviceRememberedStatus", "remembered");
+                }),
                 None => return Self::fail(invalid_state("this sign-in has no device to remember")),
             },
             LocalAction::ForgetDevice(given) => match given.clone().or(local_key) {
                 Some(k) => {
-                    self.target = k.clone();
-                    Call::ForgetDevice(k)
+                    self.target = k;
+                    Call::signed("ForgetDevice", false, &mut |w| {
+                        w.str("DeviceKey", &self.target)
+                    })
                 }
                 None => return Self::fail(invalid_state("no device is remembered here")),
             },
             _ => match local_key {
-                Some(k) => Call::GetDevice(k),
+                Some(k) => get_device(&k),
                 None => return Self::fail(invalid_state("no device is kept here")),
             },
         };
@@ -667,8 +482,8 @@ impl Local {
                     _ => Step::Done(Ok(LocalOutput::Nothing)),
                 }
             }
-            LocalAction::AssociatePasskey => match call {
-                Call::StartWebAuthnRegistration => {
+            LocalAction::AssociatePasskey => match call.operation {
+                "StartWebAuthnRegistration" => {
                     match reply_as::<op::StartWebAuthnRegistrationReply>(&reply) {
                         Ok(r) => {
                             let mut options = String::new();
@@ -693,18 +508,31 @@ impl Local {
                     Err(e) => return Self::fail(e),
                 };
                 self.devices.extend(reply.devices);
+                // `target` holds the page just read ("" for the first): a service that names the
+                // same page again is not followed round in a circle.
                 match reply.pagination_token {
-                    Some(next)
-                        if !next.is_empty()
-                            && !matches!(call, Call::ListDevices(Some(p)) if *p == next) =>
-                    {
-                        self.call(cx, Call::ListDevices(Some(next)))
+                    Some(next) if !next.is_empty() && next != self.target => {
+                        self.target = next;
+                        self.call(cx, list_devices(Some(&self.target)))
                     }
                     _ => Step::Done(Ok(LocalOutput::Devices(core::mem::take(&mut self.devices)))),
                 }
             }
         }
     }
+}
+
+/// `GetDevice` of `key`.
+fn get_device(key: &str) -> Call {
+    Call::signed("GetDevice", true, &mut |w| w.str("DeviceKey", key))
+}
+
+/// `ListDevices`: the page after `page` (`None`: the first).
+fn list_devices(page: Option<&str>) -> Call {
+    Call::signed("ListDevices", true, &mut |w| {
+        w.number("Limit", 60);
+        w.opt_str("PaginationToken", page);
+    })
 }
 
 impl Flow for Local {
@@ -715,11 +543,14 @@ impl Flow for Local {
         match (core::mem::replace(&mut self.state, S::Over), input) {
             (S::Start, Input::Start) => match &self.action {
                 LocalAction::GetDevice(Some(key)) => {
-                    let call = Call::GetDevice(key.clone());
+                    let call = get_device(key);
                     self.call(cx, call)
                 }
-                LocalAction::ListDevices => self.call(cx, Call::ListDevices(None)),
-                LocalAction::AssociatePasskey => self.call(cx, Call::StartWebAuthnRegistration),
+                LocalAction::ListDevices => self.call(cx, list_devices(None)),
+                LocalAction::AssociatePasskey => self.call(
+                    cx,
+                    Call::signed("StartWebAuthnRegistration", false, &mut |_| {}),
+                ),
                 _ => {
                     let (load, io) = Load::begin(cx);
                     self.state = S::Loading(load);
@@ -760,7 +591,12 @@ impl Flow for Local {
                     }
                 });
                 match parsed {
-                    Ok(value) => self.call(cx, Call::CompleteWebAuthnRegistration(value)),
+                    Ok(value) => self.call(
+                        cx,
+                        Call::signed("CompleteWebAuthnRegistration", false, &mut |w| {
+                            w.json("Credential", &value)
+                        }),
+                    ),
                     Err(e) => Self::fail(e),
                 }
             }
@@ -789,6 +625,14 @@ impl Flow for Local {
     }
 }
 
+/// `SignUp`: a username, a password (none for a user who signs in without one) and attributes.
+fn sign_up(username: &str, password: Option<&str>, attributes: &[(String, String)]) -> Call {
+    Call::public("SignUp", username, &mut |w| {
+        w.opt_str("Password", password);
+        write_attributes(w, "UserAttributes", attributes);
+    })
+}
+
 impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Sends one [`Call`]; the reply, failure or not, is the caller's to read with [`reply_as`].
     pub(crate) async fn run(&self, call: Call) -> Result<HttpReply> {
@@ -813,8 +657,7 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         password: &str,
         attributes: &[(String, String)],
     ) -> Result<op::SignUpReply> {
-        let attrs = attribute_types(attributes);
-        self.run_as(Call::SignUp(username.into(), Some(password.into()), attrs))
+        self.run_as(sign_up(username, Some(password), attributes))
             .await
     }
 
@@ -825,18 +668,18 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         username: &str,
         attributes: &[(String, String)],
     ) -> Result<op::SignUpReply> {
-        let attrs = attribute_types(attributes);
-        self.run_as(Call::SignUp(username.into(), None, attrs))
-            .await
+        self.run_as(sign_up(username, None, attributes)).await
     }
 
     /// Confirms a registration with the code the user received. Where the service returns a
     /// session (a client with choice-based sign-in), the user can be signed in right away with
     /// [`CognitoAuth::auto_sign_in`].
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ConfirmSignUp(username.into(), code.into()))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::public("ConfirmSignUp", username, &mut |w| {
+            w.str("ConfirmationCode", code)
+        }))
+        .await
+        .map(drop)
     }
 
     /// Sends the sign-up code again.
@@ -844,15 +687,21 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         username: &str,
     ) -> Result<Option<op::CodeDeliveryDetails>> {
-        let reply: op::CodeDeliveryReply =
-            self.run_as(Call::ResendSignUpCode(username.into())).await?;
+        let reply: op::CodeDeliveryReply = self
+            .run_as(Call::public(
+                "ResendConfirmationCode",
+                username,
+                &mut |_| {},
+            ))
+            .await?;
         Ok(reply.code_delivery_details)
     }
 
     /// Starts a password reset: the service sends a code.
     pub async fn forgot_password(&self, username: &str) -> Result<Option<op::CodeDeliveryDetails>> {
-        let reply: op::CodeDeliveryReply =
-            self.run_as(Call::ForgotPassword(username.into())).await?;
+        let reply: op::CodeDeliveryReply = self
+            .run_as(Call::public("ForgotPassword", username, &mut |_| {}))
+            .await?;
         Ok(reply.code_delivery_details)
     }
 
@@ -863,21 +712,20 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         code: &str,
         new_password: &str,
     ) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ConfirmForgotPassword(
-            username.into(),
-            code.into(),
-            new_password.into(),
-        ))
+        self.run_as::<op::Empty>(Call::public("ConfirmForgotPassword", username, &mut |w| {
+            w.str("ConfirmationCode", code);
+            w.str("Password", new_password);
+        }))
         .await
         .map(drop)
     }
 
     /// Changes the signed-in user's password.
     pub async fn change_password(&self, old_password: &str, new_password: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::ChangePassword(
-            old_password.into(),
-            new_password.into(),
-        ))
+        self.run_as::<op::Empty>(Call::signed("ChangePassword", false, &mut |w| {
+            w.str("PreviousPassword", old_password);
+            w.str("ProposedPassword", new_password);
+        }))
         .await
         .map(drop)
     }
@@ -886,7 +734,8 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The signed-in user's name and attributes.
     pub async fn get_user(&self) -> Result<op::GetUserReply> {
-        self.run_as(Call::GetUser).await
+        self.run_as(Call::signed("GetUser", true, &mut |_| {}))
+            .await
     }
 
     /// Sets attributes; changed email/phone numbers get verification codes.
@@ -894,17 +743,22 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         &self,
         attributes: &[(String, String)],
     ) -> Result<Vec<op::CodeDeliveryDetails>> {
-        let attrs = attribute_types(attributes);
-        let reply: op::UpdateUserAttributesReply =
-            self.run_as(Call::UpdateUserAttributes(attrs)).await?;
+        let reply: op::UpdateUserAttributesReply = self
+            .run_as(Call::signed("UpdateUserAttributes", false, &mut |w| {
+                write_attributes(w, "UserAttributes", attributes)
+            }))
+            .await?;
         Ok(reply.code_delivery_details_list)
     }
 
     /// Verifies `email` or `phone_number` with the code the user received.
     pub async fn verify_user_attribute(&self, attribute: &str, code: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::VerifyUserAttribute(attribute.into(), code.into()))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::signed("VerifyUserAttribute", false, &mut |w| {
+            w.str("AttributeName", attribute);
+            w.str("Code", code);
+        }))
+        .await
+        .map(drop)
     }
 
     /// Sends a verification code for `email` or `phone_number`.
@@ -913,17 +767,22 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         attribute: &str,
     ) -> Result<Option<op::CodeDeliveryDetails>> {
         let reply: op::CodeDeliveryReply = self
-            .run_as(Call::SendAttributeCode(attribute.into()))
+            .run_as(Call::signed(
+                "GetUserAttributeVerificationCode",
+                false,
+                &mut |w| w.str("AttributeName", attribute),
+            ))
             .await?;
         Ok(reply.code_delivery_details)
     }
 
     /// Deletes attributes.
     pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<()> {
-        let names = names.iter().map(|n| n.to_string()).collect();
-        self.run_as::<op::Empty>(Call::DeleteUserAttributes(names))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::signed("DeleteUserAttributes", false, &mut |w| {
+            w.strs("UserAttributeNames", names)
+        }))
+        .await
+        .map(drop)
     }
 
     /// Deletes the signed-in user, then clears the local session and the device kept for the user
@@ -948,10 +807,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     /// Finishes the setup with a code from the app.
     pub async fn verify_totp_setup(&self, code: &str, device_name: Option<&str>) -> Result<()> {
         totp_verified(
-            self.run_as(Call::VerifySoftwareToken(
-                code.into(),
-                device_name.map(String::from),
-            ))
+            self.run_as(Call::signed("VerifySoftwareToken", false, &mut |w| {
+                w.str("UserCode", code);
+                w.opt_str("FriendlyDeviceName", device_name);
+            }))
             .await?,
         )
     }
@@ -963,9 +822,13 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         sms: Option<op::MfaSettings>,
         email: Option<op::MfaSettings>,
     ) -> Result<()> {
-        self.run_as::<op::Empty>(Call::SetMfaPreference(totp, sms, email))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::signed("SetUserMFAPreference", false, &mut |w| {
+            write_mfa(w, "SMSMfaSettings", sms);
+            write_mfa(w, "SoftwareTokenMfaSettings", totp);
+            write_mfa(w, "EmailMfaSettings", email);
+        }))
+        .await
+        .map(drop)
     }
 
     // ---------------------------------------------------------------- devices
@@ -1006,7 +869,8 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// The factors the user can sign in with, and the MFA settings.
     pub async fn get_user_auth_factors(&self) -> Result<op::GetUserAuthFactorsReply> {
-        self.run_as(Call::GetUserAuthFactors).await
+        self.run_as(Call::signed("GetUserAuthFactors", true, &mut |_| {}))
+            .await
     }
 
     /// One page of the user's passkeys: the page after `next_token` (`None`: the first), of at
@@ -1016,10 +880,12 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
         next_token: Option<&str>,
         max_results: Option<u32>,
     ) -> Result<op::ListWebAuthnCredentialsReply> {
-        self.run_as(Call::ListWebAuthnCredentials(
-            next_token.map(String::from),
-            max_results,
-        ))
+        self.run_as(Call::signed("ListWebAuthnCredentials", true, &mut |w| {
+            w.opt_str("NextToken", next_token);
+            if let Some(n) = max_results {
+                w.number("MaxResults", i64::from(n));
+            }
+        }))
         .await
     }
 
@@ -1032,8 +898,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 
     /// Deletes one of the user's passkeys.
     pub async fn delete_webauthn_credential(&self, credential_id: &str) -> Result<()> {
-        self.run_as::<op::Empty>(Call::DeleteWebAuthnCredential(credential_id.into()))
-            .await
-            .map(drop)
+        self.run_as::<op::Empty>(Call::signed("DeleteWebAuthnCredential", false, &mut |w| {
+            w.str("CredentialId", credential_id)
+        }))
+        .await
+        .map(drop)
     }
 }

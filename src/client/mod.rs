@@ -13,7 +13,8 @@
 mod account;
 pub(crate) mod machine;
 pub(crate) use account::{
-    attribute_types, reply_as, totp_verified, Account, Call, Local, LocalAction, LocalOutput,
+    reply_as, totp_verified, write_attributes, write_mfa, Account, Call, Local, LocalAction,
+    LocalOutput,
 };
 mod records;
 mod redirect;

@@ -632,7 +632,14 @@ impl Flow for SignOut {
                     // An access token that expired while the app sat idle, or that the service's
                     // clock calls expired, is refreshed first.
                     Some(_) if self.global => {
-                        self.state = S::Global(Box::new(Account::new(Call::GlobalSignOut)), user);
+                        self.state = S::Global(
+                            Box::new(Account::new(Call::signed(
+                                "GlobalSignOut",
+                                false,
+                                &mut |_| {},
+                            ))),
+                            user,
+                        );
                         self.resume(cx, Input::Start)
                     }
                     Some(record) => match &record.refresh_token {
