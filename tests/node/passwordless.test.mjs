@@ -192,3 +192,28 @@ test('SMS_OTP: a texted code for a user with a verified phone, a wrong one first
     sdk.destroy();
   }
 });
+
+// Last in this file: it moves the emulator's clock on.
+test('an emailed code answered after the sign-in session expired is refused, nothing is left waiting, and a new sign-in works', async () => {
+  const username = await newUser({ password: 'Passw0rd!' });
+  const a = client();
+  const out = await a.signIn({ username, authFlow: 'USER_AUTH', preferredChallenge: 'EMAIL_OTP' });
+  assert.equal(out.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+  const stale = await outboxCode(username);
+  // The client's sign-in session lasts 3 minutes (AuthSessionValidity's default).
+  const moved = await fetch(`${emulator.url.replace(/\/$/, '')}/_emulator/clock`, {
+    method: 'POST', body: JSON.stringify({ advanceSeconds: 181 }),
+  });
+  assert.equal(moved.status, 200);
+  await rejectsWith(a.confirmSignIn({ challengeResponse: stale }), 'NotAuthorizedException', /expired/);
+  // The step is over: another answer is the kit's misuse error, not a request to the service.
+  await rejectsWith(a.confirmSignIn({ challengeResponse: stale }), 'InvalidState');
+  await assert.rejects(a.getSession());
+  // A new sign-in sends a new code, and that one signs in.
+  const again = await a.signIn({ username, authFlow: 'USER_AUTH', preferredChallenge: 'EMAIL_OTP' });
+  assert.equal(again.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+  const fresh = await outboxCode(username);
+  const done = await a.confirmSignIn({ challengeResponse: fresh });
+  assert.equal(done.nextStep.signInStep, 'DONE');
+  assert.equal((await a.getSession()).idTokenClaims.email, username);
+});
