@@ -49,7 +49,7 @@ node scripts/www.mjs --out target/www --endpoint "$url" --describe --config targ
   --serve --host 127.0.0.1 --port "$www_port" &
 pids+=($!)
 # The same pages on the passwordless pool (us-east-1_Passless1), with every passwordless feature on:
-# passkeys, emailed codes, the choice of factor, sign-up without a password. Passkeys belong to the
+# passkeys, emailed and texted codes, the choice of factor, sign-up without a password. Passkeys belong to the
 # relying party `localhost`, so these pages are opened at http://localhost:…, not 127.0.0.1.
 node scripts/www.mjs --out target/www-passwordless --endpoint "$url" --describe --config scripts/demo-passwordless.json \
   --serve --host 127.0.0.1 --port "$passless_port" &
@@ -64,7 +64,7 @@ cat <<MSG
 
 ================================================================================
   Open the sign-in pages:  http://127.0.0.1:$www_port/
-  Passwordless (passkeys, emailed codes):  http://localhost:$passless_port/
+  Passwordless (passkeys, emailed and texted codes):  http://localhost:$passless_port/
 ================================================================================
 Create an account (the confirmation code appears in the pages' "Demo outbox" panel), sign in, set
 up an authenticator app from the account page, sign out and in again. Or use the demo users:
@@ -74,7 +74,8 @@ carol@example.com / Passw0rd! (TOTP, secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP).
 ${url}domains/kit-demo) and back; signing out then ends that domain's session too.
 On the passwordless pages, create an account without a password (you are signed in as soon as you
 confirm it), add a passkey from the account page, sign out and sign in with it or with an emailed
-code; pia@example.com / Passw0rd! has a password too.
+code; pia@example.com / Passw0rd! has a password too, and sol@example.com has a phone number: "Text
+me a code" (the texted code appears in the "Demo outbox" panel too).
 
 The user pool (emulator) listens at $url — point any Cognito client at it, e.g.
   node scripts/kit-signin.mjs $url us-east-1_DemoPool1 demopublicclient0000000001 alice@example.com 'Passw0rd!'

@@ -534,6 +534,43 @@ test('passwordless: "Email me a code" signs in after a wrong code; the choice of
   await context.close();
 });
 
+test('passwordless: "Text me a code" signs in with a texted code after a wrong one; an account without a phone is told and offered the others', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.goto(passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.waitFor();
+  // sol@example.com (tests/e2e-pools.json) has a verified phone number.
+  await signin.getByLabel('Email').fill('sol@example.com');
+  await signin.getByRole('button', { name: 'Text me a code' }).click();
+  const mfa = visible(tab, 'mfa');
+  await mfa.waitFor();
+  assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to \+\*+0177\. Enter it below\.$/);
+  const messages = await fetch(new URL('_emulator/outbox?poolId=us-east-1_Passless1&username=sol%40example.com', emulator.url)).then((r) => r.json());
+  const code = messages.find((m) => m.kind === 'SMS_OTP')?.code;
+  assert.ok(code, `a texted code in ${JSON.stringify(messages)}`);
+  await mfa.getByLabel('Code', { exact: true }).fill(wrongCodeFor(code));
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await mfa.locator('[role=alert]', { hasText: 'That code is not right' }).waitFor();
+  await mfa.getByLabel('Code', { exact: true }).fill(code);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as sol@example.com.' }).waitFor();
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+
+  // pia has no phone: the service offers what she has, and the page says why it is not a text.
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByRole('button', { name: 'Text me a code' }).click();
+  const choice = visible(tab, 'select-factor');
+  await choice.locator('[data-notice]', { hasText: 'This account cannot get sign-in codes by text message.' }).waitFor();
+  assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.labels[0].textContent.trim())), ['A code sent by email', 'Your password']);
+  await assertAccessible(tab);
+  await screenshot(tab, 'passwordless-no-phone');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('passwordless sign-up: no password asked; confirming the code signs the user in at once', async () => {
   const problems = [];
   const context = await browser.newContext();

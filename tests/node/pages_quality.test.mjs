@@ -582,14 +582,14 @@ test('the passwordless sign-in from the keyboard alone: the other ways in readin
   await visible(tab, 'signin').waitFor();
   assert.equal(await focused(tab), '#signin-username');
   const order = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 10; i++) {
     await tab.keyboard.press('Tab');
     order.push(await tab.evaluate(() => {
       const el = document.activeElement;
       return el.id ? `#${el.id}` : el.getAttribute('aria-label') ?? el.textContent.trim();
     }));
   }
-  assert.deepEqual(order, ['#signin-password', 'Show password', 'Sign in', 'Sign in with a passkey', 'Email me a code', 'Other ways to sign in', 'Forgot your password?', 'Create an account', '#outbox-title']);
+  assert.deepEqual(order, ['#signin-password', 'Show password', 'Sign in', 'Sign in with a passkey', 'Email me a code', 'Text me a code', 'Other ways to sign in', 'Forgot your password?', 'Create an account', '#outbox-title']);
   await tab.locator('#signin-username').focus();
   await tab.keyboard.type('pia@example.com');
   for (let i = 0; i < 5; i++) await tab.keyboard.press('Tab');
