@@ -264,16 +264,21 @@ impl UtcDateTime {
 /// "Incorrect username or password.", so this never depends on the host's locale.
 pub fn cognito_timestamp(unix_seconds: i64) -> String {
     let t = UtcDateTime::from_unix_seconds(unix_seconds);
-    alloc::format!(
-        "{} {} {} {:02}:{:02}:{:02} UTC {}",
-        WEEKDAYS[usize::from(t.weekday)],
-        MONTHS[usize::from(t.month - 1)],
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
-        t.year
-    )
+    let mut out = String::with_capacity(32);
+    out.push_str(WEEKDAYS[usize::from(t.weekday)]);
+    out.push(' ');
+    out.push_str(MONTHS[usize::from(t.month - 1)]);
+    out.push(' ');
+    crate::text::decimal(u64::from(t.day), &mut out);
+    out.push(' ');
+    for (n, after) in [(t.hour, ':'), (t.minute, ':'), (t.second, ' ')] {
+        out.push(char::from(b'0' + n / 10));
+        out.push(char::from(b'0' + n % 10));
+        out.push(after);
+    }
+    out.push_str("UTC ");
+    crate::text::Piece::put(&t.year, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! Every variant has a stable [`Error::code`] string, which is what the JavaScript `CognitoError.code`
 //! carries.
 
+use crate::text::cat;
 use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt;
@@ -79,15 +80,35 @@ impl Error {
     }
 }
 
+/// The error's text, as `Display` shows it (written without `core::fmt`: the wasm builds every
+/// `CognitoError`'s message from it).
+impl crate::text::Piece for Error {
+    fn put(&self, out: &mut String) {
+        let (code, message) = match self {
+            Error::Service(e) => {
+                out.push_str(&e.code);
+                out.push_str(" (HTTP ");
+                crate::text::decimal(u64::from(e.status), out);
+                (")", &e.message)
+            }
+            Error::Protocol(e) => {
+                out.push_str(e.kind.code());
+                out.push_str(" in ");
+                (e.field.as_ref(), &e.detail)
+            }
+            Error::Transport(e) => (e.kind.code(), &e.message),
+            Error::Misuse(e) => (e.kind.code(), &e.message),
+            Error::Passkey(e) => (e.kind.code(), &e.message),
+        };
+        out.push_str(code);
+        out.push_str(": ");
+        out.push_str(message);
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Service(e) => e.fmt(f),
-            Error::Transport(e) => e.fmt(f),
-            Error::Protocol(e) => e.fmt(f),
-            Error::Misuse(e) => e.fmt(f),
-            Error::Passkey(e) => e.fmt(f),
-        }
+        f.write_str(&cat!(self))
     }
 }
 
@@ -131,7 +152,7 @@ impl ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {}): {}", self.code, self.status, self.message)
+        fmt::Display::fmt(&Error::Service(self.clone()), f)
     }
 }
 
@@ -170,7 +191,7 @@ pub struct TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.code(), self.message)
+        fmt::Display::fmt(&Error::Transport(self.clone()), f)
     }
 }
 
@@ -285,10 +306,7 @@ impl fmt::Debug for ProtocolError {
             .field("status", &self.status)
             .field(
                 "raw",
-                &self
-                    .raw
-                    .as_ref()
-                    .map(|r| alloc::format!("<{} bytes>", r.len())),
+                &self.raw.as_ref().map(|r| cat!("<", r.len(), " bytes>")),
             )
             .finish()
     }
@@ -296,7 +314,7 @@ impl fmt::Debug for ProtocolError {
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} in {}: {}", self.kind.code(), self.field, self.detail)
+        fmt::Display::fmt(&Error::Protocol(self.clone()), f)
     }
 }
 
@@ -335,7 +353,7 @@ pub struct MisuseError {
 
 impl fmt::Display for MisuseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.code(), self.message)
+        fmt::Display::fmt(&Error::Misuse(self.clone()), f)
     }
 }
 
@@ -436,7 +454,7 @@ pub struct PasskeyError {
 
 impl fmt::Display for PasskeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.code(), self.message)
+        fmt::Display::fmt(&Error::Passkey(self.clone()), f)
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::api::operations::{AuthReply, AuthenticationResult, StringMap};
 use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
 use crate::srp::VerifierChallenge;
-use alloc::format;
+use crate::text::cat;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -163,7 +163,7 @@ fn not_a_list(key: &'static str, why: &str) -> Error {
     Error::protocol(
         ProtocolErrorKind::InvalidJson,
         key,
-        format!("expected a JSON array of strings: {why}"),
+        cat!("expected a JSON array of strings: ", why),
     )
 }
 
@@ -180,7 +180,7 @@ fn json_list(params: &StringMap, key: &'static str) -> Result<Vec<String>> {
                 })
                 .collect(),
             Ok(_) => Err(not_a_list(key, "not an array")),
-            Err(e) => Err(not_a_list(key, &format!("{e}"))),
+            Err(e) => Err(not_a_list(key, &cat!(e))),
         },
     }
 }
@@ -235,7 +235,7 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                         return Err(Error::protocol(
                             ProtocolErrorKind::InvalidJson,
                             "userAttributes",
-                            format!("{e}"),
+                            cat!(e),
                         ))
                     }
                 },
@@ -254,8 +254,8 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
                 .unwrap_or_default(),
         ),
         other => {
-            return Err(unexpected(format!(
-                "the kit cannot answer {}",
+            return Err(unexpected(cat!(
+                "the kit cannot answer ",
                 crate::error::quoted(other)
             )))
         }
@@ -342,9 +342,10 @@ pub fn user_answer(
     let wrong = || {
         Error::misuse(
             MisuseErrorKind::InvalidArgument,
-            format!(
-                "this answer does not fit the {} challenge",
-                challenge.name()
+            cat!(
+                "this answer does not fit the ",
+                challenge.name(),
+                " challenge"
             ),
         )
     };
@@ -368,9 +369,11 @@ pub fn user_answer(
                 };
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!(
-                        "{} is not one of the offered {what} {}",
+                    cat!(
                         crate::error::quoted(&choice),
+                        " is not one of the offered ",
+                        what,
+                        " ",
                         crate::error::quoted_list(options)
                     ),
                 ));
@@ -396,14 +399,14 @@ pub fn user_answer(
             if !missing.is_empty() {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!(
-                        "the new-password challenge requires the attributes {}",
+                    cat!(
+                        "the new-password challenge requires the attributes ",
                         crate::error::quoted_list(&missing)
                     ),
                 ));
             }
             for (name, value) in attributes {
-                out.insert(format!("{USER_ATTRIBUTES_PREFIX}{name}"), value);
+                out.insert(cat!(USER_ATTRIBUTES_PREFIX, name), value);
             }
             None
         }

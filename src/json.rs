@@ -10,6 +10,7 @@
 //! to [`MAX_DEPTH`] so that no input can exhaust the stack. It never panics, whatever the input.
 
 use crate::api::operations::StringMap;
+use crate::text::cat;
 use alloc::string::String;
 use alloc::vec::Vec;
 use zeroize::{Zeroize, Zeroizing};
@@ -219,9 +220,8 @@ impl ObjectWriter {
 
     /// An integer member.
     pub fn number(&mut self, key: &str, value: i64) {
-        use core::fmt::Write;
         self.key(key);
-        let _ = write!(self.out, "{value}");
+        crate::text::Piece::put(&value, &mut self.out);
     }
 
     /// A member holding any JSON value (written from the parsed value, so it is always JSON).
@@ -318,9 +318,17 @@ pub struct SyntaxError {
     pub offset: usize,
 }
 
+impl crate::text::Piece for SyntaxError {
+    fn put(&self, out: &mut String) {
+        out.push_str(self.what);
+        out.push_str(" at byte ");
+        crate::text::decimal(self.offset as u64, out);
+    }
+}
+
 impl core::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{} at byte {}", self.what, self.offset)
+        f.write_str(&cat!(self))
     }
 }
 
@@ -593,9 +601,17 @@ pub struct ShapeError {
     pub expected: &'static str,
 }
 
+impl crate::text::Piece for ShapeError {
+    fn put(&self, out: &mut String) {
+        out.push_str(&self.field);
+        out.push_str(": expected ");
+        out.push_str(self.expected);
+    }
+}
+
 impl core::fmt::Display for ShapeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}: expected {}", self.field, self.expected)
+        f.write_str(&cat!(self))
     }
 }
 
@@ -1012,12 +1028,12 @@ mod tests {
         many.push(']');
         // The array itself is one value: MAX_VALUES zeros inside it is one too many.
         assert_eq!(parse(many.as_bytes()).unwrap_err().what, "too many values");
-        let fits = alloc::format!("[{}]", &many[1..many.len() - 3]);
+        let fits = cat!("[", &many[1..many.len() - 3], "]");
         assert!(parse(fits.as_bytes()).is_ok());
 
         let mut members = Vec::new();
         for i in 0..=MAX_MAP_ENTRIES {
-            members.push((alloc::format!("k{i}"), Json::String(String::new())));
+            members.push((cat!("k", i), Json::String(String::new())));
         }
         let err = string_map(Json::Object(members.clone())).unwrap_err();
         assert_eq!(err.expected, "an object of at most 1024 strings");

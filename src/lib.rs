@@ -47,6 +47,7 @@ pub mod secret;
 pub mod secret_hash;
 pub mod srp;
 pub mod storage;
+mod text;
 pub mod tokens;
 pub mod transport;
 

@@ -20,8 +20,8 @@ use crate::flow::{mfa_name, CodeDestination};
 use crate::json::{self, write_str, Json, ObjectWriter};
 use crate::secret::ClientSecret;
 use crate::storage::Storage;
+use crate::text::cat;
 use crate::transport::{HttpReply, Runtime};
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -56,7 +56,7 @@ impl Input {
     fn str(&self, key: &str) -> Result<&str> {
         self.get(key)
             .and_then(Json::as_str)
-            .ok_or_else(|| invalid(format!("{key} is required (a string)")))
+            .ok_or_else(|| invalid(cat!(key, " is required (a string)")))
     }
 
     /// An optional string member; anything but a string counts as absent.
@@ -69,7 +69,7 @@ impl Input {
         match self.get(key) {
             None => Ok(None),
             Some(Json::String(s)) => Ok(Some(s)),
-            Some(_) => Err(invalid(format!("{key} must be a string"))),
+            Some(_) => Err(invalid(cat!(key, " must be a string"))),
         }
     }
 
@@ -104,7 +104,7 @@ impl Input {
                 .iter()
                 .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
                 .collect()),
-            Some(_) => Err(invalid(format!("{key} must be an object of strings"))),
+            Some(_) => Err(invalid(cat!(key, " must be an object of strings"))),
         }
     }
 
@@ -122,7 +122,7 @@ impl Input {
                 // The value as JSON (a string shows in its quotes), as JSON.stringify would.
                 let mut shown = String::new();
                 value.write(&mut shown);
-                return Err(invalid(format!("unknown MFA setting {shown} for {key}")));
+                return Err(invalid(cat!("unknown MFA setting ", shown, " for ", key)));
             }
         };
         Ok(Some(MfaSettings {
@@ -180,8 +180,7 @@ impl Out {
         self.raw("}")
     }
     fn int(&mut self, value: i64) -> &mut Self {
-        use core::fmt::Write;
-        let _ = write!(self.0, "{value}");
+        crate::text::Piece::put(&value, &mut self.0);
         self
     }
     fn done(self) -> Option<Zeroizing<String>> {
@@ -340,18 +339,19 @@ fn flow_of(name: Option<&str>, preferred: Option<&str>) -> Result<AuthFlow> {
             let factor = match preferred {
                 None => None,
                 Some(name) => Some(FirstFactor::from_name(name).ok_or_else(|| {
-                    invalid(format!(
-                        "unknown preferredChallenge {} (PASSWORD, PASSWORD_SRP, EMAIL_OTP, \
-                         SMS_OTP or WEB_AUTHN)",
-                        crate::error::quoted(name)
+                    invalid(cat!(
+                        "unknown preferredChallenge ",
+                        crate::error::quoted(name),
+                        " (PASSWORD, PASSWORD_SRP, EMAIL_OTP, \
+                         SMS_OTP or WEB_AUTHN)"
                     ))
                 })?),
             };
             return Ok(AuthFlow::UserAuth(factor));
         }
         Some(other) => {
-            return Err(invalid(format!(
-                "unknown authFlow {}",
+            return Err(invalid(cat!(
+                "unknown authFlow ",
                 crate::error::quoted(other)
             )))
         }
@@ -601,7 +601,7 @@ fn call_of(row: &Row, i: &Input) -> Result<Call> {
                     _ => None,
                 };
                 let names = names
-                    .ok_or_else(|| invalid(format!("{key} is required (an array of strings)")))?;
+                    .ok_or_else(|| invalid(cat!(key, " is required (an array of strings)")))?;
                 w.strs(wire, &names);
             }
             Kind::Mfa => write_mfa(&mut w, wire, i.mfa_setting(key)?),
@@ -690,8 +690,8 @@ impl Method {
                 Method::Local(Local::new(LocalAction::AssociatePasskey))
             }
             other => {
-                return Err(invalid(format!(
-                    "unknown method {}",
+                return Err(invalid(cat!(
+                    "unknown method ",
                     crate::error::quoted(other)
                 )))
             }
@@ -955,9 +955,10 @@ fn oauth_options(value: Option<&Json>) -> Result<Option<OAuthConfig>> {
         ));
     };
     if let Some(kind) = text("responseType").filter(|t| *t != "code") {
-        return Err(invalid(format!(
-            "oauth.responseType {} is not supported: the kit signs in with the code flow and PKCE",
-            crate::error::quoted(kind)
+        return Err(invalid(cat!(
+            "oauth.responseType ",
+            crate::error::quoted(kind),
+            " is not supported: the kit signs in with the code flow and PKCE"
         )));
     }
     let mut oauth = OAuthConfig::new(domain, redirect);

@@ -5,7 +5,7 @@
 //! leaves half a session behind.
 
 use crate::error::Result;
-use alloc::format;
+use crate::text::cat;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -105,28 +105,28 @@ impl Keys {
     /// Keys for `user_pool_id` and `client_id`.
     pub fn new(user_pool_id: &str, client_id: &str) -> Self {
         Keys {
-            prefix: format!("cognito-kit.{user_pool_id}.{client_id}"),
+            prefix: cat!("cognito-kit.", user_pool_id, ".", client_id),
         }
     }
 
     /// The name of the user who signed in last.
     pub fn last_user(&self) -> String {
-        format!("{}.lastAuthUser", self.prefix)
+        cat!(self.prefix, ".lastAuthUser")
     }
 
     /// A user's tokens (one JSON record).
     pub fn tokens(&self, username: &str) -> String {
-        format!("{}.{username}.tokens", self.prefix)
+        cat!(self.prefix, ".", username, ".tokens")
     }
 
     /// A user's remembered device (one JSON record).
     pub fn device(&self, username: &str) -> String {
-        format!("{}.{username}.device", self.prefix)
+        cat!(self.prefix, ".", username, ".device")
     }
 
     /// The sign-in with a redirect in progress (kept in the tab's own storage).
     pub fn oauth(&self) -> String {
-        format!("{}.oauth", self.prefix)
+        cat!(self.prefix, ".oauth")
     }
 }
 

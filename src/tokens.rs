@@ -9,7 +9,7 @@
 use crate::encoding::base64url_decode;
 use crate::error::{Error, ProtocolErrorKind, Result};
 use crate::json::{self, Json};
-use alloc::format;
+use crate::text::cat;
 use alloc::string::String;
 
 /// What a Cognito token is for (`token_use`).
@@ -50,7 +50,7 @@ const MAX_CLAIMS: usize = 512;
 
 fn json_object(segment: &str, field: &'static str) -> Result<Json> {
     let bytes = base64url_decode(segment, field)
-        .map_err(|e| malformed(field, format!("not base64url ({e})")))?;
+        .map_err(|e| malformed(field, cat!("not base64url (", e, ")")))?;
     match json::parse(&bytes) {
         Ok(Json::Object(members)) if members.len() > MAX_CLAIMS => {
             Err(malformed(field, "more members than a token has"))
@@ -66,7 +66,7 @@ fn json_object(segment: &str, field: &'static str) -> Result<Json> {
         }
         Ok(object @ Json::Object(_)) => Ok(object),
         Ok(_) => Err(malformed(field, "not a JSON object")),
-        Err(e) => Err(malformed(field, format!("not JSON: {e}"))),
+        Err(e) => Err(malformed(field, cat!("not JSON: ", e))),
     }
 }
 
@@ -81,7 +81,7 @@ impl Jwt {
             let count = token.split('.').count();
             return Err(malformed(
                 "token",
-                format!("expected 3 dot-separated segments, found {count}"),
+                cat!("expected 3 dot-separated segments, found ", count),
             ));
         };
         let header = json_object(header, "token.header")?;

@@ -117,7 +117,7 @@ mod fetch {
     use super::{HttpReply, Runtime};
     use crate::api::{ApiRequest, CONTENT_TYPE};
     use crate::error::{Error, MisuseErrorKind, Result, TransportError, TransportErrorKind};
-    use alloc::format;
+    use crate::text::cat;
     use alloc::string::{String, ToString};
     use core::cell::Cell;
     use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
@@ -138,7 +138,7 @@ mod fetch {
         fn default() -> Self {
             FetchRuntime {
                 timeout_millis: 30_000,
-                user_agent: format!("cognito-kit/{}", env!("CARGO_PKG_VERSION")),
+                user_agent: cat!("cognito-kit/", env!("CARGO_PKG_VERSION")),
             }
         }
     }
@@ -150,7 +150,7 @@ mod fetch {
             .ok_or_else(|| {
                 Error::misuse(
                     MisuseErrorKind::InvalidState,
-                    format!("this platform has no global {name}()"),
+                    cat!("this platform has no global ", name, "()"),
                 )
             })
     }
@@ -287,9 +287,12 @@ mod fetch {
                 return Err(Error::Protocol(crate::error::ProtocolError {
                     kind: crate::error::ProtocolErrorKind::UnexpectedResponse,
                     field: "reply body".into(),
-                    detail: format!(
-                        "HTTP {status}: {} bytes, more than a reply can be",
-                        body.length()
+                    detail: cat!(
+                        "HTTP ",
+                        status,
+                        ": ",
+                        body.length(),
+                        " bytes, more than a reply can be"
                     ),
                     status: Some(status),
                     raw: None,

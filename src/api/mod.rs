@@ -8,7 +8,7 @@ pub mod operations;
 
 use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, ServiceError};
 use crate::json::{self, FromJson, Json, ObjectWriter, WriteJson};
-use alloc::format;
+use crate::text::cat;
 use alloc::string::String;
 use zeroize::Zeroizing;
 
@@ -49,7 +49,7 @@ impl ApiRequest {
 
     /// The `X-Amz-Target` header value.
     pub fn target(&self) -> String {
-        format!("{TARGET_PREFIX}{}", self.operation)
+        cat!(TARGET_PREFIX, self.operation)
     }
 }
 
@@ -63,7 +63,7 @@ pub fn endpoint_for_pool(user_pool_id: &str) -> Result<String> {
     } else {
         "amazonaws.com"
     };
-    Ok(format!("https://cognito-idp.{region}.{domain}/"))
+    Ok(cat!("https://cognito-idp.", region, ".", domain, "/"))
 }
 
 /// Splits `region_name` and checks both parts: the region is lowercase letters, digits and `-`; the
@@ -72,9 +72,10 @@ pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
     let bad = || {
         Error::misuse(
             crate::error::MisuseErrorKind::InvalidArgument,
-            format!(
-                "userPoolId {} is not of the form region_name (e.g. us-east-1_AbCdEf123)",
-                crate::error::quoted(user_pool_id)
+            cat!(
+                "userPoolId ",
+                crate::error::quoted(user_pool_id),
+                " is not of the form region_name (e.g. us-east-1_AbCdEf123)"
             ),
         )
     };
@@ -187,7 +188,7 @@ fn shape_error(status: u16, e: &crate::json::ShapeError) -> Error {
     Error::Protocol(ProtocolError {
         kind: ProtocolErrorKind::InvalidJson,
         field: "reply body".into(),
-        detail: format!("HTTP {status}: {e}"),
+        detail: cat!("HTTP ", status, ": ", e),
         status: Some(status),
         raw: None,
     })
@@ -213,7 +214,7 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
             return Err(Error::Protocol(ProtocolError {
                 kind: ProtocolErrorKind::UnexpectedResponse,
                 field: "reply body".into(),
-                detail: format!("HTTP {status}: more than {MAX_REPLY_BYTES} bytes"),
+                detail: cat!("HTTP ", status, ": more than ", MAX_REPLY_BYTES, " bytes"),
                 status: Some(status),
                 raw: None,
             }));
@@ -232,7 +233,7 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
             Error::Protocol(ProtocolError {
                 kind: ProtocolErrorKind::NotJson,
                 field: "reply body".into(),
-                detail: format!("HTTP {status}: {e}"),
+                detail: cat!("HTTP ", status, ": ", e),
                 status: Some(status),
                 raw: None,
             })
@@ -244,7 +245,7 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
             return Err(reply_error(
                 ProtocolErrorKind::NotJson,
                 "reply body",
-                format!("HTTP {status} with a body that is not JSON"),
+                cat!("HTTP ", status, " with a body that is not JSON"),
                 status,
                 body,
             ))
@@ -269,7 +270,7 @@ fn parse_body(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Resu
         None => Err(reply_error(
             ProtocolErrorKind::UnexpectedResponse,
             "reply body",
-            format!("HTTP {status} without an error code"),
+            cat!("HTTP ", status, " without an error code"),
             status,
             body,
         )),

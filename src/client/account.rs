@@ -8,6 +8,7 @@ use super::session::{
 };
 use super::*;
 use crate::json::{Json, ObjectWriter};
+use crate::text::cat;
 
 /// One request of the account that stands alone, the caller reading its reply. Every such request,
 /// whether a Rust app's typed method, a [`Local`] flow or the package's JSON method (a row of
@@ -112,7 +113,7 @@ pub(crate) fn totp_verified(reply: op::VerifySoftwareTokenReply) -> Result<()> {
         Some("SUCCESS") | None => Ok(()),
         Some(other) => Err(Error::Service(crate::error::ServiceError {
             code: "EnableSoftwareTokenMFAException".into(),
-            message: format!("verification status {other}"),
+            message: cat!("verification status ", other),
             status: 400,
         })),
     }

@@ -22,6 +22,7 @@ mod session;
 mod sign_in;
 mod steps;
 
+use crate::text::cat;
 use machine::{Ctx, Flow, Input, Io, Step};
 use records::{DeviceRecord, TokenRecord};
 pub(crate) use redirect::{HandleRedirect, SignInWithRedirect, SignOutRedirect, UserInfo};
@@ -49,7 +50,6 @@ use crate::storage::{Keys, Storage};
 use crate::tokens::{clock_drift, Jwt};
 use crate::transport::{HttpReply, Runtime};
 use alloc::boxed::Box;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -102,7 +102,7 @@ impl OAuthConfig {
         let mut domain = if domain.as_bytes().windows(3).any(|w| w == b"://") {
             domain.to_string()
         } else {
-            format!("https://{domain}")
+            cat!("https://", domain)
         };
         while domain.as_bytes().last() == Some(&b'/') {
             domain.pop();
@@ -253,7 +253,9 @@ pub(crate) fn percent_encode(text: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 0x0f)]));
         }
     }
     out
@@ -262,7 +264,16 @@ pub(crate) fn percent_encode(text: &str) -> String {
 /// `otpauth://totp/{issuer}:{account}?secret=…&issuer=…`, the URI authenticator apps scan.
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
     let (issuer, account) = (percent_encode(issuer), percent_encode(account));
-    format!("otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}")
+    cat!(
+        "otpauth://totp/",
+        issuer,
+        ":",
+        account,
+        "?secret=",
+        secret,
+        "&issuer=",
+        issuer
+    )
 }
 
 /// What the flows of one pool client share, whoever drives them: the configuration and the state

@@ -14,6 +14,7 @@ use super::*;
 use crate::encoding::base64url_encode;
 use crate::error::ProtocolErrorKind;
 use crate::json::{Fields, Json, ObjectWriter, ShapeError, WriteJson};
+use crate::text::cat;
 
 /// How long a callback may take after the ID token's expiry, for clocks that run ahead.
 const EXPIRY_LEEWAY_SECONDS: i64 = 300;
@@ -125,7 +126,7 @@ impl SignInWithRedirect {
             custom_state: self.options.custom_state.clone(),
         };
         let challenge = base64url_encode(&crate::hash::sha256(&[verifier.as_bytes()]));
-        let mut url = format!("{}/oauth2/authorize?response_type=code", oauth.domain);
+        let mut url = cat!(oauth.domain, "/oauth2/authorize?response_type=code");
         let mut scope = String::new();
         for (i, s) in oauth.scopes.iter().enumerate() {
             if i > 0 {
@@ -365,13 +366,13 @@ fn check_id_token(cx: &Ctx<'_>, result: &AuthenticationResult, nonce: &str) -> R
     let pool = &cx.config.user_pool_id;
     let issuer = id.string_claim("iss").unwrap_or("");
     let region = cut(pool, b'_').0;
-    let service = format!("https://cognito-idp.{region}.amazonaws.com/{pool}");
+    let service = cat!("https://cognito-idp.", region, ".amazonaws.com/", pool);
     let base = cx.endpoint.as_str();
     let base = match base.as_bytes().last() {
         Some(b'/') => base.get(..base.len() - 1).unwrap_or(base),
         _ => base,
     };
-    let endpoint = format!("{base}/{pool}");
+    let endpoint = cat!(base, "/", pool);
     if issuer != service && issuer != endpoint {
         return Err(mismatch("id_token.iss", "not this user pool"));
     }
@@ -450,7 +451,7 @@ impl HandleRedirect {
         }
         let request = HttpRequest {
             method: "POST",
-            url: format!("{}/oauth2/token", oauth.domain),
+            url: cat!(oauth.domain, "/oauth2/token"),
             authorization: None,
             form: Some(form),
         };
@@ -564,7 +565,7 @@ impl Flow for UserInfo {
                         bearer.push_str(s.access_token.expose_secret());
                         Step::Io(Io::Http(HttpRequest {
                             method: "GET",
-                            url: format!("{}/oauth2/userInfo", oauth.domain),
+                            url: cat!(oauth.domain, "/oauth2/userInfo"),
                             authorization: Some(bearer),
                             form: None,
                         }))
@@ -608,10 +609,11 @@ impl SignOutRedirect {
                 "signing out with a redirect needs oauth.redirectSignOut",
             )
         })?;
-        Ok(format!(
-            "{}/logout?client_id={}&logout_uri={}",
+        Ok(cat!(
             oauth.domain,
+            "/logout?client_id=",
             percent_encode(&cx.config.client_id),
+            "&logout_uri=",
             percent_encode(back)
         ))
     }

@@ -5,6 +5,7 @@
 use super::account::{Account, Call};
 use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
+use crate::text::cat;
 
 /// One refresh shared by every caller that needs it while it runs.
 #[derive(Default)]
@@ -431,9 +432,11 @@ impl Flow for Refresh {
             (S::Flight, Input::Joined(result)) => Step::Done(result),
             (S::Flight, Input::Leading) => {
                 self.state = S::Locking;
-                Step::Io(Io::Lock(format!(
-                    "cognito-kit.refresh.{}.{}",
-                    cx.config.user_pool_id, cx.config.client_id
+                Step::Io(Io::Lock(cat!(
+                    "cognito-kit.refresh.",
+                    cx.config.user_pool_id,
+                    ".",
+                    cx.config.client_id
                 )))
             }
             (S::Locking, Input::Locked) => self.load(cx, After::Check),

@@ -5,6 +5,7 @@
 
 use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
 use super::*;
+use crate::text::cat;
 
 /// A sign-in waiting for the user.
 pub(crate) struct Pending {
@@ -614,8 +615,8 @@ impl SignIn {
                     return fail(Error::protocol(
                         crate::error::ProtocolErrorKind::UnexpectedChallenge,
                         "MFAS_CAN_SETUP",
-                        format!(
-                            "the kit can set up an authenticator app, not {}",
+                        cat!(
+                            "the kit can set up an authenticator app, not ",
                             crate::error::quoted_list(options)
                         ),
                     ));
@@ -661,7 +662,7 @@ impl SignIn {
                 return fail(Error::protocol(
                     crate::error::ProtocolErrorKind::UnexpectedChallenge,
                     "ChallengeName",
-                    format!("{} cannot be answered here", other.name()),
+                    cat!(other.name(), " cannot be answered here"),
                 ))
             }
         };

@@ -30,8 +30,8 @@ use crate::error::{
     TransportErrorKind,
 };
 use crate::methods::{Method, Options};
+use crate::text::cat;
 use crate::transport::HttpReply;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use core::cell::RefCell;
@@ -141,7 +141,7 @@ fn storage_error(method: &str, message: &JsValue) -> Error {
         .unwrap_or_else(|| String::from("failed"));
     Error::misuse(
         MisuseErrorKind::InvalidState,
-        format!("storage {method}(): {message}"),
+        cat!("storage ", method, "(): ", message),
     )
 }
 
@@ -152,14 +152,14 @@ fn transport_failure(kind: &JsValue, message: &JsValue, what: &str, timeout_mill
         _ => TransportErrorKind::Network,
     };
     let detail = match kind {
-        TransportErrorKind::Timeout => format!("no reply within {timeout_millis} ms"),
+        TransportErrorKind::Timeout => cat!("no reply within ", timeout_millis, " ms"),
         _ => message
             .as_string()
             .unwrap_or_else(|| String::from("failed")),
     };
     Error::Transport(TransportError {
         kind,
-        message: format!("{what}: {detail}"),
+        message: cat!(what, ": ", detail),
     })
 }
 
@@ -298,8 +298,8 @@ impl JsTask {
             Asked::Navigated if ok => Input::Navigated(Ok(())),
             Asked::Navigated => Input::Navigated(Err(Error::misuse(
                 MisuseErrorKind::InvalidState,
-                format!(
-                    "the page cannot navigate: {}",
+                cat!(
+                    "the page cannot navigate: ",
                     a.as_string().unwrap_or_default()
                 ),
             ))),

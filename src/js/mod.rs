@@ -11,6 +11,7 @@
 use crate::error::{Error, MisuseErrorKind};
 use crate::secret::{ClientSecret, DevicePassword};
 use crate::srp::{PasswordClaim, SrpClient, VerifierChallenge, SMALL_A_BYTES};
+use crate::text::cat;
 use alloc::string::String;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -35,7 +36,7 @@ pub fn set_error_class(class: js_sys::Function) {
 /// `code` = the service's exception name or the kit's code, `retryable`, and `status` for the
 /// service's errors.
 pub(crate) fn to_js_error(error: &Error) -> JsValue {
-    let message = alloc::format!("{error}");
+    let message = cat!(error);
     let constructed = ERROR_CLASS.with(|c| {
         c.borrow().as_ref().and_then(|class| {
             let args = js_sys::Array::of1(&message.as_str().into());

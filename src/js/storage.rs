@@ -3,7 +3,7 @@
 
 use crate::error::{Error, MisuseErrorKind, Result};
 use crate::storage::{MemoryStorage, Storage};
-use alloc::format;
+use crate::text::cat;
 use alloc::string::String;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,8 +31,8 @@ impl JsStorage {
                 "memory" => Ok(JsStorage::Memory(MemoryStorage::new())),
                 other => Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!(
-                        "storage must be \"local\", \"session\", \"memory\" or an object, not {}",
+                    cat!(
+                        "storage must be \"local\", \"session\", \"memory\" or an object, not ",
                         crate::error::quoted(other)
                     ),
                 )),
@@ -45,7 +45,7 @@ impl JsStorage {
             if f.is_none() {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
-                    format!("the storage object has no {method}()"),
+                    cat!("the storage object has no ", method, "()"),
                 ));
             }
         }
@@ -96,7 +96,7 @@ async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<
             .unwrap_or_else(|| String::from("failed"));
         Error::misuse(
             MisuseErrorKind::InvalidState,
-            format!("storage {method}(): {message}"),
+            cat!("storage ", method, "(): ", message),
         )
     };
     let value = call(target, method, args).map_err(failed)?;
