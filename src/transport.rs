@@ -116,7 +116,10 @@ impl Drop for Release {
 mod fetch {
     use super::{HttpReply, Runtime};
     use crate::api::{ApiRequest, CONTENT_TYPE};
-    use crate::error::{Error, MisuseErrorKind, Result, TransportError, TransportErrorKind};
+    use crate::error::{
+        Error, MisuseErrorKind, PasskeyError, PasskeyErrorKind, Result, TransportError,
+        TransportErrorKind,
+    };
     use crate::text::cat;
     use alloc::string::{String, ToString};
     use core::cell::Cell;
@@ -378,6 +381,181 @@ mod fetch {
             });
             let _ = JsFuture::from(promise).await;
         }
+
+        async fn passkey(&self, create: bool, options: &str) -> Result<String> {
+            passkey(create, options).await
+        }
+    }
+
+    /// A WebAuthn failure: the `DOMException`'s name picks the kind, its message is kept.
+    fn passkey_failure(e: &JsValue) -> Error {
+        let text = |key: &str| {
+            Reflect::get(e, &key.into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
+        };
+        let name = text("name");
+        Error::Passkey(PasskeyError {
+            kind: PasskeyErrorKind::from_dom_exception(&name),
+            message: text("message"),
+        })
+    }
+
+    /// `value[key]`.
+    fn get(value: &JsValue, key: &str) -> JsValue {
+        Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `value[key]` as a function, called on `value` with `args`.
+    fn call(
+        value: &JsValue,
+        key: &str,
+        args: &[&JsValue],
+    ) -> Option<core::result::Result<JsValue, JsValue>> {
+        let f = get(value, key).dyn_into::<Function>().ok()?;
+        Some(match args {
+            [] => f.call0(value),
+            [a] => f.call1(value, a),
+            _ => f.call2(value, args[0], args[1]),
+        })
+    }
+
+    /// A WebAuthn ceremony with the platform's authenticator (`navigator.credentials`), options and
+    /// credential in WebAuthn's JSON form, as the package's loop carries it out. The platform's own
+    /// JSON readers and writers (`parseRequestOptionsFromJSON`, `toJSON`) are used where it has
+    /// them; elsewhere the base64url members are converted here.
+    async fn passkey(create: bool, options: &str) -> Result<String> {
+        let global = js_sys::global();
+        let class = get(&global, "PublicKeyCredential");
+        let credentials = get(&get(&global, "navigator"), "credentials");
+        if !class.is_function() || !credentials.is_object() {
+            return Err(Error::Passkey(PasskeyError {
+                kind: PasskeyErrorKind::NotSupported,
+                message: "this platform has no WebAuthn".into(),
+            }));
+        }
+        let bad_options = |_| {
+            Error::Passkey(PasskeyError {
+                kind: PasskeyErrorKind::Failed,
+                message: "the service's passkey options are not JSON".into(),
+            })
+        };
+        let parsed = js_sys::JSON::parse(options).map_err(bad_options)?;
+        let reader = if create {
+            "parseCreationOptionsFromJSON"
+        } else {
+            "parseRequestOptionsFromJSON"
+        };
+        let public_key = match call(&class, reader, &[&parsed]) {
+            Some(read) => read.map_err(|e| passkey_failure(&e))?,
+            None => {
+                decode_options(&parsed, create)?;
+                parsed
+            }
+        };
+        let init = Object::new();
+        set(&init, "publicKey", &public_key);
+        let ceremony = if create { "create" } else { "get" };
+        let promise = call(&credentials, ceremony, &[&init])
+            .unwrap_or_else(|| Err(JsValue::UNDEFINED))
+            .map_err(|e| passkey_failure(&e))?;
+        let credential = JsFuture::from(Promise::from(promise))
+            .await
+            .map_err(|e| passkey_failure(&e))?;
+        let json = match call(&credential, "toJSON", &[]) {
+            Some(json) => json.map_err(|e| passkey_failure(&e))?,
+            None => encode_credential(&credential),
+        };
+        js_sys::JSON::stringify(&json)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                Error::Passkey(PasskeyError {
+                    kind: PasskeyErrorKind::Failed,
+                    message: "the platform's credential has no JSON form".into(),
+                })
+            })
+    }
+
+    /// The base64url members of WebAuthn's JSON options as bytes, in place.
+    fn decode_options(options: &JsValue, create: bool) -> Result<()> {
+        let bytes = |holder: &JsValue, key: &'static str| -> Result<()> {
+            if let Some(text) = get(holder, key).as_string() {
+                let decoded = crate::encoding::base64url_decode(&text, key)?;
+                set(holder, key, &Uint8Array::from(decoded.as_slice()));
+            }
+            Ok(())
+        };
+        bytes(options, "challenge")?;
+        if create {
+            bytes(&get(options, "user"), "id")?;
+        }
+        let list = if create {
+            "excludeCredentials"
+        } else {
+            "allowCredentials"
+        };
+        if let Ok(items) = get(options, list).dyn_into::<js_sys::Array>() {
+            for item in items.iter() {
+                bytes(&item, "id")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// WebAuthn's JSON form of a credential, for a platform without `toJSON()`.
+    fn encode_credential(credential: &JsValue) -> JsValue {
+        let b64 = |value: &JsValue| -> JsValue {
+            if value.is_undefined() || value.is_null() {
+                return JsValue::UNDEFINED;
+            }
+            let bytes = Uint8Array::new(value).to_vec();
+            crate::encoding::base64url_encode(&bytes).into()
+        };
+        let response = get(credential, "response");
+        let out = Object::new();
+        let json = Object::new();
+        set(
+            &json,
+            "clientDataJSON",
+            &b64(&get(&response, "clientDataJSON")),
+        );
+        let attestation = get(&response, "attestationObject");
+        if attestation.is_undefined() {
+            for key in ["authenticatorData", "signature", "userHandle"] {
+                set(&json, key, &b64(&get(&response, key)));
+            }
+        } else {
+            set(&json, "attestationObject", &b64(&attestation));
+            let transports = call(&response, "getTransports", &[])
+                .and_then(core::result::Result::ok)
+                .unwrap_or_else(|| js_sys::Array::new().into());
+            set(&json, "transports", &transports);
+            for (key, getter) in [
+                ("authenticatorData", "getAuthenticatorData"),
+                ("publicKey", "getPublicKey"),
+            ] {
+                let value = call(&response, getter, &[]).and_then(core::result::Result::ok);
+                set(&json, key, &b64(&value.unwrap_or(JsValue::UNDEFINED)));
+            }
+            if let Some(Ok(algorithm)) = call(&response, "getPublicKeyAlgorithm", &[]) {
+                set(&json, "publicKeyAlgorithm", &algorithm);
+            }
+        }
+        set(&out, "id", &get(credential, "id"));
+        set(&out, "rawId", &b64(&get(credential, "rawId")));
+        set(&out, "type", &get(credential, "type"));
+        let attachment = get(credential, "authenticatorAttachment");
+        if !attachment.is_null() {
+            set(&out, "authenticatorAttachment", &attachment);
+        }
+        let extensions = call(credential, "getClientExtensionResults", &[])
+            .and_then(core::result::Result::ok)
+            .unwrap_or_else(|| Object::new().into());
+        set(&out, "clientExtensionResults", &extensions);
+        set(&out, "response", &json);
+        out.into()
     }
 }
 

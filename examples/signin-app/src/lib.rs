@@ -1,6 +1,6 @@
 //! A Rust web app on cognito-kit: the same engine the npm package runs, driven from Rust. It signs
-//! in with SRP (answering an authenticator-app code when the pool asks), shows who is signed in from
-//! the session's ID token, and signs out — `fetch`, Web Storage and the DOM all called from Rust
+//! in with SRP (answering an authenticator-app code when the pool asks) or with a passkey, adds a
+//! passkey for the signed-in user, shows who is signed in from the session's ID token, and signs out — `fetch`, Web Storage and the DOM all called from Rust
 //! through wasm-bindgen and web-sys, no JavaScript of its own. A Leptos, Yew or Dioxus app holds
 //! the client the same way (one `Rc<CognitoAuth<…>>`) and calls the same async methods.
 //!
@@ -8,7 +8,7 @@
 //! `target/signin-app/`, and `tests/node/example_app.test.mjs` signs in with it in Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use cognito_kit::client::{AuthFlow, CognitoAuth, Config, NextStep};
+use cognito_kit::client::{AuthFlow, CognitoAuth, Config, FirstFactor, NextStep};
 use cognito_kit::flow::UserAnswer;
 use cognito_kit::js::storage::JsStorage;
 use cognito_kit::transport::FetchRuntime;
@@ -63,22 +63,28 @@ async fn show_session(auth: &Auth) {
             set_hidden("sign-in", true);
             set_hidden("code-form", true);
             set_hidden("sign-out", false);
+            set_hidden("add-passkey", false);
         }
         Err(e) => {
             show("status", &format!("Signed out ({})", e.code()));
             set_hidden("sign-in", false);
             set_hidden("sign-out", true);
+            set_hidden("add-passkey", true);
         }
     }
 }
 
 fn on_submit(id: &str, handler: impl Fn() + 'static) {
+    on(id, "submit", handler);
+}
+
+fn on(id: &str, event: &str, handler: impl Fn() + 'static) {
     let handler = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
         event.prevent_default();
         handler();
     });
-    if let Some(form) = document().get_element_by_id(id) {
-        let _ = form.add_event_listener_with_callback("submit", handler.as_ref().unchecked_ref());
+    if let Some(element) = document().get_element_by_id(id) {
+        let _ = element.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
     }
     // The page lives as long as the app: the listener is never removed.
     handler.forget();
@@ -117,6 +123,36 @@ pub fn start() -> Result<(), JsValue> {
                 }
                 Ok(out) => show("status", &format!("Next step: {:?}", out.next_step)),
                 Err(e) => show("status", &format!("Could not sign in ({})", e.code())),
+            }
+        });
+    });
+
+    // A passkey: choice-based sign-in with WEB_AUTHN preferred. The engine asks the runtime for the
+    // ceremony (FetchRuntime calls navigator.credentials.get) and sends the credential.
+    let with_passkey = auth.clone();
+    on("passkey-sign-in", "click", move || {
+        let auth = with_passkey.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            show("status", "Waiting for your passkey…");
+            let flow = AuthFlow::UserAuth(Some(FirstFactor::WebAuthn));
+            match auth.sign_in(&value("username"), None, flow).await {
+                Ok(out) if out.is_signed_in => show_session(&auth).await,
+                Ok(out) => show("status", &format!("Next step: {:?}", out.next_step)),
+                Err(e) => show("status", &format!("Could not sign in ({})", e.code())),
+            }
+        });
+    });
+
+    let adding = auth.clone();
+    on_submit("add-passkey", move || {
+        let auth = adding.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match auth.associate_webauthn_credential().await {
+                Ok(()) => show("passkey-status", "Passkey added"),
+                Err(e) => show(
+                    "passkey-status",
+                    &format!("No passkey added ({})", e.code()),
+                ),
             }
         });
     });
