@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-wasm-pack --log-level warn build --profile wasm-release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack --no-opt >/dev/null
+# Without the crate's `std` feature: the package's wasm links no std (2.4 KB brotli of panic machinery,
+# formatting and thread-locals it never needs; a panic, none reachable, traps as it did).
+wasm-pack --log-level warn build --profile wasm-release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack --no-opt -- --no-default-features >/dev/null
 # Size: binaryen's wasm-opt from npm (tools/node_modules). Debian's binaryen 108 silently breaks
 # wasm-bindgen 0.2.13x output, so it is never used. Features are read from the module itself.
 wasm_opt=tools/node_modules/.bin/wasm-opt

@@ -30,6 +30,7 @@ run() {
 run "vectors reproduce from the reference library" node tests/vectors/generate.mjs --check
 run "lints (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 run "lints (wasm32)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+run "lints (wasm32, the package's build without std)" cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --quiet -- -D warnings
 run "native tests" cargo test --workspace
 # The browser tests include end-to-end flows against a real emulator on a fixed loopback port (the
 # URL is compiled into the test binary, so a fixed port keeps rebuilds away).

@@ -112,8 +112,8 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Error::Service(e) => Some(e),
             Error::Transport(e) => Some(e),
@@ -156,7 +156,7 @@ impl fmt::Display for ServiceError {
     }
 }
 
-impl std::error::Error for ServiceError {}
+impl core::error::Error for ServiceError {}
 
 /// Why no usable answer arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +195,7 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl std::error::Error for TransportError {}
+impl core::error::Error for TransportError {}
 
 /// What was wrong with a peer's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,7 +318,7 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl core::error::Error for ProtocolError {}
 
 /// How the caller misused the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,7 +357,7 @@ impl fmt::Display for MisuseError {
     }
 }
 
-impl std::error::Error for MisuseError {}
+impl core::error::Error for MisuseError {}
 
 #[cfg(test)]
 mod tests {
@@ -458,4 +458,4 @@ impl fmt::Display for PasskeyError {
     }
 }
 
-impl std::error::Error for PasskeyError {}
+impl core::error::Error for PasskeyError {}

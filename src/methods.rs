@@ -22,6 +22,7 @@ use crate::secret::ClientSecret;
 use crate::storage::Storage;
 use crate::text::cat;
 use crate::transport::{HttpReply, Runtime};
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -999,10 +1000,10 @@ impl Options {
         config.refresh_margin_seconds = o.number("refreshMarginSeconds", 60.0) as i64;
         config.oauth = oauth_options(o.get("oauth"))?;
         // Timers hold at most 2^31 - 1 ms.
-        let timeout_millis = o
-            .number("timeoutMs", 30_000.0)
-            .clamp(0.0, 2_147_483_647.0)
-            .ceil() as u32;
+        let millis = o.number("timeoutMs", 30_000.0).clamp(0.0, 2_147_483_647.0);
+        // Rounded up (f64::ceil is std's): a fraction of a millisecond is one more.
+        let whole = millis as u32;
+        let timeout_millis = whole + u32::from(f64::from(whole) < millis);
         Ok(Options {
             config,
             timeout_millis,

@@ -95,15 +95,15 @@ pub trait Runtime {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 pub use fetch::FetchRuntime;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 /// Calls a JavaScript release function when dropped, so that a lock is given back however the work
 /// under it ends (completed, failed, or its future dropped by a cancelled task).
 pub(crate) struct Release(pub(crate) Option<js_sys::Function>);
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 impl Drop for Release {
     fn drop(&mut self) {
         if let Some(release) = self.0.take() {
@@ -112,7 +112,7 @@ impl Drop for Release {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 mod fetch {
     use super::{HttpReply, Runtime};
     use crate::api::{ApiRequest, CONTENT_TYPE};

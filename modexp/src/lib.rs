@@ -23,6 +23,7 @@
 
 // Limb loops index several arrays at once; ranges read clearer than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
+#![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(

@@ -13,23 +13,39 @@ use crate::secret::{ClientSecret, DevicePassword};
 use crate::srp::{PasswordClaim, SrpClient, VerifierChallenge, SMALL_A_BYTES};
 use crate::text::cat;
 use alloc::string::String;
+use alloc::vec::Vec;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 pub mod engine;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 pub mod storage;
 
+type ErrorClass = core::cell::RefCell<Option<js_sys::Function>>;
+
+#[cfg(feature = "std")]
 std::thread_local! {
-    static ERROR_CLASS: core::cell::RefCell<Option<js_sys::Function>> = const { core::cell::RefCell::new(None) };
+    static ERROR_CLASS: ErrorClass = const { core::cell::RefCell::new(None) };
+}
+
+/// The package's error class, once registered (the package's wasm runs one thread).
+#[cfg(not(feature = "std"))]
+static ERROR_CLASS: crate::single::Single<ErrorClass> =
+    crate::single::Single(core::cell::RefCell::new(None));
+
+fn error_class<R>(f: impl FnOnce(&ErrorClass) -> R) -> R {
+    #[cfg(feature = "std")]
+    return ERROR_CLASS.with(f);
+    #[cfg(not(feature = "std"))]
+    return f(&ERROR_CLASS.0);
 }
 
 /// Registers the package's `CognitoError` class (a subclass of `Error`), so that every error the
 /// kit throws is an instance of it. The package's entry module calls this once.
 #[wasm_bindgen(js_name = __setErrorClass)]
 pub fn set_error_class(class: js_sys::Function) {
-    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+    error_class(|c| *c.borrow_mut() = Some(class));
 }
 
 /// Turns the kit's error into a JavaScript error (a `CognitoError` once registered) with `name` and
@@ -37,7 +53,7 @@ pub fn set_error_class(class: js_sys::Function) {
 /// service's errors.
 pub(crate) fn to_js_error(error: &Error) -> JsValue {
     let message = cat!(error);
-    let constructed = ERROR_CLASS.with(|c| {
+    let constructed = error_class(|c| {
         c.borrow().as_ref().and_then(|class| {
             let args = js_sys::Array::of1(&message.as_str().into());
             Reflect::construct(class, &args).ok()

@@ -28,11 +28,11 @@ use crate::encoding::{base64_decode, base64_encode, hex_integer, hex_unpadded, p
 use crate::error::{Error, MisuseErrorKind, ProtocolErrorKind, Result};
 use crate::hash::{hmac_sha256, sha256};
 use crate::secret::{DevicePassword, SecretBytes};
+use crate::single::OnceLock;
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use modexp::{FixedBase, Modulus, Num, BYTES};
-use std::sync::OnceLock;
 use zeroize::{Zeroize, Zeroizing};
 
 pub use modexp::{N_BYTES, N_HEX};
