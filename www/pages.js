@@ -707,7 +707,20 @@ function enterStep(name) {
 async function answer(input) {
   const attempt = pending;
   if (!attempt) throw Object.assign(new Error('no sign-in in progress'), { code: 'InvalidState' });
-  const output = await auth.confirmSignIn(input);
+  let output;
+  try {
+    output = await auth.confirmSignIn(input);
+  } catch (error) {
+    // The service's sign-in session is over (the step waited too long): nothing is left to answer.
+    // Back to the form, the username kept, which says so and where the user starts again.
+    if (error?.code !== 'NotAuthorizedException' || !/session/i.test(String(error.message))) throw error;
+    if (pending === attempt) {
+      pending = null;
+      go('signin', { focus: false });
+      showError($('[data-form="signin"]'), error, 'signin');
+    }
+    return;
+  }
   if (pending === attempt) await continueSignIn(output);
 }
 

@@ -571,6 +571,37 @@ test('passwordless: "Text me a code" signs in with a texted code after a wrong o
   await context.close();
 });
 
+test('passwordless: an emailed code answered after the sign-in session expired sends the user back to the form, which says so; a new code signs in', async () => {
+  const problems = [];
+  const context = await browser.newContext();
+  const tab = await newTab(context, problems);
+  await tab.goto(passless.url);
+  const signin = visible(tab, 'signin');
+  await signin.getByLabel('Email').fill('pia@example.com');
+  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  const mfa = visible(tab, 'mfa');
+  await mfa.waitFor();
+  const stale = await passlessCode('pia@example.com');
+  // The client's sign-in session lasts 3 minutes; the emulator's clock moves past it.
+  const moved = await fetch(new URL('_emulator/clock', emulator.url), { method: 'POST', body: JSON.stringify({ advanceSeconds: 181 }) });
+  assert.equal(moved.status, 200);
+  await mfa.getByLabel('Code', { exact: true }).fill(stale);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await signin.locator('[role=alert]', { hasText: 'This step took too long. Please start again.' }).waitFor();
+  assert.equal(await signin.getByLabel('Email').inputValue(), 'pia@example.com');
+  assert.doesNotMatch(await tab.locator('main').innerText(), /NotAuthorized|session is expired/);
+  await screenshot(tab, 'passwordless-step-expired');
+  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  await mfa.waitFor();
+  const fresh = await passlessCode('pia@example.com');
+  await mfa.getByLabel('Code', { exact: true }).fill(fresh);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('passwordless sign-up: no password asked; confirming the code signs the user in at once', async () => {
   const problems = [];
   const context = await browser.newContext();
