@@ -444,137 +444,42 @@ type Row = (
     &'static [(&'static str, &'static str, Kind)],
 );
 
+#[rustfmt::skip]
 const CALLS: &[Row] = {
     use Kind::*;
+    use Shape::*;
     &[
-        (
-            "signUp",
-            "SignUp",
-            PUBLIC,
-            Shape::SignUp,
-            &[
-                ("password", "Password", OptStr),
-                ("userAttributes", "UserAttributes", Attributes),
-            ],
-        ),
-        (
-            "confirmSignUp",
-            "ConfirmSignUp",
-            PUBLIC,
-            Shape::Confirmed,
-            &[("confirmationCode", "ConfirmationCode", Str)],
-        ),
-        (
-            "resendSignUpCode",
-            "ResendConfirmationCode",
-            PUBLIC,
-            Shape::Delivery,
-            &[],
-        ),
-        (
-            "forgotPassword",
-            "ForgotPassword",
-            PUBLIC,
-            Shape::Reset,
-            &[],
-        ),
-        (
-            "confirmForgotPassword",
-            "ConfirmForgotPassword",
-            PUBLIC,
-            Shape::Nothing,
-            &[
-                ("confirmationCode", "ConfirmationCode", Str),
-                ("newPassword", "Password", Str),
-            ],
-        ),
-        (
-            "changePassword",
-            "ChangePassword",
-            WRITE,
-            Shape::Nothing,
-            &[
-                ("oldPassword", "PreviousPassword", Str),
-                ("newPassword", "ProposedPassword", Str),
-            ],
-        ),
-        ("getUser", "GetUser", READ, Shape::User, &[]),
-        (
-            "updateUserAttributes",
-            "UpdateUserAttributes",
-            WRITE,
-            Shape::Updated,
-            &[("userAttributes", "UserAttributes", Attributes)],
-        ),
-        (
-            "verifyUserAttribute",
-            "VerifyUserAttribute",
-            WRITE,
-            Shape::Nothing,
-            &[
-                ("userAttributeKey", "AttributeName", Str),
-                ("confirmationCode", "Code", Str),
-            ],
-        ),
-        (
-            "sendUserAttributeVerificationCode",
-            "GetUserAttributeVerificationCode",
-            WRITE,
-            Shape::Delivery,
-            &[("userAttributeKey", "AttributeName", Str)],
-        ),
-        (
-            "deleteUserAttributes",
-            "DeleteUserAttributes",
-            WRITE,
-            Shape::Nothing,
-            &[("userAttributeKeys", "UserAttributeNames", Names)],
-        ),
-        (
-            "verifyTotpSetup",
-            "VerifySoftwareToken",
-            WRITE,
-            Shape::Totp,
-            &[
-                ("code", "UserCode", Str),
-                ("friendlyDeviceName", "FriendlyDeviceName", LooseStr),
-            ],
-        ),
-        (
-            "setMfaPreference",
-            "SetUserMFAPreference",
-            WRITE,
-            Shape::Nothing,
-            &[
-                ("totp", "SoftwareTokenMfaSettings", Mfa),
-                ("sms", "SMSMfaSettings", Mfa),
-                ("email", "EmailMfaSettings", Mfa),
-            ],
-        ),
-        (
-            "getUserAuthFactors",
-            "GetUserAuthFactors",
-            READ,
-            Shape::Factors,
-            &[],
-        ),
-        (
-            "listWebAuthnCredentials",
-            "ListWebAuthnCredentials",
-            READ,
-            Shape::Passkeys,
-            &[
-                ("nextToken", "NextToken", OptStr),
-                ("pageSize", "MaxResults", PageSize),
-            ],
-        ),
-        (
-            "deleteWebAuthnCredential",
-            "DeleteWebAuthnCredential",
-            WRITE,
-            Shape::Nothing,
-            &[("credentialId", "CredentialId", Str)],
-        ),
+        ("signUp", "SignUp", PUBLIC, SignUp,
+            &[("password", "Password", OptStr), ("userAttributes", "UserAttributes", Attributes)]),
+        ("confirmSignUp", "ConfirmSignUp", PUBLIC, Confirmed,
+            &[("confirmationCode", "ConfirmationCode", Str)]),
+        ("resendSignUpCode", "ResendConfirmationCode", PUBLIC, Delivery, &[]),
+        ("forgotPassword", "ForgotPassword", PUBLIC, Reset, &[]),
+        ("confirmForgotPassword", "ConfirmForgotPassword", PUBLIC, Nothing,
+            &[("confirmationCode", "ConfirmationCode", Str), ("newPassword", "Password", Str)]),
+        ("changePassword", "ChangePassword", WRITE, Nothing,
+            &[("oldPassword", "PreviousPassword", Str), ("newPassword", "ProposedPassword", Str)]),
+        ("getUser", "GetUser", READ, User, &[]),
+        ("updateUserAttributes", "UpdateUserAttributes", WRITE, Updated,
+            &[("userAttributes", "UserAttributes", Attributes)]),
+        ("verifyUserAttribute", "VerifyUserAttribute", WRITE, Nothing,
+            &[("userAttributeKey", "AttributeName", Str), ("confirmationCode", "Code", Str)]),
+        ("sendUserAttributeVerificationCode", "GetUserAttributeVerificationCode", WRITE, Delivery,
+            &[("userAttributeKey", "AttributeName", Str)]),
+        ("deleteUserAttributes", "DeleteUserAttributes", WRITE, Nothing,
+            &[("userAttributeKeys", "UserAttributeNames", Names)]),
+        ("verifyTotpSetup", "VerifySoftwareToken", WRITE, Totp,
+            &[("code", "UserCode", Str), ("friendlyDeviceName", "FriendlyDeviceName", LooseStr)]),
+        ("setMfaPreference", "SetUserMFAPreference", WRITE, Nothing, &[
+            ("totp", "SoftwareTokenMfaSettings", Mfa),
+            ("sms", "SMSMfaSettings", Mfa),
+            ("email", "EmailMfaSettings", Mfa),
+        ]),
+        ("getUserAuthFactors", "GetUserAuthFactors", READ, Factors, &[]),
+        ("listWebAuthnCredentials", "ListWebAuthnCredentials", READ, Passkeys,
+            &[("nextToken", "NextToken", OptStr), ("pageSize", "MaxResults", PageSize)]),
+        ("deleteWebAuthnCredential", "DeleteWebAuthnCredential", WRITE, Nothing,
+            &[("credentialId", "CredentialId", Str)]),
     ]
 };
 

@@ -479,17 +479,29 @@ test('branding from config.json: name, title and colours', async () => {
 const passlessCode = (username) => sentCode(emulator.url, PASSLESS.poolId, username);
 const wrongCodeFor = (code) => (code === '000000' ? '111111' : '000000');
 
-test('passwordless: "Email me a code" signs in after a wrong code; the choice of factor and the password step', async () => {
+/** A fresh context on the passwordless pages where `email` asked for a code with `button`: at the code step. */
+async function codeStep(email, button) {
   const problems = [];
   const context = await browser.newContext();
   const tab = await newTab(context, problems);
   await tab.goto(passless.url);
   const signin = visible(tab, 'signin');
   await signin.waitFor();
-  await signin.getByLabel('Email').fill('pia@example.com');
-  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  await signin.getByLabel('Email').fill(email);
+  await signin.getByRole('button', { name: button }).click();
   const mfa = visible(tab, 'mfa');
   await mfa.waitFor();
+  return { problems, context, tab, signin, mfa };
+}
+
+/** Enters `code` at the code step and sends it. */
+async function verify(mfa, code) {
+  await mfa.getByLabel('Code', { exact: true }).fill(code);
+  await mfa.getByRole('button', { name: 'Verify' }).click();
+}
+
+test('passwordless: "Email me a code" signs in after a wrong code; the choice of factor and the password step', async () => {
+  const { problems, context, tab, signin, mfa } = await codeStep('pia@example.com', 'Email me a code');
   assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to p\S*@\S+\. Enter it below\.$/);
   const code = await passlessCode('pia@example.com');
   await mfa.getByLabel('Code', { exact: true }).fill(wrongCodeFor(code));
@@ -535,26 +547,15 @@ test('passwordless: "Email me a code" signs in after a wrong code; the choice of
 });
 
 test('passwordless: "Text me a code" signs in with a texted code after a wrong one; an account without a phone is told and offered the others', async () => {
-  const problems = [];
-  const context = await browser.newContext();
-  const tab = await newTab(context, problems);
-  await tab.goto(passless.url);
-  const signin = visible(tab, 'signin');
-  await signin.waitFor();
   // sol@example.com (tests/e2e-pools.json) has a verified phone number.
-  await signin.getByLabel('Email').fill('sol@example.com');
-  await signin.getByRole('button', { name: 'Text me a code' }).click();
-  const mfa = visible(tab, 'mfa');
-  await mfa.waitFor();
+  const { problems, context, tab, signin, mfa } = await codeStep('sol@example.com', 'Text me a code');
   assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to \+\*+0177\. Enter it below\.$/);
   const messages = await fetch(new URL('_emulator/outbox?poolId=us-east-1_Passless1&username=sol%40example.com', emulator.url)).then((r) => r.json());
   const code = messages.find((m) => m.kind === 'SMS_OTP')?.code;
   assert.ok(code, `a texted code in ${JSON.stringify(messages)}`);
-  await mfa.getByLabel('Code', { exact: true }).fill(wrongCodeFor(code));
-  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await verify(mfa, wrongCodeFor(code));
   await mfa.locator('[role=alert]', { hasText: 'That code is not right' }).waitFor();
-  await mfa.getByLabel('Code', { exact: true }).fill(code);
-  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await verify(mfa, code);
   await tab.waitForURL(/app\.html$/);
   await tab.locator('[data-status]', { hasText: 'Signed in as sol@example.com.' }).waitFor();
   await tab.getByRole('button', { name: 'Sign out' }).click();
@@ -572,30 +573,19 @@ test('passwordless: "Text me a code" signs in with a texted code after a wrong o
 });
 
 test('passwordless: an emailed code answered after the sign-in session expired sends the user back to the form, which says so; a new code signs in', async () => {
-  const problems = [];
-  const context = await browser.newContext();
-  const tab = await newTab(context, problems);
-  await tab.goto(passless.url);
-  const signin = visible(tab, 'signin');
-  await signin.getByLabel('Email').fill('pia@example.com');
-  await signin.getByRole('button', { name: 'Email me a code' }).click();
-  const mfa = visible(tab, 'mfa');
-  await mfa.waitFor();
+  const { problems, context, tab, signin, mfa } = await codeStep('pia@example.com', 'Email me a code');
   const stale = await passlessCode('pia@example.com');
   // The client's sign-in session lasts 3 minutes; the emulator's clock moves past it.
   const moved = await fetch(new URL('_emulator/clock', emulator.url), { method: 'POST', body: JSON.stringify({ advanceSeconds: 181 }) });
   assert.equal(moved.status, 200);
-  await mfa.getByLabel('Code', { exact: true }).fill(stale);
-  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await verify(mfa, stale);
   await signin.locator('[role=alert]', { hasText: 'This step took too long. Please start again.' }).waitFor();
   assert.equal(await signin.getByLabel('Email').inputValue(), 'pia@example.com');
   assert.doesNotMatch(await tab.locator('main').innerText(), /NotAuthorized|session is expired/);
   await screenshot(tab, 'passwordless-step-expired');
   await signin.getByRole('button', { name: 'Email me a code' }).click();
   await mfa.waitFor();
-  const fresh = await passlessCode('pia@example.com');
-  await mfa.getByLabel('Code', { exact: true }).fill(fresh);
-  await mfa.getByRole('button', { name: 'Verify' }).click();
+  await verify(mfa, await passlessCode('pia@example.com'));
   await tab.waitForURL(/app\.html$/);
   await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
   assert.deepEqual(problems, []);
