@@ -1,6 +1,6 @@
 //! The stored records: one token record per signed-in user, one device record per user name.
 
-use crate::json::{Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
+use crate::json::{FromJson, Json, ObjectWriter, ShapeError, Slots, Want, WriteJson};
 use crate::secret::{AccessToken, DevicePassword, IdToken, RefreshToken};
 use alloc::string::String;
 
@@ -59,20 +59,24 @@ impl WriteJson for DeviceRecord {
 /// username or tokens) makes the whole record count as absent.
 impl FromJson for TokenRecord {
     fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
-        let mut f = Fields::of(value)?;
-        let username = f.str("username")?;
-        let signed_in_as = match f.take("signed_in_as")? {
-            Some(Json::String(s)) => s,
-            _ => username.clone(),
-        };
-        let id_token = IdToken::new(f.str("id_token")?);
-        let access_token = AccessToken::new(f.str("access_token")?);
-        let refresh_token = match f.take("refresh_token")? {
-            Some(Json::String(s)) => Some(RefreshToken::new(s)),
-            _ => None,
-        };
-        let clock_drift = f
-            .take("clock_drift")?
+        let mut s = Slots::of(
+            value,
+            &[
+                ("username", Want::Str),
+                ("signed_in_as", Want::Any),
+                ("id_token", Want::Str),
+                ("access_token", Want::Str),
+                ("refresh_token", Want::Any),
+                ("clock_drift", Want::Any),
+            ],
+        )?;
+        let username = s.string(0);
+        let signed_in_as = s.text(1).unwrap_or_else(|| username.clone());
+        let id_token = IdToken::new(s.string(2));
+        let access_token = AccessToken::new(s.string(3));
+        let refresh_token = s.text(4).map(RefreshToken::new);
+        let clock_drift = s
+            .value(5)
             .and_then(|v| v.as_f64())
             .filter(|d| d.is_finite() && d.abs() < 1e12)
             .map_or(0, |d| d as i64);
@@ -90,12 +94,20 @@ impl FromJson for TokenRecord {
 
 impl FromJson for DeviceRecord {
     fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("device_key", Want::Str),
+                ("device_group_key", Want::Str),
+                ("device_password", Want::Str),
+                ("remembered", Want::Bool),
+            ],
+        )?;
         Ok(DeviceRecord {
-            device_key: f.str("device_key")?,
-            device_group_key: f.str("device_group_key")?,
-            device_password: DevicePassword::new(f.str("device_password")?),
-            remembered: f.req_bool("remembered")?,
+            device_key: s.string(0),
+            device_group_key: s.string(1),
+            device_password: DevicePassword::new(s.string(2)),
+            remembered: s.flag(3),
         })
     }
 }

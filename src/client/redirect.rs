@@ -13,7 +13,7 @@ use super::sign_in::SignIn;
 use super::*;
 use crate::encoding::base64url_encode;
 use crate::error::ProtocolErrorKind;
-use crate::json::{Fields, Json, ObjectWriter, ShapeError, WriteJson};
+use crate::json::{Json, ObjectWriter, ShapeError, Slots, Want, WriteJson};
 use crate::text::cat;
 
 /// How long a callback may take after the ID token's expiry, for clocks that run ahead.
@@ -60,13 +60,22 @@ impl WriteJson for Transit {
 
 impl crate::json::FromJson for Transit {
     fn from_json(value: Json) -> core::result::Result<Self, ShapeError> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("state", Want::Str),
+                ("verifier", Want::Str),
+                ("nonce", Want::Str),
+                ("redirect_uri", Want::Str),
+                ("custom_state", Want::OptStr),
+            ],
+        )?;
         Ok(Transit {
-            state: f.str("state")?,
-            verifier: f.str("verifier")?,
-            nonce: f.str("nonce")?,
-            redirect_uri: f.str("redirect_uri")?,
-            custom_state: f.opt_str("custom_state")?,
+            state: s.string(0),
+            verifier: s.string(1),
+            nonce: s.string(2),
+            redirect_uri: s.string(3),
+            custom_state: s.text(4),
         })
     }
 }
@@ -333,18 +342,23 @@ fn token_reply(reply: &HttpReply) -> Result<AuthenticationResult> {
     let value = domain_reply(reply, "token reply")?;
     let shape =
         |e: ShapeError| Error::protocol(ProtocolErrorKind::InvalidJson, "token reply", e.field);
-    let mut f = Fields::of(value).map_err(shape)?;
-    let id_token = f.str("id_token").map_err(shape)?;
-    let access_token = f.str("access_token").map_err(shape)?;
+    let mut s = Slots::of(
+        value,
+        &[
+            ("id_token", Want::Str),
+            ("access_token", Want::Str),
+            ("refresh_token", Want::OptStr),
+            ("expires_in", Want::OptInt),
+            ("token_type", Want::OptStr),
+        ],
+    )
+    .map_err(shape)?;
     Ok(AuthenticationResult {
-        access_token: AccessToken::new(access_token),
-        id_token: Some(crate::secret::IdToken::new(id_token)),
-        refresh_token: f
-            .opt_str("refresh_token")
-            .map_err(shape)?
-            .map(crate::secret::RefreshToken::new),
-        expires_in: f.opt_i64("expires_in").map_err(shape)?,
-        token_type: f.opt_str("token_type").map_err(shape)?,
+        id_token: Some(crate::secret::IdToken::new(s.string(0))),
+        access_token: AccessToken::new(s.string(1)),
+        refresh_token: s.text(2).map(crate::secret::RefreshToken::new),
+        expires_in: s.int(3),
+        token_type: s.text(4),
         new_device_metadata: None,
     })
 }

@@ -401,60 +401,82 @@ impl WriteJson for SetUserMfaPreference<'_> {
 
 impl FromJson for SignUpReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("UserConfirmed", Want::Bool),
+                ("UserSub", Want::OptStr),
+                ("CodeDeliveryDetails", Want::Any),
+                ("Session", Want::OptStr),
+            ],
+        )?;
         Ok(SignUpReply {
-            user_confirmed: f.req_bool("UserConfirmed")?,
-            user_sub: f.opt_str("UserSub")?,
-            code_delivery_details: f.opt("CodeDeliveryDetails")?,
-            session: f.opt_str("Session")?,
+            code_delivery_details: s.opt(2)?,
+            user_confirmed: s.flag(0),
+            user_sub: s.text(1),
+            session: s.text(3),
         })
     }
 }
 
 impl FromJson for ConfirmSignUpReply {
     fn from_json(value: Json) -> Read<Self> {
-        Ok(ConfirmSignUpReply {
-            session: Fields::of(value)?.opt_str("Session")?,
-        })
+        let mut s = Slots::of(value, &[("Session", Want::OptStr)])?;
+        Ok(ConfirmSignUpReply { session: s.text(0) })
     }
 }
 
 impl FromJson for GetUserReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("Username", Want::Str),
+                ("UserAttributes", Want::List),
+                ("PreferredMfaSetting", Want::OptStr),
+                ("UserMFASettingList", Want::List),
+            ],
+        )?;
         Ok(GetUserReply {
-            username: f.str("Username")?,
-            user_attributes: f.list("UserAttributes")?,
-            preferred_mfa_setting: f.opt_str("PreferredMfaSetting")?,
-            user_mfa_setting_list: f.list("UserMFASettingList")?,
+            user_attributes: s.list(1)?,
+            user_mfa_setting_list: s.list(3)?,
+            username: s.string(0),
+            preferred_mfa_setting: s.text(2),
         })
     }
 }
 
 impl FromJson for UpdateUserAttributesReply {
     fn from_json(value: Json) -> Read<Self> {
+        let mut s = Slots::of(value, &[("CodeDeliveryDetailsList", Want::List)])?;
         Ok(UpdateUserAttributesReply {
-            code_delivery_details_list: Fields::of(value)?.list("CodeDeliveryDetailsList")?,
+            code_delivery_details_list: s.list(0)?,
         })
     }
 }
 
 impl FromJson for AssociateSoftwareTokenReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[("SecretCode", Want::Str), ("Session", Want::OptStr)],
+        )?;
         Ok(AssociateSoftwareTokenReply {
-            secret_code: f.str("SecretCode")?,
-            session: f.opt_str("Session")?,
+            secret_code: s.string(0),
+            session: s.text(1),
         })
     }
 }
 
 impl FromJson for VerifySoftwareTokenReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[("Status", Want::OptStr), ("Session", Want::OptStr)],
+        )?;
         Ok(VerifySoftwareTokenReply {
-            status: f.opt_str("Status")?,
-            session: f.opt_str("Session")?,
+            status: s.text(0),
+            session: s.text(1),
         })
     }
 }

@@ -167,45 +167,68 @@ impl WriteJson for GlobalSignOut<'_> {
 
 impl FromJson for AuthenticationResult {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("AccessToken", Want::Str),
+                ("IdToken", Want::OptStr),
+                ("RefreshToken", Want::OptStr),
+                ("ExpiresIn", Want::OptInt),
+                ("TokenType", Want::OptStr),
+                ("NewDeviceMetadata", Want::Any),
+            ],
+        )?;
         Ok(AuthenticationResult {
-            access_token: AccessToken::new(f.str("AccessToken")?),
-            id_token: f.opt_str("IdToken")?.map(IdToken::new),
-            refresh_token: f.opt_str("RefreshToken")?.map(RefreshToken::new),
-            expires_in: f.opt_i64("ExpiresIn")?,
-            token_type: f.opt_str("TokenType")?,
-            new_device_metadata: f.opt("NewDeviceMetadata")?,
+            new_device_metadata: s.opt(5)?,
+            access_token: AccessToken::new(s.string(0)),
+            id_token: s.text(1).map(IdToken::new),
+            refresh_token: s.text(2).map(RefreshToken::new),
+            expires_in: s.int(3),
+            token_type: s.text(4),
         })
     }
 }
 
 impl FromJson for NewDeviceMetadata {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[("DeviceKey", Want::Str), ("DeviceGroupKey", Want::Str)],
+        )?;
         Ok(NewDeviceMetadata {
-            device_key: f.str("DeviceKey")?,
-            device_group_key: f.str("DeviceGroupKey")?,
+            device_key: s.string(0),
+            device_group_key: s.string(1),
         })
     }
 }
 
 impl FromJson for AuthReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("ChallengeName", Want::OptStr),
+                ("Session", Want::OptStr),
+                ("ChallengeParameters", Want::Any),
+                ("AuthenticationResult", Want::Any),
+                ("AvailableChallenges", Want::List),
+            ],
+        )?;
         Ok(AuthReply {
-            challenge_name: f.opt_str("ChallengeName")?,
-            session: f.opt_str("Session")?,
-            challenge_parameters: f.string_map("ChallengeParameters")?,
-            authentication_result: f.opt("AuthenticationResult")?,
-            available_challenges: f.list("AvailableChallenges")?,
+            challenge_parameters: s.map(2)?,
+            authentication_result: s.opt(3)?,
+            available_challenges: s.list(4)?,
+            challenge_name: s.text(0),
+            session: s.text(1),
         })
     }
 }
 
 impl FromJson for TokensReply {
     fn from_json(value: Json) -> Read<Self> {
+        let mut s = Slots::of(value, &[("AuthenticationResult", Want::Any)])?;
         Ok(TokensReply {
-            authentication_result: Fields::of(value)?.opt("AuthenticationResult")?,
+            authentication_result: s.opt(0)?,
         })
     }
 }

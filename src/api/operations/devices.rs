@@ -158,41 +158,51 @@ impl WriteJson for GetDevice<'_> {
 
 impl FromJson for ConfirmDeviceReply {
     fn from_json(value: Json) -> Read<Self> {
+        let mut s = Slots::of(value, &[("UserConfirmationNecessary", Want::OptBool)])?;
         Ok(ConfirmDeviceReply {
-            user_confirmation_necessary: Fields::of(value)?
-                .opt_bool("UserConfirmationNecessary")?
-                .unwrap_or(false),
+            user_confirmation_necessary: s.flag(0),
         })
     }
 }
 
 impl FromJson for DeviceType {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("DeviceKey", Want::Str),
+                ("DeviceAttributes", Want::List),
+                ("DeviceCreateDate", Want::OptNum),
+                ("DeviceLastModifiedDate", Want::OptNum),
+                ("DeviceLastAuthenticatedDate", Want::OptNum),
+            ],
+        )?;
         Ok(DeviceType {
-            device_key: f.str("DeviceKey")?,
-            device_attributes: f.list("DeviceAttributes")?,
-            device_create_date: f.opt_f64("DeviceCreateDate")?,
-            device_last_modified_date: f.opt_f64("DeviceLastModifiedDate")?,
-            device_last_authenticated_date: f.opt_f64("DeviceLastAuthenticatedDate")?,
+            device_attributes: s.list(1)?,
+            device_key: s.string(0),
+            device_create_date: s.num(2),
+            device_last_modified_date: s.num(3),
+            device_last_authenticated_date: s.num(4),
         })
     }
 }
 
 impl FromJson for ListDevicesReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[("Devices", Want::List), ("PaginationToken", Want::OptStr)],
+        )?;
         Ok(ListDevicesReply {
-            devices: f.list("Devices")?,
-            pagination_token: f.opt_str("PaginationToken")?,
+            devices: s.list(0)?,
+            pagination_token: s.text(1),
         })
     }
 }
 
 impl FromJson for GetDeviceReply {
     fn from_json(value: Json) -> Read<Self> {
-        Ok(GetDeviceReply {
-            device: Fields::of(value)?.req("Device")?,
-        })
+        let mut s = Slots::of(value, &[("Device", Want::Any)])?;
+        Ok(GetDeviceReply { device: s.req(0)? })
     }
 }

@@ -150,36 +150,57 @@ impl WriteJson for DeleteWebAuthnCredential<'_> {
 
 impl FromJson for GetUserAuthFactorsReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("Username", Want::Str),
+                ("PreferredMfaSetting", Want::OptStr),
+                ("UserMFASettingList", Want::List),
+                ("ConfiguredUserAuthFactors", Want::List),
+            ],
+        )?;
         Ok(GetUserAuthFactorsReply {
-            username: f.str("Username")?,
-            preferred_mfa_setting: f.opt_str("PreferredMfaSetting")?,
-            user_mfa_setting_list: f.list("UserMFASettingList")?,
-            configured_user_auth_factors: f.list("ConfiguredUserAuthFactors")?,
+            user_mfa_setting_list: s.list(2)?,
+            configured_user_auth_factors: s.list(3)?,
+            username: s.string(0),
+            preferred_mfa_setting: s.text(1),
         })
     }
 }
 
 impl FromJson for WebAuthnCredential {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("CredentialId", Want::Str),
+                ("FriendlyCredentialName", Want::OptStr),
+                ("RelyingPartyId", Want::Str),
+                ("AuthenticatorAttachment", Want::OptStr),
+                ("AuthenticatorTransports", Want::List),
+                ("CreatedAt", Want::OptNum),
+            ],
+        )?;
         Ok(WebAuthnCredential {
-            credential_id: f.str("CredentialId")?,
-            friendly_credential_name: f.opt_str("FriendlyCredentialName")?,
-            relying_party_id: f.str("RelyingPartyId")?,
-            authenticator_attachment: f.opt_str("AuthenticatorAttachment")?,
-            authenticator_transports: f.list("AuthenticatorTransports")?,
-            created_at: f.opt_f64("CreatedAt")?,
+            authenticator_transports: s.list(4)?,
+            credential_id: s.string(0),
+            friendly_credential_name: s.text(1),
+            relying_party_id: s.string(2),
+            authenticator_attachment: s.text(3),
+            created_at: s.num(5),
         })
     }
 }
 
 impl FromJson for ListWebAuthnCredentialsReply {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[("Credentials", Want::List), ("NextToken", Want::OptStr)],
+        )?;
         Ok(ListWebAuthnCredentialsReply {
-            credentials: f.list("Credentials")?,
-            next_token: f.opt_str("NextToken")?,
+            credentials: s.list(0)?,
+            next_token: s.text(1),
         })
     }
 }

@@ -9,7 +9,7 @@
 
 use super::{parse_reply, ApiRequest};
 use crate::error::Result;
-use crate::json::{Fields, FromJson, Json, ObjectWriter, ShapeError, WriteJson};
+use crate::json::{Fields, FromJson, Json, ObjectWriter, ShapeError, Slots, Want, WriteJson};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -108,29 +108,37 @@ impl FromJson for Empty {
 
 impl FromJson for AttributeType {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(value, &[("Name", Want::Str), ("Value", Want::OptStr)])?;
         Ok(AttributeType {
-            name: f.str("Name")?,
-            value: f.opt_str("Value")?.unwrap_or_default(),
+            name: s.string(0),
+            value: s.string(1),
         })
     }
 }
 
 impl FromJson for CodeDeliveryDetails {
     fn from_json(value: Json) -> Read<Self> {
-        let mut f = Fields::of(value)?;
+        let mut s = Slots::of(
+            value,
+            &[
+                ("Destination", Want::OptStr),
+                ("DeliveryMedium", Want::OptStr),
+                ("AttributeName", Want::OptStr),
+            ],
+        )?;
         Ok(CodeDeliveryDetails {
-            destination: f.opt_str("Destination")?,
-            delivery_medium: f.opt_str("DeliveryMedium")?,
-            attribute_name: f.opt_str("AttributeName")?,
+            destination: s.text(0),
+            delivery_medium: s.text(1),
+            attribute_name: s.text(2),
         })
     }
 }
 
 impl FromJson for CodeDeliveryReply {
     fn from_json(value: Json) -> Read<Self> {
+        let mut s = Slots::of(value, &[("CodeDeliveryDetails", Want::Any)])?;
         Ok(CodeDeliveryReply {
-            code_delivery_details: Fields::of(value)?.opt("CodeDeliveryDetails")?,
+            code_delivery_details: s.opt(0)?,
         })
     }
 }
