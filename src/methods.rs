@@ -390,16 +390,16 @@ pub async fn call<R: Runtime, S: Storage>(
 /// it, and its result written as JSON. The methods that are one request (a [`Call`]) share the one
 /// [`Account`] flow and are read by [`shape`].
 pub(crate) enum Method {
-    Call(Account, Shape),
+    Call(Box<Account>, Shape),
     SignIn(Box<SignIn>),
-    Session(GetSession),
-    Refresh(Refresh),
-    SignOut(SignOut),
-    Local(Local),
-    Redirect(SignInWithRedirect),
+    Session(Box<GetSession>),
+    Refresh(Box<Refresh>),
+    SignOut(Box<SignOut>),
+    Local(Box<Local>),
+    Redirect(Box<SignInWithRedirect>),
     HandleRedirect(Box<HandleRedirect>),
-    UserInfo(UserInfo),
-    SignOutRedirect(SignOutRedirect),
+    UserInfo(Box<UserInfo>),
+    SignOutRedirect(Box<SignOutRedirect>),
 }
 
 /// How a member of a method's input goes into its request.
@@ -544,7 +544,10 @@ impl Method {
         let s = |key: &str| i.str(key).map(String::from);
         let opt = |key: &str| i.typed_str(key).map(|v| v.map(String::from));
         if let Some(row) = CALLS.iter().find(|row| row.0 == method) {
-            return Ok(Method::Call(Account::new(call_of(row, i)?), row.3));
+            return Ok(Method::Call(
+                Box::new(Account::new(call_of(row, i)?)),
+                row.3,
+            ));
         }
         Ok(match method {
             "signIn" => {
@@ -561,12 +564,12 @@ impl Method {
                 )?)))
             }
             "autoSignIn" => Method::SignIn(Box::new(SignIn::after_sign_up(core)?)),
-            "getSession" => Method::Session(GetSession::new()),
-            "refreshSession" => Method::Refresh(Refresh::new(Need::Always)),
+            "getSession" => Method::Session(Box::new(GetSession::new())),
+            "refreshSession" => Method::Refresh(Box::new(Refresh::new(Need::Always))),
             "signOut" if i.truthy("redirect") => {
-                Method::SignOutRedirect(SignOutRedirect::new(i.truthy("global")))
+                Method::SignOutRedirect(Box::new(SignOutRedirect::new(i.truthy("global"))))
             }
-            "signOut" => Method::SignOut(SignOut::new(i.truthy("global"))),
+            "signOut" => Method::SignOut(Box::new(SignOut::new(i.truthy("global")))),
             "signInWithRedirect" => {
                 let provider = match i.get("provider") {
                     None | Some(Json::Null) => None,
@@ -581,28 +584,32 @@ impl Method {
                             })?,
                     ),
                 };
-                Method::Redirect(SignInWithRedirect::new(RedirectOptions {
+                Method::Redirect(Box::new(SignInWithRedirect::new(RedirectOptions {
                     provider,
                     custom_state: opt("customState")?,
                     login_hint: opt("loginHint")?,
                     lang: opt("lang")?,
                     prompt: opt("prompt")?,
-                }))
+                })))
             }
             "handleRedirect" => {
                 Method::HandleRedirect(Box::new(HandleRedirect::new(i.str("url")?)))
             }
-            "getUserInfo" => Method::UserInfo(UserInfo::new()),
-            "deleteUser" => Method::Local(Local::new(LocalAction::DeleteUser)),
-            "setUpTotp" => Method::Local(Local::new(LocalAction::SetUpTotp(opt("issuer")?))),
-            "rememberDevice" => Method::Local(Local::new(LocalAction::RememberDevice)),
-            "forgetDevice" => {
-                Method::Local(Local::new(LocalAction::ForgetDevice(opt("deviceKey")?)))
+            "getUserInfo" => Method::UserInfo(Box::new(UserInfo::new())),
+            "deleteUser" => Method::Local(Box::new(Local::new(LocalAction::DeleteUser))),
+            "setUpTotp" => {
+                Method::Local(Box::new(Local::new(LocalAction::SetUpTotp(opt("issuer")?))))
             }
-            "getDevice" => Method::Local(Local::new(LocalAction::GetDevice(opt("deviceKey")?))),
-            "listDevices" => Method::Local(Local::new(LocalAction::ListDevices)),
+            "rememberDevice" => Method::Local(Box::new(Local::new(LocalAction::RememberDevice))),
+            "forgetDevice" => Method::Local(Box::new(Local::new(LocalAction::ForgetDevice(opt(
+                "deviceKey",
+            )?)))),
+            "getDevice" => Method::Local(Box::new(Local::new(LocalAction::GetDevice(opt(
+                "deviceKey",
+            )?)))),
+            "listDevices" => Method::Local(Box::new(Local::new(LocalAction::ListDevices))),
             "associateWebAuthnCredential" => {
-                Method::Local(Local::new(LocalAction::AssociatePasskey))
+                Method::Local(Box::new(Local::new(LocalAction::AssociatePasskey)))
             }
             other => {
                 return Err(invalid(cat!(

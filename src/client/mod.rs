@@ -284,7 +284,7 @@ pub(crate) struct Core {
     pub(crate) pool_name: String,
     pub(crate) endpoint: String,
     pub(crate) keys: Keys,
-    pub(crate) pending: RefCell<Option<Pending>>,
+    pub(crate) pending: RefCell<Option<Box<Pending>>>,
     /// The session `ConfirmSignUp` returned and the user it confirmed: one choice-based sign-in
     /// of that user without a factor (the confirmation code was the first), kept in memory only.
     pub(crate) sign_up_session: RefCell<Option<(String, Zeroizing<String>)>>,

@@ -65,8 +65,8 @@ impl Attempt {
         flow: AuthFlow,
         device: Option<DeviceRecord>,
         epoch: u64,
-    ) -> Attempt {
-        Attempt {
+    ) -> Box<Attempt> {
+        Box::new(Attempt {
             username,
             password,
             flow,
@@ -77,7 +77,7 @@ impl Attempt {
             rounds: 0,
             sign_up_session: None,
             passkey_used: false,
-        }
+        })
     }
 }
 
@@ -96,29 +96,29 @@ enum State {
     /// The user's answer to the waiting step, not sent yet.
     Confirm(UserAnswer),
     /// Reading the device kept for the username.
-    Device(Attempt),
+    Device(Box<Attempt>),
     /// `InitiateAuth` or a challenge the kit answered was sent.
-    Authenticating(Attempt),
+    Authenticating(Box<Attempt>),
     /// The service no longer knows the device: it is being forgotten here before a new start.
-    Forgetting(Attempt),
+    Forgetting(Box<Attempt>),
     /// `AssociateSoftwareToken` was sent for `MFA_SETUP`.
     Associating {
-        attempt: Attempt,
+        attempt: Box<Attempt>,
         challenge: Challenge,
         session: Option<String>,
         challenge_username: String,
     },
     /// `VerifySoftwareToken` was sent for the waiting `MFA_SETUP`.
-    Verifying(Pending),
+    Verifying(Box<Pending>),
     /// The platform's authenticator was asked for a passkey for `WEB_AUTHN`.
     Passkey {
-        attempt: Attempt,
+        attempt: Box<Attempt>,
         session: Option<String>,
         challenge_username: String,
     },
     /// The user's answer was sent; with the SRP client and password of a password factor chosen
     /// at the first-factor selection, for the `PASSWORD_VERIFIER` that follows.
-    Answered(Pending, Option<(Box<SrpClient>, Password)>),
+    Answered(Box<Pending>, Option<(Box<SrpClient>, Password)>),
     /// Storing what a completed sign-in brought.
     Finishing(Box<Finish>),
     /// Over (or resumed with an input it did not ask for).
@@ -288,15 +288,13 @@ impl Flow for SignIn {
                 }
             }
             (State::Forgetting(attempt), Input::Stored(removed)) => match removed {
-                Ok(()) => self.initiate(
-                    cx,
-                    Attempt {
-                        device: None,
-                        srp: None,
-                        device_srp: None,
-                        ..attempt
-                    },
-                ),
+                Ok(()) => {
+                    let mut attempt = attempt;
+                    attempt.device = None;
+                    attempt.srp = None;
+                    attempt.device_srp = None;
+                    self.initiate(cx, attempt)
+                }
                 Err(e) => fail(e),
             },
             (
@@ -347,16 +345,14 @@ impl Flow for SignIn {
                             Some((srp, password)) => (Some(srp), Some(password)),
                             None => (None, None),
                         };
-                        let attempt = Attempt {
-                            srp,
-                            ..Attempt::new(
-                                pending.username,
-                                password,
-                                AuthFlow::UserSrp,
-                                pending.device,
-                                pending.epoch,
-                            )
-                        };
+                        let mut attempt = Attempt::new(
+                            pending.username,
+                            password,
+                            AuthFlow::UserSrp,
+                            pending.device,
+                            pending.epoch,
+                        );
+                        attempt.srp = srp;
                         self.advance(cx, attempt, reply)
                     }
                     Err(e) => answer_failed(cx, pending, e),
@@ -445,15 +441,14 @@ impl SignIn {
         // A browser is one device: the key the service gave at an earlier sign-in is presented
         // again, remembered or not, so that the service does not list a new device per sign-in.
         let key = cx.keys.device(&username);
-        self.state = State::Device(Attempt {
-            sign_up_session,
-            ..Attempt::new(username, password, flow, None, epoch)
-        });
+        let mut attempt = Attempt::new(username, password, flow, None, epoch);
+        attempt.sign_up_session = sign_up_session;
+        self.state = State::Device(attempt);
         Step::Io(Io::Get(key))
     }
 
     /// Sends `InitiateAuth`.
-    fn initiate(&mut self, cx: &Ctx<'_>, mut attempt: Attempt) -> Step<SignInOutput> {
+    fn initiate(&mut self, cx: &Ctx<'_>, mut attempt: Box<Attempt>) -> Step<SignInOutput> {
         let mut params = map(&[("USERNAME", &attempt.username)]);
         // The flow's name, and whether it sends the password or SRP's A.
         let (flow_name, password, srp) = match attempt.flow {
@@ -511,7 +506,7 @@ impl SignIn {
     fn advance(
         &mut self,
         cx: &Ctx<'_>,
-        mut attempt: Attempt,
+        mut attempt: Box<Attempt>,
         reply: AuthReply,
     ) -> Step<SignInOutput> {
         attempt.rounds += 1;
@@ -596,7 +591,7 @@ impl SignIn {
     fn wait_for_user(
         &mut self,
         cx: &Ctx<'_>,
-        attempt: Attempt,
+        attempt: Box<Attempt>,
         challenge: Challenge,
         session: Option<String>,
         challenge_username: String,
@@ -731,7 +726,7 @@ impl SignIn {
     fn restart_with(
         &mut self,
         cx: &Ctx<'_>,
-        mut pending: Pending,
+        mut pending: Box<Pending>,
         mut answer: UserAnswer,
         options: &[String],
     ) -> Step<SignInOutput> {
@@ -782,7 +777,7 @@ impl SignIn {
     fn passkey_answered(
         &mut self,
         cx: &Ctx<'_>,
-        attempt: Attempt,
+        attempt: Box<Attempt>,
         session: Option<String>,
         challenge_username: String,
         credential: Result<String>,
@@ -819,11 +814,11 @@ impl SignIn {
     fn select_first_factor(
         &mut self,
         cx: &Ctx<'_>,
-        mut pending: Pending,
+        mut pending: Box<Pending>,
         mut answer: UserAnswer,
         options: Vec<String>,
     ) -> Step<SignInOutput> {
-        let keep = |pending: Pending, e: Error| {
+        let keep = |pending: Box<Pending>, e: Error| {
             *cx.pending.borrow_mut() = Some(pending);
             fail(e)
         };
@@ -907,10 +902,13 @@ impl SignIn {
     /// Checks the tokens of a completed sign-in and starts storing them: both tokens must decode,
     /// and a sign-in that a newer sign-in or a sign-out replaced while it was on the wire stores
     /// nothing.
+    // Boxed as every state holds it: its fields are moved out here rather than the whole record
+    // out of its box at each caller.
+    #[allow(clippy::boxed_local)]
     fn finish(
         &mut self,
         cx: &Ctx<'_>,
-        attempt: Attempt,
+        attempt: Box<Attempt>,
         result: AuthenticationResult,
     ) -> Step<SignInOutput> {
         let record = (|| {
@@ -1074,9 +1072,10 @@ impl SignIn {
 }
 
 /// Keeps the sign-in waiting for the user's answer and reports its step.
+#[allow(clippy::boxed_local)] // as `SignIn::finish`
 fn park(
     cx: &Ctx<'_>,
-    attempt: Attempt,
+    attempt: Box<Attempt>,
     challenge: Challenge,
     session: Option<String>,
     challenge_username: String,
@@ -1085,7 +1084,7 @@ fn park(
     if let Err(e) = cx.still_current(attempt.epoch) {
         return fail(e);
     }
-    *cx.pending.borrow_mut() = Some(Pending {
+    *cx.pending.borrow_mut() = Some(Box::new(Pending {
         username: attempt.username,
         challenge,
         session,
@@ -1093,13 +1092,13 @@ fn park(
         device: attempt.device,
         epoch: attempt.epoch,
         factor: None,
-    });
+    }));
     done(Ok(SignInOutput::step(step)))
 }
 
 /// A failed answer: the step stays open when the user can correct it, while it is still the current
 /// sign-in and nothing replaced it.
-fn answer_failed(cx: &Ctx<'_>, pending: Pending, error: Error) -> Step<SignInOutput> {
+fn answer_failed(cx: &Ctx<'_>, pending: Box<Pending>, error: Error) -> Step<SignInOutput> {
     let mut slot = cx.pending.borrow_mut();
     if correctable(&error) && pending.epoch == cx.epoch.get() && slot.is_none() {
         *slot = Some(pending);
