@@ -1,7 +1,8 @@
 //! Messages and addresses built from static text and values without `core::fmt`: [`cat!`] appends
 //! each piece in turn. `format!` builds an argument table and runs the formatting machinery for
-//! every message; in the wasm that machinery and the tables were about 1.5 KB brotli
-//! (`node bench/wasm-sizes.mjs`), for texts that are only ever pieces put end to end.
+//! texts that are only ever pieces put end to end; replacing it took 309 B brotli off the package's
+//! wasm, and once the package's wasm left std (whose panic handler formatted) `core::fmt` left it
+//! almost entirely.
 
 use alloc::string::String;
 
