@@ -387,8 +387,9 @@ pub async fn call<R: Runtime, S: Storage>(
 }
 
 /// One method of the package's `CognitoAuth` as a flow: its input read, the client's flow that does
-/// it, and its result written as JSON. The methods that are one request (a [`Call`]) share the one
-/// [`Account`] flow and are read by [`shape`].
+/// it, and its result written as JSON. The methods that are one request are rows of [`CALLS`]: a
+/// [`Call`] sent by the one [`Account`] flow, its reply written by [`shaped`] as the row's [`Shape`]
+/// says.
 pub(crate) enum Method {
     Call(Box<Account>, Shape),
     SignIn(Box<SignIn>),

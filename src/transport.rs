@@ -1,6 +1,6 @@
 //! The seam between the kit and the platform: sending a request, the clock, random bytes, waiting.
 //!
-//! [`Runtime`] is what the client needs from its platform. [`FetchRuntime`] is the real one for
+//! [`Runtime`] is what the client needs from its platform. `FetchRuntime` is the real one for
 //! WebAssembly: it calls the *global* `fetch` (so it works in windows, workers and Node >= 18), the
 //! global `crypto.getRandomValues`, `Date.now` and `setTimeout`. Tests use their own runtime that
 //! answers from a script and checks exact requests.

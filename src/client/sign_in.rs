@@ -16,7 +16,7 @@ pub(crate) struct Pending {
     /// The challenge's USERNAME, used in answers and SECRET_HASH.
     challenge_username: String,
     device: Option<DeviceRecord>,
-    /// The sign-in this step belongs to (see [`CognitoAuth::epoch`]).
+    /// The sign-in this step belongs to (see `Core::epoch`).
     epoch: u64,
     /// The password factor chosen at the first-factor selection: the next answer is the password.
     factor: Option<FirstFactor>,
