@@ -1,7 +1,8 @@
 //! The JavaScript facade (`#[wasm_bindgen]`): the SRP core with camelCase names — `SrpClient`,
-//! `secretHash`, `cognitoTimestamp`, `deviceVerifier`. The npm package's `CognitoAuth`
-//! (`pkg-template/client.js`) is JavaScript over these: the Rust client behind a wasm facade weighed
-//! 85 KB brotli, this core and the JavaScript client 34.8 KB (`bench/architecture.sh`).
+//! `secretHash`, `cognitoTimestamp`, `version` — and the engine ([`engine`]: `Engine` and `Task`)
+//! whose flows the npm package's `CognitoAuth` (`pkg-template/client.js`) drives with one loop.
+//! What the package's entries do not export is not here: every export is glue and wasm in the
+//! package (a device's verifier, which only the engine makes, was 350 B of both).
 //! Nothing here may panic: a panic in wasm kills the instance for every caller on the page.
 //! Errors reach JavaScript as `CognitoError` objects (see `to_js_error`) with a stable `code`.
 
@@ -120,38 +121,6 @@ pub fn cognito_timestamp(unix_seconds: f64) -> String {
     // f64 → i64 saturates and maps NaN to 0: no panic for any JS number.
     crate::encoding::cognito_timestamp(unix_seconds as i64)
 }
-
-/// A verifier for a new device (`ConfirmDevice`), from fresh random bytes:
-/// `{ password, salt, passwordVerifier }`. `password` stays with the device record; the other two
-/// go to the service.
-#[wasm_bindgen(js_name = deviceVerifier, unchecked_return_type = "DeviceVerifier")]
-pub fn device_verifier(device_group_key: &str, device_key: &str) -> Result<JsValue, JsValue> {
-    let mut password = Zeroizing::new([0u8; 40]);
-    let mut salt = [0u8; 16];
-    fill_random(&mut password[..]).map_err(js_err)?;
-    fill_random(&mut salt).map_err(js_err)?;
-    let verifier =
-        crate::srp::DeviceVerifier::generate(device_group_key, device_key, &password, &salt);
-    let out = Object::new();
-    let _ = Reflect::set(
-        &out,
-        &"password".into(),
-        &verifier.password.expose_secret().into(),
-    );
-    let _ = Reflect::set(&out, &"salt".into(), &verifier.salt.as_str().into());
-    let _ = Reflect::set(
-        &out,
-        &"passwordVerifier".into(),
-        &verifier.password_verifier.as_str().into(),
-    );
-    Ok(out.into())
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const DEVICE_VERIFIER_TYPE: &'static str = r#"
-/** What `deviceVerifier` returns. */
-export interface DeviceVerifier { password: string; salt: string; passwordVerifier: string }
-"#;
 
 fn now_timestamp() -> String {
     crate::encoding::cognito_timestamp((js_sys::Date::now() / 1000.0) as i64)
