@@ -670,57 +670,53 @@ impl Fields {
         })
     }
 
+    /// Takes member `key`, checked to be what `want` says ([`Slots::of`] reads with the same check).
+    pub fn want(&mut self, key: &str, want: Want) -> Result<Option<Json>, ShapeError> {
+        let mut value = self.take(key)?;
+        match unlike(&value, want) {
+            None => Ok(value),
+            Some(expected) => {
+                if let Some(v) = &mut value {
+                    wipe(v);
+                }
+                Err(shape(key, expected))
+            }
+        }
+    }
+
     /// An optional string.
     pub fn opt_str(&mut self, key: &str) -> Result<Option<String>, ShapeError> {
-        match self.take(key)? {
-            None => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s)),
-            Some(_) => Err(shape(key, "a string")),
-        }
+        Ok(self.want(key, Want::OptStr)?.and_then(into_string))
     }
 
     /// A required string.
     pub fn str(&mut self, key: &str) -> Result<String, ShapeError> {
-        self.opt_str(key)?.ok_or_else(|| shape(key, "a string"))
+        Ok(self
+            .want(key, Want::Str)?
+            .and_then(into_string)
+            .unwrap_or_default())
     }
 
     /// An optional boolean.
     pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, ShapeError> {
-        match self.take(key)? {
-            None => Ok(None),
-            Some(Json::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(shape(key, "a boolean")),
-        }
+        Ok(self
+            .want(key, Want::OptBool)?
+            .map(|v| v == Json::Bool(true)))
     }
 
     /// A required boolean.
     pub fn req_bool(&mut self, key: &str) -> Result<bool, ShapeError> {
-        self.opt_bool(key)?.ok_or_else(|| shape(key, "a boolean"))
+        Ok(self.want(key, Want::Bool)? == Some(Json::Bool(true)))
     }
 
     /// An optional integer (no fraction, no exponent).
     pub fn opt_i64(&mut self, key: &str) -> Result<Option<i64>, ShapeError> {
-        match self.take(key)? {
-            None => Ok(None),
-            Some(Json::Number(text)) => text
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| shape(key, "an integer")),
-            Some(_) => Err(shape(key, "an integer")),
-        }
+        Ok(self.want(key, Want::OptInt)?.and_then(|v| v.as_i64()))
     }
 
     /// An optional finite number (serde_json refused the ones beyond `f64`'s range too).
     pub fn opt_f64(&mut self, key: &str) -> Result<Option<f64>, ShapeError> {
-        match self.take(key)? {
-            None => Ok(None),
-            Some(v @ Json::Number(_)) => v
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| shape(key, "a number")),
-            Some(_) => Err(shape(key, "a number")),
-        }
+        Ok(self.want(key, Want::OptNum)?.and_then(|v| v.as_f64()))
     }
 
     /// An optional nested value.
@@ -779,7 +775,7 @@ pub enum Want {
 }
 
 /// The members of an object that a reader names in a table, taken out in one pass and each checked
-/// as its [`Want`] says — the same checks and messages as [`Fields`]' typed readers, with one
+/// as its [`Want`] says — by [`Fields::want`], as [`Fields`]' typed readers are — with one
 /// non-generic pass for every reply type instead of a call and an error path per member. The
 /// reader then moves each value out by its index; whatever it does not take (and the members it
 /// did not name) is zeroed when dropped.
@@ -798,25 +794,7 @@ impl<'a> Slots<'a> {
         };
         for &(key, want) in wants {
             let value = fields.take(key)?;
-            let wrong = match (&value, want) {
-                (None, Want::Str) => Some("a string"),
-                (None, Want::Bool) => Some("a boolean"),
-                (None, _) | (Some(_), Want::Any) => None,
-                (Some(Json::String(_)), Want::Str | Want::OptStr) => None,
-                (Some(_), Want::Str | Want::OptStr) => Some("a string"),
-                (Some(Json::Bool(_)), Want::Bool | Want::OptBool) => None,
-                (Some(_), Want::Bool | Want::OptBool) => Some("a boolean"),
-                (Some(Json::Number(text)), Want::OptInt) if text.parse::<i64>().is_ok() => None,
-                (Some(_), Want::OptInt) => Some("an integer"),
-                (Some(n @ Json::Number(_)), Want::OptNum)
-                    if n.as_f64().is_some_and(f64::is_finite) =>
-                {
-                    None
-                }
-                (Some(_), Want::OptNum) => Some("a number"),
-                (Some(Json::Array(_)), Want::List) => None,
-                (Some(_), Want::List) => Some("an array"),
-            };
+            let wrong = unlike(&value, want);
             // Kept before the check: a refused value is zeroed with the rest.
             slots.values.push(value);
             if let Some(expected) = wrong {
@@ -833,10 +811,7 @@ impl<'a> Slots<'a> {
 
     /// A string member (`Str`, `OptStr`).
     pub fn text(&mut self, i: usize) -> Option<String> {
-        match self.value(i) {
-            Some(Json::String(s)) => Some(s),
-            _ => None,
-        }
+        self.value(i).and_then(into_string)
     }
 
     /// A required string member (`Str`: never empty-handed after [`Slots::of`]).
@@ -895,6 +870,35 @@ impl<'a> Slots<'a> {
             None => Ok(StringMap::new()),
             Some(v) => string_map(v).map_err(|e| nested(self.key(i), e)),
         }
+    }
+}
+
+/// What a member must be when it is not what `want` says (absent counts as a value only where it
+/// is required): the one rule of [`Fields::want`] and [`Slots::of`].
+#[inline]
+fn unlike(value: &Option<Json>, want: Want) -> Option<&'static str> {
+    match (value, want) {
+        (None, Want::Str) => Some("a string"),
+        (None, Want::Bool) => Some("a boolean"),
+        (None, _) | (Some(_), Want::Any) => None,
+        (Some(Json::String(_)), Want::Str | Want::OptStr) => None,
+        (Some(_), Want::Str | Want::OptStr) => Some("a string"),
+        (Some(Json::Bool(_)), Want::Bool | Want::OptBool) => None,
+        (Some(_), Want::Bool | Want::OptBool) => Some("a boolean"),
+        (Some(Json::Number(text)), Want::OptInt) if text.parse::<i64>().is_ok() => None,
+        (Some(_), Want::OptInt) => Some("an integer"),
+        (Some(n @ Json::Number(_)), Want::OptNum) if n.as_f64().is_some_and(f64::is_finite) => None,
+        (Some(_), Want::OptNum) => Some("a number"),
+        (Some(Json::Array(_)), Want::List) => None,
+        (Some(_), Want::List) => Some("an array"),
+    }
+}
+
+/// The text of a string value.
+fn into_string(value: Json) -> Option<String> {
+    match value {
+        Json::String(s) => Some(s),
+        _ => None,
     }
 }
 

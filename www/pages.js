@@ -704,6 +704,13 @@ function enterStep(name) {
  * Sends an answer to the current sign-in step. If the user started over (or went elsewhere) while
  * it was in flight, the reply is ignored.
  */
+/** Ends the sign-in in progress: back to the form, the username kept, saying why. */
+function backToSignIn(error) {
+  pending = null;
+  go('signin', { focus: false });
+  showError($('[data-form="signin"]'), error, 'signin');
+}
+
 async function answer(input) {
   const attempt = pending;
   if (!attempt) throw Object.assign(new Error('no sign-in in progress'), { code: 'InvalidState' });
@@ -714,11 +721,7 @@ async function answer(input) {
     // The service's sign-in session is over (the step waited too long): nothing is left to answer.
     // Back to the form, the username kept, which says so and where the user starts again.
     if (error?.code !== 'NotAuthorizedException' || !/session/i.test(String(error.message))) throw error;
-    if (pending === attempt) {
-      pending = null;
-      go('signin', { focus: false });
-      showError($('[data-form="signin"]'), error, 'signin');
-    }
+    if (pending === attempt) backToSignIn(error);
     return;
   }
   if (pending === attempt) await continueSignIn(output);
@@ -831,11 +834,8 @@ function setUpSignIn() {
       await answer({ challengeResponse: password });
     } catch (error) {
       if (error?.code !== 'NotAuthorizedException') throw error;
-      // A wrong password ends the sign-in: back to the form, the username kept, as after any
-      // wrong password.
-      pending = null;
-      go('signin', { focus: false });
-      showError($('[data-form="signin"]'), error, 'signin');
+      // A wrong password ends the sign-in, as after any wrong password.
+      backToSignIn(error);
     }
   }, 'signin');
   onSubmit('new-password', (values) => answer({ challengeResponse: values.password, userAttributes: attributesFrom(values) }));

@@ -92,7 +92,8 @@ pub(crate) fn write_attributes(w: &mut ObjectWriter, key: &str, attributes: &[(S
     });
 }
 
-/// One MFA method's settings, left out when `None`.
+/// One MFA method's settings, left out when `None` (the two members written here rather than through
+/// `MfaSettings`' own writer, which measured 72 B larger in the package).
 pub(crate) fn write_mfa(w: &mut ObjectWriter, key: &str, settings: Option<op::MfaSettings>) {
     if let Some(s) = settings {
         w.object(key, &mut |w| {
