@@ -5,7 +5,7 @@
 # working copy alone.
 #
 #   current       HEAD: one engine — the crate's CognitoAuth in wasm behind one entry point
-#                 (Engine.call, src/js/engine.rs), the package's JavaScript only its I/O.
+#                 (engine_start/task_resume, src/js/package.rs), the package's JavaScript only its I/O.
 #   js-client     commit 8f31c1a, the last where the package's CognitoAuth was a second client in
 #                 JavaScript (pkg-template/client.js) over the SRP core: the size of two engines' worth
 #                 of flows kept out of the wasm.

@@ -101,7 +101,7 @@ const impls = {
 
 async function main() {
   const t0 = performance.now();
-  await init({ module_or_path: '/pkg/cognito_kit_bg.wasm' });
+  await init('/pkg/cognito_kit_bg.wasm');
   const wasmLoadMs = performance.now() - t0;
   // The first sign-in computation of a page, cold (nothing warmed yet): phase A, then the answer.
   const t1 = performance.now();

@@ -56,7 +56,7 @@ const jsAt = args.indexOf('--js');
 const budgetAt = args.indexOf('--budget');
 const budget = budgetAt >= 0 ? Number(args[budgetAt + 1]) : undefined;
 if (budget !== undefined && !(budget > 0)) throw new Error('--budget takes a number of bytes');
-// What an app imports: the entry (the wasm-bindgen glue, the JS client and the error class).
+// What an app imports: the entry (the wasm's loader, the JS client and the error class).
 const jsEntry = jsAt >= 0 ? args[jsAt + 1] : join(pkgDir, 'index.js');
 
 const rows = [];

@@ -1,9 +1,9 @@
-// CognitoAuth: the crate's engine (compiled to WebAssembly, `Engine` in src/js/engine.rs) with the
+// CognitoAuth: the crate's engine (compiled to WebAssembly, `Engine` in src/js/package.rs) with the
 // I/O it asks for. Every decision — input checks, requests, how replies are read, SRP, what is
 // stored, refresh, retries, sign-out order, error codes — is the engine's, the same code Rust apps
 // run. This file only picks the storage, performs fetches, storage calls, Web Locks and timers, and
 // calls the app's listeners. Nothing here logs, and tokens go only to the storage the app chose.
-import { Engine, version } from './cognito_kit.js';
+import { exports as wasm, handle, put, take, toError, version } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 
 const error = (code, message) => Object.assign(new CognitoError(`${code}: ${message}`), { name: code, code, retryable: false });
@@ -153,6 +153,9 @@ function revive(key, value) {
 const plain = (key, value) =>
   value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || key === '' ? value : undefined;
 
+/** Engines of instances that were garbage-collected. */
+const engines = new FinalizationRegistry((h) => Promise.resolve(h).then((e) => wasm().engine_free(e), () => {}));
+
 export class CognitoAuth {
   #engine;
   #storage;
@@ -164,7 +167,7 @@ export class CognitoAuth {
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
   constructor(options) {
     this.#storage = pickStorage(options?.storage);
-    const make = () => new Engine(JSON.stringify({ ...options, storage: undefined }));
+    const make = () => handle(wasm().engine_new(...put(JSON.stringify({ ...options, storage: undefined }))));
     if (loading) {
       // Option errors then reject the first call instead of throwing here.
       this.#engine = loading.then(make, (e) => {
@@ -174,6 +177,7 @@ export class CognitoAuth {
     } else {
       this.#engine = make();
     }
+    engines.register(this, this.#engine);
   }
 
   /** `on(event, listener)`: `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`; returns an
@@ -192,7 +196,7 @@ export class CognitoAuth {
   }
 
   /** Runs a method: the engine's task says what to do next, this loop does it and says how it went
-   * (see src/js/engine.rs). No decision is made here. */
+   * (see src/js/package.rs). No decision is made here. */
   async #run(method, input) {
     let json;
     try {
@@ -200,19 +204,21 @@ export class CognitoAuth {
     } catch (e) {
       throw invalid(`the input cannot be read: ${e?.message ?? e}`);
     }
-    const task = (await this.#engine).start(method, json);
+    const engine = await this.#engine;
+    const w = wasm();
+    const task = handle(w.engine_start(engine, ...put(method), ...put(json)));
     const storage = this.#storage;
     let release;
-    let ok = true, a, b, c;
+    let ok = 1, n, a, b;
     try {
       for (;;) {
-        const [op, x, y, z, t, m] = task.resume(ok, a, b, c);
-        ok = true;
-        a = b = c = undefined;
+        let [op, x, y, z, t, m] = JSON.parse(take(w.task_resume(task, ok, n, ...put(a), ...put(b))), revive);
+        ok = 1;
+        n = a = b = undefined;
         try {
           switch (op) {
-            case 0: return x === undefined ? undefined : JSON.parse(x, revive);
-            case 1: [a, b, c] = await send(x, z, {
+            case 0: return x;
+            case 1: [n, a, b] = await send(x, z, {
               'content-type': 'application/x-amz-json-1.1', 'x-amz-target': y,
               'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
             }, t, m); break;
@@ -220,6 +226,7 @@ export class CognitoAuth {
             case 3: await storage.setItem(x, y); break;
             case 4: await storage.removeItem(x); break;
             case 5:
+              y &&= toError(y);
               // A listener that throws must not break the client, nor keep the others from hearing.
               for (const [e, listener] of [...this.#listeners]) {
                 if (e === x) try { listener(y); } catch {}
@@ -235,20 +242,20 @@ export class CognitoAuth {
             case 13: await transient().setItem(x, y); break;
             case 14: await transient().removeItem(x); break;
             case 15: if (y) history.replaceState(history.state, '', x); else location.assign(x); break;
-            case 16: [a, b, c] = await send(x, z, {
+            case 16: [n, a, b] = await send(x, z, {
               ...(y == null ? {} : { authorization: y }), ...(z == null ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
             }, t, m); break;
           }
         } catch (e) {
-          ok = false;
+          ok = 0;
           [a, b] = Array.isArray(e) ? e : [String(e?.message ?? e)];
         }
       }
     } finally {
       release?.();
-      const led = task.abandon();
-      if (led !== undefined) this.#wake(led);
-      task.free();
+      const led = w.task_abandon(task);
+      if (led >= 0) this.#wake(led);
+      w.task_free(task);
     }
   }
 

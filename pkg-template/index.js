@@ -1,10 +1,8 @@
 // Entry for browsers, workers and bundlers: loads the WebAssembly next to this file, so no manual
 // init is needed.
-import init, { SrpClient, __setErrorClass } from './cognito_kit.js';
-import { CognitoError } from './errors.js';
+import init, { SrpClient } from './cognito_kit.js';
 
-await init({ module_or_path: new URL('./cognito_kit_bg.wasm', import.meta.url) });
-__setErrorClass(CognitoError);
+await init(new URL('./cognito_kit_bg.wasm', import.meta.url));
 
 // Warm the SRP code at idle, before the user signs in: the first SrpClient builds the group's tables
 // and takes the wasm past its first, slow compiler tier, so a page's first sign-in does not wait.
@@ -18,4 +16,4 @@ __setErrorClass(CognitoError);
 
 export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
 export { CognitoAuth } from './client.js';
-export { CognitoError };
+export { CognitoError } from './errors.js';

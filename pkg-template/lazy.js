@@ -1,12 +1,10 @@
 // Entry for service workers (and any context that forbids a top-level await): the WebAssembly next
 // to this file starts loading on import; `CognitoAuth` methods wait for it, and `ready` resolves
 // once it is loaded (await it before using SrpClient, secretHash or cognitoTimestamp).
-import init, { SrpClient, __setErrorClass } from './cognito_kit.js';
-import { CognitoError } from './errors.js';
+import init, { SrpClient } from './cognito_kit.js';
 import { loadWith } from './client.js';
 
-export const ready = init({ module_or_path: new URL('./cognito_kit_bg.wasm', import.meta.url) }).then(() => {
-  __setErrorClass(CognitoError);
+export const ready = init(new URL('./cognito_kit_bg.wasm', import.meta.url)).then(() => {
   // Warm the SRP code once loaded (see index.js).
   setTimeout(() => {
     try {
@@ -20,4 +18,4 @@ loadWith(ready);
 
 export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
 export { CognitoAuth } from './client.js';
-export { CognitoError };
+export { CognitoError } from './errors.js';

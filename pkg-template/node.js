@@ -2,15 +2,13 @@
 // provides crypto.getRandomValues where the global is missing (Node 18).
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
-import { initSync, __setErrorClass } from './cognito_kit.js';
-import { CognitoError } from './errors.js';
+import { initSync } from './cognito_kit.js';
 
 if (typeof globalThis.crypto?.getRandomValues !== 'function') {
   Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true });
 }
-initSync({ module: readFileSync(new URL('./cognito_kit_bg.wasm', import.meta.url)) });
-__setErrorClass(CognitoError);
+initSync(readFileSync(new URL('./cognito_kit_bg.wasm', import.meta.url)));
 
 export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
 export { CognitoAuth } from './client.js';
-export { CognitoError };
+export { CognitoError } from './errors.js';

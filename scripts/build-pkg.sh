@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the wasm of the wasm-release profile (built for size, see
-# Cargo.toml) with its wasm-bindgen glue, plus the files of pkg-template/.
+# Cargo.toml), plus the files of pkg-template/ (its loader, the JavaScript and the types).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 # Without the crate's `std` feature: the package's wasm links no std (2.4 KB brotli of panic machinery,
-# formatting and thread-locals it never needs; a panic, none reachable, traps as it did).
-wasm-pack --log-level warn build --profile wasm-release --target web --out-dir pkg --out-name cognito_kit --mode no-install --no-pack --no-opt -- --no-default-features >/dev/null
+# formatting and thread-locals it never needs; a panic, none reachable, traps as it did), and no
+# wasm-bindgen: its boundary is src/js/package.rs, loaded by pkg-template/cognito_kit.js (the
+# generated glue and the wasm's externref and conversion code were 7 KB brotli of the package).
+cargo build --quiet --lib --no-default-features --profile wasm-release --target wasm32-unknown-unknown
+rm -rf pkg && mkdir -p pkg
+cp "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm" pkg/cognito_kit_bg.wasm
 # Size: binaryen's wasm-opt from npm (tools/node_modules). Debian's binaryen 108 silently breaks
-# wasm-bindgen 0.2.13x output, so it is never used. Features are read from the module itself.
+# Rust 1.9x output, so it is never used. Features are read from the module itself.
 wasm_opt=tools/node_modules/.bin/wasm-opt
 if [ -x "$wasm_opt" ]; then
   # --converge repeats the passes until nothing changes: about 0.3% smaller brotli for a second or two.
@@ -23,15 +27,6 @@ if [ -x "$wasm_opt" ]; then
   mv pkg/cognito_kit_bg.wasm.opt pkg/cognito_kit_bg.wasm
 else
   echo "build-pkg: $wasm_opt is missing (run scripts/setup.sh node); the wasm is not size-optimized" >&2
-fi
-# wasm-bindgen declares `[Symbol.dispose](): void` on every class, which makes TypeScript users add
-# `ESNext.Disposable` to `lib` (or skip library checks). The declarations leave it out, so they compile
-# under `lib: ["ES2020", "DOM"]` (tests/types/tsconfig.es2020.json); the glue still installs
-# `Symbol.dispose` at run time where the runtime has it, and `free()` stays declared.
-sed -i '/^ *\[Symbol\.dispose\](): void;$/d' pkg/cognito_kit.d.ts
-if grep -q 'Symbol\.dispose' pkg/cognito_kit.d.ts; then
-  echo "build-pkg: pkg/cognito_kit.d.ts still names Symbol.dispose (did wasm-bindgen change its output?)" >&2
-  exit 1
 fi
 if [ -n "$(ls -A pkg-template 2>/dev/null)" ]; then
   cp -R pkg-template/. pkg/

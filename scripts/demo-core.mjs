@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kit = await import(join(root, 'pkg/cognito_kit.js'));
-kit.initSync({ module: readFileSync(join(root, 'pkg/cognito_kit_bg.wasm')) });
+kit.initSync(readFileSync(join(root, 'pkg/cognito_kit_bg.wasm')));
 
 const hexBytes = (hex) => Uint8Array.from(Buffer.from(hex, 'hex'));
 const smallA = (n) => {

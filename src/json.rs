@@ -131,7 +131,10 @@ fn is_number(text: &str) -> bool {
 /// correctly (as `str::parse` does); the language only requires it to the 20th significant digit.
 #[cfg(target_arch = "wasm32")]
 fn number_value(text: &str) -> Option<f64> {
+    #[cfg(feature = "std")]
     let v = js_sys::Number::parse_float(text);
+    #[cfg(not(feature = "std"))]
+    let v = crate::js::package::float(text);
     (!v.is_nan()).then_some(v)
 }
 

@@ -12,7 +12,7 @@
 //! - [`tokens`]: JWT decoding (no signature verification — see the module docs).
 //!
 //! The client is one engine: [`client::CognitoAuth`] makes every protocol decision; [`methods`]
-//! offers its methods as JSON (what the npm package calls through [`js::engine`]).
+//! offers its methods as JSON (what the npm package calls through `js::package`).
 //! - [`encoding`]: padHex, hex, base64/base64url, the SRP TIMESTAMP.
 //! - [`error`]: the one error type, grouped by who is at fault.
 //! - [`secret`]: redacted, zeroizing newtypes for passwords, tokens and keys.

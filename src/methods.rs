@@ -1,5 +1,5 @@
 //! The package's `CognitoAuth` methods as JSON over [`CognitoAuth`]: Amplify-v6-shaped inputs in,
-//! results out, in the shapes of `pkg-template/client.d.ts`. The wasm entry (`js::engine`) runs
+//! results out, in the shapes of `pkg-template/client.d.ts`. The wasm entry (`js::package`) runs
 //! this for the npm package; it is host-neutral (no JavaScript in it), so any host that speaks JSON
 //! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
 
@@ -134,39 +134,39 @@ impl Input {
 }
 
 /// Writes a result as JSON text: members are appended by the helpers below.
-struct Out(Zeroizing<String>);
+pub(crate) struct Out(Zeroizing<String>);
 
 impl Out {
     #[inline(never)]
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // Room for the largest result (a session: two tokens and the claims) up front: a buffer
         // that regrows leaves a copy of what it held (tokens) in freed memory.
         Out(Zeroizing::new(String::with_capacity(16384)))
     }
     #[inline(never)]
-    fn raw(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn raw(&mut self, text: &str) -> &mut Self {
         self.0.push_str(text);
         self
     }
     #[inline(never)]
-    fn str(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn str(&mut self, text: &str) -> &mut Self {
         write_str(text, &mut self.0);
         self
     }
     /// `"key":` after a `{` or `,` the caller wrote.
     #[inline(never)]
-    fn key(&mut self, key: &str) -> &mut Self {
+    pub(crate) fn key(&mut self, key: &str) -> &mut Self {
         self.str(key).raw(":")
     }
     #[inline(never)]
-    fn opt(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+    pub(crate) fn opt(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.raw(",").key(key).str(v);
         }
         self
     }
     #[inline(never)]
-    fn strs<S: AsRef<str>>(&mut self, items: impl IntoIterator<Item = S>) -> &mut Self {
+    pub(crate) fn strs<S: AsRef<str>>(&mut self, items: impl IntoIterator<Item = S>) -> &mut Self {
         self.raw("[");
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
@@ -177,7 +177,7 @@ impl Out {
         self.raw("]")
     }
     #[inline(never)]
-    fn map<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> &mut Self {
+    pub(crate) fn map<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> &mut Self {
         self.raw("{");
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {
@@ -188,12 +188,12 @@ impl Out {
         self.raw("}")
     }
     #[inline(never)]
-    fn int(&mut self, value: i64) -> &mut Self {
+    pub(crate) fn int(&mut self, value: i64) -> &mut Self {
         crate::text::Piece::put(&value, &mut self.0);
         self
     }
     #[inline(never)]
-    fn done(self) -> Option<Zeroizing<String>> {
+    pub(crate) fn done(self) -> Option<Zeroizing<String>> {
         Some(self.0)
     }
 }

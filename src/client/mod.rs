@@ -3,7 +3,7 @@
 //! two drivers carry out what the flows ask for. [`CognitoAuth`] is the async driver for Rust apps,
 //! generic over its platform ([`Runtime`]) and its token storage ([`Storage`]), so it runs in
 //! browsers, workers and Node (as wasm) and natively in tests with a scripted runtime; the npm
-//! package's one JavaScript loop is the other (`crate::js::engine`).
+//! package's one JavaScript loop is the other (`crate::js::package`).
 //!
 //! Sign-in answers the SRP and device challenges itself and stops only where the user must act
 //! (an MFA code, a new password, …), returning the next step. Tokens are stored as one record per

@@ -17,7 +17,6 @@ test('npm pack ships only the entries, the client, the wasm, its glue, types, RE
     'cognito_kit.d.ts',
     'cognito_kit.js',
     'cognito_kit_bg.wasm',
-    'cognito_kit_bg.wasm.d.ts',
     'errors.js',
     'index.d.ts',
     'index.js',
