@@ -177,7 +177,10 @@ impl Out {
         self.raw("]")
     }
     #[inline(never)]
-    pub(crate) fn map<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> &mut Self {
+    pub(crate) fn map<'a>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> &mut Self {
         self.raw("{");
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {

@@ -213,7 +213,10 @@ fn handle<T>(result: Result<T>) -> i32 {
                     // An address past 2 GiB cannot be told from an error: refused.
                     // SAFETY: `ptr` came from `Box::into_raw` just above.
                     drop(unsafe { Box::from_raw(ptr) });
-                    fail(&Error::misuse(MisuseErrorKind::InvalidState, "out of memory"))
+                    fail(&Error::misuse(
+                        MisuseErrorKind::InvalidState,
+                        "out of memory",
+                    ))
                 }
             }
         }
@@ -372,12 +375,17 @@ pub unsafe extern "C" fn srp_answer(
         let (claim, device_key) = if device == 1 {
             let key = b.as_deref().map_or("", String::as_str);
             let password = DevicePassword::new(c.as_deref().cloned().unwrap_or_default());
-            let claim = client.answer_device_challenge(a, key, &password, &challenge, &timestamp)?;
+            let claim =
+                client.answer_device_challenge(a, key, &password, &challenge, &timestamp)?;
             (claim, Some(key))
         } else {
             let password = Password::new(b.as_deref().cloned().unwrap_or_default());
-            let claim =
-                client.answer_user_challenge(a, password.expose_secret(), &challenge, &timestamp)?;
+            let claim = client.answer_user_challenge(
+                a,
+                password.expose_secret(),
+                &challenge,
+                &timestamp,
+            )?;
             (claim, None)
         };
         let mut out = Out::new();
@@ -635,6 +643,16 @@ fn transport_failure(
     })
 }
 
+/// A step that names a record or a lock (`[code, name, value?`), and what it asks.
+#[inline(never)]
+fn named(out: &mut Out, code: &str, name: &str, value: Option<&str>, asked: Asked) -> Asked {
+    out.raw(code).str(name);
+    if let Some(value) = value {
+        out.raw(",").str(value);
+    }
+    asked
+}
+
 impl Task {
     fn resume(
         &mut self,
@@ -678,18 +696,15 @@ impl Task {
                         .int(max);
                     Asked::Send(request.operation)
                 }
-                Io::Get(key) => {
-                    out.raw("[2,").str(&key);
-                    Asked::Get
+                Io::Get(key) => named(&mut out, "[2,", &key, None, Asked::Get),
+                Io::Set(key, value) => named(&mut out, "[3,", &key, Some(&value), Asked::Set),
+                Io::Remove(key) => named(&mut out, "[4,", &key, None, Asked::Remove),
+                Io::GetTransient(key) => named(&mut out, "[12,", &key, None, Asked::Get),
+                Io::SetTransient(key, value) => {
+                    named(&mut out, "[13,", &key, Some(&value), Asked::Set)
                 }
-                Io::Set(key, value) => {
-                    out.raw("[3,").str(&key).raw(",").str(&value);
-                    Asked::Set
-                }
-                Io::Remove(key) => {
-                    out.raw("[4,").str(&key);
-                    Asked::Remove
-                }
+                Io::RemoveTransient(key) => named(&mut out, "[14,", &key, None, Asked::Remove),
+                Io::Lock(name) => named(&mut out, "[6,", &name, None, Asked::Locked),
                 Io::Emit(event) => {
                     out.raw("[5,").str(match &event {
                         Event::SignedIn => "signedIn",
@@ -731,10 +746,6 @@ impl Task {
                     out.raw("[10,").int(i64::from(id));
                     Asked::Settled
                 }
-                Io::Lock(name) => {
-                    out.raw("[6,").str(&name);
-                    Asked::Locked
-                }
                 Io::Unlock => {
                     out.raw("[7");
                     Asked::Unlocked
@@ -742,18 +753,6 @@ impl Task {
                 Io::Sleep(millis) => {
                     out.raw("[8,").int(i64::from(millis));
                     Asked::Slept
-                }
-                Io::GetTransient(key) => {
-                    out.raw("[12,").str(&key);
-                    Asked::Get
-                }
-                Io::SetTransient(key, value) => {
-                    out.raw("[13,").str(&key).raw(",").str(&value);
-                    Asked::Set
-                }
-                Io::RemoveTransient(key) => {
-                    out.raw("[14,").str(&key);
-                    Asked::Remove
                 }
                 Io::Navigate { url, replace } => {
                     out.raw("[15,")
