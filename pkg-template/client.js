@@ -3,7 +3,7 @@
 // stored, refresh, retries, sign-out order, error codes — is the engine's, the same code Rust apps
 // run. This file only picks the storage, performs fetches, storage calls, Web Locks and timers, and
 // calls the app's listeners. Nothing here logs, and tokens go only to the storage the app chose.
-import { exports as wasm, handle, put, take, toError, version } from './cognito_kit.js';
+import { args, exports as wasm, handle, take, toError, version } from './cognito_kit.js';
 import { CognitoError } from './errors.js';
 
 const error = (code, message) => Object.assign(new CognitoError(`${code}: ${message}`), { name: code, code, retryable: false });
@@ -167,7 +167,7 @@ export class CognitoAuth {
    * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
   constructor(options) {
     this.#storage = pickStorage(options?.storage);
-    const make = () => handle(wasm().engine_new(...put(JSON.stringify({ ...options, storage: undefined }))));
+    const make = () => handle(wasm().engine_new(...args(JSON.stringify({ ...options, storage: undefined }))));
     if (loading) {
       // Option errors then reject the first call instead of throwing here.
       this.#engine = loading.then(make, (e) => {
@@ -206,13 +206,13 @@ export class CognitoAuth {
     }
     const engine = await this.#engine;
     const w = wasm();
-    const task = handle(w.engine_start(engine, ...put(method), ...put(json)));
+    const task = handle(w.engine_start(engine, ...args(method, json)));
     const storage = this.#storage;
     let release;
     let ok = 1, n, a, b;
     try {
       for (;;) {
-        let [op, x, y, z, t, m] = JSON.parse(take(w.task_resume(task, ok, n, ...put(a), ...put(b))), revive);
+        let [op, x, y, z, t, m] = JSON.parse(take(w.task_resume(task, ok, n, ...args(a, b))), revive);
         ok = 1;
         n = a = b = undefined;
         try {

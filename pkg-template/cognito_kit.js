@@ -6,6 +6,8 @@ let w; // the wasm's exports, once loaded
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const view = (p, n) => new Uint8Array(w.memory.buffer, p, n);
+// The page's own parseFloat as it was at load: no app code runs inside a call into the wasm.
+const num = parseFloat;
 const imports = {
   kit: {
     random: (p, n) => {
@@ -17,25 +19,29 @@ const imports = {
       }
     },
     now: () => Date.now(),
-    parse_float: (p, n) => parseFloat(dec.decode(view(p, n))),
+    parse_float: (p, n) => num(dec.decode(view(p, n))),
   },
 };
 
-/** @internal An argument in the wasm's memory, [address, length] ([0, 0] for none); the
- * JavaScript copy of its bytes is zeroed (the wasm zeroes its own once read). */
-export function put(v) {
-  if (v == null) return [0, 0];
-  const b = v instanceof Uint8Array ? v : enc.encode(v);
-  const p = w.kit_alloc(b.length);
-  view(p, b.length).set(b);
-  b.fill(0);
-  return [p, b.length];
+/** @internal Arguments in the wasm's memory, as (address, length) pairs: a string's UTF-8 or a byte
+ * array, anything else none (0, 0; the wasm says what it needed). Every value is encoded before the
+ * first buffer is made, so nothing is left behind in the wasm when one cannot be; the JavaScript
+ * copies of the bytes are zeroed (the wasm zeroes its own once read). */
+export function args(...values) {
+  const bytes = values.map((v) => (typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : null));
+  return bytes.flatMap((b) => {
+    if (!b) return [0, 0];
+    const p = w.kit_alloc(b.length) >>> 0;
+    view(p, b.length).set(b);
+    b.fill(0);
+    return [p, b.length];
+  });
 }
 /** @internal A CognitoError from the wasm's `{message, name, code, retryable, status?}`. */
 export const toError = (e) => Object.assign(new CognitoError(e.message), e);
 /** @internal The text an export left (`n` its length, inverted for an error, which is thrown). */
 export function take(n) {
-  const t = dec.decode(view(w.kit_out(), n < 0 ? ~n : n));
+  const t = dec.decode(view(w.kit_out() >>> 0, n < 0 ? ~n : n));
   w.kit_out_clear();
   if (n < 0) throw toError(JSON.parse(t));
   return t;
@@ -45,19 +51,28 @@ export const handle = (n) => (n < 0 ? take(n) : n);
 /** @internal The wasm's exports. */
 export const exports = () => w;
 
-const instance = (r) => void (w = (r.instance ?? r).exports);
-/** Loads the wasm from bytes or a compiled module (Node: `node.js` does this). */
+// Loaded once: a second entry (`cognito-kit` and `cognito-kit/lazy` on one page) or call reuses the
+// first instance, whose memory the live handles point into.
+let loading;
+const instance = (r) => void (w ??= (r.instance ?? r).exports);
+/** Loads the wasm from bytes or a compiled module (Node: `node.js` does this); once. */
 export function initSync(module) {
-  instance(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
+  if (!w) instance(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
 }
 /** Loads the wasm from a URL (by default the one next to this file), streaming where the server
- * sends `application/wasm`. */
-export default async function init(url = new URL('cognito_kit_bg.wasm', import.meta.url)) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
-  instance(await (WebAssembly.instantiateStreaming && res.headers.get('content-type')?.startsWith('application/wasm')
-    ? WebAssembly.instantiateStreaming(res, imports)
-    : WebAssembly.instantiate(await res.arrayBuffer(), imports)));
+ * sends `application/wasm`; once (a failed load can be tried again). */
+export default function init(url = new URL('cognito_kit_bg.wasm', import.meta.url)) {
+  return (loading ??= (async () => {
+    if (w) return;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
+    instance(await (WebAssembly.instantiateStreaming && res.headers.get('content-type')?.startsWith('application/wasm')
+      ? WebAssembly.instantiateStreaming(res, imports)
+      : WebAssembly.instantiate(await res.arrayBuffer(), imports)));
+  })().catch((e) => {
+    loading = undefined;
+    throw e;
+  }));
 }
 
 const srps = new FinalizationRegistry((h) => w.srp_free(h));
@@ -74,7 +89,7 @@ export class SrpClient {
   /** Draws a fresh secret `a` from `crypto.getRandomValues` (or takes `random`, 128 bytes, for
    * tests) and computes `A = g^a mod N`. */
   constructor(random) {
-    this.#h = handle(w.srp_new(...put(random == null ? null : Uint8Array.from(random))));
+    this.#h = handle(w.srp_new(...args(random == null ? null : Uint8Array.from(random))));
     srps.register(this, this.#h, this);
   }
   /** `SRP_A`: lowercase hex, no leading zeros. */
@@ -92,7 +107,10 @@ export class SrpClient {
     return this.#answer(1, deviceGroupKey, deviceKey, devicePassword, challengeParameters, timestamp);
   }
   #answer(device, a, b, c, params, timestamp) {
-    return JSON.parse(take(w.srp_answer(this.#h, device, ...put(a), ...put(b), ...put(c), ...put(json(params)), ...put(timestamp))));
+    // The arguments first (the clock, a `toJSON`): the handle is read after the app's last code
+    // ran, and nothing calls out of the wasm while it is used (a `free()` there would pull it away).
+    const values = args(a, b, c, json(params), timestamp ?? cognitoTimestamp(Date.now() / 1000));
+    return JSON.parse(take(w.srp_answer(this.#h, device, ...values)));
   }
   /** Frees the client's memory (also done once it is garbage-collected). */
   free() {
@@ -106,7 +124,7 @@ if (Symbol.dispose) SrpClient.prototype[Symbol.dispose] = SrpClient.prototype.fr
 
 /** SECRET_HASH = base64(HMAC-SHA256(clientSecret, username ‖ clientId)). */
 export const secretHash = (clientSecret, username, clientId) =>
-  take(w.secret_hash(...put(clientSecret), ...put(username), ...put(clientId)));
+  take(w.secret_hash(...args(clientSecret, username, clientId)));
 /** The SRP claim TIMESTAMP for a time in seconds since the epoch (UTC, English, day not padded). */
 export const cognitoTimestamp = (unixSeconds) => take(w.cognito_timestamp(unixSeconds));
 /** The kit's version. */

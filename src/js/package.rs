@@ -277,12 +277,14 @@ pub unsafe extern "C" fn secret_hash(
             text(client_id, client_id_len),
         )
     };
-    let secret = ClientSecret::new(secret.as_deref().cloned().unwrap_or_default());
-    put(Zeroizing::new(crate::secret_hash::secret_hash(
-        &secret,
-        username.as_deref().map_or("", String::as_str),
-        client_id.as_deref().map_or("", String::as_str),
-    )))
+    answer((|| {
+        let secret = ClientSecret::new(String::from(required(&secret, "clientSecret")?));
+        Ok(Zeroizing::new(crate::secret_hash::secret_hash(
+            &secret,
+            required(&username, "username")?,
+            required(&client_id, "clientId")?,
+        )))
+    })())
 }
 
 /// The SRP claim TIMESTAMP for a time in seconds since the epoch (UTC, English, day not padded).
@@ -331,8 +333,8 @@ pub unsafe extern "C" fn srp_a(h: i32) -> i32 {
 
 /// Answers `PASSWORD_VERIFIER` (`device` 0: `a` the pool name, `b` the password) or
 /// `DEVICE_PASSWORD_VERIFIER` (`device` 1: `a` the device group key, `b` the device key, `c` the
-/// device password) with the challenge's parameters (`params`, a JSON object) at `timestamp`
-/// (default now): the `ChallengeResponses` as a JSON object.
+/// device password) with the challenge's parameters (`params`, a JSON object) at `timestamp` (the
+/// loader passes now by default): the `ChallengeResponses` as a JSON object.
 ///
 /// # Safety
 /// `h` is as [`object`] says; each (address, length) is an argument as [`take`] says.
@@ -362,29 +364,27 @@ pub unsafe extern "C" fn srp_answer(
             text(timestamp, timestamp_len),
         )
     };
-    // SAFETY: the caller's contract.
-    let client = unsafe { object::<SrpClient>(h) };
     answer((|| {
-        let client = client?;
+        // The loader reads the clock (the default timestamp) before the call, and its float parser
+        // is the page's own as loaded: nothing here runs app code that could free the client.
         let challenge = challenge(params.as_deref().map_or(&[][..], Vec::as_slice))?;
-        let timestamp = timestamp.map_or_else(
-            || crate::encoding::cognito_timestamp((now_millis() / 1000.0) as i64),
-            |t| String::from(t.as_str()),
-        );
-        let a = a.as_deref().map_or("", String::as_str);
-        let (claim, device_key) = if device == 1 {
-            let key = b.as_deref().map_or("", String::as_str);
-            let password = DevicePassword::new(c.as_deref().cloned().unwrap_or_default());
-            let claim =
-                client.answer_device_challenge(a, key, &password, &challenge, &timestamp)?;
-            (claim, Some(key))
+        let timestamp = required(&timestamp, "timestamp")?;
+        let device = device == 1;
+        let a = required(&a, if device { "deviceGroupKey" } else { "poolName" })?;
+        let b = required(&b, if device { "deviceKey" } else { "password" })?;
+        // SAFETY: the caller's contract; nothing below calls out of the wasm.
+        let client = unsafe { object::<SrpClient>(h) }?;
+        let (claim, device_key) = if device {
+            let password = DevicePassword::new(String::from(required(&c, "devicePassword")?));
+            let claim = client.answer_device_challenge(a, b, &password, &challenge, timestamp)?;
+            (claim, Some(b))
         } else {
-            let password = Password::new(b.as_deref().cloned().unwrap_or_default());
+            let password = Password::new(String::from(b));
             let claim = client.answer_user_challenge(
                 a,
                 password.expose_secret(),
                 &challenge,
-                &timestamp,
+                timestamp,
             )?;
             (claim, None)
         };
@@ -397,6 +397,16 @@ pub unsafe extern "C" fn srp_answer(
         );
         Ok(out.done().unwrap_or_default())
     })())
+}
+
+/// A string argument the method needs (the loader passes none for anything but a string).
+fn required<'a>(value: &'a Option<Zeroizing<String>>, name: &str) -> Result<&'a str> {
+    value.as_deref().map(String::as_str).ok_or_else(|| {
+        Error::misuse(
+            MisuseErrorKind::InvalidArgument,
+            cat!(name, " is required (a string)"),
+        )
+    })
 }
 
 /// The challenge parameters from their JSON object.

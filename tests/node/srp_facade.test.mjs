@@ -4,6 +4,7 @@
 import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadKit } from './emulator.mjs';
 
 let kit;
@@ -73,4 +74,54 @@ test('bad input is a CognitoError with a code, and a freed client says so', () =
   client.free();
   assert.throws(() => client.srpA, (e) => e instanceof kit.CognitoError && e.code === 'InvalidState');
   assert.throws(() => client.answerPasswordVerifier('P', 'pw', params('1234567')), (e) => e.code === 'InvalidState');
+});
+
+test('app code that frees the client mid-call (a toJSON, the clock) gets InvalidState, never a wrong answer', () => {
+  const client = new kit.SrpClient(smallA());
+  const freeing = { ...params('1234567'), toJSON() { client.free(); return params('1234567'); } };
+  assert.throws(() => client.answerPasswordVerifier('AbCdEf123', 'Passw0rd!', freeing, 'Sun Nov 22 04:03:33 UTC 2026'), (e) => e.code === 'InvalidState');
+  const other = new kit.SrpClient(smallA());
+  const realNow = Date.now;
+  Date.now = () => {
+    other.free();
+    new kit.SrpClient().free(); // and the freed memory is reused at once
+    return realNow();
+  };
+  try {
+    assert.throws(() => other.answerPasswordVerifier('AbCdEf123', 'Passw0rd!', params('1234567')), (e) => e.code === 'InvalidState');
+  } finally {
+    Date.now = realNow;
+  }
+  const fresh = new kit.SrpClient(smallA());
+  assert.equal(fresh.answerPasswordVerifier('AbCdEf123', 'Passw0rd!', params('1234567'), 'Sun Nov 22 04:03:33 UTC 2026').PASSWORD_CLAIM_SIGNATURE, 'rfditG4R+QsEYUtuhQwu+gT/LHAPoKrWSJoljhrkWbo=');
+  fresh.free();
+});
+
+test('arguments that are not strings are refused by name, and a refused call leaves no secret in the wasm', async () => {
+  const { exports } = await import('../../pkg/cognito_kit.js');
+  const memoryHolds = (text) => Buffer.from(exports().memory.buffer).includes(Buffer.from(text));
+  const client = new kit.SrpClient();
+  const secret = 'Sup3rSecretPassw0rd-left-behind?';
+  for (const [call, field] of [
+    [() => client.answerPasswordVerifier('pool', undefined, params('1234567')), 'password'],
+    [() => client.answerPasswordVerifier(5, secret, params('1234567')), 'poolName'],
+    [() => client.answerPasswordVerifier('pool', secret, params('1234567'), Symbol('t')), 'timestamp'],
+    [() => client.answerDevicePasswordVerifier('group', 'key', { toString: () => secret }, { ...params('1234567'), USERNAME: 'alice' }), 'devicePassword'],
+    [() => kit.secretHash(secret, 'alice'), 'clientId'],
+    [() => kit.secretHash(secret, Symbol('u'), 'c'), 'username'],
+  ]) {
+    assert.throws(call, (e) => e instanceof kit.CognitoError && e.code === 'InvalidArgument' && e.message.includes(`${field} is required (a string)`), field);
+  }
+  assert.equal(memoryHolds(secret), false, 'every argument was taken and zeroed');
+  client.free();
+});
+
+test('a second load (two entries on one page) keeps the first instance and its live objects', async () => {
+  const { initSync, exports } = await import('../../pkg/cognito_kit.js');
+  const client = new kit.SrpClient(smallA());
+  const before = exports();
+  initSync(readFileSync(new URL('../../pkg/cognito_kit_bg.wasm', import.meta.url)));
+  assert.equal(exports(), before);
+  assert.equal(client.answerPasswordVerifier('AbCdEf123', 'Passw0rd!', params('1234567'), 'Sun Nov 22 04:03:33 UTC 2026').PASSWORD_CLAIM_SIGNATURE, 'rfditG4R+QsEYUtuhQwu+gT/LHAPoKrWSJoljhrkWbo=');
+  client.free();
 });
