@@ -135,7 +135,7 @@ for (const [name, s] of Object.entries(result.samples)) {
   rows[name] = { a: median(s.a), key: median(s.key), full: median(full), min: Math.min(...full), max: Math.max(...full) };
 }
 console.log(`SRP in ${result.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? result.userAgent}, ${result.rounds} interleaved rounds (+${result.warmup} warm-up), medians in ms`);
-console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms; then, cold, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms, first full client SRP ${fmt(result.kitFirstSignInMs)} ms`);
+console.log(`kit: wasm load ${fmt(result.wasmLoadMs)} ms (of which the download ${fmt(result.wasmFetchMs)} ms); then, cold, first SrpClient (builds the g tables) ${fmt(result.kitFirstUseMs)} ms, first full client SRP ${fmt(result.kitFirstSignInMs)} ms`);
 const first = result.first;
 console.log(`kit through the package entry (fresh context, idle warm-up, ${typingMs} ms to type): load ${fmt(first.loadMs)} ms; first sign-in: SrpClient ${fmt(first.aMs)} ms, full client SRP ${fmt(first.fullMs)} ms${first.ok ? '' : ' (no signature!)'}`);
 console.log(`import of the entry in a fresh page (fresh context, nothing cached; mean of two, order kit, Amplify, Amplify, kit): cognito-kit ${fmt(result.kitImportMs)} ms, Amplify v6 with the same features ${fmt(result.amplify.loadMs)} ms`);
