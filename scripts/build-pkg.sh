@@ -17,13 +17,15 @@ wasm_opt=tools/node_modules/.bin/wasm-opt
 if [ -x "$wasm_opt" ]; then
   # --converge repeats the passes until nothing changes: about 0.3% smaller brotli for a second or two.
   # --low-memory-unused lets wasm-opt fold constant offsets into loads and stores (an address that
-  # wrapped below 1 KiB would be needed to tell the difference; Rust never forms one), and -O2 before
-  # -Oz leaves code -Oz then shrinks further: together 409 B brotli off the wasm (79,130 → 78,721).
+  # wrapped below 1 KiB would be needed to tell the difference; Rust never forms one). -O2 before -Oz
+  # helped wasm-bindgen's output (409 B); on the package's own module -Oz alone is 62 B smaller
+  # (69,009 → 68,947; -Os -Oz 68,968, -O3 -Oz 69,156).
   # --one-caller-inline-max-function-size=20 keeps a function called from one place a function
   # unless it is tiny: inlining the flows into the few exported entry points (the default inlines
   # any size) made bigger bodies that compress worse: 70,209 → 67,743 B brotli, the raw wasm 3 KB
-  # larger (measured with 5/10/15/20/30/50/100: 20 is the smallest).
-  "$wasm_opt" -O2 -Oz --low-memory-unused --converge --one-caller-inline-max-function-size=20 --strip-debug --strip-producers pkg/cognito_kit_bg.wasm -o pkg/cognito_kit_bg.wasm.opt
+  # larger (measured with 5/10/15/20/30/50/100: 20 is the smallest; again 10/15/20/30/40 without
+  # wasm-bindgen: 20 still).
+  "$wasm_opt" -Oz --low-memory-unused --converge --one-caller-inline-max-function-size=20 --strip-debug --strip-producers pkg/cognito_kit_bg.wasm -o pkg/cognito_kit_bg.wasm.opt
   mv pkg/cognito_kit_bg.wasm.opt pkg/cognito_kit_bg.wasm
 else
   echo "build-pkg: $wasm_opt is missing (run scripts/setup.sh node); the wasm is not size-optimized" >&2
