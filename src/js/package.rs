@@ -380,12 +380,8 @@ pub unsafe extern "C" fn srp_answer(
             (claim, Some(b))
         } else {
             let password = Password::new(String::from(b));
-            let claim = client.answer_user_challenge(
-                a,
-                password.expose_secret(),
-                &challenge,
-                timestamp,
-            )?;
+            let claim =
+                client.answer_user_challenge(a, password.expose_secret(), &challenge, timestamp)?;
             (claim, None)
         };
         let mut out = Out::new();
