@@ -4,9 +4,8 @@
 // run. This file only picks the storage, performs fetches, storage calls, Web Locks and timers, and
 // calls the app's listeners. Nothing here logs, and tokens go only to the storage the app chose.
 import { args, exports as wasm, handle, take, toError, version } from './cognito_kit.js';
-import { CognitoError } from './errors.js';
 
-const error = (code, message) => Object.assign(new CognitoError(`${code}: ${message}`), { name: code, code, retryable: false });
+const error = (code, message) => toError({ message: `${code}: ${message}`, name: code, code, retryable: false });
 const invalid = (message) => error('InvalidArgument', message);
 const EVENTS = ['signedIn', 'signedOut', 'tokenRefresh', 'tokenRefreshFailure'];
 

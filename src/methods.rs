@@ -31,6 +31,13 @@ fn invalid(message: String) -> Error {
     Error::misuse(MisuseErrorKind::InvalidArgument, message)
 }
 
+/// A required string argument that is missing (or not a string): the package's methods and its
+/// `SrpClient` and `secretHash` say it the same way.
+#[inline(never)]
+pub(crate) fn missing_string(key: &str) -> Error {
+    invalid(cat!(key, " is required (a string)"))
+}
+
 /// The members of a method's input (an object, or nothing). It holds passwords and codes: its text
 /// is zeroed when it is dropped.
 struct Input(Json);
@@ -57,7 +64,7 @@ impl Input {
     fn str(&self, key: &str) -> Result<&str> {
         self.get(key)
             .and_then(Json::as_str)
-            .ok_or_else(|| invalid(cat!(key, " is required (a string)")))
+            .ok_or_else(|| missing_string(key))
     }
 
     /// An optional string member; anything but a string counts as absent.

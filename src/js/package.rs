@@ -397,12 +397,10 @@ pub unsafe extern "C" fn srp_answer(
 
 /// A string argument the method needs (the loader passes none for anything but a string).
 fn required<'a>(value: &'a Option<Zeroizing<String>>, name: &str) -> Result<&'a str> {
-    value.as_deref().map(String::as_str).ok_or_else(|| {
-        Error::misuse(
-            MisuseErrorKind::InvalidArgument,
-            cat!(name, " is required (a string)"),
-        )
-    })
+    value
+        .as_deref()
+        .map(String::as_str)
+        .ok_or_else(|| crate::methods::missing_string(name))
 }
 
 /// The challenge parameters from their JSON object.
