@@ -13,6 +13,10 @@ mkdir -p test-output
 log=test-output/test.log
 : >"$log"
 failed_suites=()
+# Free disk, printed at both ends: a CI machine once ran out of it part-way, and the log should say so.
+disk() { printf '==== disk: %s free; target/ holds %s\n' "$(df -h . | awk 'NR==2 {print $4}')" \
+  "$(du -sh target 2>/dev/null | cut -f1)" | tee -a "$log"; }
+disk
 
 run() {
   local name=$1
@@ -99,6 +103,7 @@ cargo_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{
 cargo_failed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
 node_passed=$(grep -E '^# pass [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')
 node_failed=$(grep -E '^# fail [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')
+disk
 passed=$((cargo_passed + node_passed))
 failed=$((cargo_failed + node_failed))
 echo
