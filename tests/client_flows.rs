@@ -960,5 +960,86 @@ fn a_redirect_sign_in_checks_state_and_the_id_token_and_stores_the_session() {
         block_on(auth.handle_redirect("https://app.example/cb?code=c-3&state=forged")).unwrap_err();
     assert_eq!(err.code(), "UnexpectedResponse");
     assert_eq!(mock.0.domain.borrow().len(), 0);
+
+    // An error is only reported with this tab's state: a crafted link (no state, or another one)
+    // cannot put a code and text of its choosing in front of the user.
+    for query in [
+        "error=NotAuthorizedException&error_description=Call%20555".to_string(),
+        "error=access_denied&state=forged".to_string(),
+    ] {
+        start(None);
+        let err =
+            block_on(auth.handle_redirect(&format!("https://app.example/cb?{query}"))).unwrap_err();
+        assert_eq!(err.code(), "UnexpectedResponse", "{query}: {err}");
+        assert!(err.to_string().contains("state"), "{query}: {err}");
+        assert!(!err.to_string().contains("555"), "{err}");
+        assert_eq!(block_on(auth.storage().get(key)).unwrap(), None);
+    }
+    // An empty `error` with the right state still has a code.
+    let to = start(None);
+    let state = param(&to, "state").unwrap();
+    let err =
+        block_on(auth.handle_redirect(&format!("https://app.example/cb?error=&state={state}")))
+            .unwrap_err();
+    assert_eq!(err.code(), "invalid_request");
+
+    // A token type other than Bearer, and a proxy's page instead of the token reply.
+    let to = start(None);
+    let (state, nonce) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+    let mac = tokens(id_token(&nonce, "client123", issuer, 1_795_003_600)).replace("Bearer", "mac");
+    mock.0.domain.borrow_mut().push_back((200, mac));
+    let err =
+        block_on(auth.handle_redirect(&format!("https://app.example/cb?code=c-4&state={state}")))
+            .unwrap_err();
+    assert!(err.to_string().contains("token_type"), "{err}");
+    let to = start(None);
+    let state = param(&to, "state").unwrap();
+    mock.0
+        .domain
+        .borrow_mut()
+        .push_back((502, "<html>Bad Gateway</html>".into()));
+    let err =
+        block_on(auth.handle_redirect(&format!("https://app.example/cb?code=c-5&state={state}")))
+            .unwrap_err();
+    assert_eq!(err.code(), "NotJsonReply");
+    assert!(err.retryable(), "a 502 may be tried again: {err:?}");
+    assert!(err.to_string().contains("502"), "{err}");
+
+    // A pool whose issuer is in the newer form (`IssuerConfiguration` `UPDATED`).
+    let to = start(None);
+    let (state, nonce) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+    let updated = "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool";
+    mock.0.domain.borrow_mut().push_back((
+        200,
+        tokens(id_token(&nonce, "client123", updated, 1_795_003_600)),
+    ));
+    let done =
+        block_on(auth.handle_redirect(&format!("https://app.example/cb?code=c-6&state={state}")))
+            .unwrap();
+    assert!(done.signed_in);
+    assert_eq!(mock.0.domain.borrow().len(), 0);
     mock.done();
+}
+
+#[test]
+fn a_redirect_sign_in_without_the_openid_scope_is_refused_before_it_leaves() {
+    use cognito_kit::client::{OAuthConfig, RedirectOptions};
+    let mock = Mock::default();
+    let mut config = Config::new("us-east-1_Pool", "client123");
+    let mut oauth = OAuthConfig::new("auth.example.com", "https://app.example/cb");
+    oauth.scopes = vec!["email".into(), "profile".into()];
+    config.oauth = Some(oauth);
+    let auth = CognitoAuth::new(config, mock.clone(), MemoryStorage::new()).unwrap();
+    let err = block_on(auth.sign_in_with_redirect(RedirectOptions::default())).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgument");
+    assert!(err.to_string().contains("openid"), "{err}");
+    assert!(mock.0.navigated.borrow().is_empty());
+    assert_eq!(
+        block_on(
+            auth.storage()
+                .get("cognito-kit.us-east-1_Pool.client123.oauth")
+        )
+        .unwrap(),
+        None
+    );
 }

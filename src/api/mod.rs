@@ -145,7 +145,7 @@ fn raw_start(body: &[u8]) -> String {
         .collect()
 }
 
-fn reply_error(
+pub(crate) fn reply_error(
     kind: ProtocolErrorKind,
     field: &'static str,
     detail: String,

@@ -292,6 +292,10 @@ pub(crate) struct Core {
     /// Bumped by every sign-in and sign-out: a sign-in step that answers after either stores
     /// nothing and leaves no pending step behind.
     pub(crate) epoch: Cell<u64>,
+    /// The `state` of the last sign-in with a redirect whose record a callback took: a second
+    /// callback that read the same record before the first removed it (two `handleRedirect()` at
+    /// once) finds it taken, and the code is exchanged once.
+    pub(crate) redirect_taken: RefCell<Option<String>>,
 }
 
 impl Core {
@@ -316,6 +320,7 @@ impl Core {
             pending: RefCell::new(None),
             sign_up_session: RefCell::new(None),
             epoch: Cell::new(0),
+            redirect_taken: RefCell::new(None),
         })
     }
 }

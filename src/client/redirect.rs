@@ -126,6 +126,13 @@ impl SignInWithRedirect {
                  ship to every browser (use a public app client)",
             ));
         }
+        if !oauth.scopes.iter().any(|s| s == "openid") {
+            return Err(Error::misuse(
+                MisuseErrorKind::InvalidArgument,
+                "oauth.scopes must include \"openid\": the kit signs in with the ID token the \
+                 domain only issues for it",
+            ));
+        }
         let verifier = random_text(cx, 32)?;
         let transit = Transit {
             state: random_text(cx, 16)?.to_string(),
@@ -318,11 +325,19 @@ pub struct Redirected {
 fn domain_reply(reply: &HttpReply, what: &'static str) -> Result<Json> {
     let value = match crate::json::parse(&reply.body) {
         Ok(v @ Json::Object(_)) => v,
+        // A proxy's page or a truncated body: its status still says what happened (and whether
+        // to try again).
         _ => {
-            return Err(Error::protocol(
+            return Err(crate::api::reply_error(
                 ProtocolErrorKind::NotJson,
                 what,
-                "not a JSON object",
+                cat!(
+                    "HTTP ",
+                    reply.status,
+                    " with a body that is not a JSON object"
+                ),
+                reply.status,
+                &reply.body,
             ))
         }
     };
@@ -353,12 +368,19 @@ fn token_reply(reply: &HttpReply) -> Result<AuthenticationResult> {
         ],
     )
     .map_err(shape)?;
+    let token_type = s.text(4);
+    if token_type
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("Bearer"))
+    {
+        return Err(mismatch("token_type", "not Bearer"));
+    }
     Ok(AuthenticationResult {
         id_token: Some(crate::secret::IdToken::new(s.string(0))),
         access_token: AccessToken::new(s.string(1)),
         refresh_token: s.text(2).map(crate::secret::RefreshToken::new),
         expires_in: s.int(3),
-        token_type: s.text(4),
+        token_type,
         new_device_metadata: None,
     })
 }
@@ -380,14 +402,19 @@ fn check_id_token(cx: &Ctx<'_>, result: &AuthenticationResult, nonce: &str) -> R
     let pool = &cx.config.user_pool_id;
     let issuer = id.string_claim("iss").unwrap_or("");
     let region = cut(pool, b'_').0;
-    let service = cat!("https://cognito-idp.", region, ".amazonaws.com/", pool);
+    // The pool's issuer, in the form of its `IssuerConfiguration` (`LEGACY` or `UPDATED`), or
+    // the configured endpoint's (the emulator's, a proxy's).
+    let service = |host: &str| cat!("https://", host, region, ".amazonaws.com/", pool);
     let base = cx.endpoint.as_str();
     let base = match base.as_bytes().last() {
         Some(b'/') => base.get(..base.len() - 1).unwrap_or(base),
         _ => base,
     };
     let endpoint = cat!(base, "/", pool);
-    if issuer != service && issuer != endpoint {
+    if issuer != service("cognito-idp.")
+        && issuer != service("issuer-cognito-idp.")
+        && issuer != endpoint
+    {
         return Err(mismatch("id_token.iss", "not this user pool"));
     }
     match id.expires_at()? {
@@ -399,11 +426,15 @@ fn check_id_token(cx: &Ctx<'_>, result: &AuthenticationResult, nonce: &str) -> R
         .ok_or_else(|| mismatch("id_token", "no cognito:username"))
 }
 
+/// The tab's record as the callback took it: none when no sign-in with a redirect was started in
+/// this tab (or it was handled already), or why it could not be read or removed.
+type Taken = Result<Option<Transit>>;
+
 enum Handling {
     Start,
     Reading,
-    Removing(Option<Transit>),
-    Cleaning(Option<Transit>),
+    Removing(Taken),
+    Cleaning(Taken),
     Exchanging(Transit),
     Storing(Box<SignIn>, Option<String>),
     Over,
@@ -415,6 +446,9 @@ pub(crate) struct HandleRedirect {
     callback: Callback,
     url: String,
     state: Handling,
+    /// The sign-in generation taken when the callback took the tab's record: a sign-out or another
+    /// sign-in while the code is exchanged wins, and nothing is stored.
+    epoch: u64,
 }
 
 impl HandleRedirect {
@@ -423,28 +457,37 @@ impl HandleRedirect {
             callback: Callback::parse(url),
             url: url.into(),
             state: Handling::Start,
+            epoch: 0,
         }
     }
 
     /// The record read back, the address cleaned: what the callback says.
-    fn exchange(&mut self, cx: &Ctx<'_>, transit: Option<Transit>) -> Step<Redirected> {
-        let Some(transit) = transit else {
-            return Step::Done(Err(invalid_state(
+    fn exchange(&mut self, cx: &Ctx<'_>, taken: Taken) -> Step<Redirected> {
+        let transit = match taken {
+            Ok(Some(transit)) => transit,
+            Ok(None) => return Step::Done(Err(invalid_state(
                 "no sign-in with a redirect was started in this tab (or it was handled already)",
-            )));
+            ))),
+            Err(e) => return Step::Done(Err(e)),
         };
-        if let Some(error) = self.callback.error.take() {
-            return Step::Done(Err(Error::Service(crate::error::ServiceError {
-                code: error,
-                message: self.callback.error_description.take().unwrap_or_default(),
-                status: 400,
-            })));
-        }
+        // `state` first, also for an error: a link that was not this tab's own redirect reports
+        // nothing of what it carries.
         if self.callback.state.as_deref() != Some(transit.state.as_str()) {
             return Step::Done(Err(mismatch(
                 "state",
                 "the callback's state is not the one this tab sent",
             )));
+        }
+        if let Some(error) = self.callback.error.take() {
+            return Step::Done(Err(Error::Service(crate::error::ServiceError {
+                code: if error.is_empty() {
+                    String::from("invalid_request")
+                } else {
+                    error
+                },
+                message: self.callback.error_description.take().unwrap_or_default(),
+                status: 400,
+            })));
         }
         let oauth = match oauth(cx) {
             Ok(o) => o,
@@ -490,14 +533,27 @@ impl Flow for HandleRedirect {
                 self.state = H::Reading;
                 Step::Io(Io::GetTransient(cx.keys.oauth()))
             }
-            // The record serves once, whatever follows: a reload or a second tab finds none.
+            // The record serves once, whatever follows: a reload or a second tab finds none, and
+            // a second callback of this client that read it before it was removed finds it taken.
             (H::Reading, Input::Value(read)) => {
-                let transit = read.ok().and_then(read_record::<Transit>);
-                self.state = H::Removing(transit);
+                let taken = read.map(|text| {
+                    let transit = read_record::<Transit>(text)?;
+                    let mut last = cx.redirect_taken.borrow_mut();
+                    if last.as_deref() == Some(transit.state.as_str()) {
+                        return None;
+                    }
+                    *last = Some(transit.state.clone());
+                    // This callback's sign-in begins here.
+                    self.epoch = cx.next_epoch();
+                    Some(transit)
+                });
+                self.state = H::Removing(taken);
                 Step::Io(Io::RemoveTransient(cx.keys.oauth()))
             }
-            // The code leaves the address bar (and the history) before it is used.
-            (H::Removing(transit), Input::Stored(_)) => {
+            // The code leaves the address bar (and the history) before it is used. A record that
+            // could not be removed ends the sign-in: it must not serve twice.
+            (H::Removing(taken), Input::Stored(removed)) => {
+                let transit = removed.and(taken);
                 self.state = H::Cleaning(transit);
                 Step::Io(Io::Navigate {
                     url: without_callback(&self.url),
@@ -511,7 +567,7 @@ impl Flow for HandleRedirect {
                 });
                 match checked {
                     Ok((username, result)) => {
-                        let (flow, step) = SignIn::store(cx, username, result);
+                        let (flow, step) = SignIn::store(cx, username, result, self.epoch);
                         self.keep_storing(flow, transit.custom_state.clone(), step)
                     }
                     Err(e) => Step::Done(Err(e)),

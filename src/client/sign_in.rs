@@ -180,14 +180,17 @@ impl SignIn {
     }
 
     /// Stores what a sign-in elsewhere (the domain's token endpoint) brought, as any completed
-    /// sign-in does: the flow and its first step.
+    /// sign-in does: the flow and its first step. `epoch` is the generation the caller took when
+    /// it began (as a sign-in here takes it when it starts), so that a sign-out or a newer sign-in
+    /// in the meantime wins.
     pub(crate) fn store(
         cx: &Ctx<'_>,
         username: String,
         result: AuthenticationResult,
+        epoch: u64,
     ) -> (Box<Self>, Step<SignInOutput>) {
         cx.pending.borrow_mut().take();
-        let attempt = Attempt::new(username, None, AuthFlow::UserSrp, None, cx.next_epoch());
+        let attempt = Attempt::new(username, None, AuthFlow::UserSrp, None, epoch);
         let mut flow = Box::new(SignIn { state: State::Over });
         let step = flow.finish(cx, attempt, result);
         (flow, step)

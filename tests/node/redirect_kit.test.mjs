@@ -143,7 +143,12 @@ test('a replayed callback, a replayed code and a tampered state are refused and 
   const record = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => k.endsWith('.oauth')));
   assert.equal((await inPage((auth) => auth.handleRedirect())).isSignedIn, true);
   await inPage((auth) => auth.signOut());
-  // The record put back by hand: the code itself is then refused by the domain (single use).
+  // The record put back by hand: the client that took it once knows it...
+  await page.evaluate(([k, v]) => sessionStorage.setItem(k, v), record);
+  const retaken = await inPage((auth, url) => auth.handleRedirect({ url }), callback);
+  assert.equal(retaken.error, 'InvalidState', JSON.stringify(retaken));
+  // ...and in a fresh page the code itself is refused by the domain (single use).
+  await open(`${app}/`);
   await page.evaluate(([k, v]) => sessionStorage.setItem(k, v), record);
   const replayed = await inPage((auth, url) => auth.handleRedirect({ url }), callback);
   assert.equal(replayed.error, 'invalid_grant', JSON.stringify(replayed));
@@ -159,6 +164,56 @@ test('a replayed callback, a replayed code and a tampered state are refused and 
   assert.equal(refused.error, 'UnexpectedResponse', JSON.stringify(refused));
   assert.match(refused.message, /state/);
   assert.deepEqual(await storedKeys(), { local: [], session: [] });
+});
+
+test('two handleRedirect() at once exchange the code once; a sign-out during the exchange wins', LIMIT, async () => {
+  const exchanges = [];
+  const count = (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/oauth2/token')) exchanges.push(request.url());
+  };
+  page.on('request', count);
+  try {
+    // A callback handled twice at once (React's StrictMode runs effects twice): one exchange, one
+    // sign-in, and the other call finds the tab's record taken.
+    await open(`${app}/`);
+    await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect({ customState: 'twice' }))]);
+    await page.waitForFunction(() => window.ready === true);
+    const both = await inPage(async (auth) => {
+      const settled = await Promise.allSettled([auth.handleRedirect(), auth.handleRedirect()]);
+      return settled.map((s) => (s.status === 'fulfilled' ? s.value : { error: s.reason.code }));
+    });
+    const signedIn = both.filter((r) => r.isSignedIn === true);
+    assert.deepEqual(signedIn, [{ isSignedIn: true, customState: 'twice' }], JSON.stringify(both));
+    assert.deepEqual(both.filter((r) => r.error), [{ error: 'InvalidState' }], JSON.stringify(both));
+    assert.equal(exchanges.length, 1, 'the code was exchanged once');
+    assert.equal((await inPage((auth) => auth.getSession())).idTokenClaims.email, USERNAME);
+    await inPage((auth) => auth.signOut());
+
+    // A sign-out while the code is being exchanged: the sign-in that comes back stores nothing.
+    await open(`${app}/`);
+    await Promise.all([page.waitForURL(/\/cb\?/, LIMIT), inPage((auth) => auth.signInWithRedirect())]);
+    await page.waitForFunction(() => window.ready === true);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/oauth2/token', async (route) => { await held; await route.continue(); });
+    const raced = await inPage(async (auth) => {
+      const handling = auth.handleRedirect().then((v) => v, (e) => ({ error: e.code }));
+      window.handling = handling;
+      return 'started';
+    });
+    assert.equal(raced, 'started');
+    // The token request is on its way (and held): now the sign-out.
+    while (exchanges.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await inPage((auth) => auth.signOut()), undefined);
+    release();
+    const outcome = await page.evaluate(() => window.handling);
+    await page.unroute('**/oauth2/token');
+    assert.equal(outcome.error, 'InvalidState', JSON.stringify(outcome));
+    assert.equal((await inPage((auth) => auth.getSession())).error, 'NotSignedIn');
+    assert.deepEqual(await storedKeys(), { local: [], session: [] });
+  } finally {
+    page.off('request', count);
+  }
 });
 
 test('signOut({ redirect: true }) ends the domain session; an error on the callback is typed', LIMIT, async () => {
