@@ -129,8 +129,7 @@ impl SignInWithRedirect {
         if !oauth.scopes.iter().any(|s| s == "openid") {
             return Err(Error::misuse(
                 MisuseErrorKind::InvalidArgument,
-                "oauth.scopes must include \"openid\": the kit signs in with the ID token the \
-                 domain only issues for it",
+                "oauth.scopes must include \"openid\" (the sign-in's ID token is checked)",
             ));
         }
         let verifier = random_text(cx, 32)?;
@@ -426,15 +425,11 @@ fn check_id_token(cx: &Ctx<'_>, result: &AuthenticationResult, nonce: &str) -> R
         .ok_or_else(|| mismatch("id_token", "no cognito:username"))
 }
 
-/// The tab's record as the callback took it: none when no sign-in with a redirect was started in
-/// this tab (or it was handled already), or why it could not be read or removed.
-type Taken = Result<Option<Transit>>;
-
 enum Handling {
     Start,
     Reading,
-    Removing(Taken),
-    Cleaning(Taken),
+    Removing(Option<Transit>),
+    Cleaning(Option<Transit>),
     Exchanging(Transit),
     Storing(Box<SignIn>, Option<String>),
     Over,
@@ -449,6 +444,8 @@ pub(crate) struct HandleRedirect {
     /// The sign-in generation taken when the callback took the tab's record: a sign-out or another
     /// sign-in while the code is exchanged wins, and nothing is stored.
     epoch: u64,
+    /// Why the tab's record could not be read or removed.
+    failed: Option<Error>,
 }
 
 impl HandleRedirect {
@@ -458,17 +455,19 @@ impl HandleRedirect {
             url: url.into(),
             state: Handling::Start,
             epoch: 0,
+            failed: None,
         }
     }
 
     /// The record read back, the address cleaned: what the callback says.
-    fn exchange(&mut self, cx: &Ctx<'_>, taken: Taken) -> Step<Redirected> {
-        let transit = match taken {
-            Ok(Some(transit)) => transit,
-            Ok(None) => return Step::Done(Err(invalid_state(
+    fn exchange(&mut self, cx: &Ctx<'_>, transit: Option<Transit>) -> Step<Redirected> {
+        if let Some(e) = self.failed.take() {
+            return Step::Done(Err(e));
+        }
+        let Some(transit) = transit else {
+            return Step::Done(Err(invalid_state(
                 "no sign-in with a redirect was started in this tab (or it was handled already)",
-            ))),
-            Err(e) => return Step::Done(Err(e)),
+            )));
         };
         // `state` first, also for an error: a link that was not this tab's own redirect reports
         // nothing of what it carries.
@@ -536,24 +535,29 @@ impl Flow for HandleRedirect {
             // The record serves once, whatever follows: a reload or a second tab finds none, and
             // a second callback of this client that read it before it was removed finds it taken.
             (H::Reading, Input::Value(read)) => {
-                let taken = read.map(|text| {
-                    let transit = read_record::<Transit>(text)?;
-                    let mut last = cx.redirect_taken.borrow_mut();
-                    if last.as_deref() == Some(transit.state.as_str()) {
-                        return None;
+                let transit = match read {
+                    Ok(text) => read_record::<Transit>(text),
+                    Err(e) => {
+                        self.failed = Some(e);
+                        None
                     }
-                    *last = Some(transit.state.clone());
+                };
+                let mut last = cx.redirect_taken.borrow_mut();
+                let taken = transit.filter(|t| last.as_deref() != Some(t.state.as_str()));
+                if let Some(t) = &taken {
+                    *last = Some(t.state.clone());
                     // This callback's sign-in begins here.
                     self.epoch = cx.next_epoch();
-                    Some(transit)
-                });
+                }
                 self.state = H::Removing(taken);
                 Step::Io(Io::RemoveTransient(cx.keys.oauth()))
             }
             // The code leaves the address bar (and the history) before it is used. A record that
             // could not be removed ends the sign-in: it must not serve twice.
-            (H::Removing(taken), Input::Stored(removed)) => {
-                let transit = removed.and(taken);
+            (H::Removing(transit), Input::Stored(removed)) => {
+                if let Err(e) = removed {
+                    self.failed.get_or_insert(e);
+                }
                 self.state = H::Cleaning(transit);
                 Step::Io(Io::Navigate {
                     url: without_callback(&self.url),
