@@ -13,20 +13,23 @@ function memory() {
   const m = new Map();
   return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
 }
-/** Web Storage where it works (not in Node, some private modes, sandboxed frames), else memory. */
-function webStorage(name) {
+/** Web Storage where it works (not in Node, some private modes, sandboxed frames), else `fallback`. */
+function webStorage(name, fallback = memory) {
   try {
     const s = globalThis[name];
     s.setItem('cognito-kit.probe', '1');
     s.removeItem('cognito-kit.probe');
     return s;
   } catch {
-    return memory();
+    return fallback();
   }
 }
-/** The tab's own storage, for a sign-in with a redirect: it outlives the navigation, not the tab. */
+/** The tab's own storage, for a sign-in with a redirect: it outlives the navigation, not the tab.
+ * Memory would not, so where there is none its calls fail and the engine reports it. */
 let tabStorage;
-const transient = () => (tabStorage ??= webStorage('sessionStorage'));
+const transient = () => (tabStorage ??= webStorage('sessionStorage', () => {
+  throw new Error('sessionStorage is not available here, and a sign-in with a redirect needs it');
+}));
 function pickStorage(storage = 'local') {
   const s = storage === 'memory' ? memory() : storage === 'local' ? webStorage('localStorage')
     : storage === 'session' ? webStorage('sessionStorage') : typeof storage === 'string' ? null : storage;

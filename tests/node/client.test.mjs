@@ -492,3 +492,22 @@ test('records exactly as the previous (JavaScript) client wrote them load: the s
   assert.deepEqual(targets, ['InitiateAuth', 'RespondToAuthChallenge', 'RespondToAuthChallenge', 'RespondToAuthChallenge'], 'device SRP with the stored device');
   await b.signOut();
 });
+
+test('without sessionStorage a sign-in with a redirect is refused before the page leaves', async () => {
+  // Node has no sessionStorage: memory would lose the PKCE verifier and state with the navigation.
+  assert.equal(globalThis.sessionStorage, undefined);
+  const assigned = [];
+  globalThis.location = { href: 'http://localhost:3000/', assign: (url) => assigned.push(url) };
+  try {
+    const client = auth({ oauth: { domain: 'http://localhost:9/d', redirectSignIn: 'http://localhost:3000/cb', scopes: ['openid'] } });
+    await assert.rejects(client.signInWithRedirect(), (e) => {
+      assert.ok(e instanceof kit.CognitoError);
+      assert.equal(e.code, 'InvalidState');
+      assert.match(e.message, /sessionStorage is not available/);
+      return true;
+    });
+    assert.deepEqual(assigned, [], 'the page did not leave');
+  } finally {
+    delete globalThis.location;
+  }
+});
