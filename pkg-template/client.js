@@ -130,9 +130,9 @@ async function passkey(create, optionsJson) {
   const P = globalThis.PublicKeyCredential;
   const credentials = globalThis.navigator?.credentials;
   if (!P || !credentials) throw ['NotSupportedError', 'this platform has no WebAuthn'];
-  const o = JSON.parse(optionsJson);
   const ids = (list) => list?.map((d) => ({ ...d, id: unb64url(d.id) }));
   try {
+    const o = JSON.parse(optionsJson);
     const publicKey = create
       ? (P.parseCreationOptionsFromJSON?.(o) ?? { ...o, challenge: unb64url(o.challenge), user: { ...o.user, id: unb64url(o.user.id) }, excludeCredentials: ids(o.excludeCredentials) })
       : (P.parseRequestOptionsFromJSON?.(o) ?? { ...o, challenge: unb64url(o.challenge), allowCredentials: ids(o.allowCredentials) });

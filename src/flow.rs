@@ -247,12 +247,27 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
         }
         "CUSTOM_CHALLENGE" => Challenge::CustomChallenge(params.clone()),
         "SELECT_CHALLENGE" => Challenge::SelectChallenge(reply.available_challenges.clone()),
-        "WEB_AUTHN" => Challenge::WebAuthn(
-            params
-                .get("CREDENTIAL_REQUEST_OPTIONS")
-                .cloned()
-                .unwrap_or_default(),
-        ),
+        "WEB_AUTHN" => {
+            // The service's options, checked here rather than by the platform: a reply without
+            // them is the service's fault, not a passkey that failed.
+            const OPTIONS: &str = "CREDENTIAL_REQUEST_OPTIONS";
+            let options = params.get(OPTIONS).ok_or_else(|| {
+                Error::protocol(
+                    ProtocolErrorKind::MissingField,
+                    OPTIONS,
+                    "absent from ChallengeParameters",
+                )
+            })?;
+            let parsed = crate::json::parse(options.as_bytes());
+            if !parsed.is_ok_and(|o| o.get("challenge").and_then(|c| c.as_str()).is_some()) {
+                return Err(Error::protocol(
+                    ProtocolErrorKind::InvalidJson,
+                    OPTIONS,
+                    "not WebAuthn request options (an object with a challenge)",
+                ));
+            }
+            Challenge::WebAuthn(options.clone())
+        }
         other => {
             return Err(unexpected(cat!(
                 "the kit cannot answer ",

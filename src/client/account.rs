@@ -349,7 +349,7 @@ enum LocalState {
     Device,
     Calling(Box<Account>),
     /// The platform's authenticator was asked for a new passkey.
-    Creating,
+    Creating(super::machine::Prompt),
     /// The local record is being written or removed.
     Storing,
     Ending(EndSession),
@@ -488,9 +488,13 @@ impl Local {
                 "StartWebAuthnRegistration" => {
                     match reply_as::<op::StartWebAuthnRegistrationReply>(&reply) {
                         Ok(r) => {
+                            let prompt = match super::machine::Prompt::open(cx) {
+                                Ok(p) => p,
+                                Err(e) => return Self::fail(e),
+                            };
                             let mut options = String::new();
                             r.credential_creation_options.write(&mut options);
-                            self.state = LocalState::Creating;
+                            self.state = LocalState::Creating(prompt);
                             Step::Io(Io::Credential {
                                 create: true,
                                 options,
@@ -549,10 +553,13 @@ impl Flow for Local {
                     self.call(cx, call)
                 }
                 LocalAction::ListDevices => self.call(cx, list_devices(None)),
-                LocalAction::AssociatePasskey => self.call(
-                    cx,
-                    Call::signed("StartWebAuthnRegistration", false, &mut |_| {}),
-                ),
+                LocalAction::AssociatePasskey => match super::machine::Prompt::check(cx) {
+                    Ok(()) => self.call(
+                        cx,
+                        Call::signed("StartWebAuthnRegistration", false, &mut |_| {}),
+                    ),
+                    Err(e) => Self::fail(e),
+                },
                 _ => {
                     let (load, io) = Load::begin(cx);
                     self.state = S::Loading(load);
@@ -581,7 +588,7 @@ impl Flow for Local {
             },
             // The new passkey goes to the service as a JSON object; a text that is not one is
             // the platform's failure, not something to send.
-            (S::Creating, Input::Credential(credential)) => {
+            (S::Creating(_prompt), Input::Credential(credential)) => {
                 let parsed = credential.and_then(|text| {
                     let text = Zeroizing::new(text);
                     match crate::json::parse(text.as_bytes()) {

@@ -9,7 +9,9 @@ use crate::api::ApiRequest;
 use crate::error::Result;
 use crate::json::{self, FromJson, ObjectWriter, WriteJson};
 use crate::transport::{HttpReply, Runtime};
+use alloc::rc::Rc;
 use alloc::string::String;
+use core::cell::Cell;
 use zeroize::Zeroizing;
 
 /// What a flow asks its driver to do.
@@ -177,6 +179,38 @@ impl Ctx<'_> {
                 "this sign-in was replaced by a newer sign-in or a sign-out",
             ))
         }
+    }
+}
+
+/// The platform's passkey prompt ([`Io::Credential`]), held by the flow that asked for it until
+/// its answer comes (or the flow is dropped). While it is held no other is asked for: the browser
+/// would refuse a second one as "a request is already pending", and the first one's answer would
+/// then be dropped as a newer sign-in's.
+pub(crate) struct Prompt(Rc<Cell<bool>>);
+
+impl Prompt {
+    /// Whether a prompt is open: fails with `InvalidState` if so.
+    pub(crate) fn check(cx: &Ctx<'_>) -> Result<()> {
+        if cx.prompt.get() {
+            Err(invalid_state(
+                "a passkey prompt is open already: it is answered or cancelled first",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Holds the prompt, unless one is open already.
+    pub(crate) fn open(cx: &Ctx<'_>) -> Result<Prompt> {
+        Prompt::check(cx)?;
+        cx.prompt.set(true);
+        Ok(Prompt(cx.prompt.clone()))
+    }
+}
+
+impl Drop for Prompt {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }
 

@@ -296,6 +296,8 @@ pub(crate) struct Core {
     /// callback that read the same record before the first removed it (two `handleRedirect()` at
     /// once) finds it taken, and the code is exchanged once.
     pub(crate) redirect_taken: RefCell<Option<String>>,
+    /// Whether a passkey prompt is open (see [`machine::Prompt`]).
+    pub(crate) prompt: alloc::rc::Rc<Cell<bool>>,
 }
 
 impl Core {
@@ -321,6 +323,7 @@ impl Core {
             sign_up_session: RefCell::new(None),
             epoch: Cell::new(0),
             redirect_taken: RefCell::new(None),
+            prompt: alloc::rc::Rc::new(Cell::new(false)),
         })
     }
 }

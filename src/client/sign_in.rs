@@ -3,7 +3,7 @@
 //! sign-in and for the answer to a waiting step. It performs no I/O: its driver sends the requests
 //! and carries out the storage writes it asks for.
 
-use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Step};
+use super::machine::{read_record, record_text, Ctx, Flow, Input, Io, Prompt, Step};
 use super::*;
 use crate::text::cat;
 
@@ -58,6 +58,18 @@ pub(super) struct Attempt {
 }
 
 impl Attempt {
+    /// Gives the session of a confirmed sign-up back after a failure the service may not have
+    /// seen (a dropped connection, a 5xx, throttling, a storage read), so that `autoSignIn()` can
+    /// be tried again instead of asking the user for a new code. A newer confirmation's wins.
+    fn give_back_sign_up_session(&mut self, cx: &Ctx<'_>) {
+        if let Some(session) = self.sign_up_session.take() {
+            let mut kept = cx.sign_up_session.borrow_mut();
+            if kept.is_none() {
+                *kept = Some((self.username.clone(), session));
+            }
+        }
+    }
+
     /// An attempt with nothing answered yet.
     fn new(
         username: String,
@@ -115,6 +127,7 @@ enum State {
         attempt: Box<Attempt>,
         session: Option<String>,
         challenge_username: String,
+        _prompt: Prompt,
     },
     /// The user's answer was sent; with the SRP client and password of a password factor chosen
     /// at the first-factor selection, for the `PASSWORD_VERIFIER` that follows.
@@ -275,11 +288,18 @@ impl Flow for SignIn {
                     attempt.device = read_record::<DeviceRecord>(text);
                     self.initiate(cx, attempt)
                 }
-                Err(e) => fail(e),
+                Err(e) => {
+                    attempt.give_back_sign_up_session(cx);
+                    fail(e)
+                }
             },
-            (State::Authenticating(attempt), Input::Reply(reply)) => {
+            (State::Authenticating(mut attempt), Input::Reply(reply)) => {
                 match reply.and_then(|r| reply_as::<AuthReply>(&r)) {
-                    Ok(reply) => self.advance(cx, attempt, reply),
+                    Ok(reply) => {
+                        // The service took the sign-up's session (it serves once).
+                        attempt.sign_up_session = None;
+                        self.advance(cx, attempt, reply)
+                    }
                     // The service no longer knows the device: forget it here and start again
                     // without it (a fresh InitiateAuth: a challenge session must not be replayed).
                     Err(e) if attempt.device.is_some() && is_forgotten_device(&e) => {
@@ -287,7 +307,12 @@ impl Flow for SignIn {
                         self.state = State::Forgetting(attempt);
                         Step::Io(Io::Remove(key))
                     }
-                    Err(e) => done(sign_in_error(e)),
+                    Err(e) => {
+                        if e.retryable() {
+                            attempt.give_back_sign_up_session(cx);
+                        }
+                        done(sign_in_error(e))
+                    }
                 }
             }
             (State::Forgetting(attempt), Input::Stored(removed)) => match removed {
@@ -366,6 +391,7 @@ impl Flow for SignIn {
                     attempt,
                     session,
                     challenge_username,
+                    ..
                 },
                 Input::Credential(credential),
             ) => self.passkey_answered(cx, attempt, session, challenge_username, credential),
@@ -424,6 +450,13 @@ impl SignIn {
                 MisuseErrorKind::InvalidArgument,
                 "a password is given only with the first factor PASSWORD or PASSWORD_SRP",
             ));
+        }
+        // A second passkey sign-in while the first one's prompt is open (a double click) would
+        // end both: refused before it replaces the first.
+        if matches!(flow, AuthFlow::UserAuth(Some(FirstFactor::WebAuthn))) {
+            if let Err(e) = Prompt::check(cx) {
+                return fail(e);
+            }
         }
         cx.pending.borrow_mut().take();
         // The session of a confirmed sign-up serves one choice-based sign-in of that user.
@@ -643,6 +676,10 @@ impl SignIn {
                 NextStep::ContinueSignInWithFirstFactorSelection(options.clone())
             }
             Challenge::WebAuthn(options) if !attempt.passkey_used => {
+                let prompt = match Prompt::open(cx) {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                };
                 let options = options.clone();
                 let mut attempt = attempt;
                 attempt.passkey_used = true;
@@ -650,6 +687,7 @@ impl SignIn {
                     attempt,
                     session,
                     challenge_username,
+                    _prompt: prompt,
                 };
                 return Step::Io(Io::Credential {
                     create: false,
@@ -753,7 +791,7 @@ impl SignIn {
                 }
             }
             (Some(f), UserAnswer::Password(p)) if !p.is_empty() => {
-                (f, Some(Password::new(core::mem::take(p).as_str())))
+                (f, Some(Password::new(core::mem::take(p))))
             }
             _ => {
                 zeroize::Zeroize::zeroize(&mut answer);
@@ -786,7 +824,7 @@ impl SignIn {
         credential: Result<String>,
     ) -> Step<SignInOutput> {
         let credential = match credential {
-            Ok(c) => c,
+            Ok(c) => Zeroizing::new(c),
             Err(e) => {
                 let step = NextStep::ContinueSignInWithFirstFactorSelection(Vec::new());
                 let challenge = Challenge::SelectChallenge(Vec::new());
@@ -798,6 +836,11 @@ impl SignIn {
                 return fail(e);
             }
         };
+        // A sign-out or a newer sign-in while the prompt was open: the service is not asked for
+        // tokens that would only be dropped.
+        if let Err(e) = cx.still_current(attempt.epoch) {
+            return fail(e);
+        }
         let mut responses = map(&[
             ("USERNAME", &challenge_username),
             ("CREDENTIAL", &credential),
@@ -850,7 +893,7 @@ impl SignIn {
                 }
             }
             (Some(factor), UserAnswer::Password(password)) if !password.is_empty() => {
-                let password = Password::new(core::mem::take(password).as_str());
+                let password = Password::new(core::mem::take(password));
                 let mut responses = map(&[
                     ("USERNAME", &pending.challenge_username),
                     ("ANSWER", factor.name()),
