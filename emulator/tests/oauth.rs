@@ -617,6 +617,40 @@ async fn a_signed_in_browser_gets_its_code_at_once_until_logout() {
 }
 
 #[tokio::test]
+async fn a_deleted_users_code_and_browser_session_do_not_pass_to_a_new_user_of_that_name() {
+    let s = setup().await;
+    let signed = sign_in(&s, &authorize_query(&s.web, &[]), "Passw0rd!").await;
+    let session = cookie_value(&signed, "cognito");
+    let code = query_of(&location(&signed))["code"].clone();
+    admin(
+        &s.server,
+        "AdminDeleteUser",
+        json!({ "UserPoolId": POOL, "Username": "alice" }),
+    )
+    .await
+    .unwrap();
+    admin(
+        &s.server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": POOL, "Username": "alice", "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "new-alice@example.com" }] }),
+    )
+    .await
+    .unwrap();
+    // The old code is refused, and the old cookie signs no one in.
+    let redeemed = redeem(&s, &s.web, &code, VERIFIER).await;
+    assert_eq!(redeemed.status, 400);
+    assert_eq!(error_of(&redeemed), "invalid_grant");
+    let again = get(&s, &authorize_target(&s.web, &[]), Some(&session)).await;
+    assert_eq!(again.status, 302);
+    assert!(
+        location(&again).contains("/login?"),
+        "the login form, not a code: {}",
+        location(&again)
+    );
+}
+
+#[tokio::test]
 async fn implicit_flow_returns_tokens_in_the_fragment() {
     let s = setup().await;
     let query = authorize_query(

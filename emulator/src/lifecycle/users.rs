@@ -296,9 +296,15 @@ pub fn set_enabled(pool: &mut Pool, username: &str, enabled: bool, now: i64) -> 
     Ok(())
 }
 
-/// Deletes a user (AdminDeleteUser, DeleteUser), revoking every sign-in lineage first.
+/// Deletes a user (AdminDeleteUser, DeleteUser), revoking every sign-in lineage first and
+/// dropping the user's codes and browser sessions at the pool's domain: they name the user by
+/// username, and a user created again under the same name is someone else.
 pub fn delete_user(pool: &mut Pool, username: &str) {
     super::tokens::revoke_all(pool, username);
+    pool.oauth_codes
+        .retain(|_, grant| grant.username != username);
+    pool.browser_sessions
+        .retain(|_, session| session.username != username);
     pool.users.remove(username);
 }
 
