@@ -40,6 +40,8 @@ pub const MAX_PARAMETERS: usize = 64;
 const SESSION_COOKIE: &str = "cognito";
 /// The double-submit CSRF cookie of the login form.
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
+/// Binds a sign-in at an upstream provider to the browser that started it.
+const FEDERATION_COOKIE: &str = "cognito-federation";
 const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Why a query or form was refused.
@@ -713,7 +715,18 @@ fn authorize_work(call: &Call) -> Response {
             &redirect_uri,
             &call.query,
         ) {
-            Ok(url) => redirect(&url),
+            Ok((url, browser)) => {
+                let mut response = redirect(&url);
+                set_cookie(
+                    &mut response,
+                    &format!(
+                        "{FEDERATION_COOKIE}={browser}; Path=/domains/{}; HttpOnly; SameSite=Lax; Max-Age={}",
+                        call.domain,
+                        idp::PENDING_TTL
+                    ),
+                );
+                response
+            }
             Err(error) => back_to_app(&request, "server_error", &error.description()),
         };
     }
@@ -1192,6 +1205,18 @@ fn idp_response_work(call: &Call) -> Response {
             "The state is missing, unknown, used or expired.",
         );
     };
+    let same_browser = call.cookie(FEDERATION_COOKIE).is_some_and(|cookie| {
+        crypto::ct_eq(
+            crypto::hex(&crypto::sha256(cookie.as_bytes())).as_bytes(),
+            pending.browser.as_bytes(),
+        )
+    });
+    if !same_browser {
+        return shown_error(
+            "invalid_request",
+            "This sign-in was not started in this browser.",
+        );
+    }
     let original = Call {
         app: call.app.clone(),
         domain: call.domain.clone(),

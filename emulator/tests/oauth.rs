@@ -1722,14 +1722,33 @@ async fn to_upstream(s: &Setup, idp: &FakeIdp, extra: &[(&str, &str)]) -> HashMa
     );
     let to = location(&reply);
     assert!(to.starts_with(&format!("{}/auth?", idp.issuer)), "{to}");
-    query_of(&to)
+    let upstream = query_of(&to);
+    // The browser's cookie for the way back, kept by the state it goes with.
+    let cookie = cookie_value(&reply, "cognito-federation");
+    assert!(reply.headers["set-cookie"].contains("HttpOnly"));
+    browsers()
+        .lock()
+        .unwrap()
+        .insert(upstream["state"].clone(), cookie);
+    upstream
 }
 
+/// The federation cookies of the browsers sent upstream, by the upstream `state`.
+fn browsers() -> &'static std::sync::Mutex<HashMap<String, String>> {
+    static BROWSERS: std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    BROWSERS.get_or_init(Default::default)
+}
+
+/// The browser back from the provider: with the cookie of the browser that went there (as a
+/// browser would send it), found by the `state` in `params`.
 async fn idp_response(s: &Setup, params: &[(&str, &str)]) -> Reply {
+    let state = params.iter().find(|(k, _)| *k == "state").map(|(_, v)| *v);
+    let cookie = state.and_then(|state| browsers().lock().unwrap().get(state).cloned());
     get(
         s,
         &format!("{}?{}", path("/oauth2/idpresponse"), encode(params)),
-        None,
+        cookie.as_deref(),
     )
     .await
 }
@@ -2081,4 +2100,37 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
     )
     .await;
     assert_eq!(code_of(refused), "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn the_way_back_from_a_provider_is_taken_from_the_browser_that_went_there_only() {
+    let (s, idp) = federation_setup().await;
+    // Another browser (no cookie, or another one's) with a real callback URL: refused, not
+    // signed in, and the sign-in is used up.
+    for cookie in [None, Some("cognito-federation=another-browsers")] {
+        let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+        idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+        let target = format!(
+            "{}?{}",
+            path("/oauth2/idpresponse"),
+            encode(&[("code", "c-x"), ("state", &upstream["state"])])
+        );
+        let reply = get(&s, &target, cookie).await;
+        assert_eq!(reply.status, 400, "{cookie:?}");
+        assert!(!reply.headers.contains_key("location"));
+        assert!(!reply.headers.contains_key("set-cookie"));
+        assert!(String::from_utf8_lossy(&reply.body).contains("not started in this browser"));
+        let again = idp_response(&s, &[("code", "c-x"), ("state", &upstream["state"])]).await;
+        assert_eq!(again.status, 400, "used up");
+    }
+    assert!(
+        idp.state.lock().unwrap().token_requests.is_empty(),
+        "no code was exchanged at the provider"
+    );
+    // The browser that went there comes back signed in.
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+    let back = idp_response(&s, &[("code", "c-y"), ("state", &upstream["state"])]).await;
+    assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
+    assert!(location(&back).starts_with(CALLBACK));
 }

@@ -239,17 +239,22 @@ pub struct PendingFederation {
     pub endpoints: Endpoints,
     /// Epoch seconds (the emulator's clock).
     pub expires_at: i64,
+    /// SHA-256 (hex) of the cookie set on the browser that went to the provider: the way back
+    /// is accepted from that browser only, so that a callback URL sent to someone else cannot
+    /// sign them in as the sender (login CSRF).
+    pub browser: String,
 }
 
 /// Starts a sign-in at `provider`: keeps the pending request and returns the provider's
-/// authorize URL for the browser. `redirect_uri` is the domain's `/oauth2/idpresponse`.
+/// authorize URL for the browser, and the value of the cookie that binds the sign-in to it.
+/// `redirect_uri` is the domain's `/oauth2/idpresponse`.
 pub fn begin(
     app: &App,
     pool_id: &str,
     provider: &IdentityProvider,
     redirect_uri: &str,
     authorize_query: &[u8],
-) -> Result<String, UpstreamError> {
+) -> Result<(String, String), UpstreamError> {
     let endpoints = endpoints(provider)?;
     let details = &provider.provider_details;
     let state = crypto::b64url(&crypto::random_bytes(32));
@@ -276,6 +281,7 @@ pub fn begin(
         '?'
     };
     let url = format!("{}{separator}{}", endpoints.authorize_url, query.finish());
+    let browser = crypto::b64url(&crypto::random_bytes(32));
     super::oauth::hold_federation(
         app,
         &state,
@@ -286,9 +292,10 @@ pub fn begin(
             nonce,
             endpoints,
             expires_at: app.now() + PENDING_TTL,
+            browser: crypto::hex(&crypto::sha256(browser.as_bytes())),
         },
     );
-    Ok(url)
+    Ok((url, browser))
 }
 
 /// The provider's tokens for a code: the claims of its verified ID token, merged with its
