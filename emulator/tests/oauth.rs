@@ -2134,3 +2134,55 @@ async fn the_way_back_from_a_provider_is_taken_from_the_browser_that_went_there_
     assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
     assert!(location(&back).starts_with(CALLBACK));
 }
+
+#[tokio::test]
+async fn user_info_answers_the_attributes_the_tokens_scopes_open() {
+    let s = setup().await;
+    for (scope, present, absent) in [
+        ("openid", &["email", "email_verified", "name"][..], &[][..]),
+        (
+            "openid email",
+            &["email", "email_verified"][..],
+            &["name"][..],
+        ),
+        (
+            "openid profile",
+            &["name"][..],
+            &["email", "email_verified"][..],
+        ),
+        (
+            "openid email profile aws.cognito.signin.user.admin",
+            &["email", "email_verified", "name"][..],
+            &[][..],
+        ),
+    ] {
+        let signed = sign_in(
+            &s,
+            &authorize_query(&s.web, &[("scope", scope)]),
+            "Passw0rd!",
+        )
+        .await;
+        assert_eq!(signed.status, 302, "{scope}");
+        let tokens = redeem(&s, &s.web, &query_of(&location(&signed))["code"], VERIFIER).await;
+        assert_eq!(tokens.status, 200, "{scope}");
+        let bearer = format!("Bearer {}", tokens.json()["access_token"].as_str().unwrap());
+        let info = request(
+            s.server.addr,
+            "GET",
+            &path("/oauth2/userInfo"),
+            &[("Authorization", &bearer)],
+            b"",
+        )
+        .await;
+        assert_eq!(info.status, 200, "{scope}");
+        let info = info.json();
+        assert_eq!(info["username"], "alice", "{scope}");
+        assert!(info["sub"].is_string(), "{scope}");
+        for name in present {
+            assert!(info.get(name).is_some(), "{scope}: {name} in {info}");
+        }
+        for name in absent {
+            assert!(info.get(name).is_none(), "{scope}: no {name} in {info}");
+        }
+    }
+}

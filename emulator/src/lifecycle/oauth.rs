@@ -604,8 +604,40 @@ pub enum UserInfoError {
     InvalidToken,
 }
 
+/// The attributes the `profile` scope opens at `/oauth2/userInfo` (custom attributes too).
+const PROFILE_ATTRIBUTES: &[&str] = &[
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+];
+
+/// Whether the token's scopes open attribute `name` at `/oauth2/userInfo`, as the service's
+/// user-attributes endpoint guide describes it: `openid` alone opens every attribute the client
+/// may read; with `profile`, `email` or `phone` only those scopes' attributes come back (and
+/// `aws.cognito.signin.user.admin` or a resource server's scope changes nothing).
+fn scope_opens(scopes: &[&str], name: &str) -> bool {
+    let has = |scope: &str| scopes.contains(&scope);
+    let (profile, email, phone) = (has("profile"), has("email"), has("phone"));
+    !(profile || email || phone)
+        || profile && (PROFILE_ATTRIBUTES.contains(&name) || name.starts_with("custom:"))
+        || email && matches!(name, "email" | "email_verified")
+        || phone && matches!(name, "phone_number" | "phone_number_verified")
+}
+
 /// The claims `/oauth2/userInfo` answers for an access token of this pool with `openid`: `sub`,
-/// `username` and the attributes the client may read (the service sends them as strings).
+/// `username` and the attributes the client may read that the token's scopes open (the service
+/// sends them as strings).
 pub fn user_info(app: &App, pool_id: &str, token: &str) -> Result<Value, UserInfoError> {
     let now = app.now();
     app.read(|db| {
@@ -620,7 +652,8 @@ fn user_info_of(pool: &Pool, token: &str, now: i64) -> Result<Value, UserInfoErr
     let key = pool.key().map_err(|_| invalid)?;
     let claims = key.verify(token).ok_or(invalid)?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    let openid = text("scope").is_some_and(|s| s.split(' ').any(|x| x == "openid"));
+    let scopes: Vec<&str> = text("scope").unwrap_or_default().split(' ').collect();
+    let openid = scopes.contains(&"openid");
     let live = claims
         .get("exp")
         .and_then(Value::as_i64)
@@ -650,7 +683,7 @@ fn user_info_of(pool: &Pool, token: &str, now: i64) -> Result<Value, UserInfoErr
             .read_attributes
             .as_ref()
             .is_none_or(|list| list.iter().any(|a| a == name));
-        if readable && name != "sub" {
+        if readable && name != "sub" && scope_opens(&scopes, name) {
             out.insert(name.clone(), json!(value));
         }
     }
