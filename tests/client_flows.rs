@@ -314,6 +314,48 @@ fn a_device_forgotten_by_the_service_is_dropped_and_sign_in_restarts_without_it(
 }
 
 #[test]
+fn the_device_presented_at_the_start_goes_with_the_mfa_answer() {
+    let v = vector();
+    let mock = Mock::default();
+    let pool = v["inputs"]["poolName"].as_str().unwrap();
+    let storage = MemoryStorage::new();
+    let device_key = format!("cognito-kit.us-east-1_{pool}.client123.typed@example.com.device");
+    block_on(storage.set(&device_key, r#"{"device_key":"dk-1","device_group_key":"gk","device_password":"cGFzcw==","remembered":false}"#)).unwrap();
+    let mut config = Config::new(format!("us-east-1_{pool}"), "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    let auth = CognitoAuth::new(config, mock.clone(), storage).unwrap();
+
+    srp_sign_in_to_verifier(&mock, &v);
+    mock.expect(
+        "RespondToAuthChallenge",
+        200,
+        json!({"ChallengeName": "SMS_MFA", "Session": "s-2",
+               "ChallengeParameters": {"CODE_DELIVERY_DESTINATION": "+*******1234", "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS"}}),
+    );
+    let out = block_on(auth.sign_in(
+        "typed@example.com",
+        Some(v["inputs"]["password"].as_str().unwrap()),
+        AuthFlow::UserSrp,
+    ))
+    .unwrap();
+    assert!(matches!(
+        out.next_step,
+        NextStep::ConfirmSignInWithSmsCode(_)
+    ));
+    let now = (v["inputs"]["nowMillis"].as_f64().unwrap() / 1000.0) as i64;
+    mock.expect("RespondToAuthChallenge", 200, tokens(now, 3600, None));
+    block_on(auth.confirm_sign_in(UserAnswer::Code("123456".into()))).unwrap();
+    let answer = mock.body(2);
+    assert_eq!(answer["ChallengeName"], "SMS_MFA");
+    assert_eq!(answer["ChallengeResponses"]["SMS_MFA_CODE"], "123456");
+    assert_eq!(
+        answer["ChallengeResponses"]["DEVICE_KEY"], "dk-1",
+        "as amazon-cognito-identity-js's sendMFACode sends it"
+    );
+    mock.done();
+}
+
+#[test]
 fn unexpected_replies_are_typed_errors() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);

@@ -741,7 +741,7 @@ impl SignIn {
             return self.send(cx, State::Verifying(pending), request);
         }
         let hash = cx.config.secret_hash(&pending.challenge_username);
-        let responses = match user_answer(
+        let mut responses = match user_answer(
             &pending.challenge,
             &pending.challenge_username,
             answer,
@@ -753,6 +753,19 @@ impl SignIn {
                 return fail(e);
             }
         };
+        // The device presented at the start goes with a code or a custom answer too, as both
+        // reference clients send it: the service then knows the sign-in's device at its end.
+        if let (
+            Some(device),
+            Challenge::SmsMfa(_)
+            | Challenge::SoftwareTokenMfa
+            | Challenge::EmailOtp(_)
+            | Challenge::SmsOtp(_)
+            | Challenge::CustomChallenge(_),
+        ) = (&pending.device, &pending.challenge)
+        {
+            responses.insert("DEVICE_KEY".into(), device.device_key.clone());
+        }
         let request = respond_request(
             cx,
             pending.challenge.name(),
