@@ -413,6 +413,11 @@ async fn code_flow_with_pkce_issues_tokens_that_work_everywhere() {
     assert_eq!(id["aud"], json!(s.web));
     assert_eq!(id["cognito:username"], "alice");
     let access_token = tokens["access_token"].as_str().unwrap().to_string();
+    // at_hash: the left half of the access token's SHA-256 (OpenID Connect Core 3.1.3.6).
+    assert_eq!(
+        id["at_hash"],
+        URL_SAFE_NO_PAD.encode(&Sha256::digest(access_token.as_bytes())[..16])
+    );
     let access = claims(&access_token);
     assert_eq!(
         access["scope"],
@@ -1029,6 +1034,11 @@ async fn user_info_and_revoke_refusals() {
     let api_access = signed["AuthenticationResult"]["AccessToken"]
         .as_str()
         .unwrap();
+    let api_id = claims(signed["AuthenticationResult"]["IdToken"].as_str().unwrap());
+    assert!(
+        api_id.get("at_hash").is_none(),
+        "the API's ID tokens have none"
+    );
     for token in [api_access, "garbage", "a.b.c"] {
         let bearer = format!("Bearer {token}");
         let reply = request(

@@ -104,11 +104,14 @@ pub fn issue_lineage_tokens(
         auth_time,
         nonce,
     } = *lineage;
-    let scope = pool
+    let domain_scope = pool
         .origins
         .get(origin_jti)
-        .and_then(|origin| origin.scope.clone())
-        .unwrap_or_else(|| ACCESS_SCOPE.to_string());
+        .and_then(|origin| origin.scope.clone());
+    // A lineage begun at the pool's domain: its ID tokens carry `at_hash`, as the token
+    // endpoint's do (OpenID Connect Core 3.1.3.6); the API's do not.
+    let at_hash = domain_scope.is_some();
+    let scope = domain_scope.unwrap_or_else(|| ACCESS_SCOPE.to_string());
     let key = pool.key()?;
     let issuer = app.issuer(&pool.id);
     let event_id = uuid::Uuid::new_v4().to_string();
@@ -170,10 +173,12 @@ pub fn issue_lineage_tokens(
         apply_overrides(overrides, &mut id_claims, &mut access_claims);
     }
 
-    Ok((
-        key.sign(&Value::Object(access_claims)),
-        key.sign(&Value::Object(id_claims)),
-    ))
+    let access = key.sign(&Value::Object(access_claims));
+    if at_hash {
+        let digest = crypto::sha256(access.as_bytes());
+        id_claims.insert("at_hash".into(), json!(crypto::b64url(&digest[..16])));
+    }
+    Ok((access, key.sign(&Value::Object(id_claims))))
 }
 
 /// Applies what PreTokenGeneration returned: groups first (replaced or removed), then claims
