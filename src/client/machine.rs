@@ -170,6 +170,13 @@ impl Ctx<'_> {
         epoch
     }
 
+    /// Marks a change of the stored session (see `Core::stored`) and returns its generation.
+    pub(crate) fn session_changes(&self) -> u64 {
+        let stored = self.stored.get().wrapping_add(1);
+        self.stored.set(stored);
+        stored
+    }
+
     /// Fails with `InvalidState` when the sign-in of generation `epoch` was replaced.
     pub(crate) fn still_current(&self, epoch: u64) -> Result<()> {
         if epoch == self.epoch.get() {

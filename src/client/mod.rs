@@ -296,6 +296,10 @@ pub(crate) struct Core {
     /// callback that read the same record before the first removed it (two `handleRedirect()` at
     /// once) finds it taken, and the code is exchanged once.
     pub(crate) redirect_taken: RefCell<Option<String>>,
+    /// Bumped whenever this client changes which session is stored: a sign-out begins, a sign-in
+    /// writes its tokens. A refresh or a sign-out that began before stores or removes nothing
+    /// once it moved (a sign-out wins over a refresh; a newer sign-in over an older sign-out).
+    pub(crate) stored: Cell<u64>,
     /// Whether a passkey prompt is open (see [`machine::Prompt`]).
     pub(crate) prompt: alloc::rc::Rc<Cell<bool>>,
 }
@@ -323,6 +327,7 @@ impl Core {
             sign_up_session: RefCell::new(None),
             epoch: Cell::new(0),
             redirect_taken: RefCell::new(None),
+            stored: Cell::new(0),
             prompt: alloc::rc::Rc::new(Cell::new(false)),
         })
     }

@@ -89,7 +89,9 @@ pub(super) fn session_of(record: &TokenRecord) -> Result<Session> {
 
 fn needs_refresh(cx: &Ctx<'_>, record: &TokenRecord) -> Result<bool> {
     let now = cx.now_seconds();
-    let margin = cx.config.refresh_margin_seconds;
+    // Never negative: an expired token is never handed out. (A margin longer than the tokens
+    // live refreshes on every call, which the tests use.)
+    let margin = cx.config.refresh_margin_seconds.max(0);
     let access = Jwt::decode(record.access_token.expose_secret())?;
     let id = Jwt::decode(record.id_token.expose_secret())?;
     Ok(access.expires_within(now, record.clock_drift, margin)?
@@ -234,6 +236,8 @@ impl Flow for GetSession {
 pub(crate) struct Refresh {
     need: Need,
     state: RefreshState,
+    /// The stored session's generation when the refresh began (see `Core::stored`).
+    stored: u64,
 }
 
 enum RefreshState {
@@ -283,6 +287,7 @@ impl Refresh {
         Refresh {
             need,
             state: RefreshState::Start,
+            stored: 0,
         }
     }
 
@@ -326,7 +331,7 @@ impl Refresh {
             // A session that changed meanwhile (a sign-out, a new sign-in) is not this refresh's
             // to end.
             After::Refused(record, error) => match now {
-                Ok(now) if same_session(&now, &record) => {
+                Ok(now) if same_session(&now, &record) && cx.stored.get() == self.stored => {
                     let (end, io) = EndSession::begin(cx, record.stored_as);
                     self.state = RefreshState::Ending(end, error);
                     Step::Io(io)
@@ -335,6 +340,11 @@ impl Refresh {
             },
             // Nor is it this refresh's to overwrite: a sign-out while the request was on the wire
             // stays signed out, a new sign-in keeps its own tokens.
+            // The read may predate a sign-out or a sign-in of this client that is still writing:
+            // then the new tokens are not stored either.
+            After::Arrived(_, _) if cx.stored.get() != self.stored => self.finish(Err(
+                invalid_state("the session was signed out or replaced while it was refreshed"),
+            )),
             After::Arrived(record, result) => match now {
                 Ok(now) if same_session(&now, &record) => {
                     let id_token = result.id_token.unwrap_or_else(|| record.id_token.clone());
@@ -426,6 +436,7 @@ impl Flow for Refresh {
         use RefreshState as S;
         match (core::mem::replace(&mut self.state, S::Over), input) {
             (S::Start, Input::Start) => {
+                self.stored = cx.stored.get();
                 self.state = S::Flight;
                 Step::Io(Io::Flight)
             }
@@ -566,6 +577,9 @@ impl EndSession {
 pub(crate) struct SignOut {
     global: bool,
     state: SignOutState,
+    /// The stored session's generation this sign-out began (see `Core::stored`): a sign-in that
+    /// stored tokens since keeps them.
+    stored: u64,
 }
 
 enum SignOutState {
@@ -589,10 +603,15 @@ impl SignOut {
         SignOut {
             global,
             state: SignOutState::Start,
+            stored: 0,
         }
     }
 
     fn end(&mut self, cx: &Ctx<'_>, user: String) -> Step<()> {
+        if cx.stored.get() != self.stored {
+            // A newer sign-in (or sign-out) took over while the token was revoked.
+            return Step::Done(Ok(()));
+        }
         let (end, io) = EndSession::begin(cx, user);
         self.state = SignOutState::Ending(end);
         Step::Io(io)
@@ -608,6 +627,7 @@ impl Flow for SignOut {
             (S::Start, Input::Start) => {
                 cx.pending.borrow_mut().take();
                 cx.next_epoch();
+                self.stored = cx.session_changes();
                 self.state = S::Marker;
                 Step::Io(Io::Get(cx.keys.last_user()))
             }

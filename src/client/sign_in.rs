@@ -1017,6 +1017,7 @@ impl SignIn {
                     Err(e) => return fail(e),
                 };
                 f.stage = Stage::Tokens { previous };
+                cx.session_changes();
                 Io::Set(cx.keys.tokens(&username), record_text(&f.record))
             }
             (Stage::Tokens { previous }, Input::Stored(stored)) => {

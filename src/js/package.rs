@@ -440,6 +440,14 @@ struct Flights {
     settled: Option<(i32, Result<Session>)>,
 }
 
+impl Flights {
+    /// Drops the last refresh's session (after a sign-out: it does not stay in memory).
+    #[inline(never)]
+    fn forget(&mut self) {
+        self.settled = None;
+    }
+}
+
 /// The clock and random bytes of the page.
 struct PageEnv;
 
@@ -718,6 +726,11 @@ impl Task {
                     });
                     if let Event::TokenRefreshFailure(e) = &event {
                         out.raw(",").raw(&error_json(e));
+                    }
+                    // The last refresh's session (kept for the callers that joined it) does not
+                    // outlive the sign-out in the wasm's memory.
+                    if let Event::SignedOut = event {
+                        self.shared.flights.borrow_mut().forget();
                     }
                     Asked::Told
                 }

@@ -1,0 +1,118 @@
+// The package's sessions against a scripted service and a slow (asynchronous) storage: a sign-out
+// wins over a refresh whose reply comes back while it runs, and a newer sign-in keeps its tokens
+// when an older sign-out's revocation answers after it.
+import test, { before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadKit } from './emulator.mjs';
+
+let kit;
+before(async () => {
+  kit = await loadKit();
+});
+
+const POOL = 'us-east-1_Pool1';
+const CLIENT = 'client1';
+const KEY = `cognito-kit.${POOL}.${CLIENT}`;
+const MARKER = `${KEY}.lastAuthUser`;
+const TOKENS = (user) => `${KEY}.${user}.tokens`;
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+let serial = 0;
+const jwt = (claims) => `${b64({ alg: 'RS256' })}.${b64({ jti: String(serial++), ...claims })}.c2ln`;
+const now = () => Math.floor(Date.now() / 1000);
+const tokens = (user, exp = now() + 3600) => ({
+  id: jwt({ 'cognito:username': user, token_use: 'id', exp, iat: now() }),
+  access: jwt({ username: user, token_use: 'access', exp, iat: now() }),
+});
+const record = (user, refresh, exp) => {
+  const t = tokens(user, exp);
+  return JSON.stringify({ username: user, signed_in_as: user, id_token: t.id, access_token: t.access, refresh_token: refresh, clock_drift: 0 });
+};
+const reply = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/x-amz-json-1.1' } });
+const result = (user, refresh) => {
+  const t = tokens(user);
+  return reply(200, { AuthenticationResult: { AccessToken: t.access, IdToken: t.id, ExpiresIn: 3600, TokenType: 'Bearer', ...(refresh ? { RefreshToken: refresh } : {}) } });
+};
+const deferred = () => {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Storage whose every call takes `delay` ms and takes effect when it is made. */
+function slowStorage(delay) {
+  const items = new Map();
+  const later = (value) => new Promise((r) => setTimeout(() => r(value), delay));
+  return {
+    items,
+    getItem: (k) => later(items.get(k) ?? null),
+    setItem: (k, v) => { items.set(k, v); return later(undefined); },
+    removeItem: (k) => { items.delete(k); return later(undefined); },
+  };
+}
+
+/** The service: each operation answers with what `answers[operation]` gives (a promise may wait). */
+function service(answers) {
+  const sent = [];
+  globalThis.fetch = async (url, init) => {
+    const operation = init.headers['x-amz-target'].split('.').pop();
+    sent.push(operation);
+    return answers[operation]();
+  };
+  return sent;
+}
+
+test('a sign-out wins over a refresh whose reply comes back while it runs', async () => {
+  // The gap between the refresh's reply and the revocation's, in ms: the race is in the middle.
+  for (const gap of [0, 5, 12, 20, 40]) {
+    const storage = slowStorage(10);
+    storage.items.set(MARKER, 'alice');
+    storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+    const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const refreshed = deferred();
+    const revoked = deferred();
+    service({ InitiateAuth: () => refreshed.promise, RevokeToken: () => revoked.promise });
+    const session = auth.getSession().then((s) => s.username, (e) => e.code);
+    await sleep(60);
+    const signedOut = auth.signOut();
+    await sleep(60);
+    refreshed.resolve(result('alice'));
+    await sleep(gap);
+    revoked.resolve(reply(200, {}));
+    await signedOut;
+    const got = await session;
+    assert.deepEqual([...storage.items.keys()], [], `gap ${gap} ms: nothing stored after the sign-out (getSession gave ${got})`);
+    assert.equal((await auth.getSession().catch((e) => e)).code, 'NotSignedIn', `gap ${gap} ms`);
+  }
+});
+
+test('an older sign-out whose revocation answers late leaves a newer sign-in signed in', async () => {
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1'));
+  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+  const events = [];
+  for (const e of ['signedIn', 'signedOut']) auth.on(e, () => events.push(e));
+  const revoked = deferred();
+  service({ RevokeToken: () => revoked.promise, InitiateAuth: async () => result('alice', 'RT-new') });
+  const signedOut = auth.signOut();
+  await sleep(10);
+  const signedIn = await auth.signIn({ username: 'alice', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' });
+  assert.equal(signedIn.isSignedIn, true);
+  revoked.resolve(reply(200, {}));
+  await signedOut;
+  assert.equal(JSON.parse(storage.items.get(TOKENS('alice'))).refresh_token, 'RT-new');
+  assert.equal(storage.items.get(MARKER), 'alice');
+  assert.equal((await auth.getSession()).username, 'alice');
+  assert.deepEqual(events, ['signedIn'], 'no signedOut for a session that is not the one signed out');
+});
+
+test('a negative refresh margin never hands out an expired token', async () => {
+  const sent = service({ InitiateAuth: async () => result('alice') });
+  const stale = slowStorage(0);
+  stale.items.set(MARKER, 'alice');
+  stale.items.set(TOKENS('alice'), record('alice', 'RT1', now() - 300));
+  const negative = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage: stale, refreshMarginSeconds: -600 });
+  assert.equal((await negative.getSession()).username, 'alice');
+  assert.deepEqual(sent, ['InitiateAuth'], 'refreshed');
+});
