@@ -657,6 +657,29 @@ async fn a_pool_without_a_relying_party_refuses() {
         ),
         "WebAuthnNotEnabledException"
     );
+    // A pool with a relying party but no sign-in policy allows PASSWORD only: a passkey could
+    // be registered but never used, so registration is refused.
+    let mut no_policy = config(
+        json!({ "RelyingPartyId": "localhost", "UserVerification": "preferred" }),
+        "ESSENTIALS",
+    );
+    no_policy["Pools"][0]["Policies"]
+        .as_object_mut()
+        .unwrap()
+        .remove("SignInPolicy");
+    let no_policy = start_with(no_policy).await;
+    let token = self::token(&no_policy, "publicclient", "alice").await;
+    assert_eq!(
+        code(
+            call(
+                &no_policy,
+                "StartWebAuthnRegistration",
+                json!({ "AccessToken": token })
+            )
+            .await
+        ),
+        "WebAuthnNotEnabledException"
+    );
 }
 
 impl Authenticator {

@@ -103,25 +103,18 @@ fn sign_in_refused() -> ApiError {
     ApiError::not_authorized("Incorrect passkey.")
 }
 
-/// The pool's relying party. WebAuthnNotEnabledException on the LITE tier or when a sign-in
-/// policy is set without `WEB_AUTHN`; WebAuthnConfigurationMissingException without an RP ID.
+/// The pool's relying party. WebAuthnNotEnabledException on the LITE tier or when `WEB_AUTHN` is
+/// not an allowed first factor (a pool without a sign-in policy allows `PASSWORD` only);
+/// WebAuthnConfigurationMissingException without an RP ID.
 pub fn relying_party(pool: &Pool) -> ApiResult<RelyingParty> {
     let settings = &pool.settings;
-    if settings.user_pool_tier.as_deref() == Some("LITE") {
-        return Err(not_enabled());
-    }
-    if let Some(policy) = settings
-        .policies
-        .as_ref()
-        .and_then(|p| p.sign_in_policy.as_ref())
-    {
-        if !policy
-            .allowed_first_auth_factors
+    if settings.user_pool_tier.as_deref() == Some("LITE")
+        || !settings
+            .allowed_first_auth_factors()
             .iter()
             .any(|f| f == "WEB_AUTHN")
-        {
-            return Err(not_enabled());
-        }
+    {
+        return Err(not_enabled());
     }
     let config = settings.web_authn_configuration.as_ref();
     let id = config
