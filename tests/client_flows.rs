@@ -268,17 +268,29 @@ fn rotation_uses_get_tokens_from_refresh_token_and_keeps_the_new_token() {
     );
 }
 
+/// A client of the vector's pool that keeps device `dk-1` for `typed@example.com`.
+fn client_with_device(
+    mock: &Mock,
+    v: &serde_json::Value,
+    remembered: bool,
+) -> CognitoAuth<Mock, MemoryStorage> {
+    let pool = v["inputs"]["poolName"].as_str().unwrap();
+    let storage = MemoryStorage::new();
+    let device_key = format!("cognito-kit.us-east-1_{pool}.client123.typed@example.com.device");
+    let record = format!(
+        r#"{{"device_key":"dk-1","device_group_key":"gk","device_password":"cGFzcw==","remembered":{remembered}}}"#
+    );
+    block_on(storage.set(&device_key, &record)).unwrap();
+    let mut config = Config::new(format!("us-east-1_{pool}"), "client123");
+    config.endpoint = Some("http://emulator.test/".into());
+    CognitoAuth::new(config, mock.clone(), storage).unwrap()
+}
+
 #[test]
 fn a_device_forgotten_by_the_service_is_dropped_and_sign_in_restarts_without_it() {
     let v = vector();
     let mock = Mock::default();
-    let pool = v["inputs"]["poolName"].as_str().unwrap();
-    let storage = MemoryStorage::new();
-    let device_key = format!("cognito-kit.us-east-1_{pool}.client123.typed@example.com.device");
-    block_on(storage.set(&device_key, r#"{"device_key":"dk-1","device_group_key":"gk","device_password":"cGFzcw==","remembered":true}"#)).unwrap();
-    let mut config = Config::new(format!("us-east-1_{pool}"), "client123");
-    config.endpoint = Some("http://emulator.test/".into());
-    let auth = CognitoAuth::new(config, mock.clone(), storage).unwrap();
+    let auth = client_with_device(&mock, &v, true);
 
     srp_sign_in_to_verifier(&mock, &v);
     mock.expect(
@@ -317,13 +329,7 @@ fn a_device_forgotten_by_the_service_is_dropped_and_sign_in_restarts_without_it(
 fn the_device_presented_at_the_start_goes_with_the_mfa_answer() {
     let v = vector();
     let mock = Mock::default();
-    let pool = v["inputs"]["poolName"].as_str().unwrap();
-    let storage = MemoryStorage::new();
-    let device_key = format!("cognito-kit.us-east-1_{pool}.client123.typed@example.com.device");
-    block_on(storage.set(&device_key, r#"{"device_key":"dk-1","device_group_key":"gk","device_password":"cGFzcw==","remembered":false}"#)).unwrap();
-    let mut config = Config::new(format!("us-east-1_{pool}"), "client123");
-    config.endpoint = Some("http://emulator.test/".into());
-    let auth = CognitoAuth::new(config, mock.clone(), storage).unwrap();
+    let auth = client_with_device(&mock, &v, false);
 
     srp_sign_in_to_verifier(&mock, &v);
     mock.expect(

@@ -239,6 +239,19 @@ async fn redeem(s: &Setup, client_id: &str, code: &str, verifier: &str) -> Reply
     post_form(s, &path("/oauth2/token"), &[], &body).await
 }
 
+/// `GET /oauth2/userInfo` with `access_token`.
+async fn user_info(s: &Setup, access_token: &str) -> Reply {
+    let bearer = format!("Bearer {access_token}");
+    request(
+        s.server.addr,
+        "GET",
+        &path("/oauth2/userInfo"),
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .await
+}
+
 fn error_of(reply: &Reply) -> String {
     assert_eq!(
         reply.headers.get("content-type").map(String::as_str),
@@ -430,15 +443,7 @@ async fn code_flow_with_pkce_issues_tokens_that_work_everywhere() {
         .unwrap();
     assert_eq!(user["Username"], "alice");
     // userInfo answers its claims.
-    let bearer = format!("Bearer {access_token}");
-    let info = request(
-        s.server.addr,
-        "GET",
-        &path("/oauth2/userInfo"),
-        &[("Authorization", &bearer)],
-        b"",
-    )
-    .await;
+    let info = user_info(&s, &access_token).await;
     assert_eq!(info.status, 200);
     let info = info.json();
     assert_eq!(info["email"], "alice@example.com");
@@ -496,14 +501,7 @@ async fn code_flow_with_pkce_issues_tokens_that_work_everywhere() {
     assert_eq!(error_of(&again), "invalid_grant");
     let refused = call(&s.server, "GetUser", json!({ "AccessToken": access_token })).await;
     assert_eq!(code(refused), "NotAuthorizedException");
-    let info = request(
-        s.server.addr,
-        "GET",
-        &path("/oauth2/userInfo"),
-        &[("Authorization", &bearer)],
-        b"",
-    )
-    .await;
+    let info = user_info(&s, &access_token).await;
     assert_eq!(info.status, 401);
     s.server.shutdown().await;
 }
@@ -2175,15 +2173,7 @@ async fn user_info_answers_the_attributes_the_tokens_scopes_open() {
         assert_eq!(signed.status, 302, "{scope}");
         let tokens = redeem(&s, &s.web, &query_of(&location(&signed))["code"], VERIFIER).await;
         assert_eq!(tokens.status, 200, "{scope}");
-        let bearer = format!("Bearer {}", tokens.json()["access_token"].as_str().unwrap());
-        let info = request(
-            s.server.addr,
-            "GET",
-            &path("/oauth2/userInfo"),
-            &[("Authorization", &bearer)],
-            b"",
-        )
-        .await;
+        let info = user_info(&s, tokens.json()["access_token"].as_str().unwrap()).await;
         assert_eq!(info.status, 200, "{scope}");
         let info = info.json();
         assert_eq!(info["username"], "alice", "{scope}");
