@@ -94,6 +94,8 @@ struct Make {
     /// Replace the COSE key by one of an algorithm the relying party does not offer (ES384).
     unsupported_key: bool,
     packed: bool,
+    /// Bytes after the COSE key (an extensions map when the ED flag is set).
+    tail: Vec<u8>,
 }
 
 impl Make {
@@ -106,6 +108,7 @@ impl Make {
             kind: "webauthn.create",
             unsupported_key: false,
             packed: false,
+            tail: Vec::new(),
         }
     }
 }
@@ -198,6 +201,7 @@ impl Authenticator {
         auth_data.extend_from_slice(&(self.id.len() as u16).to_be_bytes());
         auth_data.extend_from_slice(&self.id);
         auth_data.extend_from_slice(&key);
+        auth_data.extend_from_slice(&make.tail);
         let statement = if make.packed {
             let mut signed = auth_data.clone();
             signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
@@ -539,6 +543,21 @@ async fn refuses_bad_registrations_and_stores_nothing() {
         ),
         "WebAuthnChallengeNotFoundException"
     );
+    // Bytes after the credential data that are not one extensions map under the ED flag.
+    refused(&server, &token, invalid, |challenge| {
+        let mut make = Make::new(challenge);
+        make.tail = b"trailing junk".to_vec();
+        authenticator.register(&make)
+    })
+    .await;
+    refused(&server, &token, invalid, |challenge| {
+        let mut make = Make::new(challenge);
+        make.flags |= 0x80;
+        make.tail = cbor(&Cbor::Map(vec![(Cbor::Text("credProtect".into()), int(1))]));
+        make.tail.extend_from_slice(b"junk");
+        authenticator.register(&make)
+    })
+    .await;
     let options = start(&server, &token).await;
     advance(&server, 301).await;
     let token = self::token(&server, "publicclient", "alice").await;
@@ -554,6 +573,15 @@ async fn refuses_bad_registrations_and_stores_nothing() {
         "WebAuthnChallengeNotFoundException"
     );
     assert!(list(&server, &token).await.is_empty());
+    // One extensions map under the ED flag is an authenticator's own: accepted.
+    let options = start(&server, &token).await;
+    let mut make = Make::new(&challenge_of(&options));
+    make.flags |= 0x80;
+    make.tail = cbor(&Cbor::Map(vec![(Cbor::Text("credProtect".into()), int(1))]));
+    complete(&server, &token, authenticator.register(&make))
+        .await
+        .unwrap();
+    assert_eq!(list(&server, &token).await.len(), 1);
 }
 
 #[tokio::test]

@@ -43,6 +43,7 @@ const CRV_ED25519: i128 = 6;
 const FLAG_UP: u8 = 0x01;
 const FLAG_UV: u8 = 0x04;
 const FLAG_AT: u8 = 0x40;
+const FLAG_ED: u8 = 0x80;
 
 /// The pool's relying party, as the checks need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -374,6 +375,8 @@ fn parse_auth_data(bytes: &[u8]) -> ApiResult<AuthData> {
         .ok_or_else(bad)?;
     let sign_count = u32::from_be_bytes(count);
     let mut attested = None;
+    // What follows the attested credential data (or the fixed 37 bytes).
+    let mut rest = bytes.get(37..).ok_or_else(bad)?;
     if flags & FLAG_AT != 0 {
         // aaguid (16), credential id length (2), credential id, COSE key.
         let len: [u8; 2] = bytes
@@ -391,6 +394,15 @@ fn parse_auth_data(bytes: &[u8]) -> ApiResult<AuthData> {
         let used = key_and_rest.len() - reader.len();
         let key = key_and_rest.get(..used).ok_or_else(bad)?.to_vec();
         attested = Some((id, key));
+        rest = reader;
+    }
+    // The authenticator data ends there, or after one extensions map when ED is set (WebAuthn
+    // §6.1): anything else is not an authenticator's.
+    if flags & FLAG_ED != 0 {
+        let _extensions: Cbor = ciborium::de::from_reader(&mut rest).map_err(|_| bad())?;
+    }
+    if !rest.is_empty() {
+        return Err(bad());
     }
     Ok(AuthData {
         rp_id_hash,
