@@ -18,6 +18,8 @@ enum Rule {
     Name(usize),
     /// Exactly this many ASCII digits (TOTP user codes).
     Digits(usize),
+    /// At most this many characters, none of them white space (`[\S]+`: codes).
+    Code(usize),
 }
 
 /// Top-level members by name, with their limits from the API reference. A member keeps the same
@@ -30,8 +32,8 @@ const MEMBERS: &[(&str, Rule)] = &[
     ("ProposedPassword", Rule::Max(256)),
     ("TemporaryPassword", Rule::Max(256)),
     ("SecretHash", Rule::Max(128)),
-    ("ConfirmationCode", Rule::Max(2048)),
-    ("Code", Rule::Max(2048)),
+    ("ConfirmationCode", Rule::Code(2048)),
+    ("Code", Rule::Code(2048)),
     ("UserCode", Rule::Digits(6)),
     ("Session", Rule::Max(2048)),
     ("UserPoolId", Rule::Max(55)),
@@ -133,6 +135,9 @@ fn check_rule(path: &str, text: &str, rule: Rule) -> ApiResult<()> {
             Err(bad_pattern(path, "[0-9]+"))
         }
         Rule::Digits(_) => Ok(()),
+        Rule::Code(max) if length > max => Err(too_long(path, max)),
+        Rule::Code(_) if text.chars().any(char::is_whitespace) => Err(bad_pattern(path, r"[\S]+")),
+        Rule::Code(_) => Ok(()),
     }
 }
 

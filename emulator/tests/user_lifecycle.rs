@@ -237,3 +237,78 @@ async fn attributes_outside_the_schema_are_refused() {
     .unwrap();
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn confirming_an_email_alias_another_user_holds_needs_force_alias_creation() {
+    let mut config = basic_config();
+    config["Pools"][0]["AliasAttributes"] = json!(["email"]);
+    let server = start_with(config).await;
+    let sign_up = |username: &'static str| {
+        let server = &server;
+        async move {
+            call(
+                server,
+                "SignUp",
+                json!({ "ClientId": "publicclient", "Username": username, "Password": "Passw0rd!",
+                        "UserAttributes": [{ "Name": "email", "Value": "ALICE@example.com" },
+                                           { "Name": "name", "Value": "Twin" }] }),
+            )
+            .await
+            .unwrap();
+            latest_code(server, POOL, username).await["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let confirm = |username: &'static str, code: String, force: Option<bool>| {
+        let server = &server;
+        async move {
+            let mut body = json!({ "ClientId": "publicclient", "Username": username, "ConfirmationCode": code });
+            if let Some(force) = force {
+                body["ForceAliasCreation"] = json!(force);
+            }
+            call(server, "ConfirmSignUp", body).await
+        }
+    };
+    // alice holds alice@example.com verified: bob cannot take it without forcing.
+    let code = sign_up("bob").await;
+    assert_eq!(
+        self::code(confirm("bob", code.clone(), None).await),
+        "AliasExistsException"
+    );
+    assert_eq!(
+        self::code(confirm("bob", code.clone(), Some(false)).await),
+        "AliasExistsException"
+    );
+    // A code with white space around it is not the code (the member's pattern is [\S]+).
+    assert_eq!(
+        self::code(confirm("bob", format!(" {code}\n"), Some(true)).await),
+        "InvalidParameterException"
+    );
+    confirm("bob", code, Some(true)).await.unwrap();
+    // The alias moved: the email now signs bob in, and alice's is no longer verified.
+    let user = |name: &'static str| {
+        let server = &server;
+        async move {
+            admin(
+                server,
+                "AdminGetUser",
+                json!({ "UserPoolId": POOL, "Username": name }),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(user("alice@example.com").await["Username"], "bob");
+    let alice = user("alice").await;
+    let verified = alice["UserAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["Name"] == "email_verified")
+        .unwrap()["Value"]
+        .clone();
+    assert_eq!(verified, "false");
+    server.shutdown().await;
+}

@@ -128,7 +128,7 @@ pub fn code_attempt(
             return Err(ApiError::expired_code());
         }
         match live {
-            Some(p) if crypto::ct_eq(p.code.as_bytes(), code.trim().as_bytes()) => {
+            Some(p) if crypto::ct_eq(p.code.as_bytes(), code.as_bytes()) => {
                 *failures = 0;
                 Ok(())
             }

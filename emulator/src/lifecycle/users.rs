@@ -321,6 +321,51 @@ pub fn set_password(pool: &mut Pool, username: &str, password: &str, now: i64) -
     Ok(())
 }
 
+/// Verifies `channel` (`email` or `phone_number`) of `username` as a sign-in alias (an
+/// AliasAttributes pool): refused with AliasExistsException while another user holds the same value
+/// verified, unless `force` (`ForceAliasCreation`), which moves the alias here and leaves the other
+/// user's value unverified.
+pub fn claim_alias(pool: &mut Pool, username: &str, channel: &str, force: bool) -> ApiResult<()> {
+    if !pool.settings.alias_attributes.iter().any(|a| a == channel) {
+        return Ok(());
+    }
+    let Some(value) = pool.user(username)?.attributes.get(channel).cloned() else {
+        return Ok(());
+    };
+    let verified = format!("{channel}_verified");
+    let holders: Vec<String> = pool
+        .users
+        .values()
+        .filter(|other| {
+            other.username != username
+                && other
+                    .attributes
+                    .get(channel)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(&value))
+                && other
+                    .attributes
+                    .get(&verified)
+                    .is_some_and(|v| super::common::truthy(v))
+        })
+        .map(|other| other.username.clone())
+        .collect();
+    if holders.is_empty() {
+        return Ok(());
+    }
+    if !force {
+        return Err(ApiError::new(
+            "AliasExistsException",
+            format!("An account with the given {channel} already exists."),
+        ));
+    }
+    for holder in holders {
+        pool.user_mut(&holder)?
+            .attributes
+            .insert(verified.clone(), "false".to_string());
+    }
+    Ok(())
+}
+
 /// Refuses an email / phone number another user already signs in with (UsernameAttributes or
 /// AliasAttributes pools).
 pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) -> ApiResult<()> {

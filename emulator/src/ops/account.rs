@@ -309,6 +309,7 @@ fn public_user(
 /// ConfirmSignUp.
 pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
     let params = Params::new(body)?;
+    let force_alias = params.opt_bool("ForceAliasCreation")?.unwrap_or(false);
     let client_id = params.req_str("ClientId")?;
     let typed = params.req_str("Username")?;
     let code = params.req_str("ConfirmationCode")?;
@@ -344,6 +345,9 @@ pub fn confirm_sign_up(app: &App, body: &Value) -> ApiResult<Value> {
         let key = format!("{pool_id}/{username}/signup");
         messages::code_attempt(app, &key, user.codes.get("signup"), code, now, hide)?;
         let channel = sign_up_channel(pool, &username);
+        if let Some(channel) = &channel {
+            users::claim_alias(db.pool_mut(&pool_id)?, &username, channel, force_alias)?;
+        }
         users::confirm_user(
             db.pool_mut(&pool_id)?,
             &username,
