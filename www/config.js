@@ -1,7 +1,7 @@
 // Reads config.json (and the pool description it names), applies the branding, and creates the
 // CognitoAuth client. Shared by the sign-in pages and the example app.
 import { CognitoAuth } from './cognito-kit/index.js';
-import { addDictionary, chooseLanguage, setLanguage, translate } from './i18n.js';
+import { addDictionary, chooseLanguage, setLanguage, t, translate } from './i18n.js';
 import { poolRules } from './rules.js';
 
 async function fetchJson(url) {
@@ -105,7 +105,7 @@ export async function applyLanguage(config, root = document) {
 /** Sets the page title, name, logo and the CSS variables the configuration brands. */
 export function applyBranding(config) {
   const { branding } = config;
-  const name = branding.name ?? config.rules.name ?? 'Sign in';
+  const name = branding.name ?? config.rules.name ?? t('title.signin');
   for (const [key, value] of Object.entries(branding.colors ?? {})) {
     if (key.startsWith('--') && typeof value === 'string') document.documentElement.style.setProperty(key, value);
   }

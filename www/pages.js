@@ -193,9 +193,13 @@ function redirectErrorText(code) {
     case 'login_required':
     case 'interaction_required':
       return t('error.redirectLoginRequired');
-    // The code or the tab's record was used up or expired: a reload, the back button, a second tab.
+    // The code or the tab's record was used up or expired: a reload, the back button, a second tab;
+    // or the callback was not this tab's (its state) or its tokens not this sign-in's: either way the
+    // address was cleaned, and only starting again helps.
     case 'invalid_grant':
     case 'InvalidState':
+    case 'UnexpectedResponse':
+    case 'MalformedToken':
       return t('error.redirectExpired');
     // The app client, the domain or the provider is not set up for this.
     case 'invalid_request':

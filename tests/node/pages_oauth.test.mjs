@@ -231,6 +231,12 @@ test('an error on the callback, and a callback without a sign-in in progress, ar
   await tab.goto(`${pages.url}?code=not-a-code&state=not-this-tabs`);
   await alertOf(tab).getByText('This sign-in expired or was already completed. Start it again.').waitFor();
   assert.deepEqual(await storedKeys(tab), { local: [], session: [] });
+  // A callback with another state while this tab has a sign-in in progress (a forged or stale
+  // link): the kit refuses it as not this tab's, and the page says to start again.
+  await toManagedLogin(tab);
+  await tab.goto(`${pages.url}?code=not-a-code&state=forged`);
+  await alertOf(tab).getByText('This sign-in expired or was already completed. Start it again.').waitFor();
+  assert.deepEqual(await storedKeys(tab), { local: [], session: [] });
   // The user starts again from the same view, and the hosted page's button still works.
   await toManagedLogin(tab);
   assert.deepEqual(problems, []);
