@@ -48,6 +48,9 @@ export function trimDescription(description) {
     UsernameAttributes: pool.UsernameAttributes,
     MfaConfiguration: pool.MfaConfiguration,
     DeviceConfiguration: pool.DeviceConfiguration,
+    AdminCreateUserConfig: pool.AdminCreateUserConfig
+      ? { AllowAdminCreateUserOnly: pool.AdminCreateUserConfig.AllowAdminCreateUserOnly }
+      : undefined,
   };
   return { UserPool: JSON.parse(JSON.stringify(keep)) };
 }

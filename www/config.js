@@ -39,6 +39,8 @@ export function features(config) {
     emailCode: on(signIn.emailCode),
     smsCode: on(signIn.smsCode),
     choice: on(signIn.choice),
+    // Sign-up, unless the pool lets only administrators create users or "signUp": { "enabled": false }.
+    signUp: config.signUp?.enabled !== false && !config.rules.adminCreateOnly,
     signUpPassword: config.signUp?.password !== false,
     passkeys: on(config.passkeys),
     hostedPage: Boolean(config.oauth?.domain) && on(config.oauth.hostedPage),

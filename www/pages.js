@@ -347,7 +347,8 @@ function leave(section) {
 
 /** The browser moved through history (or a link changed the hash). Unknown hashes change nothing. */
 function route() {
-  const name = location.hash.slice(1) || 'signin';
+  let name = location.hash.slice(1) || 'signin';
+  if (name === 'signup' && config?.features.signUp === false) name = 'signin';
   if (ALIASES[name]) {
     const [target, focusTarget] = ALIASES[name];
     show(target, { focusTarget });
@@ -1456,6 +1457,8 @@ async function main() {
   setUpUsernameFields();
   setUpPasswordHints();
   setUpPasswordToggles();
+  // A pool where only administrators create users: no way to sign up is offered.
+  for (const link of $$('a[href="#signup"]')) link.hidden = !config.features.signUp;
   setUpSignIn();
   setUpTotp();
   setUpAccountRecovery();

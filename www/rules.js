@@ -29,6 +29,8 @@ export function poolRules(description) {
     // describe-user-pool does not say whether TOTP is enabled (get-user-pool-mfa-config does, as
     // SoftwareTokenMfaConfiguration, read here when merged in); config.json's "totp" overrides.
     totp: pool.MfaConfiguration !== 'OFF' && pool.SoftwareTokenMfaConfiguration?.Enabled !== false,
+    // Only administrators create users: SignUp is refused, so the pages do not offer it.
+    adminCreateOnly: pool.AdminCreateUserConfig?.AllowAdminCreateUserOnly === true,
     deviceTracking: pool.DeviceConfiguration
       ? { askUser: pool.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt ?? false }
       : null,

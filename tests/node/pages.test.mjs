@@ -24,6 +24,7 @@ mkdirSync(shots, { recursive: true });
 let emulator;
 let server;
 let mfaServer;
+let closedServer;
 let passless;
 let browser;
 
@@ -39,6 +40,8 @@ before(async () => {
     config: { userPoolId: 'us-east-1_MfaPool01', clientId: 'mfapublicclient00000000001', refreshTokenRotation: false, branding: { name: 'MFA pool', colors: { '--ck-accent': '#7a1fbf' } } },
   });
   mfaServer = await serveWww(mfa.out, { endpoint: emulator.url });
+  const closed = await buildWww({ out: join(root, 'target/www-test-closed'), endpoint: emulator.url, describe: true, config: { signUp: { enabled: false } } });
+  closedServer = await serveWww(closed.out, { endpoint: emulator.url });
   passless = await startPasswordlessPages('test', emulator.url);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -49,6 +52,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await mfaServer?.close();
+  await closedServer?.close();
   await passless?.close();
   emulator?.stop();
 });
@@ -319,6 +323,21 @@ test('a first sign-in with a temporary password sets a new one on the pages', as
   await tab.getByRole('button', { name: 'Set password and sign in' }).click();
   await tab.waitForURL(/app\.html$/);
   await tab.locator('[data-status]', { hasText: 'Signed in as bob@example.com.' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('where sign-up is turned off, no way to sign up is offered', async () => {
+  const context = await browser.newContext();
+  const problems = [];
+  const tab = await newTab(context, problems);
+  await tab.goto(closedServer.url);
+  const signin = tab.locator('[data-view="signin"]');
+  await signin.waitFor();
+  assert.equal(await tab.getByRole('link', { name: 'Create an account' }).count(), 0);
+  await tab.goto(`${closedServer.url}#signup`);
+  await signin.waitFor();
+  assert.equal(await tab.locator('[data-view="signup"]').isVisible(), false);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -41,10 +41,14 @@ test('a describe-user-pool description gives the pages its rules', () => {
     requiredAttributes: ['name', 'email', 'custom:tenant'],
     mfa: 'ON',
     totp: true,
+    adminCreateOnly: false,
     deviceTracking: { askUser: true },
     described: true,
   });
   assert.deepEqual(poolRules(described.UserPool), rules, 'the object inside "UserPool" reads the same');
+  // A pool where only administrators create users: the pages offer no sign-up.
+  const adminOnly = { UserPool: { ...described.UserPool, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } } };
+  assert.equal(poolRules(adminOnly).adminCreateOnly, true);
 });
 
 test('without a description the pages ask only for what every pool accepts', () => {
@@ -55,6 +59,7 @@ test('without a description the pages ask only for what every pool accepts', () 
     requiredAttributes: [],
     mfa: 'OPTIONAL',
     totp: true,
+    adminCreateOnly: false,
     deviceTracking: null,
     described: false,
   });
