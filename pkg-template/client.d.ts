@@ -284,7 +284,10 @@ export declare class CognitoAuth {
      */
     signInWithRedirect(input?: SignInWithRedirectInput): Promise<void>;
     /**
-     * `signOut({ global?, redirect? })`.
+     * `signOut({ global?, redirect? })`. Without `global` the local tokens go even when the
+     * network is down. With it they stay when the sign-out everywhere fails (try again), unless
+     * the service says they are no longer valid (revoked elsewhere, a disabled or deleted user):
+     * then the session ends here and the call resolves.
      */
     signOut(input?: SignOutInput): Promise<void>;
     /**

@@ -441,6 +441,58 @@ fn sign_out_revokes_and_clears_and_global_sign_out_failure_keeps_tokens() {
 }
 
 #[test]
+fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_refusals_keep_it() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = events.clone();
+    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    // A refusal that says nothing of the tokens (throttling, a bad request) keeps them.
+    mock.expect(
+        "GlobalSignOut",
+        400,
+        json!({"__type": "InvalidParameterException", "message": "nope"}),
+    );
+    assert_eq!(
+        block_on(auth.sign_out(true)).unwrap_err().code(),
+        "InvalidParameterException"
+    );
+    assert!(block_on(auth.get_session()).is_ok(), "tokens kept");
+    // Another device signed out everywhere: the access token is revoked, nothing is left to sign
+    // out, and the session ends here (once).
+    mock.expect(
+        "GlobalSignOut",
+        400,
+        json!({"__type": "NotAuthorizedException", "message": "Access Token has been revoked"}),
+    );
+    block_on(auth.sign_out(true)).unwrap();
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    let signed_out = events
+        .borrow()
+        .iter()
+        .filter(|e| matches!(e, Event::SignedOut))
+        .count();
+    assert_eq!(signed_out, 1);
+    // A deleted user's sign-out everywhere ends the session too.
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.expect(
+        "GlobalSignOut",
+        400,
+        json!({"__type": "UserNotFoundException", "message": "User does not exist."}),
+    );
+    block_on(auth.sign_out(true)).unwrap();
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    mock.done();
+}
+
+#[test]
 fn global_sign_out_refreshes_an_expired_access_token_first() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);

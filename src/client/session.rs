@@ -111,7 +111,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
     }
 
     /// Signs out here (revoking the refresh token) or, with `global`, everywhere (GlobalSignOut).
-    /// Local tokens are removed even when the network is down; a remembered device stays.
+    /// Signing out here removes the local tokens even when the network is down. Signing out
+    /// everywhere keeps them when it fails, so that it can be tried again, unless the service says
+    /// they are no longer valid (revoked, a disabled or deleted user): then the session ends here
+    /// and the sign-out succeeds. A remembered device stays.
     pub async fn sign_out(&self, global: bool) -> Result<()> {
         self.drive(&mut SignOut::new(global)).await
     }
@@ -699,9 +702,21 @@ impl Flow for SignOut {
                     Step::Io(io)
                 }
                 // A global sign-out that did not reach the service must be visible to the caller,
-                // and the tokens are kept so that it can be retried.
-                Step::Done(reply) => match reply.and_then(|r| reply_as::<op::Empty>(&r)) {
+                // and the tokens are kept so that it can be retried. A service that says the
+                // tokens or the user are no longer valid (revoked by a sign-out elsewhere, a
+                // disabled or deleted user) has nothing left to sign out: the session ends here.
+                // (A refresh the service refused on the way has ended the session already.)
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+                Step::Done(Ok(reply)) => match reply_as::<op::Empty>(&reply) {
                     Ok(_) => self.end(cx, user),
+                    Err(Error::Service(s))
+                        if matches!(
+                            s.code.as_str(),
+                            "NotAuthorizedException" | "UserNotFoundException"
+                        ) =>
+                    {
+                        self.end(cx, user)
+                    }
                     Err(e) => Step::Done(Err(e)),
                 },
             },
