@@ -342,6 +342,8 @@ function leave(section) {
     $('[data-totp-secret]').textContent = '';
     $('[data-totp-account]').textContent = '';
     delete $('[data-totp-secret]').dataset.secret;
+    $('[data-copy-secret]').textContent = t('button.copyKey');
+    $('[data-copy-status]').textContent = '';
   }
 }
 
@@ -447,6 +449,16 @@ function rememberUsername(username, ...fields) {
   for (const input of $$('input[name=username]')) if (!input.value) input.value = username;
 }
 
+/** Forgets the kept username: after a sign-out the next user of this browser starts blank. */
+function forgetUsername() {
+  try {
+    sessionStorage.removeItem(REMEMBERED_USERNAME);
+  } catch {
+    // Nothing was kept where there is no storage.
+  }
+  for (const input of $$('input[name=username]')) input.value = '';
+}
+
 /** The name the user signs in with, for password managers and authenticator apps. */
 function setSignInName(name) {
   signInName = name ?? '';
@@ -550,6 +562,30 @@ const ATTRIBUTE_FIELDS = {
   profile: ['url', 'url'],
   picture: ['url', 'photo'],
 };
+
+/**
+ * An attribute's value as the account page shows it, or null to leave it out: yes or no for a
+ * verification, the date of `updated_at` (seconds), the providers of a federated user's
+ * `identities` (JSON the service keeps), else the value itself.
+ */
+function attributeText(name, value) {
+  if (name.endsWith('_verified')) return value === 'true' ? t('yes') : t('no');
+  if (name === 'updated_at') {
+    const date = new Date(Number(value) * 1000);
+    return /^\d+$/.test(value) && !Number.isNaN(date.getTime())
+      ? date.toLocaleString(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' })
+      : null;
+  }
+  if (name === 'identities') {
+    let names = [];
+    try {
+      const identities = JSON.parse(value);
+      if (Array.isArray(identities)) names = identities.map((i) => i?.providerName).filter((n) => typeof n === 'string' && n);
+    } catch {}
+    return names.length ? list([...new Set(names)]) : null;
+  }
+  return value;
+}
 
 const attributeLabel = (name) => (has(`attr.${name}`) ? t(`attr.${name}`) : name.replace(/^custom:/, '').replace(/_/g, ' '));
 
@@ -969,6 +1005,8 @@ function setUpTotp() {
     } catch {
       event.target.textContent = t('button.copyManually');
     }
+    // A changed button label is not read out: the status region says it.
+    $('[data-copy-status]').textContent = event.target.textContent;
   });
   onSubmit(
     'totp-setup',
@@ -1155,8 +1193,10 @@ async function refreshAccount() {
   for (const [name, value] of rows) {
     const dt = document.createElement('dt');
     const dd = document.createElement('dd');
+    const text = attributeText(name, value);
+    if (text === null) continue;
     dt.textContent = name === 'username' ? t('field.username.username') : attributeLabel(name);
-    dd.textContent = name.endsWith('_verified') ? (value === 'true' ? t('yes') : t('no')) : value;
+    dd.textContent = text;
     listEl.append(dt, dd);
   }
 
@@ -1351,6 +1391,7 @@ function setUpAccount() {
         // its own session (a cookie), which would sign the next user of this browser in at once.
         if (config.oauth?.domain) {
           rememberSignOut(global);
+          forgetUsername();
           await auth.signOut({ global, redirect: true });
           return;
         }
@@ -1363,6 +1404,7 @@ function setUpAccount() {
         return;
       }
       clearAccount();
+      forgetUsername();
       go('signin');
       notice('signin', t(global ? 'notice.signedOutEverywhere' : 'notice.signedOut'), { tone: 'info' });
     });
@@ -1447,6 +1489,8 @@ async function main() {
     await applyLanguage(config);
     auth = createAuth(config);
   } catch {
+    // Without a configuration the browser's language still chooses the words.
+    await applyLanguage({}).catch(() => {});
     $('[data-loading]').hidden = true;
     const fatal = $('[data-fatal]');
     fatal.textContent = t('fatal.config');

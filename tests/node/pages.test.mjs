@@ -199,6 +199,11 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   assert.match(decoded.data, new RegExp(`^otpauth://totp/.*\\?secret=${secret}&issuer=cognito-kit(%20|\\+)demo`));
   await assertAccessible(tab);
   await screenshot(tab, 'totp-setup');
+  // Copying the key is said in a status region (a changed button label is not read out).
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(tab.url()).origin });
+  await tab.getByRole('button', { name: 'Copy key' }).click();
+  await tab.getByRole('status').filter({ hasText: 'Copied' }).waitFor({ state: 'attached' });
+  assert.equal(await tab.evaluate(() => navigator.clipboard.readText()), secret);
   const setupCode = totp(secret);
   await tab.getByLabel('Code from the app').fill(setupCode);
   await tab.getByRole('button', { name: 'Turn on' }).click();
@@ -215,6 +220,11 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   await tab.getByRole('button', { name: 'Sign out', exact: true }).click();
   await visible(tab, 'signin').locator('[data-notice]', { hasText: 'You are signed out.' }).waitFor();
   assert.equal(await tab.evaluate(() => Object.keys(localStorage).filter((k) => /\.(idToken|accessToken|refreshToken)$/.test(k)).length), 0);
+  // The next user of this browser starts blank, after a reload too.
+  assert.deepEqual(await tab.locator('input[name=username]').evaluateAll((inputs) => inputs.filter((i) => i.value).map((i) => i.id)), []);
+  await tab.reload();
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await visible(tab, 'signin').locator('input[name=username]').inputValue(), '');
   await signIn(tab, email, password, { remember: true });
   await visible(tab, 'mfa').waitFor();
   assert.equal(await tab.locator('[data-mfa-hint]').textContent(), 'Enter the code from your authenticator app.');

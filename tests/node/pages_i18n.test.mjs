@@ -195,6 +195,56 @@ test('config.json names the language over the browser\'s, and an app adds its ow
   await visible(tab, 'signin').getByRole('heading', { name: 'Accedi' }).waitFor();
 });
 
+test('pages whose configuration cannot be read say so in the browser\'s language', async (t) => {
+  const context = await env.browser.newContext({ locale: 'de-DE' });
+  t.after(() => context.close());
+  const tab = await context.newPage();
+  await tab.route('**/config.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await tab.goto(env.server.url);
+  await tab.locator('[data-fatal]:not([hidden])', { hasText: shipped.de['fatal.config'] }).waitFor();
+  assert.equal(await tab.evaluate(() => document.documentElement.lang), 'de');
+});
+
+test('a federated user\'s account page: the providers and the date of the last change, in the language', async (t) => {
+  const context = await env.browser.newContext({ locale: 'de-DE' });
+  t.after(() => context.close());
+  const tab = await context.newPage();
+  // The service keeps a federated user's links as JSON in `identities`, and `updated_at` in seconds.
+  const identities = JSON.stringify([
+    { userId: '1', providerName: 'Google', providerType: 'Google', issuer: null, primary: 'true', dateCreated: '1700000000000' },
+    { userId: '2', providerName: 'ExampleSSO', providerType: 'OIDC', issuer: 'https://sso.example', primary: 'false', dateCreated: '1700000000000' },
+  ]);
+  await tab.route(
+    (url) => url.href.startsWith(env.emulator.url),
+    async (route) => {
+      if (!route.request().headers()['x-amz-target']?.endsWith('.GetUser')) return route.continue();
+      const reply = await route.fetch();
+      const body = await reply.json();
+      body.UserAttributes.push({ Name: 'identities', Value: identities }, { Name: 'updated_at', Value: '1767225600' });
+      return route.fulfill({ response: reply, json: body });
+    },
+  );
+  await tab.goto(env.server.url);
+  const signin = visible(tab, 'signin');
+  await signin.getByLabel('E-Mail-Adresse', { exact: true }).fill('alice@example.com');
+  await signin.getByLabel('Passwort', { exact: true }).fill('Passw0rd!');
+  await signin.getByRole('button', { name: 'Anmelden' }).click();
+  await tab.waitForURL(/app\.html$/);
+  await tab.goto(`${env.server.url}#account`);
+  const account = visible(tab, 'account');
+  await account.locator('[data-attributes] dd', { hasText: 'alice@example.com' }).waitFor();
+  const rows = await account.locator('[data-attributes]').evaluate((dl) => {
+    const out = {};
+    for (const dt of dl.querySelectorAll('dt')) out[dt.textContent] = dt.nextElementSibling.textContent;
+    return out;
+  });
+  assert.equal(rows['Meldet sich an über'], 'Google und ExampleSSO');
+  const date = new Date(1767225600 * 1000).toLocaleString('de', { dateStyle: 'medium', timeStyle: 'short' });
+  assert.equal(rows['Zuletzt geändert'], date);
+  assert.match(date, /2026/);
+  assert.doesNotMatch(JSON.stringify(rows), /providerName|1767225600|identities|updated/);
+});
+
 test('the example app speaks the same language', async (t) => {
   const context = await env.browser.newContext({ locale: 'de-DE' });
   t.after(() => context.close());

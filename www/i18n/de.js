@@ -114,6 +114,8 @@ export default {
   'attr.picture': 'Bild-URL',
   'attr.email_verified': 'E-Mail-Adresse bestätigt',
   'attr.phone_number_verified': 'Telefonnummer bestätigt',
+  'attr.identities': 'Meldet sich an über',
+  'attr.updated_at': 'Zuletzt geändert',
 
   'devices.none': 'Keine gemerkten Geräte.',
   'devices.unnamed': 'Gerät ohne Namen',

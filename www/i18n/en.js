@@ -115,6 +115,8 @@ export default {
   'attr.picture': 'Picture URL',
   'attr.email_verified': 'Email verified',
   'attr.phone_number_verified': 'Phone number verified',
+  'attr.identities': 'Signs in with',
+  'attr.updated_at': 'Last changed',
 
   'devices.none': 'No remembered devices.',
   'devices.unnamed': 'Unnamed device',

@@ -114,6 +114,8 @@ export default {
   'attr.picture': 'URL de la photo',
   'attr.email_verified': 'Adresse e-mail vérifiée',
   'attr.phone_number_verified': 'Numéro de téléphone vérifié',
+  'attr.identities': 'Se connecte avec',
+  'attr.updated_at': 'Dernière modification',
 
   'devices.none': 'Aucun appareil mémorisé.',
   'devices.unnamed': 'Appareil sans nom',
