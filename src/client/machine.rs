@@ -177,6 +177,17 @@ impl Ctx<'_> {
         stored
     }
 
+    /// The stored session's generation now (see `Core::stored`).
+    pub(crate) fn session_generation(&self) -> u64 {
+        self.stored.get()
+    }
+
+    /// Whether the stored session is still of generation `stored`: no sign-out began and no
+    /// sign-in wrote its tokens since.
+    pub(crate) fn session_unchanged(&self, stored: u64) -> bool {
+        self.stored.get() == stored
+    }
+
     /// Fails with `InvalidState` when the sign-in of generation `epoch` was replaced.
     pub(crate) fn still_current(&self, epoch: u64) -> Result<()> {
         if epoch == self.epoch.get() {

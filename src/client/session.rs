@@ -334,7 +334,7 @@ impl Refresh {
             // A session that changed meanwhile (a sign-out, a new sign-in) is not this refresh's
             // to end.
             After::Refused(record, error) => match now {
-                Ok(now) if same_session(&now, &record) && cx.stored.get() == self.stored => {
+                Ok(now) if same_session(&now, &record) && cx.session_unchanged(self.stored) => {
                     let (end, io) = EndSession::begin(cx, record.stored_as);
                     self.state = RefreshState::Ending(end, error);
                     Step::Io(io)
@@ -345,7 +345,7 @@ impl Refresh {
             // stays signed out, a new sign-in keeps its own tokens.
             // The read may predate a sign-out or a sign-in of this client that is still writing:
             // then the new tokens are not stored either.
-            After::Arrived(_, _) if cx.stored.get() != self.stored => self.finish(Err(
+            After::Arrived(_, _) if !cx.session_unchanged(self.stored) => self.finish(Err(
                 invalid_state("the session was signed out or replaced while it was refreshed"),
             )),
             After::Arrived(record, result) => match now {
@@ -439,7 +439,7 @@ impl Flow for Refresh {
         use RefreshState as S;
         match (core::mem::replace(&mut self.state, S::Over), input) {
             (S::Start, Input::Start) => {
-                self.stored = cx.stored.get();
+                self.stored = cx.session_generation();
                 self.state = S::Flight;
                 Step::Io(Io::Flight)
             }
@@ -611,7 +611,7 @@ impl SignOut {
     }
 
     fn end(&mut self, cx: &Ctx<'_>, user: String) -> Step<()> {
-        if cx.stored.get() != self.stored {
+        if !cx.session_unchanged(self.stored) {
             // A newer sign-in (or sign-out) took over while the token was revoked.
             return Step::Done(Ok(()));
         }
