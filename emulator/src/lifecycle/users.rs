@@ -333,20 +333,7 @@ pub fn claim_alias(pool: &mut Pool, username: &str, channel: &str, force: bool) 
         return Ok(());
     };
     let verified = format!("{channel}_verified");
-    let holders: Vec<String> = pool
-        .users
-        .values()
-        .filter(|other| {
-            other.username != username
-                && other
-                    .attributes
-                    .get(channel)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(&value))
-                && other
-                    .attributes
-                    .get(&verified)
-                    .is_some_and(|v| super::common::truthy(v))
-        })
+    let holders: Vec<String> = alias_holders(pool, username, channel, &value, true)
         .map(|other| other.username.clone())
         .collect();
     if holders.is_empty() {
@@ -366,6 +353,30 @@ pub fn claim_alias(pool: &mut Pool, username: &str, channel: &str, force: bool) 
     Ok(())
 }
 
+/// The users other than `username` whose `name` (email or phone_number) is `value`, ignoring case;
+/// with `verified_only`, only those who verified it.
+fn alias_holders<'a>(
+    pool: &'a Pool,
+    username: &'a str,
+    name: &'a str,
+    value: &'a str,
+    verified_only: bool,
+) -> impl Iterator<Item = &'a User> + 'a {
+    let verified = format!("{name}_verified");
+    pool.users.values().filter(move |other| {
+        other.username != username
+            && other
+                .attributes
+                .get(name)
+                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            && (!verified_only
+                || other
+                    .attributes
+                    .get(&verified)
+                    .is_some_and(|v| super::common::truthy(v)))
+    })
+}
+
 /// Refuses an email / phone number another user already signs in with (UsernameAttributes or
 /// AliasAttributes pools).
 pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) -> ApiResult<()> {
@@ -373,14 +384,10 @@ pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) ->
         && (pool.uses_username_attributes()
             || pool.settings.alias_attributes.iter().any(|a| a == name))
     {
-        let taken = pool.users.values().any(|other| {
-            other.username != username
-                && other
-                    .attributes
-                    .get(name)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
-        });
-        if taken {
+        if alias_holders(pool, username, name, value, false)
+            .next()
+            .is_some()
+        {
             return Err(ApiError::new(
                 "AliasExistsException",
                 format!("An account with the given {name} already exists."),
