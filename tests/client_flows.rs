@@ -172,6 +172,37 @@ fn two_concurrent_get_session_calls_make_one_refresh() {
 }
 
 #[test]
+fn a_refresh_refused_for_the_client_secret_keeps_the_session() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    mock.0.now_millis.set(1_004_000.0 * 1000.0);
+    // The app's configuration is wrong (a rotated or mistyped secret), not the user's session.
+    for message in [
+        "Unable to verify secret hash for client client123",
+        "Client client123 is configured for secret but secret was not received",
+    ] {
+        mock.expect(
+            "InitiateAuth",
+            400,
+            json!({"__type": "NotAuthorizedException", "message": message}),
+        );
+        assert_eq!(
+            block_on(auth.get_session()).unwrap_err().code(),
+            "NotAuthorizedException"
+        );
+    }
+    // Once mended, the same refresh token still serves.
+    mock.expect("InitiateAuth", 200, tokens(1_004_000, 3600, None));
+    block_on(auth.get_session()).unwrap();
+    assert_eq!(
+        mock.sent().last().unwrap().1["AuthParameters"]["REFRESH_TOKEN"],
+        "refresh-1"
+    );
+    mock.done();
+}
+
+#[test]
 fn a_transient_refresh_failure_keeps_the_tokens_and_an_authoritative_one_clears_them() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);

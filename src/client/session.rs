@@ -123,12 +123,27 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
 /// Whether a reply is the service's "the access token has expired" (`NotAuthorizedException` with
 /// "Access Token has expired"), as opposed to a revoked token or a refused request.
 pub(super) fn access_token_expired(reply: &HttpReply) -> bool {
-    // A byte-window compare rather than str::contains (whose searcher is several KB of wasm).
     matches!(
         crate::api::reply_failure(reply.status, reply.error_type.as_deref(), &reply.body),
-        Some(Error::Service(s)) if s.code == "NotAuthorizedException"
-            && s.message.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"expired"))
+        Some(Error::Service(s)) if s.code == "NotAuthorizedException" && mentions(&s.message, b"expired")
     )
+}
+
+/// Whether `message` has `word` in it, ignoring ASCII case (a byte-window compare rather than
+/// str::contains, whose searcher is several KB of wasm).
+fn mentions(message: &str, word: &[u8]) -> bool {
+    message
+        .as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// Whether the service's refusal of a refresh says the session is over: `NotAuthorizedException`
+/// (a revoked or expired refresh token, a disabled user), but not the client's secret refused
+/// ("Unable to verify secret hash…", "…configured for secret…"): that is the app's configuration,
+/// and the user's session stays for when it is mended.
+fn ends_session(error: &Error) -> bool {
+    matches!(error, Error::Service(s) if s.code == "NotAuthorizedException" && !mentions(&s.message, b"secret"))
 }
 
 /// Reading the stored session: the current-user marker, then that user's token record.
@@ -478,9 +493,9 @@ impl Flow for Refresh {
             },
             (S::Sent(record), Input::Reply(reply)) => self.resume_sent(cx, record, reply),
             // Only the service's own "this refresh token is no longer valid" ends the session; a
-            // network failure, a timeout or a 5xx keeps every stored token.
+            // network failure, a timeout, a 5xx or a refused client secret keeps every stored token.
             (S::Failed(record, error), Input::Told) => {
-                if matches!(&error, Error::Service(s) if s.code == "NotAuthorizedException") {
+                if ends_session(&error) {
                     self.load(cx, After::Refused(record, error))
                 } else {
                     self.finish(Err(error))
