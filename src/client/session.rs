@@ -295,6 +295,17 @@ enum After {
     Arrived(TokenRecord, op::AuthenticationResult),
 }
 
+/// The cross-tab lock of the client's stored session: a refresh holds it from its first read to its
+/// write, and a sign-out ends the session under it, so that neither undoes the other's storage.
+fn refresh_lock(cx: &Ctx<'_>) -> Io {
+    Io::Lock(cat!(
+        "cognito-kit.refresh.",
+        cx.config.user_pool_id,
+        ".",
+        cx.config.client_id
+    ))
+}
+
 /// Whether the session read now is still the one `record` was read from.
 fn same_session(now: &TokenRecord, record: &TokenRecord) -> bool {
     now.stored_as == record.stored_as && now.refresh_token == record.refresh_token
@@ -461,12 +472,7 @@ impl Flow for Refresh {
             (S::Flight, Input::Joined(result)) => Step::Done(result),
             (S::Flight, Input::Leading) => {
                 self.state = S::Locking;
-                Step::Io(Io::Lock(cat!(
-                    "cognito-kit.refresh.",
-                    cx.config.user_pool_id,
-                    ".",
-                    cx.config.client_id
-                )))
+                Step::Io(refresh_lock(cx))
             }
             (S::Locking, Input::Locked) => self.load(cx, After::Check),
             (S::Loading(load, after), input) => match load.feed(cx, input) {
@@ -612,7 +618,11 @@ enum SignOutState {
     /// `GlobalSignOut` (through the authenticated-call flow) or `RevokeToken` is on its way.
     Global(Box<Account>, String),
     Revoking(String),
+    /// Waiting for the cross-tab lock, to end the session of this user under it.
+    Locking(String),
     Ending(EndSession),
+    /// Releasing the lock; then the sign-out ends with this.
+    Unlocking(Result<()>),
     Over,
 }
 
@@ -625,14 +635,21 @@ impl SignOut {
         }
     }
 
+    /// Ends the session of `user` here, under the cross-tab lock: a refresh in another tab that
+    /// has read the tokens finishes its write first, and then they go (without the lock, its write
+    /// could land after the removal and leave tokens behind).
     fn end(&mut self, cx: &Ctx<'_>, user: String) -> Step<()> {
         if !cx.session_unchanged(self.stored) {
             // A newer sign-in (or sign-out) took over while the token was revoked.
             return Step::Done(Ok(()));
         }
-        let (end, io) = EndSession::begin(cx, user);
-        self.state = SignOutState::Ending(end);
-        Step::Io(io)
+        self.state = SignOutState::Locking(user);
+        Step::Io(refresh_lock(cx))
+    }
+
+    fn unlock(&mut self, result: Result<()>) -> Step<()> {
+        self.state = SignOutState::Unlocking(result);
+        Step::Io(Io::Unlock)
     }
 }
 
@@ -737,13 +754,23 @@ impl Flow for SignOut {
             },
             // Local tokens are removed even when the revocation failed.
             (S::Revoking(user), Input::Reply(_)) => self.end(cx, user),
+            (S::Locking(user), Input::Locked) => {
+                if !cx.session_unchanged(self.stored) {
+                    // A sign-in here took over while the lock was awaited.
+                    return self.unlock(Ok(()));
+                }
+                let (end, io) = EndSession::begin(cx, user);
+                self.state = S::Ending(end);
+                Step::Io(io)
+            }
             (S::Ending(end), input) => match end.feed(cx, input) {
                 Ended::Io(end, io) => {
                     self.state = S::Ending(end);
                     Step::Io(io)
                 }
-                Ended::Done(result) => Step::Done(result),
+                Ended::Done(result) => self.unlock(result),
             },
+            (S::Unlocking(result), Input::Unlocked) => Step::Done(result),
             _ => Step::Done(Err(invalid_state(
                 "the sign-out was resumed with an input it did not ask for",
             ))),

@@ -116,3 +116,47 @@ test('a negative refresh margin never hands out an expired token', async () => {
   assert.equal((await negative.getSession()).username, 'alice');
   assert.deepEqual(sent, ['InitiateAuth'], 'refreshed');
 });
+
+/** Web Locks as a browser has them for one origin: a FIFO per name, shared by every tab. */
+function webLocks() {
+  const queues = new Map();
+  return {
+    async request(name, callback) {
+      const previous = queues.get(name) ?? Promise.resolve();
+      let release;
+      const held = new Promise((r) => { release = r; });
+      queues.set(name, previous.then(() => held));
+      await previous;
+      try {
+        return await callback({ name });
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+test('a sign-out in one tab while another tab\'s refresh is on the wire leaves no tokens behind', async (t) => {
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', { value: { locks: webLocks() }, configurable: true, writable: true });
+  t.after(() => (had ? Object.defineProperty(globalThis, 'navigator', had) : delete globalThis.navigator));
+  // The gap between the removal of the tokens and the refresh's reply, in ms: the race is where
+  // the refresh has read the record and writes it back after the other tab removed it.
+  for (const gap of [0, 3, 6, 9, 12, 15, 20, 25, 30, 40]) {
+    const storage = slowStorage(10);
+    storage.items.set(MARKER, 'alice');
+    storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+    const refreshing = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const other = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const refreshed = deferred();
+    service({ InitiateAuth: () => refreshed.promise, RevokeToken: async () => reply(200, {}) });
+    const session = refreshing.getSession().then((s) => s.username, (e) => e.code);
+    await sleep(60);
+    const signedOut = other.signOut();
+    await sleep(40 - gap);
+    refreshed.resolve(result('alice', 'RT2'));
+    await signedOut;
+    const got = await session;
+    assert.deepEqual([...storage.items.keys()], [], `gap ${gap} ms: nothing stored after the sign-out (the refresh gave ${got})`);
+  }
+});
