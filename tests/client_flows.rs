@@ -492,16 +492,19 @@ fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_r
     assert!(block_on(auth.get_session()).is_ok(), "tokens kept");
     // Another device signed out everywhere: the access token is revoked, nothing is left to sign
     // out, and the session ends here (once).
-    mock.expect(
-        "GlobalSignOut",
-        400,
-        json!({"__type": "NotAuthorizedException", "message": "Access Token has been revoked"}),
-    );
-    block_on(auth.sign_out(true)).unwrap();
-    assert_eq!(
-        block_on(auth.get_session()).unwrap_err().code(),
-        "NotSignedIn"
-    );
+    let refused_then_signed_out = |code: &str, message: &str| {
+        mock.expect(
+            "GlobalSignOut",
+            400,
+            json!({"__type": code, "message": message}),
+        );
+        block_on(auth.sign_out(true)).unwrap();
+        assert_eq!(
+            block_on(auth.get_session()).unwrap_err().code(),
+            "NotSignedIn"
+        );
+    };
+    refused_then_signed_out("NotAuthorizedException", "Access Token has been revoked");
     let signed_out = events
         .borrow()
         .iter()
@@ -510,16 +513,7 @@ fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_r
     assert_eq!(signed_out, 1);
     // A deleted user's sign-out everywhere ends the session too.
     signed_in(&mock, &auth, 1_000_000, 3600);
-    mock.expect(
-        "GlobalSignOut",
-        400,
-        json!({"__type": "UserNotFoundException", "message": "User does not exist."}),
-    );
-    block_on(auth.sign_out(true)).unwrap();
-    assert_eq!(
-        block_on(auth.get_session()).unwrap_err().code(),
-        "NotSignedIn"
-    );
+    refused_then_signed_out("UserNotFoundException", "User does not exist.");
     mock.done();
 }
 

@@ -195,6 +195,15 @@ test('config.json names the language over the browser\'s, and an app adds its ow
   await visible(tab, 'signin').getByRole('heading', { name: 'Accedi' }).waitFor();
 });
 
+/** Signs alice in on the German pages, to the example app. */
+async function signInInGerman(tab) {
+  const signin = visible(tab, 'signin');
+  await signin.getByLabel('E-Mail-Adresse', { exact: true }).fill('alice@example.com');
+  await signin.getByLabel('Passwort', { exact: true }).fill('Passw0rd!');
+  await signin.getByRole('button', { name: 'Anmelden' }).click();
+  await tab.waitForURL(/app\.html$/);
+}
+
 test('pages whose configuration cannot be read say so in the browser\'s language', async (t) => {
   const context = await env.browser.newContext({ locale: 'de-DE' });
   t.after(() => context.close());
@@ -225,11 +234,7 @@ test('a federated user\'s account page: the providers and the date of the last c
     },
   );
   await tab.goto(env.server.url);
-  const signin = visible(tab, 'signin');
-  await signin.getByLabel('E-Mail-Adresse', { exact: true }).fill('alice@example.com');
-  await signin.getByLabel('Passwort', { exact: true }).fill('Passw0rd!');
-  await signin.getByRole('button', { name: 'Anmelden' }).click();
-  await tab.waitForURL(/app\.html$/);
+  await signInInGerman(tab);
   await tab.goto(`${env.server.url}#account`);
   const account = visible(tab, 'account');
   await account.locator('[data-attributes] dd', { hasText: 'alice@example.com' }).waitFor();
@@ -250,11 +255,7 @@ test('the example app speaks the same language', async (t) => {
   t.after(() => context.close());
   const tab = await context.newPage();
   await tab.goto(env.server.url);
-  const signin = visible(tab, 'signin');
-  await signin.getByLabel('E-Mail-Adresse', { exact: true }).fill('alice@example.com');
-  await signin.getByLabel('Passwort', { exact: true }).fill('Passw0rd!');
-  await signin.getByRole('button', { name: 'Anmelden' }).click();
-  await tab.waitForURL(/app\.html$/);
+  await signInInGerman(tab);
   await tab.locator('[data-status]', { hasText: 'Angemeldet als alice@example.com.' }).waitFor();
   assert.deepEqual(await englishLeft(tab, 'de'), []);
 });
