@@ -1,4 +1,5 @@
 // Types of the JavaScript CognitoAuth (client.js).
+import type { CognitoError } from './index.js';
 /** Where tokens are kept: Web Storage, memory, or your own object (sync or async). */
 export type StorageOption =
   | 'local'
@@ -53,7 +54,8 @@ export interface SignInWithRedirectInput {
   prompt?: 'none' | 'login' | 'consent' | 'select_account';
 }
 export interface HandleRedirectOutput { isSignedIn: boolean; customState?: string }
-export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP' | 'USER_AUTH';
+/** `CUSTOM_AUTH` is another name for `CUSTOM_WITHOUT_SRP` (amazon-cognito-identity-js's). */
+export type AuthFlowType = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'CUSTOM_WITH_SRP' | 'CUSTOM_WITHOUT_SRP' | 'CUSTOM_AUTH' | 'USER_AUTH';
 /** A first factor of choice-based sign-in (`authFlow: 'USER_AUTH'`). */
 export type AuthFactorType = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
 export interface SignInInput {
@@ -61,7 +63,10 @@ export interface SignInInput {
   /** With the password flows, and with `USER_AUTH` only when `preferredChallenge` is `PASSWORD` or `PASSWORD_SRP`. */
   password?: string;
   authFlow?: AuthFlowType;
-  /** With `authFlow: 'USER_AUTH'`: the factor to start with when the user has it (else the user chooses). */
+  /**
+   * With `authFlow: 'USER_AUTH'` only (with another flow the call rejects with `InvalidArgument`):
+   * the factor to start with when the user has it (else the user chooses).
+   */
   preferredChallenge?: AuthFactorType;
 }
 export interface CodeDeliveryDetails { destination?: string; deliveryMedium?: string; attributeName?: string }
@@ -156,11 +161,15 @@ export interface ListWebAuthnCredentialsOutput { credentials: WebAuthnCredential
 export interface DeleteWebAuthnCredentialInput { credentialId: string }
 export type AuthEvent = 'signedIn' | 'signedOut' | 'tokenRefresh' | 'tokenRefreshFailure';
 
-/** A client of one user pool app client. Every method returns a Promise that rejects with a `CognitoError`. */
+/**
+ * A client of one user pool app client. Every method returns a Promise that rejects with a
+ * `CognitoError`; the constructor (with a `storage` that is not one, or with the `.` entry's options
+ * refused) and `on()` (an unknown event, a listener that is not a function) throw one at once.
+ */
 export declare class CognitoAuth {
     /**
      * `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?,
-     * refreshTokenRotation?, deviceName?, timeoutMs?, refreshMarginSeconds? })`.
+     * refreshTokenRotation?, deviceName?, timeoutMs?, refreshMarginSeconds?, oauth? })`.
      */
     constructor(options: CognitoAuthOptions);
     /**
@@ -253,7 +262,9 @@ export declare class CognitoAuth {
      * `on(event, listener)` with event `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`;
      * returns a function that unsubscribes.
      */
-    on(event: AuthEvent, listener: (error?: Error) => void): () => void;
+    on(event: 'tokenRefreshFailure', listener: (error: CognitoError) => void): () => void;
+    on(event: Exclude<AuthEvent, 'tokenRefreshFailure'>, listener: () => void): () => void;
+    on(event: AuthEvent, listener: (error?: CognitoError) => void): () => void;
     /**
      * `rememberDevice()`: later sign-ins from this device use device SRP.
      */

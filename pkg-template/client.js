@@ -166,7 +166,7 @@ export class CognitoAuth {
   #waiting = new Map();
 
   /** `new CognitoAuth({ userPoolId, clientId, clientSecret?, endpoint?, storage?, refreshTokenRotation?,
-   * deviceName?, timeoutMs?, refreshMarginSeconds? })`. */
+   * deviceName?, timeoutMs?, refreshMarginSeconds?, oauth? })`. */
   constructor(options) {
     this.#storage = pickStorage(options?.storage);
     const make = () => handle(wasm().engine_new(...args(JSON.stringify({ ...options, storage: undefined }))));

@@ -2,6 +2,7 @@ export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.
 export { CognitoAuth } from './client.js';
 export type {
   AuthEvent,
+  AuthFactorType,
   AuthFlowType,
   AuthSession,
   ChangePasswordInput,
@@ -12,16 +13,23 @@ export type {
   ConfirmSignUpInput,
   ConfirmSignUpOutput,
   DeleteUserAttributesInput,
+  DeleteWebAuthnCredentialInput,
   Device,
   DeviceKeyInput,
+  HandleRedirectOutput,
+  ListWebAuthnCredentialsInput,
+  ListWebAuthnCredentialsOutput,
   MfaPreference,
   MfaType,
+  OAuthOptions,
+  RedirectProvider,
   ResetPasswordOutput,
   SetMfaPreferenceInput,
   SetUpTotpInput,
   SignInInput,
   SignInOutput,
   SignInStep,
+  SignInWithRedirectInput,
   SignOutInput,
   SignUpInput,
   SignUpOutput,
@@ -30,9 +38,11 @@ export type {
   UpdateUserAttributesInput,
   User,
   UserAttributeKeyInput,
+  UserAuthFactors,
   UsernameInput,
   VerifyTotpSetupInput,
   VerifyUserAttributeInput,
+  WebAuthnCredential,
 } from './client.js';
 
 /** The kit's own error codes. */
@@ -93,6 +103,6 @@ export declare class CognitoError extends Error {
   readonly code: CognitoErrorCode;
   /** Whether trying again later may succeed (network failures, timeouts, throttling, 5xx). */
   readonly retryable: boolean;
-  /** The HTTP status, for the service's errors. */
+  /** The HTTP status, when the failure came with one (the service's errors, a reply that is not JSON). */
   readonly status?: number;
 }

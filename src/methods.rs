@@ -917,7 +917,7 @@ pub struct Options {
 
 impl Options {
     /// Reads `{ userPoolId, clientId, clientSecret?, endpoint?, refreshTokenRotation?, deviceName?,
-    /// timeoutMs?, refreshMarginSeconds? }`; a member of the wrong type counts as absent, as the
+    /// timeoutMs?, refreshMarginSeconds?, oauth? }`; a member of the wrong type counts as absent, as the
     /// package always read its options.
     pub fn parse(options: &str) -> Result<Options> {
         let o = Input::parse(options)?;

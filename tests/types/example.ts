@@ -11,6 +11,12 @@ import {
   type CognitoErrorCode,
   type SignInOutput,
   type StorageOption,
+  type AuthFactorType,
+  type HandleRedirectOutput,
+  type OAuthOptions,
+  type RedirectProvider,
+  type UserAuthFactors,
+  type WebAuthnCredential,
 } from 'cognito-kit';
 
 const memory: StorageOption = 'memory';
@@ -68,8 +74,12 @@ export async function example(): Promise<string> {
   await auth.signOut({ global: true });
   const devices = await auth.listDevices();
   const first: string | undefined = devices[0]?.id;
-  const off: () => void = auth.on('tokenRefreshFailure', (error) => console.warn(error?.message));
+  // The failure's listener gets the CognitoError (its code and retryable without a cast).
+  const off: () => void = auth.on('tokenRefreshFailure', (error) => console.warn(error.code, error.retryable));
   off();
+  auth.on('signedOut', () => undefined);
+  // @ts-expect-error only tokenRefreshFailure comes with an error
+  auth.on('signedIn', (error: CognitoError) => error.code);
   // @ts-expect-error unknown event
   auth.on('loggedIn', () => undefined);
   // Choice-based sign-in, passwordless sign-up and passkeys.
@@ -83,25 +93,29 @@ export async function example(): Promise<string> {
   await auth.signUp({ username: 'pia', userAttributes: { email: 'pia@example.com' } });
   const confirmed = await auth.confirmSignUp({ username: 'pia', confirmationCode: '123456' });
   if (confirmed.nextStep.signUpStep === 'COMPLETE_AUTO_SIGN_IN') await auth.autoSignIn();
-  const factors: string[] = (await auth.getUserAuthFactors()).configuredUserAuthFactors;
+  const authFactors: UserAuthFactors = await auth.getUserAuthFactors();
+  const factors: string[] = authFactors.configuredUserAuthFactors;
+  const preferred: AuthFactorType = 'WEB_AUTHN';
+  // The amazon-cognito-identity-js name of the custom flow is accepted.
+  await auth.signIn({ username: 'a', authFlow: 'CUSTOM_AUTH' });
   const page = await auth.listWebAuthnCredentials({ pageSize: 10 });
-  const created: Date | undefined = page.credentials[0]?.createdAt;
+  const passkey: WebAuthnCredential | undefined = page.credentials[0];
+  const created: Date | undefined = passkey?.createdAt;
   await auth.deleteWebAuthnCredential({ credentialId: page.credentials[0]?.credentialId ?? '' });
   // @ts-expect-error credentialId is required
   await auth.deleteWebAuthnCredential({});
   // Sign-in with a redirect.
-  const redirecting = new CognitoAuth({
-    userPoolId: 'us-east-1_AbC123', clientId: 'c',
-    oauth: { domain: 'myapp.auth.us-east-1.amazoncognito.com', redirectSignIn: 'https://app.example/cb', redirectSignOut: ['https://app.example/'] },
-  });
-  await redirecting.signInWithRedirect({ provider: { custom: 'Okta' }, customState: '/orders' });
+  const oauth: OAuthOptions = { domain: 'myapp.auth.us-east-1.amazoncognito.com', redirectSignIn: 'https://app.example/cb', redirectSignOut: ['https://app.example/'] };
+  const redirecting = new CognitoAuth({ userPoolId: 'us-east-1_AbC123', clientId: 'c', oauth });
+  const provider: RedirectProvider = { custom: 'Okta' };
+  await redirecting.signInWithRedirect({ provider, customState: '/orders' });
   // @ts-expect-error an implicit flow is not offered
   new CognitoAuth({ userPoolId: 'p', clientId: 'c', oauth: { domain: 'd', redirectSignIn: 'r', responseType: 'token' } });
-  const back = await redirecting.handleRedirect();
+  const back: HandleRedirectOutput = await redirecting.handleRedirect();
   const state: string | undefined = back.isSignedIn ? back.customState : undefined;
   const claims: Record<string, unknown> = await redirecting.getUserInfo();
   await redirecting.signOut({ redirect: true });
   const srp = new SrpClient();
   const answer: Record<string, string> = srp.answerPasswordVerifier('Pool', 'pw', { SRP_B: 'ab', SALT: 'cd', SECRET_BLOCK: 'AAAA', USER_ID_FOR_SRP: 'u' });
-  return [memory, expires, wrong, first, mine, totp, refreshed.username, factors, created, page.nextToken, state, claims.email, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
+  return [memory, preferred, expires, wrong, first, mine, totp, refreshed.username, factors, created, page.nextToken, state, claims.email, answer.USERNAME, secretHash('s', 'u', 'c'), cognitoTimestamp(0), version()].join();
 }
