@@ -99,14 +99,19 @@ pub trait Runtime {
 pub use fetch::FetchRuntime;
 
 #[cfg(all(target_arch = "wasm32", feature = "std"))]
-/// Calls a JavaScript release function when dropped, so that a lock is given back however the work
-/// under it ends (completed, failed, or its future dropped by a cancelled task).
-pub(crate) struct Release(pub(crate) Option<js_sys::Function>);
+/// Gives a Web Lock back when dropped, however the wait for it or the work under it ends
+/// (completed, failed, or its future dropped by a cancelled task): the release function if the lock
+/// was granted; else the grant, should it come later, releases at once (`cancelled`).
+pub(crate) struct Release {
+    pub(crate) slot: alloc::rc::Rc<core::cell::Cell<Option<js_sys::Function>>>,
+    pub(crate) cancelled: alloc::rc::Rc<core::cell::Cell<bool>>,
+}
 
 #[cfg(all(target_arch = "wasm32", feature = "std"))]
 impl Drop for Release {
     fn drop(&mut self) {
-        if let Some(release) = self.0.take() {
+        self.cancelled.set(true);
+        if let Some(release) = self.slot.take() {
             let _ = release.call0(&wasm_bindgen::JsValue::NULL);
         }
     }
@@ -337,13 +342,20 @@ mod fetch {
             let (Some(locks), Some(request)) = (locks, request) else {
                 return work.await;
             };
-            let release_slot: alloc::rc::Rc<Cell<Option<Function>>> =
-                alloc::rc::Rc::new(Cell::new(None));
+            // From here on the lock is given back however this future ends, dropped while it
+            // waits included (a grant after that releases at once).
+            let release = super::Release {
+                slot: alloc::rc::Rc::new(Cell::new(None)),
+                cancelled: alloc::rc::Rc::new(Cell::new(false)),
+            };
             let mut granted_resolve: Option<Function> = None;
             let granted = Promise::new(&mut |resolve, _| granted_resolve = Some(resolve));
             let refused_resolve = granted_resolve.clone();
-            let slot = release_slot.clone();
+            let (slot, cancelled) = (release.slot.clone(), release.cancelled.clone());
             let on_grant = Closure::once_into_js(move || -> JsValue {
+                if cancelled.get() {
+                    return Promise::resolve(&JsValue::UNDEFINED).into();
+                }
                 if let Some(r) = granted_resolve {
                     let _ = r.call0(&JsValue::NULL);
                 }
@@ -367,8 +379,9 @@ mod fetch {
             if JsFuture::from(granted).await.is_err() {
                 return work.await;
             }
-            let _release = super::Release(release_slot.take());
-            work.await
+            let result = work.await;
+            drop(release);
+            result
         }
 
         async fn sleep(&self, millis: u32) {

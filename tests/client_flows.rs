@@ -490,6 +490,18 @@ fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_r
         "InvalidParameterException"
     );
     assert!(block_on(auth.get_session()).is_ok(), "tokens kept");
+    // An access token without the scope GlobalSignOut needs (a redirect sign-in's) signs nothing
+    // out: the error is the caller's and the session stays.
+    mock.expect(
+        "GlobalSignOut",
+        400,
+        json!({"__type": "NotAuthorizedException", "message": "Access Token does not have required scopes"}),
+    );
+    assert_eq!(
+        block_on(auth.sign_out(true)).unwrap_err().code(),
+        "NotAuthorizedException"
+    );
+    assert!(block_on(auth.get_session()).is_ok(), "tokens kept");
     // Another device signed out everywhere: the access token is revoked, nothing is left to sign
     // out, and the session ends here (once).
     let refused_then_signed_out = |code: &str, message: &str| {
@@ -514,6 +526,35 @@ fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_r
     // A deleted user's sign-out everywhere ends the session too.
     signed_in(&mock, &auth, 1_000_000, 3600);
     refused_then_signed_out("UserNotFoundException", "User does not exist.");
+    mock.done();
+}
+
+#[test]
+fn a_global_sign_out_whose_refresh_the_service_refuses_ends_the_session_and_succeeds() {
+    let mock = Mock::default();
+    let auth = client(&mock, "Pool", None);
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = events.clone();
+    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    signed_in(&mock, &auth, 1_000_000, 3600);
+    // The app sat idle: the access token expired, and the refresh token was revoked elsewhere.
+    mock.0.now_millis.set((1_000_000 + 7200) as f64 * 1000.0);
+    mock.expect(
+        "InitiateAuth",
+        400,
+        json!({"__type": "NotAuthorizedException", "message": "Refresh Token has been revoked"}),
+    );
+    block_on(auth.sign_out(true)).unwrap();
+    assert_eq!(
+        block_on(auth.get_session()).unwrap_err().code(),
+        "NotSignedIn"
+    );
+    let signed_out = events
+        .borrow()
+        .iter()
+        .filter(|e| matches!(e, Event::SignedOut))
+        .count();
+    assert_eq!(signed_out, 1);
     mock.done();
 }
 

@@ -352,7 +352,11 @@ enum LocalState {
     Creating(super::machine::Prompt),
     /// The local record is being written or removed.
     Storing,
+    /// Waiting for the cross-tab lock, to end the deleted user's session under it.
+    Locking(String),
     Ending(EndSession),
+    /// Releasing the lock; then the flow ends with this.
+    Unlocking(Result<()>),
     Over,
 }
 
@@ -612,10 +616,13 @@ impl Flow for Local {
             (S::Storing, Input::Stored(stored)) => match stored {
                 Err(e) => Self::fail(e),
                 Ok(()) => match (&self.action, &self.record) {
+                    // The session ends as a sign-out ends it: marked as a change (a refresh in
+                    // flight stores nothing), under the lock (another tab's refresh cannot write
+                    // the tokens back).
                     (LocalAction::DeleteUser, Some(record)) => {
-                        let (end, io) = EndSession::begin(cx, record.stored_as.clone());
-                        self.state = S::Ending(end);
-                        Step::Io(io)
+                        cx.session_changes();
+                        self.state = S::Locking(record.stored_as.clone());
+                        Step::Io(super::session::refresh_lock(cx))
                     }
                     _ => Step::Done(Ok(LocalOutput::Nothing)),
                 },
@@ -625,8 +632,19 @@ impl Flow for Local {
                     self.state = S::Ending(end);
                     Step::Io(io)
                 }
-                Ended::Done(result) => Step::Done(result.map(|()| LocalOutput::Nothing)),
+                Ended::Done(result) => {
+                    self.state = S::Unlocking(result);
+                    Step::Io(Io::Unlock)
+                }
             },
+            (S::Locking(user), Input::Locked) => {
+                let (end, io) = EndSession::begin(cx, user);
+                self.state = S::Ending(end);
+                Step::Io(io)
+            }
+            (S::Unlocking(result), Input::Unlocked) => {
+                Step::Done(result.map(|()| LocalOutput::Nothing))
+            }
             _ => Self::fail(invalid_state(
                 "a call was resumed with an input it did not ask for",
             )),

@@ -138,6 +138,15 @@ fn mentions(message: &str, word: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word))
 }
 
+/// Whether the service's refusal of a sign-out everywhere says there is nothing left to sign out:
+/// the tokens were revoked (a sign-out everywhere elsewhere), the user is disabled or deleted — but
+/// not an access token that lacks the scope the operation needs (a redirect sign-in without
+/// `aws.cognito.signin.user.admin`), which leaves every session as it was.
+fn nothing_to_sign_out(error: &Error) -> bool {
+    matches!(error, Error::Service(s) if (s.code == "NotAuthorizedException" && !mentions(&s.message, b"scope"))
+        || s.code == "UserNotFoundException")
+}
+
 /// Whether the service's refusal of a refresh says the session is over: `NotAuthorizedException`
 /// (a revoked or expired refresh token, a disabled user), but not the client's secret refused
 /// ("Unable to verify secret hash…", "…configured for secret…"): that is the app's configuration,
@@ -297,7 +306,7 @@ enum After {
 
 /// The cross-tab lock of the client's stored session: a refresh holds it from its first read to its
 /// write, and a sign-out ends the session under it, so that neither undoes the other's storage.
-fn refresh_lock(cx: &Ctx<'_>) -> Io {
+pub(super) fn refresh_lock(cx: &Ctx<'_>) -> Io {
     Io::Lock(cat!(
         "cognito-kit.refresh.",
         cx.config.user_pool_id,
@@ -361,6 +370,9 @@ impl Refresh {
             // to end.
             After::Refused(record, error) => match now {
                 Ok(now) if same_session(&now, &record) && cx.session_unchanged(self.stored) => {
+                    // A change of the stored session: a sign-out waiting for the lock then has
+                    // nothing left to end (and tells no one a second time).
+                    cx.session_changes();
                     let (end, io) = EndSession::begin(cx, record.stored_as);
                     self.state = RefreshState::Ending(end, error);
                     Step::Io(io)
@@ -643,6 +655,11 @@ impl SignOut {
             // A newer sign-in (or sign-out) took over while the token was revoked.
             return Step::Done(Ok(()));
         }
+        if self.global {
+            // Only now that it ends the session: a sign-out everywhere that fails keeps the
+            // session, and the tokens a refresh brought meanwhile with it.
+            self.stored = cx.session_changes();
+        }
         self.state = SignOutState::Locking(user);
         Step::Io(refresh_lock(cx))
     }
@@ -662,7 +679,13 @@ impl Flow for SignOut {
             (S::Start, Input::Start) => {
                 cx.pending.borrow_mut().take();
                 cx.next_epoch();
-                self.stored = cx.session_changes();
+                // A sign-out here ends the session whatever the service says: a refresh that
+                // answers from now on stores nothing. A sign-out everywhere may fail and keep it.
+                self.stored = if self.global {
+                    cx.session_generation()
+                } else {
+                    cx.session_changes()
+                };
                 self.state = S::Marker;
                 Step::Io(Io::Get(cx.keys.last_user()))
             }
@@ -737,18 +760,14 @@ impl Flow for SignOut {
                 // and the tokens are kept so that it can be retried. A service that says the
                 // tokens or the user are no longer valid (revoked by a sign-out elsewhere, a
                 // disabled or deleted user) has nothing left to sign out: the session ends here.
-                // (A refresh the service refused on the way has ended the session already.)
+                // A refresh on the way that the service refused has ended the session itself.
+                Step::Done(Err(e)) if ends_session(&e) && !cx.session_unchanged(self.stored) => {
+                    Step::Done(Ok(()))
+                }
                 Step::Done(Err(e)) => Step::Done(Err(e)),
                 Step::Done(Ok(reply)) => match reply_as::<op::Empty>(&reply) {
                     Ok(_) => self.end(cx, user),
-                    Err(Error::Service(s))
-                        if matches!(
-                            s.code.as_str(),
-                            "NotAuthorizedException" | "UserNotFoundException"
-                        ) =>
-                    {
-                        self.end(cx, user)
-                    }
+                    Err(e) if nothing_to_sign_out(&e) => self.end(cx, user),
                     Err(e) => Step::Done(Err(e)),
                 },
             },

@@ -137,9 +137,7 @@ function webLocks() {
 }
 
 test('a sign-out in one tab while another tab\'s refresh is on the wire leaves no tokens behind', async (t) => {
-  const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
-  Object.defineProperty(globalThis, 'navigator', { value: { locks: webLocks() }, configurable: true, writable: true });
-  t.after(() => (had ? Object.defineProperty(globalThis, 'navigator', had) : delete globalThis.navigator));
+  await withWebLocks(t);
   // The gap between the removal of the tokens and the refresh's reply, in ms: the race is where
   // the refresh has read the record and writes it back after the other tab removed it.
   for (const gap of [0, 3, 6, 9, 12, 15, 20, 25, 30, 40]) {
@@ -158,5 +156,80 @@ test('a sign-out in one tab while another tab\'s refresh is on the wire leaves n
     await signedOut;
     const got = await session;
     assert.deepEqual([...storage.items.keys()], [], `gap ${gap} ms: nothing stored after the sign-out (the refresh gave ${got})`);
+  }
+});
+
+/** Runs `body` with Web Locks installed as a browser has them. */
+async function withWebLocks(t) {
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', { value: { locks: webLocks() }, configurable: true, writable: true });
+  t.after(() => (had ? Object.defineProperty(globalThis, 'navigator', had) : delete globalThis.navigator));
+}
+
+test('a sign-out waiting for the lock while a refresh is refused tells the listeners once', async (t) => {
+  await withWebLocks(t);
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+  const told = [];
+  auth.on('signedOut', () => told.push('signedOut'));
+  const revoked = deferred();
+  const refreshed = deferred();
+  service({ RevokeToken: () => revoked.promise, InitiateAuth: () => refreshed.promise });
+  const signedOut = auth.signOut();
+  await sleep(20);
+  // The refresh takes the lock while the revocation is on the wire; the sign-out then waits for it.
+  const session = auth.getSession().then((s) => s.username, (e) => e.code);
+  await sleep(20);
+  revoked.resolve(reply(200, {}));
+  await sleep(20);
+  refreshed.resolve(reply(400, { __type: 'NotAuthorizedException', message: 'Refresh Token has been revoked' }));
+  await signedOut;
+  assert.equal(await session, 'NotAuthorizedException');
+  assert.deepEqual([...storage.items.keys()], []);
+  assert.deepEqual(told, ['signedOut']);
+});
+
+test('a sign-out everywhere that fails keeps the tokens a refresh brought meanwhile', async (t) => {
+  await withWebLocks(t);
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+  // A client that rotates refresh tokens: the old one stops working soon after the new one comes.
+  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshTokenRotation: true });
+  const refreshed = deferred();
+  const refused = deferred();
+  service({ GetTokensFromRefreshToken: () => refreshed.promise, GlobalSignOut: () => refused.promise });
+  const session = auth.getSession().then((s) => s.username, (e) => e.code);
+  await sleep(20);
+  const signedOut = auth.signOut({ global: true }).then(() => 'ok', (e) => e.code);
+  await sleep(20);
+  refreshed.resolve(result('alice', 'RT2'));
+  assert.equal(await session, 'alice');
+  refused.resolve(reply(500, { __type: 'InternalErrorException', message: 'try again' }));
+  assert.equal(await signedOut, 'InternalErrorException');
+  assert.equal(JSON.parse(storage.items.get(TOKENS('alice'))).refresh_token, 'RT2', 'the rotated token is kept');
+  assert.equal(storage.items.get(MARKER), 'alice');
+});
+
+test('deleting the user while another tab\'s refresh is on the wire leaves no tokens behind', async (t) => {
+  await withWebLocks(t);
+  for (const gap of [0, 10, 20, 30, 40]) {
+    const storage = slowStorage(10);
+    storage.items.set(MARKER, 'alice');
+    storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+    const refreshing = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const other = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshMarginSeconds: 0 });
+    const refreshed = deferred();
+    service({ InitiateAuth: () => refreshed.promise, DeleteUser: async () => reply(200, {}) });
+    const session = refreshing.getSession().then((s) => s.username, (e) => e.code);
+    await sleep(60);
+    const deleted = other.deleteUser();
+    await sleep(50 - gap);
+    refreshed.resolve(result('alice', 'RT2'));
+    await deleted;
+    const got = await session;
+    assert.deepEqual([...storage.items.keys()], [], `gap ${gap} ms: nothing stored after the deletion (the refresh gave ${got})`);
   }
 });
