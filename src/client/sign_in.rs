@@ -148,6 +148,9 @@ struct Finish {
 }
 
 enum Stage {
+    /// Waiting for the cross-tab lock: the session is written under it, so that a refresh in
+    /// another tab cannot write a replaced session's tokens back in the middle.
+    Locking,
     /// Reading the current-user marker.
     Previous,
     /// Writing the token record.
@@ -162,6 +165,8 @@ enum Stage {
     UndoMarker(Error),
     /// Removing the previous user's tokens.
     RemovePrevious,
+    /// Releasing the lock; then the sign-in goes on to the device (or fails with the error).
+    Unlocking(Result<()>),
     /// `ConfirmDevice` was sent.
     ConfirmingDevice(DeviceRecord),
     /// Writing the device record.
@@ -1002,31 +1007,39 @@ impl SignIn {
             typed_username: attempt.username,
             epoch: attempt.epoch,
             new_device: result.new_device_metadata,
-            stage: Stage::Previous,
+            stage: Stage::Locking,
         }));
-        Step::Io(Io::Get(cx.keys.last_user()))
+        Step::Io(super::session::refresh_lock(cx))
     }
 
     fn finishing(&mut self, cx: &Ctx<'_>, mut f: Box<Finish>, input: Input) -> Step<SignInOutput> {
         let username = f.record.username.clone();
         let stage = core::mem::replace(&mut f.stage, Stage::Emitting);
+        // Leaves the stages that run under the lock: it goes back first.
+        fn unlock(f: &mut Finish, result: Result<()>) -> Io {
+            f.stage = Stage::Unlocking(result);
+            Io::Unlock
+        }
         let io = match (stage, input) {
-            (Stage::Previous, Input::Value(previous)) => {
-                let previous = match previous {
-                    Ok(p) => p,
-                    Err(e) => return fail(e),
-                };
-                f.stage = Stage::Tokens { previous };
-                cx.session_changes();
-                Io::Set(cx.keys.tokens(&username), record_text(&f.record))
+            (Stage::Locking, Input::Locked) => {
+                f.stage = Stage::Previous;
+                Io::Get(cx.keys.last_user())
             }
-            (Stage::Tokens { previous }, Input::Stored(stored)) => {
-                if let Err(e) = stored {
-                    return fail(e);
+            (Stage::Previous, Input::Value(previous)) => match previous {
+                Ok(previous) => {
+                    f.stage = Stage::Tokens { previous };
+                    cx.session_changes();
+                    Io::Set(cx.keys.tokens(&username), record_text(&f.record))
                 }
-                f.stage = Stage::Marker { previous };
-                Io::Set(cx.keys.last_user(), Zeroizing::new(username.clone()))
-            }
+                Err(e) => unlock(&mut f, Err(e)),
+            },
+            (Stage::Tokens { previous }, Input::Stored(stored)) => match stored {
+                Ok(()) => {
+                    f.stage = Stage::Marker { previous };
+                    Io::Set(cx.keys.last_user(), Zeroizing::new(username.clone()))
+                }
+                Err(e) => unlock(&mut f, Err(e)),
+            },
             // A sign-out (or a newer sign-in) that ran while the record was being written wins:
             // what this sign-in wrote is taken back. Not half a session either: tokens nobody is
             // signed in with do not stay behind when the marker cannot be written.
@@ -1042,7 +1055,7 @@ impl SignIn {
                             f.stage = Stage::RemovePrevious;
                             Io::Remove(cx.keys.tokens(&previous))
                         }
-                        None => return self.confirm_device(cx, f),
+                        None => unlock(&mut f, Ok(())),
                     },
                 }
             }
@@ -1052,17 +1065,19 @@ impl SignIn {
             }
             (Stage::UndoReadMarker(e), Input::Value(marker)) => {
                 if marker.ok().flatten().as_deref() != Some(username.as_str()) {
-                    return fail(e);
+                    unlock(&mut f, Err(e))
+                } else {
+                    f.stage = Stage::UndoMarker(e);
+                    Io::Remove(cx.keys.last_user())
                 }
-                f.stage = Stage::UndoMarker(e);
-                Io::Remove(cx.keys.last_user())
             }
-            (Stage::UndoMarker(e), Input::Stored(_)) => return fail(e),
-            (Stage::RemovePrevious, Input::Stored(removed)) => {
-                if let Err(e) = removed {
-                    return fail(e);
+            (Stage::UndoMarker(e), Input::Stored(_)) => unlock(&mut f, Err(e)),
+            (Stage::RemovePrevious, Input::Stored(removed)) => unlock(&mut f, removed),
+            (Stage::Unlocking(result), Input::Unlocked) => {
+                return match result {
+                    Ok(()) => self.confirm_device(cx, f),
+                    Err(e) => fail(e),
                 }
-                return self.confirm_device(cx, f);
             }
             // A failure to confirm the device does not undo the sign-in: the device is simply not
             // kept.

@@ -233,3 +233,28 @@ test('deleting the user while another tab\'s refresh is on the wire leaves no to
     assert.deepEqual([...storage.items.keys()], [], `gap ${gap} ms: nothing stored after the deletion (the refresh gave ${got})`);
   }
 });
+
+test('a sign-in in one tab while another tab\'s refresh is on the wire leaves only the new session', async (t) => {
+  await withWebLocks(t);
+  for (const gap of [0, 10, 20, 30, 40, 50]) {
+    const storage = slowStorage(10);
+    storage.items.set(MARKER, 'alice');
+    storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+    const refreshing = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const other = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+    const refreshed = deferred();
+    globalThis.fetch = async (url, init) => {
+      const body = JSON.parse(init.body);
+      return body.AuthFlow === 'REFRESH_TOKEN_AUTH' ? refreshed.promise : result('bob', 'RT-bob');
+    };
+    const session = refreshing.getSession().then((s) => s.username, (e) => e.code);
+    await sleep(60);
+    const signedIn = other.signIn({ username: 'bob', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' });
+    await sleep(60 - gap);
+    refreshed.resolve(result('alice', 'RT2'));
+    assert.equal((await signedIn).isSignedIn, true);
+    const got = await session;
+    assert.deepEqual([...storage.items.keys()].sort(), [MARKER, TOKENS('bob')].sort(), `gap ${gap} ms: only bob's session (the refresh gave ${got})`);
+    assert.equal(storage.items.get(MARKER), 'bob');
+  }
+});
