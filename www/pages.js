@@ -471,7 +471,9 @@ function setSignInName(name) {
  */
 async function sessionEnded(error) {
   const code = error?.code;
-  const over = code === 'NotSignedIn' || (code === 'NotAuthorizedException' && /token|session/i.test(String(error.message)));
+  // "Access Token does not have required scopes" is the pages' configuration, not an ended session.
+  const message = String(error?.message);
+  const over = code === 'NotSignedIn' || (code === 'NotAuthorizedException' && /token|session/i.test(message) && !/scope/i.test(message));
   if (!over) return false;
   await auth.signOut().catch(() => {});
   clearAccount();
