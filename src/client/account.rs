@@ -352,8 +352,9 @@ enum LocalState {
     Creating(super::machine::Prompt),
     /// The local record is being written or removed.
     Storing,
-    /// Waiting for the cross-tab lock, to end the deleted user's session under it.
-    Locking(String),
+    /// Waiting for the cross-tab lock, to end the deleted user's session under it (unless the
+    /// stored session changed from this generation meanwhile).
+    Locking(String, u64),
     Ending(EndSession),
     /// Releasing the lock; then the flow ends with this.
     Unlocking(Result<()>),
@@ -620,8 +621,8 @@ impl Flow for Local {
                     // flight stores nothing), under the lock (another tab's refresh cannot write
                     // the tokens back).
                     (LocalAction::DeleteUser, Some(record)) => {
-                        cx.session_changes();
-                        self.state = S::Locking(record.stored_as.clone());
+                        let stored = cx.session_changes();
+                        self.state = S::Locking(record.stored_as.clone(), stored);
                         Step::Io(super::session::refresh_lock(cx))
                     }
                     _ => Step::Done(Ok(LocalOutput::Nothing)),
@@ -637,7 +638,12 @@ impl Flow for Local {
                     Step::Io(Io::Unlock)
                 }
             },
-            (S::Locking(user), Input::Locked) => {
+            // A sign-in (or sign-out) while the lock was awaited has replaced the session already.
+            (S::Locking(_, stored), Input::Locked) if !cx.session_unchanged(stored) => {
+                self.state = S::Unlocking(Ok(()));
+                Step::Io(Io::Unlock)
+            }
+            (S::Locking(user, _), Input::Locked) => {
                 let (end, io) = EndSession::begin(cx, user);
                 self.state = S::Ending(end);
                 Step::Io(io)

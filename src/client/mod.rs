@@ -508,7 +508,11 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             match flow.resume(&self.ctx(), input) {
                 Step::Done(result) => return Err(result),
                 Step::Io(Io::Unlock) => return Ok(Input::Unlocked),
-                Step::Io(io) => input = self.carry_out(io, leader).await,
+                Step::Io(io) => {
+                    // Web Locks are not re-entrant: no flow asks for the lock while it holds it.
+                    debug_assert!(!matches!(io, Io::Lock(_)), "a lock asked for while held");
+                    input = self.carry_out(io, leader).await
+                }
             }
         }
     }

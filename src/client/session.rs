@@ -624,9 +624,6 @@ enum SignOutState {
     Marker,
     /// Reading that user's tokens.
     Tokens(String),
-    /// Nothing usable is stored: removing whatever the marker points at, then the marker.
-    Clearing,
-    ClearingMarker,
     /// `GlobalSignOut` (through the authenticated-call flow) or `RevokeToken` is on its way.
     Global(Box<Account>, String),
     Revoking(String),
@@ -695,21 +692,17 @@ impl Flow for SignOut {
                     self.state = S::Tokens(user);
                     Step::Io(Io::Get(key))
                 }
-                Ok(None) => {
-                    self.state = S::ClearingMarker;
-                    Step::Io(Io::Remove(cx.keys.last_user()))
-                }
+                // Nobody is signed in: nothing to end (removing the absent marker could only
+                // remove one another tab's sign-in wrote meanwhile).
+                Ok(None) => Step::Done(Ok(())),
                 Err(e) => Step::Done(Err(e)),
             },
             (S::Tokens(user), Input::Value(stored)) => match stored {
                 Err(e) => Step::Done(Err(e)),
                 Ok(text) => match read_record::<TokenRecord>(text) {
-                    // Nothing usable is stored (a damaged record): whatever the marker points at
-                    // goes with it, so that a damaged session does not linger.
-                    None => {
-                        self.state = S::Clearing;
-                        Step::Io(Io::Remove(cx.keys.tokens(&user)))
-                    }
+                    // Nothing usable is stored (a damaged record): it ends here like any session
+                    // (under the lock), so that a damaged session does not linger.
+                    None => self.end(cx, user),
                     // An access token that expired while the app sat idle, or that the service's
                     // clock calls expired, is refreshed first.
                     Some(_) if self.global => {
@@ -743,14 +736,6 @@ impl Flow for SignOut {
                     },
                 },
             },
-            (S::Clearing, Input::Stored(removed)) => match removed {
-                Ok(()) => {
-                    self.state = S::ClearingMarker;
-                    Step::Io(Io::Remove(cx.keys.last_user()))
-                }
-                Err(e) => Step::Done(Err(e)),
-            },
-            (S::ClearingMarker, Input::Stored(removed)) => Step::Done(removed),
             (S::Global(mut call, user), input) => match call.resume(cx, input) {
                 Step::Io(io) => {
                     self.state = S::Global(call, user);

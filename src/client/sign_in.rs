@@ -1021,10 +1021,14 @@ impl SignIn {
             Io::Unlock
         }
         let io = match (stage, input) {
-            (Stage::Locking, Input::Locked) => {
-                f.stage = Stage::Previous;
-                Io::Get(cx.keys.last_user())
-            }
+            // A sign-out or a newer sign-in while the lock was awaited wins: nothing is written.
+            (Stage::Locking, Input::Locked) => match cx.still_current(f.epoch) {
+                Ok(()) => {
+                    f.stage = Stage::Previous;
+                    Io::Get(cx.keys.last_user())
+                }
+                Err(e) => unlock(&mut f, Err(e)),
+            },
             (Stage::Previous, Input::Value(previous)) => match previous {
                 Ok(previous) => {
                     f.stage = Stage::Tokens { previous };

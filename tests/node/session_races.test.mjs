@@ -258,3 +258,64 @@ test('a sign-in in one tab while another tab\'s refresh is on the wire leaves on
     assert.equal(storage.items.get(MARKER), 'bob');
   }
 });
+
+/**
+ * A tab whose refresh of alice holds the cross-tab lock until `refreshed` answers its request; the
+ * service signs bob in and answers every other operation with `{}`.
+ */
+async function refreshHoldingTheLock(storage, refreshed) {
+  globalThis.fetch = async (url, init) => {
+    const body = JSON.parse(init.body);
+    if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') return refreshed.promise;
+    if (body.AuthFlow) return result('bob', 'RT-bob');
+    return reply(200, {}); // RevokeToken, DeleteUser
+  };
+  const refreshing = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
+  refreshing.getSession().catch(() => {});
+  await sleep(30);
+}
+
+test('a sign-in replaced by a sign-out while it waits for the lock writes nothing, and the sign-out ends the old session', async (t) => {
+  await withWebLocks(t);
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+  const refreshed = deferred();
+  await refreshHoldingTheLock(storage, refreshed);
+  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshMarginSeconds: 0 });
+  const told = [];
+  auth.on('signedOut', () => told.push('signedOut'));
+  auth.on('signedIn', () => told.push('signedIn'));
+  const signedIn = auth.signIn({ username: 'bob', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' }).then(() => 'signed in', (e) => e.code);
+  await sleep(20);
+  const signedOut = auth.signOut();
+  await sleep(20);
+  refreshed.resolve(result('alice', 'RT2'));
+  await signedOut;
+  assert.equal(await signedIn, 'InvalidState');
+  assert.deepEqual([...storage.items.keys()], [], 'neither bob\'s session nor alice\'s refreshed one is left');
+  assert.deepEqual(told, ['signedOut']);
+});
+
+test('deleting the user while a sign-in of another user waits for the lock leaves the new session and tells no sign-out', async (t) => {
+  await withWebLocks(t);
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+  const refreshed = deferred();
+  await refreshHoldingTheLock(storage, refreshed);
+  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshMarginSeconds: 0 });
+  const told = [];
+  auth.on('signedOut', () => told.push('signedOut'));
+  auth.on('signedIn', () => told.push('signedIn'));
+  const signedIn = auth.signIn({ username: 'bob', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' });
+  await sleep(20);
+  const deleted = auth.deleteUser();
+  await sleep(20);
+  refreshed.resolve(result('alice', 'RT2'));
+  await deleted;
+  assert.equal((await signedIn).isSignedIn, true);
+  assert.equal(storage.items.get(MARKER), 'bob');
+  assert.deepEqual([...storage.items.keys()].sort(), [MARKER, TOKENS('bob')].sort());
+  assert.deepEqual(told, ['signedIn']);
+});
