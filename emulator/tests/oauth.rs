@@ -1182,6 +1182,17 @@ async fn the_login_page_asks_for_the_mfa_code_and_a_new_password() {
     assert_eq!(done.status, 302, "{}", String::from_utf8_lossy(&done.body));
     let code = query_of(&location(&done))["code"].clone();
     assert_eq!(redeem(&s, &s.web, &code, VERIFIER).await.status, 200);
+    // The page's session is the page's: the API does not answer on it (it would skip the
+    // client's SECRET_HASH and give the page's reply).
+    let step = sign_in(&s, &query, "Passw0rd!").await;
+    let swapped = call(
+        &s.server,
+        "RespondToAuthChallenge",
+        json!({ "ClientId": s.web, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": hidden(&step, "session"),
+                "ChallengeResponses": { "USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": totp(&secret, now()) } }),
+    )
+    .await;
+    assert_eq!(code_of(swapped), "NotAuthorizedException");
 
     // A user created by an administrator sets a new password on the page.
     admin(
@@ -2026,6 +2037,52 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
         !users.to_string().contains("Upstream_"),
         "no federated user from a refused token: {users}"
     );
+    // A native user who took the name the provider's user would get is not signed in by whoever
+    // the provider vouches for.
+    let name = "Upstream_u-9";
+    admin(
+        &s.server,
+        "AdminCreateUser",
+        json!({ "UserPoolId": POOL, "Username": name, "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "squatter@example.com" }] }),
+    )
+    .await
+    .unwrap();
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({ "sub": "u-9" })));
+    idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-9" }));
+    let back = idp_response(&s, &[("code", "c9"), ("state", &upstream["state"])]).await;
+    let params = error_after(&back);
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("invalid_request"),
+        "{name}: {params:?}"
+    );
+    assert!(
+        params["error_description"].contains("Already found an entry"),
+        "{params:?}"
+    );
+    let squatter = admin(
+        &s.server,
+        "AdminGetUser",
+        json!({ "UserPoolId": POOL, "Username": name }),
+    )
+    .await
+    .unwrap();
+    assert!(
+        squatter["UserAttributes"]
+            .to_string()
+            .contains("squatter@example.com"),
+        "unchanged"
+    );
+    admin(
+        &s.server,
+        "AdminDeleteUser",
+        json!({ "UserPoolId": POOL, "Username": name }),
+    )
+    .await
+    .unwrap();
+    idp.state.lock().unwrap().user_info = Some(json!({ "sub": "u-1" }));
     // A provider that answers garbage, an error, or too slowly.
     for (status, body, delay_ms) in [
         (200, "<html>not json</html>".to_string(), 0),

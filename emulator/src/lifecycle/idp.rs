@@ -571,7 +571,28 @@ pub fn sign_in_identity(
     let username = match link {
         Some(native) => native,
         None => {
-            let username = format!("{provider_name}_{subject}");
+            let wanted = format!("{provider_name}_{subject}");
+            // The name is this provider's user's only when that user came from it: a native user
+            // who signed up under such a name is not signed in by whoever the provider vouches
+            // for (nor, in a case-insensitive pool, is a second user made beside it).
+            let folded = wanted.to_lowercase();
+            let holder = pool.users.get(&wanted).or_else(|| {
+                (!pool.case_sensitive())
+                    .then(|| {
+                        pool.users
+                            .values()
+                            .find(|u| u.username.to_lowercase() == folded)
+                    })
+                    .flatten()
+            });
+            if let Some(user) = holder {
+                if !is_provider_user(user, provider_name, &subject) {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "Already found an entry for username {wanted}"
+                    )));
+                }
+            }
+            let username = holder.map_or(wanted, |user| user.username.clone());
             if !pool.users.contains_key(&username) {
                 // The service's words (`error_description`) when a required attribute is not
                 // mapped from the provider's claims.
@@ -611,4 +632,19 @@ pub fn sign_in_identity(
     }
     user.last_modified = now;
     Ok(username)
+}
+
+/// Whether `user` is the user the service made for `subject` of `provider`: an external-provider
+/// user whose `identities` name them.
+fn is_provider_user(user: &crate::model::User, provider: &str, subject: &str) -> bool {
+    user.status == crate::model::status::EXTERNAL_PROVIDER
+        && user
+            .attr("identities")
+            .and_then(|text| serde_json::from_str::<Vec<Value>>(text).ok())
+            .is_some_and(|identities| {
+                identities.iter().any(|identity| {
+                    identity["providerName"].as_str() == Some(provider)
+                        && identity["userId"].as_str() == Some(subject)
+                })
+            })
 }

@@ -269,7 +269,7 @@ pub fn managed_respond(
         "Session": session,
         "ChallengeResponses": responses,
     });
-    respond(app, &body, false)
+    respond(app, &body, false, true)
 }
 
 /// InitiateAuth.
@@ -1373,15 +1373,16 @@ pub fn revoke_token(app: &App, body: &Value) -> ApiResult<Value> {
 
 /// RespondToAuthChallenge.
 pub fn respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
-    respond(app, body, false)
+    respond(app, body, false, false)
 }
 
 /// AdminRespondToAuthChallenge.
 pub fn admin_respond_to_auth_challenge(app: &App, body: &Value) -> ApiResult<Value> {
-    respond(app, body, true)
+    respond(app, body, true, false)
 }
 
-fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
+/// `hosted`: the managed login page answers (its sessions never serve the API, nor the API's it).
+fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Value> {
     let params = Params::new(body)?;
     let entry = Entry::read(&params, admin)?;
     let name = params.req_str("ChallengeName")?;
@@ -1400,8 +1401,12 @@ fn respond(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     }
     .to_string();
     let session = app.take_session(&key)?;
-    // A sign-in continues on the path it started on, with the client it started with.
-    if session.ctx.client_id != client_id || session.ctx.admin != admin {
+    // A sign-in continues on the path it started on (the API, the admin API or the managed login
+    // page), with the client it started with.
+    if session.ctx.client_id != client_id
+        || session.ctx.admin != admin
+        || session.ctx.hosted != hosted
+    {
         return Err(ApiError::invalid_session());
     }
     if session.step.challenge_name() != name {
