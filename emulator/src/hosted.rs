@@ -251,9 +251,21 @@ fn page_in(lang: &str, status: StatusCode, title: &str, body_html: &str) -> Resp
         escape(title)
     );
     let mut response = (status, html).into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html;charset=UTF-8"),
+    );
+    // A sign-in page is never shown inside another site's frame (clickjacking), nor read as
+    // anything but HTML.
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     no_store(&mut response);
     response

@@ -1789,6 +1789,13 @@ async fn federation_creates_the_user_then_signs_it_in_again_and_follows_links() 
     .await;
     let html = String::from_utf8_lossy(&form.body).to_string();
     assert!(html.contains("Continue with Upstream"), "{html}");
+    // Never inside another site's frame.
+    assert_eq!(form.headers["x-frame-options"], "DENY");
+    assert_eq!(
+        form.headers["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(form.headers["x-content-type-options"], "nosniff");
     assert!(html.contains("identity_provider=Upstream"), "{html}");
     assert!(html.contains("name=\"password\""), "{html}");
 
