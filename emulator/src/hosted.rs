@@ -1321,14 +1321,7 @@ fn authenticate_client(
             let decoded = crypto::b64_decode(credentials).ok_or(OAuthError::InvalidClient)?;
             let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::InvalidClient)?;
             let (id, secret) = decoded.split_once(':').ok_or(OAuthError::InvalidClient)?;
-            // RFC 6749 §2.3.1: both are form-urlencoded before base64.
-            let unescape = |text: &str| -> String {
-                form_urlencoded::parse(format!("x={text}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            Some((unescape(id), unescape(secret)))
+            Some((id.to_string(), secret.to_string()))
         }
     };
     let posted_id = form.get("client_id");
@@ -1340,14 +1333,41 @@ fn authenticate_client(
         (None, Some(id)) => (id.clone(), posted_secret.cloned()),
         (None, None) => return Err(OAuthError::InvalidRequest),
     };
-    let client = call.client(&client_id).ok_or(OAuthError::InvalidClient)?;
+    // RFC 6749 §2.3.1 has Basic credentials form-urlencoded before base64; the service's own
+    // recipe (Base64(client_id:client_secret)) does not. Both are taken: the value as sent, or
+    // percent-decoded (never `+` as a space, which a secret may hold).
+    let basic_form = basic.is_some();
+    let client = call
+        .client(&client_id)
+        .or_else(|| {
+            basic_form
+                .then(|| percent_decoded(&client_id))
+                .flatten()
+                .and_then(|id| call.client(&id))
+        })
+        .ok_or(OAuthError::InvalidClient)?;
     match (&client.client_secret, secret) {
         (None, None) => Ok(client),
-        (Some(expected), Some(given)) if crypto::ct_eq(expected.as_bytes(), given.as_bytes()) => {
-            Ok(client)
+        (Some(expected), Some(given)) => {
+            let matches = |given: &str| crypto::ct_eq(expected.as_bytes(), given.as_bytes());
+            if matches(&given)
+                || (basic_form && percent_decoded(&given).is_some_and(|g| matches(&g)))
+            {
+                Ok(client)
+            } else {
+                Err(OAuthError::InvalidClient)
+            }
         }
         _ => Err(OAuthError::InvalidClient),
     }
+}
+
+/// `text` percent-decoded, when that changes it and gives UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()?;
+    (decoded != text).then(|| decoded.into_owned())
 }
 
 /// The form body of a token or revoke request.
@@ -1582,4 +1602,17 @@ fn logout_work(call: &Call) -> Response {
         ),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decoded;
+
+    #[test]
+    fn basic_credentials_are_taken_as_sent_or_percent_decoded_never_with_plus_as_space() {
+        assert_eq!(percent_decoded("abc"), None, "nothing to decode");
+        assert_eq!(percent_decoded("a%2Bb%26c").as_deref(), Some("a+b&c"));
+        assert_eq!(percent_decoded("a+b"), None, "a plus stays a plus");
+        assert_eq!(percent_decoded("%FF"), None, "not UTF-8");
+    }
 }
