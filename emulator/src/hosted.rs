@@ -40,8 +40,6 @@ pub const MAX_PARAMETERS: usize = 64;
 const SESSION_COOKIE: &str = "cognito";
 /// The double-submit CSRF cookie of the login form.
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
-/// Binds a sign-in at an upstream provider to the browser that started it.
-const FEDERATION_COOKIE: &str = "cognito-federation";
 const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Why a query or form was refused.
@@ -727,12 +725,12 @@ fn authorize_work(call: &Call) -> Response {
             &redirect_uri,
             &call.query,
         ) {
-            Ok((url, browser)) => {
+            Ok((url, (cookie, browser))) => {
                 let mut response = redirect(&url);
                 set_cookie(
                     &mut response,
                     &format!(
-                        "{FEDERATION_COOKIE}={browser}; Path=/domains/{}; HttpOnly; SameSite=Lax; Max-Age={}",
+                        "{cookie}={browser}; Path=/domains/{}; HttpOnly; SameSite=Lax; Max-Age={}",
                         call.domain,
                         idp::PENDING_TTL
                     ),
@@ -1208,27 +1206,26 @@ fn idp_response_work(call: &Call) -> Response {
         Ok(params) => params,
         Err(_) => return shown_error("invalid_request", "The request's parameters are malformed."),
     };
-    let Some(pending) = params
-        .get("state")
-        .and_then(|state| oauth::take_federation(&call.app, &call.pool_id, state))
-    else {
-        return shown_error(
-            "invalid_request",
-            "The state is missing, unknown, used or expired.",
-        );
+    // The browser that went to the provider only: another's request (a callback URL seen
+    // elsewhere) is refused and leaves the sign-in for it.
+    let pending = match params.get("state").map(|state| {
+        let cookie = call.cookie(&idp::federation_cookie(state));
+        oauth::take_federation(&call.app, &call.pool_id, state, cookie.as_deref())
+    }) {
+        Some(Ok(pending)) => pending,
+        Some(Err(oauth::FederationRefusal::OtherBrowser)) => {
+            return shown_error(
+                "invalid_request",
+                "This sign-in was not started in this browser.",
+            )
+        }
+        None | Some(Err(oauth::FederationRefusal::Unknown)) => {
+            return shown_error(
+                "invalid_request",
+                "The state is missing, unknown, used or expired.",
+            )
+        }
     };
-    let same_browser = call.cookie(FEDERATION_COOKIE).is_some_and(|cookie| {
-        crypto::ct_eq(
-            crypto::hex(&crypto::sha256(cookie.as_bytes())).as_bytes(),
-            pending.browser.as_bytes(),
-        )
-    });
-    if !same_browser {
-        return shown_error(
-            "invalid_request",
-            "This sign-in was not started in this browser.",
-        );
-    }
     let original = Call {
         app: call.app.clone(),
         domain: call.domain.clone(),

@@ -1742,9 +1742,13 @@ async fn to_upstream(s: &Setup, idp: &FakeIdp, extra: &[(&str, &str)]) -> HashMa
     let to = location(&reply);
     assert!(to.starts_with(&format!("{}/auth?", idp.issuer)), "{to}");
     let upstream = query_of(&to);
-    // The browser's cookie for the way back, kept by the state it goes with.
-    let cookie = cookie_value(&reply, "cognito-federation");
-    assert!(reply.headers["set-cookie"].contains("HttpOnly"));
+    // The browser's cookie for the way back (one per sign-in, named after its state), kept by
+    // the state it goes with.
+    let set = &reply.headers["set-cookie"];
+    assert!(set.contains("HttpOnly"));
+    let name = set.split('=').next().unwrap();
+    assert!(name.starts_with("cognito-federation-"), "{set}");
+    let cookie = cookie_value(&reply, name);
     browsers()
         .lock()
         .unwrap()
@@ -2177,11 +2181,16 @@ async fn federation_refusals_go_back_to_the_app_never_elsewhere() {
 #[tokio::test]
 async fn the_way_back_from_a_provider_is_taken_from_the_browser_that_went_there_only() {
     let (s, idp) = federation_setup().await;
-    // Another browser (no cookie, or another one's) with a real callback URL: refused, not
-    // signed in, and the sign-in is used up.
-    for cookie in [None, Some("cognito-federation=another-browsers")] {
-        let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
-        idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+    // Another browser (no cookie, another one's, or another sign-in's) with a real callback
+    // URL: refused and not signed in; the sign-in stays for the browser that went there.
+    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    // A second sign-in started in another tab of the same browser: its own cookie.
+    let second = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
+    let mine = browsers().lock().unwrap()[&upstream["state"]].clone();
+    let name = mine.split('=').next().unwrap().to_string();
+    let theirs = format!("{name}=another-browsers");
+    let other_tab = browsers().lock().unwrap()[&second["state"]].clone();
+    for cookie in [None, Some(theirs.as_str()), Some(other_tab.as_str())] {
         let target = format!(
             "{}?{}",
             path("/oauth2/idpresponse"),
@@ -2192,19 +2201,20 @@ async fn the_way_back_from_a_provider_is_taken_from_the_browser_that_went_there_
         assert!(!reply.headers.contains_key("location"));
         assert!(!reply.headers.contains_key("set-cookie"));
         assert!(String::from_utf8_lossy(&reply.body).contains("not started in this browser"));
-        let again = idp_response(&s, &[("code", "c-x"), ("state", &upstream["state"])]).await;
-        assert_eq!(again.status, 400, "used up");
     }
     assert!(
         idp.state.lock().unwrap().token_requests.is_empty(),
         "no code was exchanged at the provider"
     );
-    // The browser that went there comes back signed in.
-    let upstream = to_upstream(&s, &idp, &[("identity_provider", "Upstream")]).await;
-    idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
-    let back = idp_response(&s, &[("code", "c-y"), ("state", &upstream["state"])]).await;
-    assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
-    assert!(location(&back).starts_with(CALLBACK));
+    // The browser that went there comes back signed in, both tabs' sign-ins, each once.
+    for (upstream, code) in [(&upstream, "c-y"), (&second, "c-z")] {
+        idp.answer_id_token(&idp.id_token(&upstream["nonce"], json!({})));
+        let back = idp_response(&s, &[("code", code), ("state", &upstream["state"])]).await;
+        assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
+        assert!(location(&back).starts_with(CALLBACK));
+        let again = idp_response(&s, &[("code", code), ("state", &upstream["state"])]).await;
+        assert_eq!(again.status, 400, "used up");
+    }
 }
 
 #[tokio::test]

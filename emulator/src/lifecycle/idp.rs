@@ -245,8 +245,17 @@ pub struct PendingFederation {
     pub browser: String,
 }
 
+/// The name of the cookie that binds the sign-in of an upstream `state` to its browser: one per
+/// sign-in, so that two started in two tabs do not undo each other.
+pub fn federation_cookie(state: &str) -> String {
+    format!(
+        "cognito-federation-{}",
+        &crypto::hex(&crypto::sha256(state.as_bytes()))[..16]
+    )
+}
+
 /// Starts a sign-in at `provider`: keeps the pending request and returns the provider's
-/// authorize URL for the browser, and the value of the cookie that binds the sign-in to it.
+/// authorize URL for the browser, and the cookie (name, value) that binds the sign-in to it.
 /// `redirect_uri` is the domain's `/oauth2/idpresponse`.
 pub fn begin(
     app: &App,
@@ -254,7 +263,7 @@ pub fn begin(
     provider: &IdentityProvider,
     redirect_uri: &str,
     authorize_query: &[u8],
-) -> Result<(String, String), UpstreamError> {
+) -> Result<(String, (String, String)), UpstreamError> {
     let endpoints = endpoints(provider)?;
     let details = &provider.provider_details;
     let state = crypto::b64url(&crypto::random_bytes(32));
@@ -295,7 +304,7 @@ pub fn begin(
             browser: crypto::hex(&crypto::sha256(browser.as_bytes())),
         },
     );
-    Ok((url, browser))
+    Ok((url, (federation_cookie(&state), browser)))
 }
 
 /// The provider's tokens for a code: the claims of its verified ID token, merged with its

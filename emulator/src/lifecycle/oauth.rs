@@ -356,11 +356,42 @@ pub fn hold_federation(app: &App, state: &str, pending: PendingFederation) {
     federations.insert(key_of(state), pending);
 }
 
+/// Why [`take_federation`] gave nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FederationRefusal {
+    /// No live sign-in of this pool has that `state` (unknown, used or expired).
+    Unknown,
+    /// The browser is not the one that went to the provider: the sign-in stays for it.
+    OtherBrowser,
+}
+
 /// Takes the sign-in of a `state` back from `/oauth2/idpresponse` (once: it is gone whatever
-/// comes next), while it is live and of this pool.
-pub fn take_federation(app: &App, pool_id: &str, state: &str) -> Option<PendingFederation> {
-    let pending = lock(&app.oauth.federations).remove(&key_of(state))?;
-    (pending.pool_id == pool_id && pending.expires_at > app.now()).then_some(pending)
+/// comes next), while it is live and of this pool, for the browser whose cookie value is
+/// `browser` only — another browser's request leaves it for the right one.
+pub fn take_federation(
+    app: &App,
+    pool_id: &str,
+    state: &str,
+    browser: Option<&str>,
+) -> Result<PendingFederation, FederationRefusal> {
+    let now = app.now();
+    let mut federations = lock(&app.oauth.federations);
+    let key = key_of(state);
+    let pending = federations.get(&key).ok_or(FederationRefusal::Unknown)?;
+    if pending.pool_id != pool_id || pending.expires_at <= now {
+        federations.remove(&key);
+        return Err(FederationRefusal::Unknown);
+    }
+    let same_browser = browser.is_some_and(|cookie| {
+        crypto::ct_eq(
+            crypto::hex(&crypto::sha256(cookie.as_bytes())).as_bytes(),
+            pending.browser.as_bytes(),
+        )
+    });
+    if !same_browser {
+        return Err(FederationRefusal::OtherBrowser);
+    }
+    federations.remove(&key).ok_or(FederationRefusal::Unknown)
 }
 
 /// Drops expired upstream sign-ins (the periodic sweep; codes and browser sessions go with
