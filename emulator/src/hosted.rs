@@ -186,13 +186,48 @@ macro_rules! endpoint {
     };
 }
 
-endpoint!(authorize, authorize_work);
-endpoint!(login_page, login_page_work);
+endpoint!(authorize, authorize_entry);
+endpoint!(login_page, login_page_entry);
 endpoint!(login_submit, login_submit_work);
 endpoint!(token, token_work);
 endpoint!(user_info, user_info_work);
 endpoint!(revoke, revoke_work);
-endpoint!(logout, logout_work);
+endpoint!(logout, logout_entry);
+
+/// Where a browser starts at the domain under another name of this server than the one its
+/// pages and redirects use (`localhost` for `127.0.0.1`, a dev server's proxy): it is sent to the
+/// same endpoint under that name first. Its cookies (the login form's CSRF token, the federation
+/// binding, the session) are then set on the host the form posts to and the provider returns
+/// to; otherwise every submit would fail as tampered and every federated sign-in as another
+/// browser's.
+fn on_own_host(call: &Call, endpoint: &str) -> Option<Response> {
+    let host = call.headers.get(header::HOST)?.to_str().ok()?;
+    let base = call.app.base_url();
+    let own = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest);
+    if host.eq_ignore_ascii_case(own) {
+        return None;
+    }
+    let query = String::from_utf8_lossy(&call.query);
+    let separator = if query.is_empty() { "" } else { "?" };
+    Some(redirect(&format!(
+        "{}{endpoint}{separator}{query}",
+        call.base()
+    )))
+}
+
+fn authorize_entry(call: &Call) -> Response {
+    on_own_host(call, "/oauth2/authorize").unwrap_or_else(|| authorize_work(call))
+}
+
+fn login_page_entry(call: &Call) -> Response {
+    on_own_host(call, "/login").unwrap_or_else(|| login_page_work(call))
+}
+
+fn logout_entry(call: &Call) -> Response {
+    on_own_host(call, "/logout").unwrap_or_else(|| logout_work(call))
+}
 endpoint!(idp_response, idp_response_work);
 
 /// `/saml2/idpresponse`: sign-in through SAML providers is not emulated.

@@ -760,6 +760,32 @@ async fn authorize_refusals_never_redirect_to_an_unregistered_url() {
 }
 
 #[tokio::test]
+async fn a_browser_that_names_the_server_otherwise_is_sent_to_its_own_name_first() {
+    let s = setup().await;
+    let port = s.server.addr.port();
+    let query = authorize_query(&s.web, &[]);
+    let localhost = format!("localhost:{port}");
+    for endpoint in ["/oauth2/authorize", "/login", "/logout"] {
+        let target = format!("{}?{query}", path(endpoint));
+        let reply = request(s.server.addr, "GET", &target, &[("Host", &localhost)], b"").await;
+        assert_eq!(reply.status, 302, "{endpoint}");
+        assert_eq!(
+            location(&reply),
+            format!("http://{}{target}", s.server.addr),
+            "{endpoint}: the same request under the server's own name"
+        );
+        assert!(
+            !reply.headers.contains_key("set-cookie"),
+            "{endpoint}: no cookie on the other name"
+        );
+    }
+    // Under its own name the login form is served, and its CSRF cookie works there.
+    let signed = sign_in(&s, &query, "Passw0rd!").await;
+    assert_eq!(signed.status, 302);
+    assert!(location(&signed).starts_with(CALLBACK));
+}
+
+#[tokio::test]
 async fn a_tampered_csrf_token_signs_no_one_in() {
     let s = setup().await;
     let query = authorize_query(&s.web, &[]);
