@@ -383,16 +383,14 @@ pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) ->
     if (name == "email" || name == "phone_number")
         && (pool.uses_username_attributes()
             || pool.settings.alias_attributes.iter().any(|a| a == name))
-    {
-        if alias_holders(pool, username, name, value, false)
+        && alias_holders(pool, username, name, value, false)
             .next()
             .is_some()
-        {
-            return Err(ApiError::new(
-                "AliasExistsException",
-                format!("An account with the given {name} already exists."),
-            ));
-        }
+    {
+        return Err(ApiError::new(
+            "AliasExistsException",
+            format!("An account with the given {name} already exists."),
+        ));
     }
     Ok(())
 }
