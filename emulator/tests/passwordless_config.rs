@@ -625,3 +625,83 @@ async fn config_users_may_prefer_email_otp() {
     no_email_mfa["Pools"][0]["Users"][0]["EmailMfaEnabled"] = json!(true);
     assert!(refused(no_email_mfa).contains("needs the pool's EmailMfaConfiguration"));
 }
+
+/// A request refused before its answer is looked at (a missing member, another challenge's name,
+/// a factor that was not offered) leaves the challenge session as it was: the corrected request
+/// still signs in with it. An answer that was checked and wrong is counted as before.
+#[tokio::test]
+async fn a_refused_request_does_not_use_the_session_up() {
+    let server = start_with(config()).await;
+    let answer = |session: &Value, name: &str, responses: Value| {
+        let mut responses = responses;
+        responses["USERNAME"] = json!("ann@example.com");
+        json!({ "ClientId": "userauthclient", "ChallengeName": name, "Session": session,
+                "ChallengeResponses": responses })
+    };
+    let respond = |body: Value| call(&server, "RespondToAuthChallenge", body);
+
+    // The emailed code.
+    let started = call(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_AUTH", "ClientId": "userauthclient",
+                "AuthParameters": { "USERNAME": "ann@example.com", "PREFERRED_CHALLENGE": "EMAIL_OTP" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(started["ChallengeName"], "EMAIL_OTP");
+    let session = &started["Session"];
+    let (kind, text) = message(respond(answer(session, "EMAIL_OTP", json!({}))).await);
+    assert_eq!(kind, "InvalidParameterException");
+    assert!(text.contains("EMAIL_OTP_CODE"), "{text}");
+    let (kind, _) =
+        message(respond(answer(session, "SMS_OTP", json!({ "SMS_OTP_CODE": "1" }))).await);
+    assert_eq!(kind, "InvalidParameterException");
+    let code = latest_code(&server, POOL, "ann@example.com").await;
+    let done = respond(answer(
+        session,
+        "EMAIL_OTP",
+        json!({ "EMAIL_OTP_CODE": code["code"] }),
+    ))
+    .await
+    .unwrap();
+    assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+
+    // The choice of a factor.
+    let started = call(
+        &server,
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_AUTH", "ClientId": "userauthclient",
+                "AuthParameters": { "USERNAME": "ann@example.com" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(started["ChallengeName"], "SELECT_CHALLENGE");
+    let session = &started["Session"];
+    for responses in [
+        json!({}),
+        json!({ "ANSWER": "PASSWORD" }),
+        json!({ "ANSWER": "SMS_OTP" }),
+    ] {
+        let (kind, text) = message(respond(answer(session, "SELECT_CHALLENGE", responses)).await);
+        assert_eq!(kind, "InvalidParameterException", "{text}");
+    }
+    let done = respond(answer(
+        session,
+        "SELECT_CHALLENGE",
+        json!({ "ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!" }),
+    ))
+    .await
+    .unwrap();
+    assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+    // Used: the session ended with the sign-in.
+    let (kind, _) = message(
+        respond(answer(
+            session,
+            "SELECT_CHALLENGE",
+            json!({ "ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!" }),
+        ))
+        .await,
+    );
+    assert_eq!(kind, "NotAuthorizedException");
+}

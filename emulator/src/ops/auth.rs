@@ -954,6 +954,8 @@ fn user_auth(
             || taken.ctx.client_id != begin.client.client_id
             || !same_user
         {
+            // Not this sign-in's: the session stays for the one it belongs to.
+            app.put_session(session.to_string(), taken);
             return Err(ApiError::invalid_session());
         }
         pre_authentication(app, &begin, entry, auth)?;
@@ -1386,7 +1388,6 @@ fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Valu
     let params = Params::new(body)?;
     let entry = Entry::read(&params, admin)?;
     let name = params.req_str("ChallengeName")?;
-    let client_id = entry.client_id;
     // An unknown client (or, on the admin path, one of another pool) is refused before the
     // session is looked at, so it cannot use the session up.
     app.read(|db| entry.client(db).map(|_| ()))?;
@@ -1401,34 +1402,12 @@ fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Valu
     }
     .to_string();
     let session = app.take_session(&key)?;
-    // A sign-in continues on the path it started on (the API, the admin API or the managed login
-    // page), with the client it started with.
-    if session.ctx.client_id != client_id
-        || session.ctx.admin != admin
-        || session.ctx.hosted != hosted
-    {
-        return Err(ApiError::invalid_session());
-    }
-    if session.step.challenge_name() != name {
-        return Err(ApiError::invalid_parameter(format!(
-            "Invalid challenge name {name}; the session expects {}",
-            session.step.challenge_name()
-        )));
-    }
-    // The managed login page answers on the service's side: no SECRET_HASH.
-    if !session.ctx.hosted {
-        app.read(|db| {
-            let (_, client) = entry.client(db)?;
-            let mut candidates = vec![session.ctx.username.as_str()];
-            if let Some(typed) = responses.get("USERNAME") {
-                candidates.push(typed);
-            }
-            common::check_secret_hash(
-                client,
-                responses.get("SECRET_HASH").map(String::as_str),
-                &candidates,
-            )
-        })?;
+    // A request the service refuses before it looks at the answer (another client or path, the
+    // wrong challenge name, a bad SECRET_HASH, a missing member) leaves the session as it was, so
+    // that the corrected request can still use it; only an answer that was checked uses it up.
+    if let Err(error) = check_request(app, &entry, &session, name, &responses, admin, hosted) {
+        app.put_session(key, session);
+        return Err(error);
     }
     let now = app.now();
     let ChallengeSession {
@@ -1784,6 +1763,95 @@ fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Valu
             let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, None, result)
         }
+    }
+}
+
+/// What `respond` checks before it takes an answer: the path and client the sign-in started on,
+/// the challenge name, the SECRET_HASH, and the members the awaited step needs.
+fn check_request(
+    app: &App,
+    entry: &Entry,
+    session: &ChallengeSession,
+    name: &str,
+    responses: &BTreeMap<String, String>,
+    admin: bool,
+    hosted: bool,
+) -> ApiResult<()> {
+    // A sign-in continues on the path it started on (the API, the admin API or the managed login
+    // page), with the client it started with.
+    if session.ctx.client_id != entry.client_id
+        || session.ctx.admin != admin
+        || session.ctx.hosted != hosted
+    {
+        return Err(ApiError::invalid_session());
+    }
+    if session.step.challenge_name() != name {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid challenge name {name}; the session expects {}",
+            session.step.challenge_name()
+        )));
+    }
+    // The managed login page answers on the service's side: no SECRET_HASH.
+    if !session.ctx.hosted {
+        app.read(|db| {
+            let (_, client) = entry.client(db)?;
+            let mut candidates = vec![session.ctx.username.as_str()];
+            if let Some(typed) = responses.get("USERNAME") {
+                candidates.push(typed);
+            }
+            common::check_secret_hash(
+                client,
+                responses.get("SECRET_HASH").map(String::as_str),
+                &candidates,
+            )
+        })?;
+    }
+    let require = |member: &str| match responses.get(member) {
+        Some(_) => Ok(()),
+        None => Err(missing(member)),
+    };
+    match &session.step {
+        Step::PasswordVerifier { .. } | Step::DevicePasswordVerifier { .. } => {
+            require("PASSWORD_CLAIM_SIGNATURE")?;
+            require("TIMESTAMP")
+        }
+        Step::DeviceSrpAuth => {
+            require("SRP_A")?;
+            require("DEVICE_KEY")
+        }
+        Step::NewPasswordRequired => require("NEW_PASSWORD"),
+        Step::SmsMfa { .. } => require("SMS_MFA_CODE"),
+        Step::SoftwareTokenMfa { .. } => require("SOFTWARE_TOKEN_MFA_CODE"),
+        Step::OtpCode { email: true, .. } => require("EMAIL_OTP_CODE"),
+        Step::OtpCode { email: false, .. } => require("SMS_OTP_CODE"),
+        Step::WebAuthn { .. } => require("CREDENTIAL"),
+        Step::SelectMfaType(options) => {
+            require("ANSWER")?;
+            let answer = &responses["ANSWER"];
+            if !options.contains(answer) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid MFA type {answer}"
+                )));
+            }
+            Ok(())
+        }
+        Step::SelectChallenge { available, .. } => {
+            require("ANSWER")?;
+            let answer = &responses["ANSWER"];
+            if !available.iter().any(|a| a == answer) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "{answer} is not one of the available challenges."
+                )));
+            }
+            // The one-step forms: the chosen factor's credential comes with the choice.
+            match answer.as_str() {
+                "PASSWORD" => require("PASSWORD"),
+                "PASSWORD_SRP" => require("SRP_A"),
+                _ => Ok(()),
+            }
+        }
+        Step::CustomChallenge | Step::TriggeredChallenge { .. } => require("ANSWER"),
+        _ => Ok(()),
     }
 }
 
