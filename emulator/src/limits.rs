@@ -20,6 +20,9 @@ enum Rule {
     Digits(usize),
     /// At most this many characters, none of them white space (`[\S]+`: codes).
     Code(usize),
+    /// A password: at most this many characters, no white space at either end and no line break
+    /// (`^[\S]+.*[\S]+$`, as the service checks Password, ProposedPassword and PreviousPassword).
+    Password(usize),
 }
 
 /// Top-level members by name, with their limits from the API reference. A member keeps the same
@@ -27,9 +30,9 @@ enum Rule {
 const MEMBERS: &[(&str, Rule)] = &[
     ("ClientId", Rule::Max(128)),
     ("Username", Rule::Name(128)),
-    ("Password", Rule::Max(256)),
-    ("PreviousPassword", Rule::Max(256)),
-    ("ProposedPassword", Rule::Max(256)),
+    ("Password", Rule::Password(256)),
+    ("PreviousPassword", Rule::Password(256)),
+    ("ProposedPassword", Rule::Password(256)),
     ("TemporaryPassword", Rule::Max(256)),
     ("SecretHash", Rule::Max(128)),
     ("ConfirmationCode", Rule::Code(2048)),
@@ -138,6 +141,23 @@ fn check_rule(path: &str, text: &str, rule: Rule) -> ApiResult<()> {
         Rule::Code(max) if length > max => Err(too_long(path, max)),
         Rule::Code(_) if text.chars().any(char::is_whitespace) => Err(bad_pattern(path, r"[\S]+")),
         Rule::Code(_) => Ok(()),
+        Rule::Password(max) if length > max => Err(too_long(path, max)),
+        Rule::Password(_) if !text.is_empty() && !fits_password_pattern(text) => {
+            Err(bad_pattern(path, r"^[\S]+.*[\S]+$"))
+        }
+        Rule::Password(_) => Ok(()),
+    }
+}
+
+/// `^[\S]+.*[\S]+$` as the service's (Java) regular expressions read it: `\s` is the six ASCII
+/// white-space characters, and `.` matches anything but a line terminator.
+fn fits_password_pattern(text: &str) -> bool {
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r');
+    let line_end = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let mut chars = text.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(first), Some(last)) => !space(first) && !space(last) && !chars.any(line_end),
+        _ => false,
     }
 }
 
@@ -211,5 +231,36 @@ mod tests {
         assert!(!is_visible_name("a\u{202E}b"));
         assert!(!is_visible_name("a b"));
         assert!(!is_visible_name("a\u{200B}b"));
+    }
+
+    #[test]
+    fn passwords_follow_the_services_pattern() {
+        for fits in [
+            "Passw0rd!",
+            "Pass w0rd!",
+            "ab",
+            "\u{a0}Passw0rd\u{a0}",
+            "Zoë-ß_1",
+        ] {
+            assert!(fits_password_pattern(fits), "{fits:?}");
+        }
+        for refused in [
+            "Passw0rd! ",
+            " Passw0rd!",
+            "Passw0rd!\t",
+            "Pass\nw0rd",
+            "a",
+            "",
+        ] {
+            assert!(!fits_password_pattern(refused), "{refused:?}");
+        }
+        let error = check(&serde_json::json!({ "Password": "Passw0rd! " })).unwrap_err();
+        assert_eq!(
+            error.message,
+            "1 validation error detected: Value at 'password' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
+        );
+        assert!(check(&serde_json::json!({ "ProposedPassword": "x\r\ny" })).is_err());
+        assert!(check(&serde_json::json!({ "Password": "" })).is_ok());
     }
 }

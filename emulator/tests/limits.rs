@@ -93,6 +93,30 @@ async fn names_with_controls_or_invisible_characters_are_refused() {
     server.shutdown().await;
 }
 
+/// Passwords follow the service's `^[\S]+.*[\S]+$`: white space at either end is refused before
+/// the password policy is looked at; inside a password it is allowed.
+#[tokio::test]
+async fn passwords_with_white_space_at_an_end_are_refused() {
+    let server = start_with(basic_config()).await;
+    let with_password = |username: &str, password: &str| {
+        let mut body = sign_up(username, &format!("{username}@example.com"));
+        body["Password"] = json!(password);
+        body
+    };
+    for bad in ["Passw0rd! ", " Passw0rd!", "Passw0rd!\n"] {
+        let (code, message) = refused(&server, "SignUp", with_password("wanda", bad)).await;
+        assert_eq!(code, "InvalidParameterException", "{bad:?}");
+        assert!(
+            message.ends_with("Value at 'password' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"),
+            "{message}"
+        );
+    }
+    call(&server, "SignUp", with_password("wanda", "Pass w0rd!"))
+        .await
+        .unwrap();
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn error_replies_never_echo_unbounded_input() {
     let server = start_with(basic_config()).await;
