@@ -179,6 +179,12 @@ fn add_user(pool: &mut crate::model::Pool, value: &Value, now: i64) -> Result<()
         user.totp_secret = Some(secret.to_ascii_uppercase());
         user.software_token_mfa_enabled = true;
     }
+    if sms && user.attr("phone_number").is_none() {
+        // The rule of AdminSetUserMFAPreference's SMSMfaSettings.
+        return Err(ApiError::invalid_parameter(
+            "SMS_MFA needs a phone_number attribute",
+        ));
+    }
     user.sms_mfa_enabled = sms;
     if email {
         // The rules of AdminSetUserMFAPreference's EmailMfaSettings.

@@ -337,25 +337,48 @@ async fn user_settings_turn_sms_mfa_on_and_off() {
     let access = tokens["AuthenticationResult"]["AccessToken"].clone();
     assert!(access.is_string(), "{tokens}");
     let sms = json!([{ "DeliveryMedium": "SMS", "AttributeName": "phone_number" }]);
+    // Without a phone number there is nothing to text a code to: both ways of turning SMS MFA on
+    // are refused, as the service refuses them.
+    let settings = json!({ "UserPoolId": POOL, "Username": "alice", "MFAOptions": sms });
+    let preference = json!({ "UserPoolId": POOL, "Username": "alice", "SMSMfaSettings": { "Enabled": true, "PreferredMfa": true } });
+    for (operation, body) in [
+        ("AdminSetUserSettings", &settings),
+        ("AdminSetUserMFAPreference", &preference),
+    ] {
+        let refused = admin(&server, operation, body.clone()).await.unwrap_err();
+        assert_eq!(
+            refused,
+            (
+                "InvalidParameterException".to_string(),
+                "User does not have delivery config set to turn on SMS_MFA".to_string()
+            ),
+            "{operation}"
+        );
+    }
+    assert!(get(&server)
+        .await
+        .unwrap()
+        .get("UserMFASettingList")
+        .is_none());
     admin(
         &server,
-        "AdminSetUserSettings",
-        json!({ "UserPoolId": POOL, "Username": "alice", "MFAOptions": sms }),
+        "AdminUpdateUserAttributes",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "UserAttributes": [{ "Name": "phone_number", "Value": "+15555550100" }] }),
     )
     .await
     .unwrap();
+    admin(&server, "AdminSetUserSettings", settings.clone())
+        .await
+        .unwrap();
     assert_eq!(
         get(&server).await.unwrap()["UserMFASettingList"],
         json!(["SMS_MFA"])
     );
 
-    admin(
-        &server,
-        "AdminSetUserMFAPreference",
-        json!({ "UserPoolId": POOL, "Username": "alice", "SMSMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
-    )
-    .await
-    .unwrap();
+    admin(&server, "AdminSetUserMFAPreference", preference.clone())
+        .await
+        .unwrap();
     assert_eq!(
         get(&server).await.unwrap()["PreferredMfaSetting"],
         "SMS_MFA"

@@ -624,6 +624,9 @@ async fn config_users_may_prefer_email_otp() {
         .remove("EmailMfaConfiguration");
     no_email_mfa["Pools"][0]["Users"][0]["EmailMfaEnabled"] = json!(true);
     assert!(refused(no_email_mfa).contains("needs the pool's EmailMfaConfiguration"));
+    let mut no_phone = config();
+    no_phone["Pools"][0]["Users"][0]["SmsMfaEnabled"] = json!(true);
+    assert!(refused(no_phone).contains("SMS_MFA needs a phone_number"));
 }
 
 /// A request refused before its answer is looked at (a missing member, another challenge's name,

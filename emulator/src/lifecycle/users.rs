@@ -508,6 +508,10 @@ pub fn apply_mfa_preference(
     if let Some(settings) = params.opt_object("SMSMfaSettings")? {
         let enabled = settings.opt_bool("Enabled")?;
         let preferred = settings.opt_bool("PreferredMfa")?;
+        if (enabled == Some(true) || preferred == Some(true)) && user.attr("phone_number").is_none()
+        {
+            return Err(no_sms_delivery());
+        }
         if let Some(enabled) = enabled {
             user.sms_mfa_enabled = enabled;
         }
@@ -520,6 +524,11 @@ pub fn apply_mfa_preference(
         set_preferred(user, "EMAIL_OTP", preferred, user.email_mfa_enabled);
     }
     Ok(())
+}
+
+/// SMS MFA turned on for a user without a phone number, as the service refuses it.
+pub fn no_sms_delivery() -> ApiError {
+    ApiError::invalid_parameter("User does not have delivery config set to turn on SMS_MFA")
 }
 
 /// Sets or clears the preferred MFA method of a user.

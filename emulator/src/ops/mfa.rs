@@ -169,6 +169,9 @@ fn set_settings(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     }
     let enabled = !options.is_empty();
     owner.write(app, |user| {
+        if enabled && user.attr("phone_number").is_none() {
+            return Err(users::no_sms_delivery());
+        }
         user.sms_mfa_enabled = enabled;
         users::set_preferred(user, "SMS_MFA", None, enabled);
         Ok(json!({}))
