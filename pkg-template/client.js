@@ -8,6 +8,23 @@ import { args, exports as wasm, handle, take, toError, version } from './cognito
 const error = (code, message) => toError({ message: `${code}: ${message}`, name: code, code, retryable: false });
 const invalid = (message) => error('InvalidArgument', message);
 const EVENTS = ['signedIn', 'signedOut', 'tokenRefresh', 'tokenRefreshFailure'];
+/** What `f` gives as text; never throws (a thrown value whose `message` getter throws, an object
+ * that cannot be converted). */
+const text = (f) => {
+  try {
+    return String(f());
+  } catch {
+    return 'an error without a readable message';
+  }
+};
+/** `value` as JSON, or an InvalidArgument naming `what`. */
+function serialize(value, what, replacer) {
+  try {
+    return JSON.stringify(value(), replacer) ?? 'null';
+  } catch (e) {
+    throw invalid(`${what} cannot be read: ${text(() => e?.message ?? e)}`);
+  }
+}
 
 function memory() {
   const m = new Map();
@@ -74,7 +91,7 @@ async function send(url, body, headers, timeoutMs, maxBytes) {
     });
     return [res.status, res.headers.get('x-amzn-errortype'), await readBody(res, maxBytes + 1)];
   } catch (e) {
-    throw [timedOut ? 'timeout' : 'network', String(e?.message ?? e)];
+    throw [timedOut ? 'timeout' : 'network', text(() => e?.message ?? e)];
   } finally {
     clearTimeout(timer);
   }
@@ -94,11 +111,12 @@ function lock(name) {
   });
 }
 
-// Set by the entry that loads the wasm without a top-level await (lazy.js, for service workers):
-// engines are then made once it has loaded.
+// Set by an entry that loads the wasm without a top-level await (lazy.js, for service workers; index.js
+// when its load failed): engines are then made once it has loaded. `load` starts the load, or gives
+// the one that succeeded; after a failure the next call tries again.
 let loading = null;
 /** @internal */
-export const loadWith = (promise) => void (loading = promise);
+export const loadWith = (load) => void (loading = load);
 
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const unb64url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
@@ -139,7 +157,7 @@ async function passkey(create, optionsJson) {
     const c = await credentials[create ? 'create' : 'get']({ publicKey });
     return JSON.stringify(c.toJSON?.() ?? credentialJson(c));
   } catch (e) {
-    throw [String(e?.name ?? 'Error'), String(e?.message ?? e)];
+    throw [text(() => e?.name ?? 'Error'), text(() => e?.message ?? e)];
   }
 }
 
@@ -153,13 +171,14 @@ function revive(key, value) {
 /** Inputs are plain data: members that are not (an event, a DOM node passed by mistake) are left
  * out, as unknown members always were. */
 const plain = (key, value) =>
-  value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || key === '' ? value : undefined;
+  value === null || typeof value !== 'object' || Array.isArray(value) || (Object.getPrototypeOf(value) ?? Object.prototype) === Object.prototype || key === '' ? value : undefined;
 
-/** Engines of instances that were garbage-collected. */
-const engines = new FinalizationRegistry((h) => Promise.resolve(h).then((e) => wasm().engine_free(e), () => {}));
+/** Engines of instances that were garbage-collected (`held.p`: the engine's handle, once made). */
+const engines = new FinalizationRegistry((held) => Promise.resolve(held.p).then((e) => wasm().engine_free(e), () => {}));
 
 export class CognitoAuth {
   #engine;
+  #load;
   #storage;
   #listeners = new Set();
   /** The tasks waiting for a refresh another task leads, by refresh id. */
@@ -169,17 +188,19 @@ export class CognitoAuth {
    * deviceName?, timeoutMs?, refreshMarginSeconds?, oauth? })`. */
   constructor(options) {
     this.#storage = pickStorage(options?.storage);
-    const make = () => handle(wasm().engine_new(...args(JSON.stringify({ ...options, storage: undefined }))));
-    if (loading) {
-      // Option errors then reject the first call instead of throwing here.
-      this.#engine = loading.then(make, (e) => {
-        throw error('InvalidState', `the WebAssembly could not be loaded: ${e?.message ?? e}`);
-      });
-      this.#engine.catch(() => {});
-    } else {
-      this.#engine = make();
-    }
-    engines.register(this, this.#engine);
+    const make = () => handle(wasm().engine_new(...args(serialize(() => ({ ...options, storage: undefined }), 'the options'))));
+    const held = {};
+    engines.register(this, held);
+    // While the wasm loads, option errors reject the first call instead of throwing here; a load
+    // that failed (offline) is tried again by the next call.
+    this.#load = () => (held.p = this.#engine = loading
+      ? loading().then(make, (e) => {
+        this.#engine = undefined;
+        throw error('InvalidState', `the WebAssembly could not be loaded: ${text(() => e?.message ?? e)}`);
+      })
+      : make());
+    if (loading) this.#load().catch(() => {});
+    else this.#load();
   }
 
   /** `on(event, listener)`: `signedIn | signedOut | tokenRefresh | tokenRefreshFailure`; returns an
@@ -200,13 +221,8 @@ export class CognitoAuth {
   /** Runs a method: the engine's task says what to do next, this loop does it and says how it went
    * (see src/js/package.rs). No decision is made here. */
   async #run(method, input) {
-    let json;
-    try {
-      json = JSON.stringify(input ?? null, plain) ?? 'null';
-    } catch (e) {
-      throw invalid(`the input cannot be read: ${e?.message ?? e}`);
-    }
-    const engine = await this.#engine;
+    const json = serialize(() => input ?? null, 'the input', plain);
+    const engine = await (this.#engine ?? this.#load());
     const w = wasm();
     const task = handle(w.engine_start(engine, ...args(method, json)));
     const storage = this.#storage;
@@ -229,9 +245,10 @@ export class CognitoAuth {
             case 4: await storage.removeItem(x); break;
             case 5:
               y &&= toError(y);
-              // A listener that throws must not break the client, nor keep the others from hearing.
+              // A listener that throws (or whose promise rejects) must not break the client, nor
+              // keep the others from hearing.
               for (const [e, listener] of [...this.#listeners]) {
-                if (e === x) try { listener(y); } catch {}
+                if (e === x) try { listener(y)?.then?.(null, () => {}); } catch {}
               }
               break;
             case 6: release = await lock(x); break;
@@ -250,7 +267,7 @@ export class CognitoAuth {
           }
         } catch (e) {
           ok = 0;
-          [a, b] = Array.isArray(e) ? e : [String(e?.message ?? e)];
+          [a, b] = Array.isArray(e) ? e : [text(() => e?.message ?? e)];
         }
       }
     } finally {
@@ -289,7 +306,7 @@ export class CognitoAuth {
   associateWebAuthnCredential() { return this.#run('associateWebAuthnCredential'); }
   signInWithRedirect(input) { return this.#run('signInWithRedirect', input); }
   /** `handleRedirect({ url? })`: the callback page's address by default. */
-  handleRedirect(input) { return this.#run('handleRedirect', { url: globalThis.location?.href, ...input }); }
+  handleRedirect(input) { return this.#run('handleRedirect', { ...input, url: input?.url ?? globalThis.location?.href }); }
   getUserInfo() { return this.#run('getUserInfo'); }
   getUserAuthFactors() { return this.#run('getUserAuthFactors'); }
   listWebAuthnCredentials(input) { return this.#run('listWebAuthnCredentials', input); }

@@ -4,7 +4,8 @@
 import init, { SrpClient } from './cognito_kit.js';
 import { loadWith } from './client.js';
 
-export const ready = init(new URL('./cognito_kit_bg.wasm', import.meta.url)).then(() => {
+const load = () => init(new URL('./cognito_kit_bg.wasm', import.meta.url));
+export const ready = load().then(() => {
   // Warm the SRP code once loaded (see index.js).
   setTimeout(() => {
     try {
@@ -12,9 +13,10 @@ export const ready = init(new URL('./cognito_kit_bg.wasm', import.meta.url)).the
     } catch {}
   });
 });
-// Awaiting `ready` is optional: a failed load is reported by every CognitoAuth call instead.
+// Awaiting `ready` is optional: a failed load is reported by every CognitoAuth call instead, and
+// the next call tries again (a service worker that started offline).
 ready.catch(() => {});
-loadWith(ready);
+loadWith(load);
 
 export { SrpClient, secretHash, cognitoTimestamp, version } from './cognito_kit.js';
 export { CognitoAuth } from './client.js';

@@ -5,7 +5,7 @@ import { webcrypto } from 'node:crypto';
 import { initSync } from './cognito_kit.js';
 
 if (typeof globalThis.crypto?.getRandomValues !== 'function') {
-  Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true });
+  Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true, writable: true });
 }
 initSync(readFileSync(new URL('./cognito_kit_bg.wasm', import.meta.url)));
 

@@ -98,9 +98,11 @@ run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # those, a scope refusal is not "nothing to sign out", a refresh that ends the session marks it (one
 # signedOut), a failed sign-out everywhere keeps a refresh's tokens, and deleteUser ends the session
 # under the lock: 74,328 B; a sign-in writes its session under the lock too: 74,289 B; and, from a
-# review of that, a damaged session ends like any other (the two clearing states went): 74,125 B.
+# review of that, a damaged session ends like any other (the two clearing states went): 74,125 B;
+# the JavaScript's robustness fixes (a failed wasm load reported and tried again, listeners' promises,
+# unreadable thrown values, options that cannot be serialized): 74,236 B.
 # A toolchain update may move the figure by a little either way.
-size_budget=74150
+size_budget=74260
 benchmarks_smoke() {
   cargo build --quiet -p cognito-kit-emulator &&
     node bench/run.mjs --smoke &&

@@ -22,6 +22,7 @@ test('npm pack ships only the entries, the client, the wasm, its glue, types, RE
     'index.js',
     'lazy.d.ts',
     'lazy.js',
+    'node-lazy.js',
     'node.js',
     'package.json',
   ]);

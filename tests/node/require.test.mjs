@@ -19,3 +19,14 @@ test('require("cognito-kit") gives the same API', () => {
   assert.deepEqual(out.keys, ['CognitoAuth', 'CognitoError', 'SrpClient', 'cognitoTimestamp', 'secretHash', 'version']);
   assert.equal(out.hash, 'ECMUd7EnwpPi9HVORWg6aq0tZEcDp3ZUfDpkK6LhsMs=');
 });
+
+test('import("cognito-kit/lazy") in Node is ready at once, with the same API and `ready`', () => {
+  const dir = join(root, 'target/consumer/lazy');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  cpSync(join(root, 'pkg'), join(dir, 'node_modules/cognito-kit'), { recursive: true });
+  const script = "import('cognito-kit/lazy').then(async (k) => { await k.ready; console.log(JSON.stringify({ keys: Object.keys(k).sort(), hash: k.secretHash('secret', 'alice', 'clientid123') })) })";
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' }));
+  assert.deepEqual(out.keys, ['CognitoAuth', 'CognitoError', 'SrpClient', 'cognitoTimestamp', 'ready', 'secretHash', 'version']);
+  assert.equal(out.hash, 'ECMUd7EnwpPi9HVORWg6aq0tZEcDp3ZUfDpkK6LhsMs=');
+});
