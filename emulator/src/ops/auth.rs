@@ -1613,13 +1613,9 @@ fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Valu
             let result = proceed(app, &ctx, now, Some(&entry.metadata));
             settle(app, &ctx, Some(("Mfa", true)), result)
         }
-        Step::SelectMfaType(options) => {
+        Step::SelectMfaType(_) => {
+            // One of the offered types: `check_request` made sure.
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
-            if !options.contains(answer) {
-                return Err(ApiError::invalid_parameter(format!(
-                    "Invalid MFA type {answer}"
-                )));
-            }
             let next = app.write(|db| {
                 let pool = db.pool_mut(&ctx.pool_id)?;
                 let ttl = pool
@@ -1669,13 +1665,9 @@ fn respond(app: &App, body: &Value, admin: bool, hosted: bool) -> ApiResult<Valu
             let result = advance(app, result, now, Some(&entry.metadata));
             settle(app, &started, None, result)
         }
-        Step::SelectChallenge { available, fake } => {
+        Step::SelectChallenge { fake, .. } => {
+            // One of the available challenges: `check_request` made sure.
             let answer = responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?;
-            if !available.iter().any(|a| a == answer) {
-                return Err(ApiError::invalid_parameter(format!(
-                    "{answer} is not one of the available challenges."
-                )));
-            }
             let begin = begin_again(app, &ctx, fake)?;
             first_factor(
                 app,
