@@ -708,3 +708,40 @@ async fn a_refused_request_does_not_use_the_session_up() {
     );
     assert_eq!(kind, "NotAuthorizedException");
 }
+
+/// The factors ann is offered at a USER_AUTH sign-in (with `preferred` as PREFERRED_CHALLENGE).
+async fn offered(server: &RunningServer, preferred: Option<&str>) -> Value {
+    let mut auth = json!({ "USERNAME": "ann@example.com" });
+    if let Some(preferred) = preferred {
+        auth["PREFERRED_CHALLENGE"] = json!(preferred);
+    }
+    let body =
+        json!({ "AuthFlow": "USER_AUTH", "ClientId": "userauthclient", "AuthParameters": auth });
+    let started = call(server, "InitiateAuth", body).await.unwrap();
+    assert_eq!(started["ChallengeName"], "SELECT_CHALLENGE", "{started}");
+    started["AvailableChallenges"].clone()
+}
+
+/// MFA and passwordless sign-in do not go together: a user with an MFA factor on (or any user of a
+/// pool that requires MFA) is offered the password factors only, and a preferred passwordless
+/// factor falls back to that choice.
+#[tokio::test]
+async fn users_with_mfa_are_offered_the_password_only() {
+    let plain = start_with(config()).await;
+    assert_eq!(
+        offered(&plain, None).await,
+        json!(["EMAIL_OTP", "PASSWORD", "PASSWORD_SRP"])
+    );
+    let password_only = json!(["PASSWORD", "PASSWORD_SRP"]);
+
+    let mut with_mfa = config();
+    with_mfa["Pools"][0]["Users"][0]["PreferredMfa"] = json!("EMAIL_OTP");
+    let server = start_with(with_mfa).await;
+    assert_eq!(offered(&server, None).await, password_only);
+    assert_eq!(offered(&server, Some("EMAIL_OTP")).await, password_only);
+
+    let mut required = config();
+    required["Pools"][0]["MfaConfiguration"] = json!("ON");
+    let server = start_with(required).await;
+    assert_eq!(offered(&server, None).await, password_only);
+}

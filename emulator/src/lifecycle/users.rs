@@ -553,7 +553,17 @@ pub fn first_factors(pool: &Pool, user: Option<&User>, typed: &str) -> Vec<Strin
         .and_then(|p| p.sign_in_policy.as_ref())
         .map(|p| p.allowed_first_auth_factors.clone())
         .unwrap_or_else(|| vec!["PASSWORD".to_string()]);
-    let allows = |factor: &str| allowed.iter().any(|a| a == factor);
+    // MFA and passwordless sign-in do not go together (the service's MFA prerequisites): in a pool
+    // that requires MFA, and for a user with an MFA factor on, only the password factors remain.
+    let mfa = match pool.settings.mfa_configuration.as_str() {
+        "ON" => true,
+        "OFF" => false,
+        _ => user.is_some_and(|u| {
+            u.sms_mfa_enabled || u.software_token_mfa_enabled || u.email_mfa_enabled
+        }),
+    };
+    let allows =
+        |factor: &str| allowed.iter().any(|a| a == factor) && (!mfa || factor == "PASSWORD");
     let mut out = Vec::new();
     let has_passkey = user.is_some_and(|u| !u.webauthn_credentials.is_empty());
     if allows("WEB_AUTHN") && has_passkey && super::webauthn::relying_party(pool).is_ok() {
