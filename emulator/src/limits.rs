@@ -154,9 +154,19 @@ fn check_rule(path: &str, text: &str, rule: Rule) -> ApiResult<()> {
 fn fits_password_pattern(text: &str) -> bool {
     let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r');
     let line_end = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
-    let mut chars = text.chars();
-    match (chars.next(), chars.next_back()) {
-        (Some(first), Some(last)) => !space(first) && !space(last) && !chars.any(line_end),
+    let chars: Vec<char> = text.chars().collect();
+    match (chars.first(), chars.last()) {
+        (Some(&first), Some(&last)) if chars.len() >= 2 && !space(first) && !space(last) => {
+            // `[\S]+` takes everything up to the first white space and from the last one on (a
+            // line terminator that is not ASCII white space included); only `.` must span the rest.
+            match (
+                chars.iter().position(|&c| space(c)),
+                chars.iter().rposition(|&c| space(c)),
+            ) {
+                (Some(from), Some(to)) => !chars[from..=to].iter().any(|&c| line_end(c)),
+                _ => true,
+            }
+        }
         _ => false,
     }
 }
@@ -241,6 +251,8 @@ mod tests {
             "ab",
             "\u{a0}Passw0rd\u{a0}",
             "Zoë-ß_1",
+            "ab\u{2028}cd",
+            "a\u{85}\u{2028}b",
         ] {
             assert!(fits_password_pattern(fits), "{fits:?}");
         }
@@ -249,6 +261,7 @@ mod tests {
             " Passw0rd!",
             "Passw0rd!\t",
             "Pass\nw0rd",
+            "a b\u{2028}c d",
             "a",
             "",
         ] {

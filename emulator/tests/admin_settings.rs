@@ -459,3 +459,34 @@ async fn user_settings_turn_sms_mfa_on_and_off() {
         .get("UserMFASettingList")
         .is_none());
 }
+
+/// A preference call that is refused changes nothing, whichever of its settings was refused: the
+/// SMS setting of a user without a phone number is checked before the TOTP setting is applied.
+#[tokio::test]
+async fn a_refused_mfa_preference_changes_nothing() {
+    let mut config = basic_config();
+    config["Pools"][0]["Users"][0]["TotpSecret"] = json!("JBSWY3DPEHPK3PXP");
+    let server = start_with(config).await;
+    let mfa = || async {
+        admin(
+            &server,
+            "AdminGetUser",
+            json!({ "UserPoolId": POOL, "Username": "alice" }),
+        )
+        .await
+        .unwrap()["UserMFASettingList"]
+            .clone()
+    };
+    assert_eq!(mfa().await, json!(["SOFTWARE_TOKEN_MFA"]));
+    let refused = admin(
+        &server,
+        "AdminSetUserMFAPreference",
+        json!({ "UserPoolId": POOL, "Username": "alice",
+                "SoftwareTokenMfaSettings": { "Enabled": false },
+                "SMSMfaSettings": { "Enabled": true } }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.0, "InvalidParameterException");
+    assert_eq!(mfa().await, json!(["SOFTWARE_TOKEN_MFA"]));
+}

@@ -487,6 +487,19 @@ pub fn apply_mfa_preference(
             Some((enabled, preferred))
         }
     };
+    let sms = match params.opt_object("SMSMfaSettings")? {
+        None => None,
+        Some(settings) => {
+            let enabled = settings.opt_bool("Enabled")?;
+            let preferred = settings.opt_bool("PreferredMfa")?;
+            if (enabled == Some(true) || preferred == Some(true))
+                && user.attr("phone_number").is_none()
+            {
+                return Err(no_sms_delivery());
+            }
+            Some((enabled, preferred))
+        }
+    };
     if let Some(settings) = params.opt_object("SoftwareTokenMfaSettings")? {
         let enabled = settings.opt_bool("Enabled")?;
         let preferred = settings.opt_bool("PreferredMfa")?;
@@ -505,13 +518,7 @@ pub fn apply_mfa_preference(
             user.software_token_mfa_enabled,
         );
     }
-    if let Some(settings) = params.opt_object("SMSMfaSettings")? {
-        let enabled = settings.opt_bool("Enabled")?;
-        let preferred = settings.opt_bool("PreferredMfa")?;
-        if (enabled == Some(true) || preferred == Some(true)) && user.attr("phone_number").is_none()
-        {
-            return Err(no_sms_delivery());
-        }
+    if let Some((enabled, preferred)) = sms {
         if let Some(enabled) = enabled {
             user.sms_mfa_enabled = enabled;
         }
