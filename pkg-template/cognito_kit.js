@@ -2,7 +2,14 @@
 // the wasm's memory, handles for objects, errors thrown as CognitoError. No protocol decision is made here.
 import { CognitoError } from './errors.js';
 
-let w; // the wasm's exports, once loaded
+// The wasm's exports, once loaded. Until then every use is a CognitoError (an entry whose load
+// failed, `cognito-kit/lazy` before `ready`), not a TypeError.
+const unloaded = new Proxy({}, {
+  get() {
+    throw toError({ message: 'InvalidState: the WebAssembly is not loaded', name: 'InvalidState', code: 'InvalidState', retryable: false });
+  },
+});
+let w = unloaded;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const view = (p, n) => new Uint8Array(w.memory.buffer, p, n);
@@ -28,10 +35,11 @@ const imports = {
  * first buffer is made, so nothing is left behind in the wasm when one cannot be; the JavaScript
  * copies of the bytes are zeroed (the wasm zeroes its own once read). */
 export function args(...values) {
+  const alloc = w.kit_alloc; // first: nothing is encoded where the wasm is not loaded
   const bytes = values.map((v) => (typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : null));
   return bytes.flatMap((b) => {
     if (!b) return [0, 0];
-    const p = w.kit_alloc(b.length) >>> 0;
+    const p = alloc(b.length) >>> 0;
     view(p, b.length).set(b);
     b.fill(0);
     return [p, b.length];
@@ -54,16 +62,16 @@ export const exports = () => w;
 // Loaded once: a second entry (`cognito-kit` and `cognito-kit/lazy` on one page) or call reuses the
 // first instance, whose memory the live handles point into.
 let loading;
-const instance = (r) => void (w ??= (r.instance ?? r).exports);
+const instance = (r) => void (w === unloaded && (w = (r.instance ?? r).exports));
 /** Loads the wasm from bytes or a compiled module (Node: `node.js` does this); once. */
 export function initSync(module) {
-  if (!w) instance(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
+  if (w === unloaded) instance(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
 }
 /** Loads the wasm from a URL (by default the one next to this file), streaming where the server
  * sends `application/wasm`; once (a failed load can be tried again). */
 export default function init(url = new URL('cognito_kit_bg.wasm', import.meta.url)) {
   return (loading ??= (async () => {
-    if (w) return;
+    if (w !== unloaded) return;
     const res = await fetch(url);
     if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
     instance(await (WebAssembly.instantiateStreaming && res.headers.get('content-type')?.startsWith('application/wasm')

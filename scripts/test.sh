@@ -100,9 +100,10 @@ run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # under the lock: 74,328 B; a sign-in writes its session under the lock too: 74,289 B; and, from a
 # review of that, a damaged session ends like any other (the two clearing states went): 74,125 B;
 # the JavaScript's robustness fixes (a failed wasm load reported and tried again, listeners' promises,
-# unreadable thrown values, options that cannot be serialized): 74,236 B.
+# unreadable thrown values, options that cannot be serialized): 74,236 B; SrpClient, secretHash and
+# the other direct exports a CognitoError while the wasm is not loaded: 74,296 B.
 # A toolchain update may move the figure by a little either way.
-size_budget=74260
+size_budget=74320
 benchmarks_smoke() {
   cargo build --quiet -p cognito-kit-emulator &&
     node bench/run.mjs --smoke &&

@@ -56,6 +56,9 @@ test('a wasm that could not be loaded is reported as a CognitoError, and the nex
   await assert.rejects(kit.ready);
   await assert.rejects(first, (e) => e instanceof kit.CognitoError && e.code === 'InvalidState'
     && /could not be loaded: Failed to fetch/.test(e.message));
+  // The direct exports too, until a load succeeds.
+  assert.throws(() => kit.secretHash('secret', 'alice', 'client'), (e) => e instanceof kit.CognitoError && e.code === 'InvalidState');
+  assert.throws(() => new kit.SrpClient(), (e) => e instanceof kit.CognitoError && e.code === 'InvalidState');
   const session = await auth.signIn({ username: 'alice', password: 'Passw0rd!' });
   assert.equal(session.isSignedIn, true);
   assert.equal(wasmLoads, 2);
