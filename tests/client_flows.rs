@@ -14,14 +14,20 @@ use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The events `auth` tells from now on, in order.
+fn recorded(auth: &CognitoAuth<Mock, MemoryStorage>) -> Rc<RefCell<Vec<Event>>> {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = events.clone();
+    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    events
+}
+
 #[test]
 fn srp_sign_in_sends_exactly_what_the_reference_client_sends() {
     let v = vector();
     let mock = Mock::default();
     let auth = client(&mock, v["inputs"]["poolName"].as_str().unwrap(), None);
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let seen = events.clone();
-    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    let events = recorded(&auth);
     srp_sign_in_to_verifier(&mock, &v);
     let now = (v["inputs"]["nowMillis"].as_f64().unwrap() / 1000.0) as i64;
     mock.expect(
@@ -206,9 +212,7 @@ fn a_refresh_refused_for_the_client_secret_keeps_the_session() {
 fn a_transient_refresh_failure_keeps_the_tokens_and_an_authoritative_one_clears_them() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let seen = events.clone();
-    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    let events = recorded(&auth);
     signed_in(&mock, &auth, 1_000_000, 3600);
     mock.0.now_millis.set(1_004_000.0 * 1000.0);
 
@@ -475,9 +479,7 @@ fn sign_out_revokes_and_clears_and_global_sign_out_failure_keeps_tokens() {
 fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_refusals_keep_it() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let seen = events.clone();
-    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    let events = recorded(&auth);
     signed_in(&mock, &auth, 1_000_000, 3600);
     // A refusal that says nothing of the tokens (throttling, a bad request) keeps them.
     mock.expect(
@@ -533,9 +535,7 @@ fn a_global_sign_out_the_service_refuses_as_revoked_ends_the_session_and_other_r
 fn a_global_sign_out_whose_refresh_the_service_refuses_ends_the_session_and_succeeds() {
     let mock = Mock::default();
     let auth = client(&mock, "Pool", None);
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let seen = events.clone();
-    auth.on(move |e| seen.borrow_mut().push(e.clone()));
+    let events = recorded(&auth);
     signed_in(&mock, &auth, 1_000_000, 3600);
     // The app sat idle: the access token expired, and the refresh token was revoked elsewhere.
     mock.0.now_millis.set((1_000_000 + 7200) as f64 * 1000.0);

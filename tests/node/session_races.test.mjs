@@ -260,10 +260,16 @@ test('a sign-in in one tab while another tab\'s refresh is on the wire leaves on
 });
 
 /**
- * A tab whose refresh of alice holds the cross-tab lock until `refreshed` answers its request; the
- * service signs bob in and answers every other operation with `{}`.
+ * Two tabs on one storage holding alice's session: another tab's refresh of alice holds the
+ * cross-tab lock until `refreshed` answers its request, and `auth` (this tab, its events in `told`)
+ * is free to act. The service signs bob in and answers every other operation with `{}`.
  */
-async function refreshHoldingTheLock(storage, refreshed) {
+async function aliceRefreshingInAnotherTab(t) {
+  await withWebLocks(t);
+  const storage = slowStorage(1);
+  storage.items.set(MARKER, 'alice');
+  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
+  const refreshed = deferred();
   globalThis.fetch = async (url, init) => {
     const body = JSON.parse(init.body);
     if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') return refreshed.promise;
@@ -273,19 +279,15 @@ async function refreshHoldingTheLock(storage, refreshed) {
   const refreshing = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage });
   refreshing.getSession().catch(() => {});
   await sleep(30);
-}
-
-test('a sign-in replaced by a sign-out while it waits for the lock writes nothing, and the sign-out ends the old session', async (t) => {
-  await withWebLocks(t);
-  const storage = slowStorage(1);
-  storage.items.set(MARKER, 'alice');
-  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
-  const refreshed = deferred();
-  await refreshHoldingTheLock(storage, refreshed);
   const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshMarginSeconds: 0 });
   const told = [];
   auth.on('signedOut', () => told.push('signedOut'));
   auth.on('signedIn', () => told.push('signedIn'));
+  return { storage, refreshed, auth, told };
+}
+
+test('a sign-in replaced by a sign-out while it waits for the lock writes nothing, and the sign-out ends the old session', async (t) => {
+  const { storage, refreshed, auth, told } = await aliceRefreshingInAnotherTab(t);
   const signedIn = auth.signIn({ username: 'bob', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' }).then(() => 'signed in', (e) => e.code);
   await sleep(20);
   const signedOut = auth.signOut();
@@ -298,16 +300,7 @@ test('a sign-in replaced by a sign-out while it waits for the lock writes nothin
 });
 
 test('deleting the user while a sign-in of another user waits for the lock leaves the new session and tells no sign-out', async (t) => {
-  await withWebLocks(t);
-  const storage = slowStorage(1);
-  storage.items.set(MARKER, 'alice');
-  storage.items.set(TOKENS('alice'), record('alice', 'RT1', now() + 10));
-  const refreshed = deferred();
-  await refreshHoldingTheLock(storage, refreshed);
-  const auth = new kit.CognitoAuth({ userPoolId: POOL, clientId: CLIENT, storage, refreshMarginSeconds: 0 });
-  const told = [];
-  auth.on('signedOut', () => told.push('signedOut'));
-  auth.on('signedIn', () => told.push('signedIn'));
+  const { storage, refreshed, auth, told } = await aliceRefreshingInAnotherTab(t);
   const signedIn = auth.signIn({ username: 'bob', password: 'pw', authFlow: 'USER_PASSWORD_AUTH' });
   await sleep(20);
   const deleted = auth.deleteUser();
