@@ -16,8 +16,10 @@ vectors:
 	scripts/setup.sh node
 	node tests/vectors/generate.mjs
 
+# The npm tools are set up too: the wasm is size-optimized by binaryen's wasm-opt from tools/.
 pkg:
 	scripts/setup.sh rust
+	scripts/setup.sh node
 	scripts/build-pkg.sh
 
 # SRP speed in headless Chromium against the JS libraries, native Rust time, bundle sizes.

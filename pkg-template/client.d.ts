@@ -320,7 +320,3 @@ export declare class CognitoAuth {
     verifyUserAttribute(input: VerifyUserAttributeInput): Promise<void>;
 }
 
-/**
- * One SRP exchange, client side (advanced use: custom flows and benchmarks; `CognitoAuth` does this
- * for you). Create a fresh one per sign-in attempt.
- */

@@ -68,19 +68,26 @@ export type KitErrorCode =
   | 'PasskeyRelyingPartyMismatch'
   | 'PasskeyFailed';
 
-/** Exception names the user pool returns to the operations the kit calls. */
+/** Exception names the user pool returns to the operations the kit calls (the common ones; the
+ * service may return others, which `CognitoErrorCode` allows). */
 export type ServiceErrorCode =
   | 'AliasExistsException'
   | 'CodeDeliveryFailureException'
   | 'CodeMismatchException'
   | 'EnableSoftwareTokenMFAException'
   | 'ExpiredCodeException'
+  | 'FeatureUnavailableInTierException'
   | 'ForbiddenException'
   | 'InternalErrorException'
+  | 'InvalidEmailRoleAccessPolicyException'
+  | 'InvalidLambdaResponseException'
   | 'InvalidParameterException'
   | 'InvalidPasswordException'
+  | 'InvalidSmsRoleAccessPolicyException'
+  | 'InvalidSmsRoleTrustRelationshipException'
   | 'InvalidUserPoolConfigurationException'
   | 'LimitExceededException'
+  | 'MFAMethodNotFoundException'
   | 'NotAuthorizedException'
   | 'PasswordHistoryPolicyViolationException'
   | 'PasswordResetRequiredException'
@@ -92,7 +99,14 @@ export type ServiceErrorCode =
   | 'UserLambdaValidationException'
   | 'UserNotConfirmedException'
   | 'UserNotFoundException'
-  | 'UsernameExistsException';
+  | 'UsernameExistsException'
+  | 'WebAuthnChallengeNotFoundException'
+  | 'WebAuthnClientMismatchException'
+  | 'WebAuthnConfigurationMissingException'
+  | 'WebAuthnCredentialNotSupportedException'
+  | 'WebAuthnNotEnabledException'
+  | 'WebAuthnOriginNotAllowedException'
+  | 'WebAuthnRelyingPartyMismatchException';
 
 /** A known code, or another exception name the service may add. */
 export type CognitoErrorCode = KitErrorCode | ServiceErrorCode | (string & {});
