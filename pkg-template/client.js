@@ -59,7 +59,12 @@ function pickStorage(storage = 'local') {
 
 /** Reads at most `max` bytes of a response body (a stream where there is one). */
 async function readBody(res, max) {
-  if (!res.body?.getReader) return new Uint8Array(await res.arrayBuffer()).slice(0, max);
+  if (!res.body?.getReader) {
+    const all = new Uint8Array(await res.arrayBuffer());
+    const out = all.slice(0, max);
+    all.fill(0); // as the chunks below
+    return out;
+  }
   const reader = res.body.getReader();
   const chunks = [];
   let size = 0;

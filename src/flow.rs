@@ -344,6 +344,13 @@ impl zeroize::Zeroize for UserAnswer {
     }
 }
 
+/// An answer is zeroed when it is dropped, on every path (refused, sent, or never used).
+impl Drop for UserAnswer {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self);
+    }
+}
+
 /// The `ChallengeResponses` for a user-facing challenge: `USERNAME`, the challenge's answer key(s)
 /// and `SECRET_HASH` when given. Refuses an answer of the wrong kind for the challenge.
 pub fn user_answer(
@@ -364,20 +371,28 @@ pub fn user_answer(
             ),
         )
     };
-    match (challenge, answer) {
-        (Challenge::SmsMfa(_), UserAnswer::Code(code)) => out.insert("SMS_MFA_CODE".into(), code),
+    // Each answer's text is moved into the map (`take`: no copy is made), and the map is zeroed
+    // when dropped; what is left of `answer` is zeroed by its `Drop`.
+    let mut answer = answer;
+    let take = core::mem::take::<String>;
+    match (challenge, &mut answer) {
+        (Challenge::SmsMfa(_), UserAnswer::Code(code)) => {
+            out.insert("SMS_MFA_CODE".into(), take(code))
+        }
         (Challenge::SoftwareTokenMfa, UserAnswer::Code(code)) => {
-            out.insert("SOFTWARE_TOKEN_MFA_CODE".into(), code)
+            out.insert("SOFTWARE_TOKEN_MFA_CODE".into(), take(code))
         }
         (Challenge::EmailOtp(_), UserAnswer::Code(code)) => {
-            out.insert("EMAIL_OTP_CODE".into(), code)
+            out.insert("EMAIL_OTP_CODE".into(), take(code))
         }
-        (Challenge::SmsOtp(_), UserAnswer::Code(code)) => out.insert("SMS_OTP_CODE".into(), code),
+        (Challenge::SmsOtp(_), UserAnswer::Code(code)) => {
+            out.insert("SMS_OTP_CODE".into(), take(code))
+        }
         (
             Challenge::SelectMfaType(options) | Challenge::SelectChallenge(options),
             UserAnswer::Choice(choice),
         ) => {
-            if !options.is_empty() && !options.contains(&choice) {
+            if !options.is_empty() && !options.contains(choice) {
                 let what = match challenge {
                     Challenge::SelectMfaType(_) => "MFA types",
                     _ => "first factors",
@@ -385,7 +400,7 @@ pub fn user_answer(
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,
                     cat!(
-                        crate::error::quoted(&choice),
+                        crate::error::quoted(choice),
                         " is not one of the offered ",
                         what,
                         " ",
@@ -393,7 +408,7 @@ pub fn user_answer(
                     ),
                 ));
             }
-            out.insert("ANSWER".into(), choice)
+            out.insert("ANSWER".into(), take(choice))
         }
         (
             Challenge::NewPasswordRequired {
@@ -405,8 +420,7 @@ pub fn user_answer(
                 attributes,
             },
         ) => {
-            // In the map first: on the error below it is dropped, and so zeroed, with the map.
-            out.insert("NEW_PASSWORD".into(), password);
+            out.insert("NEW_PASSWORD".into(), take(password));
             let missing: Vec<&String> = required_attributes
                 .iter()
                 .filter(|a| !attributes.contains_key(a))
@@ -420,21 +434,18 @@ pub fn user_answer(
                     ),
                 ));
             }
-            for (name, value) in attributes {
+            for (name, value) in core::mem::take(attributes) {
                 out.insert(cat!(USER_ATTRIBUTES_PREFIX, name), value);
             }
             None
         }
         (Challenge::CustomChallenge(_), UserAnswer::Custom(text)) => {
-            out.insert("ANSWER".into(), text)
+            out.insert("ANSWER".into(), take(text))
         }
         (Challenge::WebAuthn(_), UserAnswer::Credential(json)) => {
-            out.insert("CREDENTIAL".into(), json)
+            out.insert("CREDENTIAL".into(), take(json))
         }
-        (_, mut answer) => {
-            zeroize::Zeroize::zeroize(&mut answer);
-            return Err(wrong());
-        }
+        _ => return Err(wrong()),
     };
     if let Some(hash) = secret_hash {
         out.insert("SECRET_HASH".into(), hash.into());

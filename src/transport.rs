@@ -306,15 +306,17 @@ mod fetch {
                     raw: None,
                 }));
             }
+            let copy = if too_large {
+                crate::api::OVERSIZED_BODY.to_vec()
+            } else {
+                body.to_vec()
+            };
+            // A reply may hold tokens: the JavaScript copy is cleared once the wasm has its own.
+            body.fill(0, 0, body.length());
             Ok(HttpReply {
                 status,
                 error_type,
-                body: if too_large {
-                    crate::api::OVERSIZED_BODY.to_vec()
-                } else {
-                    body.to_vec()
-                }
-                .into(),
+                body: copy.into(),
             })
         }
 

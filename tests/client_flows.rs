@@ -1170,6 +1170,29 @@ fn a_redirect_sign_in_checks_state_and_the_id_token_and_stores_the_session() {
     assert_eq!(err.code(), "NotJsonReply");
     assert!(err.retryable(), "a 502 may be tried again: {err:?}");
     assert!(err.to_string().contains("502"), "{err}");
+    let raw = |err: &cognito_kit::Error| match err {
+        cognito_kit::Error::Protocol(p) => p.raw.clone(),
+        other => panic!("not a protocol error: {other:?}"),
+    };
+    assert_eq!(
+        raw(&err).as_deref(),
+        Some("<html>Bad Gateway</html>"),
+        "a proxy's page is kept"
+    );
+    // A token reply cut short: it is not JSON, and no part of it (tokens) is kept in the error.
+    let to = start(None);
+    let (state, nonce) = (param(&to, "state").unwrap(), param(&to, "nonce").unwrap());
+    let whole = tokens(id_token(&nonce, "client123", issuer, 1_795_003_600));
+    mock.0
+        .domain
+        .borrow_mut()
+        .push_back((200, whole[..whole.len() / 2].to_string()));
+    let err =
+        block_on(auth.handle_redirect(&format!("https://app.example/cb?code=c-7&state={state}")))
+            .unwrap_err();
+    assert_eq!(err.code(), "NotJsonReply");
+    assert_eq!(raw(&err), None, "a 2xx body keeps nothing: {err:?}");
+    assert!(!format!("{err:?}{err}").contains("eyJ"), "{err:?}");
 
     // A pool whose issuer is in the newer form (`IssuerConfiguration` `UPDATED`).
     let to = start(None);

@@ -145,6 +145,8 @@ fn raw_start(body: &[u8]) -> String {
         .collect()
 }
 
+/// The error of a reply whose body is not what it should be; `raw` keeps the start of the body for
+/// diagnosis (a proxy's page), except for a 2xx reply.
 pub(crate) fn reply_error(
     kind: ProtocolErrorKind,
     field: &'static str,
@@ -157,7 +159,8 @@ pub(crate) fn reply_error(
         field: field.into(),
         detail,
         status: Some(status),
-        raw: Some(raw_start(body)),
+        // A successful reply can hold tokens (a truncated token reply): keep no part of it.
+        raw: (!(200..300).contains(&status)).then(|| raw_start(body)),
     })
 }
 

@@ -12,7 +12,7 @@ pub(crate) struct Pending {
     /// The name the user typed.
     username: String,
     challenge: Challenge,
-    session: Option<String>,
+    session: Option<Zeroizing<String>>,
     /// The challenge's USERNAME, used in answers and SECRET_HASH.
     challenge_username: String,
     device: Option<DeviceRecord>,
@@ -117,7 +117,7 @@ enum State {
     Associating {
         attempt: Box<Attempt>,
         challenge: Challenge,
-        session: Option<String>,
+        session: Option<Zeroizing<String>>,
         challenge_username: String,
     },
     /// `VerifySoftwareToken` was sent for the waiting `MFA_SETUP`.
@@ -125,7 +125,7 @@ enum State {
     /// The platform's authenticator was asked for a passkey for `WEB_AUTHN`.
     Passkey {
         attempt: Box<Attempt>,
-        session: Option<String>,
+        session: Option<Zeroizing<String>>,
         challenge_username: String,
         _prompt: Prompt,
     },
@@ -258,6 +258,12 @@ fn new_srp(cx: &Ctx<'_>) -> Result<Box<SrpClient>> {
     SrpClient::new(&a).map(Box::new)
 }
 
+/// A challenge session as the requests take it. Sessions are kept zeroizing: each is a credential
+/// for the rest of its sign-in.
+fn session_text(session: &Option<Zeroizing<String>>) -> Option<&str> {
+    session.as_deref().map(String::as_str)
+}
+
 fn respond_request(
     cx: &Ctx<'_>,
     challenge: &str,
@@ -348,7 +354,7 @@ impl Flow for SignIn {
                         ),
                         shared_secret: associated.secret_code,
                     };
-                    let session = associated.session.or(session);
+                    let session = associated.session.map(Zeroizing::new).or(session);
                     park(cx, attempt, challenge, session, challenge_username, step)
                 }
                 Err(e) => fail(e),
@@ -364,7 +370,10 @@ impl Flow for SignIn {
                             cx,
                             "MFA_SETUP",
                             responses,
-                            verified.session.as_deref().or(pending.session.as_deref()),
+                            verified
+                                .session
+                                .as_deref()
+                                .or(session_text(&pending.session)),
                         );
                         self.send(cx, State::Answered(pending, None), request)
                     }
@@ -536,7 +545,7 @@ impl SignIn {
             client_id: &cx.config.client_id,
             auth_parameters: params,
             client_metadata: None,
-            session: attempt.sign_up_session.as_deref().map(String::as_str),
+            session: session_text(&attempt.sign_up_session),
         }
         .request();
         self.send(cx, State::Authenticating(attempt), request)
@@ -565,7 +574,7 @@ impl SignIn {
                 challenge,
                 session,
                 username,
-            }) => (challenge, session, username),
+            }) => (challenge, session.map(Zeroizing::new), username),
         };
         let timestamp = cognito_timestamp(cx.now_seconds());
         let answer = match &challenge {
@@ -617,7 +626,7 @@ impl SignIn {
             _ => return self.wait_for_user(cx, attempt, challenge, session, challenge_username),
         };
         let request = answer.and_then(|responses| {
-            respond_request(cx, challenge.name(), responses, session.as_deref())
+            respond_request(cx, challenge.name(), responses, session_text(&session))
         });
         match request {
             Ok(request) => {
@@ -634,7 +643,7 @@ impl SignIn {
         cx: &Ctx<'_>,
         attempt: Box<Attempt>,
         challenge: Challenge,
-        session: Option<String>,
+        session: Option<Zeroizing<String>>,
         challenge_username: String,
     ) -> Step<SignInOutput> {
         let step = match &challenge {
@@ -659,7 +668,7 @@ impl SignIn {
                 }
                 let request = op::AssociateSoftwareToken {
                     access_token: None,
-                    session: session.as_deref(),
+                    session: session_text(&session),
                 }
                 .request();
                 let next = State::Associating {
@@ -718,8 +727,8 @@ impl SignIn {
         // MFA methods are offered with Amplify's names (`TOTP`, `SMS`, `EMAIL`); the service's are
         // accepted too.
         let mut answer = match (&pending.challenge, answer) {
-            (Challenge::SelectMfaType(_), UserAnswer::Choice(c)) => {
-                UserAnswer::Choice(mfa_service_name(&c).to_string())
+            (Challenge::SelectMfaType(_), UserAnswer::Choice(ref c)) => {
+                UserAnswer::Choice(mfa_service_name(c).to_string())
             }
             (_, answer) => answer,
         };
@@ -738,7 +747,7 @@ impl SignIn {
             };
             let request = op::VerifySoftwareToken {
                 access_token: None,
-                session: pending.session.as_deref(),
+                session: session_text(&pending.session),
                 user_code: code,
                 friendly_device_name: None,
             }
@@ -775,7 +784,7 @@ impl SignIn {
             cx,
             pending.challenge.name(),
             responses,
-            pending.session.as_deref(),
+            session_text(&pending.session),
         );
         self.send(cx, State::Answered(pending, None), request)
     }
@@ -837,7 +846,7 @@ impl SignIn {
         &mut self,
         cx: &Ctx<'_>,
         attempt: Box<Attempt>,
-        session: Option<String>,
+        session: Option<Zeroizing<String>>,
         challenge_username: String,
         credential: Result<String>,
     ) -> Step<SignInOutput> {
@@ -867,7 +876,7 @@ impl SignIn {
             responses.insert("DEVICE_KEY".into(), device.device_key.clone());
         }
         let responses = cx.config.with_secret_hash(responses, &challenge_username);
-        let request = respond_request(cx, "WEB_AUTHN", responses, session.as_deref());
+        let request = respond_request(cx, "WEB_AUTHN", responses, session_text(&session));
         self.send(cx, State::Authenticating(attempt), request)
     }
 
@@ -958,7 +967,7 @@ impl SignIn {
             cx,
             "SELECT_CHALLENGE",
             responses,
-            pending.session.as_deref(),
+            session_text(&pending.session),
         );
         self.send(cx, State::Answered(pending, factor), request)
     }
@@ -1156,7 +1165,7 @@ fn park(
     cx: &Ctx<'_>,
     attempt: Box<Attempt>,
     challenge: Challenge,
-    session: Option<String>,
+    session: Option<Zeroizing<String>>,
     challenge_username: String,
     step: NextStep,
 ) -> Step<SignInOutput> {
@@ -1246,7 +1255,10 @@ pub(crate) fn answer_for(
     attributes: StringMap,
 ) -> Result<UserAnswer> {
     Ok(match core.pending.borrow().as_ref().map(|p| &p.challenge) {
-        None => return Err(invalid_state("no sign-in is waiting for an answer")),
+        None => {
+            drop(Zeroizing::new(response));
+            return Err(invalid_state("no sign-in is waiting for an answer"));
+        }
         Some(
             Challenge::SmsMfa(_)
             | Challenge::SoftwareTokenMfa

@@ -236,13 +236,15 @@ impl SrpClient {
         s_bytes.zeroize();
         let u_pad = pad_bytes(u);
         let mut prk = hmac_sha256(&u_pad, &[s_pad.expose_secret()]);
-        let okm = hmac_sha256(&prk, &[b"Caldera Derived Key", &[1]]);
+        let mut okm = hmac_sha256(&prk, &[b"Caldera Derived Key", &[1]]);
         prk.zeroize();
+        let key = Zeroizing::new(first_16(&okm));
+        okm.zeroize();
         Ok(SrpKey {
             u: u_pad,
             x: SecretBytes::new(pad_bytes(&x[..])),
             premaster: s_pad,
-            key: Zeroizing::new(first_16(&okm)),
+            key,
         })
     }
 }
