@@ -72,7 +72,7 @@ pub struct ChallengeRound {
 }
 
 /// The challenge a session waits for, with the data needed to check the answer.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Step {
     /// PASSWORD_VERIFIER (user SRP); `fake` when the user does not exist and existence is hidden.
     PasswordVerifier {
@@ -165,6 +165,13 @@ pub enum Step {
         /// `challengeMetadata`.
         metadata: Option<String>,
     },
+}
+
+/// A step shows only its challenge's name: its members are SRP secrets, verifiers and codes.
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.challenge_name())
+    }
 }
 
 impl Step {

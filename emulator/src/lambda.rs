@@ -26,7 +26,7 @@ pub const ATTEMPTS: u32 = 3;
 pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 
 /// Where the functions run and the credentials that sign the calls.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LambdaSettings {
     /// `http(s)://host[:port][/base]`, without a trailing slash.
     pub endpoint: String,
@@ -35,6 +35,11 @@ pub struct LambdaSettings {
     /// Secret access key (`test` unless configured).
     pub secret_key: String,
 }
+
+debug_showing!(LambdaSettings {
+    endpoint,
+    access_key
+});
 
 /// Why a call gave no usable reply.
 #[derive(Clone, Debug, PartialEq, Eq)]

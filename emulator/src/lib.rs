@@ -18,6 +18,20 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// `Debug` for a type that holds secrets (passwords, codes, tokens, keys): the named fields are
+/// shown, the others left out (`..`), so that no secret reaches a log or a panic message.
+macro_rules! debug_showing {
+    ($ty:ident { $($field:ident),* }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 pub mod app;
 pub mod config;
 pub mod crypto;
@@ -53,7 +67,7 @@ use crate::model::Db;
 use crate::store::Store;
 
 /// How to start an emulator.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     /// Interface to bind (loopback by default).
     pub host: String,
@@ -82,6 +96,15 @@ pub struct Options {
     /// triggers. When None, the config's `LambdaEndpoint` (if any) is used.
     pub lambda_endpoint: Option<String>,
 }
+
+debug_showing!(Options {
+    host,
+    port,
+    config_path,
+    allowed_hosts,
+    hooks_any_origin,
+    state_path
+});
 
 impl Default for Options {
     fn default() -> Self {
@@ -323,4 +346,56 @@ pub async fn start(options: Options) -> Result<RunningServer, String> {
         shutdown,
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Secrets stay out of `Debug`: the options' config (user passwords, TOTP secrets), a
+    /// pending code, the server's SRP secret and the challenge step that holds it.
+    #[test]
+    fn debug_output_holds_no_secrets() {
+        let options = Options {
+            config: Some(
+                serde_json::json!({ "Pools": [{ "Users": [{ "Password": "Hunter2-secret" }] }] }),
+            ),
+            ..Options::default()
+        };
+        let printed = format!("{options:?}");
+        assert!(
+            printed.contains("port") && !printed.contains("Hunter2"),
+            "{printed}"
+        );
+
+        let code = model::PendingCode {
+            code: "918273".into(),
+            expires_at: 1,
+            failed_attempts: 0,
+        };
+        let printed = format!("{code:?}");
+        assert!(
+            printed.contains("expires_at") && !printed.contains("918273"),
+            "{printed}"
+        );
+
+        let verifier = num_bigint::BigUint::from(0x5eed_u32);
+        let ephemeral = srp::start("02", &verifier);
+        assert!(ephemeral.is_some(), "A = 2 is a valid client value");
+        if let Some(ephemeral) = ephemeral {
+            let secret = ephemeral.server_secret.to_string(); // as a derived Debug prints it
+            let step = app::Step::PasswordVerifier {
+                ephemeral: Box::new(ephemeral.clone()),
+                verifier,
+                user_id: "u".into(),
+                secret_block: vec![7; 16],
+                fake: false,
+            };
+            for printed in [format!("{ephemeral:?}"), format!("{step:?}")] {
+                assert!(!printed.contains("server_secret"), "{printed}");
+                assert!(!printed.contains(&secret), "{printed}");
+            }
+            assert_eq!(format!("{step:?}"), "PASSWORD_VERIFIER");
+        }
+    }
 }

@@ -571,7 +571,7 @@ pub struct RefreshTokenRotation {
 }
 
 /// An app client, serialized exactly as DescribeUserPoolClient returns it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AppClient {
     /// Pool the client belongs to.
@@ -661,6 +661,12 @@ pub struct AppClient {
     pub last_modified_date: f64,
 }
 
+debug_showing!(AppClient {
+    user_pool_id,
+    client_id,
+    client_name
+});
+
 fn unit_seconds(unit: &str) -> i64 {
     match unit {
         "seconds" => 1,
@@ -715,7 +721,7 @@ impl AppClient {
 }
 
 /// A one-time code waiting to be entered (sign-up, password reset, attribute verification).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingCode {
     /// The six digits.
@@ -725,6 +731,11 @@ pub struct PendingCode {
     /// Wrong guesses so far; the code dies after a few.
     pub failed_attempts: u32,
 }
+
+debug_showing!(PendingCode {
+    expires_at,
+    failed_attempts
+});
 
 /// Where a user's stored password verifier lives.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -773,7 +784,7 @@ impl Device {
 pub const MAX_ROTATION_GRACE: i64 = 60;
 
 /// A user of a pool.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// Internal username (a UUID for pools with UsernameAttributes).
@@ -830,6 +841,13 @@ pub struct User {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub webauthn_credentials: BTreeMap<String, WebAuthnCredential>,
 }
+
+debug_showing!(User {
+    username,
+    sub,
+    status,
+    enabled
+});
 
 impl User {
     /// An attribute value.
@@ -939,7 +957,7 @@ pub struct RefreshRecord {
 }
 
 /// A message the real service would have sent by email or SMS (the test outbox).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxMessage {
     /// Epoch seconds.
@@ -964,6 +982,13 @@ pub struct OutboxMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
+
+debug_showing!(OutboxMessage {
+    created,
+    username,
+    delivery_medium,
+    kind
+});
 
 /// A group of a pool (`GroupType` without the pool id). Memberships live on the users
 /// ([`User::groups`]), so adding a user to a group writes one user row.
@@ -1141,7 +1166,7 @@ pub struct BrowserSession {
 }
 
 /// A user import job (`UserImportJobType` without the pool id).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportJob {
     /// `import-` and ten characters.
@@ -1178,6 +1203,8 @@ pub struct ImportJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_message: Option<String>,
 }
+
+debug_showing!(ImportJob { job_id, job_name });
 
 /// A user pool with everything in it.
 #[derive(Debug, Serialize, Deserialize)]

@@ -108,7 +108,7 @@ pub fn password_matches(
 }
 
 /// The server's half of one SRP exchange, kept between the challenge and the client's proof.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerEphemeral {
     /// Client public value A.
     pub client_public: BigUint,
@@ -117,6 +117,11 @@ pub struct ServerEphemeral {
     /// Server public value B.
     pub server_public: BigUint,
 }
+
+debug_showing!(ServerEphemeral {
+    client_public,
+    server_public
+});
 
 /// Validates A (non-zero mod N) and draws b, computing B = (k·v + g^b) mod N.
 pub fn start(client_public_hex: &str, verifier: &BigUint) -> Option<ServerEphemeral> {

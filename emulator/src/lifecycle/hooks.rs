@@ -854,7 +854,7 @@ pub fn define_auth_challenge(
 }
 
 /// A challenge CreateAuthChallenge made.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CreatedChallenge {
     /// `publicChallengeParameters`: the ChallengeParameters of the reply.
     pub public: Vec<(String, String)>,
@@ -863,6 +863,8 @@ pub struct CreatedChallenge {
     /// `challengeMetadata`.
     pub metadata: Option<String>,
 }
+
+debug_showing!(CreatedChallenge { public, metadata });
 
 /// CreateAuthChallenge, when DefineAuthChallenge asked for a CUSTOM_CHALLENGE.
 pub fn create_auth_challenge(

@@ -401,7 +401,7 @@ pub fn sweep(app: &App, now: i64) {
 }
 
 /// Tokens of a grant, as the token endpoint answers them.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TokenSet {
     /// `access_token`.
     pub access_token: String,
@@ -412,6 +412,8 @@ pub struct TokenSet {
     /// `expires_in`.
     pub expires_in: i64,
 }
+
+debug_showing!(TokenSet { expires_in });
 
 impl TokenSet {
     /// The token endpoint's JSON reply.
