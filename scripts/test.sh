@@ -103,9 +103,10 @@ run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # unreadable thrown values, options that cannot be serialized): 74,236 B; SrpClient, secretHash and
 # the other direct exports a CognitoError while the wasm is not loaded: 74,296 B; a secrets review's
 # fixes (answers and challenge sessions zeroed, no part of a 2xx body kept in an error, the
-# JavaScript copy of a reply cleared): 74,337 B.
+# JavaScript copy of a reply cleared): 74,337 B; the token exchange's form and the TOTP setup URI
+# each written into one buffer sized up front, the callback address zeroed: 74,368 B.
 # A toolchain update may move the figure by a little either way.
-size_budget=74360
+size_budget=74390
 benchmarks_smoke() {
   cargo build --quiet -p cognito-kit-emulator &&
     node bench/run.mjs --smoke &&

@@ -249,6 +249,13 @@ fn map(items: &[(&str, &str)]) -> StringMap {
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
 pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    percent_encode_into(&mut out, text);
+    out
+}
+
+/// [`percent_encode`] onto the end of `out`: for a buffer sized once, so that a secret written
+/// into it leaves no copy in a buffer that grew.
+pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(b as char);
@@ -259,22 +266,22 @@ pub(crate) fn percent_encode(text: &str) -> String {
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
     }
-    out
 }
 
 /// `otpauth://totp/{issuer}:{account}?secret=…&issuer=…`, the URI authenticator apps scan.
+/// Built in one buffer sized for the whole: the secret is written once, with no copy left behind
+/// in a buffer that grew.
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
-    let (issuer, account) = (percent_encode(issuer), percent_encode(account));
-    cat!(
-        "otpauth://totp/",
-        issuer,
-        ":",
-        account,
-        "?secret=",
-        secret,
-        "&issuer=",
-        issuer
-    )
+    let mut uri = String::with_capacity(48 + 6 * issuer.len() + 3 * account.len() + secret.len());
+    uri.push_str("otpauth://totp/");
+    percent_encode_into(&mut uri, issuer);
+    uri.push(':');
+    percent_encode_into(&mut uri, account);
+    uri.push_str("?secret=");
+    uri.push_str(secret);
+    uri.push_str("&issuer=");
+    percent_encode_into(&mut uri, issuer);
+    uri
 }
 
 /// What the flows of one pool client share, whoever drives them: the configuration and the state
