@@ -36,6 +36,14 @@ run "formatting (rustfmt)" cargo fmt --all -- --check
 run "lints (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 run "lints (wasm32)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 run "lints (wasm32, the package's build without std)" cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --quiet -- -D warnings
+# The API docs build without a broken or private link, for Rust apps (native and in the browser)
+# and for the package's own wasm boundary.
+docs() {
+  RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --workspace &&
+    RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p cognito-kit -p cognito-kit-modexp --target wasm32-unknown-unknown &&
+    RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p cognito-kit --no-default-features --target wasm32-unknown-unknown
+}
+run "API docs (rustdoc, warnings denied)" docs
 run "native tests" cargo test --workspace
 # The browser tests include end-to-end flows against a real emulator on a fixed loopback port (the
 # URL is compiled into the test binary, so a fixed port keeps rebuilds away).

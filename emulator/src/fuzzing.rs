@@ -293,7 +293,7 @@ pub fn request_seeds() -> Vec<Vec<u8>> {
 
 /// The first byte picks the ceremony (even: a RegistrationResponseJSON checked as
 /// CompleteWebAuthnRegistration does, odd: an AuthenticationResponseJSON checked as the
-/// WEB_AUTHN challenge does), the rest is the credential's JSON; both against [`CHALLENGE`] on
+/// WEB_AUTHN challenge does), the rest is the credential's JSON; both against `CHALLENGE` on
 /// the fuzz pool's relying party, so a valid seed reaches the CBOR, COSE and signature checks.
 pub fn passkey(data: &[u8]) {
     let _ = passkey_verifies(data);
@@ -478,8 +478,8 @@ fn upstream() -> Option<&'static Upstream> {
 }
 
 /// Arbitrary bytes as what a provider sends back: the first line an ID token verified against
-/// the fake provider's JWKS ([`crate::lifecycle::idp::verify_id_token`]), the second a URL the
-/// emulator may or may not call ([`crate::lifecycle::idp::upstream_url_allowed`]). Never a panic.
+/// the fake provider's JWKS (`lifecycle::idp::verify_id_token`), the second a URL the
+/// emulator may or may not call (`lifecycle::idp::upstream_url_allowed`). Never a panic.
 pub fn upstream_token(data: &[u8]) {
     let _ = upstream_token_verifies(data);
 }

@@ -1,5 +1,5 @@
 //! The HTTP surface: the JSON API at `POST /`, JWKS and OpenID configuration per pool, test hooks
-//! under `/_emulator/`, and the guard in front of them all ([`guard`]): the Host header checked
+//! under `/_emulator/`, and the guard in front of them all (`guard`): the Host header checked
 //! against the listening address (DNS rebinding), the hooks answered only to loopback origins
 //! (or none), CORS (`*` on the public API as the service answers it; the caller's loopback
 //! origin, never `*`, on the hooks), and a bounded time to send the body.
@@ -240,7 +240,7 @@ async fn guard(policy: Arc<Policy>, request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether the request came from a page of a non-loopback origin (set by [`guard`]).
+/// Whether the request came from a page of a non-loopback origin (set by `guard`).
 #[derive(Clone, Copy, Debug)]
 pub struct ForeignOrigin(pub bool);
 

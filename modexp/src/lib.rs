@@ -417,7 +417,7 @@ fn column_range(k: usize) -> (usize, usize) {
     (k.saturating_sub(LIMBS - 1), k.min(LIMBS - 1))
 }
 
-/// Σ x[i]·y[i] over two slices of equal length, in a `u64` (the caller keeps the sum below 2^64).
+/// Σ `x[i]·y[i]` over two slices of equal length, in a `u64` (the caller keeps the sum below 2^64).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 pub fn dot(x: &[u32], y: &[u32]) -> u64 {
@@ -425,7 +425,7 @@ pub fn dot(x: &[u32], y: &[u32]) -> u64 {
     dot_scalar(x, y)
 }
 
-/// The portable Σ x[i]·y[i], against which the SIMD one is tested in a browser.
+/// The portable Σ `x[i]·y[i]`, against which the SIMD one is tested in a browser.
 #[inline(always)]
 pub fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
     x.iter()
@@ -433,7 +433,7 @@ pub fn dot_scalar(x: &[u32], y: &[u32]) -> u64 {
         .fold(0u64, |s, (&p, &q)| s + u64::from(p) * u64::from(q))
 }
 
-/// Σ x[i]·y[i] with wasm SIMD: `i64x2.extmul_{low,high}_i32x4_u` make four 32×32→64 products from
+/// Σ `x[i]·y[i]` with wasm SIMD: `i64x2.extmul_{low,high}_i32x4_u` make four 32×32→64 products from
 /// two 128-bit loads, summed in two 64-bit lanes. `x` and `y` must have the same length.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]

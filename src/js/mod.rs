@@ -1,4 +1,4 @@
-//! JavaScript: the npm package's boundary ([`package`], built into the package's wasm: the crate
+//! JavaScript: the npm package's boundary (`package`, built into the package's wasm: the crate
 //! without its `std` feature) and, for Rust apps in the browser (with `std`), storage adapters and
 //! the page's random bytes.
 //! Nothing here may panic: a panic in wasm kills the instance for every caller on the page.

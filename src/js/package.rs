@@ -137,7 +137,7 @@ unsafe fn take(ptr: *mut u8, len: usize) -> Option<Zeroizing<Vec<u8>>> {
 /// as none).
 ///
 /// # Safety
-/// As [`take`].
+/// As `take`.
 unsafe fn text(ptr: *mut u8, len: usize) -> Option<Zeroizing<String>> {
     // SAFETY: as `take`.
     utf8(unsafe { take(ptr, len) }).map(Zeroizing::new)
@@ -242,7 +242,7 @@ unsafe fn object<'a, T>(h: i32) -> Result<&'a mut T> {
 /// Frees the object behind a handle (0: nothing).
 ///
 /// # Safety
-/// As [`object`], and the handle is not used again.
+/// As `object`, and the handle is not used again.
 unsafe fn free<T>(h: i32) {
     if h != 0 {
         // SAFETY: see above.
@@ -259,7 +259,7 @@ pub extern "C" fn version() -> i32 {
 /// SECRET_HASH = base64(HMAC-SHA256(clientSecret, username ‖ clientId)).
 ///
 /// # Safety
-/// Each (address, length) is an argument as [`take`] says.
+/// Each (address, length) is an argument as `take` says.
 #[no_mangle]
 pub unsafe extern "C" fn secret_hash(
     secret: *mut u8,
@@ -300,7 +300,7 @@ pub extern "C" fn cognito_timestamp(unix_seconds: f64) -> i32 {
 /// `random`, 128 bytes, for tests) and computes `A = g^a mod N`.
 ///
 /// # Safety
-/// (`random`, `len`) is an argument as [`take`] says.
+/// (`random`, `len`) is an argument as `take` says.
 #[no_mangle]
 pub unsafe extern "C" fn srp_new(random: *mut u8, len: usize) -> i32 {
     // SAFETY: the caller's contract.
@@ -324,7 +324,7 @@ pub unsafe extern "C" fn srp_new(random: *mut u8, len: usize) -> i32 {
 /// `SRP_A`: lowercase hex, no leading zeros.
 ///
 /// # Safety
-/// `h` is as [`object`] says.
+/// `h` is as `object` says.
 #[no_mangle]
 pub unsafe extern "C" fn srp_a(h: i32) -> i32 {
     // SAFETY: the caller's contract.
@@ -337,7 +337,7 @@ pub unsafe extern "C" fn srp_a(h: i32) -> i32 {
 /// loader passes now by default): the `ChallengeResponses` as a JSON object.
 ///
 /// # Safety
-/// `h` is as [`object`] says; each (address, length) is an argument as [`take`] says.
+/// `h` is as `object` says; each (address, length) is an argument as `take` says.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn srp_answer(
@@ -424,7 +424,7 @@ fn challenge(params: &[u8]) -> Result<VerifierChallenge> {
 /// Frees an `SrpClient`.
 ///
 /// # Safety
-/// As [`free`].
+/// As `free`.
 #[no_mangle]
 pub unsafe extern "C" fn srp_free(h: i32) {
     // SAFETY: the caller's contract.
@@ -473,7 +473,7 @@ struct Engine(Rc<Shared>);
 /// out storage), as JSON.
 ///
 /// # Safety
-/// (`options`, `len`) is an argument as [`take`] says.
+/// (`options`, `len`) is an argument as `take` says.
 #[no_mangle]
 pub unsafe extern "C" fn engine_new(options: *mut u8, len: usize) -> i32 {
     // SAFETY: the caller's contract.
@@ -494,7 +494,7 @@ pub unsafe extern "C" fn engine_new(options: *mut u8, len: usize) -> i32 {
 /// Frees an engine (its running tasks keep what they share with it).
 ///
 /// # Safety
-/// As [`free`].
+/// As `free`.
 #[no_mangle]
 pub unsafe extern "C" fn engine_free(h: i32) {
     // SAFETY: the caller's contract.
@@ -532,7 +532,7 @@ struct Task {
 /// JSON; resuming it with `ok` starts it.
 ///
 /// # Safety
-/// `engine` is as [`object`] says; each (address, length) is an argument as [`take`] says.
+/// `engine` is as `object` says; each (address, length) is an argument as `take` says.
 #[no_mangle]
 pub unsafe extern "C" fn engine_start(
     engine: i32,
@@ -569,7 +569,7 @@ pub unsafe extern "C" fn engine_start(
 /// message) and returns the next thing to do, or the method's error.
 ///
 /// # Safety
-/// `task` is as [`object`] says; each (address, length) is an argument as [`take`] says.
+/// `task` is as `object` says; each (address, length) is an argument as `take` says.
 #[no_mangle]
 pub unsafe extern "C" fn task_resume(
     task: i32,
@@ -593,7 +593,7 @@ pub unsafe extern "C" fn task_resume(
 /// cancelled); the next caller starts a new refresh.
 ///
 /// # Safety
-/// `task` is as [`object`] says.
+/// `task` is as `object` says.
 #[no_mangle]
 pub unsafe extern "C" fn task_abandon(task: i32) -> i32 {
     // SAFETY: the caller's contract.
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn task_abandon(task: i32) -> i32 {
 /// Frees a task.
 ///
 /// # Safety
-/// As [`free`].
+/// As `free`.
 #[no_mangle]
 pub unsafe extern "C" fn task_free(h: i32) {
     // SAFETY: the caller's contract.
