@@ -233,6 +233,8 @@ function fieldOf(error, form, context) {
     case 'AliasExistsException':
       return pick('username');
     case 'NotAuthorizedException':
+      // An expired or used-up step ("Invalid session for the user…") is about no field.
+      if (/session/i.test(String(error.message))) return null;
       if (context === 'change-password' && /incorrect/i.test(String(error.message))) return pick('old');
       if (context === 'signin') return pick('password');
       return null;
@@ -249,14 +251,44 @@ function boxes(root) {
   return { part, error: $('[data-error]', part), notice: $('[data-notice]', part) };
 }
 
+/** Takes away the messages shown under fields in `scope` (and their links from the fields); the
+ * error boxes show their text again. */
+function clearFieldErrors(scope) {
+  for (const message of $$('.field-error', scope)) {
+    const input = document.getElementById(message.dataset.for);
+    const rest = (input?.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== message.id);
+    if (rest.length) input.setAttribute('aria-describedby', rest.join(' '));
+    else input?.removeAttribute('aria-describedby');
+    message.remove();
+  }
+  for (const box of $$('[data-error].visually-hidden', scope)) box.classList.remove('visually-hidden');
+}
+
+/** The error in `box` shown again under `field`, which it then describes; the box keeps its text
+ * for screen readers only. */
+function showUnder(field, box) {
+  const message = document.createElement('p');
+  message.className = 'field-error';
+  message.id = `${field.id}-error`;
+  message.dataset.for = field.id;
+  message.textContent = box.textContent;
+  // Below the field's show/hide wrapper when it has one.
+  (field.closest('.secret-field') ?? field).after(message);
+  field.setAttribute('aria-describedby', [field.getAttribute('aria-describedby'), message.id].filter(Boolean).join(' '));
+  box.classList.add('visually-hidden');
+}
+
 /**
  * Shows an error in `root`'s box (a text or a failure to describe), clears any notice of the same
  * place (a success message never stands above an error), and moves focus to the field it is about
- * or to the message itself.
+ * or to the message itself. An error about one field is shown under that field (and the field
+ * described by it); the box then keeps the text for screen readers only (it is the live region
+ * that announces it).
  */
 function showError(root, error, context, { focus = true } = {}) {
   const { part, error: box, notice } = boxes(root);
   for (const input of $$('[aria-invalid]', part)) input.removeAttribute('aria-invalid');
+  clearFieldErrors(part);
   if (!error) {
     box.textContent = '';
     return;
@@ -271,6 +303,7 @@ function showError(root, error, context, { focus = true } = {}) {
   const field = typeof error === 'string' ? null : fieldOf(error, form, context);
   if (field && !field.closest('[hidden]')) {
     field.setAttribute('aria-invalid', 'true');
+    if (field.id) showUnder(field, box);
     if (focus) field.focus();
   } else if (focus) {
     box.focus();
@@ -329,6 +362,7 @@ function show(name, { focus = true, focusTarget = null } = {}) {
 
 /** A view left behind keeps no message, password, code or TOTP secret. */
 function leave(section) {
+  clearFieldErrors(section);
   for (const box of $$('[data-error]', section)) box.textContent = '';
   for (const box of $$('[data-notice]', section)) setNotice(box, '');
   for (const input of $$('[aria-invalid]', section)) input.removeAttribute('aria-invalid');
@@ -339,6 +373,7 @@ function leave(section) {
   }
   if (section.dataset.view === 'totp-setup') {
     $('[data-qr]').replaceChildren();
+    $('[data-totp-open]').removeAttribute('href');
     $('[data-totp-secret]').textContent = '';
     $('[data-totp-account]').textContent = '';
     delete $('[data-totp-secret]').dataset.secret;
@@ -692,9 +727,13 @@ async function continueSignIn(output) {
       const info = $('[data-custom-info]');
       info.replaceChildren();
       // USERNAME is the service's username (an opaque id where email or phone is the username).
-      for (const [key, value] of Object.entries(step.additionalInfo ?? {}).filter(([name]) => name !== 'USERNAME')) {
+      const entries = Object.entries(step.additionalInfo ?? {}).filter(([name]) => name !== 'USERNAME');
+      for (const [key, value] of entries) {
         const dt = document.createElement('dt');
         const dd = document.createElement('dd');
+        // The names are the app's own (its challenge trigger's): one value alone (a question) is
+        // shown without its name, which stays for screen readers.
+        if (entries.length === 1) dt.className = 'visually-hidden';
         dt.textContent = key;
         dd.textContent = value;
         info.append(dt, dd);
@@ -899,7 +938,7 @@ function setUpSignIn() {
 // Sign-in through the pool's domain (config.json "oauth"): the package sends the browser there and
 // finishes the sign-in when it comes back to these pages (handleRedirect in main).
 
-/** "Continue with …" for each configured provider and "Sign in with the hosted page" (COGNITO). */
+/** "Continue with …" for each configured provider and "More sign-in options" (the hosted page, COGNITO). */
 function setUpRedirectSignIn(form) {
   const { providers, hostedPage } = config.features;
   const block = $('[data-providers]');
@@ -979,6 +1018,8 @@ function showTotpSetup(details) {
     box.textContent = t('totp.qrTooLong');
   }
   // Groups of four, as authenticator apps show them; the app ignores the spaces.
+  // A phone cannot scan its own screen: the otpauth: address opens the app that handles it.
+  $('[data-totp-open]').href = totpUri(details.sharedSecret, brandName, account);
   $('[data-totp-secret]').textContent = details.sharedSecret.replace(/(.{4})(?=.)/g, '$1 ');
   $('[data-totp-secret]').dataset.secret = details.sharedSecret;
   $('[data-totp-account]').textContent = account ? t('totp.account', { account, issuer: brandName }) : '';

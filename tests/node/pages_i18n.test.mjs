@@ -92,7 +92,7 @@ async function withConfig(tab, changes) {
 }
 
 for (const [lang, locale, heading, wrong] of [
-  ['fr', 'fr-FR', 'Connexion', 'Adresse e-mail ou mot de passe incorrect.'],
+  ['fr', 'fr-FR', 'Connexion', 'Adresse e‑mail ou mot de passe incorrect.'],
   ['de', 'de-DE', 'Anmelden', 'E-Mail-Adresse oder Passwort ist falsch.'],
 ]) {
   test(`a browser set to ${locale} gets the pages in ${lang}, with nothing left in English`, async (t) => {

@@ -1,5 +1,5 @@
 // The pages' sign-in through the pool's domain ("oauth" in config.json), in one headless Chromium
-// against one emulator: "Sign in with the hosted page" → the emulator's managed login → a wrong,
+// against one emulator: "More sign-in options" (the pool's hosted page) → the emulator's managed login → a wrong,
 // then the right password → back on the pages, signed in; sign-out through the domain's /logout;
 // "Continue with <provider>" up to the emulator's answer (it does not emulate federation); an
 // `error` on the callback said in a plain sentence, with nothing stored; the buttons only where
@@ -81,7 +81,7 @@ const storedKeys = (tab) =>
   }));
 
 /** Clicks `name` on the sign-in view and waits for the managed login's form. */
-async function toManagedLogin(tab, name = 'Sign in with the hosted page') {
+async function toManagedLogin(tab, name = 'More sign-in options') {
   await Promise.all([tab.waitForURL(/\/domains\/pages-oauth\/login\?/), visible(tab, 'signin').getByRole('button', { name }).click()]);
 }
 
@@ -98,13 +98,13 @@ test('the buttons show only where configured: each provider, the hosted page, no
   await tab.goto(plain.url);
   await visible(tab, 'signin').waitFor();
   assert.equal(await tab.locator('[data-providers]').isHidden(), true, 'no "oauth": no block');
-  assert.equal(await tab.getByRole('button', { name: /^Continue with|hosted page/ }).count(), 0);
+  assert.equal(await tab.getByRole('button', { name: /^Continue with|More sign-in options/ }).count(), 0);
 
   await tab.goto(pages.url);
   const signin = visible(tab, 'signin');
-  await signin.getByRole('button', { name: 'Sign in with the hosted page' }).waitFor();
+  await signin.getByRole('button', { name: 'More sign-in options' }).waitFor();
   const names = await signin.locator('[data-providers] button:visible').allTextContents();
-  assert.deepEqual(names, ['Continue with Google', 'Continue with Example SSO', 'Sign in with the hosted page']);
+  assert.deepEqual(names, ['Continue with Google', 'Continue with Example SSO', 'More sign-in options']);
   assert.deepEqual(await capture(tab, 'signin-with-providers'), []);
 
   // The same pages with the hosted page off, then with a domain-less "oauth": the config decides.
@@ -244,8 +244,8 @@ test('an error on the callback, and a callback without a sign-in in progress, ar
 
 test('French and German: the buttons, the managed login asked in the language, the errors', async (t) => {
   const expected = {
-    fr: { hosted: 'Se connecter avec la page hébergée', google: 'Continuer avec Google', expired: 'Cette connexion a expiré ou est déjà terminée. Recommencez-la.' },
-    de: { hosted: 'Über die gehostete Seite anmelden', google: 'Weiter mit Google', expired: 'Diese Anmeldung ist abgelaufen oder wurde bereits abgeschlossen. Beginnen Sie sie erneut.' },
+    fr: { hosted: 'Autres options de connexion', google: 'Continuer avec Google', expired: 'Cette connexion a expiré ou est déjà terminée. Recommencez-la.' },
+    de: { hosted: 'Weitere Anmeldeoptionen', google: 'Weiter mit Google', expired: 'Diese Anmeldung ist abgelaufen oder wurde bereits abgeschlossen. Beginnen Sie sie erneut.' },
   };
   for (const [lang, texts] of Object.entries(expected)) {
     const { tab, problems, requests } = await openTab(t, { locale: lang });

@@ -102,6 +102,40 @@ test('1: a form does not submit while the password rules it shows are unmet, and
   assert.deepEqual(problems, []);
 });
 
+test('1: an error about one field is shown under it and describes it; the alert keeps it for screen readers; it goes when the form is right', async (t) => {
+  const { tab, problems } = await openTab(t);
+  await tab.goto(`${env.server.url}#signup`);
+  const signup = visible(tab, 'signup');
+  await signup.getByLabel('Email').fill(unique('inline'));
+  const password = signup.getByLabel('Password', { exact: true });
+  await password.fill('weakpassword');
+  await signup.getByRole('button', { name: 'Create account' }).click();
+  const under = signup.locator('#signup-password-error');
+  await under.waitFor();
+  const text = 'Your password needs an uppercase letter and a number.';
+  assert.equal(await under.textContent(), text);
+  // Right under the field's row (the field and its Show button), above the rules.
+  const [field, message] = [await signup.locator('.secret-field').first().boundingBox(), await under.boundingBox()];
+  assert.ok(message.y >= field.y + field.height && message.y - (field.y + field.height) < 24, JSON.stringify({ field, message }));
+  // The field is described by the rules and by the message; the alert (the live region) still
+  // holds the text, hidden from sight only.
+  assert.equal(await tab.locator('#signup-password').getAttribute('aria-describedby'), 'signup-password-rules signup-password-error');
+  const alert = signup.locator('[role=alert]');
+  assert.equal(await alert.textContent(), text);
+  assert.equal(await alert.evaluate((e) => e.getBoundingClientRect().width), 1);
+  // The same error sent again replaces the message rather than adding a second one.
+  await signup.getByRole('button', { name: 'Create account' }).click();
+  await tab.waitForTimeout(100);
+  assert.equal(await signup.locator('.field-error').count(), 1);
+  // Leaving the view takes it away, and the field's description is the rules again.
+  await tab.goto(`${env.server.url}#signin`);
+  await visible(tab, 'signin').waitFor();
+  assert.equal(await tab.locator('.field-error').count(), 0);
+  assert.equal(await tab.locator('#signup-password').getAttribute('aria-describedby'), 'signup-password-rules');
+  assert.equal(await tab.locator('[data-view="signup"] [role=alert]').evaluate((e) => e.classList.contains('visually-hidden')), false);
+  assert.deepEqual(problems, []);
+});
+
 test('1: the service refusing a password is told in words that name the rule, never in its own text', async (t) => {
   const { tab, problems } = await openTab(t);
   // A pool whose description is not beside the pages: the hints know only the default length, so
@@ -347,6 +381,8 @@ test('4: the authenticator app entry is labelled with the email the user signs i
   const uri = await decodeQr(tab);
   assert.equal(uri, `otpauth://totp/cognito-kit%20demo:${encodeURIComponent(email)}?secret=${secret}&issuer=cognito-kit%20demo`);
   assert.ok(!uri.includes(sub));
+  // On a phone, which cannot scan its own screen, the same address opens the authenticator app.
+  assert.equal(await tab.getByRole('link', { name: 'On this device? Open it in your authenticator app' }).getAttribute('href'), uri);
   assert.match(await tab.locator('[data-totp-account]').textContent(), new RegExp(`\\(${email.replace(/\./g, '\\.')}\\)`));
   assert.doesNotMatch(await tab.locator('main').innerText(), new RegExp(sub));
   assert.deepEqual(problems, []);

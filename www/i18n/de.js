@@ -73,6 +73,7 @@ export default {
   'forgot.intro': 'Wir senden Ihnen einen Code, mit dem Sie Ihr Passwort zurücksetzen können.',
 
   'totp.scan': 'Scannen Sie diesen QR-Code mit Ihrer Authenticator-App:',
+  'totp.open': 'Auf diesem Gerät? In der Authenticator-App öffnen',
   'totp.manual': 'Oder geben Sie diesen Schlüssel von Hand ein:',
   'totp.enterCode': 'Geben Sie dann den sechsstelligen Code ein, den die App anzeigt.',
   'totp.qrLabel': 'QR-Code, um dieses Konto einer Authenticator-App hinzuzufügen',
@@ -271,7 +272,7 @@ export default {
   'button.passkeyAdd': 'Passkey hinzufügen',
   'button.delete': 'Löschen',
   'button.deletePasskey': 'Passkey {name} löschen',
-  'confirm.passkeyDelete.title': 'Passkey {name} löschen?',
+  'confirm.passkeyDelete.title': '„{name}“ löschen?',
   'confirm.passkeyDelete.text': 'Sie können sich dann nicht mehr damit anmelden. Entfernen Sie ihn auch von Ihrem Gerät oder aus Ihrem Passwortmanager.',
   'confirm.passkeyDelete.yes': 'Passkey löschen',
   'notice.passkeyAdded': 'Ihr Passkey ist hinzugefügt: Sie können sich ab jetzt damit anmelden.',
@@ -299,7 +300,7 @@ export default {
 
   // Sign-in through the pool's domain (config.json "oauth").
   'button.continueWith': 'Weiter mit {provider}',
-  'button.signinHostedPage': 'Über die gehostete Seite anmelden',
+  'button.signinHostedPage': 'Weitere Anmeldeoptionen',
   'error.redirectDenied': 'Die Anmeldung wurde abgebrochen oder abgelehnt. Versuchen Sie es erneut oder wählen Sie eine andere Anmeldeart.',
   'error.redirectLoginRequired': 'Sie müssen sich erneut anmelden.',
   'error.redirectExpired': 'Diese Anmeldung ist abgelaufen oder wurde bereits abgeschlossen. Beginnen Sie sie erneut.',

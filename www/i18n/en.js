@@ -74,6 +74,7 @@ export default {
   'forgot.intro': 'We will send you a code to reset your password.',
 
   'totp.scan': 'Scan this QR code with your authenticator app:',
+  'totp.open': 'On this device? Open it in your authenticator app',
   'totp.manual': 'Or enter this key by hand:',
   'totp.enterCode': 'Then enter the six-digit code the app shows.',
   'totp.qrLabel': 'QR code to add this account to an authenticator app',
@@ -272,7 +273,7 @@ export default {
   'button.passkeyAdd': 'Add a passkey',
   'button.delete': 'Delete',
   'button.deletePasskey': 'Delete passkey {name}',
-  'confirm.passkeyDelete.title': 'Delete the passkey {name}?',
+  'confirm.passkeyDelete.title': 'Delete “{name}”?',
   'confirm.passkeyDelete.text': 'You will no longer be able to sign in with it. Remove it from your device or password manager too.',
   'confirm.passkeyDelete.yes': 'Delete passkey',
   'notice.passkeyAdded': 'Your passkey is added: you can sign in with it now.',
@@ -300,7 +301,7 @@ export default {
 
   // Sign-in through the pool's domain (config.json "oauth").
   'button.continueWith': 'Continue with {provider}',
-  'button.signinHostedPage': 'Sign in with the hosted page',
+  'button.signinHostedPage': 'More sign-in options',
   'error.redirectDenied': 'The sign-in was cancelled or refused. Try again, or choose another way to sign in.',
   'error.redirectLoginRequired': 'You need to sign in again.',
   'error.redirectExpired': 'This sign-in expired or was already completed. Start it again.',
