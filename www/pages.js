@@ -498,6 +498,8 @@ function forgetUsername() {
 function setSignInName(name) {
   signInName = name ?? '';
   for (const input of $$('[data-account-username]')) input.value = signInName;
+  // The password step says whose password it asks for ("Start over" below it is the way out).
+  $('[data-signing-in-as]').textContent = signInName ? t('signin.as', { account: signInName }) : '';
 }
 
 /**

@@ -567,6 +567,8 @@ test('passwordless: "Email me a code" signs in after a wrong code; the choice of
   const password = visible(tab, 'signin-password');
   await password.waitFor();
   assert.equal(await tab.evaluate(() => document.activeElement.id), 'factor-password');
+  // Whose password it asks for, in words (the hidden username field is for password managers).
+  assert.equal(await password.locator('[data-signing-in-as]').textContent(), 'Signing in as pia@example.com');
   await password.getByLabel('Password', { exact: true }).fill('Passw0rd?');
   await password.getByRole('button', { name: 'Sign in' }).click();
   // A wrong password ends that sign-in: back on the form, the email kept, focus on the password.

@@ -258,6 +258,7 @@ export default {
   'title.selectFactor': 'Wählen Sie, wie Sie sich anmelden',
   'field.factorChoice': 'Anmelden mit',
   'title.enterPassword': 'Geben Sie Ihr Passwort ein',
+  'signin.as': 'Anmeldung als {account}',
   'factor.passkey': 'Einem Passkey (Fingerabdruck, Gesicht oder Bildschirmsperre)',
   'factor.emailCode': 'Einem Code per E-Mail',
   'factor.smsCode': 'Einem Code per SMS',

@@ -259,6 +259,7 @@ export default {
   'title.selectFactor': 'Choose how to sign in',
   'field.factorChoice': 'Sign in with',
   'title.enterPassword': 'Enter your password',
+  'signin.as': 'Signing in as {account}',
   'factor.passkey': 'A passkey (fingerprint, face or screen lock)',
   'factor.emailCode': 'A code sent by email',
   'factor.smsCode': 'A code sent by text message',

@@ -258,6 +258,7 @@ export default {
   'title.selectFactor': 'Choisissez comment vous connecter',
   'field.factorChoice': 'Se connecter avec',
   'title.enterPassword': 'Saisissez votre mot de passe',
+  'signin.as': 'Connexion en tant que {account}',
   'factor.passkey': 'Une clé d’accès (empreinte, visage ou verrouillage de l’écran)',
   'factor.emailCode': 'Un code envoyé par e‑mail',
   'factor.smsCode': 'Un code envoyé par SMS',
