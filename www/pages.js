@@ -692,6 +692,9 @@ async function continueSignIn(output) {
           ? t('mfa.hint.sent', { where })
           : t('mfa.hint.sentSomewhere');
       $('#mfa-code').value = '';
+      // A code that is the first factor (no password before it) can be sent again by a new sign-in.
+      const medium = { CONFIRM_SIGN_IN_WITH_EMAIL_CODE: 'EMAIL_OTP', CONFIRM_SIGN_IN_WITH_SMS_CODE: 'SMS_OTP' }[step.signInStep];
+      $('[data-new-sign-in-code]').hidden = !(medium && pending?.codeFactor === medium);
       return enterStep('mfa');
     }
     case 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION': {
@@ -855,7 +858,7 @@ function setUpSignIn() {
   async function begin(username, input, rememberDevice) {
     rememberUsername(username);
     setSignInName(username);
-    const attempt = { allowed: [], remember: rememberDevice, asked: input.preferredChallenge };
+    const attempt = { allowed: [], remember: rememberDevice, asked: input.preferredChallenge, username, codeFactor: input.password ? null : input.preferredChallenge };
     pending = attempt;
     try {
       const output = await auth.signIn({ username, ...input });
@@ -912,7 +915,32 @@ function setUpSignIn() {
   onSubmit('mfa', ({ code }) => answer({ challengeResponse: code.trim() }), 'code');
   onSubmit('select-mfa', ({ mfaType }) => answer({ challengeResponse: mfaType }));
   // A passkey that fails here (cancelled, not on this device) keeps the choice open: the user picks another.
-  onSubmit('select-factor', ({ factor }) => answer({ challengeResponse: factor }), 'signin-factor');
+  onSubmit('select-factor', ({ factor }) => {
+    if (pending) pending.codeFactor = factor;
+    return answer({ challengeResponse: factor });
+  }, 'signin-factor');
+  // "Send a new code" on an emailed or texted first factor: the same sign-in again, which sends one.
+  $('[data-new-sign-in-code]').addEventListener('click', async () => {
+    const form = $('[data-form="mfa"]');
+    const attempt = pending;
+    if (!attempt?.codeFactor) return;
+    await busy(form, async () => {
+      showError(form, null);
+      const again = { allowed: [], remember: attempt.remember, asked: attempt.codeFactor, username: attempt.username, codeFactor: attempt.codeFactor };
+      pending = again;
+      try {
+        const output = await auth.signIn({ username: attempt.username, authFlow: 'USER_AUTH', preferredChallenge: attempt.codeFactor });
+        if (pending !== again) return;
+        await continueSignIn(output);
+        if (output.nextStep.signInStep.startsWith('CONFIRM_SIGN_IN_WITH_')) {
+          notice('mfa', deliveryText(output.nextStep.codeDeliveryDetails, 'newCode'), { tone: 'info' });
+          $('#mfa-code').focus();
+        }
+      } catch (error) {
+        if (pending === again) showError(form, error, 'code');
+      }
+    });
+  });
   onSubmit('signin-password', async ({ password }) => {
     try {
       await answer({ challengeResponse: password });

@@ -228,6 +228,7 @@ test('a user signs up, confirms, sets up TOTP, signs in with it and a remembered
   await signIn(tab, email, password, { remember: true });
   await visible(tab, 'mfa').waitFor();
   assert.equal(await tab.locator('[data-mfa-hint]').textContent(), 'Enter the code from your authenticator app.');
+  assert.equal(await visible(tab, 'mfa').getByRole('button', { name: 'Send a new code' }).count(), 0);
   const right = totp(secret);
   await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(String((Number(right) + 1) % 1_000_000).padStart(6, '0'));
   await tab.getByRole('button', { name: 'Verify' }).click();
@@ -396,6 +397,8 @@ test('a pool that requires MFA: TOTP set up inside sign-in, and a choice of fact
   await tab.getByRole('button', { name: 'Continue' }).click();
   await visible(tab, 'mfa').waitFor();
   assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to \+\*+0101\. Enter it below\.$/);
+  // An MFA code comes after the password, which the pages do not keep: no "Send a new code" here.
+  assert.equal(await visible(tab, 'mfa').getByRole('button', { name: 'Send a new code' }).count(), 0);
   const reply = await fetch(`${emulator.url}/_emulator/outbox?poolId=us-east-1_MfaPool01&username=chooser`).then((r) => r.json());
   await visible(tab, 'mfa').getByLabel('Code', { exact: true }).fill(reply[0].code);
   await tab.getByRole('button', { name: 'Verify' }).click();
@@ -609,6 +612,27 @@ test('passwordless: "Text me a code" signs in with a texted code after a wrong o
   assert.deepEqual(await choice.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.labels[0].textContent.trim())), ['A code sent by email', 'Your password']);
   await assertAccessible(tab);
   await screenshot(tab, 'passwordless-no-phone');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('passwordless: "Send a new code" at an emailed code signs in again, which sends another; the new code signs in, the old one no longer does', async () => {
+  const { problems, context, tab, mfa } = await codeStep('pia@example.com', 'Email me a code');
+  const outbox = async () => (await fetch(`${emulator.url}/_emulator/outbox?poolId=${PASSLESS.poolId}&username=pia@example.com`).then((r) => r.json())).filter((m) => m.kind === 'EMAIL_OTP');
+  const before = (await outbox()).length;
+  const first = await passlessCode('pia@example.com');
+  await mfa.getByRole('button', { name: 'Send a new code' }).click();
+  await mfa.locator('[data-notice]', { hasText: /^We sent a new code to p\S*@\S+ by email\. Enter it below\.$/ }).waitFor();
+  assert.equal((await outbox()).length, before + 1, 'one more code went out');
+  assert.equal(await tab.evaluate(() => document.activeElement.id), 'mfa-code');
+  const second = await passlessCode('pia@example.com');
+  assert.notEqual(second, first);
+  // The first code belonged to the sign-in that the new one replaced.
+  await verify(mfa, first);
+  await mfa.locator('[role=alert]', { hasText: /\S/ }).waitFor();
+  await verify(mfa, second);
+  await tab.waitForURL(/app\.html$/);
+  await tab.locator('[data-status]', { hasText: 'Signed in as pia@example.com.' }).waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });
