@@ -1565,9 +1565,8 @@ async function main() {
     // Without a configuration the browser's language still chooses the words.
     await applyLanguage({}).catch(() => {});
     $('[data-loading]').hidden = true;
-    const fatal = $('[data-fatal]');
-    fatal.textContent = t('fatal.config');
-    fatal.hidden = false;
+    $('[data-fatal-detail]').textContent = t('fatal.config');
+    $('[data-fatal]').hidden = false;
     return;
   }
   brandName = applyBranding(config);

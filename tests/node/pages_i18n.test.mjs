@@ -210,7 +210,11 @@ test('pages whose configuration cannot be read say so in the browser\'s language
   const tab = await context.newPage();
   await tab.route('**/config.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await tab.goto(env.server.url);
-  await tab.locator('[data-fatal]:not([hidden])', { hasText: shipped.de['fatal.config'] }).waitFor();
+  const fatal = tab.locator('[data-fatal]:not([hidden])');
+  await fatal.locator('[data-fatal-detail]', { hasText: shipped.de['fatal.config'] }).waitFor();
+  // Words for the user first (a heading and what to do), the operators' detail after them.
+  assert.equal(await fatal.getByRole('heading', { level: 1 }).textContent(), shipped.de['fatal.title']);
+  assert.equal(await fatal.getByRole('alert').textContent(), shipped.de['fatal.text']);
   assert.equal(await tab.evaluate(() => document.documentElement.lang), 'de');
 });
 

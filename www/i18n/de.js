@@ -2,6 +2,8 @@
 export default {
   'skip': 'Zum Inhalt springen',
   'loading': 'Wird geladen …',
+  'fatal.title': 'Die Anmeldung ist gerade nicht verfügbar',
+  'fatal.text': 'Bitte versuchen Sie es später erneut. Wenn das Problem bleibt, informieren Sie die Betreiber der Website.',
   'fatal.config': 'Diese Seiten sind noch nicht eingerichtet: config.json konnte nicht gelesen werden.',
   'nav.other': 'Weitere Aktionen',
   'yes': 'Ja',

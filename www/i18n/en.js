@@ -3,6 +3,8 @@
 export default {
   'skip': 'Skip to content',
   'loading': 'Loading…',
+  'fatal.title': 'Sign-in is not available right now',
+  'fatal.text': 'Please try again later. If this goes on, let the site’s administrators know.',
   'fatal.config': 'These pages are not configured yet: config.json could not be read.',
   'nav.other': 'Other actions',
   'yes': 'Yes',

@@ -2,6 +2,8 @@
 export default {
   'skip': 'Aller au contenu',
   'loading': 'Chargement…',
+  'fatal.title': 'La connexion n’est pas disponible pour le moment',
+  'fatal.text': 'Réessayez plus tard. Si le problème persiste, prévenez les administrateurs du site.',
   'fatal.config': 'Ces pages ne sont pas encore configurées : impossible de lire config.json.',
   'nav.other': 'Autres actions',
   'yes': 'Oui',
