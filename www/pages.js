@@ -1401,7 +1401,8 @@ async function refreshDevices() {
         label: t('button.forgetDevice', { name: seen ? `${shownName}, ${seen}` : shownName }),
         confirm: {
           title: t('confirm.forget.title', { name }),
-          text: t(device.id === current ? 'confirm.forget.textThis' : 'confirm.forget.text'),
+          // A device that is not remembered asks for every step already: forgetting it only takes it off the list.
+          text: t(remembered === 'not_remembered' ? 'confirm.forget.textNotRemembered' : device.id === current ? 'confirm.forget.textThis' : 'confirm.forget.text'),
           yes: t('confirm.forget.yes'),
         },
         remove: async () => {

@@ -476,6 +476,9 @@ test('6: turning off the authenticator app and forgetting a device ask for confi
   const forget = tab.getByRole('dialog');
   await forget.waitFor();
   assert.match(await forget.getByRole('heading').textContent(), /^Forget .+\?$/);
+  // Signed in without "Remember this device": the dialog does not promise a longer sign-in.
+  assert.match(before[0], /not remembered/);
+  assert.equal(await forget.locator('[data-confirm-text]').textContent(), 'This device is not remembered, so signing in on it already asks for every step. Forgetting it takes it off this list.');
   await forget.getByRole('button', { name: 'Cancel' }).click();
   assert.deepEqual(await tab.locator('[data-devices] li').allTextContents(), before, 'Cancel forgets nothing');
   assert.deepEqual(problems, [], 'no native confirm() or alert()');

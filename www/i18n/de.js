@@ -133,6 +133,7 @@ export default {
   'confirm.forget.title': '{name} vergessen?',
   'confirm.forget.text': 'Bei der nächsten Anmeldung auf diesem Gerät werden wieder alle Schritte abgefragt.',
   'confirm.forget.textThis': 'Das ist das Gerät, das Sie gerade verwenden: Bei Ihrer nächsten Anmeldung hier werden wieder alle Schritte abgefragt.',
+  'confirm.forget.textNotRemembered': 'Dieses Gerät ist nicht gespeichert: Bei der Anmeldung darauf werden schon jetzt alle Schritte abgefragt. Wenn Sie es vergessen, verschwindet es aus dieser Liste.',
   'confirm.forget.yes': 'Vergessen',
 
   'rule.length': 'Mindestens {n} Zeichen',

@@ -134,6 +134,7 @@ export default {
   'confirm.forget.title': 'Forget {name}?',
   'confirm.forget.text': 'The next sign-in on that device will ask for every step again.',
   'confirm.forget.textThis': 'This is the device you are using: your next sign-in here will ask for every step again.',
+  'confirm.forget.textNotRemembered': 'This device is not remembered, so signing in on it already asks for every step. Forgetting it takes it off this list.',
   'confirm.forget.yes': 'Forget',
 
   'rule.length': 'At least {n} characters',

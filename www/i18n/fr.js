@@ -133,6 +133,7 @@ export default {
   'confirm.forget.title': 'Oublier {name} ?',
   'confirm.forget.text': 'La prochaine connexion sur cet appareil demandera de nouveau toutes les étapes.',
   'confirm.forget.textThis': 'C’est l’appareil que vous utilisez : votre prochaine connexion ici demandera de nouveau toutes les étapes.',
+  'confirm.forget.textNotRemembered': 'Cet appareil n’est pas mémorisé : la connexion y demande déjà toutes les étapes. L’oublier le retire de cette liste.',
   'confirm.forget.yes': 'Oublier',
 
   'rule.length': 'Au moins {n} caractères',
