@@ -312,3 +312,86 @@ async fn confirming_an_email_alias_another_user_holds_needs_force_alias_creation
     assert_eq!(verified, "false");
     server.shutdown().await;
 }
+
+/// AdminCreateUser's invitation goes by SMS when the request names no medium (the reference's
+/// default), by email for a user without a phone number; the enum members are checked; a name
+/// that exists is told in AdminCreateUser's own words.
+#[tokio::test]
+async fn admin_create_user_invites_by_sms_by_default_and_checks_its_enums() {
+    let server = start_with(json!({ "Pools": [pool("us-east-1_Plain", &[])] })).await;
+    let create = |username: &str, extra: Value| {
+        let mut body = json!({ "UserPoolId": "us-east-1_Plain", "Username": username });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let both = json!({ "UserAttributes": [
+        { "Name": "email", "Value": "ann@example.com" },
+        { "Name": "phone_number", "Value": "+15555550123" },
+    ] });
+    admin(&server, "AdminCreateUser", create("ann", both.clone()))
+        .await
+        .unwrap();
+    let sent = outbox(&server, "us-east-1_Plain", "ann").await;
+    let media: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap(),
+                m["deliveryMedium"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(media, [("INVITATION", "SMS")], "{sent:?}");
+    assert_eq!(sent[0]["destination"], "+15555550123");
+
+    let email_only = json!({ "UserAttributes": [{ "Name": "email", "Value": "ben@example.com" }] });
+    admin(&server, "AdminCreateUser", create("ben", email_only))
+        .await
+        .unwrap();
+    let sent = outbox(&server, "us-east-1_Plain", "ben").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["deliveryMedium"], "EMAIL");
+
+    // Both media when both are asked for.
+    let mut asked = both.clone();
+    asked["DesiredDeliveryMediums"] = json!(["EMAIL", "SMS"]);
+    asked["UserAttributes"][0]["Value"] = json!("cy@example.com");
+    admin(&server, "AdminCreateUser", create("cy", asked))
+        .await
+        .unwrap();
+    assert_eq!(outbox(&server, "us-east-1_Plain", "cy").await.len(), 2);
+
+    // Values outside the enums are refused, and nothing is created.
+    for (extra, member) in [
+        (json!({ "MessageAction": "resend" }), "messageAction"),
+        (
+            json!({ "DesiredDeliveryMediums": ["FAX"] }),
+            "desiredDeliveryMediums",
+        ),
+    ] {
+        let refused = admin(&server, "AdminCreateUser", create("dee", extra)).await;
+        let (code, message) = refused.unwrap_err();
+        assert_eq!(code, "InvalidParameterException");
+        assert!(message.contains(&format!("at '{member}'")), "{message}");
+    }
+    let missing = admin(
+        &server,
+        "AdminGetUser",
+        json!({ "UserPoolId": "us-east-1_Plain", "Username": "dee" }),
+    )
+    .await;
+    assert_eq!(missing.unwrap_err().0, "UserNotFoundException");
+
+    // A name that exists: AdminCreateUser's words (SignUp's are "User already exists").
+    let again = admin(&server, "AdminCreateUser", create("ann", json!({}))).await;
+    assert_eq!(
+        again,
+        Err((
+            "UsernameExistsException".into(),
+            "User account already exists".into()
+        ))
+    );
+    server.shutdown().await;
+}

@@ -172,20 +172,28 @@ pub fn fake_delivery(typed: &str) -> Value {
 }
 
 /// AdminCreateUser's invitation (the temporary password) by each of `mediums` the user has an
-/// address for.
+/// address for. Without `mediums` (the request named none): by SMS, the reference's default, or by
+/// email for a user without a phone number.
 pub fn send_invitation(
     pool: &mut Pool,
     username: &str,
     password: &str,
-    mediums: &[String],
+    mediums: Option<&[String]>,
     texts: Option<&CustomTexts>,
     now: i64,
 ) {
     let Ok(user) = pool.user(username) else {
         return;
     };
+    let default = [String::from(
+        if user.attributes.contains_key("phone_number") {
+            "SMS"
+        } else {
+            "EMAIL"
+        },
+    )];
     let mut messages = Vec::new();
-    for medium in mediums {
+    for medium in mediums.unwrap_or(&default) {
         let attribute = if medium == "SMS" {
             "phone_number"
         } else {

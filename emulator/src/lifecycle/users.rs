@@ -90,7 +90,6 @@ pub fn create_user_as(
     how: Creation,
     now: i64,
 ) -> ApiResult<String> {
-    let _trigger_source = how;
     common::check_attribute_names(pool, attributes)?;
     let mut attribute_map: BTreeMap<String, String> = attributes.iter().cloned().collect();
     let sub = sub.to_string();
@@ -151,10 +150,13 @@ pub fn create_user_as(
             found == typed_username
                 || (!pool.case_sensitive() && found.to_lowercase() == typed_username.to_lowercase())
         }) {
-            return Err(ApiError::new(
-                "UsernameExistsException",
-                "User already exists",
-            ));
+            // The service's words differ by operation.
+            let message = if matches!(how, Creation::AdminCreateUser) {
+                "User account already exists"
+            } else {
+                "User already exists"
+            };
+            return Err(ApiError::new("UsernameExistsException", message));
         }
         typed_username.to_string()
     };

@@ -332,9 +332,23 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
     let temporary = params.opt_str("TemporaryPassword")?;
     let action = params.opt_str("MessageAction")?;
-    let mediums = params
-        .opt_str_list("DesiredDeliveryMediums")?
-        .unwrap_or_else(|| vec!["EMAIL".to_string()]);
+    if let Some(other) = action.filter(|a| !matches!(*a, "RESEND" | "SUPPRESS")) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{other}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]"
+        )));
+    }
+    // Without DesiredDeliveryMediums the reference's default is SMS; a user without a phone
+    // number gets the invitation by email instead (`send_invitation`).
+    let mediums = params.opt_str_list("DesiredDeliveryMediums")?;
+    if let Some(list) = mediums
+        .as_ref()
+        .filter(|l| l.iter().any(|m| m != "SMS" && m != "EMAIL"))
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '[{}]' at 'desiredDeliveryMediums' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [SMS, EMAIL]]",
+            list.join(", ")
+        )));
+    }
     let validation: std::collections::BTreeMap<String, String> = params
         .opt_attributes("ValidationData")?
         .unwrap_or_default()
@@ -431,7 +445,14 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             )?
         };
         if action != Some("SUPPRESS") {
-            messages::send_invitation(pool, &username, &password, &mediums, texts.as_ref(), now);
+            messages::send_invitation(
+                pool,
+                &username,
+                &password,
+                mediums.as_deref(),
+                texts.as_ref(),
+                now,
+            );
         }
         Ok(json!({ "User": users::user_type(pool.user(&username)?) }))
     })
