@@ -395,3 +395,64 @@ async fn admin_create_user_invites_by_sms_by_default_and_checks_its_enums() {
     );
     server.shutdown().await;
 }
+
+/// In a pool with email as a sign-in alias, AdminCreateUser with a verified email another user
+/// holds verified is AliasExistsException (and creates no one); with ForceAliasCreation the alias
+/// moves to the new user and the other one's email is no longer verified.
+#[tokio::test]
+async fn admin_create_user_refuses_or_moves_a_verified_alias() {
+    let mut pool = pool("us-east-1_Alias", &[]);
+    pool.as_object_mut().unwrap().remove("UsernameAttributes");
+    pool["AliasAttributes"] = json!(["email"]);
+    let server = start_with(json!({ "Pools": [pool] })).await;
+    let verified = |email: &str| json!([{ "Name": "email", "Value": email }, { "Name": "email_verified", "Value": "true" }]);
+    let create = |username: &str, force: Option<bool>| {
+        let mut body = json!({ "UserPoolId": "us-east-1_Alias", "Username": username,
+                               "MessageAction": "SUPPRESS", "UserAttributes": verified("same@example.com") });
+        if let Some(force) = force {
+            body["ForceAliasCreation"] = json!(force);
+        }
+        body
+    };
+    let get = |username: &str| json!({ "UserPoolId": "us-east-1_Alias", "Username": username });
+    let email_verified = |user: &Value| {
+        user["UserAttributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["Name"] == "email_verified")
+            .map(|a| a["Value"].as_str().unwrap().to_string())
+    };
+    admin(&server, "AdminCreateUser", create("ann", None))
+        .await
+        .unwrap();
+    for force in [None, Some(false)] {
+        let refused = admin(&server, "AdminCreateUser", create("bob", force)).await;
+        assert_eq!(
+            refused,
+            Err((
+                "AliasExistsException".into(),
+                "An account with the given email already exists.".into()
+            ))
+        );
+        let bob = admin(&server, "AdminGetUser", get("bob")).await;
+        assert_eq!(
+            bob.unwrap_err().0,
+            "UserNotFoundException",
+            "nothing was created"
+        );
+    }
+    // An unverified email is no alias: no conflict.
+    let mut unverified = create("cy", None);
+    unverified["UserAttributes"] = json!([{ "Name": "email", "Value": "same@example.com" }]);
+    admin(&server, "AdminCreateUser", unverified).await.unwrap();
+
+    admin(&server, "AdminCreateUser", create("bob", Some(true)))
+        .await
+        .unwrap();
+    let ann = admin(&server, "AdminGetUser", get("ann")).await.unwrap();
+    assert_eq!(email_verified(&ann).as_deref(), Some("false"), "{ann}");
+    let bob = admin(&server, "AdminGetUser", get("bob")).await.unwrap();
+    assert_eq!(email_verified(&bob).as_deref(), Some("true"), "{bob}");
+    server.shutdown().await;
+}

@@ -355,6 +355,46 @@ pub fn claim_alias(pool: &mut Pool, username: &str, channel: &str, force: bool) 
     Ok(())
 }
 
+/// The sign-in aliases a new user of AdminCreateUser takes (an AliasAttributes pool): the email or
+/// phone number given with `<name>_verified` true. One that another user holds verified is refused
+/// with AliasExistsException, unless `force` (`ForceAliasCreation`: the caller then moves it with
+/// [`claim_alias`] once the user exists). Checked before the user is created, so that a refusal
+/// leaves nothing behind.
+pub fn new_user_aliases(
+    pool: &Pool,
+    attributes: &[(String, String)],
+    force: bool,
+) -> ApiResult<Vec<&'static str>> {
+    let given = |name: &str| {
+        attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut channels = Vec::new();
+    for channel in ["email", "phone_number"] {
+        if !pool.settings.alias_attributes.iter().any(|a| a == channel) {
+            continue;
+        }
+        let verified = given(&format!("{channel}_verified")).is_some_and(common::truthy);
+        let Some(value) = given(channel).filter(|_| verified) else {
+            continue;
+        };
+        if !force
+            && alias_holders(pool, "", channel, value, true)
+                .next()
+                .is_some()
+        {
+            return Err(ApiError::new(
+                "AliasExistsException",
+                format!("An account with the given {channel} already exists."),
+            ));
+        }
+        channels.push(channel);
+    }
+    Ok(channels)
+}
+
 /// The users other than `username` whose `name` (email or phone_number) is `value`, ignoring case;
 /// with `verified_only`, only those who verified it.
 fn alias_holders<'a>(

@@ -332,6 +332,7 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let attributes = params.opt_attributes("UserAttributes")?.unwrap_or_default();
     let temporary = params.opt_str("TemporaryPassword")?;
     let action = params.opt_str("MessageAction")?;
+    let force_alias = params.opt_bool("ForceAliasCreation")?.unwrap_or(false);
     if let Some(other) = action.filter(|a| !matches!(*a, "RESEND" | "SUPPRESS")) {
         return Err(ApiError::invalid_parameter(format!(
             "1 validation error detected: Value '{other}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]"
@@ -433,7 +434,8 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
             users::set_password(pool, &username, &password, now)?;
             username
         } else {
-            users::create_user_as(
+            let aliases = users::new_user_aliases(pool, &attributes, force_alias)?;
+            let username = users::create_user_as(
                 pool,
                 &sub,
                 typed,
@@ -442,7 +444,12 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
                 status::FORCE_CHANGE_PASSWORD,
                 users::Creation::AdminCreateUser,
                 now,
-            )?
+            )?;
+            // ForceAliasCreation: the alias moves here, the other holder's value is unverified.
+            for channel in aliases {
+                users::claim_alias(pool, &username, channel, true)?;
+            }
+            username
         };
         if action != Some("SUPPRESS") {
             messages::send_invitation(
