@@ -274,8 +274,10 @@ function showUnder(field, box) {
   message.textContent = box.textContent;
   // Below the field's show/hide wrapper when it has one.
   (field.closest('.secret-field') ?? field).after(message);
-  field.setAttribute('aria-describedby', [field.getAttribute('aria-describedby'), message.id].filter(Boolean).join(' '));
+  // The error first: it is what the field is read out with after the label.
+  field.setAttribute('aria-describedby', [message.id, field.getAttribute('aria-describedby')].filter(Boolean).join(' '));
   box.classList.add('visually-hidden');
+  return message;
 }
 
 /**
@@ -301,14 +303,16 @@ function showError(root, error, context, { focus = true } = {}) {
   const section = root.closest('[data-view]');
   if (section) for (const other of $$('[data-notice]', section)) if (!other.closest('[data-part]') || other.closest('[data-part]') === part) setNotice(other, '');
   const field = typeof error === 'string' ? null : fieldOf(error, form, context);
+  let under = null;
   if (field && !field.closest('[hidden]')) {
     field.setAttribute('aria-invalid', 'true');
-    if (field.id) showUnder(field, box);
+    if (field.id) under = showUnder(field, box);
     if (focus) field.focus();
   } else if (focus) {
     box.focus();
   }
-  box.scrollIntoView?.({ block: 'nearest' });
+  // Into view: the message under the field, or the box (hidden from sight when the other is shown).
+  (under ?? box).scrollIntoView?.({ block: 'nearest' });
 }
 
 function setNotice(box, text, tone = 'success') {
@@ -325,9 +329,13 @@ function setNotice(box, text, tone = 'success') {
  */
 function notice(target, text, { tone = 'success', focus = false } = {}) {
   const root = typeof target === 'string' ? view(target) : target;
-  const { error, notice: box } = boxes(root);
+  const { part, error, notice: box } = boxes(root);
   if (!box) return;
-  if (text && error) error.textContent = '';
+  if (text && error) {
+    error.textContent = '';
+    clearFieldErrors(part);
+    for (const input of $$('[aria-invalid]', part)) input.removeAttribute('aria-invalid');
+  }
   setNotice(box, text, tone);
   if (text && focus) {
     box.focus();
@@ -932,12 +940,14 @@ function setUpSignIn() {
         const output = await auth.signIn({ username: attempt.username, authFlow: 'USER_AUTH', preferredChallenge: attempt.codeFactor });
         if (pending !== again) return;
         await continueSignIn(output);
-        if (output.nextStep.signInStep.startsWith('CONFIRM_SIGN_IN_WITH_')) {
+        if (/^CONFIRM_SIGN_IN_WITH_(EMAIL|SMS)_CODE$/.test(output.nextStep.signInStep)) {
           notice('mfa', deliveryText(output.nextStep.codeDeliveryDetails, 'newCode'), { tone: 'info' });
           $('#mfa-code').focus();
         }
       } catch (error) {
-        if (pending === again) showError(form, error, 'code');
+        // The earlier step was let go when the new sign-in began: nothing is left to answer here.
+        // Back to the form, the username kept, with what went wrong.
+        if (pending === again) backToSignIn(error);
       }
     });
   });

@@ -637,6 +637,27 @@ test('passwordless: "Send a new code" at an emailed code signs in again, which s
   await context.close();
 });
 
+test('passwordless: a "Send a new code" that fails goes back to the form with the reason, the email kept (the earlier step is over)', async () => {
+  const { problems, context, tab, signin, mfa } = await codeStep('pia@example.com', 'Email me a code');
+  const faults = (body) => fetch(new URL('_emulator/faults', emulator.url), { method: 'POST', body: JSON.stringify(body) });
+  assert.equal((await faults({ throttleRate: 1, operations: ['InitiateAuth'] })).status, 200);
+  try {
+    await mfa.getByRole('button', { name: 'Send a new code' }).click();
+    await signin.locator('[role=alert]', { hasText: /\S/ }).waitFor();
+  } finally {
+    await faults({});
+  }
+  assert.equal(await signin.getByLabel('Email').inputValue(), 'pia@example.com');
+  assert.doesNotMatch(await tab.locator('main').innerText(), /TooManyRequests|Exception/);
+  // From the form the user signs in again.
+  await signin.getByRole('button', { name: 'Email me a code' }).click();
+  await mfa.waitFor();
+  await verify(mfa, await passlessCode('pia@example.com'));
+  await tab.waitForURL(/app\.html$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('passwordless: an emailed code answered after the sign-in session expired sends the user back to the form, which says so; a new code signs in', async () => {
   const { problems, context, tab, signin, mfa } = await codeStep('pia@example.com', 'Email me a code');
   const stale = await passlessCode('pia@example.com');

@@ -119,7 +119,7 @@ test('1: an error about one field is shown under it and describes it; the alert 
   assert.ok(message.y >= field.y + field.height && message.y - (field.y + field.height) < 24, JSON.stringify({ field, message }));
   // The field is described by the rules and by the message; the alert (the live region) still
   // holds the text, hidden from sight only.
-  assert.equal(await tab.locator('#signup-password').getAttribute('aria-describedby'), 'signup-password-rules signup-password-error');
+  assert.equal(await tab.locator('#signup-password').getAttribute('aria-describedby'), 'signup-password-error signup-password-rules');
   const alert = signup.locator('[role=alert]');
   assert.equal(await alert.textContent(), text);
   assert.equal(await alert.evaluate((e) => e.getBoundingClientRect().width), 1);

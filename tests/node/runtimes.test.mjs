@@ -20,8 +20,8 @@ const runtimes = {
   deno: { bin: join(tools, '@deno/linux-x64-glibc/deno'), args: (script) => ['run', '--allow-read', '--allow-net', '--allow-env', script] },
   bun: { bin: join(tools, '@oven/bun-linux-x64/bin/bun'), args: (script) => ['run', script] },
 };
-// The runtimes' npm builds are for this machine kind (Linux x64); elsewhere there is nothing to run.
-const here = process.platform === 'linux' && process.arch === 'x64';
+// The runtimes' npm builds are for this machine kind (Linux x64, glibc); elsewhere there is nothing to run.
+const here = process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report?.getReport().header.glibcVersionRuntime);
 
 // What an app does; prints one JSON line. The entry and the endpoint come as arguments.
 const app = `
