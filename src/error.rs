@@ -248,8 +248,8 @@ pub struct ProtocolError {
     pub detail: String,
     /// The HTTP status, when the error came from a reply.
     pub status: Option<u16>,
-    /// The start of the raw reply body, kept for diagnosis. It may hold tokens when a successful
-    /// reply failed to parse, so `Debug` shows only its length.
+    /// The start of the raw reply body, kept for diagnosis (a proxy's page); `None` for a 2xx
+    /// reply, whose body can hold tokens. `Debug` shows only its length.
     pub raw: Option<String>,
 }
 

@@ -325,7 +325,8 @@ pub(crate) enum LocalAction {
 /// What a [`Local`] flow ends with.
 pub(crate) enum LocalOutput {
     Nothing,
-    Totp(String, String),
+    /// The TOTP secret and its otpauth URI: zeroed once written out.
+    Totp(Zeroizing<String>, Zeroizing<String>),
     Device(op::DeviceType),
     Devices(Vec<op::DeviceType>),
 }
@@ -461,7 +462,10 @@ impl Local {
                     account,
                     &reply.secret_code,
                 );
-                Step::Done(Ok(LocalOutput::Totp(reply.secret_code, uri)))
+                Step::Done(Ok(LocalOutput::Totp(
+                    Zeroizing::new(reply.secret_code),
+                    Zeroizing::new(uri),
+                )))
             }
             LocalAction::RememberDevice => {
                 if let Err(e) = reply_as::<op::Empty>(&reply) {
@@ -832,7 +836,10 @@ impl<R: Runtime, S: Storage> CognitoAuth<R, S> {
             .local(LocalAction::SetUpTotp(issuer.map(String::from)))
             .await?
         {
-            LocalOutput::Totp(secret, uri) => Ok((secret, uri)),
+            // The app's own copies from here on (moved out, not copied).
+            LocalOutput::Totp(mut secret, mut uri) => {
+                Ok((core::mem::take(&mut *secret), core::mem::take(&mut *uri)))
+            }
             _ => Err(invalid_state("no authenticator setup came back")),
         }
     }

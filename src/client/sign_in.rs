@@ -362,6 +362,7 @@ impl Flow for SignIn {
             (State::Verifying(pending), Input::Reply(reply)) => {
                 match reply.and_then(|r| reply_as::<op::VerifySoftwareTokenReply>(&r)) {
                     Ok(verified) => {
+                        let session = verified.session.map(Zeroizing::new);
                         let responses = cx.config.with_secret_hash(
                             map(&[("USERNAME", &pending.challenge_username)]),
                             &pending.challenge_username,
@@ -370,10 +371,7 @@ impl Flow for SignIn {
                             cx,
                             "MFA_SETUP",
                             responses,
-                            verified
-                                .session
-                                .as_deref()
-                                .or(session_text(&pending.session)),
+                            session_text(&session).or(session_text(&pending.session)),
                         );
                         self.send(cx, State::Answered(pending, None), request)
                     }
