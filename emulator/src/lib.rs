@@ -397,5 +397,21 @@ mod tests {
             }
             assert_eq!(format!("{step:?}"), "PASSWORD_VERIFIER");
         }
+
+        // An identity provider (its client secret); a pool prints its id and dates only.
+        let provider = model::IdentityProvider {
+            provider_name: "Corp".into(),
+            provider_type: "OIDC".into(),
+            provider_details: [("client_secret".to_string(), "corp-secret-42".to_string())].into(),
+            attribute_mapping: Default::default(),
+            idp_identifiers: Vec::new(),
+            created: 0,
+            last_modified: 0,
+        };
+        let printed = format!("{provider:?}");
+        assert!(
+            printed.contains("Corp") && !printed.contains("corp-secret-42"),
+            "{printed}"
+        );
     }
 }

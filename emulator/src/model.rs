@@ -1079,7 +1079,7 @@ pub struct ResourceServer {
 }
 
 /// A federated identity provider (`IdentityProviderType` without the pool id).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityProvider {
     /// Unique within the pool.
@@ -1099,6 +1099,11 @@ pub struct IdentityProvider {
     /// Epoch seconds.
     pub last_modified: i64,
 }
+
+debug_showing!(IdentityProvider {
+    provider_name,
+    provider_type
+});
 
 /// A federated identity (SourceUser of AdminLinkProviderForUser) linked to a native user.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -1207,7 +1212,7 @@ pub struct ImportJob {
 debug_showing!(ImportJob { job_id, job_name });
 
 /// A user pool with everything in it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pool {
     /// `{region}_{suffix}`.
@@ -1273,6 +1278,12 @@ pub struct Pool {
     #[serde(default)]
     pub browser_sessions: Tracked<String, BrowserSession>,
 }
+
+debug_showing!(Pool {
+    id,
+    created,
+    last_modified
+});
 
 /// The outbox of a state file of the former JSON format (a list) or of this one (a map).
 fn outbox_from_list_or_map<'de, D: serde::Deserializer<'de>>(
