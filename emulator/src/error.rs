@@ -49,6 +49,19 @@ impl ApiError {
         Self::new("InvalidParameterException", message)
     }
 
+    /// A number outside `min..=max`, in the service's words: the value, the member's camelCase
+    /// name, and the bound it passed.
+    pub fn out_of_range(member: &str, value: i64, min: i64, max: i64) -> Self {
+        let bound = if value < min {
+            format!("greater than or equal to {min}")
+        } else {
+            format!("less than or equal to {max}")
+        };
+        Self::invalid_parameter(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have value {bound}"
+        ))
+    }
+
     /// `ResourceNotFoundException`.
     pub fn resource_not_found(message: impl Into<String>) -> Self {
         Self::new("ResourceNotFoundException", message)

@@ -177,3 +177,55 @@ async fn resending_codes_does_not_grow_the_outbox_without_bound() {
     .unwrap();
     server.shutdown().await;
 }
+
+/// Page sizes outside their range are refused in the service's words, with the value and the
+/// bound it passed, the same way by every list operation.
+#[tokio::test]
+async fn page_sizes_out_of_range_name_the_value_and_the_bound() {
+    let server = start_with(basic_config()).await;
+    let user = json!({ "UserPoolId": POOL, "Username": "alice" });
+    let with = |base: &Value, key: &str, n: i64| {
+        let mut body = base.clone();
+        body[key] = json!(n);
+        body
+    };
+    let pool = json!({ "UserPoolId": POOL });
+    let cases = [
+        (
+            "ListUsers",
+            with(&pool, "Limit", 61),
+            "'61' at 'limit'",
+            "less than or equal to 60",
+        ),
+        (
+            "ListGroups",
+            with(&pool, "Limit", -1),
+            "'-1' at 'limit'",
+            "greater than or equal to 0",
+        ),
+        (
+            "ListUserPools",
+            with(&json!({}), "MaxResults", 0),
+            "'0' at 'maxResults'",
+            "greater than or equal to 1",
+        ),
+        (
+            "AdminListDevices",
+            with(&user, "Limit", 61),
+            "'61' at 'limit'",
+            "less than or equal to 60",
+        ),
+    ];
+    for (operation, body, value, bound) in cases {
+        let reply = call_raw(&server, operation, &body, true).await;
+        assert_eq!(reply.status, 400, "{operation}");
+        let body = reply.json();
+        assert_eq!(body["__type"], "InvalidParameterException", "{operation}");
+        assert_eq!(
+            body["message"],
+            format!("1 validation error detected: Value {value} failed to satisfy constraint: Member must have value {bound}"),
+            "{operation}"
+        );
+    }
+    server.shutdown().await;
+}

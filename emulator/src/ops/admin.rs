@@ -248,9 +248,7 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
         .opt_i64("MaxResults")?
         .ok_or_else(|| ApiError::missing_member("MaxResults"))?;
     if !(1..=60).contains(&max) {
-        return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60",
-        ));
+        return Err(ApiError::out_of_range("maxResults", max, 1, 60));
     }
     let limit = usize::try_from(max).unwrap_or(60);
     let token = params.opt_str("NextToken")?;
@@ -936,9 +934,7 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
     let pool_id = params.req_str("UserPoolId")?;
     let limit = params.opt_i64("Limit")?.unwrap_or(60);
     if !(0..=60).contains(&limit) {
-        return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 0 and 60",
-        ));
+        return Err(ApiError::out_of_range("limit", limit, 0, 60));
     }
     // 0 asks for the default page.
     let limit = if limit == 0 { 60 } else { limit };

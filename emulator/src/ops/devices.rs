@@ -113,9 +113,7 @@ fn list(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let owner = Owner::from(&params, admin)?;
     let limit = params.opt_i64("Limit")?.unwrap_or(60);
     if !(0..=60).contains(&limit) {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 0 and 60"
-        )));
+        return Err(ApiError::out_of_range("limit", limit, 0, 60));
     }
     // 0 asks for the default page, as the service treats it.
     let limit = usize::try_from(if limit == 0 { 60 } else { limit }).unwrap_or(60);

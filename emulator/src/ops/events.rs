@@ -285,11 +285,7 @@ pub fn admin_list_user_auth_events(app: &App, body: &Value) -> ApiResult<Value> 
     let max = match params.opt_i64("MaxResults")? {
         None | Some(0) => MAX_RESULTS,
         Some(n) if (1..=MAX_RESULTS).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to {MAX_RESULTS} and greater than or equal to 0"
-            )))
-        }
+        Some(n) => return Err(ApiError::out_of_range("maxResults", n, 0, MAX_RESULTS)),
     };
     let max = usize::try_from(max).unwrap_or(1);
     let before = match params.opt_str("NextToken")? {

@@ -131,14 +131,7 @@ fn group_fields(params: &Params) -> ApiResult<GroupFields> {
 fn page_limit(params: &Params) -> ApiResult<usize> {
     let limit = params.opt_i64("Limit")?.unwrap_or(0);
     if !(0..=PAGE_MAX).contains(&limit) {
-        let bound = if limit < 0 {
-            "greater than or equal to 0".to_string()
-        } else {
-            format!("less than or equal to {PAGE_MAX}")
-        };
-        return Err(validation(format!(
-            "Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {bound}"
-        )));
+        return Err(ApiError::out_of_range("limit", limit, 0, PAGE_MAX));
     }
     Ok(usize::try_from(if limit == 0 { PAGE_MAX } else { limit }).unwrap_or(60))
 }
