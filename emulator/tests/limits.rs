@@ -229,3 +229,68 @@ async fn page_sizes_out_of_range_name_the_value_and_the_bound() {
     }
     server.shutdown().await;
 }
+
+/// Pagination tokens are opaque and serve the list they came from: following them pages through
+/// every user once; a token of another filter, of another operation, or one made up is refused.
+#[tokio::test]
+async fn pagination_tokens_serve_only_the_list_they_came_from() {
+    let server = start_with(basic_config()).await;
+    let page = |token: Option<&str>, filter: Option<&str>| {
+        let mut body = json!({ "UserPoolId": POOL, "Limit": 1 });
+        if let Some(token) = token {
+            body["PaginationToken"] = json!(token);
+        }
+        if let Some(filter) = filter {
+            body["Filter"] = json!(filter);
+        }
+        body
+    };
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut first_token = None;
+    loop {
+        let reply = admin(&server, "ListUsers", page(token.as_deref(), None))
+            .await
+            .unwrap();
+        for user in reply["Users"].as_array().unwrap() {
+            seen.push(user["Username"].as_str().unwrap().to_string());
+        }
+        match reply["PaginationToken"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.parse::<u64>().is_err(),
+                    "an opaque token, not an offset: {next}"
+                );
+                first_token.get_or_insert_with(|| next.to_string());
+                token = Some(next.to_string());
+            }
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["alice", "temp"]);
+    let token = first_token.unwrap();
+
+    let refused = |reply: Result<Value, (String, String)>| {
+        assert_eq!(
+            reply,
+            Err((
+                "InvalidParameterException".into(),
+                "Invalid pagination token".into()
+            ))
+        );
+    };
+    // The same token with another filter, a made-up offset, and the token for another operation.
+    refused(
+        admin(
+            &server,
+            "ListUsers",
+            page(Some(&token), Some("email ^= \"a\"")),
+        )
+        .await,
+    );
+    refused(admin(&server, "ListUsers", page(Some("1"), None)).await);
+    let groups = json!({ "UserPoolId": POOL, "NextToken": token });
+    refused(admin(&server, "ListGroups", groups).await);
+    server.shutdown().await;
+}

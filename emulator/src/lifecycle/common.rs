@@ -2,6 +2,8 @@
 //! access-token callers, the owner of a user-scoped call, paging, stand-ins for unknown users
 //! and attribute-name checks.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{schema, users};
@@ -338,13 +340,14 @@ impl<'a> Owner<'a> {
 
 /// One page of `items` as `{ <key>: [...], "NextToken"?: ... }` (see [`page`]).
 pub fn page_of<T>(
+    scope: &str,
     key: &str,
     items: &[T],
     token: Option<&str>,
     limit: usize,
     each: impl Fn(&T) -> Value,
 ) -> ApiResult<Value> {
-    let (range, next) = page(token, limit, items.len())?;
+    let (range, next) = page(scope, token, limit, items.len())?;
     let listed: Vec<Value> = items
         .get(range)
         .unwrap_or_default()
@@ -360,28 +363,45 @@ pub fn page_of<T>(
 }
 
 /// One page of a list of `len` items: the range to return and the next PaginationToken.
-/// `token` is the previous page's token (a decimal offset); anything else — not a number, or an
-/// offset past the end of the list — is refused with InvalidParameterException. No arithmetic
-/// on the offset can overflow.
+/// Tokens are opaque, as the service's are, and bound to the list they came from: `scope` names
+/// it (the operation, the pool, the user, the filter), and a token of another list — or one made
+/// up, or an offset past the end — is refused with InvalidParameterException. No arithmetic on
+/// the offset can overflow.
 pub fn page(
+    scope: &str,
     token: Option<&str>,
     limit: usize,
     len: usize,
 ) -> ApiResult<(std::ops::Range<usize>, Option<String>)> {
-    let invalid = || ApiError::invalid_parameter("Invalid pagination token");
     let start = match token {
         None => 0,
-        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-            text.parse::<usize>().map_err(|_| invalid())?
-        }
-        Some(_) => return Err(invalid()),
+        Some(text) => page_offset(scope, text)
+            .filter(|start| *start <= len)
+            .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token"))?,
     };
-    if start > len {
-        return Err(invalid());
-    }
     let end = start.saturating_add(limit).min(len);
-    let next = (end < len).then(|| end.to_string());
+    let next = (end < len).then(|| page_token(scope, end));
     Ok((start..end, next))
+}
+
+/// The token of the page at `offset` of the list `scope` names: the offset and a tag of the
+/// scope, base64url.
+fn page_token(scope: &str, offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{offset}.{}", page_tag(scope)))
+}
+
+/// The offset a token of `scope` stands for; `None` for anything else.
+fn page_offset(scope: &str, token: &str) -> Option<usize> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
+    let (offset, tag) = text.split_once('.')?;
+    if tag != page_tag(scope) || offset.is_empty() || !offset.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    offset.parse().ok()
+}
+
+fn page_tag(scope: &str) -> String {
+    crypto::hex(&crypto::sha256(scope.as_bytes())[..8])
 }
 
 /// What an unknown user looks like when a client hides user existence: a stable SRP salt,

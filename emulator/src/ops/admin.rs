@@ -254,7 +254,7 @@ pub fn list_user_pools(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.opt_str("NextToken")?;
     app.read(|db| {
         let all: Vec<&Pool> = db.pools.values().collect();
-        let (range, next) = common::page(token, limit, all.len())?;
+        let (range, next) = common::page("ListUserPools", token, limit, all.len())?;
         let page: Vec<Value> = all
             .get(range)
             .unwrap_or(&[])
@@ -938,7 +938,8 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
     }
     // 0 asks for the default page.
     let limit = if limit == 0 { 60 } else { limit };
-    let filter = match params.opt_str("Filter")? {
+    let filter_text = params.opt_str("Filter")?;
+    let filter = match filter_text {
         Some(text) => parse_filter(text)?,
         None => None,
     };
@@ -965,7 +966,9 @@ pub fn list_users(app: &App, body: &Value) -> ApiResult<Value> {
             .values()
             .filter(|u| filter.as_ref().is_none_or(|f| filter_matches(f, u)))
             .collect();
-        let (range, next) = common::page(token, limit, matching.len())?;
+        // A token serves the same filter only.
+        let scope = format!("ListUsers {pool_id} {}", filter_text.unwrap_or_default());
+        let (range, next) = common::page(&scope, token, limit, matching.len())?;
         let users: Vec<Value> = matching
             .get(range)
             .unwrap_or(&[])

@@ -63,7 +63,8 @@ pub fn list_user_pool_clients(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         let all: Vec<&AppClient> = pool.clients.values().collect();
-        let (range, next) = common::page(token, limit, all.len())?;
+        let scope = format!("ListUserPoolClients {pool_id}");
+        let (range, next) = common::page(&scope, token, limit, all.len())?;
         let clients: Vec<Value> = all
             .get(range)
             .unwrap_or(&[])

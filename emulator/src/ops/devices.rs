@@ -120,7 +120,8 @@ fn list(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
     let pagination = params.opt_str("PaginationToken")?;
     owner.read(app, |user| {
         let confirmed: Vec<&Device> = user.devices.values().filter(|d| d.is_confirmed()).collect();
-        let (range, next) = common::page(pagination, limit, confirmed.len())?;
+        let scope = format!("ListDevices {}", user.username);
+        let (range, next) = common::page(&scope, pagination, limit, confirmed.len())?;
         let page: Vec<Value> = confirmed
             .get(range)
             .unwrap_or(&[])

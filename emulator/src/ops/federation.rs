@@ -497,7 +497,8 @@ pub fn list_resource_servers(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         let servers: Vec<&ResourceServer> = pool.resource_servers.values().collect();
-        common::page_of("ResourceServers", &servers, token, limit, |s| {
+        let scope = format!("ListResourceServers {pool_id}");
+        common::page_of(&scope, "ResourceServers", &servers, token, limit, |s| {
             server_type(pool_id, s)
         })
     })
@@ -1040,7 +1041,8 @@ pub fn list_identity_providers(app: &App, body: &Value) -> ApiResult<Value> {
     app.read(|db| {
         let pool = db.pool(pool_id)?;
         let providers: Vec<&IdentityProvider> = pool.identity_providers.values().collect();
-        common::page_of("Providers", &providers, token, limit, |p| {
+        let scope = format!("ListIdentityProviders {pool_id}");
+        common::page_of(&scope, "Providers", &providers, token, limit, |p| {
             json!({
                 "ProviderName": p.provider_name,
                 "ProviderType": p.provider_type,

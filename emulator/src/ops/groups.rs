@@ -137,8 +137,14 @@ fn page_limit(params: &Params) -> ApiResult<usize> {
 }
 
 /// One page of `items` under `key`, with `NextToken` when more follow.
-fn paged(key: &str, items: Vec<Value>, token: Option<&str>, limit: usize) -> ApiResult<Value> {
-    let (range, next) = common::page(token, limit, items.len())?;
+fn paged(
+    scope: &str,
+    key: &str,
+    items: Vec<Value>,
+    token: Option<&str>,
+    limit: usize,
+) -> ApiResult<Value> {
+    let (range, next) = common::page(scope, token, limit, items.len())?;
     let mut out = Map::new();
     out.insert(key.into(), json!(items.get(range).unwrap_or(&[])));
     if let Some(next) = next {
@@ -243,7 +249,13 @@ pub fn list_groups(app: &App, body: &Value) -> ApiResult<Value> {
             .values()
             .map(|g| group_type(pool_id, g))
             .collect();
-        paged("Groups", groups, token, limit)
+        paged(
+            &format!("ListGroups {pool_id}"),
+            "Groups",
+            groups,
+            token,
+            limit,
+        )
     })
 }
 
@@ -303,7 +315,13 @@ pub fn admin_list_groups_for_user(app: &App, body: &Value) -> ApiResult<Value> {
             .into_iter()
             .map(|g| group_type(pool_id, g))
             .collect();
-        paged("Groups", groups, token, limit)
+        paged(
+            &format!("AdminListGroupsForUser {pool_id} {typed}"),
+            "Groups",
+            groups,
+            token,
+            limit,
+        )
     })
 }
 
@@ -323,6 +341,12 @@ pub fn list_users_in_group(app: &App, body: &Value) -> ApiResult<Value> {
             .filter(|u| u.groups.contains(name))
             .map(users::user_type)
             .collect();
-        paged("Users", users, token, limit)
+        paged(
+            &format!("ListUsersInGroup {pool_id} {name}"),
+            "Users",
+            users,
+            token,
+            limit,
+        )
     })
 }

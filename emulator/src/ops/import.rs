@@ -235,7 +235,8 @@ pub fn list_user_import_jobs(app: &App, body: &Value) -> ApiResult<Value> {
         let pool = db.pool(pool_id)?;
         let mut jobs: Vec<&ImportJob> = pool.import_jobs.values().collect();
         jobs.sort_by(|a, b| (a.created, &a.job_id).cmp(&(b.created, &b.job_id)));
-        let (range, next) = common::page(token, limit, jobs.len())?;
+        let scope = format!("ListUserImportJobs {pool_id}");
+        let (range, next) = common::page(&scope, token, limit, jobs.len())?;
         let page: Vec<Value> = jobs
             .get(range)
             .unwrap_or_default()

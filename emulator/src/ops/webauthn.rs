@@ -106,7 +106,8 @@ pub fn list_web_authn_credentials(app: &App, body: &Value) -> ApiResult<Value> {
                 .cmp(&b.created)
                 .then_with(|| a.credential_id.cmp(&b.credential_id))
         });
-        let (range, next) = common::page(next_token, limit, passkeys.len())?;
+        let scope = format!("ListWebAuthnCredentials {} {}", caller.pool_id, caller.username);
+        let (range, next) = common::page(&scope, next_token, limit, passkeys.len())?;
         let listed: Vec<Value> = passkeys
             .get(range)
             .unwrap_or(&[])
