@@ -40,7 +40,7 @@ printf 'secret client + hash:    '; signin demosecretclient0000000002 alice@exam
 
 # The demo pool's domain ("kit-demo": a domain may not contain the word "cognito"), and its web
 # client opened to it — the emulator's --config holds no domains and cannot know the pages' port:
-# "Sign in with the hosted page" on the pages below.
+# "More sign-in options" on the pages below.
 mkdir -p target
 node --no-warnings scripts/demo-domain.mjs --endpoint "$url" --pool us-east-1_DemoPool1 --client demopublicclient0000000001 \
   --domain kit-demo --pages "http://127.0.0.1:$www_port/" --out target/demo-oauth.json
@@ -70,7 +70,7 @@ Create an account (the confirmation code appears in the pages' "Demo outbox" pan
 up an authenticator app from the account page, sign out and in again. Or use the demo users:
 alice@example.com / Passw0rd!, bob@example.com / TempPassw0rd (must choose a new password),
 carol@example.com / Passw0rd! (TOTP, secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP).
-"Sign in with the hosted page" goes to the pool's domain (the emulator's managed login at
+"More sign-in options" goes to the pool's domain (the emulator's managed login at
 ${url}domains/kit-demo) and back; signing out then ends that domain's session too.
 On the passwordless pages, create an account without a password (you are signed in as soon as you
 confirm it), add a passkey from the account page, sign out and sign in with it or with an emailed
