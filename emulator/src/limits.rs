@@ -23,6 +23,8 @@ enum Rule {
     /// A password: at most this many characters, no white space at either end and no line break
     /// (`^[\S]+.*[\S]+$`, as the service checks Password, ProposedPassword and PreviousPassword).
     Password(usize),
+    /// A pagination token: 1 to this many characters, none of them white space (`[\S]+`).
+    Token(usize),
 }
 
 /// Top-level members by name, with their limits from the API reference. A member keeps the same
@@ -50,7 +52,8 @@ const MEMBERS: &[(&str, Rule)] = &[
     ("GroupName", Rule::Name(128)),
     ("ClientSecret", Rule::Max(64)),
     ("PoolName", Rule::Max(128)),
-    ("PaginationToken", Rule::Max(131_072)),
+    ("PaginationToken", Rule::Token(131_072)),
+    ("NextToken", Rule::Token(131_072)),
     ("Filter", Rule::Max(256)),
     ("AuthFlow", Rule::Max(64)),
     ("ChallengeName", Rule::Max(64)),
@@ -146,6 +149,13 @@ fn check_rule(path: &str, text: &str, rule: Rule) -> ApiResult<()> {
             Err(bad_pattern(path, r"^[\S]+.*[\S]+$"))
         }
         Rule::Password(_) => Ok(()),
+        // The service names both broken constraints of an empty token.
+        Rule::Token(_) if text.is_empty() => Err(ApiError::invalid_parameter(format!(
+            "2 validation errors detected: Value '' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+; Value '' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        ))),
+        Rule::Token(max) if length > max => Err(too_long(path, max)),
+        Rule::Token(_) if text.chars().any(char::is_whitespace) => Err(bad_pattern(path, r"[\S]+")),
+        Rule::Token(_) => Ok(()),
     }
 }
 

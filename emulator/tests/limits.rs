@@ -292,5 +292,14 @@ async fn pagination_tokens_serve_only_the_list_they_came_from() {
     refused(admin(&server, "ListUsers", page(Some("1"), None)).await);
     let groups = json!({ "UserPoolId": POOL, "NextToken": token });
     refused(admin(&server, "ListGroups", groups).await);
+    // An empty token breaks two of the member's constraints, and the service names both.
+    let empty = admin(&server, "ListUsers", page(Some(""), None)).await;
+    assert_eq!(
+        empty,
+        Err((
+            "InvalidParameterException".into(),
+            "2 validation errors detected: Value '' at 'paginationToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+; Value '' at 'paginationToken' failed to satisfy constraint: Member must have length greater than or equal to 1".into()
+        ))
+    );
     server.shutdown().await;
 }
