@@ -49,6 +49,15 @@ impl ApiError {
         Self::new("InvalidParameterException", message)
     }
 
+    /// A value outside an enumeration, in the service's words: the value, the member's camelCase
+    /// path, and the values it may take.
+    pub fn not_in_enum(value: &str, at: &str, set: &[&str]) -> Self {
+        Self::invalid_parameter(format!(
+            "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            set.join(", ")
+        ))
+    }
+
     /// A number outside `min..=max`, in the service's words: the value, the member's camelCase
     /// name, and the bound it passed.
     pub fn out_of_range(member: &str, value: i64, min: i64, max: i64) -> Self {

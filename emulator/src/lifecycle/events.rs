@@ -23,14 +23,6 @@ const CHALLENGES_PER_EVENT: usize = 20;
 /// The risk configuration of the pool itself (no ClientId).
 pub const POOL_KEY: &str = "ALL";
 
-/// An InvalidParameterException for a value outside an enumeration.
-pub fn enum_error(value: &str, at: &str, set: &[&str]) -> ApiError {
-    ApiError::invalid_parameter(format!(
-        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-        set.join(", ")
-    ))
-}
-
 /// The error of an advanced-security call on a pool without the add-on.
 pub fn add_on_not_enabled() -> ApiError {
     ApiError::new(
@@ -44,7 +36,7 @@ pub fn check_add_ons(settings: &PoolSettings) -> ApiResult<()> {
     if let Some(add_ons) = &settings.user_pool_add_ons {
         let modes = ["OFF", "AUDIT", "ENFORCED"];
         if !modes.contains(&add_ons.advanced_security_mode.as_str()) {
-            return Err(enum_error(
+            return Err(ApiError::not_in_enum(
                 &add_ons.advanced_security_mode,
                 "userPoolAddOns.advancedSecurityMode",
                 &modes,

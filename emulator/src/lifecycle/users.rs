@@ -342,10 +342,7 @@ pub fn claim_alias(pool: &mut Pool, username: &str, channel: &str, force: bool) 
         return Ok(());
     }
     if !force {
-        return Err(ApiError::new(
-            "AliasExistsException",
-            format!("An account with the given {channel} already exists."),
-        ));
+        return Err(alias_exists(channel));
     }
     for holder in holders {
         pool.user_mut(&holder)?
@@ -385,14 +382,19 @@ pub fn new_user_aliases(
                 .next()
                 .is_some()
         {
-            return Err(ApiError::new(
-                "AliasExistsException",
-                format!("An account with the given {channel} already exists."),
-            ));
+            return Err(alias_exists(channel));
         }
         channels.push(channel);
     }
     Ok(channels)
+}
+
+/// AliasExistsException for an email or phone number (`name`) another user holds.
+fn alias_exists(name: &str) -> ApiError {
+    ApiError::new(
+        "AliasExistsException",
+        format!("An account with the given {name} already exists."),
+    )
 }
 
 /// The users other than `username` whose `name` (email or phone_number) is `value`, ignoring case;
@@ -429,10 +431,7 @@ pub fn check_alias_free(pool: &Pool, username: &str, name: &str, value: &str) ->
             .next()
             .is_some()
     {
-        return Err(ApiError::new(
-            "AliasExistsException",
-            format!("An account with the given {name} already exists."),
-        ));
+        return Err(alias_exists(name));
     }
     Ok(())
 }

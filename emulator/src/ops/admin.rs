@@ -332,9 +332,11 @@ pub fn admin_create_user(app: &App, body: &Value) -> ApiResult<Value> {
     let action = params.opt_str("MessageAction")?;
     let force_alias = params.opt_bool("ForceAliasCreation")?.unwrap_or(false);
     if let Some(other) = action.filter(|a| !matches!(*a, "RESEND" | "SUPPRESS")) {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value '{other}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]"
-        )));
+        return Err(ApiError::not_in_enum(
+            other,
+            "messageAction",
+            &["RESEND", "SUPPRESS"],
+        ));
     }
     // Without DesiredDeliveryMediums the reference's default is SMS; a user without a phone
     // number gets the invitation by email instead (`send_invitation`).

@@ -178,9 +178,11 @@ fn update_status(app: &App, body: &Value, admin: bool) -> ApiResult<Value> {
         Some("remembered") => true,
         Some("not_remembered") | None => false,
         Some(other) => {
-            return Err(ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value '{other}' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]"
-            )))
+            return Err(ApiError::not_in_enum(
+                other,
+                "deviceRememberedStatus",
+                &["remembered", "not_remembered"],
+            ))
         }
     };
     let now = app.now();

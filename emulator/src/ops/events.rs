@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::common;
-use crate::lifecycle::events::{add_on_not_enabled, effective_config, enum_error, POOL_KEY};
+use crate::lifecycle::events::{add_on_not_enabled, effective_config, POOL_KEY};
 use crate::lifecycle::users;
 use crate::model::{AuthEvent, Pool, RiskConfiguration};
 use crate::params::Params;
@@ -48,7 +48,7 @@ fn check_compromised(config: &Params<'_>) -> ApiResult<()> {
     let filters = ["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"];
     for filter in config.opt_str_list("EventFilter")?.unwrap_or_default() {
         if !filters.contains(&filter.as_str()) {
-            return Err(enum_error(
+            return Err(ApiError::not_in_enum(
                 &filter,
                 "compromisedCredentialsRiskConfiguration.eventFilter.member",
                 &filters,
@@ -61,7 +61,7 @@ fn check_compromised(config: &Params<'_>) -> ApiResult<()> {
     let action = actions.req_str("EventAction")?;
     let allowed = ["BLOCK", "NO_ACTION"];
     if !allowed.contains(&action) {
-        return Err(enum_error(
+        return Err(ApiError::not_in_enum(
             action,
             "compromisedCredentialsRiskConfiguration.actions.eventAction",
             &allowed,
@@ -95,7 +95,7 @@ fn check_takeover(config: &Params<'_>) -> ApiResult<()> {
             }
             let event_action = action.req_str("EventAction")?;
             if !allowed.contains(&event_action) {
-                return Err(enum_error(
+                return Err(ApiError::not_in_enum(
                     event_action,
                     "accountTakeoverRiskConfiguration.actions.eventAction",
                     &allowed,
@@ -315,7 +315,7 @@ fn feedback_value<'a>(params: &Params<'a>) -> ApiResult<&'a str> {
     let value = params.req_str("FeedbackValue")?;
     let allowed = ["Valid", "Invalid"];
     if !allowed.contains(&value) {
-        return Err(enum_error(value, "feedbackValue", &allowed));
+        return Err(ApiError::not_in_enum(value, "feedbackValue", &allowed));
     }
     Ok(value)
 }
