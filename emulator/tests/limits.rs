@@ -215,6 +215,18 @@ async fn page_sizes_out_of_range_name_the_value_and_the_bound() {
             "'61' at 'limit'",
             "less than or equal to 60",
         ),
+        (
+            "ListUserPoolClients",
+            with(&pool, "MaxResults", 0),
+            "'0' at 'maxResults'",
+            "greater than or equal to 1",
+        ),
+        (
+            "ListUserImportJobs",
+            with(&pool, "MaxResults", 61),
+            "'61' at 'maxResults'",
+            "less than or equal to 60",
+        ),
     ];
     for (operation, body, value, bound) in cases {
         let reply = call_raw(&server, operation, &body, true).await;

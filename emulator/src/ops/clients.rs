@@ -5,7 +5,6 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::lifecycle::clients::validation;
 use crate::lifecycle::common;
 use crate::lifecycle::pools::build_client;
 use crate::model::AppClient;
@@ -53,10 +52,7 @@ pub fn list_user_pool_clients(app: &App, body: &Value) -> ApiResult<Value> {
     let pool_id = params.req_str("UserPoolId")?;
     let max = params.opt_i64("MaxResults")?.unwrap_or(60);
     if !(1..=60).contains(&max) {
-        return Err(validation(
-            "maxResults",
-            "Member must have value between 1 and 60",
-        ));
+        return Err(ApiError::out_of_range("maxResults", max, 1, 60));
     }
     let limit = usize::try_from(max).unwrap_or(60);
     let token = params.opt_str("NextToken")?;

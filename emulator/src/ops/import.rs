@@ -223,12 +223,7 @@ pub fn list_user_import_jobs(app: &App, body: &Value) -> ApiResult<Value> {
     let limit = match params.opt_i64("MaxResults")? {
         None => return Err(ApiError::missing_member("MaxResults")),
         Some(n) if (1..=60).contains(&n) => n as usize,
-        Some(_) => {
-            return Err(validation(
-                "maxResults",
-                "Member must have value between 1 and 60",
-            ))
-        }
+        Some(n) => return Err(ApiError::out_of_range("maxResults", n, 1, 60)),
     };
     let token = params.opt_str("PaginationToken")?;
     app.read(|db| {

@@ -91,9 +91,7 @@ pub fn list_web_authn_credentials(app: &App, body: &Value) -> ApiResult<Value> {
     let token = params.req_str("AccessToken")?;
     let max = params.opt_i64("MaxResults")?.unwrap_or(20);
     if !(0..=20).contains(&max) {
-        return Err(ApiError::invalid_parameter(format!(
-            "1 validation error detected: Value '{max}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 20"
-        )));
+        return Err(ApiError::out_of_range("maxResults", max, 0, 20));
     }
     let limit = usize::try_from(if max == 0 { 20 } else { max }).unwrap_or(20);
     let next_token = params.opt_str("NextToken")?;
