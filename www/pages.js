@@ -861,7 +861,7 @@ function setUpSignIn() {
 
   /**
    * Starts a sign-in; `input` is what signIn takes besides the username. A reply that comes after
-   * the user started over (or went elsewhere) is ignored.
+   * the user started over (or went elsewhere) is ignored; otherwise the reply is returned.
    */
   async function begin(username, input, rememberDevice) {
     rememberUsername(username);
@@ -870,7 +870,9 @@ function setUpSignIn() {
     pending = attempt;
     try {
       const output = await auth.signIn({ username, ...input });
-      if (pending === attempt) await continueSignIn(output);
+      if (pending !== attempt) return undefined;
+      await continueSignIn(output);
+      return output;
     } catch (error) {
       if (pending !== attempt) return;
       pending = null;
@@ -934,20 +936,16 @@ function setUpSignIn() {
     if (!attempt?.codeFactor) return;
     await busy(form, async () => {
       showError(form, null);
-      const again = { allowed: [], remember: attempt.remember, asked: attempt.codeFactor, username: attempt.username, codeFactor: attempt.codeFactor };
-      pending = again;
       try {
-        const output = await auth.signIn({ username: attempt.username, authFlow: 'USER_AUTH', preferredChallenge: attempt.codeFactor });
-        if (pending !== again) return;
-        await continueSignIn(output);
-        if (/^CONFIRM_SIGN_IN_WITH_(EMAIL|SMS)_CODE$/.test(output.nextStep.signInStep)) {
+        const output = await begin(attempt.username, { authFlow: 'USER_AUTH', preferredChallenge: attempt.codeFactor }, attempt.remember);
+        if (/^CONFIRM_SIGN_IN_WITH_(EMAIL|SMS)_CODE$/.test(output?.nextStep.signInStep)) {
           notice('mfa', deliveryText(output.nextStep.codeDeliveryDetails, 'newCode'), { tone: 'info' });
           $('#mfa-code').focus();
         }
       } catch (error) {
-        // The earlier step was let go when the new sign-in began: nothing is left to answer here.
-        // Back to the form, the username kept, with what went wrong.
-        if (pending === again) backToSignIn(error);
+        // begin() throws only for the sign-in still in progress. The earlier step was let go when
+        // it began: nothing is left to answer here. Back to the form, the username kept.
+        backToSignIn(error);
       }
     });
   });
