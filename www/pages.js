@@ -251,9 +251,10 @@ function boxes(root) {
   return { part, error: $('[data-error]', part), notice: $('[data-notice]', part) };
 }
 
-/** Takes away the messages shown under fields in `scope` (and their links from the fields); the
- * error boxes show their text again. */
+/** Takes away the marks of an error in `scope`: fields marked invalid, the messages under them
+ * (and their links from the fields); the error boxes show their text again. */
 function clearFieldErrors(scope) {
+  for (const input of $$('[aria-invalid]', scope)) input.removeAttribute('aria-invalid');
   for (const message of $$('.field-error', scope)) {
     const input = document.getElementById(message.dataset.for);
     const rest = (input?.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== message.id);
@@ -289,7 +290,6 @@ function showUnder(field, box) {
  */
 function showError(root, error, context, { focus = true } = {}) {
   const { part, error: box, notice } = boxes(root);
-  for (const input of $$('[aria-invalid]', part)) input.removeAttribute('aria-invalid');
   clearFieldErrors(part);
   if (!error) {
     box.textContent = '';
@@ -334,7 +334,6 @@ function notice(target, text, { tone = 'success', focus = false } = {}) {
   if (text && error) {
     error.textContent = '';
     clearFieldErrors(part);
-    for (const input of $$('[aria-invalid]', part)) input.removeAttribute('aria-invalid');
   }
   setNotice(box, text, tone);
   if (text && focus) {
@@ -373,7 +372,6 @@ function leave(section) {
   clearFieldErrors(section);
   for (const box of $$('[data-error]', section)) box.textContent = '';
   for (const box of $$('[data-notice]', section)) setNotice(box, '');
-  for (const input of $$('[aria-invalid]', section)) input.removeAttribute('aria-invalid');
   for (const input of $$('.secret-field input, input[autocomplete=one-time-code], #custom-answer', section)) input.value = '';
   for (const input of $$('.secret-field input', section)) {
     concealPassword(input);
