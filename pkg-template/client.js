@@ -17,12 +17,14 @@ const text = (f) => {
     return 'an error without a readable message';
   }
 };
+/** What went wrong, as text: a thrown value's message, or the value itself. */
+const reason = (e) => text(() => e?.message ?? e);
 /** `value` as JSON, or an InvalidArgument naming `what`. */
 function serialize(value, what, replacer) {
   try {
     return JSON.stringify(value(), replacer) ?? 'null';
   } catch (e) {
-    throw invalid(`${what} cannot be read: ${text(() => e?.message ?? e)}`);
+    throw invalid(`${what} cannot be read: ${reason(e)}`);
   }
 }
 
@@ -96,7 +98,7 @@ async function send(url, body, headers, timeoutMs, maxBytes) {
     });
     return [res.status, res.headers.get('x-amzn-errortype'), await readBody(res, maxBytes + 1)];
   } catch (e) {
-    throw [timedOut ? 'timeout' : 'network', text(() => e?.message ?? e)];
+    throw [timedOut ? 'timeout' : 'network', reason(e)];
   } finally {
     clearTimeout(timer);
   }
@@ -162,7 +164,7 @@ async function passkey(create, optionsJson) {
     const c = await credentials[create ? 'create' : 'get']({ publicKey });
     return JSON.stringify(c.toJSON?.() ?? credentialJson(c));
   } catch (e) {
-    throw [text(() => e?.name ?? 'Error'), text(() => e?.message ?? e)];
+    throw [text(() => e?.name ?? 'Error'), reason(e)];
   }
 }
 
@@ -201,7 +203,7 @@ export class CognitoAuth {
     this.#load = () => (held.p = this.#engine = loading
       ? loading().then(make, (e) => {
         this.#engine = undefined;
-        throw error('InvalidState', `the WebAssembly could not be loaded: ${text(() => e?.message ?? e)}`);
+        throw error('InvalidState', `the WebAssembly could not be loaded: ${reason(e)}`);
       })
       : make());
     if (loading) this.#load().catch(() => {});
@@ -245,9 +247,10 @@ export class CognitoAuth {
               'content-type': 'application/x-amz-json-1.1', 'x-amz-target': y,
               'x-amz-user-agent': `cognito-kit/${version()}`, 'cache-control': 'no-store',
             }, t, m); break;
-            case 2: a = await storage.getItem(x); if (typeof a !== 'string') a = null; break;
-            case 3: await storage.setItem(x, y); break;
-            case 4: await storage.removeItem(x); break;
+            // 2-4 the app's storage, 12-14 the tab's own.
+            case 2: case 12: a = await (op < 12 ? storage : transient()).getItem(x); if (typeof a !== 'string') a = null; break;
+            case 3: case 13: await (op < 12 ? storage : transient()).setItem(x, y); break;
+            case 4: case 14: await (op < 12 ? storage : transient()).removeItem(x); break;
             case 5:
               y &&= toError(y);
               // A listener that throws (or whose promise rejects) must not break the client, nor
@@ -262,9 +265,6 @@ export class CognitoAuth {
             case 9: await new Promise((r) => (this.#waiting.get(x) ?? this.#waiting.set(x, []).get(x)).push(r)); break;
             case 10: this.#wake(x); break;
             case 11: a = await passkey(x === 1, y); break;
-            case 12: a = await transient().getItem(x); if (typeof a !== 'string') a = null; break;
-            case 13: await transient().setItem(x, y); break;
-            case 14: await transient().removeItem(x); break;
             case 15: if (y) history.replaceState(history.state, '', x); else location.assign(x); break;
             case 16: [n, a, b] = await send(x, z, {
               ...(y == null ? {} : { authorization: y }), ...(z == null ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
@@ -272,7 +272,7 @@ export class CognitoAuth {
           }
         } catch (e) {
           ok = 0;
-          [a, b] = Array.isArray(e) ? e : [text(() => e?.message ?? e)];
+          [a, b] = Array.isArray(e) ? e : [reason(e)];
         }
       }
     } finally {
