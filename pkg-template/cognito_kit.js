@@ -59,8 +59,9 @@ export const handle = (n) => (n < 0 ? take(n) : n);
 /** @internal The wasm's exports. */
 export const exports = () => w;
 
-// Loaded once: a second entry (`cognito-kit` and `cognito-kit/lazy` on one page) or call reuses the
-// first instance, whose memory the live handles point into.
+// Loaded once: a second call, or Node's second entry (`cognito-kit` and `cognito-kit/lazy`, which
+// share this module), reuses the first instance, whose memory the live handles point into. The
+// browser entries are single files (scripts/build-pkg.sh), each with its own instance.
 let loading;
 const instance = (r) => void (w === unloaded && (w = (r.instance ?? r).exports));
 /** Loads the wasm from bytes or a compiled module (Node: `node.js` does this); once. */

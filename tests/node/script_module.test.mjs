@@ -18,6 +18,12 @@ const page = (endpoint) => `<!doctype html><meta charset="utf-8"><title>plain mo
   const result = {};
   try { await auth.signIn({ username: 'alice@example.com', password: 'wrong' }); }
   catch (e) { result.wrong = { isCognitoError: e instanceof CognitoError, code: e.code }; }
+  // The other entry on the same page is its own single file, with its own copy of the class: an
+  // error of either is an instance of both, and a plain Error of neither.
+  const lazy = await import('/pkg/lazy.js');
+  await lazy.ready;
+  try { lazy.secretHash(); } catch (e) { result.lazyError = [e instanceof CognitoError, e instanceof lazy.CognitoError, e.code]; }
+  result.crossCopy = [lazy.CognitoError !== CognitoError, new CognitoError('x') instanceof lazy.CognitoError, new Error('x') instanceof CognitoError, null instanceof CognitoError];
   result.signIn = await auth.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
   result.email = (await auth.getSession()).idTokenClaims.email;
   result.inSessionStorage = Object.keys(sessionStorage).some((k) => k.startsWith('cognito-kit.us-east-1_DemoPool1.'));
@@ -69,6 +75,8 @@ test('a plain <script type="module"> imports the package and signs in', async ()
   const result = await tab.waitForFunction(() => window.__result, null, { timeout: 30000 }).then((h) => h.jsonValue());
   assert.deepEqual(errors, []);
   assert.deepEqual(result.wrong, { isCognitoError: true, code: 'NotAuthorizedException' });
+  assert.deepEqual(result.lazyError, [true, true, 'InvalidArgument']);
+  assert.deepEqual(result.crossCopy, [true, true, false, false]);
   assert.deepEqual(result.signIn, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
   assert.equal(result.email, 'alice@example.com');
   assert.equal(result.inSessionStorage, true);
