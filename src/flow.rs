@@ -172,13 +172,16 @@ fn json_list(params: &StringMap, key: &'static str) -> Result<Vec<String>> {
     match params.get(key) {
         None => Ok(Vec::new()),
         Some(text) => match crate::json::parse(text.as_bytes()) {
-            Ok(crate::json::Json::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    crate::json::Json::String(s) => Ok(s),
-                    _ => Err(not_a_list(key, "an item is not a string")),
-                })
-                .collect(),
+            Ok(crate::json::Json::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        crate::json::Json::String(s) => out.push(s),
+                        _ => return Err(not_a_list(key, "an item is not a string")),
+                    }
+                }
+                Ok(out)
+            }
             Ok(_) => Err(not_a_list(key, "not an array")),
             Err(e) => Err(not_a_list(key, &cat!(e))),
         },
@@ -218,13 +221,12 @@ pub fn interpret(reply: AuthReply, username: &str) -> Result<Outcome> {
         "SELECT_MFA_TYPE" => Challenge::SelectMfaType(json_list(&params, "MFAS_CAN_CHOOSE")?),
         "MFA_SETUP" => Challenge::MfaSetup(json_list(&params, "MFAS_CAN_SETUP")?),
         "NEW_PASSWORD_REQUIRED" => {
-            let required = json_list(&params, "requiredAttributes")?
-                .into_iter()
-                .map(|a| {
-                    a.strip_prefix(USER_ATTRIBUTES_PREFIX)
-                        .map_or(a.clone(), ToString::to_string)
-                })
-                .collect();
+            let mut required = json_list(&params, "requiredAttributes")?;
+            for a in &mut required {
+                if let Some(name) = a.strip_prefix(USER_ATTRIBUTES_PREFIX) {
+                    *a = name.to_string();
+                }
+            }
             let user_attributes = match params.get("userAttributes") {
                 None => StringMap::new(),
                 Some(text) => match crate::json::parse(text.as_bytes()) {
@@ -421,10 +423,12 @@ pub fn user_answer(
             },
         ) => {
             out.insert("NEW_PASSWORD".into(), take(password));
-            let missing: Vec<&String> = required_attributes
-                .iter()
-                .filter(|a| !attributes.contains_key(a))
-                .collect();
+            let mut missing: Vec<&String> = Vec::new();
+            for a in required_attributes {
+                if !attributes.contains_key(a) {
+                    missing.push(a);
+                }
+            }
             if !missing.is_empty() {
                 return Err(Error::misuse(
                     MisuseErrorKind::InvalidArgument,

@@ -108,10 +108,15 @@ impl Input {
     fn attributes(&self, key: &str) -> Result<Vec<(String, String)>> {
         match self.get(key) {
             None => Ok(Vec::new()),
-            Some(Json::Object(members)) => Ok(members
-                .iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()),
+            Some(Json::Object(members)) => {
+                let mut out = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    if let Some(v) = v.as_str() {
+                        out.push((k.clone(), v.to_string()));
+                    }
+                }
+                Ok(out)
+            }
             Some(_) => Err(invalid(cat!(key, " must be an object of strings"))),
         }
     }
@@ -522,12 +527,20 @@ fn call_of(row: &Row, i: &Input) -> Result<Call> {
             Kind::LooseStr => w.opt_str(wire, i.opt_str(key)),
             Kind::Attributes => write_attributes(&mut w, wire, &i.attributes(key)?),
             Kind::Names => {
-                let names: Option<Vec<&str>> = match i.get(key) {
-                    Some(Json::Array(items)) => items.iter().map(Json::as_str).collect(),
-                    _ => None,
+                let mut names = Vec::new();
+                let ok = match i.get(key) {
+                    Some(Json::Array(items)) => items.iter().all(|item| match item.as_str() {
+                        Some(name) => {
+                            names.push(name);
+                            true
+                        }
+                        None => false,
+                    }),
+                    _ => false,
                 };
-                let names = names
-                    .ok_or_else(|| invalid(cat!(key, " is required (an array of strings)")))?;
+                if !ok {
+                    return Err(invalid(cat!(key, " is required (an array of strings)")));
+                }
                 w.strs(wire, &names);
             }
             Kind::Mfa => write_mfa(&mut w, wire, i.mfa_setting(key)?),
@@ -897,11 +910,10 @@ fn oauth_options(value: Option<&Json>) -> Result<Option<OAuthConfig>> {
     let mut oauth = OAuthConfig::new(domain, redirect);
     oauth.redirect_sign_out = text("redirectSignOut").map(String::from);
     if let Some(Json::Array(items)) = o.get("scopes") {
-        oauth.scopes = items
-            .iter()
-            .filter_map(Json::as_str)
-            .map(String::from)
-            .collect();
+        oauth.scopes.clear();
+        for scope in items.iter().filter_map(Json::as_str) {
+            oauth.scopes.push(scope.into());
+        }
     }
     Ok(Some(oauth))
 }

@@ -650,9 +650,13 @@ impl SignIn {
             }
             Challenge::SoftwareTokenMfa => NextStep::ConfirmSignInWithTotpCode,
             Challenge::EmailOtp(d) => NextStep::ConfirmSignInWithEmailCode(d.clone()),
-            Challenge::SelectMfaType(options) => NextStep::ContinueSignInWithMfaSelection(
-                options.iter().map(|o| mfa_name(o).to_string()).collect(),
-            ),
+            Challenge::SelectMfaType(options) => {
+                let mut names = Vec::with_capacity(options.len());
+                for o in options {
+                    names.push(mfa_name(o).to_string());
+                }
+                NextStep::ContinueSignInWithMfaSelection(names)
+            }
             Challenge::MfaSetup(options) => {
                 if !options.is_empty() && !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
                     return fail(Error::protocol(
