@@ -4,9 +4,9 @@
 //! can drive the same engine, and `tests/methods.rs` checks every shape natively, byte for byte.
 
 use crate::api::operations::{
-    CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty, GetUserAuthFactorsReply,
-    GetUserReply, ListWebAuthnCredentialsReply, MfaSettings, SignUpReply, StringMap,
-    UpdateUserAttributesReply,
+    AttributeType, CodeDeliveryDetails, CodeDeliveryReply, DeviceType, Empty,
+    GetUserAuthFactorsReply, GetUserReply, ListWebAuthnCredentialsReply, MfaSettings, SignUpReply,
+    StringMap, UpdateUserAttributesReply,
 };
 use crate::client::machine::{Ctx, Flow, Input as FlowInput, Step};
 use crate::client::{
@@ -177,28 +177,50 @@ impl Out {
         }
         self
     }
+    /// The `n`th entry of an array (`key` none) or object being written; `n` counts on. Lists and
+    /// maps of every kind are written through this one function, not a generic one per kind.
     #[inline(never)]
-    pub(crate) fn strs<S: AsRef<str>>(&mut self, items: impl IntoIterator<Item = S>) -> &mut Self {
+    pub(crate) fn entry(&mut self, n: &mut usize, key: Option<&str>, value: &str) -> &mut Self {
+        if *n > 0 {
+            self.raw(",");
+        }
+        *n += 1;
+        if let Some(key) = key {
+            self.key(key);
+        }
+        self.str(value)
+    }
+    pub(crate) fn strs(&mut self, items: &[String]) -> &mut Self {
         self.raw("[");
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.raw(",");
-            }
-            self.str(item.as_ref());
+        let mut n = 0;
+        for item in items {
+            self.entry(&mut n, None, item);
         }
         self.raw("]")
     }
-    #[inline(never)]
-    pub(crate) fn map<'a>(
-        &mut self,
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> &mut Self {
+    pub(crate) fn map(&mut self, pairs: &[(&str, &str)]) -> &mut Self {
         self.raw("{");
-        for (i, (k, v)) in pairs.into_iter().enumerate() {
-            if i > 0 {
-                self.raw(",");
-            }
-            self.key(k).str(v);
+        let mut n = 0;
+        for (k, v) in pairs {
+            self.entry(&mut n, Some(k), v);
+        }
+        self.raw("}")
+    }
+    /// `{…}` of attributes' names and values.
+    fn attributes(&mut self, attributes: &[AttributeType]) -> &mut Self {
+        self.raw("{");
+        let mut n = 0;
+        for a in attributes {
+            self.entry(&mut n, Some(&a.name), &a.value);
+        }
+        self.raw("}")
+    }
+    /// `{…}` of a string map's members.
+    pub(crate) fn string_map(&mut self, map: &StringMap) -> &mut Self {
+        self.raw("{");
+        let mut n = 0;
+        for (k, v) in map {
+            self.entry(&mut n, Some(k), v);
         }
         self.raw("}")
     }
@@ -216,9 +238,12 @@ impl Out {
 /// `,"preferredMfa"?,"enabledMfa"` with Amplify's names of the methods.
 fn mfa_settings(out: &mut Out, preferred: Option<&str>, enabled: &[String]) {
     out.opt("preferredMfa", preferred.map(mfa_name));
-    out.raw(",")
-        .key("enabledMfa")
-        .strs(enabled.iter().map(|m| mfa_name(m)));
+    out.raw(",").key("enabledMfa").raw("[");
+    let mut n = 0;
+    for m in enabled {
+        out.entry(&mut n, None, mfa_name(m));
+    }
+    out.raw("]");
 }
 
 /// `{ destination?, deliveryMedium?, attributeName? }`.
@@ -228,7 +253,14 @@ fn delivery(out: &mut Out, d: &CodeDeliveryDetails) {
         ("deliveryMedium", d.delivery_medium.as_deref()),
         ("attributeName", d.attribute_name.as_deref()),
     ];
-    out.map(members.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    out.raw("{");
+    let mut n = 0;
+    for (k, v) in members {
+        if let Some(v) = v {
+            out.entry(&mut n, Some(k), v);
+        }
+    }
+    out.raw("}");
 }
 
 fn destination(out: &mut Out, d: &CodeDestination) {
@@ -280,7 +312,7 @@ fn sign_in_output(o: &SignInOutput) -> Option<Zeroizing<String>> {
             .str("CONTINUE_SIGN_IN_WITH_TOTP_SETUP")
             .raw(",")
             .key("totpSetupDetails")
-            .map([
+            .map(&[
                 ("sharedSecret", shared_secret.as_str()),
                 ("setupUri", setup_uri.as_str()),
             ]),
@@ -293,7 +325,7 @@ fn sign_in_output(o: &SignInOutput) -> Option<Zeroizing<String>> {
             .str("CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE")
             .raw(",")
             .key("additionalInfo")
-            .map(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            .string_map(params),
         NextStep::ContinueSignInWithFirstFactorSelection(options) => out
             .str("CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION")
             .raw(",")
@@ -329,17 +361,18 @@ fn session(s: &Session) -> Option<Zeroizing<String>> {
 }
 
 fn device(out: &mut Out, d: &DeviceType) {
-    let attrs = || {
-        d.device_attributes
-            .iter()
-            .map(|a| (a.name.as_str(), a.value.as_str()))
-    };
     out.raw("{").key("id").str(&d.device_key);
-    out.opt(
-        "name",
-        attrs().find(|(n, _)| *n == "device_name").map(|(_, v)| v),
-    );
-    out.raw(",").key("attributes").map(attrs());
+    let mut name = None;
+    for a in &d.device_attributes {
+        if a.name == "device_name" {
+            name = Some(a.value.as_str());
+            break;
+        }
+    }
+    out.opt("name", name);
+    out.raw(",")
+        .key("attributes")
+        .attributes(&d.device_attributes);
     // Milliseconds, which the package turns into `Date`s (members named `…Date`).
     for (key, seconds) in [
         ("createDate", d.device_create_date),
@@ -703,7 +736,7 @@ fn local_output(out: LocalOutput) -> Option<Zeroizing<String>> {
         LocalOutput::Nothing => None,
         LocalOutput::Totp(secret, uri) => {
             let mut out = Out::new();
-            out.map([
+            out.map(&[
                 ("sharedSecret", secret.as_str()),
                 ("setupUri", uri.as_str()),
             ]);
@@ -798,11 +831,9 @@ fn shaped(
             let u: GetUserReply = reply_as(reply)?;
             let mut out = Out::new();
             out.raw("{").key("username").str(&u.username);
-            out.raw(",").key("attributes").map(
-                u.user_attributes
-                    .iter()
-                    .map(|a| (a.name.as_str(), a.value.as_str())),
-            );
+            out.raw(",")
+                .key("attributes")
+                .attributes(&u.user_attributes);
             mfa_settings(
                 &mut out,
                 u.preferred_mfa_setting.as_deref(),

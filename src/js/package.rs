@@ -385,12 +385,7 @@ pub unsafe extern "C" fn srp_answer(
             (claim, None)
         };
         let mut out = Out::new();
-        out.map(
-            claim
-                .challenge_responses(device_key, None)
-                .iter()
-                .map(|(k, v)| (&**k, v.as_str())),
-        );
+        out.string_map(&claim.challenge_responses(device_key, None));
         Ok(out.done().unwrap_or_default())
     })())
 }
