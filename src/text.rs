@@ -86,6 +86,25 @@ macro_rules! cat {
 
 pub(crate) use cat;
 
+/// The parts of `text` between the bytes `sep` (an ASCII byte, so every part is UTF-8). Bytewise
+/// rather than `str::split`, whose pattern machinery is kilobytes of wasm.
+pub(crate) fn pieces(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    text.as_bytes()
+        .split(move |b| *b == sep)
+        .map(|p| core::str::from_utf8(p).unwrap_or(""))
+}
+
+/// `text` up to the first `sep`, and what follows it (without `sep`).
+pub(crate) fn cut(text: &str, sep: u8) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == sep) {
+        Some(i) => (
+            text.get(..i).unwrap_or(""),
+            Some(text.get(i + 1..).unwrap_or("")),
+        ),
+        None => (text, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 use crate::encoding::base64url_decode;
 use crate::error::{Error, ProtocolErrorKind, Result};
 use crate::json::{self, Json};
-use crate::text::cat;
+use crate::text::{cat, pieces};
 use alloc::string::String;
 
 /// What a Cognito token is for (`token_use`).
@@ -74,11 +74,11 @@ impl Jwt {
     /// Decodes `header.payload.signature`. Fails with `MalformedToken` when the token is not three
     /// base64url segments whose first two are JSON objects. The signature is NOT checked.
     pub fn decode(token: &str) -> Result<Jwt> {
-        let mut parts = token.split('.');
+        let mut parts = pieces(token, b'.');
         let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            let count = token.split('.').count();
+            let count = pieces(token, b'.').count();
             return Err(malformed(
                 "token",
                 cat!("expected 3 dot-separated segments, found ", count),

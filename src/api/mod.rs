@@ -8,7 +8,7 @@ pub mod operations;
 
 use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, ServiceError};
 use crate::json::{self, FromJson, Json, ObjectWriter, WriteJson};
-use crate::text::cat;
+use crate::text::{cat, cut};
 use alloc::string::String;
 use zeroize::Zeroizing;
 
@@ -79,7 +79,9 @@ pub fn split_pool_id(user_pool_id: &str) -> Result<(&str, &str)> {
             ),
         )
     };
-    let (region, name) = user_pool_id.split_once('_').ok_or_else(bad)?;
+    let (region, Some(name)) = cut(user_pool_id, b'_') else {
+        return Err(bad());
+    };
     let region_ok = !region.is_empty()
         && region
             .bytes()

@@ -14,7 +14,7 @@ use super::*;
 use crate::encoding::base64url_encode;
 use crate::error::ProtocolErrorKind;
 use crate::json::{Json, ObjectWriter, ShapeError, Slots, Want, WriteJson};
-use crate::text::cat;
+use crate::text::{cat, cut, pieces};
 
 /// How long a callback may take after the ID token's expiry, for clocks that run ahead.
 const EXPIRY_LEEWAY_SECONDS: i64 = 300;
@@ -241,25 +241,6 @@ fn form_decode(text: &str) -> String {
     // Invalid UTF-8 reads as empty: no value the flow compares with is then matched. (Such bytes
     // are no code the service issued; zeroing them measured +100 B of wasm and was not kept.)
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// The parts of `text` between the bytes `sep` (an ASCII byte, so every part is UTF-8). Bytewise
-/// rather than `str::split`, whose pattern machinery is kilobytes of wasm.
-fn pieces(text: &str, sep: u8) -> impl Iterator<Item = &str> {
-    text.as_bytes()
-        .split(move |b| *b == sep)
-        .map(|p| core::str::from_utf8(p).unwrap_or(""))
-}
-
-/// `text` up to the first `sep`, and what follows it (without `sep`).
-fn cut(text: &str, sep: u8) -> (&str, Option<&str>) {
-    match text.bytes().position(|b| b == sep) {
-        Some(i) => (
-            text.get(..i).unwrap_or(""),
-            Some(text.get(i + 1..).unwrap_or("")),
-        ),
-        None => (text, None),
-    }
 }
 
 impl Callback {
