@@ -124,12 +124,12 @@ pub fn pad_hex(big_endian: &[u8]) -> String {
 /// Lowercase hex of an integer without leading zeros (JavaScript's `n.toString(16)`), as `SRP_A` is
 /// sent. Zero is `"0"`.
 pub fn hex_unpadded(big_endian: &[u8]) -> String {
+    // Bytewise: `trim_start_matches` brings str's char pattern code into the wasm.
     let full = hex_encode(big_endian);
-    let trimmed = full.trim_start_matches('0');
-    if trimmed.is_empty() {
-        String::from("0")
-    } else {
-        String::from(trimmed)
+    let zeros = full.bytes().take_while(|&b| b == b'0').count();
+    match full.get(zeros..) {
+        Some(trimmed) if !trimmed.is_empty() => String::from(trimmed),
+        _ => String::from("0"),
     }
 }
 
@@ -160,7 +160,10 @@ fn b64_encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
 fn b64_decode_with(text: &str, alphabet: &[u8; 64], field: Cow<'static, str>) -> Result<Vec<u8>> {
     let bad =
         |detail: &str| Error::protocol(ProtocolErrorKind::InvalidBase64, field.clone(), detail);
-    let symbols = text.trim_end_matches('=').as_bytes();
+    let mut symbols = text.as_bytes();
+    while let [rest @ .., b'='] = symbols {
+        symbols = rest;
+    }
     let padding = text.len() - symbols.len();
     if padding > 2 || (padding > 0 && text.len() % 4 != 0) {
         return Err(bad("wrong padding"));

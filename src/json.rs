@@ -69,7 +69,7 @@ impl Json {
         let Json::Number(text) = self else {
             return None;
         };
-        if let Ok(v) = text.parse::<i64>() {
+        if let Some(v) = integer(text) {
             return Some(v);
         }
         let f = number_value(text)?;
@@ -625,11 +625,47 @@ fn shape(field: &str, expected: &'static str) -> ShapeError {
     }
 }
 
+/// The integer a JSON number's text is, when it is one within `i64` (no fraction or exponent):
+/// what `str::parse::<i64>` gives for the JSON number syntax, without core's integer parser.
+fn integer(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        // Accumulated negatively, so that i64::MIN is reached too.
+        value = value.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
 /// A member name for an error message, cut at [`MAX_NAME_IN_ERROR`] characters.
 fn bounded_name(name: &str) -> String {
-    // chars().take() rather than slicing: a slice brings core's panic message machinery (and its
-    // Unicode tables) into the wasm.
-    let mut short: String = name.chars().take(MAX_NAME_IN_ERROR).collect();
+    // Bytewise (a character starts at every byte that is not 0b10xx_xxxx) and cut with `get`:
+    // slicing brings core's panic message machinery into the wasm, `chars()` its decoder.
+    let mut cut = name.len();
+    let mut chars = 0;
+    for (i, b) in name.bytes().enumerate() {
+        if b & 0xc0 != 0x80 {
+            if chars == MAX_NAME_IN_ERROR {
+                cut = i;
+                break;
+            }
+            chars += 1;
+        }
+    }
+    let mut short = String::from(name.get(..cut).unwrap_or(name));
     if short.len() < name.len() {
         short.push('…');
     }
@@ -892,7 +928,7 @@ fn unlike(value: &Option<Json>, want: Want) -> Option<&'static str> {
         (Some(_), Want::Str | Want::OptStr) => Some("a string"),
         (Some(Json::Bool(_)), Want::Bool | Want::OptBool) => None,
         (Some(_), Want::Bool | Want::OptBool) => Some("a boolean"),
-        (Some(Json::Number(text)), Want::OptInt) if text.parse::<i64>().is_ok() => None,
+        (Some(Json::Number(text)), Want::OptInt) if integer(text).is_some() => None,
         (Some(_), Want::OptInt) => Some("an integer"),
         (Some(n @ Json::Number(_)), Want::OptNum) if n.as_f64().is_some_and(f64::is_finite) => None,
         (Some(_), Want::OptNum) => Some("a number"),
@@ -1257,6 +1293,20 @@ mod tests {
         let long_name = "n".repeat(10_000);
         let err = string_map(Json::Object(alloc::vec![(long_name, Json::Null)])).unwrap_err();
         assert_eq!(err.field.chars().count(), MAX_NAME_IN_ERROR + 1);
+        // Cut at a character, not a byte: multi-byte names keep whole characters.
+        for name in [
+            "é".repeat(10_000),
+            "𝄞".repeat(MAX_NAME_IN_ERROR + 1),
+            "a€".repeat(MAX_NAME_IN_ERROR),
+        ] {
+            let short = bounded_name(&name);
+            let expected: String = name.chars().take(MAX_NAME_IN_ERROR).chain(['…']).collect();
+            assert_eq!(short, expected);
+        }
+        assert_eq!(
+            bounded_name("ü".repeat(MAX_NAME_IN_ERROR).as_str()),
+            "ü".repeat(MAX_NAME_IN_ERROR)
+        );
         assert!(err.field.ends_with('…'));
     }
 
@@ -1307,7 +1357,31 @@ mod tests {
         })
     }
 
+    #[test]
+    fn integers_at_the_edges_of_i64() {
+        for text in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "-0",
+            "0",
+            "-",
+            "",
+            "1.0",
+            "1e3",
+        ] {
+            assert_eq!(integer(text), text.parse::<i64>().ok(), "{text}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn integers_read_as_core_parses_them(n in any::<i64>(), text in "-?[0-9]{1,21}(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,3})?") {
+            prop_assert_eq!(integer(&n.to_string()), Some(n));
+            prop_assert_eq!(integer(&text), text.parse::<i64>().ok());
+        }
+
         #[test]
         fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = parse(&bytes);

@@ -105,7 +105,7 @@ impl OAuthConfig {
             cat!("https://", domain)
         };
         while domain.as_bytes().last() == Some(&b'/') {
-            domain.pop();
+            domain.truncate(domain.len() - 1);
         }
         OAuthConfig {
             domain,
