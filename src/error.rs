@@ -257,22 +257,9 @@ pub struct ProtocolError {
 /// come from the peer: no raw newline or quote reaches an app's logs). Debug formatting (`{:?}`)
 /// would do the same, but its escaping brings the Unicode tables of `char::escape_debug` into the wasm.
 pub(crate) fn quoted(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\0'..='\x1f' | '\x7f' => {
-                let b = c as u8;
-                out.push_str("\\x");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-            c => out.push(c),
-        }
-    }
+    crate::text::escape_into(text, &mut out, crate::text::Escape::Quoted);
     out.push('"');
     out
 }

@@ -105,6 +105,50 @@ pub(crate) fn cut(text: &str, sep: u8) -> (&str, Option<&str>) {
     }
 }
 
+/// How [`escape_into`] writes a byte that cannot stand as it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escape {
+    /// A JSON string's content: `\"`, `\\`, `\n`, `\r`, `\t`, other controls `\u00XX`.
+    Json,
+    /// Text shown in a message: controls and DEL as `\u00XX`, everything else as it is.
+    Printable,
+    /// A quoted value in a message: `\"`, `\\`, controls and DEL as `\xXX`.
+    Quoted,
+}
+
+/// Appends `text` to `out` with the bytes `mode` escapes written as escapes. Bytewise, copying the
+/// runs in between whole: every escaped byte is ASCII, so a run is UTF-8, and core's char decoder
+/// and encoder stay out of the wasm.
+pub(crate) fn escape_into(text: &str, out: &mut String, mode: Escape) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let quote = (b == b'"' || b == b'\\') && mode != Escape::Printable;
+        let control = b < 0x20 || (b == 0x7f && mode != Escape::Json);
+        if !quote && !control {
+            continue;
+        }
+        out.push_str(text.get(start..i).unwrap_or(""));
+        start = i + 1;
+        out.push('\\');
+        let short = match (mode, b) {
+            (_, b'"' | b'\\') => b,
+            (Escape::Json, b'\n') => b'n',
+            (Escape::Json, b'\r') => b'r',
+            (Escape::Json, b'\t') => b't',
+            _ => 0,
+        };
+        if short != 0 {
+            out.push(char::from(short));
+            continue;
+        }
+        out.push_str(if mode == Escape::Quoted { "x" } else { "u00" });
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out.push_str(text.get(start..).unwrap_or(""));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +168,30 @@ mod tests {
             cat!(4_294_967_295u32, "/", 10usize, "/", &"ref"),
             "4294967295/10/ref"
         );
+    }
+
+    #[test]
+    fn escapes_by_mode_and_keeps_the_runs_between() {
+        let text = "a\"b\\c\nd\re\tf\u{1}g\u{7f}é€𝄞";
+        let written = |mode| {
+            let mut out = String::from(">");
+            escape_into(text, &mut out, mode);
+            out
+        };
+        assert_eq!(
+            written(Escape::Json),
+            ">a\\\"b\\\\c\\nd\\re\\tf\\u0001g\u{7f}é€𝄞"
+        );
+        assert_eq!(
+            written(Escape::Printable),
+            ">a\"b\\c\\u000ad\\u000de\\u0009f\\u0001g\\u007fé€𝄞"
+        );
+        assert_eq!(
+            written(Escape::Quoted),
+            ">a\\\"b\\\\c\\x0ad\\x0de\\x09f\\x01g\\x7fé€𝄞"
+        );
+        let mut out = String::new();
+        escape_into("", &mut out, Escape::Json);
+        assert_eq!(out, "");
     }
 }

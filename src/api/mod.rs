@@ -118,17 +118,8 @@ pub fn clean_error_code(raw: &str) -> &str {
 /// The service's text with control characters escaped (`\u000a`), so that a code or message
 /// cannot forge lines in a log or a console.
 fn printable(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c < ' ' || c == '\u{7f}' {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[(c as usize) >> 4]));
-            out.push(char::from(HEX[(c as usize) & 15]));
-        } else {
-            out.push(c);
-        }
-    }
+    crate::text::escape_into(text, &mut out, crate::text::Escape::Printable);
     out
 }
 
