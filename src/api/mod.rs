@@ -126,16 +126,15 @@ fn printable(text: &str) -> String {
 /// The start of a body, for diagnosis: ASCII as it is, any other byte as U+FFFD (a proxy's page is
 /// readable; `from_utf8_lossy` would cost a UTF-8 chunker in the wasm).
 fn raw_start(body: &[u8]) -> String {
-    body.iter()
-        .take(RAW_KEEP)
-        .map(|&b| {
-            if b.is_ascii() {
-                char::from(b)
-            } else {
-                '\u{fffd}'
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(RAW_KEEP);
+    for &b in body.iter().take(RAW_KEEP) {
+        out.push(if b.is_ascii() {
+            char::from(b)
+        } else {
+            '\u{fffd}'
+        });
+    }
+    out
 }
 
 /// The error of a reply whose body is not what it should be; `raw` keeps the start of the body for
