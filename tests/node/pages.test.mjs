@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, totp } from './emulator.mjs';
 import { buildWww, callUserPool, serveWww } from '../../scripts/www.mjs';
-import { PASSLESS, addAuthenticator, outboxCode as sentCode, passwordlessUser, startPasswordlessPages } from './pages_harness.mjs';
+import { PASSLESS, addAuthenticator, outboxCode as sentCode, outboxMessages, passwordlessUser, startPasswordlessPages } from './pages_harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'tools/package.json'));
@@ -594,7 +594,7 @@ test('passwordless: "Text me a code" signs in with a texted code after a wrong o
   // sol@example.com (tests/e2e-pools.json) has a verified phone number.
   const { problems, context, tab, signin, mfa } = await codeStep('sol@example.com', 'Text me a code');
   assert.match(await tab.locator('[data-mfa-hint]').textContent(), /^We sent a code to \+\*+0177\. Enter it below\.$/);
-  const messages = await fetch(new URL('_emulator/outbox?poolId=us-east-1_Passless1&username=sol%40example.com', emulator.url)).then((r) => r.json());
+  const messages = await outboxMessages(emulator.url, PASSLESS.poolId, 'sol@example.com');
   const code = messages.find((m) => m.kind === 'SMS_OTP')?.code;
   assert.ok(code, `a texted code in ${JSON.stringify(messages)}`);
   await verify(mfa, wrongCodeFor(code));
@@ -618,7 +618,7 @@ test('passwordless: "Text me a code" signs in with a texted code after a wrong o
 
 test('passwordless: "Send a new code" at an emailed code signs in again, which sends another; the new code signs in, the old one no longer does', async () => {
   const { problems, context, tab, mfa } = await codeStep('pia@example.com', 'Email me a code');
-  const outbox = async () => (await fetch(`${emulator.url}/_emulator/outbox?poolId=${PASSLESS.poolId}&username=pia@example.com`).then((r) => r.json())).filter((m) => m.kind === 'EMAIL_OTP');
+  const outbox = async () => (await outboxMessages(emulator.url, PASSLESS.poolId, 'pia@example.com')).filter((m) => m.kind === 'EMAIL_OTP');
   const before = (await outbox()).length;
   const first = await passlessCode('pia@example.com');
   await mfa.getByRole('button', { name: 'Send a new code' }).click();

@@ -43,9 +43,14 @@ export async function addAuthenticator(tab) {
   return { cdp, authenticatorId, credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials };
 }
 
+/** Every message the emulator "sent" to `username` in `poolId`, newest first. */
+export async function outboxMessages(emulatorUrl, poolId, username) {
+  return fetch(new URL(`_emulator/outbox?poolId=${poolId}&username=${encodeURIComponent(username)}`, emulatorUrl)).then((r) => r.json());
+}
+
 /** The newest code the emulator "sent" to `username` in `poolId`. */
 export async function outboxCode(emulatorUrl, poolId, username) {
-  const messages = await fetch(new URL(`_emulator/outbox?poolId=${poolId}&username=${encodeURIComponent(username)}`, emulatorUrl)).then((r) => r.json());
+  const messages = await outboxMessages(emulatorUrl, poolId, username);
   assert.ok(messages[0]?.code, `a code for ${username} in ${JSON.stringify(messages)}`);
   return messages[0].code;
 }
