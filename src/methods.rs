@@ -694,7 +694,11 @@ impl Flow for Method {
             Method::Call(account, shape) => then(account.resume(cx, input), |reply| {
                 shaped(cx, *shape, account.call(), &reply)
             }),
-            Method::SignIn(flow) => then(flow.resume(cx, input), |o| Ok(sign_in_output(&o))),
+            Method::SignIn(flow) => then(flow.resume(cx, input), |mut o| {
+                let out = sign_in_output(&o);
+                o.next_step.wipe();
+                Ok(out)
+            }),
             Method::Session(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
             Method::Refresh(flow) => then(flow.resume(cx, input), |s| Ok(session(&s))),
             Method::SignOut(flow) => then(flow.resume(cx, input), |()| Ok(None)),

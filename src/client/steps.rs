@@ -43,6 +43,21 @@ pub enum NextStep {
     ResetPassword,
 }
 
+impl NextStep {
+    /// Zeroes the TOTP secret and the URI that carries it: the package does once it has written
+    /// them into its result, so that no copy stays in the wasm's freed memory.
+    pub(crate) fn wipe(&mut self) {
+        if let NextStep::ContinueSignInWithTotpSetup {
+            shared_secret,
+            setup_uri,
+        } = self
+        {
+            zeroize::Zeroize::zeroize(shared_secret);
+            zeroize::Zeroize::zeroize(setup_uri);
+        }
+    }
+}
+
 /// Written out so that the TOTP secret (and the URI that carries it) never reaches a log.
 impl core::fmt::Debug for NextStep {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
