@@ -320,6 +320,14 @@ fn same_session(now: &TokenRecord, record: &TokenRecord) -> bool {
     now.stored_as == record.stored_as && now.refresh_token == record.refresh_token
 }
 
+/// The sign-in a stored session comes from: its access token's `origin_jti`, which every refresh
+/// keeps (a rotated refresh token too). Tokens without it (an app client without token
+/// revocation) tell none.
+fn origin(record: &TokenRecord) -> Option<String> {
+    let token = Jwt::decode(record.access_token.expose_secret()).ok()?;
+    token.string_claim("origin_jti").map(String::from)
+}
+
 impl Refresh {
     pub(crate) fn new(need: Need) -> Self {
         Refresh {
@@ -616,6 +624,9 @@ pub(crate) struct SignOut {
     /// The stored session's generation this sign-out began (see `Core::stored`): a sign-in that
     /// stored tokens since keeps them.
     stored: u64,
+    /// The sign-in it ends ([`origin`]), as read before the lock: a session another tab signed in
+    /// meanwhile (another sign-in, not a refresh of this one) stays.
+    origin: Option<String>,
 }
 
 enum SignOutState {
@@ -629,6 +640,8 @@ enum SignOutState {
     Revoking(String),
     /// Waiting for the cross-tab lock, to end the session of this user under it.
     Locking(String),
+    /// Reading the user's tokens again under the lock: still the sign-in read before it?
+    Checking(String),
     Ending(EndSession),
     /// Releasing the lock; then the sign-out ends with this.
     Unlocking(Result<()>),
@@ -641,6 +654,7 @@ impl SignOut {
             global,
             state: SignOutState::Start,
             stored: 0,
+            origin: None,
         }
     }
 
@@ -699,7 +713,9 @@ impl Flow for SignOut {
             },
             (S::Tokens(user), Input::Value(stored)) => match stored {
                 Err(e) => Step::Done(Err(e)),
-                Ok(text) => match read_record::<TokenRecord>(text) {
+                Ok(text) => match read_record::<TokenRecord>(text).inspect(|record| {
+                    self.origin = origin(record);
+                }) {
                     // Nothing usable is stored (a damaged record): it ends here like any session
                     // (under the lock), so that a damaged session does not linger.
                     None => self.end(cx, user),
@@ -763,10 +779,24 @@ impl Flow for SignOut {
                     // A sign-in here took over while the lock was awaited.
                     return self.unlock(Ok(()));
                 }
-                let (end, io) = EndSession::begin(cx, user);
-                self.state = S::Ending(end);
-                Step::Io(io)
+                let key = cx.keys.tokens(&user);
+                self.state = S::Checking(user);
+                Step::Io(Io::Get(key))
             }
+            (S::Checking(user), Input::Value(stored)) => match stored {
+                Err(e) => self.unlock(Err(e)),
+                Ok(text) => {
+                    let now = read_record::<TokenRecord>(text).and_then(|r| origin(&r));
+                    if self.origin.is_some() && now.is_some() && now != self.origin {
+                        // Another tab signed in while the lock was awaited: the session is its,
+                        // not this one's, and stays.
+                        return self.unlock(Ok(()));
+                    }
+                    let (end, io) = EndSession::begin(cx, user);
+                    self.state = S::Ending(end);
+                    Step::Io(io)
+                }
+            },
             (S::Ending(end), input) => match end.feed(cx, input) {
                 Ended::Io(end, io) => {
                     self.state = S::Ending(end);

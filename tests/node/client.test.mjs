@@ -405,6 +405,66 @@ test('a sign-out while a refresh is on the wire wins; the refresh token is revok
   }
 });
 
+test('a sign-out that waited for the lock leaves the session another tab signed in meanwhile', async () => {
+  const storage = openStorage();
+  // Web Locks as two tabs share them, with who waits in view.
+  const tails = new Map();
+  const waiting = [];
+  const locks = {
+    request: async (name, work) => {
+      const before = tails.get(name) ?? Promise.resolve();
+      let release;
+      tails.set(name, before.then(() => new Promise((r) => (release = r))));
+      waiting.push(name);
+      await before;
+      waiting.splice(waiting.indexOf(name), 1);
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    },
+  };
+  const until = async (what) => {
+    for (let i = 0; !what(); i++) {
+      assert.ok(i < 500, 'waited 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  globalThis.navigator = { locks };
+  try {
+    const [a, b] = [auth({ storage }), auth({ storage })];
+    await a.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+    const tokensKey = [...storage.items.keys()].find((k) => k.endsWith('.tokens'));
+    const first = JSON.parse(storage.items.get(tokensKey));
+    // A third tab holds the lock (a refresh): tab b's new sign-in, then tab a's sign-out, wait for it.
+    let release;
+    const holding = locks.request(`cognito-kit.refresh.${poolId}.${publicClient}`, () => new Promise((r) => (release = r)));
+    await until(() => release);
+    const signingIn = b.signIn({ username: 'alice@example.com', password: 'Passw0rd!' });
+    await until(() => waiting.length === 1);
+    const signingOut = a.signOut();
+    await until(() => waiting.length === 2);
+    release();
+    await holding;
+    const [signedIn] = await Promise.all([signingIn, signingOut]);
+    assert.equal(signedIn.isSignedIn, true);
+    const kept = JSON.parse(storage.items.get(tokensKey) ?? 'null');
+    assert.ok(kept, 'the session tab b signed in is still stored');
+    assert.notEqual(kept.access_token, first.access_token);
+    assert.equal((await b.getSession()).accessToken, kept.access_token);
+    // The sign-out still ended its own session at the service: its refresh token is revoked.
+    const res = await fetch(emulator.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+      body: JSON.stringify({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: publicClient, AuthParameters: { REFRESH_TOKEN: first.refresh_token } }),
+    });
+    assert.equal(res.status, 400);
+  } finally {
+    delete globalThis.navigator;
+  }
+});
+
 test('attributes: update, verify with the emailed code, send a code again, delete', async () => {
   const storage = openStorage();
   const a = auth({ storage });
