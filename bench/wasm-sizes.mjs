@@ -4,10 +4,11 @@
 //
 //   node bench/wasm-sizes.mjs [file.wasm] [--depth N] [--top N] [--grep REGEX]
 //
-// Default file: target/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm (what cargo writes for
-// `scripts/build-pkg.sh`, before wasm-bindgen and wasm-opt). To see the shipped code by name instead:
-//   wasm-bindgen --keep-debug --target web --out-dir /tmp/named <that file>
-//   tools/node_modules/.bin/wasm-opt -Oz -g /tmp/named/cognito_kit_bg.wasm -o /tmp/named/opt.wasm
+// Default file: target/pkg/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm (what cargo writes for
+// `scripts/build-pkg.sh`, before wasm-opt). To see the shipped code by name instead, optimize it as
+// build-pkg.sh does, keeping the names:
+//   tools/node_modules/.bin/wasm-opt <that file> -O1 --flatten --rereloop -Oz --low-memory-unused \
+//     --converge --one-caller-inline-max-function-size=20 --strip-producers -g -o /tmp/named.wasm
 // Groups are the first N path segments (default 2) of the demangled name, generics kept off the
 // grouping key; `--top` lists the largest single functions; `--grep` keeps only functions whose
 // demangled name matches.
@@ -28,7 +29,7 @@ const option = (name, fallback) => {
 const depth = Number(option('--depth', '2'));
 const top = Number(option('--top', '25'));
 const grep = option('--grep', null);
-const file = args[0] ?? join(root, 'target/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm');
+const file = args[0] ?? join(root, 'target/pkg/wasm32-unknown-unknown/wasm-release/cognito_kit.wasm');
 const bytes = readFileSync(file);
 
 let pos = 8;
@@ -119,6 +120,123 @@ const demangle = (name) => {
   if (parts.length && /^h[0-9a-f]{16}$/.test(parts[parts.length - 1])) parts.pop();
   return parts.map((p) => demangleIdent(p.startsWith('_$') ? p.slice(1) : p)).join('::');
 };
+// Rust's v0 mangling (_R…, the default of newer toolchains): paths, impls, generic arguments and
+// types, with back-references; crate disambiguators and const values are left out.
+const BASIC = { a: 'i8', b: 'bool', c: 'char', d: 'f64', e: 'str', f: 'f32', h: 'u8', i: 'isize', j: 'usize', l: 'i32', m: 'u32', n: 'i128', o: 'u128', s: 'i16', t: 'u16', u: '()', v: '...', x: 'i64', y: 'u64', z: '!', p: '_' };
+const demangleV0 = (name) => {
+  const m = /^_?_R[0-9]*([A-Z].*?)(\..*)?$/.exec(name);
+  if (!m) return null;
+  const src = m[1];
+  let at = 0;
+  const peek = () => src[at];
+  const next = () => src[at++];
+  const base62 = () => {
+    if (peek() === '_') { at++; return 0; }
+    let n = 0;
+    for (let c = next(); c !== '_'; c = next()) {
+      if (c === undefined) throw new Error('end');
+      n = n * 62 + (c <= '9' ? c.charCodeAt(0) - 48 : c <= 'Z' ? c.charCodeAt(0) - 29 : c.charCodeAt(0) - 87);
+    }
+    return n + 1;
+  };
+  const disambiguator = () => { if (peek() === 's') { at++; base62(); } };
+  const ident = () => {
+    disambiguator();
+    if (peek() === 'u') at++;
+    const len = /^[0-9]+/.exec(src.slice(at))[0];
+    at += len.length;
+    if (peek() === '_') at++;
+    const text = src.slice(at, at + Number(len));
+    at += Number(len);
+    return text;
+  };
+  const backref = (parse) => {
+    const target = base62();
+    const here = at;
+    at = target;
+    const out = parse();
+    at = here;
+    return out;
+  };
+  const generic = () => {
+    if (peek() === 'L') { at++; base62(); return null; }
+    if (peek() === 'K') { at++; konst(); return null; }
+    return type();
+  };
+  const konst = () => {
+    if (peek() === 'B') { at++; return backref(konst); }
+    if (peek() === 'p') { at++; return '_'; }
+    type();
+    while (next() !== '_');
+    return '_';
+  };
+  const path = () => {
+    const tag = next();
+    switch (tag) {
+      case 'C': return ident();
+      case 'N': {
+        const ns = next();
+        const parent = path();
+        const id = ident();
+        if (ns === 'C') return `${parent}::{closure${id ? `:${id}` : ''}}`;
+        if (ns === 'S') return `${parent}::{shim${id ? `:${id}` : ''}}`;
+        return id ? `${parent}::${id}` : parent;
+      }
+      case 'M': { disambiguator(); path(); return `<${type()}>`; }
+      case 'X': { disambiguator(); path(); const t = type(); return `<${t} as ${path()}>`; }
+      case 'Y': { const t = type(); return `<${t} as ${path()}>`; }
+      case 'I': {
+        const p = path();
+        const args = [];
+        while (peek() !== 'E') { const g = generic(); if (g) args.push(g); }
+        at++;
+        return args.length ? `${p}<${args.join(', ')}>` : p;
+      }
+      case 'B': return backref(path);
+      default: throw new Error(`path tag ${tag}`);
+    }
+  };
+  const type = () => {
+    const c = peek();
+    if (BASIC[c]) { at++; return BASIC[c]; }
+    switch (c) {
+      case 'A': { at++; const t = type(); konst(); return `[${t}; _]`; }
+      case 'S': { at++; return `[${type()}]`; }
+      case 'T': { at++; const ts = []; while (peek() !== 'E') ts.push(type()); at++; return `(${ts.join(', ')})`; }
+      case 'R': case 'Q': { at++; if (peek() === 'L') { at++; base62(); } return `&${c === 'Q' ? 'mut ' : ''}${type()}`; }
+      case 'P': case 'O': { at++; return `*${c === 'P' ? 'const' : 'mut'} ${type()}`; }
+      case 'F': {
+        at++;
+        if (peek() === 'G') { at++; base62(); }
+        if (peek() === 'U') at++;
+        if (peek() === 'K') { at++; if (peek() === 'C') at++; else ident(); }
+        const ps = [];
+        while (peek() !== 'E') ps.push(type());
+        at++;
+        return `fn(${ps.join(', ')}) -> ${type()}`;
+      }
+      case 'D': {
+        at++;
+        if (peek() === 'G') { at++; base62(); }
+        const bounds = [];
+        while (peek() !== 'E') {
+          bounds.push(path());
+          while (peek() === 'p') { at++; ident(); type(); }
+        }
+        at++;
+        if (peek() === 'L') { at++; base62(); }
+        return `dyn ${bounds.join(' + ')}`;
+      }
+      case 'B': { at++; return backref(type); }
+      default: return path();
+    }
+  };
+  try {
+    return path();
+  } catch {
+    return null;
+  }
+};
 // The grouping key: the path with everything inside <...> dropped, cut to `depth` segments.
 // For a trait impl `<Type as Trait>::method` the key is built from the Type.
 const groupKey = (full) => {
@@ -137,7 +255,7 @@ const groupKey = (full) => {
 
 const functions = bodySizes.map((size, i) => {
   const raw = names.get(i + importedFunctions) ?? `func${i + importedFunctions}`;
-  return { size, body: bodies[i], name: demangle(raw).replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '') };
+  return { size, body: bodies[i], name: (demangleV0(raw) ?? demangle(raw)).replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '') };
 }).filter((f) => !grep || new RegExp(grep).test(f.name));
 
 const total = functions.reduce((a, f) => a + f.size, 0);

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)
 WASM_PACK_VERSION=0.15.1
+# The nightly Rust that builds the package's wasm (scripts/build-pkg.sh says why), pinned there.
+PKG_TOOLCHAIN=$(sed -n 's/^PKG_TOOLCHAIN=//p' scripts/build-pkg.sh)
 what=${1:-all}
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -18,6 +20,13 @@ setup_rust() {
   else
     step "installing the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
+  fi
+  if rustup run "$PKG_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+     && [ -d "$(rustup run "$PKG_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
+    step "$PKG_TOOLCHAIN with rust-src (builds the package's wasm): present"
+  else
+    step "installing $PKG_TOOLCHAIN with rust-src (builds the package's wasm)"
+    rustup toolchain install "$PKG_TOOLCHAIN" --profile minimal --component rust-src
   fi
   if [ -z "$WASM_BINDGEN_VERSION" ]; then
     echo "[setup] could not read the pinned wasm-bindgen version from Cargo.toml" >&2
