@@ -14,12 +14,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # without the panic paths' locations, messages and formatting that core's prebuilt code carries, the
 # package's wasm is 1.9 KB brotli smaller (67,964 → 66,057 B; the full SRP exchange in Node at the
 # same 8.9 ms). Everything else — the tests, the emulator, Rust apps and `examples/` — builds on
-# stable. scripts/setup.sh installs this toolchain (minimal, with rust-src: ~10 s); without it the
-# package is built by stable, larger, and the size test of `make test` says so.
-PKG_TOOLCHAIN=nightly-2026-05-19
+# stable. scripts/pkg-toolchain.sh pins it, scripts/setup.sh installs it (minimal, with rust-src:
+# ~10 s); without it the package is built by stable, larger, and the size test of `make test` says so.
+. scripts/pkg-toolchain.sh
 pkg_target="${CARGO_TARGET_DIR:-target}/pkg"
-if rustup run "$PKG_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
-   && [ -d "$(rustup run "$PKG_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
+if pkg_toolchain_ready; then
   # The flags are added to .cargo/config.toml's for wasm32 (SIMD, SHA-256's compact code), and apply
   # to core and alloc too.
   # -Zinline-mir=yes: rustc's MIR inliner (the one every opt-level 2 or 3 build runs; at opt-level "z"

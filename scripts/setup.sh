@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)
 WASM_PACK_VERSION=0.15.1
-# The nightly Rust that builds the package's wasm (scripts/build-pkg.sh says why), pinned there.
-PKG_TOOLCHAIN=$(sed -n 's/^PKG_TOOLCHAIN=//p' scripts/build-pkg.sh)
+# The nightly Rust that builds the package's wasm (scripts/build-pkg.sh says why).
+. scripts/pkg-toolchain.sh
 what=${1:-all}
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -21,8 +21,7 @@ setup_rust() {
     step "installing the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if rustup run "$PKG_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
-     && [ -d "$(rustup run "$PKG_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
+  if pkg_toolchain_ready; then
     step "$PKG_TOOLCHAIN with rust-src (builds the package's wasm): present"
   else
     step "installing $PKG_TOOLCHAIN with rust-src (builds the package's wasm)"
