@@ -89,42 +89,10 @@ package_checks() {
 run "package checks (publint, arethetypeswrong, tsc --strict)" package_checks
 # Each benchmark once in a tiny form, so none can rot (no figure is asserted; each still fails on a
 # wrong result), and the size budget: the package (wasm + bundled minified JS, brotli 11, as
-# bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks. Set
-# about 25 B above 74,125 B (rustc 1.95.0, binaryen 132, zeroize 1.9.1), every feature of issues #22 and #23: the
-# account calls as one table, messages without core::fmt, the package's wasm without std, replies
-# read through tables, boxed states, and the package's own wasm boundary instead of wasm-bindgen
-# took it down from 84,235 B to 72,392 B; the redirect sign-in's fixes from a review (the code
-# exchanged once, a sign-out during the exchange wins, state before a callback error, the UPDATED
-# issuer, openid required, Bearer only, a proxy's page keeps its status) measured +574 B, and the
-# passkey and passwordless fixes (one prompt at a time, a sign-out during a prompt wins, the
-# service's WebAuthn options checked, autoSignIn retryable) +435 B, DEVICE_KEY with the code
-# answers +126 B, and the session fixes (a sign-out wins over a refresh, a newer sign-in over an
-# older sign-out, no negative margin, the last refreshed session dropped at sign-out) +373 B, to
-# 73,900 B; then a sign-out everywhere that the service answers "revoked" ends the session, a
-# refused client secret no longer ends it, and a sign-out ends the session under the cross-tab
-# lock so that another tab's refresh cannot write the tokens back: 74,031 B; then, from a review of
-# those, a scope refusal is not "nothing to sign out", a refresh that ends the session marks it (one
-# signedOut), a failed sign-out everywhere keeps a refresh's tokens, and deleteUser ends the session
-# under the lock: 74,328 B; a sign-in writes its session under the lock too: 74,289 B; and, from a
-# review of that, a damaged session ends like any other (the two clearing states went): 74,125 B;
-# the JavaScript's robustness fixes (a failed wasm load reported and tried again, listeners' promises,
-# unreadable thrown values, options that cannot be serialized): 74,236 B; SrpClient, secretHash and
-# the other direct exports a CognitoError while the wasm is not loaded: 74,296 B; a secrets review's
-# fixes (answers and challenge sessions zeroed, no part of a 2xx body kept in an error, the
-# JavaScript copy of a reply cleared): 74,337 B; the token exchange's form and the TOTP setup URI
-# each written into one buffer sized up front, the callback address zeroed: 74,368 B; the account's
-# TOTP set-up secret and the MFA-setup reply's session zeroed: 74,429 B (zeroing the sign-in step's
-# copy of a TOTP secret measured +95 B more and was not kept). Then down: the browser entries as
-# single files with one CognitoError across copies: 74,447 B; SHA-256 by sha2's compact code and
-# the arithmetic at opt-level 2: 74,149 B; plain loops for iterator chains and one writer for the
-# results' lists and maps: 73,043 B; the last char patterns and core's integer parser gone:
-# 72,186 B; a reply's diagnostic start by a loop: 72,174 B; the wasm's target_features section
-# stripped: 72,030 B; binaryen's relooper before -Oz, one loop for every list reader and one
-# construction of the device/TOTP/passkey flow: 71,436 B; the sign-in step's TOTP secret zeroed
-# (now measured −12 B): 71,424 B; a sign-out that keeps a session another tab signed in while it
-# waited for the lock: 71,663 B; the wasm by a pinned nightly Rust with core and alloc built for it
-# and panics as bare traps (scripts/build-pkg.sh): 69,756 B; rustc's MIR inliner on for it: 68,365 B;
-# the SRP arithmetic's routines that run a few times per exchange compiled for size: 67,322 B.
+# bench/size.mjs measures it) may not grow past it. Lower the budget when the package shrinks; raise
+# it only by what a new feature or fix measures, and say so in bench/README.md's "Size" tables,
+# which keep every step's figure. Set about 30 B above 67,322 B (the package's wasm by
+# scripts/pkg-toolchain.sh's nightly, binaryen 132), with every feature of issues #22 and #23.
 # A toolchain update may move the figure by a little either way.
 size_budget=67350
 benchmarks_smoke() {
