@@ -505,7 +505,6 @@ pub struct FixedBase {
 impl FixedBase {
     /// The comb table of `base_mont` for exponents of up to 4·`span` bits.
     #[cfg(all(test, not(target_arch = "wasm32")))]
-    #[cfg_attr(cognito_kit_nightly, optimize(size))]
     pub fn new(m: &Modulus, base_mont: &Num, span: usize) -> FixedBase {
         let mut powers: [Num; 4] = core::array::from_fn(|_| Num::ZERO);
         powers[0] = base_mont.clone();
