@@ -68,8 +68,15 @@ pub(crate) fn group() -> &'static Group {
         let k_mont = modulus.mont_in(&Num::from_be_bytes(&k).unwrap_or(Num::ZERO));
         let g_mont = modulus.mont_in(&Num::from_be_bytes(&[2]).unwrap_or(Num::ZERO));
         // powers[j] = g^(2^(64·j)), j = 0..=12, of which the combs use j = 0, 1, 2, 3, 4, 8, 12:
-        // precomputed (powers.rs), so that a page's first sign-in does not spend 768 squarings.
+        // j = 1 to 4 by squaring (256 squarings), j = 8 and 12 precomputed (powers.rs).
         let mut powers: [Num; 13] = core::array::from_fn(|_| g_mont.clone());
+        for j in 1..=4 {
+            let mut p = powers[j - 1].clone();
+            for _ in 0..64 {
+                p = modulus.square(&p);
+            }
+            powers[j] = p;
+        }
         for (step, bytes) in powers::G_POWER_STEPS.iter().zip(powers::G_POWERS.iter()) {
             powers[*step] = modulus.mont_in(&Num::from_be_bytes(bytes).unwrap_or(Num::ZERO));
         }
