@@ -1,6 +1,6 @@
 //! The wasm's allocator: blocks of power-of-two sizes (16 bytes and up), one free list per size,
 //! carved from memory the module grows. Written here rather than taken from a crate because it is
-//! what the package's size asks: talc, the smallest well-kept allocator measured, was 872 B brotli
+//! what the package's size asks: talc, the smallest well-kept allocator measured, was 844 B brotli
 //! more of the package's wasm (2.4 KB of code against this one's few hundred bytes), at the same
 //! SRP speed (bench/README.md). Allocation and freeing are a few instructions each; a freed block
 //! serves the next request of its size and is never split or merged, so memory stays at the most
