@@ -12,6 +12,10 @@
 
 use core::alloc::Layout;
 
+// The heap has no lock: a build with threads (wasm atomics) must not get it.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+compile_error!("the wasm allocator is single-threaded: build without the atomics target feature");
+
 /// The smallest block: 16 bytes (a free block holds the next one's address; 16 is also the
 /// largest alignment Rust asks for on wasm32 but for over-aligned types, which are carved apart).
 const MIN_SHIFT: u32 = 4;
