@@ -86,12 +86,19 @@ impl Heap {
                 let Some(base) = grow(pages) else {
                     return core::ptr::null_mut();
                 };
+                // At the top of a full 4 GiB memory the end does not fit a usize: no block then.
+                let Some(end) = pages
+                    .checked_mul(PAGE)
+                    .and_then(|bytes| base.checked_add(bytes))
+                else {
+                    return core::ptr::null_mut();
+                };
                 // The new pages follow the stretch not carved yet when nothing else grew memory
                 // in between; else that stretch is left and carving starts over from them.
                 if base != self.end {
                     self.next = base;
                 }
-                self.end = base + pages * PAGE;
+                self.end = end;
                 match fits(self.next, self.end) {
                     Some(start) => start,
                     None => return core::ptr::null_mut(),
@@ -162,7 +169,7 @@ impl Blocks {
 #[cfg(target_arch = "wasm32")]
 fn grow(pages: usize) -> Option<usize> {
     let old = core::arch::wasm32::memory_grow(0, pages);
-    (old != usize::MAX).then(|| old * PAGE)
+    (old != usize::MAX).then(|| old.wrapping_mul(PAGE))
 }
 
 // SAFETY: the heap is only reached through these methods, one at a time (one thread, and none
