@@ -331,6 +331,17 @@ impl Modulus {
         out
     }
 
+    /// a^(2^times) in Montgomery form: `times` Montgomery squares (the powers of a fixed base that
+    /// its comb tables start from).
+    #[cfg_attr(cognito_kit_nightly, optimize(size))]
+    pub fn square_times(&self, a: &Num, times: usize) -> Num {
+        let mut p = a.clone();
+        for _ in 0..times {
+            p = self.square(&p);
+        }
+        p
+    }
+
     /// Montgomery reduction interleaved with a product whose column k is `column(k)` (product
     /// scanning): returns (Σ column(k)·2^(28k))·R⁻¹ mod N, below 2N when the product is below R·N.
     #[inline(always)]
@@ -509,11 +520,7 @@ impl FixedBase {
         let mut powers: [Num; 4] = core::array::from_fn(|_| Num::ZERO);
         powers[0] = base_mont.clone();
         for j in 1..4 {
-            let mut p = powers[j - 1].clone();
-            for _ in 0..span {
-                p = m.square(&p);
-            }
-            powers[j] = p;
+            powers[j] = m.square_times(&powers[j - 1], span);
         }
         Self::from_powers(m, &powers, span)
     }

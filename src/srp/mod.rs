@@ -71,11 +71,7 @@ pub(crate) fn group() -> &'static Group {
         // j = 1 to 4 by squaring (256 squarings), j = 8 and 12 precomputed (powers.rs).
         let mut powers: [Num; 13] = core::array::from_fn(|_| g_mont.clone());
         for j in 1..=4 {
-            let mut p = powers[j - 1].clone();
-            for _ in 0..64 {
-                p = modulus.square(&p);
-            }
-            powers[j] = p;
+            powers[j] = modulus.square_times(&powers[j - 1], 64);
         }
         for (step, bytes) in powers::G_POWER_STEPS.iter().zip(powers::G_POWERS.iter()) {
             powers[*step] = modulus.mont_in(&Num::from_be_bytes(bytes).unwrap_or(Num::ZERO));
@@ -592,12 +588,8 @@ mod tests {
         let mut p = m.mont_in(&Num::from_be_bytes(&[2]).unwrap());
         let mut j = 0;
         for (step, bytes) in powers::G_POWER_STEPS.iter().zip(powers::G_POWERS.iter()) {
-            while j < *step {
-                for _ in 0..64 {
-                    p = m.square(&p);
-                }
-                j += 1;
-            }
+            p = m.square_times(&p, 64 * (step - j));
+            j = *step;
             assert_eq!(
                 m.mont_out(&p),
                 Num::from_be_bytes(bytes).unwrap(),
